@@ -1,0 +1,70 @@
+"""The one table of diagnostic codes: the README, the CLI and the flake8 plugin read it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    title: str
+    description: str
+    default_enabled: bool = True
+
+
+CODES: tuple[Code, ...] = (
+    Code(
+        "MAC001",
+        "layer MACs over budget",
+        "A layer's multiply-accumulates at the configured input size exceed `max-layer-macs`.",
+    ),
+    Code(
+        "MAC002",
+        "layer params over budget",
+        "A layer's parameter count exceeds `max-layer-params`.",
+    ),
+    Code(
+        "MAC003",
+        "model MACs over budget",
+        "Reserved: a whole model's MACs exceed `max-model-macs` (needs whole-model tracing).",
+    ),
+    Code(
+        "MAC004",
+        "model params over budget",
+        "Reserved: a whole model's parameters exceed `max-model-params` (needs whole-model tracing).",
+    ),
+    Code(
+        "MAC010",
+        "invalid layer arguments",
+        "torch would raise when constructing this layer or on its first call at the configured "
+        "input size; the message says what torch would say.",
+    ),
+    Code(
+        "MAC100",
+        "layer could not be resolved",
+        "An argument of the layer is not a value macslint can compute from the source, so its "
+        "cost is unknown; the message names the argument. Off by default.",
+        default_enabled=False,
+    ),
+    Code(
+        "MAC900",
+        "internal error",
+        "macslint failed on this file; nothing else was reported for it. Please report it "
+        "with the file.",
+    ),
+    Code(
+        "MAC901",
+        "file could not be parsed",
+        "The file is not valid Python (or not readable as text), so it was not analysed.",
+    ),
+    Code(
+        "MAC902",
+        "invalid configuration",
+        "The `[tool.macslint]` table that applies to this file is invalid; the message names "
+        "the file, the key and the value. The file was not analysed.",
+    ),
+)
+
+BY_CODE: dict[str, Code] = {c.code: c for c in CODES}
+DEFAULT_DISABLED: tuple[str, ...] = tuple(c.code for c in CODES if not c.default_enabled)
