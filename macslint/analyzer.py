@@ -1,0 +1,866 @@
+"""Find torch.nn layer constructions in source code and evaluate their arguments.
+
+The only module that knows libcst.  It walks a module the way Python would run it, in
+order, keeping abstract values for names: constants, tuples, torch modules and layer
+classes.  Anything it cannot compute is an `Unknown` with the reason, and only what
+depends on it is unknown.  Function bodies run once with their parameters unknown.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .catalogue import LAYERS, LayerError, LayerSpec, Args, Unknown
+
+# torch.nn names that are containers or helpers, not layers to cost.
+NOT_LAYERS = frozenset({
+    "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "ParameterList",
+    "ParameterDict", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+})
+MAX_SEQUENCE = 100_000  # longest tuple/str we build by `*`
+MAX_INT_BITS = 4096  # larger ints are not model sizes
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A torch module (or non-layer attribute of one), known by its dotted path."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class LayerClass:
+    spec: LayerSpec
+
+
+@dataclass(frozen=True)
+class UserObject:
+    """A function or class defined in the file: known to exist, not a torch layer."""
+
+    kind: str
+    name: str
+
+
+@dataclass
+class LayerSite:
+    """One construction of a torch.nn layer in the source."""
+
+    line: int  # 1-based
+    col: int  # 0-based, where the call starts
+    kind: str  # "Conv2d"
+    call_text: str  # "Conv2d(3, 64, 7, stride=2)"
+    spec: Optional[LayerSpec]  # None: a torch.nn layer outside the catalogue
+    args: Optional[Args] = None  # bound arguments, when binding succeeded
+    error: Optional[str] = None  # torch would raise (MAC010)
+    unresolved: Optional[str] = None  # why the arguments are not known
+
+
+@dataclass
+class Analysis:
+    sites: List[LayerSite]
+
+
+def resolve_torch_path(path: str) -> Any:
+    """The value of a dotted torch name: a layer class or a module reference."""
+    parts = path.split(".")
+    name = parts[-1]
+    spec = LAYERS.get(name)
+    if spec is not None:
+        prefix = parts[:-1]
+        if prefix in (["torch", "nn"], ["torch", "nn", "modules"],
+                      ["torch", "nn", "modules", spec.module]):
+            return LayerClass(spec)
+    return ModuleRef(path)
+
+
+def is_uncatalogued_layer(ref: ModuleRef) -> bool:
+    parts = ref.path.split(".")
+    return (
+        len(parts) >= 3 and parts[:2] == ["torch", "nn"]
+        and (len(parts) == 3 or parts[2] == "modules")
+        and parts[-1][:1].isupper() and parts[-1] not in NOT_LAYERS
+    )
+
+
+# ---------------------------------------------------------------------------
+# Scopes
+
+
+class Scope:
+    """Names bound in one scope, in program order."""
+
+    def __init__(self, kind: str, parent: Optional["Scope"], local_names: Set[str] = frozenset()):
+        self.kind = kind  # "module", "class", "function"
+        self.parent = parent
+        self.values: Dict[str, Any] = {}
+        self.local_names = set(local_names)  # function: every name assigned in its body
+
+    def lookup(self, name: str) -> Any:
+        if name in self.values:
+            return self.values[name]
+        if self.kind == "function" and name in self.local_names:
+            return Unknown(f"'{name}' is not assigned on every path before this line")
+        parent = self.parent
+        # Class bodies are not visible from the functions nested in them.
+        while parent is not None and parent.kind == "class" and self.kind == "function":
+            parent = parent.parent
+        if parent is None:
+            return Unknown(f"'{name}' is not defined in this file")
+        return parent.lookup(name)
+
+
+# ---------------------------------------------------------------------------
+# Helpers on syntax
+
+
+def _assigned_names(target: cst.BaseExpression) -> Iterable[str]:
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _assigned_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _assigned_names(target.value)
+
+
+class _LocalNames(cst.CSTVisitor):
+    """Names a block binds, not descending into nested scopes."""
+
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+        self.declared: Set[str] = set()  # global / nonlocal
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self.names.add(node.name.value)
+        return False
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self.names.add(node.name.value)
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def _comp(self, node: cst.CSTNode) -> bool:
+        return False
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _comp
+
+    def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_For(self, node: cst.For) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_AsName(self, node: cst.AsName) -> None:
+        self.names.update(_assigned_names(node.name))
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.names.update(_assigned_names(node.target))
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.asname is None:
+                self.names.add(_dotted(alias.name).split(".")[0])
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                if alias.asname is None:
+                    self.names.add(_dotted(alias.name))
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.declared.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        self.declared.update(n.name.value for n in node.names)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.names.add(node.name.value)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.names.add(node.name.value)
+
+
+class _GlobalNames(cst.CSTVisitor):
+    def __init__(self) -> None:
+        self.names: Set[str] = set()
+
+    def visit_Global(self, node: cst.Global) -> None:
+        self.names.update(n.name.value for n in node.names)
+
+
+def _names_bound_in(nodes: Sequence[cst.CSTNode]) -> _LocalNames:
+    collector = _LocalNames()
+    for node in nodes:
+        node.visit(collector)
+    return collector
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _last_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return ""
+
+
+_BINARY: Dict[type, Callable[[Any, Any], Any]] = {
+    cst.Add: operator.add, cst.Subtract: operator.sub, cst.Multiply: operator.mul,
+    cst.Divide: operator.truediv, cst.FloorDivide: operator.floordiv, cst.Modulo: operator.mod,
+    cst.Power: operator.pow, cst.LeftShift: operator.lshift, cst.RightShift: operator.rshift,
+    cst.BitAnd: operator.and_, cst.BitOr: operator.or_, cst.BitXor: operator.xor,
+}
+_COMPARE: Dict[type, Callable[[Any, Any], Any]] = {
+    cst.Equal: operator.eq, cst.NotEqual: operator.ne, cst.LessThan: operator.lt,
+    cst.LessThanEqual: operator.le, cst.GreaterThan: operator.gt,
+    cst.GreaterThanEqual: operator.ge, cst.Is: operator.is_, cst.IsNot: operator.is_not,
+    cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
+}
+_PLAIN = (int, float, str, bool, type(None), tuple, list)
+
+
+def _too_big(op: type, left: Any, right: Any) -> bool:
+    """Would this operation build a value no model code needs (and that costs time)?"""
+    if op is cst.Power and isinstance(left, int) and isinstance(right, int):
+        return abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_INT_BITS
+    if op is cst.LeftShift and isinstance(right, int):
+        return right > MAX_INT_BITS
+    if op is cst.Multiply:
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, tuple, list)) and isinstance(count, int):
+                return len(seq) * count > MAX_SEQUENCE
+    return False
+
+
+def _first_unknown(value: Any) -> Optional[Unknown]:
+    if isinstance(value, Unknown):
+        return value
+    if isinstance(value, (tuple, list)):
+        for item in value:
+            found = _first_unknown(item)
+            if found is not None:
+                return found
+    return None
+
+
+# ---------------------------------------------------------------------------
+# The interpreter
+
+
+class Interpreter:
+    def __init__(self, module: cst.Module, source: str, positions: Any) -> None:
+        self.module = module
+        self.source = source
+        self.positions = positions
+        self.sites: Dict[int, LayerSite] = {}
+        self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
+        self.module_rebound: Set[str] = set()
+
+    # -- entry point ------------------------------------------------------
+    def run(self) -> List[LayerSite]:
+        scope = Scope("module", None)
+        self.walk_block(self.module.body, scope)
+        # Function bodies run after the module has run: they see its final bindings, and
+        # nothing they can rely on for a name the module (or a `global`) binds to several values.
+        for name in self.module_rebound | self.global_names():
+            scope.values[name] = Unknown(f"'{name}' is bound to different values in this file")
+        while self.pending_functions:
+            node, parent = self.pending_functions.pop(0)
+            self.walk_function(node, parent)
+        return sorted(self.sites.values(), key=lambda s: (s.line, s.col))
+
+    def global_names(self) -> Set[str]:
+        if "global" not in self.source:
+            return set()
+        collector = _GlobalNames()
+        self.module.visit(collector)
+        return collector.names
+
+    # -- binding ----------------------------------------------------------
+    def bind(self, scope: Scope, name: str, value: Any) -> None:
+        if scope.kind == "module" and name in scope.values and scope.values[name] != value:
+            self.module_rebound.add(name)
+        scope.values[name] = value
+
+    def bind_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(scope, target.value, value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            starred = any(isinstance(e, cst.StarredElement) for e in elements)
+            if (isinstance(value, (tuple, list)) and not starred
+                    and len(value) == len(elements)):
+                for element, item in zip(elements, value):
+                    self.bind_target(scope, element.value, item)
+            else:
+                reason = value if isinstance(value, Unknown) else Unknown(
+                    "unpacked from a value of unknown length")
+                for name in _assigned_names(target):
+                    self.bind(scope, name, reason)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(scope, target.value, Unknown("starred unpacking"))
+        else:  # attribute or subscript targets: evaluate their parts for layer calls
+            self.eval_children(target, scope)
+
+    def invalidate(self, scope: Scope, names: Iterable[str], why: str) -> None:
+        for name in names:
+            self.bind(scope, name, Unknown(f"'{name}' {why}"))
+
+    # -- statements -------------------------------------------------------
+    def walk_block(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
+        for stmt in body:
+            self.walk_stmt(stmt, scope)
+
+    def walk_body(self, node: cst.BaseSuite, scope: Scope) -> None:
+        self.walk_block(node.body, scope)
+
+    def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
+        method = getattr(self, f"stmt_{type(stmt).__name__}", None)
+        if method is not None:
+            method(stmt, scope)
+        else:
+            self.eval_children(stmt, scope)
+
+    def stmt_SimpleStatementLine(self, stmt: cst.SimpleStatementLine, scope: Scope) -> None:
+        self.walk_block(stmt.body, scope)
+
+    stmt_SimpleStatementSuite = stmt_SimpleStatementLine
+    stmt_IndentedBlock = stmt_SimpleStatementLine
+
+    def stmt_Assign(self, stmt: cst.Assign, scope: Scope) -> None:
+        value = self.eval(stmt.value, scope)
+        for target in stmt.targets:
+            self.bind_target(scope, target.target, value)
+
+    def stmt_AnnAssign(self, stmt: cst.AnnAssign, scope: Scope) -> None:
+        self.eval(stmt.annotation.annotation, scope)
+        if stmt.value is not None:
+            self.bind_target(scope, stmt.target, self.eval(stmt.value, scope))
+
+    def stmt_AugAssign(self, stmt: cst.AugAssign, scope: Scope) -> None:
+        right = self.eval(stmt.value, scope)
+        if isinstance(stmt.target, cst.Name):
+            op = type(stmt.operator).__name__.replace("Assign", "")
+            left = scope.lookup(stmt.target.value)
+            value = self.binary(getattr(cst, op, None), left, right)
+            self.bind(scope, stmt.target.value, value)
+        else:
+            self.eval_children(stmt.target, scope)
+
+    def stmt_Del(self, stmt: cst.Del, scope: Scope) -> None:
+        self.invalidate(scope, _assigned_names(stmt.target), "was deleted")
+
+    def stmt_Import(self, stmt: cst.Import, scope: Scope) -> None:
+        for alias in stmt.names:
+            path = _dotted(alias.name)
+            if alias.asname is not None:
+                name = _dotted(alias.asname.name)
+                value = resolve_torch_path(path) if path.split(".")[0] == "torch" else \
+                    Unknown(f"'{name}' is the module {path}, not torch")
+            else:
+                name = path.split(".")[0]
+                value = ModuleRef("torch") if name == "torch" else \
+                    Unknown(f"'{name}' is a module other than torch")
+            self.bind(scope, name, value)
+
+    def stmt_ImportFrom(self, stmt: cst.ImportFrom, scope: Scope) -> None:
+        source = _dotted(stmt.module) if stmt.module is not None else ""
+        from_torch = not stmt.relative and source.split(".")[0] == "torch"
+        if isinstance(stmt.names, cst.ImportStar):
+            if from_torch:
+                for name in LAYERS:
+                    value = resolve_torch_path(f"{source}.{name}")
+                    if isinstance(value, LayerClass):
+                        self.bind(scope, name, value)
+            return
+        for alias in stmt.names:
+            name = _dotted(alias.name)
+            local = _dotted(alias.asname.name) if alias.asname is not None else name
+            if from_torch:
+                self.bind(scope, local, resolve_torch_path(f"{source}.{name}"))
+            else:
+                where = "." * len(stmt.relative) + source
+                self.bind(scope, local, Unknown(f"'{local}' is imported from {where}"))
+
+    def stmt_Global(self, stmt: cst.CSTNode, scope: Scope) -> None:
+        return None
+
+    stmt_Nonlocal = stmt_Global
+
+    def stmt_FunctionDef(self, stmt: cst.FunctionDef, scope: Scope) -> None:
+        for decorator in stmt.decorators:
+            self.eval(decorator.decorator, scope)
+        self.eval_parameters(stmt.params, scope)
+        if stmt.returns is not None:
+            self.eval(stmt.returns.annotation, scope)
+        self.bind(scope, stmt.name.value, UserObject("function", stmt.name.value))
+        self.pending_functions.append((stmt, scope))
+
+    def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
+        for decorator in stmt.decorators:
+            self.eval(decorator.decorator, scope)
+        for arg in (*stmt.bases, *stmt.keywords):
+            self.eval(arg.value, scope)
+        body_scope = Scope("class", scope)
+        self.walk_body(stmt.body, body_scope)
+        self.bind(scope, stmt.name.value, UserObject("class", stmt.name.value))
+
+    def stmt_If(self, stmt: cst.If, scope: Scope) -> None:
+        test = self.eval(stmt.test, scope)
+        branches: List[Callable[[Scope], None]] = [lambda s: self.walk_body(stmt.body, s)]
+        orelse = stmt.orelse
+        if isinstance(orelse, cst.If):
+            branches.append(lambda s: self.stmt_If(orelse, s))
+        elif isinstance(orelse, cst.Else):
+            branches.append(lambda s: self.walk_body(orelse.body, s))
+        else:
+            branches.append(lambda s: None)
+        if not isinstance(test, Unknown) and isinstance(test, _PLAIN):
+            # A known condition: only the branch Python takes runs.  The other one is
+            # still read for layer constructions, with its bindings thrown away.
+            taken, skipped = (branches[0], branches[1]) if test else (branches[1], branches[0])
+            skipped(self.fork(scope))
+            taken(scope)
+            return
+        self.run_branches(scope, branches)
+
+    def fork(self, scope: Scope) -> Scope:
+        copy = Scope(scope.kind, scope.parent, scope.local_names)
+        copy.values = dict(scope.values)
+        return copy
+
+    def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]]) -> None:
+        """Run alternative blocks from the same state; a name keeps a value after them only
+        if every branch leaves it with that same value."""
+        outcomes = []
+        for branch in branches:
+            fork = self.fork(scope)
+            branch(fork)
+            outcomes.append(fork.values)
+        names = set().union(*outcomes)
+        for name in names:
+            values = [o.get(name, _MISSING) for o in outcomes]
+            first = values[0]
+            if all(v is not _MISSING and _same(v, first) for v in values):
+                self.bind(scope, name, first)
+            elif name in scope.values or any(v is not _MISSING for v in values):
+                self.bind(scope, name, Unknown(f"'{name}' depends on which branch ran"))
+
+    def loop(self, scope: Scope, body: Sequence[cst.CSTNode], run: Callable[[], None]) -> None:
+        # The body may run any number of times: what it assigns is unknown in it and after.
+        self.invalidate(scope, _names_bound_in(body).names, "changes in a loop")
+        run()
+        self.invalidate(scope, _names_bound_in(body).names, "changes in a loop")
+
+    def stmt_For(self, stmt: cst.For, scope: Scope) -> None:
+        self.eval(stmt.iter, scope)
+
+        def run() -> None:
+            self.invalidate(scope, _assigned_names(stmt.target), "is a loop variable")
+            self.walk_body(stmt.body, scope)
+
+        self.loop(scope, [stmt.body], run)
+        self.invalidate(scope, _assigned_names(stmt.target), "is a loop variable")
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)
+
+    def stmt_While(self, stmt: cst.While, scope: Scope) -> None:
+        def run() -> None:
+            self.eval(stmt.test, scope)
+            self.walk_body(stmt.body, scope)
+
+        self.loop(scope, [stmt.body], run)
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)
+
+    def stmt_Try(self, stmt: cst.Try, scope: Scope) -> None:
+        # Any statement of the body may be the one that raised: what it binds is unknown
+        # in the handlers and after the whole statement.
+        blocks: List[cst.CSTNode] = [stmt.body, *stmt.handlers]
+        if stmt.orelse is not None:
+            blocks.append(stmt.orelse)
+        bound = _names_bound_in(blocks).names
+        self.walk_body(stmt.body, scope)
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)
+        for handler in stmt.handlers:
+            fork = self.fork(scope)
+            self.invalidate(fork, bound, "may or may not be assigned when an exception is caught")
+            if handler.type is not None:
+                self.eval(handler.type, fork)
+            self.walk_body(handler.body, fork)
+        self.invalidate(scope, bound, "depends on whether an exception was raised")
+        if stmt.finalbody is not None:
+            self.walk_body(stmt.finalbody.body, scope)
+
+    stmt_TryStar = stmt_Try
+
+    def stmt_With(self, stmt: cst.With, scope: Scope) -> None:
+        for item in stmt.items:
+            self.eval(item.item, scope)
+            if item.asname is not None:
+                self.bind_target(scope, item.asname.name, Unknown("bound by a with statement"))
+        self.walk_body(stmt.body, scope)
+
+    def stmt_Match(self, stmt: cst.CSTNode, scope: Scope) -> None:
+        self.eval(stmt.subject, scope)  # type: ignore[attr-defined]
+        cases = stmt.cases  # type: ignore[attr-defined]
+        branches = [lambda s, c=c: self.walk_match_case(c, s) for c in cases]
+        branches.append(lambda s: None)
+        self.run_branches(scope, branches)
+
+    def walk_match_case(self, case: cst.CSTNode, scope: Scope) -> None:
+        self.invalidate(scope, _names_bound_in([case.pattern]).names, "is bound by a pattern")
+        if case.guard is not None:
+            self.eval(case.guard, scope)
+        self.walk_body(case.body, scope)
+
+    def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
+        collected = _names_bound_in([node.body])
+        params = self.param_names(node.params)
+        scope = Scope("function", parent, (collected.names | params) - collected.declared)
+        for name in params:
+            scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
+        self.walk_body(node.body, scope)
+
+    # -- expressions ------------------------------------------------------
+    def eval_children(self, node: cst.CSTNode, scope: Scope) -> None:
+        """Evaluate every expression below an unmodelled node, for the layer calls in it."""
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.eval(child, scope)
+            elif isinstance(child, (cst.BaseStatement, cst.BaseSmallStatement)):
+                self.walk_stmt(child, scope)
+            else:
+                self.eval_children(child, scope)
+
+    def eval(self, node: cst.BaseExpression, scope: Scope) -> Any:
+        method = getattr(self, f"eval_{type(node).__name__}", None)
+        if method is None:
+            self.eval_children(node, scope)
+            return Unknown(f"`{self.code(node)}` is not evaluated")
+        return method(node, scope)
+
+    def code(self, node: cst.CSTNode, limit: int = 40) -> str:
+        text = " ".join(self.module.code_for_node(node).split())
+        return text if len(text) <= limit else text[: limit - 3] + "..."
+
+    def eval_Integer(self, node: cst.Integer, scope: Scope) -> Any:
+        return node.evaluated_value
+
+    def eval_Float(self, node: cst.Float, scope: Scope) -> Any:
+        return node.evaluated_value
+
+    def eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Any:
+        value = node.evaluated_value
+        return value if isinstance(value, str) else Unknown("a bytes literal")
+
+    def eval_ConcatenatedString(self, node: cst.ConcatenatedString, scope: Scope) -> Any:
+        left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        if isinstance(left, str) and isinstance(right, str):
+            return left + right
+        return Unknown("a string that is not constant")
+
+    def eval_FormattedString(self, node: cst.FormattedString, scope: Scope) -> Any:
+        self.eval_children(node, scope)
+        return Unknown("an f-string")
+
+    def eval_Name(self, node: cst.Name, scope: Scope) -> Any:
+        name = node.value
+        if name in ("True", "False", "None"):
+            return {"True": True, "False": False, "None": None}[name]
+        return scope.lookup(name)
+
+    def eval_Attribute(self, node: cst.Attribute, scope: Scope) -> Any:
+        base = self.eval(node.value, scope)
+        if isinstance(base, ModuleRef):
+            return resolve_torch_path(f"{base.path}.{node.attr.value}")
+        if isinstance(base, Unknown):
+            return Unknown(base.reason)
+        return Unknown(f"attribute `{self.code(node)}` is not evaluated")
+
+    def eval_Tuple(self, node: cst.Tuple, scope: Scope) -> Any:
+        return self.eval_elements(node.elements, scope, tuple)
+
+    def eval_List(self, node: cst.List, scope: Scope) -> Any:
+        return self.eval_elements(node.elements, scope, list)
+
+    def eval_elements(self, elements: Sequence[cst.BaseElement], scope: Scope, make: type) -> Any:
+        items: List[Any] = []
+        unknown: Optional[Unknown] = None
+        for element in elements:
+            value = self.eval(element.value, scope)
+            if isinstance(element, cst.StarredElement):
+                if isinstance(value, (tuple, list)):
+                    items.extend(value)
+                    continue
+                value = value if isinstance(value, Unknown) else Unknown("a starred element")
+            unknown = unknown or _first_unknown(value)
+            items.append(value)
+        if unknown is not None:
+            return Unknown(unknown.reason)
+        if len(items) > MAX_SEQUENCE:
+            return Unknown("a sequence too long to evaluate")
+        return make(items)
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Any:
+        value = self.eval(node.expression, scope)
+        if isinstance(value, Unknown):
+            return value
+        op = {cst.Minus: operator.neg, cst.Plus: operator.pos, cst.BitInvert: operator.invert,
+              cst.Not: operator.not_}[type(node.operator)]
+        return self.apply(op, value)
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
+        left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        return self.binary(type(node.operator), left, right)
+
+    def binary(self, op: Optional[type], left: Any, right: Any) -> Any:
+        for value in (left, right):
+            if isinstance(value, Unknown):
+                return value
+        function = _BINARY.get(op) if op is not None else None
+        if function is None:
+            return Unknown("an operator that is not evaluated")
+        if _too_big(op, left, right):
+            return Unknown("a value too large to evaluate")
+        return self.apply(function, left, right)
+
+    def apply(self, function: Callable[..., Any], *values: Any) -> Any:
+        if not all(isinstance(v, _PLAIN) for v in values):
+            return Unknown("an operation on values that are not plain constants")
+        try:
+            return function(*values)
+        except (ArithmeticError, TypeError, ValueError) as exc:
+            return Unknown(f"the expression raises {type(exc).__name__}")
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation, scope: Scope) -> Any:
+        left = self.eval(node.left, scope)
+        right = self.eval(node.right, scope)  # read for layer calls either way
+        if isinstance(left, Unknown) or not isinstance(left, _PLAIN):
+            return Unknown("a condition that is not constant")
+        if isinstance(node.operator, cst.And):
+            return right if left else left
+        return left if left else right
+
+    def eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Any:
+        left = self.eval(node.left, scope)
+        result: Any = True
+        for target in node.comparisons:
+            right = self.eval(target.comparator, scope)
+            if result is True:
+                outcome = self.binary_compare(type(target.operator), left, right)
+                result = outcome if isinstance(outcome, Unknown) or not outcome else True
+            left = right
+        return result
+
+    def binary_compare(self, op: type, left: Any, right: Any) -> Any:
+        for value in (left, right):
+            if isinstance(value, Unknown):
+                return value
+        if op in (cst.Is, cst.IsNot) and not (left is None or right is None):
+            return Unknown("an identity test on values that are not None")
+        return self.apply(_COMPARE[op], left, right)
+
+    def eval_IfExp(self, node: cst.IfExp, scope: Scope) -> Any:
+        test = self.eval(node.test, scope)
+        body, orelse = self.eval(node.body, scope), self.eval(node.orelse, scope)
+        if isinstance(test, Unknown) or not isinstance(test, _PLAIN):
+            return body if _same(body, orelse) else Unknown("a condition that is not constant")
+        return body if test else orelse
+
+    def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
+        base = self.eval(node.value, scope)
+        keys = []
+        for element in node.slice:
+            index = element.slice
+            if isinstance(index, cst.Index):
+                keys.append(self.eval(index.value, scope))
+            else:
+                parts = [self.eval(p, scope) if p is not None else None
+                         for p in (index.lower, index.upper, index.step)]
+                keys.append(Unknown("a slice bound") if any(isinstance(p, Unknown) for p in parts)
+                            else slice(*parts))
+        if isinstance(base, Unknown):
+            return base
+        if len(keys) != 1 or isinstance(keys[0], Unknown):
+            return keys[0] if keys and isinstance(keys[0], Unknown) else \
+                Unknown(f"`{self.code(node)}` is not evaluated")
+        if not isinstance(base, (tuple, list, str)):
+            return Unknown(f"`{self.code(node)}` is not evaluated")
+        try:
+            return base[keys[0]]
+        except (IndexError, TypeError, ValueError) as exc:
+            return Unknown(f"the subscript raises {type(exc).__name__}")
+
+    def eval_NamedExpr(self, node: cst.NamedExpr, scope: Scope) -> Any:
+        value = self.eval(node.value, scope)
+        self.bind_target(scope, node.target, value)
+        return value
+
+    def eval_Lambda(self, node: cst.Lambda, scope: Scope) -> Any:
+        self.eval_parameters(node.params, scope)
+        names = self.param_names(node.params)
+        inner = Scope("function", scope, names)
+        for name in names:
+            inner.values[name] = Unknown(f"'{name}' is a lambda parameter")
+        self.eval(node.body, inner)
+        return UserObject("function", "<lambda>")
+
+    def eval_comprehension(self, node: cst.CSTNode, scope: Scope, parts: Sequence[cst.CSTNode]) -> Any:
+        inner = Scope("function", scope)
+        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
+        first = True
+        while comp is not None:
+            # The first iterable is evaluated in the enclosing scope, the rest inside.
+            self.eval(comp.iter, scope if first else inner)
+            first = False
+            for name in _assigned_names(comp.target):
+                inner.local_names.add(name)
+                inner.values[name] = Unknown(f"'{name}' is a comprehension variable")
+            for condition in comp.ifs:
+                self.eval(condition.test, inner)
+            comp = comp.inner_for_in
+        for part in parts:
+            self.eval(part, inner)
+        return Unknown("a comprehension is not evaluated")
+
+    def eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Any:
+        return self.eval_comprehension(node, scope, [node.elt])
+
+    eval_SetComp = eval_GeneratorExp = eval_ListComp
+
+    def eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Any:
+        return self.eval_comprehension(node, scope, [node.key, node.value])
+
+    def eval_parameters(self, params: cst.Parameters, scope: Scope) -> None:
+        """Defaults and annotations run where the function is defined."""
+        for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+            if param.default is not None:
+                self.eval(param.default, scope)
+            if param.annotation is not None:
+                self.eval(param.annotation.annotation, scope)
+
+    @staticmethod
+    def param_names(params: cst.Parameters) -> Set[str]:
+        names = {p.name.value for p in (*params.posonly_params, *params.params,
+                                        *params.kwonly_params)}
+        for star in (params.star_arg, params.star_kwarg):
+            if isinstance(star, cst.Param):
+                names.add(star.name.value)
+        return names
+
+    # -- calls ------------------------------------------------------------
+    def eval_Call(self, node: cst.Call, scope: Scope) -> Any:
+        callee = self.eval(node.func, scope)
+        positional: List[Any] = []
+        keywords: Dict[str, Any] = {}
+        spread: Optional[str] = None  # why the argument list itself is unknown
+        for arg in node.args:
+            value = self.eval(arg.value, scope)
+            if arg.star == "*":
+                if isinstance(value, (tuple, list)):
+                    positional.extend(value)
+                else:
+                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`"
+            elif arg.star == "**":
+                spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            else:
+                positional.append(value)
+        if isinstance(callee, LayerClass):
+            self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
+            return Unknown(f"a {callee.spec.name} instance")
+        if isinstance(callee, ModuleRef) and is_uncatalogued_layer(callee):
+            kind = callee.path.rsplit(".", 1)[-1]
+            self.record_site(node, kind, None, positional, keywords,
+                             f"torch.nn.{kind} is not in macslint's layer catalogue")
+        elif isinstance(callee, Unknown) and _last_name(node.func) in LAYERS:
+            kind = _last_name(node.func)
+            self.record_site(node, kind, None, positional, keywords,
+                             f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "
+                             f"{callee.reason}")
+        return Unknown(f"the result of `{self.code(node.func)}(...)` is not evaluated")
+
+    def record_site(self, node: cst.Call, kind: str, spec: Optional[LayerSpec],
+                    positional: List[Any], keywords: Dict[str, Any],
+                    unresolved: Optional[str]) -> None:
+        key = id(node)
+        if key in self.sites:
+            return
+        start = self.positions[node].start
+        site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec)
+        if spec is not None and unresolved is None:
+            try:
+                site.args = spec.bind(positional, keywords)
+            except LayerError as exc:
+                site.error = str(exc)
+        site.unresolved = unresolved
+        self.sites[key] = site
+
+    def call_text(self, kind: str, node: cst.Call) -> str:
+        parts = []
+        for arg in node.args:
+            prefix = arg.star or (f"{arg.keyword.value}=" if arg.keyword is not None else "")
+            parts.append(prefix + self.code(arg.value, 30))
+        text = f"{kind}({', '.join(parts)})"
+        return text if len(text) <= 80 else text[:76] + "...)"
+
+
+_MISSING = object()
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return False
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - a user value with an odd __eq__ is just "not same"
+        return False
+
+
+def analyze_module(module: cst.Module, source: str) -> Analysis:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    positions = wrapper.resolve(PositionProvider)
+    return Analysis(Interpreter(module, source, positions).run())
+
+
+def might_construct_layers(source: str) -> bool:
+    """Cheap pre-test: a layer is only reachable through a name imported from torch."""
+    return "torch" in source
+
+
+def analyze_source(source: str) -> Analysis:
+    """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    if not might_construct_layers(source):
+        return Analysis([])
+    return analyze_module(cst.parse_module(source), source)
