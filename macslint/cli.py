@@ -1,0 +1,283 @@
+"""The `macslint` command: `check` (budget findings, flake8-style) and `report` (costs)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+
+from . import __version__
+from .codes import CODES, DEFAULT_DISABLED
+from .config import Config, ConfigError, apply_overrides, config_for_path
+from .engine import FileResult, check_file
+from .findings import Finding
+from .noqa import NoqaFilter
+from .report import FileReport, report_json
+from .units import format_count, format_shape
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+# Directories never walked into (flake8's default exclude, plus virtualenvs).
+SKIP_DIRS = frozenset({
+    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs",
+    ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".macslint_cache",
+    "node_modules",
+})
+
+
+class UsageError(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------
+# Arguments
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="macslint",
+        description="Static parameter and MAC counts for torch.nn code, with budgets.",
+    )
+    parser.add_argument("--version", action="version", version=f"macslint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="files or directories (default: .)")
+        g = p.add_argument_group("settings (override [tool.macslint] in pyproject.toml)")
+        g.add_argument("--input-size", metavar="CxHxW",
+                       help="per-sample input shape without batch, e.g. 3x224x224")
+        g.add_argument("--batch-size", type=int, metavar="N")
+        for key in ("max-layer-macs", "max-layer-params", "max-model-macs", "max-model-params"):
+            g.add_argument(f"--{key}", metavar="COUNT", help="e.g. 500M, 1.5G, 20000")
+        g.add_argument("--unit", choices=("macs", "flops"))
+
+    check = sub.add_parser("check", help="report layers over budget (exit 1 if any)",
+                           description="Findings as `path:line:col: CODE message`. "
+                           "Exit 0 clean, 1 findings, 2 usage or configuration error.")
+    common(check)
+    sel = check.add_argument_group("codes (as flake8 selects them)")
+    sel.add_argument("--select", metavar="CODES", help="comma-separated code prefixes (default: MAC)")
+    sel.add_argument("--ignore", metavar="CODES",
+                     help=f"comma-separated code prefixes (default: {','.join(DEFAULT_DISABLED)})")
+    sel.add_argument("--extend-select", metavar="CODES", default="")
+    sel.add_argument("--extend-ignore", metavar="CODES", default="")
+    check.add_argument("--list-codes", action="store_true", help="print the codes and exit")
+
+    report = sub.add_parser("report", help="what each layer costs: shapes, params, MACs",
+                            description="Each torch.nn layer construction with its shapes, "
+                            "params and MACs. Exit 0, or 1 if a file could not be analysed, "
+                            "2 on a usage or configuration error.")
+    common(report)
+    report.add_argument("--format", choices=("text", "json"), default="text")
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> Dict[str, object]:
+    return {
+        "input_size": args.input_size,
+        "batch_size": args.batch_size,
+        "max_layer_macs": args.max_layer_macs,
+        "max_layer_params": args.max_layer_params,
+        "max_model_macs": args.max_model_macs,
+        "max_model_params": args.max_model_params,
+        "unit": args.unit,
+    }
+
+
+def _codes(text: Optional[str]) -> Optional[List[str]]:
+    if text is None:
+        return None
+    return [c.strip().upper() for c in text.replace(" ", ",").split(",") if c.strip()]
+
+
+@dataclass
+class CodeSelection:
+    """flake8's rule: the longest matching prefix decides; an explicit select beats a
+    default ignore."""
+
+    select: Optional[List[str]] = None
+    ignore: Optional[List[str]] = None
+    extend_select: List[str] = field(default_factory=list)
+    extend_ignore: List[str] = field(default_factory=list)
+
+    def enabled(self, code: str) -> bool:
+        def longest(prefixes: Sequence[str]) -> int:
+            return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
+
+        explicit_select = longest((self.select or []) + self.extend_select)
+        select = max(explicit_select, longest(["MAC"] if self.select is None else []))
+        explicit_ignore = longest((self.ignore or []) + self.extend_ignore)
+        default_ignore = longest(list(DEFAULT_DISABLED) if self.ignore is None else [])
+        if select < 0:
+            return False
+        if explicit_ignore < 0 and (default_ignore < 0 or explicit_select >= 0):
+            return True
+        return select > max(explicit_ignore, default_ignore)
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str, bool]]:
+    """(path, display name, named explicitly) for each Python file; UsageError for a
+    path that does not exist."""
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
+                for name in sorted(files):
+                    if name.endswith(".py"):
+                        yield Path(root, name), os.path.join(root, name), False
+        elif path.exists():
+            yield path, given, True
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+
+
+@dataclass
+class Run:
+    results: List[FileResult] = field(default_factory=list)
+    config_errors: List[str] = field(default_factory=list)
+
+
+def run_files(paths: Sequence[str], overrides: Dict[str, object]) -> Run:
+    run = Run()
+    configs: Dict[Optional[Path], Config] = {}
+    for path, display, _explicit in iter_files(paths):
+        try:
+            config = config_for_path(path)
+            if config.source not in configs:
+                configs[config.source] = apply_overrides(config, overrides)
+            config = configs[config.source]
+        except ConfigError as exc:
+            if str(exc) not in run.config_errors:
+                run.config_errors.append(str(exc))
+            continue
+        if config.is_excluded(path):
+            continue
+        run.results.append(check_file(path, display, config.settings_for(path)))
+    return run
+
+
+# ---------------------------------------------------------------------------
+# Commands
+
+
+def cmd_check(args: argparse.Namespace, out) -> int:
+    if args.list_codes:
+        for code in CODES:
+            state = "" if code.default_enabled else " (off by default)"
+            out.write(f"{code.code}  {code.title}{state}\n")
+        return EXIT_CLEAN
+    selection = CodeSelection(_codes(args.select), _codes(args.ignore),
+                              _codes(args.extend_select) or [], _codes(args.extend_ignore) or [])
+    run = run_files(args.paths, _overrides(args))
+    found: List[Finding] = []
+    for result in run.results:
+        noqa = NoqaFilter.for_result(result)
+        found.extend(f for f in result.findings if selection.enabled(f.code) and not noqa.ignores(f))
+    for finding in found:
+        out.write(finding.text() + "\n")
+    for message in run.config_errors:
+        sys.stderr.write(f"macslint: error: {message}\n")
+    if run.config_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if found else EXIT_CLEAN
+
+
+def _count(n: Optional[int]) -> str:
+    return "?" if n is None else f"{n:,}"
+
+
+def _layer_rows(report: FileReport) -> List[Tuple[str, ...]]:
+    rows = []
+    for layer in report.layers:
+        shapes = (format_shape(layer.input) if layer.input is not None else "-",
+                  format_shape(layer.output) if layer.output is not None else "-")
+        rows.append((f"{layer.line}:{layer.col}", layer.call, *shapes,
+                     _count(layer.params), _count(layer.macs)))
+    return rows
+
+
+def _table(rows: List[Tuple[str, ...]], header: Tuple[str, ...]) -> List[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def render_text(report: FileReport) -> str:
+    lines = [report.path]
+    settings = report.settings
+    if report.error is not None:
+        lines.append(f"  error: {report.error}")
+        return "\n".join(lines) + "\n"
+    if not report.layers:
+        lines.append("  no torch.nn layers")
+        return "\n".join(lines) + "\n"
+    assert settings is not None
+    unit = "FLOPs" if settings.unit == "flops" else "MACs"
+    factor = 2 if settings.unit == "flops" else 1
+    rows = [r[:5] + (_count(None if l.macs is None else l.macs * factor),)
+            for r, l in zip(_layer_rows(report), report.layers)]
+    lines.extend(_table(rows, ("line:col", "layer", "input", "output", "params", unit)))
+    problems = [l for l in report.layers if not l.resolved]
+    if problems:
+        lines.append("  not counted:")
+        for layer in problems:
+            label = "invalid" if layer.error else "unresolved"
+            lines.append(f"    {layer.line}:{layer.col} {layer.call}: {label}: {layer.reason}")
+    params = sum(l.params for l in report.layers if l.params is not None)
+    macs = sum(l.macs for l in report.layers if l.macs is not None)
+    batch = f", batch {settings.batch_size}" if settings.batch_size != 1 else ""
+    lines.append(
+        f"  sum of the {sum(l.resolved for l in report.layers)} resolved layers, each costed on "
+        f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
+        f"{format_count(macs * factor)} {unit}"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def cmd_report(args: argparse.Namespace, out) -> int:
+    run = run_files(args.paths, _overrides(args))
+    reports = [r.report for r in run.results]
+    if args.format == "json":
+        unit = args.unit or next((r.settings.unit for r in reports if r.settings), "macs")
+        json.dump(report_json(reports, unit), out, indent=2)
+        out.write("\n")
+    else:
+        out.write("\n".join(render_text(r) for r in reports))
+    for message in run.config_errors:
+        sys.stderr.write(f"macslint: error: {message}\n")
+    if run.config_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(r.error for r in reports) else EXIT_CLEAN
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check":
+            return cmd_check(args, sys.stdout)
+        return cmd_report(args, sys.stdout)
+    except (UsageError, ConfigError) as exc:
+        sys.stderr.write(f"macslint: error: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:  # `macslint report | head`
+        sys.stderr.close()
+        return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Budgets -> findings: what to tell the user about a file's report, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+from .config import Settings
+from .report import FileReport, LayerReport
+from .units import format_count, format_shape
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int  # 1-based
+    col: int  # 1-based (the flake8 adapter hands flake8 col - 1)
+    code: str
+    message: str  # without the code
+
+    def text(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
+
+
+def _at(layer: LayerReport, settings: Settings) -> str:
+    shapes = " & ".join(format_shape(s) for s in (layer.input, *layer.extra_inputs) if s)
+    batch = f" (batch {settings.batch_size})" if settings.batch_size != 1 else ""
+    return f" at {shapes}{batch}" if shapes else ""
+
+
+def _cost(macs: int, settings: Settings) -> Tuple[str, str]:
+    if settings.unit == "flops":
+        return format_count(2 * macs), "FLOPs"
+    return format_count(macs), "MACs"
+
+
+def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Finding]:
+    found: List[Finding] = []
+
+    def add(code: str, message: str) -> None:
+        found.append(Finding(path, layer.line, layer.col, code, message))
+
+    if layer.error is not None:
+        add("MAC010", f"{layer.call} is invalid: {layer.error}")
+        return found
+    budget: Optional[int] = settings.max_layer_macs
+    if budget is not None and layer.macs is not None and layer.macs > budget:
+        cost, unit = _cost(layer.macs, settings)
+        limit, _ = _cost(budget, settings)
+        add("MAC001", f"{layer.call} costs {cost} {unit}{_at(layer, settings)}, budget {limit}")
+    budget = settings.max_layer_params
+    if budget is not None and layer.params is not None and layer.params > budget:
+        add("MAC002", f"{layer.call} has {format_count(layer.params)} params, "
+                      f"budget {format_count(budget)}")
+    if not layer.resolved:
+        add("MAC100", f"{layer.call} is not resolved: {layer.reason}")
+    return found
+
+
+def file_findings(report: FileReport) -> List[Finding]:
+    if report.settings is None or report.error is not None:
+        return []  # the engine turns file-level errors into findings itself
+    found: List[Finding] = []
+    for layer in report.layers:
+        found.extend(layer_findings(report.path, layer, report.settings))
+    return found
