@@ -154,7 +154,8 @@ class LayerSpec:
         self.params(args)  # size errors (negative dims) surface at construction time
 
     def run(self, args: Args, inputs: Sequence[Shape]) -> Tuple[Shape, int]:
-        """Output shape and MACs for batched input shape(s)."""
+        """Output shape and MACs for input shape(s) (batched, or unbatched where torch
+        takes that too: convolutions, pools, InstanceNorm...)."""
         out = self.output(args, inputs)
         return out, self.macs(args, inputs, out)
 
@@ -164,6 +165,8 @@ class LayerSpec:
 
 
 def _conv_check(n: int, transposed: bool) -> Callable[[Args], None]:
+    op = f"conv_transpose{n}d" if transposed else f"conv{n}d"
+
     def check(args: Args) -> None:
         cin, cout, groups = args.get_int("in_channels"), args.get_int("out_channels"), args.get_int("groups")
         if groups <= 0:
@@ -182,10 +185,6 @@ def _conv_check(n: int, transposed: bool) -> Callable[[Args], None]:
         if transposed:
             if mode != "zeros":
                 raise LayerError(f'Only "zeros" padding mode is supported for ConvTranspose{n}d')
-            if isinstance(padding, str):
-                raise LayerError(
-                    f"conv_transpose{n}d(): argument 'padding' must be tuple of ints, not str"
-                )
         elif isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise LayerError(
@@ -199,11 +198,38 @@ def _conv_check(n: int, transposed: bool) -> Callable[[Args], None]:
         if cout < 0 or cin < 0:
             raise LayerError("Trying to create tensor with negative dimension: "
                              f"in_channels={cin}, out_channels={cout}")
+        # torch.empty(weight shape) takes a bool for an int except as the leading dimension.
+        leading = "in_channels" if transposed else "out_channels"
+        _reject_bool("empty", "size", args[leading], leading=True)
+        if transposed and isinstance(args["out_channels"], bool) and args["bias"]:
+            _reject_bool("empty", "size", args["out_channels"])  # the bias
         # The rest torch checks on the first call, whatever the input.
+        if isinstance(padding, str) and transposed:
+            raise LayerError(f"{op}(): argument 'padding' must be tuple of ints, but found "
+                             "element of type str at pos 0")
+        _reject_bool(op, "groups", args["groups"])
+        for name in ("stride", "dilation", *(("output_padding",) if transposed else ())):
+            _reject_bool(op, name, args[name], leading=True)
+        if not isinstance(padding, str):
+            # Non-zero padding modes pad with F.pad(input, padding reversed, repeated twice).
+            _reject_bool("pad" if mode != "zeros" else op, "padding", padding,
+                         leading=mode == "zeros", trailing=mode != "zeros")
+            if mode != "zeros" and n > 1 and isinstance(padding, (list, tuple)) \
+                    and len(padding) == 1:
+                raise LayerError(
+                    f"Padding size 2 is not supported for {n + 2}D input tensor "
+                    f"(padding={padding!r} with padding_mode={mode!r} pads the last dimension "
+                    "only, and F.pad supports that for 2D or 3D inputs only)"
+                )
         if (cin if transposed else cout) == 0:
             raise LayerError(
                 f"Given groups={groups}, expected weight to be at least 1 at dimension 0, "
                 f"but got weight of size {_shape(_conv_weight(args, n, transposed))} instead"
+            )
+        if transposed and cout == 0:
+            raise LayerError(
+                f"non-empty {n + 2}D weight tensor expected, but got: "
+                f"{_shape(_conv_weight(args, n, transposed))}"
             )
         if any(k == 0 for k in kernel):
             raise LayerError("kernel size should be greater than zero, but got kernel_size="
@@ -229,6 +255,23 @@ def _conv_check(n: int, transposed: bool) -> Callable[[Args], None]:
     return check
 
 
+def _reject_bool(op: str, arg: str, value: Any, *, leading: bool = False,
+                 trailing: bool = False) -> None:
+    """torch's C++ argument parser refuses a bool where it wants an int, and in an int list
+    it looks at the first element only (a bool further on passes as 0 or 1).  `leading`:
+    the value is, or is expanded to, an int list; `trailing`: that list is reversed first."""
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return
+        first = value[-1] if trailing else value[0]
+        if isinstance(first, bool):
+            raise LayerError(f"{op}(): argument '{arg}' must be tuple of ints, but found element "
+                             "of type bool at pos 0")
+    elif isinstance(value, bool):
+        what = "tuple of ints" if leading or trailing else "int"
+        raise LayerError(f"{op}(): argument '{arg}' must be {what}, not bool")
+
+
 def _conv_weight(args: Args, n: int, transposed: bool) -> Shape:
     cin, cout, groups = args.get_int("in_channels"), args.get_int("out_channels"), args.get_int("groups")
     kernel = args.get_ints("kernel_size", n, broadcast_one=False)
@@ -248,23 +291,30 @@ def _conv_params(n: int, transposed: bool) -> Callable[[Args], int]:
     return params
 
 
-def _check_conv_input(name: str, n: int, cin: int, x: Shape) -> Shape:
-    if len(x) != n + 2:
+def _check_conv_input(args: Args, n: int, transposed: bool, x: Shape) -> Shape:
+    """The spatial dims of a batched (N, C, *spatial) or unbatched (C, *spatial) input."""
+    op = f"conv_transpose{n}d" if transposed else f"conv{n}d"
+    if len(x) not in (n + 1, n + 2):
         raise ShapeError(
-            f"{name} expects a {n + 2}D (batched) input, got {len(x)}D input of size {_shape(x)}"
+            f"Expected {n + 1}D (unbatched) or {n + 2}D (batched) input to {op}, but got input "
+            f"of size: {_shape(x)}"
         )
-    if x[1] != cin:
+    cin = args.get_int("in_channels")
+    channels = x[len(x) - n - 1]
+    if channels != cin:
+        shown = x if len(x) == n + 2 else (1, *x)
         raise ShapeError(
-            f"{name} expects {cin} input channels, but got input of size {_shape(x)} "
-            f"with {x[1]} channels"
+            f"Given groups={args.get_int('groups')}, weight of size "
+            f"{_shape(_conv_weight(args, n, transposed))}, expected input{_shape(shown)} to have "
+            f"{cin} channels, but got {channels} channels instead"
         )
-    return x[2:]
+    return x[len(x) - n:]
 
 
 def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
     def output(args: Args, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
-        spatial = _check_conv_input(f"Conv{n}d", n, args.get_int("in_channels"), x)
+        spatial = _check_conv_input(args, n, False, x)
         kernel = args.get_ints("kernel_size", n, broadcast_one=False)
         dilation = args.get_ints("dilation", n)
         effective = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation))
@@ -277,6 +327,14 @@ def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
         else:
             pads = tuple((p, p) for p in args.get_ints("padding", n))
         mode = args["padding_mode"]
+        if mode in ("reflect", "replicate"):
+            # F.pad refuses empty non-batch dims (an unbatched input has no batch dim).
+            checked = x[1:] if len(x) == n + 2 else x
+            if any(d == 0 for d in checked):
+                raise ShapeError(
+                    f"Expected {len(x) - 1}D or {len(x)}D (batch mode) tensor with possibly 0 "
+                    f"batch size and other non-zero dimensions for input, but got: {_shape(x)}"
+                )
         if mode == "reflect" and any(max(p) >= s for p, s in zip(pads, spatial)):
             raise ShapeError(
                 f"Padding size should be less than the corresponding input dimension, but got: "
@@ -295,7 +353,9 @@ def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
             )
         stride = args.get_ints("stride", n)
         out = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
-        return (x[0], args.get_int("out_channels"), *out)
+        # torch quirk: with in_channels=0 the output has 0 channels, whatever out_channels.
+        cout = args.get_int("out_channels") if args.get_int("in_channels") else 0
+        return (*x[: len(x) - n - 1], cout, *out)
 
     return output
 
@@ -304,7 +364,7 @@ def _conv_macs(n: int) -> Callable[[Args, Sequence[Shape], Shape], int]:
     def macs(args: Args, inputs: Sequence[Shape], out: Shape) -> int:
         kernel = args.get_ints("kernel_size", n, broadcast_one=False)
         cin_per_group = args.get_int("in_channels") // args.get_int("groups")
-        return out[0] * out[1] * math.prod(out[2:]) * cin_per_group * math.prod(kernel)
+        return math.prod(out) * cin_per_group * math.prod(kernel)
 
     return macs
 
@@ -312,7 +372,7 @@ def _conv_macs(n: int) -> Callable[[Args, Sequence[Shape], Shape], int]:
 def _conv_transpose_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
     def output(args: Args, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
-        spatial = _check_conv_input(f"ConvTranspose{n}d", n, args.get_int("in_channels"), x)
+        spatial = _check_conv_input(args, n, True, x)
         kernel = args.get_ints("kernel_size", n, broadcast_one=False)
         stride, padding = args.get_ints("stride", n), args.get_ints("padding", n)
         dilation, out_pad = args.get_ints("dilation", n), args.get_ints("output_padding", n)
@@ -320,22 +380,23 @@ def _conv_transpose_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
             (i - 1) * s - 2 * p + d * (k - 1) + op + 1
             for i, s, p, d, k, op in zip(spatial, stride, padding, dilation, kernel, out_pad)
         )
+        # torch's reference kernels reject an empty output too (the oneDNN CPU path lets a
+        # size of exactly 0 through, but that is a backend accident, not the semantics).
         if any(o <= 0 for o in out):
             raise ShapeError(
                 f"Given input size per channel: {_xs(spatial)}. Calculated output size per "
                 f"channel: {_xs(out)}. Output size is too small"
             )
-        return (x[0], args.get_int("out_channels"), *out)
+        return (*x[: len(x) - n - 1], args.get_int("out_channels"), *out)
 
     return output
 
 
 def _conv_transpose_macs(n: int) -> Callable[[Args, Sequence[Shape], Shape], int]:
     def macs(args: Args, inputs: Sequence[Shape], out: Shape) -> int:
-        x = inputs[0]
         kernel = args.get_ints("kernel_size", n, broadcast_one=False)
         cout_per_group = args.get_int("out_channels") // args.get_int("groups")
-        return x[0] * x[1] * math.prod(x[2:]) * cout_per_group * math.prod(kernel)
+        return math.prod(inputs[0]) * cout_per_group * math.prod(kernel)
 
     return macs
 
@@ -396,6 +457,7 @@ def _check_sizes(*pairs: Tuple[str, int]) -> None:
 def _linear_params(args: Args) -> int:
     cin, cout = args.get_int("in_features"), args.get_int("out_features")
     _check_sizes(("in_features", cin), ("out_features", cout))
+    _reject_bool("empty", "size", args["out_features"], leading=True)  # weight [out, in]
     return cin * cout + (cout if args["bias"] else 0)
 
 
@@ -423,6 +485,7 @@ def _linear_macs(args: Args, inputs: Sequence[Shape], out: Shape) -> int:
 def _bilinear_params(args: Args) -> int:
     a, b, o = args.get_int("in1_features"), args.get_int("in2_features"), args.get_int("out_features")
     _check_sizes(("in1_features", a), ("in2_features", b), ("out_features", o))
+    _reject_bool("empty", "size", args["out_features"], leading=True)  # weight [out, in1, in2]
     return o * a * b + (o if args["bias"] else 0)
 
 
@@ -449,10 +512,14 @@ def _bilinear_macs(args: Args, inputs: Sequence[Shape], out: Shape) -> int:
 # Layers with parameters but no MACs
 
 
-def _affine_params(channels_arg: str, affine_arg: str) -> Callable[[Args], int]:
+def _affine_params(channels_arg: str, affine_arg: str,
+                   buffers_arg: Optional[str] = None) -> Callable[[Args], int]:
     def params(args: Args) -> int:
         c = args.get_int(channels_arg)
         _check_sizes((channels_arg, c))
+        if isinstance(args.values.get(channels_arg), bool) and (
+                _known(args, affine_arg) or (buffers_arg and _known(args, buffers_arg))):
+            _reject_bool("empty", "size", args[channels_arg], leading=True)  # weight or buffer
         if not args[affine_arg]:
             return 0
         return c * (2 if args["bias"] else 1)
@@ -460,16 +527,27 @@ def _affine_params(channels_arg: str, affine_arg: str) -> Callable[[Args], int]:
     return params
 
 
-def _channels_output(ranks: Tuple[int, ...], channels_arg: str, kind: str):
+def _batch_norm_check(args: Args) -> None:
+    eps = _known(args, "eps")
+    if _is_number(eps) and eps < 0:
+        raise LayerError(f"batch_norm eps must be non-negative, but got {eps}")
+
+
+def _batch_norm_output(n: int):
+    ranks = (2, 3) if n == 1 else (n + 2,)
+
     def output(args: Args, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         if len(x) not in ranks:
             wanted = " or ".join(f"{r}D" for r in ranks)
-            raise ShapeError(f"{kind}: expected {wanted} input (got {len(x)}D input)")
-        c = args.get_int(channels_arg)
-        if x[1] != c:
+            raise ShapeError(f"BatchNorm{n}d: expected {wanted} input (got {len(x)}D input)")
+        c = args.get_int("num_features")
+        # Without weight and running stats nothing in torch knows num_features.
+        if x[1] != c and (args["affine"] or args["track_running_stats"]):
+            what = "running_mean" if args["track_running_stats"] else "weight"
             raise ShapeError(
-                f"{kind}: expected input with {c} channels at dim 1, got input of size {_shape(x)}"
+                f"BatchNorm{n}d: {what} should contain {x[1]} elements not {c} (input of size "
+                f"{_shape(x)})"
             )
         return x
 
@@ -477,15 +555,47 @@ def _channels_output(ranks: Tuple[int, ...], channels_arg: str, kind: str):
 
 
 def _batch_norm(n: int) -> LayerSpec:
-    ranks = (2, 3) if n == 1 else (n + 2,)
     return LayerSpec(
         f"BatchNorm{n}d",
         "batchnorm",
         lambda num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
         device=None, dtype=None, *, bias=True: None,
-        params=_affine_params("num_features", "affine"),
-        output=_channels_output(ranks, "num_features", f"BatchNorm{n}d"),
+        params=_affine_params("num_features", "affine", "track_running_stats"),
+        output=_batch_norm_output(n),
+        check=_batch_norm_check,
     )
+
+
+def _instance_norm_output(n: int):
+    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        if len(x) not in (n + 1, n + 2):
+            raise ShapeError(
+                f"InstanceNorm{n}d: expected {n + 1}D or {n + 2}D input (got {len(x)}D input)"
+            )
+        c, dim = args.get_int("num_features"), len(x) - n - 1
+        if x[dim] != c:
+            # Without affine weights or running stats torch only warns.
+            if args["affine"]:
+                raise ShapeError(
+                    f"expected input's size at dim={dim} to match num_features ({c}), but got: "
+                    f"{x[dim]}."
+                )
+            if args["track_running_stats"]:
+                batch = x[0] if dim else 1
+                raise ShapeError(
+                    f"running_mean should contain {batch * x[dim]} elements not {batch * c}"
+                )
+        # Instance statistics need more than one value; with track_running_stats the check
+        # only runs in training mode, which the catalogue cannot know.
+        track = args.values.get("track_running_stats")
+        if not track and not isinstance(track, Unknown) and math.prod(x[dim + 1:]) == 1:
+            raise ShapeError(
+                f"Expected more than 1 spatial element when training, got input size {_shape(x)}"
+            )
+        return x
+
+    return output
 
 
 def _instance_norm(n: int) -> LayerSpec:
@@ -494,8 +604,8 @@ def _instance_norm(n: int) -> LayerSpec:
         "instancenorm",
         lambda num_features, eps=1e-5, momentum=0.1, affine=False, track_running_stats=False,
         device=None, dtype=None, *, bias=True: None,
-        params=_affine_params("num_features", "affine"),
-        output=_channels_output((n + 2,), "num_features", f"InstanceNorm{n}d"),
+        params=_affine_params("num_features", "affine", "track_running_stats"),
+        output=_instance_norm_output(n),
     )
 
 
@@ -504,6 +614,17 @@ def _normalized_shape(args: Args) -> Shape:
     if isinstance(value, (list, tuple)):
         return tuple(_as_int("normalized_shape", v) for v in value)
     return (_as_int("normalized_shape", value),)
+
+
+def _layer_norm_check(args: Args) -> None:
+    value = args["normalized_shape"]
+    raw = tuple(value) if isinstance(value, (list, tuple)) else (value,)
+    if not raw:
+        raise LayerError(
+            "Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+            "one element, but got normalized_shape = []"
+        )
+    _reject_bool("layer_norm", "normalized_shape", raw)
 
 
 def _layer_norm_params(args: Args) -> int:
@@ -532,13 +653,31 @@ def _group_norm_check(args: Args) -> None:
         raise LayerError(
             f"num_channels ({channels}) must be divisible by num_groups ({groups})"
         )
+    if groups < 0:
+        raise LayerError(f"Expected num groups to be greater than 0, got {groups}")
+    _reject_bool("group_norm", "num_groups", args["num_groups"])
 
 
 def _group_norm_output(args: Args, inputs: Sequence[Shape]) -> Shape:
-    x, c = inputs[0], args.get_int("num_channels")
-    if len(x) < 2 or x[1] != c:
+    x, c, g = inputs[0], args.get_int("num_channels"), args.get_int("num_groups")
+    if len(x) < 2:
         raise ShapeError(
-            f"GroupNorm: expected input of size [N, {c}, *], got input of size {_shape(x)}"
+            f"Expected at least 2 dimensions for input tensor but received {len(x)}"
+        )
+    if x[1] != c and args["affine"]:
+        raise ShapeError(
+            f"Expected weight to be a vector of size equal to the number of channels in input, "
+            f"but got weight of shape [{c}] and input of shape {_shape(x)}"
+        )
+    if x[1] % g:
+        raise ShapeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {_shape(x)} and num_groups={g}"
+        )
+    if x[0] * x[1] // g * math.prod(x[2:]) == 1:
+        raise ShapeError(
+            f"Expected more than 1 value per channel when training, got input size "
+            f"{[x[0] * x[1] // g, g, *x[2:]]}"
         )
     return x
 
@@ -548,6 +687,7 @@ def _embedding_params(args: Args) -> int:
         raise Unresolved("_weight", "a pretrained weight tensor sets the size")
     n, d = args.get_int("num_embeddings"), args.get_int("embedding_dim")
     _check_sizes(("num_embeddings", n), ("embedding_dim", d))
+    _reject_bool("empty", "size", args["num_embeddings"], leading=True)
     return n * d
 
 
@@ -574,12 +714,17 @@ def _embedding_bag_output(args: Args, inputs: Sequence[Shape]) -> Shape:
             f"EmbeddingBag: only a 2D input of bags is traced (1D input needs offsets), got "
             f"input of size {_shape(x)}"
         )
+    if x[1] == 0:
+        raise ShapeError(
+            f"EmbeddingBag: bags of size 0 (input of size {_shape(x)}): step must be nonzero"
+        )
     return (x[0], args.get_int("embedding_dim"))
 
 
 def _prelu_params(args: Args) -> int:
     n = args.get_int("num_parameters")
     _check_sizes(("num_parameters", n))
+    _reject_bool("empty", "size", args["num_parameters"], leading=True)
     return n
 
 
@@ -605,11 +750,26 @@ def _pool_output(n: int, kind: str, has_dilation: bool):
                 f"{kind}: expected {n + 1}D or {n + 2}D input, got {len(x)}D input of size "
                 f"{_shape(x)}"
             )
+        op = f"{kind[:3].lower()}_pool{n}d"
+        names = ("kernel_size", "stride", "padding", *(("dilation",) if has_dilation else ()))
+        for name in names:
+            _reject_bool(op, name, args[name], leading=True)
         kernel = args.get_ints("kernel_size", n)
-        stride = kernel if args["stride"] is None else args.get_ints("stride", n)
+        raw_stride = args["stride"]
+        # stride=None and an empty stride both mean "the kernel size" to torch.
+        if raw_stride is None or (isinstance(raw_stride, (list, tuple)) and not raw_stride):
+            stride = kernel
+        else:
+            stride = args.get_ints("stride", n)
         padding = args.get_ints("padding", n)
         dilation = args.get_ints("dilation", n) if has_dilation else (1,) * n
         ceil_mode = bool(args["ceil_mode"])
+        # A batch of 0 is fine, any other empty dimension is not.
+        if any(d == 0 for d in (x[1:] if len(x) == n + 2 else x)):
+            raise ShapeError(
+                f"Expected {n + 1}D or {n + 2}D (batch mode) tensor with optional 0 dim batch "
+                f"size for input, but got: {_shape(x)}"
+            )
         if any(k <= 0 for k in kernel):
             raise LayerError(f"kernel_size must be greater than zero, but got {list(kernel)}")
         if any(s <= 0 for s in stride):
@@ -659,16 +819,31 @@ def _adaptive_output(n: int, kind: str):
                 f"{kind}: expected {n + 1}D or {n + 2}D input, got {len(x)}D input of size "
                 f"{_shape(x)}"
             )
+        op = f"adaptive_{kind[8:11].lower()}_pool{n}d"
         size = args["output_size"]
+        if size is None or (n == 1 and isinstance(size, (list, tuple)) and None in size):
+            # None stands for "the input size" only as an element, and not in 1d pools.
+            raise LayerError(f"{op}(): argument 'output_size' must be tuple of ints, but got "
+                             f"{size!r}")
         sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * n
         if len(sizes) != n:
-            raise LayerError(f"{kind}: output_size must be {n} elements, got {list(sizes)}")
+            raise LayerError(f"{op}: output_size must be {n}, got {list(sizes)}")
         spatial = x[len(x) - n:]
-        out = tuple(
-            s if o is None else _as_int("output_size", o) for o, s in zip(sizes, spatial)
-        )
+        resolved = tuple(s if o is None else o for o, s in zip(sizes, spatial))
+        _reject_bool(op, "output_size", resolved if isinstance(size, (list, tuple)) else size)
+        out = tuple(_as_int("output_size", o) for o in resolved)
         if any(o < 0 for o in out):
-            raise LayerError(f"{kind}: elements of output_size must be non-negative")
+            raise LayerError(
+                f"{op}: elements of output_size must be greater than or equal to 0 but "
+                f"received {list(out)}"
+            )
+        # Avg pools refuse empty spatial dims; max pools any empty dim but the first.
+        checked = spatial if kind.startswith("AdaptiveAvg") else x[1:]
+        if any(d == 0 for d in checked):
+            raise ShapeError(
+                f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
+                f"input has sizes {_shape(x)}"
+            )
         return (*x[: len(x) - n], *out)
 
     return output
@@ -685,6 +860,8 @@ def _normalize_dim(dim: int, rank: int, what: str) -> int:
 
 def _flatten_output(args: Args, inputs: Sequence[Shape]) -> Shape:
     x = inputs[0]
+    for name in ("start_dim", "end_dim"):
+        _reject_bool("flatten", name, args[name])
     rank = max(len(x), 1)
     start = _normalize_dim(args.get_int("start_dim"), rank, "Flatten")
     end = _normalize_dim(args.get_int("end_dim"), rank, "Flatten")
@@ -697,15 +874,29 @@ def _flatten_output(args: Args, inputs: Sequence[Shape]) -> Shape:
 
 def _unflatten_output(args: Args, inputs: Sequence[Shape]) -> Shape:
     x = inputs[0]
+    raw = args["unflattened_size"]
+    if not isinstance(raw, (list, tuple)):
+        raise LayerError(
+            f"unflattened_size must be a tuple of ints, but found type {type(raw).__name__}"
+        )
+    sizes = tuple(_as_int("unflattened_size", s) for s in raw)
+    _reject_bool("unflatten", "dim", args["dim"])
+    _reject_bool("unflatten", "sizes", raw)
     dim = _normalize_dim(args.get_int("dim"), len(x), "Unflatten")
-    sizes = args["unflattened_size"]
-    if not isinstance(sizes, (list, tuple)):
-        raise LayerError("unflattened_size must be tuple of ints")
-    sizes = tuple(_as_int("unflattened_size", s) for s in sizes)
-    known = math.prod(s for s in sizes if s != -1)
+    if not sizes:
+        raise LayerError("unflatten: sizes must be non-empty")
+    for i, s in enumerate(sizes):
+        if s < -1:
+            raise LayerError(f"invalid shape dimension {s} at index {i} of shape {list(sizes)}")
     if sizes.count(-1) > 1:
         raise LayerError("only one dimension can be inferred")
+    known = math.prod(s for s in sizes if s != -1)
     if sizes.count(-1) == 1:
+        if known == 0 and x[dim] == 0:
+            raise ShapeError(
+                f"cannot reshape tensor of 0 elements into shape {list(sizes)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous"
+            )
         if known == 0 or x[dim] % known:
             raise ShapeError(
                 f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
@@ -721,31 +912,66 @@ def _unflatten_output(args: Args, inputs: Sequence[Shape]) -> Shape:
 
 
 _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
+# mode -> the number of spatial dims it needs (None: 1, 2 or 3)
+_UPSAMPLE_MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1,
+                   "bilinear": 2, "bicubic": 2, "trilinear": 3}
+
+
+def _upsample_scale(args: Args) -> Any:
+    """scale_factor as nn.Upsample stores it: a tuple of floats, a float, or None if falsy."""
+    scale = args["scale_factor"]
+    if isinstance(scale, tuple):
+        for s in scale:
+            if not isinstance(s, (int, float)):
+                raise LayerError(f"scale_factor must be a number, got {s!r}")
+        return tuple(float(s) for s in scale)
+    if isinstance(scale, list):
+        raise LayerError("float() argument must be a string or a real number, not 'list' "
+                         "(nn.Upsample takes scale_factor as a float or a tuple)")
+    if scale is not None and not isinstance(scale, (int, float)):
+        raise LayerError(f"scale_factor must be a number, got {scale!r}")
+    return float(scale) if scale else None
 
 
 def _upsample_check(args: Args) -> None:
-    if args["align_corners"] is not None and args["mode"] not in _INTERPOLATING:
+    mode = args["mode"]
+    if args["align_corners"] is not None and mode not in _INTERPOLATING:
         raise LayerError(
             "align_corners option can only be set with the interpolating modes: "
             "linear | bilinear | bicubic | trilinear"
         )
+    if mode == "lanczos":
+        raise LayerError("Lanczos mode requires antialias=True, which nn.Upsample cannot set")
+    if mode not in _UPSAMPLE_MODES:
+        raise LayerError(
+            "Input Error: Only 3D, 4D and 5D input Tensors supported for the modes: nearest | "
+            f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})"
+        )
+    size, scale = args.values.get("size"), args.values.get("scale_factor")
+    if isinstance(size, Unknown) or isinstance(scale, Unknown):
+        return
+    scale = _upsample_scale(args)
+    if size is not None and scale is not None:
+        raise LayerError("only one of size or scale_factor should be defined")
+    if size is None and scale is None:
+        raise LayerError("either size or scale_factor should be defined")
+    if _known(args, "recompute_scale_factor") and size is not None:
+        raise LayerError("recompute_scale_factor is not meaningful with an explicit size.")
 
 
 def _upsample_output(args: Args, inputs: Sequence[Shape]) -> Shape:
     x = inputs[0]
-    n = len(x) - 2
-    if n < 1:
-        raise ShapeError(f"Upsample: expected an input with spatial dims, got size {_shape(x)}")
-    wanted = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}.get(args["mode"])
-    if wanted is not None and wanted != n:
+    n, mode = len(x) - 2, args["mode"]
+    if not 1 <= n <= 3:
         raise ShapeError(
-            f"Upsample mode={args['mode']!r} expects a {wanted + 2}D input, got {len(x)}D"
+            f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {len(x)}D) for the "
+            f"modes: nearest | linear | bilinear | bicubic | trilinear | lanczos | area | "
+            f"nearest-exact (got {mode})"
         )
-    size, scale = args["size"], args["scale_factor"]
-    if size is None and scale is None:
-        raise LayerError("either size or scale_factor should be defined")
-    if size is not None and scale is not None:
-        raise LayerError("only one of size or scale_factor should be defined")
+    wanted = _UPSAMPLE_MODES.get(mode)
+    if wanted is not None and wanted != n:
+        raise ShapeError(f"Got {n + 2}D input, but {mode} mode needs {wanted + 2}D input")
+    size, scale = args["size"], _upsample_scale(args)
     if size is not None:
         sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * n
         if len(sizes) != n:
@@ -754,30 +980,111 @@ def _upsample_output(args: Args, inputs: Sequence[Shape]) -> Shape:
                 f"input with spatial dimensions of {list(x[2:])} and output size of {list(sizes)}"
             )
         out = tuple(_as_int("size", s) for s in sizes)
+        _reject_bool(f"upsample_{mode}", "output_size", sizes)
     else:
-        scales = tuple(scale) if isinstance(scale, (list, tuple)) else (scale,) * n
+        scales = scale if isinstance(scale, tuple) else (scale,) * n
         if len(scales) != n:
             raise ShapeError(
                 f"Input and scale_factor must have the same number of spatial dimensions, but "
                 f"got input with spatial dimensions of {list(x[2:])} and scale_factor of "
                 f"shape {list(scales)}"
             )
-        for s in scales:
-            if isinstance(s, bool) or not isinstance(s, (int, float)):
-                raise LayerError(f"scale_factor must be a number, got {s!r}")
-        out = tuple(math.floor(float(d) * float(s)) for d, s in zip(x[2:], scales))
-    if any(o <= 0 for o in out):
+        out = tuple(math.floor(float(d) * s) for d, s in zip(x[2:], scales))
+    # 'area' is an adaptive average pool: it can produce empty dims; the others cannot,
+    # nor take empty channels.  None of them takes an empty spatial dim.
+    smallest = 0 if mode == "area" else 1
+    if any(o < smallest for o in out) or any(d == 0 for d in x[2:]) or \
+            (mode != "area" and x[1] == 0):
         raise ShapeError(
-            f"Input and output sizes should be greater than 0, but got input size {list(x[2:])} "
-            f"and output size {list(out)}"
+            f"Input and output sizes should be greater than 0, but got input of size "
+            f"{_shape(x)} and output size {list(out)}"
         )
     return (*x[:2], *out)
 
 
+def _known(args: Args, name: str) -> Any:
+    """An argument's value for a validity check, or None when it is Unknown."""
+    value = args.values.get(name)
+    return None if isinstance(value, Unknown) else value
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _dropout_check(args: Args) -> None:
-    p = args["p"]
-    if isinstance(p, (int, float)) and not isinstance(p, bool) and not 0 <= p <= 1:
+    p = _known(args, "p")
+    if _is_number(p) and not 0 <= p <= 1:
         raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _feature_dropout_output(ranks: Optional[Tuple[int, ...]]):
+    """Channel-wise dropouts: Dropout1d wants 2D or 3D, the others at least 2D."""
+
+    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        if ranks is not None and len(x) not in ranks:
+            raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
+                             "input")
+        if len(x) < 2:
+            raise ShapeError("Feature dropout requires at least 2 dimensions in the input")
+        return x
+
+    return output
+
+
+def _softmax_output(args: Args, inputs: Sequence[Shape]) -> Shape:
+    x, dim = inputs[0], _known(args, "dim")
+    _reject_bool("softmax", "dim", dim)
+    if isinstance(dim, int):
+        _normalize_dim(dim, max(len(x), 1), "softmax")
+    return x
+
+
+def _softmax2d_output(args: Args, inputs: Sequence[Shape]) -> Shape:
+    x = inputs[0]
+    if len(x) not in (3, 4):
+        raise ShapeError(f"Softmax2d: expected input to be 3D or 4D, got {len(x)}D instead")
+    return x
+
+
+def _no_args_check(name: str) -> Callable[[Args], None]:
+    """torch's signature is Module.__init__(*args, **kwargs), which refuses any argument."""
+
+    def check(args: Args) -> None:
+        kwargs, extra = args.values.get("kwargs") or {}, args.values.get("args") or ()
+        if kwargs:
+            raise LayerError(
+                f"{name}.__init__() got an unexpected keyword argument '{next(iter(kwargs))}'"
+            )
+        if extra:
+            raise LayerError(
+                f"{name}.__init__() takes 1 positional argument but {len(extra) + 1} were given"
+            )
+
+    return check
+
+
+def _gelu_check(args: Args) -> None:
+    approximate = _known(args, "approximate")
+    if isinstance(approximate, str) and approximate not in ("none", "tanh"):
+        raise LayerError("approximate argument must be either none or tanh.")
+
+
+def _celu_check(args: Args) -> None:
+    alpha = _known(args, "alpha")
+    if _is_number(alpha) and alpha == 0:
+        raise LayerError("ZeroDivisionError: alpha cannot be 0 for CELU")
+
+
+def _hardtanh_check(args: Args) -> None:
+    low, high = _known(args, "min_val"), _known(args, "max_val")
+    if args.values.get("min_value") is not None:
+        low = _known(args, "min_value")
+    if args.values.get("max_value") is not None:
+        high = _known(args, "max_value")
+    if isinstance(low, (int, float)) and isinstance(high, (int, float)) and high <= low:
+        raise LayerError(f"max_val ({high}) must be greater than min_val ({low})")
 
 
 # ---------------------------------------------------------------------------
@@ -790,7 +1097,7 @@ _POOL_AVG1 = lambda kernel_size, stride=None, padding=0, ceil_mode=False, \
 _POOL_AVG = lambda kernel_size, stride=None, padding=0, ceil_mode=False, \
     count_include_pad=True, divisor_override=None: None  # noqa: E731
 _INPLACE = lambda inplace=False: None  # noqa: E731
-_NO_ARGS = lambda: None  # noqa: E731
+_NO_ARGS = lambda *args, **kwargs: None  # noqa: E731
 _DIM = lambda dim=None: None  # noqa: E731
 _DROPOUT = lambda p=0.5, inplace=False: None  # noqa: E731
 
@@ -817,7 +1124,7 @@ _SPECS: list = [
         "LayerNorm", "normalization",
         lambda normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
         dtype=None: None,
-        params=_layer_norm_params, output=_layer_norm_output,
+        params=_layer_norm_params, output=_layer_norm_output, check=_layer_norm_check,
     ),
     LayerSpec(
         "GroupNorm", "normalization",
@@ -868,20 +1175,28 @@ _SPECS: list = [
     # Elementwise layers: output shape = input shape, no parameters, no MACs.
     *(LayerSpec(name, "activation", _INPLACE) for name in (
         "ReLU", "ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid")),
-    *(LayerSpec(name, "activation", _NO_ARGS) for name in (
-        "Sigmoid", "Tanh", "Softsign", "Tanhshrink", "LogSigmoid", "Softmax2d")),
-    *(LayerSpec(name, "activation", _DIM) for name in ("Softmax", "LogSoftmax", "Softmin")),
+    # torch's signature for these is Module.__init__(*args, **kwargs), refusing any argument
+    *(LayerSpec(name, "activation", _NO_ARGS, check=_no_args_check(name)) for name in (
+        "Sigmoid", "Tanh", "Softsign", "Tanhshrink", "LogSigmoid")),
+    LayerSpec("Softmax2d", "activation", _NO_ARGS, check=_no_args_check("Softmax2d"),
+              output=_softmax2d_output),
+    *(LayerSpec(name, "activation", _DIM, output=_softmax_output) for name in (
+        "Softmax", "LogSoftmax", "Softmin")),
     LayerSpec("LeakyReLU", "activation", lambda negative_slope=0.01, inplace=False: None),
     LayerSpec("ELU", "activation", lambda alpha=1.0, inplace=False: None),
-    LayerSpec("CELU", "activation", lambda alpha=1.0, inplace=False: None),
-    LayerSpec("GELU", "activation", lambda approximate="none": None),
+    LayerSpec("CELU", "activation", lambda alpha=1.0, inplace=False: None, check=_celu_check),
+    LayerSpec("GELU", "activation", lambda approximate="none": None, check=_gelu_check),
     LayerSpec("Softplus", "activation", lambda beta=1.0, threshold=20.0: None),
     LayerSpec("Hardtanh", "activation", lambda min_val=-1.0, max_val=1.0, inplace=False,
-              min_value=None, max_value=None: None),
+              min_value=None, max_value=None: None, check=_hardtanh_check),
     LayerSpec("Threshold", "activation", lambda threshold, value, inplace=False: None),
     *(LayerSpec(name, "dropout", _DROPOUT, check=_dropout_check) for name in (
-        "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
-        "FeatureAlphaDropout")),
+        "Dropout", "AlphaDropout")),
+    LayerSpec("Dropout1d", "dropout", _DROPOUT, check=_dropout_check,
+              output=_feature_dropout_output((2, 3))),
+    *(LayerSpec(name, "dropout", _DROPOUT, check=_dropout_check,
+                output=_feature_dropout_output(None)) for name in (
+        "Dropout2d", "Dropout3d", "FeatureAlphaDropout")),
     LayerSpec("Identity", "linear", lambda *args, **kwargs: None),
 ]
 

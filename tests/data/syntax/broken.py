@@ -1,0 +1,5 @@
+import torch.nn as nn
+
+conv = nn.Conv2d(64, 64, 3, padding=1)
+def broken(:
+    pass

@@ -1,0 +1,59 @@
+"""Shared paths and subprocess runners for the fixture, CLI and flake8 tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Sequence, Union
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = REPO / "fixtures"
+DATA = Path(__file__).resolve().parent / "data"
+
+BIN = Path(sys.executable).parent
+MACSLINT: List[str] = (
+    [str(BIN / "macslint")] if (BIN / "macslint").exists() else [sys.executable, "-m", "macslint.cli"]
+)
+FLAKE8: List[str] = [sys.executable, "-m", "flake8"]
+
+# Every fixture, as the path `macslint check` is given from the fixtures directory.
+FIXTURE_FILES: List[str] = sorted(p.relative_to(FIXTURES).as_posix() for p in FIXTURES.rglob("*.py"))
+
+PathLike = Union[str, Path]
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env.pop("PYTHONWARNINGS", None)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # keep __pycache__ out of fixtures/ and tests/data/
+    return env
+
+
+def run(cmd: Sequence[str], cwd: PathLike, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        list(cmd), cwd=str(cwd), input=stdin, capture_output=True, text=True, env=_env(), timeout=120
+    )
+
+
+def macslint(*args: str, cwd: PathLike = FIXTURES) -> subprocess.CompletedProcess:
+    return run([*MACSLINT, *args], cwd)
+
+
+def flake8(*args: str, cwd: PathLike = FIXTURES, stdin: str | None = None) -> subprocess.CompletedProcess:
+    # --isolated: no user or project flake8 configuration can change what is selected.
+    return run([*FLAKE8, "--isolated", *args], cwd, stdin)
+
+
+def lines(text: str) -> List[str]:
+    return text.splitlines()
+
+
+def mac_lines(text: str) -> List[str]:
+    """The MAC findings of flake8 output (`path:line:col: MACnnn ...`)."""
+    return [line for line in text.splitlines() if line.split(": ", 1)[-1].startswith("MAC")]
+
+
+def expected_path(fixture: str) -> Path:
+    return FIXTURES / (fixture[: -len(".py")] + ".expected")

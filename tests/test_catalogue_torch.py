@@ -1,0 +1,976 @@
+"""Oracle tests for macslint.catalogue: PyTorch is the source of truth, never our formulas.
+
+For every case the real `torch.nn` module is built with the same arguments and run on a
+zero tensor of the given shape under `torch.utils.flop_counter.FlopCounterMode`; the
+catalogue must agree on the parameter count (sum of `numel` over `m.parameters()`), the
+output shape and the MACs (= FlopCounterMode flops / 2).  Configurations torch rejects
+(at construction or on the first call) must make the catalogue raise `LayerError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import itertools
+from typing import Any, Dict, List, Sequence, Tuple
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from macslint.catalogue import LAYERS, LayerError
+
+# torch warns about zero-element initialisation, even 'same' kernels, implicit softmax dims...
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+Shape = Tuple[int, ...]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+# Layers whose inputs are indices (torch.long), not floats.
+INDEX_INPUT = {"Embedding", "EmbeddingBag"}
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ",".join(_fmt(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ",".join(_fmt(v) for v in value) + "]"
+    return repr(value)
+
+
+def case(name: str, pos: Sequence[Any], kw: Dict[str, Any], *shapes: Shape, **marks: Any):
+    """One pytest.param with a readable id: Conv2d(4,6,3,groups=2)@(2,4,7,6)."""
+    args = [_fmt(p) for p in pos] + [f"{k}={_fmt(v)}" for k, v in kw.items()]
+    ident = f"{name}({','.join(args)})@" + "&".join(_fmt(tuple(s)) for s in shapes)
+    return pytest.param(name, tuple(pos), dict(kw), [tuple(s) for s in shapes], id=ident,
+                        **marks)
+
+
+def torch_module(name: str, pos: Sequence[Any], kw: Dict[str, Any]) -> torch.nn.Module:
+    return getattr(torch.nn, name)(*pos, **kw)
+
+
+def torch_inputs(name: str, shapes: Sequence[Shape]) -> List[torch.Tensor]:
+    dtype = torch.long if name in INDEX_INPUT else torch.float32
+    return [torch.zeros(shape, dtype=dtype) for shape in shapes]
+
+
+def torch_call(name: str, pos, kw, shapes, *, native: bool = False) -> torch.Tensor:
+    """Build the module and call it once, in plain eager mode (the arbiter of validity:
+    FlopCounterMode lets some invalid calls through, e.g. Upsample to an empty size).
+    `native`: bypass oneDNN, whose CPU kernels skip some of torch's shape checks."""
+    with torch.backends.mkldnn.flags(enabled=not native):
+        module = torch_module(name, pos, kw)
+        return module(*torch_inputs(name, shapes))
+
+
+def torch_truth(name: str, pos, kw, shapes) -> Tuple[int, Shape, int]:
+    """(params, output shape, MACs) as torch sees them."""
+    module = torch_module(name, pos, kw)
+    inputs = torch_inputs(name, shapes)
+    shape = tuple(module(*inputs).shape)
+    with FlopCounterMode(display=False) as counter:
+        y = module(*inputs)
+    assert tuple(y.shape) == shape
+    flops = counter.get_total_flops()
+    assert flops % 2 == 0, f"odd flop count {flops}"
+    params = sum(p.numel() for p in module.parameters())
+    return params, shape, flops // 2
+
+
+def catalogue_answer(name: str, pos, kw, shapes) -> Tuple[int, Shape, int]:
+    spec = LAYERS[name]
+    args = spec.bind(pos, kw)
+    spec.check_args(args)
+    params = spec.params(args)
+    out, macs = spec.run(args, [tuple(s) for s in shapes])
+    return params, tuple(out), macs
+
+
+def assert_matches_torch(name, pos, kw, shapes) -> None:
+    expected = torch_truth(name, pos, kw, shapes)
+    got = catalogue_answer(name, pos, kw, shapes)
+    assert got == expected, f"catalogue (params, shape, MACs) {got} != torch {expected}"
+
+
+# ---------------------------------------------------------------------------
+# 1. Signatures
+
+
+def _torch_signature(name: str) -> inspect.Signature:
+    sig = inspect.signature(getattr(torch.nn, name).__init__)
+    params = list(sig.parameters.values())
+    assert params[0].name == "self"
+    return sig.replace(parameters=params[1:])
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_signature_matches_torch(name):
+    ours = [(p.name, p.kind, p.default) for p in LAYERS[name].signature.parameters.values()]
+    theirs = [(p.name, p.kind, p.default) for p in _torch_signature(name).parameters.values()]
+    assert [(n, k) for n, k, _ in ours] == [(n, k) for n, k, _ in theirs]
+    for (pname, _, mine), (_, _, real) in zip(ours, theirs):
+        assert type(mine) is type(real) and mine == real, \
+            f"default of {pname}: {mine!r} != {real!r}"
+
+
+@pytest.mark.parametrize("name", sorted(LAYERS))
+def test_module_path_matches_torch(name):
+    spec = LAYERS[name]
+    assert spec.name == name
+    module = importlib.import_module("torch.nn.modules." + spec.module)
+    assert getattr(module, spec.name, None) is getattr(torch.nn, name)
+
+
+# ---------------------------------------------------------------------------
+# 2. Valid configurations
+
+MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _conv_cases() -> list:
+    cases = []
+    spatial = {1: (9,), 2: (7, 6), 3: (5, 6, 4)}
+    nonsquare_kernel = {1: (2,), 2: (3, 1), 3: (3, 1, 2)}
+    channel_groups = [(2, 4, 1), (4, 6, 2), (4, 4, 4), (3, 6, 3)]  # plain, grouped, depthwise
+    for n in (1, 2, 3):
+        tup = lambda values: tuple(values[:n])  # noqa: E731
+        kernels = [1, 2, 3, nonsquare_kernel[n], list(nonsquare_kernel[n])]
+        # (stride, padding, dilation)
+        geometry = [
+            (1, 0, 1), (2, 0, 1), (1, 1, 1), (3, 1, 1), (1, "same", 1), (1, "same", 2),
+            (1, "valid", 1), (2, 1, 2), (tup((2, 1, 3)), tup((1, 0, 2)), 1),
+            (1, tup((1, 2, 0)), tup((2, 1, 1))), ((1,) * n, "same", tup((1, 2, 1))),
+        ]
+        for i, ((cin, cout, g), kernel, (stride, padding, dilation)) in enumerate(
+            itertools.product(channel_groups, kernels, geometry)
+        ):
+            kw: Dict[str, Any] = {}
+            if stride != 1:
+                kw["stride"] = stride
+            if padding != 0:
+                kw["padding"] = padding
+            if dilation != 1:
+                kw["dilation"] = dilation
+            if g != 1:
+                kw["groups"] = g
+            if i % 3 == 1:
+                kw["bias"] = False
+            mode = MODES[(i // 2) % 4]
+            if mode != "zeros":
+                kw["padding_mode"] = mode
+            batch = 1 + i % 2
+            cases.append(case(f"Conv{n}d", (cin, cout, kernel), kw, (batch, cin, *spatial[n])))
+    # batch > 2, unbatched input, keyword-only construction
+    cases += [
+        case("Conv2d", (3, 8, 3), {"stride": 2, "padding": 1}, (4, 3, 8, 8)),
+        case("Conv2d", (), {"in_channels": 3, "out_channels": 8, "kernel_size": (3, 5)},
+             (2, 3, 9, 9)),
+        case("Conv1d", (2, 4, 3), {"padding": "same", "padding_mode": "circular"}, (3, 2, 3)),
+        case("Conv2d", (2, 4, 3), {"padding": 2, "padding_mode": "circular"}, (1, 2, 2, 2)),
+        case("Conv2d", (2, 4, 3), {"padding": 1, "padding_mode": "replicate"}, (1, 2, 1, 1)),
+        case("Conv3d", (2, 2, 3), {"padding": 1, "padding_mode": "reflect"}, (1, 2, 2, 2, 2)),
+    ]
+    return cases
+
+
+def _conv_transpose_cases() -> list:
+    cases = []
+    spatial = {1: (5,), 2: (4, 3), 3: (3, 4, 3)}
+    nonsquare_kernel = {1: (2,), 2: (3, 1), 3: (3, 1, 2)}
+    channel_groups = [(2, 4, 1), (4, 6, 2), (4, 4, 4), (6, 3, 3)]
+    for n in (1, 2, 3):
+        tup = lambda values: tuple(values[:n])  # noqa: E731
+        kernels = [1, 2, 3, nonsquare_kernel[n]]
+        # (stride, padding, output_padding, dilation)
+        geometry = [
+            (1, 0, 0, 1), (2, 0, 1, 1), (2, 1, 1, 1), (3, 1, 2, 1), (1, 0, 1, 2),
+            (2, 1, 0, 2), (tup((2, 1, 3)), tup((1, 0, 0)), tup((1, 0, 2)), 1),
+            (1, tup((0, 1, 1)), 0, tup((2, 1, 3))),
+        ]
+        for i, ((cin, cout, g), kernel, (stride, padding, out_pad, dilation)) in enumerate(
+            itertools.product(channel_groups, kernels, geometry)
+        ):
+            kw: Dict[str, Any] = {}
+            for key, value, default in (("stride", stride, 1), ("padding", padding, 0),
+                                        ("output_padding", out_pad, 0), ("groups", g, 1),
+                                        ("dilation", dilation, 1)):
+                if value != default:
+                    kw[key] = value
+            if i % 3 == 2:
+                kw["bias"] = False
+            batch = 1 + i % 2
+            cases.append(
+                case(f"ConvTranspose{n}d", (cin, cout, kernel), kw, (batch, cin, *spatial[n]))
+            )
+    cases += [
+        # positional all the way down to dilation
+        case("ConvTranspose2d", (4, 2, 3, 2, 1, 1, 2, False, 1), {}, (2, 4, 3, 3)),
+        case("ConvTranspose1d", (2, 3, 4), {"stride": 4, "padding_mode": "zeros"}, (1, 2, 3)),
+    ]
+    return cases
+
+
+def _linear_cases() -> list:
+    cases = []
+    for (cin, cout), bias, lead in itertools.product(
+        [(1, 1), (3, 5), (8, 2)], (True, False), [(), (2,), (1,), (2, 3), (2, 1, 3)]
+    ):
+        kw = {} if bias else {"bias": False}
+        cases.append(case("Linear", (cin, cout), kw, (*lead, cin)))
+    return cases
+
+
+def _norm_cases() -> list:
+    cases = []
+    for n in (1, 2, 3):
+        shapes = {1: [(2, 4), (3, 4, 5)], 2: [(2, 4, 3, 5)], 3: [(2, 4, 3, 2, 3)]}[n]
+        for shape, (affine, bias, track) in itertools.product(
+            shapes, [(True, True, True), (False, True, True), (True, False, True),
+                     (True, True, False), (False, True, False)]
+        ):
+            kw: Dict[str, Any] = {}
+            if not affine:
+                kw["affine"] = False
+            if not bias:
+                kw["bias"] = False
+            if not track:
+                kw["track_running_stats"] = False
+            cases.append(case(f"BatchNorm{n}d", (4,), kw, shape))
+        batched = {1: (2, 4, 5), 2: (2, 4, 3, 5), 3: (1, 4, 3, 2, 3)}[n]
+        for shape, (affine, bias, track) in itertools.product(
+            [batched, batched[1:]],
+            [(False, True, False), (True, True, False), (True, False, False),
+             (False, True, True), (True, True, True)],
+        ):
+            kw = {}
+            if affine:
+                kw["affine"] = True
+            if not bias:
+                kw["bias"] = False
+            if track:
+                kw["track_running_stats"] = True
+            cases.append(case(f"InstanceNorm{n}d", (4,), kw, shape))
+    for shape_arg, x in [(5, (5,)), (5, (2, 5)), (5, (2, 3, 5)), ((3, 5), (2, 3, 5)),
+                         ([2, 3, 5], (2, 3, 5)), ((4, 2, 3), (1, 4, 2, 3))]:
+        for kw in ({}, {"elementwise_affine": False}, {"bias": False},
+                   {"elementwise_affine": False, "bias": False}):
+            cases.append(case("LayerNorm", (shape_arg,), kw, x))
+    for (groups, channels), x_tail, kw in itertools.product(
+        [(1, 6), (2, 6), (3, 6), (6, 6)], [(), (4,), (3, 2)],
+        [{}, {"affine": False}, {"bias": False}],
+    ):
+        cases.append(case("GroupNorm", (groups, channels), kw, (2, channels, *x_tail)))
+    return cases
+
+
+def _embedding_cases() -> list:
+    cases = []
+    for (num, dim), padding_idx, x in itertools.product(
+        [(10, 3), (1, 7)], (None, 0, -1), [(), (5,), (2, 5), (2, 3, 4)]
+    ):
+        kw = {} if padding_idx is None else {"padding_idx": padding_idx}
+        cases.append(case("Embedding", (num, dim), kw, x))
+    cases.append(case("Embedding", (10, 3), {"max_norm": 1.0, "sparse": True}, (2, 4)))
+    for mode, padding_idx, x in itertools.product(
+        ("sum", "mean", "max"), (None, 2), [(1, 1), (2, 5), (3, 2)]
+    ):
+        kw: Dict[str, Any] = {"mode": mode}
+        if padding_idx is not None:
+            kw["padding_idx"] = padding_idx
+        cases.append(case("EmbeddingBag", (10, 4), kw, x))
+    cases.append(case("EmbeddingBag", (10, 4), {"include_last_offset": True}, (2, 3)))
+    return cases
+
+
+def _prelu_cases() -> list:
+    return [
+        case("PReLU", (), {}, (2, 3, 4, 5)),
+        case("PReLU", (), {}, (5,)),
+        case("PReLU", (1,), {}, ()),
+        case("PReLU", (3,), {}, (2, 3)),
+        case("PReLU", (3,), {"init": 0.1}, (2, 3, 4, 5)),
+        case("PReLU", (), {"num_parameters": 4}, (1, 4, 2)),
+    ]
+
+
+def _pool_cases() -> list:
+    cases = []
+    # 1d: every combination; includes ceil_mode windows that would start in the padding
+    for kind, kernel, stride, padding, dilation, ceil, size in itertools.product(
+        ("Max", "Avg"), (1, 2, 3), (None, 1, 2, 3), (0, 1), (1, 2), (False, True), (5, 6, 7)
+    ):
+        if padding > kernel // 2 or (kind == "Avg" and dilation != 1):
+            continue
+        kw: Dict[str, Any] = {}
+        if stride is not None:
+            kw["stride"] = stride
+        if padding:
+            kw["padding"] = padding
+        if dilation != 1:
+            kw["dilation"] = dilation
+        if ceil:
+            kw["ceil_mode"] = True
+        x = (2, 3, size) if size != 6 else (3, size)  # one unbatched size
+        cases.append(case(f"{kind}Pool1d", (kernel,), kw, x))
+    for n in (2, 3):
+        x = {2: (2, 3, 7, 6), 3: (1, 2, 5, 6, 7)}[n]
+        kernels = [2, 3, (3, 2, 1)[:n], [2] * n]
+        strides = [None, 2, (2, 1, 3)[:n], (2,)]
+        for kind, kernel, stride, padding, ceil in itertools.product(
+            ("Max", "Avg"), kernels, strides, (0, 1), (False, True)
+        ):
+            ks = kernel if isinstance(kernel, (tuple, list)) else (kernel,) * n
+            if padding > min(ks) // 2:
+                continue
+            kw = {}
+            if stride is not None:
+                kw["stride"] = stride
+            if padding:
+                kw["padding"] = padding
+            if ceil:
+                kw["ceil_mode"] = True
+            cases.append(case(f"{kind}Pool{n}d", (kernel,), kw, x))
+        cases += [
+            case(f"MaxPool{n}d", (3,), {"stride": 2, "padding": 1, "dilation": 2}, x),
+            case(f"MaxPool{n}d", (2,), {"padding": 1, "dilation": (2, 1, 3)[:n],
+                                        "ceil_mode": True}, x),
+            case(f"AvgPool{n}d", (3,), {"stride": 2, "padding": 1, "count_include_pad": False,
+                                        "divisor_override": 2}, x),
+            case(f"MaxPool{n}d", (2,), {}, x[1:]),  # unbatched
+        ]
+    cases += [
+        # the last window would start inside the right padding: ceil_mode drops it
+        case("MaxPool1d", (2,), {"stride": 2, "padding": 1, "ceil_mode": True}, (1, 1, 5)),
+        case("AvgPool1d", (2,), {"stride": 2, "padding": 1, "ceil_mode": True}, (1, 1, 5)),
+        case("MaxPool2d", (3,), {"stride": 2, "padding": 1, "ceil_mode": True}, (1, 1, 5, 5)),
+        case("AvgPool2d", (2,), {"stride": 2, "padding": 1, "ceil_mode": True}, (1, 1, 5, 6)),
+        case("MaxPool3d", (2,), {"stride": 2, "padding": 1, "ceil_mode": True},
+             (1, 1, 5, 6, 7)),
+        case("AvgPool3d", (3,), {"stride": 3, "padding": 1, "ceil_mode": True},
+             (1, 1, 4, 5, 7)),
+        case("MaxPool1d", (3,), {"stride": 3, "ceil_mode": True}, (1, 2, 7)),
+    ]
+    for n in (1, 2, 3):
+        x = {1: (2, 3, 9), 2: (2, 3, 9, 7), 3: (1, 2, 5, 6, 7)}[n]
+        sizes = [1, 3, 4, 12, (5, None, 2)[:n] if n > 1 else (4,), [2] * n]
+        if n > 1:
+            sizes.append((None,) * n)
+        for kind, size in itertools.product(("Avg", "Max"), sizes):
+            cases.append(case(f"Adaptive{kind}Pool{n}d", (size,), {}, x))
+        cases.append(case(f"AdaptiveAvgPool{n}d", (2,), {}, x[1:]))  # unbatched
+        cases.append(case(f"AdaptiveMaxPool{n}d", (), {"output_size": 2}, x[1:]))
+    return cases
+
+
+def _reshape_cases() -> list:
+    cases = []
+    x = (2, 3, 4, 5)
+    for start, end in itertools.product((0, 1, 2, -1, -3), (-1, 1, 2, 3)):
+        if (start % 4) <= (end % 4):
+            cases.append(case("Flatten", (start, end), {}, x))
+    cases += [
+        case("Flatten", (), {}, (2, 3)),
+        case("Flatten", (), {}, (7, 1, 1)),
+        case("Flatten", (0,), {}, (3,)),
+        case("Flatten", (0, 0), {}, ()),
+    ]
+    for dim, sizes, shape in [
+        (1, (2, 6), (2, 12)), (1, (2, -1), (2, 12)), (1, (-1, 4), (2, 12)), (-1, (3, 4), (2, 12)),
+        (1, [3, 2, 2], (2, 12)), (0, (1, 2, -1), (6, 5)), (2, (5, 1), (2, 3, 5)),
+        (1, (1, -1, 1), (2, 3, 5)), (-2, (3, 1), (2, 3, 5)), (1, (12,), (2, 12)),
+        (1, (0, 4), (2, 0)),
+    ]:
+        cases.append(case("Unflatten", (dim, sizes), {}, shape))
+    return cases
+
+
+def _upsample_cases() -> list:
+    cases = []
+    inputs = {"linear": (2, 3, 5), "bilinear": (1, 2, 5, 3), "bicubic": (1, 2, 5, 3),
+              "trilinear": (1, 2, 3, 5, 3)}
+    for mode, x in [("nearest", (2, 3, 5)), ("nearest", (1, 2, 5, 3)),
+                    ("nearest", (1, 2, 3, 5, 3)), ("nearest-exact", (1, 2, 5, 3)),
+                    ("area", (1, 2, 5, 3)), *inputs.items()]:
+        n = len(x) - 2
+        options = [{"size": 4}, {"size": (7, 4, 3)[:n]}, {"size": [2, 9, 1][:n]},
+                   {"scale_factor": 2}, {"scale_factor": 1.5}, {"scale_factor": 0.5},
+                   {"scale_factor": (1.5, 2.0, 0.7)[:n]},
+                   {"scale_factor": 1.7, "recompute_scale_factor": True}]
+        for kw in options:
+            kw = {**kw, "mode": mode} if mode != "nearest" else dict(kw)
+            cases.append(case("Upsample", (), kw, x))
+        if mode in inputs:
+            cases.append(case("Upsample", (), {"scale_factor": 2, "mode": mode,
+                                               "align_corners": True}, x))
+    cases.append(case("Upsample", (6,), {}, (1, 1, 2, 3)))
+    cases.append(case("Upsample", (None, 3), {}, (1, 1, 2, 3)))
+    return cases
+
+
+# Constructor arguments and an input shape for every elementwise layer in LAYERS.
+ELEMENTWISE_ARGS: Dict[str, List[Tuple[tuple, dict]]] = {
+    "Threshold": [((0.1, 20.0), {}), ((), {"threshold": 0.5, "value": -1, "inplace": True})],
+    "Softmax": [((), {}), ((1,), {}), ((-1,), {}), ((), {"dim": 0})],
+    "LogSoftmax": [((), {}), ((1,), {}), ((-2,), {})],
+    "Softmin": [((), {}), ((-1,), {}), ((0,), {})],
+    "LeakyReLU": [((), {}), ((0.2, True), {})],
+    "ELU": [((), {}), ((), {"alpha": 0.5})],
+    "CELU": [((), {}), ((2.0,), {})],
+    "GELU": [((), {}), (("tanh",), {})],
+    "Softplus": [((), {}), ((2.0, 10.0), {})],
+    "Hardtanh": [((), {}), ((-2.0, 3.0, True), {}), ((), {"min_value": -0.5, "max_value": 0.5})],
+    "Dropout": [((), {}), ((0.0,), {}), ((1.0,), {}), ((), {"p": 0.3, "inplace": True})],
+    "Identity": [((), {}), ((3, "x"), {"anything": None})],
+}
+ELEMENTWISE_SHAPES: Dict[str, List[Shape]] = {
+    "Softmax": [(2, 3, 4, 5), (2, 3)],
+    "LogSoftmax": [(2, 3, 4, 5), (2, 3)],
+    "Softmin": [(2, 3, 4, 5), (7,)],
+    "Softmax2d": [(2, 3, 4, 5), (3, 4, 5)],
+    "Dropout1d": [(2, 3, 5), (3, 5)],
+    "Dropout2d": [(2, 3, 4, 5), (3, 4, 5), (2, 3)],
+    "Dropout3d": [(2, 3, 4, 5, 2), (3, 4, 5, 2), (2, 3)],
+    "FeatureAlphaDropout": [(2, 3, 4, 5), (2, 3)],
+}
+ELEMENTWISE = sorted(
+    name for name, spec in LAYERS.items()
+    if (spec.module in ("activation", "dropout") and name != "PReLU") or name == "Identity"
+)
+
+
+def _elementwise_cases() -> list:
+    cases = []
+    for name in ELEMENTWISE:
+        for pos, kw in ELEMENTWISE_ARGS.get(name, [((), {})]):
+            for shape in ELEMENTWISE_SHAPES.get(name, [(2, 3, 4, 5), (7,), (2, 3)]):
+                cases.append(case(name, pos, kw, shape))
+    return cases
+
+
+VALID_CASES = [
+    *_conv_cases(), *_conv_transpose_cases(), *_linear_cases(), *_norm_cases(),
+    *_embedding_cases(), *_prelu_cases(), *_pool_cases(), *_reshape_cases(),
+    *_upsample_cases(), *_elementwise_cases(),
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes", VALID_CASES)
+def test_valid_configuration_matches_torch(name, pos, kw, shapes):
+    assert_matches_torch(name, pos, kw, shapes)
+
+
+def test_valid_grid_covers_every_layer():
+    covered = {p.values[0] for p in VALID_CASES} | {"Bilinear"}
+    assert covered == set(LAYERS)
+    assert len(VALID_CASES) >= 500
+
+
+# Bilinear: FlopCounterMode does not see torch.bilinear at all (it counts 0), so prove the
+# catalogue's MACs with torch another way: Bilinear *is* a Linear over the outer product
+# of its inputs; check that identity numerically, then count that Linear's flops.
+
+BILINEAR_CASES = [
+    case("Bilinear", (in1, in2, out), kw, (*lead, in1), (*lead, in2))
+    for (in1, in2, out), kw, lead in itertools.product(
+        [(3, 4, 5), (1, 1, 1), (6, 2, 3)], [{}, {"bias": False}], [(2,), (1,), (2, 3)]
+    )
+] + [
+    case("Bilinear", (), {"in1_features": 2, "in2_features": 3, "out_features": 4},
+         (5, 2), (5, 3)),
+    case("Bilinear", (True, 2, 3), {}, (2, 1), (2, 2)),  # a bool in1_features is accepted
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes", BILINEAR_CASES)
+def test_bilinear_matches_torch(name, pos, kw, shapes):
+    torch.manual_seed(0)
+    module = torch_module(name, pos, kw)
+    x1, x2 = (torch.randn(shape) for shape in shapes)
+    y = module(x1, x2)
+    lead = x1.shape[:-1]
+    a, b = x1.reshape(-1, x1.shape[-1]), x2.reshape(-1, x2.shape[-1])
+    outer = torch.einsum("bi,bj->bij", a, b).flatten(1)
+    with FlopCounterMode(display=False) as counter:
+        as_linear = F.linear(outer, module.weight.flatten(1), module.bias)
+    torch.testing.assert_close(as_linear.reshape(*lead, -1), y, rtol=1e-5, atol=1e-5)
+    flops = counter.get_total_flops()
+    assert flops > 0 and flops % 2 == 0
+    expected = (sum(p.numel() for p in module.parameters()), tuple(y.shape), flops // 2)
+    assert catalogue_answer(name, pos, kw, shapes) == expected
+
+
+# ---------------------------------------------------------------------------
+# 3. Invalid configurations: torch raises, so must the catalogue
+
+
+def bad(name: str, pos, kw, *shapes: Shape, error: type, match: str, native: bool = False):
+    """A configuration torch rejects with `error` whose message matches `match`."""
+    p = case(name, pos, kw, *shapes)
+    return pytest.param(*p.values, error, match, native, id=p.id)
+
+
+INVALID_CASES = [
+    # -- convolutions
+    bad("Conv2d", (4, 6, 3), {"groups": 4}, (1, 4, 5, 5), error=ValueError,
+        match="out_channels must be divisible by groups"),
+    bad("Conv2d", (6, 4, 3), {"groups": 4}, (1, 6, 5, 5), error=ValueError,
+        match="in_channels must be divisible by groups"),
+    bad("ConvTranspose1d", (4, 6, 3), {"groups": 4}, (1, 4, 5), error=ValueError,
+        match="divisible by groups"),
+    bad("Conv1d", (4, 4, 3), {"groups": 0}, (1, 4, 5), error=ValueError,
+        match="groups must be a positive integer"),
+    bad("Conv2d", (4, 4, 3), {"groups": -2}, (1, 4, 5, 5), error=ValueError,
+        match="groups must be a positive integer"),
+    bad("Conv2d", (2, 4, -1), {}, (1, 2, 5, 5), error=RuntimeError, match="negative dimension"),
+    bad("Conv1d", (-2, 4, 3), {}, (1, 2, 5), error=RuntimeError, match="negative dimension"),
+    bad("Conv3d", (2, -4, 3), {}, (1, 2, 5, 5, 5), error=RuntimeError,
+        match="negative dimension"),
+    bad("ConvTranspose2d", (2, -4, 3), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="negative dimension"),
+    bad("Conv2d", (2, 4, 0), {}, (1, 2, 5, 5), error=RuntimeError, match="kernel|weight"),
+    bad("Conv2d", (2, 4, (3, 0)), {}, (1, 2, 5, 5), error=RuntimeError, match="kernel|weight"),
+    bad("Conv2d", (2, 4, (3,)), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="expected stride to be a single integer value or a list of 1 values"),
+    bad("Conv1d", (2, 4, 3), {"stride": 0}, (1, 2, 5), error=RuntimeError,
+        match="non-positive stride"),
+    bad("Conv2d", (2, 4, 3), {"stride": (1, -1)}, (1, 2, 5, 5), error=RuntimeError,
+        match="non-positive stride"),
+    bad("ConvTranspose2d", (2, 4, 3), {"stride": 0}, (1, 2, 5, 5), error=RuntimeError,
+        match="non-positive stride"),
+    bad("Conv2d", (2, 4, 3), {"padding": -1}, (1, 2, 5, 5), error=RuntimeError,
+        match="negative padding"),
+    bad("ConvTranspose2d", (2, 4, 3), {"padding": -1}, (1, 2, 5, 5), error=RuntimeError,
+        match="negative padding"),
+    bad("Conv1d", (2, 4, 3), {"dilation": 0}, (1, 2, 5), error=RuntimeError,
+        match="dilation should be greater than zero"),
+    bad("ConvTranspose3d", (2, 4, 3), {"dilation": 0}, (1, 2, 3, 3, 3), error=RuntimeError,
+        match="dilation should be greater than zero"),
+    bad("Conv2d", (2, 4, 3), {"padding": "same", "stride": 2}, (1, 2, 5, 5), error=ValueError,
+        match="padding='same' is not supported for strided convolutions"),
+    bad("Conv1d", (2, 4, 3), {"padding": "same", "stride": (2,)}, (1, 2, 5), error=ValueError,
+        match="strided"),
+    bad("Conv2d", (2, 4, 3), {"padding": "SAME"}, (1, 2, 5, 5), error=ValueError,
+        match="Invalid padding string"),
+    bad("Conv2d", (2, 4, 3), {"padding": "full"}, (1, 2, 5, 5), error=ValueError,
+        match="Invalid padding string"),
+    bad("Conv2d", (2, 4, 3), {"padding_mode": "zero"}, (1, 2, 5, 5), error=ValueError,
+        match="padding_mode must be one of"),
+    bad("Conv1d", (2, 4, 3), {"padding_mode": "symmetric"}, (1, 2, 5), error=ValueError,
+        match="padding_mode must be one of"),
+    bad("Conv2d", (2, 4, 5), {}, (1, 2, 4, 9), error=RuntimeError,
+        match="Kernel size can't be greater than actual input size"),
+    bad("Conv1d", (2, 4, 3), {"dilation": 3}, (1, 2, 6), error=RuntimeError,
+        match="Kernel size can't be greater"),
+    bad("Conv3d", (2, 4, 3), {"padding": (1, 0, 0)}, (1, 2, 3, 2, 3), error=RuntimeError,
+        match="Kernel size can't be greater"),
+    bad("ConvTranspose2d", (2, 4, 3), {"output_padding": 1}, (1, 2, 5, 5),
+        error=RuntimeError, match="output padding must be smaller than either stride or "
+                                  "dilation"),
+    bad("ConvTranspose1d", (2, 4, 3), {"stride": 2, "output_padding": 2}, (1, 2, 5),
+        error=RuntimeError, match="output padding must be smaller"),
+    bad("ConvTranspose3d", (2, 4, 3), {"stride": 2, "dilation": 2, "output_padding": 2},
+        (1, 2, 3, 3, 3), error=RuntimeError, match="output padding must be smaller"),
+    bad("ConvTranspose2d", (2, 4, 3), {"stride": 2, "output_padding": -1}, (1, 2, 5, 5),
+        error=RuntimeError, match="negative output_padding"),
+    bad("ConvTranspose2d", (2, 4, 1), {"padding": 1}, (1, 2, 1, 1), error=RuntimeError,
+        match=""),
+    bad("ConvTranspose1d", (2, 4, 1), {"padding": 2}, (1, 2, 2), error=RuntimeError,
+        match=""),
+    bad("ConvTranspose2d", (2, 4, 3), {"padding_mode": "reflect"}, (1, 2, 5, 5),
+        error=ValueError, match='Only "zeros" padding mode is supported'),
+    bad("ConvTranspose2d", (2, 4, 3), {"padding": "same"}, (1, 2, 5, 5), error=TypeError,
+        match="padding"),
+    bad("ConvTranspose1d", (2, 4, 3), {"padding": "valid"}, (1, 2, 5), error=TypeError,
+        match="padding"),
+    bad("Conv2d", (2, 0, 3), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="expected weight to be at least 1 at dimension 0"),
+    bad("Conv1d", (0, 0, 3), {}, (1, 0, 5), error=RuntimeError,
+        match="expected weight to be at least 1"),
+    bad("ConvTranspose2d", (2, 0, 3), {}, (1, 2, 5, 5), error=RuntimeError, match=""),
+    bad("ConvTranspose2d", (0, 4, 3), {}, (1, 0, 5, 5), error=RuntimeError,
+        match="expected weight to be at least 1"),
+    bad("Conv2d", (2, 4, 3), {"padding": 1, "padding_mode": "reflect"}, (1, 2, 1, 5),
+        error=RuntimeError, match="Padding size should be less than the corresponding input"),
+    bad("Conv1d", (2, 4, 5), {"padding": "same", "padding_mode": "reflect"}, (1, 2, 2),
+        error=RuntimeError, match="Padding size should be less than"),
+    bad("Conv2d", (2, 4, 3), {"padding": 3, "padding_mode": "circular"}, (1, 2, 2, 2),
+        error=RuntimeError, match="wrapping around more than once"),
+    bad("Conv2d", (2, 4, 3), {"padding": (1,), "padding_mode": "reflect"}, (1, 2, 5, 5),
+        error=NotImplementedError, match="Padding size 2 is not supported for 4D input"),
+    bad("Conv3d", (2, 4, 3), {"padding": (1,), "padding_mode": "replicate"}, (1, 2, 5, 5, 5),
+        error=NotImplementedError, match="not supported for 5D input"),
+    bad("Conv2d", (2, 4, 3), {"padding": (1,), "padding_mode": "circular"}, (1, 2, 5, 5),
+        error=NotImplementedError, match="not supported"),
+    bad("Conv2d", (3, 4, 3), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="expected input.* to have 3 channels, but got 2 channels"),
+    bad("Conv2d", (3, 4, 3), {}, (2, 5, 5), error=RuntimeError, match="3 channels"),
+    bad("ConvTranspose2d", (3, 4, 3), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="to have 3 channels"),
+    bad("Conv3d", (3, 4, 3), {}, (1, 3, 5, 5), error=RuntimeError,
+        match=r"expected input\[1, 1, 3, 5, 5\] to have 3 channels"),  # 4D = unbatched
+    bad("Conv1d", (3, 4, 3), {}, (1, 1, 3, 5), error=RuntimeError, match="Expected 2D"),
+    bad("Conv2d", (2, 4, (3, 3, 3)), {}, (1, 2, 5, 5), error=RuntimeError,
+        match="a list of 3 values"),
+    bad("Conv2d", (2, 4, 3), {"stride": (1, 1, 1)}, (1, 2, 5, 5), error=RuntimeError,
+        match="expected stride to be a single integer value or a list of 2 values"),
+    bad("Conv2d", (2, 4, 3), {"dilation": (1, 1, 1)}, (1, 2, 5, 5), error=RuntimeError,
+        match="dilation"),
+    # an empty output: oneDNN's CPU kernel skips this check, torch's reference kernel does not
+    bad("ConvTranspose2d", (2, 4, 1), {"padding": 1}, (2, 2, 2, 2), error=RuntimeError,
+        match="Output size is too small", native=True),
+    bad("ConvTranspose1d", (2, 4, 3), {"padding": 2}, (2, 2, 1), error=RuntimeError,
+        match="Output size is too small", native=True),
+    bad("Conv2d", (0, 4, 3), {"padding": 1, "padding_mode": "reflect"}, (2, 0, 5, 5),
+        error=RuntimeError, match="non-zero dimensions"),
+    bad("Conv1d", (0, 4, 1), {"padding_mode": "replicate"}, (2, 0, 5), error=RuntimeError,
+        match="non-zero dimensions"),
+    # torch's argument parser: no bool as an int argument nor as an int list's first element
+    bad("Conv2d", (2, True, 3), {"bias": False}, (2, 2, 5, 5), error=TypeError, match="bool"),
+    bad("ConvTranspose2d", (True, 4, 3), {}, (2, 1, 5, 5), error=TypeError, match="bool"),
+    bad("ConvTranspose2d", (2, True, 3), {}, (2, 2, 5, 5), error=TypeError, match="bool"),
+    bad("Conv2d", (2, 4, 3), {"groups": True}, (2, 2, 5, 5), error=TypeError, match="bool"),
+    bad("Conv2d", (2, 4, 3), {"padding": True}, (2, 2, 5, 5), error=TypeError, match=""),
+    bad("Conv2d", (2, 4, 3), {"padding": (1, True), "padding_mode": "reflect"}, (2, 2, 5, 5),
+        error=TypeError, match="bool"),
+    bad("Conv1d", (2, 4, 3), {"stride": True}, (2, 2, 5), error=TypeError, match=""),
+    bad("ConvTranspose2d", (2, 4, 3), {"stride": 2, "output_padding": (False, 0)},
+        (2, 2, 5, 5), error=TypeError, match="bool"),
+    bad("Linear", (3, True), {}, (2, 3), error=TypeError, match="bool"),
+    bad("Bilinear", (2, 2, True), {}, (2, 2), (2, 2), error=TypeError, match="bool"),
+    bad("BatchNorm2d", (True,), {}, (2, 1, 5, 5), error=TypeError, match="bool"),
+    bad("LayerNorm", (True,), {}, (2, 1), error=TypeError, match="bool"),
+    bad("LayerNorm", ((True, 2),), {"elementwise_affine": False}, (2, 1, 2), error=TypeError,
+        match="bool"),
+    bad("GroupNorm", (True, 2), {}, (2, 2), error=TypeError, match="bool"),
+    bad("GroupNorm", (1, True), {}, (2, 1), error=TypeError, match="bool"),
+    bad("Embedding", (True, 3), {}, (2, 1), error=TypeError, match="bool"),
+    bad("PReLU", (True,), {}, (2, 1), error=TypeError, match="bool"),
+    bad("MaxPool2d", (True,), {}, (2, 1, 3, 3), error=TypeError, match="bool"),
+    bad("AvgPool1d", (2,), {"padding": (True,)}, (2, 1, 3), error=TypeError, match="bool"),
+    bad("AdaptiveAvgPool2d", (True,), {}, (2, 4, 2, 2), error=TypeError, match="bool"),
+    bad("AdaptiveMaxPool2d", ((True, 2),), {}, (2, 4, 2, 2), error=TypeError, match="bool"),
+    bad("Flatten", (True,), {}, (2, 4, 2), error=TypeError, match="bool"),
+    bad("Unflatten", (True, (2, 2)), {}, (2, 4), error=TypeError, match="bool"),
+    bad("Upsample", (True,), {}, (2, 4, 2), error=TypeError, match=""),
+    bad("Softmax", (), {"dim": True}, (2, 3), error=TypeError, match="bool"),
+    # -- linear
+    bad("Linear", (4, 3), {}, (2, 5), error=RuntimeError, match="cannot be multiplied"),
+    bad("Linear", (4, 3), {}, (2, 4, 3), error=RuntimeError, match="cannot be multiplied"),
+    bad("Linear", (4, 3), {}, (), error=RuntimeError, match="at least 1D"),
+    bad("Linear", (-1, 3), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    bad("Linear", (4, -3), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    bad("Linear", (4,), {}, (2, 4), error=TypeError, match="out_features"),
+    bad("Linear", (4, 3), {"bais": False}, (2, 4), error=TypeError, match="bais"),
+    bad("Bilinear", (3, 4, 5), {}, (2, 4), (2, 4), error=RuntimeError, match=""),
+    bad("Bilinear", (3, 4, 5), {}, (2, 3), (3, 4), error=RuntimeError, match=""),
+    bad("Bilinear", (3, -4, 5), {}, (2, 3), (2, 4), error=RuntimeError,
+        match="negative dimension"),
+    # -- norms
+    bad("BatchNorm2d", (4,), {}, (2, 4, 3), error=ValueError, match="expected 4D input"),
+    bad("BatchNorm1d", (4,), {}, (2, 4, 3, 3), error=ValueError, match="expected 2D or 3D"),
+    bad("BatchNorm2d", (4,), {}, (2, 5, 3, 3), error=RuntimeError, match="5 elements not 4"),
+    bad("BatchNorm1d", (4,), {"affine": False}, (2, 5), error=RuntimeError,
+        match="running_mean should contain 5 elements not 4"),
+    bad("BatchNorm1d", (4,), {"track_running_stats": False}, (2, 5), error=RuntimeError,
+        match="weight should contain 5 elements not 4"),
+    bad("BatchNorm3d", (4,), {"eps": -1.0}, (2, 4, 2, 2, 2), error=ValueError,
+        match="eps must be"),
+    bad("BatchNorm1d", (-4,), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    bad("InstanceNorm2d", (4,), {}, (4, 3), error=ValueError, match="expected 3D or 4D"),
+    bad("InstanceNorm1d", (4,), {"affine": True}, (2, 5, 3), error=ValueError,
+        match="to match num_features"),
+    bad("InstanceNorm1d", (4,), {"track_running_stats": True}, (2, 5, 3), error=RuntimeError,
+        match="running_mean should contain"),
+    bad("InstanceNorm2d", (3,), {}, (2, 3, 1, 1), error=ValueError,
+        match="Expected more than 1 spatial element"),
+    bad("InstanceNorm1d", (4,), {}, (4, 1), error=ValueError,
+        match="Expected more than 1 spatial element"),
+    bad("LayerNorm", ((3, 4),), {}, (2, 4, 4), error=RuntimeError,
+        match="expected input with shape"),
+    bad("LayerNorm", (4,), {}, (2, 4, 3), error=RuntimeError, match="expected input with shape"),
+    bad("LayerNorm", ((),), {}, (2, 4), error=RuntimeError, match="at least 1-dimensional"),
+    bad("LayerNorm", ((2, 3),), {}, (3,), error=RuntimeError, match="expected input with shape"),
+    bad("LayerNorm", (-3,), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    bad("GroupNorm", (4, 6), {}, (2, 6), error=ValueError, match="must be divisible by"),
+    bad("GroupNorm", (0, 6), {}, (2, 6), error=ZeroDivisionError, match=""),
+    bad("GroupNorm", (-2, 6), {}, (2, 6, 4), error=RuntimeError,
+        match="Expected num groups to be greater than 0"),
+    bad("GroupNorm", (2, 6), {}, (2, 4, 3), error=RuntimeError, match=""),
+    bad("GroupNorm", (2, 6), {"affine": False}, (2, 5, 3), error=RuntimeError,
+        match="divisible by num_groups"),
+    bad("GroupNorm", (2, 6), {}, (6,), error=RuntimeError, match="at least 2 dimensions"),
+    bad("GroupNorm", (4, 4), {}, (1, 4), error=ValueError, match="more than 1 value per channel"),
+    bad("GroupNorm", (2, 4), {"affine": False}, (1, 2, 1), error=ValueError,
+        match="more than 1 value per channel"),
+    # -- embeddings and PReLU
+    bad("Embedding", (10, 3), {"padding_idx": 10}, (2, 4), error=AssertionError,
+        match="Padding_idx must be within num_embeddings"),
+    bad("Embedding", (10, 3), {"padding_idx": -11}, (2, 4), error=AssertionError,
+        match="Padding_idx must be within num_embeddings"),
+    bad("EmbeddingBag", (10, 3), {"padding_idx": 10}, (2, 4), error=AssertionError,
+        match="padding_idx must be within num_embeddings"),
+    bad("Embedding", (-1, 3), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    bad("EmbeddingBag", (10, 3), {"mode": "median"}, (2, 4), error=ValueError,
+        match="mode has to be one of sum, mean or max"),
+    bad("EmbeddingBag", (10, 3), {}, (5,), error=ValueError, match="offsets"),
+    bad("EmbeddingBag", (10, 3), {}, (2, 3, 4), error=ValueError, match="1D or 2D"),
+    bad("EmbeddingBag", (10, 3), {}, (2, 0), error=RuntimeError, match="step must be nonzero"),
+    bad("PReLU", (3,), {}, (2, 4, 5), error=RuntimeError,
+        match="Mismatch of parameter numbers and input channel size"),
+    bad("PReLU", (3,), {}, (3,), error=RuntimeError, match="Mismatch of parameter numbers"),
+    bad("PReLU", (-1,), {}, (2, 3), error=RuntimeError, match="negative dimension"),
+    # -- pools
+    bad("MaxPool2d", (3,), {"padding": 2}, (1, 1, 7, 7), error=RuntimeError,
+        match="pad should be at most half of effective kernel size"),
+    bad("AvgPool1d", (3,), {"padding": 2}, (1, 1, 7), error=RuntimeError,
+        match="half of effective kernel size"),
+    bad("MaxPool1d", (2,), {"padding": 2, "dilation": 3}, (1, 1, 9), error=RuntimeError,
+        match="half of kernel size"),
+    bad("AvgPool3d", ((3, 1, 1),), {"padding": (1, 0, 1)}, (1, 1, 5, 5, 5),
+        error=RuntimeError, match="half of effective kernel size"),
+    bad("MaxPool1d", (4,), {}, (1, 1, 3), error=RuntimeError, match="output size"),
+    bad("AvgPool2d", (3,), {}, (1, 1, 2, 5), error=RuntimeError, match="Output size is too small"),
+    bad("MaxPool3d", (2,), {"dilation": 3}, (1, 1, 3, 5, 5), error=RuntimeError,
+        match="Output size is too small"),
+    bad("MaxPool1d", (0,), {}, (1, 1, 5), error=RuntimeError, match="kernel_size must be greater"),
+    bad("AvgPool2d", (0,), {}, (1, 1, 5, 5), error=RuntimeError, match="zero"),
+    bad("MaxPool2d", (3,), {"stride": 0}, (1, 1, 5, 5), error=RuntimeError,
+        match="stride must be greater than zero|stride should not be zero"),
+    bad("AvgPool1d", (3,), {"stride": 0}, (1, 1, 5), error=RuntimeError,
+        match="stride should not be zero"),
+    bad("MaxPool1d", (3,), {"dilation": 0}, (1, 1, 5), error=RuntimeError,
+        match="dilation must be greater than zero"),
+    bad("AvgPool2d", (3,), {"padding": -1}, (1, 1, 5, 5), error=RuntimeError,
+        match="pad must be non-negative"),
+    bad("AvgPool2d", (3,), {"divisor_override": 0}, (1, 1, 5, 5), error=RuntimeError,
+        match="divisor must be not zero"),
+    bad("MaxPool2d", (2,), {}, (2, 1, 3, 5, 5), error=RuntimeError, match="3D or 4D"),
+    bad("AvgPool1d", (2,), {}, (5,), error=RuntimeError, match="Expected 2 to 3 dimensions"),
+    bad("AdaptiveAvgPool2d", ((2,),), {}, (1, 2, 9, 9), error=RuntimeError,
+        match="output_size must be 2"),
+    bad("AdaptiveAvgPool2d", (None,), {}, (1, 2, 9, 9), error=TypeError, match=""),
+    bad("AdaptiveMaxPool2d", (None,), {}, (1, 2, 9, 9), error=TypeError, match=""),
+    bad("AdaptiveAvgPool1d", ((None,),), {}, (1, 2, 9), error=TypeError, match="output_size"),
+    bad("AdaptiveMaxPool1d", (None,), {}, (1, 2, 9), error=TypeError, match="output_size"),
+    bad("AdaptiveAvgPool2d", ((3, -1),), {}, (1, 2, 9, 9), error=RuntimeError,
+        match="greater than or equal to 0"),
+    bad("AdaptiveMaxPool3d", (2,), {}, (2, 9, 9), error=RuntimeError, match="4D or 5D"),
+    bad("AdaptiveAvgPool2d", (4,), {}, (2, 9, 0), error=RuntimeError, match="non-zero size"),
+    bad("AdaptiveMaxPool2d", (2,), {}, (2, 0, 5, 5), error=RuntimeError, match="non-zero size"),
+    bad("AdaptiveAvgPool3d", (2,), {}, (1, 2, 5, 0, 5), error=RuntimeError,
+        match="non-zero size"),
+    bad("AdaptiveMaxPool1d", (2,), {}, (2, 0), error=RuntimeError, match="non-zero size"),
+    bad("MaxPool2d", (2,), {"padding": 1}, (2, 0, 5, 5), error=RuntimeError,
+        match="optional 0 dim batch size|non-batch dimension"),
+    bad("AvgPool2d", (2,), {}, (0, 5, 5), error=RuntimeError,
+        match="optional 0 dim batch size|non-batch dimension"),
+    bad("MaxPool1d", (2,), {"stride": 1, "padding": 1}, (1, 1, 0), error=RuntimeError,
+        match="optional 0 dim batch size|non-batch dimension"),
+    bad("AvgPool3d", (2,), {"stride": 1, "padding": 1}, (1, 1, 3, 0, 3), error=RuntimeError,
+        match="optional 0 dim batch size|non-batch dimension"),
+    # -- reshapes and resampling
+    bad("Flatten", (), {}, (3,), error=IndexError, match="Dimension out of range"),
+    bad("Flatten", (2, 1), {}, (2, 3, 4), error=RuntimeError, match="start_dim cannot come after"),
+    bad("Flatten", (0, 4), {}, (2, 3, 4), error=IndexError, match="Dimension out of range"),
+    bad("Unflatten", (1, (2, 4)), {}, (2, 6), error=RuntimeError,
+        match="don't multiply up to the size"),
+    bad("Unflatten", (1, (4, -1)), {}, (2, 6), error=RuntimeError, match=""),
+    bad("Unflatten", (1, (-1, -1)), {}, (2, 6), error=RuntimeError,
+        match="only one dimension can be inferred"),
+    bad("Unflatten", (0, (-2, -2)), {}, (4, 6), error=RuntimeError,
+        match="invalid shape dimension"),
+    bad("Unflatten", (0, ()), {}, (1, 6), error=RuntimeError, match="sizes must be non-empty"),
+    bad("Unflatten", (0, (0, -1)), {}, (0, 6), error=RuntimeError, match="ambiguous"),
+    bad("Unflatten", (0, (True, 4)), {}, (4, 6), error=TypeError, match="bool"),
+    bad("Unflatten", (0, 6), {}, (6, 6), error=TypeError, match="unflattened_size must be a tuple"),
+    bad("Unflatten", (0, (2.0, 3)), {}, (6, 6), error=TypeError, match="float"),
+    bad("Unflatten", (2, (1, 6)), {}, (6, 6), error=IndexError, match="Dimension out of range"),
+    bad("Upsample", (4,), {"scale_factor": 2}, (1, 1, 3, 3), error=ValueError,
+        match="only one of size or scale_factor"),
+    bad("Upsample", (), {}, (1, 1, 3, 3), error=ValueError, match="either size or scale_factor"),
+    bad("Upsample", (), {"scale_factor": 2, "align_corners": True}, (1, 1, 3, 3),
+        error=ValueError, match="align_corners option can only be set"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "area", "align_corners": False},
+        (1, 1, 3, 3), error=ValueError, match="align_corners option"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (1, 1, 3),
+        error=NotImplementedError, match="bilinear mode needs 4D input"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "bicubic"}, (1, 1, 3, 3, 3),
+        error=NotImplementedError, match="Only 3D, 4D and 5D"),
+    bad("Upsample", (), {"scale_factor": 2}, (1, 1, 2, 2, 2, 2), error=NotImplementedError,
+        match="Only 3D, 4D and 5D"),
+    bad("Upsample", (), {"scale_factor": 2}, (1, 3), error=NotImplementedError,
+        match="Only 3D, 4D and 5D"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "cubic"}, (1, 1, 3, 3),
+        error=NotImplementedError, match="got cubic"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "lanczos"}, (1, 1, 3, 3),
+        error=ValueError, match="antialias"),
+    bad("Upsample", ((2, 3),), {}, (1, 1, 3), error=ValueError,
+        match="same number of spatial dimensions"),
+    bad("Upsample", (), {"scale_factor": (2, 3)}, (1, 1, 3), error=ValueError,
+        match="same number of spatial dimensions"),
+    bad("Upsample", (), {"scale_factor": 0.2}, (1, 1, 3), error=RuntimeError,
+        match="should be greater than 0"),
+    bad("Upsample", (4,), {"recompute_scale_factor": True}, (1, 1, 3), error=ValueError,
+        match="recompute_scale_factor is not meaningful with an explicit size"),
+    bad("Upsample", (), {"scale_factor": 0.2}, (1, 1, 3, 3), error=RuntimeError,
+        match="should be greater than 0"),
+    bad("Upsample", (), {"scale_factor": (0.2, 1.0), "mode": "nearest-exact"}, (1, 1, 3, 3),
+        error=RuntimeError, match="should be greater than 0"),
+    bad("Upsample", ((0, 2),), {}, (1, 1, 3, 3), error=RuntimeError,
+        match="should be greater than 0"),
+    bad("Upsample", (-1,), {"mode": "area"}, (1, 1, 3, 3), error=RuntimeError, match=""),
+    bad("Upsample", (), {"scale_factor": 2}, (1, 1, 0, 3), error=RuntimeError,
+        match="should be greater than 0"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "area"}, (1, 1, 0, 3), error=RuntimeError,
+        match="non-zero size"),
+    bad("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (1, 0, 2, 3),
+        error=RuntimeError, match="Non-empty 4D data tensor expected"),
+    bad("Upsample", (), {"scale_factor": [2.0, 2.0]}, (1, 1, 3, 3), error=TypeError,
+        match="list"),
+    bad("Upsample", (), {"scale_factor": 0}, (1, 1, 3, 3), error=ValueError,
+        match="either size or scale_factor"),
+    # -- elementwise layers
+    bad("Dropout", (1.5,), {}, (2, 3), error=ValueError, match="between 0 and 1"),
+    bad("Dropout2d", (-0.1,), {}, (2, 3, 4, 4), error=ValueError, match="between 0 and 1"),
+    bad("AlphaDropout", (2,), {}, (2, 3), error=ValueError, match="between 0 and 1"),
+    bad("Dropout1d", (), {}, (2, 3, 4, 4), error=RuntimeError, match="Expected 2D or 3D input"),
+    bad("Dropout1d", (), {}, (3,), error=RuntimeError, match="Expected 2D or 3D input"),
+    bad("Dropout2d", (), {}, (3,), error=RuntimeError, match="at least 2 dimensions"),
+    bad("Dropout3d", (), {}, (), error=RuntimeError, match="at least 2 dimensions"),
+    bad("FeatureAlphaDropout", (), {}, (4,), error=RuntimeError, match="at least 2 dimensions"),
+    bad("Softmax", (2,), {}, (2, 3), error=IndexError, match="Dimension out of range"),
+    bad("LogSoftmax", (-3,), {}, (2, 3), error=IndexError, match="Dimension out of range"),
+    bad("Softmin", (1,), {}, (3,), error=IndexError, match="Dimension out of range"),
+    bad("Softmax2d", (), {}, (2, 3), error=ValueError, match="expected input to be 3D or 4D"),
+    bad("Softmax2d", (), {}, (2, 3, 4, 5, 6), error=ValueError, match="3D or 4D"),
+    bad("GELU", ("fast",), {}, (2, 3), error=RuntimeError,
+        match="approximate argument must be either none or tanh"),
+    bad("CELU", (0.0,), {}, (2, 3), error=RuntimeError, match="alpha cannot be 0"),
+    bad("Hardtanh", (1.0, -1.0), {}, (2, 3), error=AssertionError,
+        match="must be greater than min_val"),
+    bad("Hardtanh", (), {"min_value": 2.0}, (2, 3), error=AssertionError,
+        match="must be greater than min_val"),
+    bad("Threshold", (0.1,), {}, (2, 3), error=TypeError, match="value"),
+    bad("ReLU", (), {"inplace": True, "alpha": 1}, (2, 3), error=TypeError, match="alpha"),
+    bad("Sigmoid", (1,), {}, (2, 3), error=TypeError, match="takes 1 positional argument"),
+    bad("Tanh", (), {"inplace": True}, (2, 3), error=TypeError,
+        match="unexpected keyword argument 'inplace'"),
+    bad("Softmax2d", (1,), {}, (2, 3, 4), error=TypeError, match="positional argument"),
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes, error, match, native", INVALID_CASES)
+def test_invalid_configuration_rejected_like_torch(name, pos, kw, shapes, error, match, native):
+    with pytest.raises(error, match=match):
+        torch_call(name, pos, kw, shapes, native=native)
+    with pytest.raises(LayerError):
+        catalogue_answer(name, pos, kw, shapes)
+
+
+# Odd-looking configurations torch accepts: the catalogue must not reject them.
+ODD_CASES = [
+    case("Conv2d", (0, 4, 3), {}, (2, 0, 5, 5)),
+    case("Conv1d", (0, 4, 3), {"bias": False}, (1, 0, 5)),
+    case("Linear", (0, 8), {}, (2, 0)),
+    case("Linear", (3, 4), {}, (0, 3)),
+    case("Linear", (3, 0), {}, (2, 3)),
+    case("Conv2d", (True, 4, 3), {}, (2, 1, 5, 5)),
+    case("Linear", (True, 3), {}, (2, 1)),
+    case("Conv2d", (2, 4, [3, 2]), {}, (2, 2, 5, 5)),
+    case("Conv3d", (2, 4, [1, 2, 3]), {"stride": [1, 2, 1]}, (1, 2, 4, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"padding": (1,)}, (2, 2, 5, 5)),
+    case("Conv3d", (2, 4, 3), {"padding": (1,)}, (1, 2, 4, 4, 4)),
+    case("Conv1d", (2, 4, 3), {"padding": (1,), "padding_mode": "reflect"}, (2, 2, 5)),
+    case("Conv2d", (2, 4, 3), {"stride": (2,)}, (2, 2, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"dilation": (2,)}, (2, 2, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"padding": "same", "stride": (1,)}, (2, 2, 3, 3)),
+    case("ConvTranspose2d", (2, 4, 3), {"padding": (1,)}, (2, 2, 3, 3)),
+    case("ConvTranspose2d", (2, 4, 3), {"stride": 2, "output_padding": (1,)}, (2, 2, 3, 3)),
+    case("ConvTranspose2d", (2, 4, 3), {"output_padding": 1, "dilation": 2}, (2, 2, 3, 3)),
+    case("Conv2d", (2, 4, 3), {}, (2, 5, 5)),  # unbatched
+    case("Conv1d", (2, 4, 3), {"padding": 1, "padding_mode": "reflect"}, (2, 5)),
+    case("Conv3d", (2, 4, 3), {"padding": "same", "padding_mode": "replicate"}, (2, 3, 3, 3)),
+    case("ConvTranspose2d", (2, 4, 3), {"stride": 2}, (2, 3, 3)),
+    case("MaxPool2d", (3,), {"stride": ()}, (1, 1, 5, 5)),
+    case("AvgPool1d", (3,), {"stride": []}, (1, 1, 7)),
+    case("MaxPool2d", (3,), {"stride": (2,)}, (1, 1, 5, 5)),
+    case("AvgPool2d", ((3,),), {"padding": (1,)}, (1, 1, 5, 5)),
+    case("AdaptiveAvgPool2d", ((None, 0),), {}, (1, 2, 9, 9)),
+    case("AdaptiveMaxPool1d", (0,), {}, (2, 9, 3)),
+    case("BatchNorm2d", (3,), {"affine": False, "track_running_stats": False}, (2, 5, 4, 4)),
+    case("InstanceNorm2d", (3,), {}, (2, 5, 4, 4)),
+    case("InstanceNorm1d", (4,), {"eps": -1.0}, (2, 4, 3)),
+    case("GroupNorm", (2, 4), {"affine": False}, (2, 6)),
+    case("GroupNorm", (2, 4), {"affine": False}, (2, 6, 1)),
+    case("LayerNorm", (0,), {}, (2, 0)),
+    case("LayerNorm", (4,), {"eps": -1.0}, (2, 4)),
+    case("PReLU", (0,), {}, (2, 0)),
+    case("Embedding", (10, 0), {}, (2, 3)),
+    case("Dropout", (True,), {}, (2, 3)),
+    case("Dropout", (1,), {}, (2, 3)),
+    case("Dropout2d", (), {}, (2, 3)),
+    case("AlphaDropout", (), {}, ()),
+    case("Softmax", (), {}, ()),
+    case("Softmax", (0,), {}, ()),
+    case("Softmax", (-1,), {}, ()),
+    case("ELU", (0,), {}, (2, 3)),
+    case("Hardtanh", (-1, 0), {}, (2, 3)),
+    case("Identity", (1, 2, 3), {"x": 4}, (2, 3)),
+    case("Flatten", (0, 0), {}, ()),
+    case("Flatten", (-1, -1), {}, ()),
+    case("Upsample", (), {"scale_factor": 2.0, "mode": "linear", "align_corners": False},
+         (1, 1, 3)),
+    case("Upsample", (), {"scale_factor": 1}, (1, 1, 3)),
+    case("Upsample", (), {"scale_factor": 2, "recompute_scale_factor": False}, (1, 1, 3)),
+    case("Upsample", (4,), {"scale_factor": 0}, (1, 1, 3, 3)),  # a falsy scale is "no scale"
+    case("Upsample", (), {"scale_factor": True}, (1, 1, 3, 3)),
+    case("Upsample", (), {"scale_factor": 0.2, "mode": "area"}, (1, 1, 3, 3)),
+    case("Upsample", ((0, 2),), {"mode": "area"}, (1, 1, 3, 3)),
+    case("Upsample", (), {"scale_factor": 2, "mode": "area"}, (1, 0, 2, 3)),
+    case("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, (0, 1, 2, 3)),
+    # bools: fine where torch's C++ parser does not see them first in an int list
+    case("Conv2d", (2, 4, True), {}, (2, 2, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"stride": (2, True)}, (2, 2, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"padding": (True, 1), "padding_mode": "reflect"}, (2, 2, 5, 5)),
+    case("ConvTranspose2d", (2, True, 3), {"bias": False}, (2, 2, 5, 5)),
+    case("LayerNorm", ((2, True),), {}, (2, 2, 1)),
+    case("MaxPool2d", ((2, True),), {}, (2, 2, 5, 5)),
+    case("AdaptiveAvgPool2d", ((2, True),), {}, (2, 4, 2, 2)),
+    case("AdaptiveMaxPool2d", ((None, True),), {}, (2, 4, 3, 2)),
+    case("Unflatten", (1, (2, True)), {}, (2, 2)),
+    case("GroupNorm", (1, True), {"affine": False}, (2, 1, 2)),
+    case("InstanceNorm1d", (True,), {}, (2, 1, 2)),
+    case("BatchNorm1d", (True,), {"affine": False, "track_running_stats": False}, (2, 1, 2)),
+    case("Embedding", (3, True), {}, (2, 1)),
+    # empty dims torch lets through
+    case("Conv2d", (0, 4, 3), {"padding": 1, "padding_mode": "circular"}, (2, 0, 5, 5)),
+    case("Conv2d", (0, 4, 3), {"groups": 2}, (0, 5, 5)),
+    case("Conv2d", (2, 4, 3), {"padding": 1, "padding_mode": "reflect"}, (0, 2, 5, 5)),
+    case("ConvTranspose2d", (2, 4, 3), {}, (0, 2, 5, 5)),
+    case("MaxPool2d", (2,), {}, (0, 2, 5, 5)),
+    case("AdaptiveAvgPool2d", (2,), {}, (2, 0, 5, 5)),
+    case("AdaptiveAvgPool1d", (2,), {}, (0, 5)),
+    case("AdaptiveMaxPool2d", (2,), {}, (0, 5, 5)),
+    case("AdaptiveMaxPool2d", (2,), {}, (0, 3, 5, 5)),
+    case("InstanceNorm2d", (3,), {}, (0, 5, 5)),
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes", ODD_CASES)
+def test_odd_configuration_torch_accepts(name, pos, kw, shapes):
+    assert_matches_torch(name, pos, kw, shapes)
