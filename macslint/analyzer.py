@@ -95,11 +95,17 @@ def is_uncatalogued_layer(ref: ModuleRef) -> bool:
 class Scope:
     """Names bound in one scope, in program order."""
 
-    def __init__(self, kind: str, parent: Optional["Scope"], local_names: Set[str] = frozenset()):
+    def __init__(self, kind: str, parent: Optional["Scope"], local_names: Set[str] = frozenset(),
+                 deferred: bool = False):
         self.kind = kind  # "module", "class", "function"
         self.parent = parent
         self.values: Dict[str, Any] = {}
         self.local_names = set(local_names)  # function: every name assigned in its body
+        # A function body runs after its definition: it sees the final bindings of the
+        # scopes around it, never a branch's copy of them.
+        self.deferred = deferred
+        self.origin: Scope = self  # a fork (one branch's copy) points at the scope it copies
+        self.rebound: Set[str] = set()  # names bound to more than one value
 
     def lookup(self, name: str) -> Any:
         if name in self.values:
@@ -112,7 +118,12 @@ class Scope:
             parent = parent.parent
         if parent is None:
             return Unknown(f"'{name}' is not defined in this file")
-        return parent.lookup(name)
+        return (parent.origin if self.deferred else parent).lookup(name)
+
+    def settle(self) -> None:
+        """End of the scope's run: what later-running functions may rely on."""
+        for name in self.rebound:
+            self.values[name] = Unknown(f"'{name}' is bound to different values in this file")
 
 
 # ---------------------------------------------------------------------------
@@ -255,7 +266,23 @@ def _too_big(op: type, left: Any, right: Any) -> bool:
         for seq, count in ((left, right), (right, left)):
             if isinstance(seq, (str, tuple, list)) and isinstance(count, int):
                 return len(seq) * count > MAX_SEQUENCE
+    if op is cst.Add and isinstance(left, (str, tuple, list)) and isinstance(right, (str, tuple, list)):
+        return len(left) + len(right) > MAX_SEQUENCE
     return False
+
+
+def _lists_in(value: Any) -> Iterable[list]:
+    if isinstance(value, list):
+        yield value
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _lists_in(item)
+
+
+def _holds(value: Any, target: list) -> bool:
+    if value is target:
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds(v, target) for v in value)
 
 
 def _first_unknown(value: Any) -> Optional[Unknown]:
@@ -280,7 +307,6 @@ class Interpreter:
         self.positions = positions
         self.sites: Dict[int, LayerSite] = {}
         self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
-        self.module_rebound: Set[str] = set()
 
     # -- entry point ------------------------------------------------------
     def run(self) -> List[LayerSite]:
@@ -288,8 +314,8 @@ class Interpreter:
         self.walk_block(self.module.body, scope)
         # Function bodies run after the module has run: they see its final bindings, and
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
-        for name in self.module_rebound | self.global_names():
-            scope.values[name] = Unknown(f"'{name}' is bound to different values in this file")
+        scope.rebound |= self.global_names()
+        scope.settle()
         while self.pending_functions:
             node, parent = self.pending_functions.pop(0)
             self.walk_function(node, parent)
@@ -304,9 +330,24 @@ class Interpreter:
 
     # -- binding ----------------------------------------------------------
     def bind(self, scope: Scope, name: str, value: Any) -> None:
-        if scope.kind == "module" and name in scope.values and scope.values[name] != value:
-            self.module_rebound.add(name)
+        if name in scope.values and not _same(scope.values[name], value):
+            scope.origin.rebound.add(name)
         scope.values[name] = value
+
+    def mutated(self, scope: Scope, value: Any) -> None:
+        """`value` may have been changed in place: forget every name whose value holds one of
+        its lists (aliases included), in this scope and the ones around it."""
+        lists = [v for v in _lists_in(value)]
+        if not lists:
+            return
+        current: Optional[Scope] = scope
+        while current is not None:
+            for target in {id(current): current, id(current.origin): current.origin}.values():
+                for name, held in list(target.values.items()):
+                    if any(_holds(held, lst) for lst in lists):
+                        target.values[name] = Unknown(f"'{name}' is a list changed in place")
+                        target.rebound.add(name)
+            current = current.parent
 
     def bind_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
         if isinstance(target, cst.Name):
@@ -327,6 +368,8 @@ class Interpreter:
             self.bind_target(scope, target.value, Unknown("starred unpacking"))
         else:  # attribute or subscript targets: evaluate their parts for layer calls
             self.eval_children(target, scope)
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
+                self.mutated(scope, self.eval(target.value, scope))
 
     def invalidate(self, scope: Scope, names: Iterable[str], why: str) -> None:
         for name in names:
@@ -369,11 +412,17 @@ class Interpreter:
             op = type(stmt.operator).__name__.replace("Assign", "")
             left = scope.lookup(stmt.target.value)
             value = self.binary(getattr(cst, op, None), left, right)
+            self.mutated(scope, left)  # `+=` changes a list in place, under every alias
             self.bind(scope, stmt.target.value, value)
         else:
             self.eval_children(stmt.target, scope)
 
     def stmt_Del(self, stmt: cst.Del, scope: Scope) -> None:
+        targets = stmt.target.elements if isinstance(stmt.target, cst.Tuple) else [stmt.target]
+        for target in targets:
+            target = getattr(target, "value", target) if isinstance(stmt.target, cst.Tuple) else target
+            if isinstance(target, (cst.Subscript, cst.Attribute)):
+                self.mutated(scope, self.eval(target.value, scope))
         self.invalidate(scope, _assigned_names(stmt.target), "was deleted")
 
     def stmt_Import(self, stmt: cst.Import, scope: Scope) -> None:
@@ -420,7 +469,7 @@ class Interpreter:
         if stmt.returns is not None:
             self.eval(stmt.returns.annotation, scope)
         self.bind(scope, stmt.name.value, UserObject("function", stmt.name.value))
-        self.pending_functions.append((stmt, scope))
+        self.pending_functions.append((stmt, scope.origin))
 
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
@@ -451,8 +500,9 @@ class Interpreter:
         self.run_branches(scope, branches)
 
     def fork(self, scope: Scope) -> Scope:
-        copy = Scope(scope.kind, scope.parent, scope.local_names)
+        copy = Scope(scope.kind, scope.parent, scope.local_names, scope.deferred)
         copy.values = dict(scope.values)
+        copy.origin = scope.origin
         return copy
 
     def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]]) -> None:
@@ -544,10 +594,12 @@ class Interpreter:
     def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
         collected = _names_bound_in([node.body])
         params = self.param_names(node.params)
-        scope = Scope("function", parent, (collected.names | params) - collected.declared)
+        scope = Scope("function", parent, (collected.names | params) - collected.declared,
+                      deferred=True)
         for name in params:
             scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
         self.walk_body(node.body, scope)
+        scope.settle()  # what the functions nested in it, which run later, may rely on
 
     # -- expressions ------------------------------------------------------
     def eval_children(self, node: cst.CSTNode, scope: Scope) -> None:
@@ -650,7 +702,12 @@ class Interpreter:
             return Unknown("an operator that is not evaluated")
         if _too_big(op, left, right):
             return Unknown("a value too large to evaluate")
-        return self.apply(function, left, right)
+        if op is cst.Modulo and isinstance(left, str):
+            return Unknown("`%` formatting of a string is not evaluated")
+        result = self.apply(function, left, right)
+        if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+            return Unknown("a value too large to evaluate")
+        return result
 
     def apply(self, function: Callable[..., Any], *values: Any) -> Any:
         if not all(isinstance(v, _PLAIN) for v in values):
@@ -798,6 +855,11 @@ class Interpreter:
         if isinstance(callee, LayerClass):
             self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
             return Unknown(f"a {callee.spec.name} instance")
+        # Any other call may change the lists it is given, or the one it is a method of.
+        for value in (*positional, *keywords.values()):
+            self.mutated(scope, value)
+        if isinstance(node.func, cst.Attribute):
+            self.mutated(scope, self.eval(node.func.value, scope))
         if isinstance(callee, ModuleRef) and is_uncatalogued_layer(callee):
             kind = callee.path.rsplit(".", 1)[-1]
             self.record_site(node, kind, None, positional, keywords,

@@ -6,7 +6,10 @@ never see an exception from a user's file.
 
 from __future__ import annotations
 
+import ast
 import io
+import sys
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +17,7 @@ from typing import List, Optional
 
 import libcst
 
-from .analyzer import analyze_source
+from .analyzer import analyze_source, might_construct_layers
 from .config import Settings
 from .findings import Finding, file_findings
 from .report import FileReport, file_report
@@ -33,24 +36,100 @@ def _file_error(path: str, settings: Optional[Settings], code: str, message: str
     return FileResult(report, [Finding(path, line, col, code, message)])
 
 
+DEEP_STACK_BYTES = 512 * 1024 * 1024
+DEEP_RECURSION_LIMIT = 60_000
+
+
+def _python_syntax_error(source: str, path: str) -> Optional[FileResult]:
+    """Python's own verdict first: its position is the one users know (flake8's E999), and
+    libcst's native parser crashes the process on nesting CPython rejects anyway."""
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST)
+    except SyntaxError as exc:
+        return _file_error(path, None, "MAC901", f"cannot parse file: {exc.msg}",
+                           exc.lineno or 1, exc.offset or 1)
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return _file_error(path, None, "MAC901", f"cannot parse file: {_describe(exc)}")
+    return None
+
+
+def _caused_by_recursion(exc: BaseException) -> bool:
+    seen = set()  # libcst re-raises once per level: the chain is long, and may loop
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecursionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _on_deep_stack(function, *args):
+    """Run `function` in a thread with a large stack and recursion limit: libcst recurses once
+    per nesting level, and valid code (a 500-branch elif chain) can go past the default."""
+    outcome: dict = {}
+
+    def target() -> None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, DEEP_RECURSION_LIMIT))
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
+            outcome["error"] = exc
+        finally:
+            sys.setrecursionlimit(old)
+
+    previous = threading.stack_size(DEEP_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=target, name="macslint-deep")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
 def check_source(path: str, source: str, settings: Settings) -> FileResult:
     try:
-        analysis = analyze_source(source)
+        if might_construct_layers(source):
+            failed = _python_syntax_error(source, path)
+            if failed is not None:
+                failed.report.settings = settings
+                return failed
+        try:
+            analysis = analyze_source(source)
+        except Exception as exc:  # noqa: BLE001 - retried below when it is only depth
+            if not _caused_by_recursion(exc):
+                raise
+            analysis = _on_deep_stack(analyze_source, source)
     except libcst.ParserSyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.message}",
-                           exc.editor_line, exc.editor_column)
-    except RecursionError:
-        return _file_error(path, settings, "MAC901",
-                           "cannot parse file: it is nested too deeply for the parser")
+                           exc.raw_line, exc.raw_column + 1)
     except Exception as exc:  # noqa: BLE001 - a bug of ours must not lose the other files
+        if _caused_by_recursion(exc):
+            return _file_error(path, settings, "MAC901",
+                               "cannot analyse file: it is nested too deeply")
         return internal_error(path, settings, exc)
     report = file_report(path, analysis.sites, settings)
     return FileResult(report, file_findings(report), source)
 
 
+def _describe(exc: BaseException) -> str:
+    """`str(exc)`, bounded: some exceptions carry a whole syntax tree."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - even printing it may fail (deep recursion)
+        text = ""
+    text = " ".join(text.split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def internal_error(path: str, settings: Optional[Settings], exc: BaseException) -> FileResult:
     return _file_error(path, settings, "MAC900",
-                       f"internal error: {type(exc).__name__}: {exc}; please report it with this file")
+                       f"internal error: {type(exc).__name__}: {_describe(exc)}; "
+                       "please report it with this file")
 
 
 def config_error(path: str, message: str) -> FileResult:

@@ -12,7 +12,7 @@ from .findings import Finding
 
 # flake8's own patterns (flake8/defaults.py).
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa(?P<codes>:\s?(.*))?", re.IGNORECASE)
+NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 CODE_SPLIT = re.compile(r"[,\s]")
 
 
@@ -48,8 +48,8 @@ class NoqaFilter:
         return cls(result.source.splitlines(keepends=True))
 
     def file_disabled(self) -> bool:
-        # `# flake8: noqa` alone skips the file; with codes flake8 ignores the comment.
-        return any((m := NOQA_FILE.match(line)) and not m.group("codes") for line in self.lines)
+        # flake8 7 skips the whole file on `# flake8: noqa`, with or without codes after it.
+        return any(NOQA_FILE.match(line) for line in self.lines)
 
     def ignores(self, finding: Finding) -> bool:
         if not self.lines:

@@ -118,8 +118,6 @@ def test_noqa_agrees_with_flake8(project):
                         "inline_other", "multiline_last"]
 
 
-@pytest.mark.xfail(strict=True, reason="noqa.py: flake8 7 skips a file with `# flake8: noqa: CODES`, "
-                   "macslint's NOQA_FILE only skips a bare `# flake8: noqa`")
 def test_file_level_noqa_with_codes():
     f8 = flake8("--select", "MAC", "noqa/file_noqa_codes.py", cwd=DATA)
     assert (f8.stdout, f8.returncode) == ("", 0)  # what flake8 does (holds)
