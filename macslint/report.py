@@ -6,11 +6,12 @@ No libcst here: the analyzer's sites come in, dataclasses go out. Lines and colu
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from .analyzer import LayerSite
-from .catalogue import LayerError, Unresolved
+from .catalogue import Args, LayerError, LayerSpec, Unresolved
 from .config import Settings
 
 SCHEMA_VERSION = 1
@@ -89,9 +90,25 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
     if unresolved:
         layer.reason = "; ".join(dict.fromkeys(unresolved))
     else:
-        layer.args = {k: _plain(v) for k, v in args.values.items() if k not in ("device", "dtype")}
+        layer.args = _keyword_arguments(spec, args)
     layer.resolved = not unresolved and layer.params is not None and layer.macs is not None
     return layer
+
+
+def _keyword_arguments(spec: LayerSpec, args: Args) -> Optional[Dict[str, Any]]:
+    """The bound arguments as keywords that rebuild the layer: `torch.nn.<kind>(**args)`.
+    None when positional extras (`Identity(54)`) cannot be written as keywords."""
+    out: Dict[str, Any] = {}
+    for name, param in spec.signature.parameters.items():
+        value = args.values.get(name)
+        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+            if value:
+                return None
+        elif param.kind is inspect.Parameter.VAR_KEYWORD:
+            out.update({k: _plain(v) for k, v in (value or {}).items()})
+        elif name not in ("device", "dtype"):
+            out[name] = _plain(value)
+    return out
 
 
 def _plain(value: Any) -> Any:

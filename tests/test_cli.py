@@ -418,8 +418,6 @@ def test_report_json_batch_and_flops(capsys, monkeypatch):
     assert conv["flops"] == 2 * conv["macs"]
 
 
-@pytest.mark.xfail(strict=True, reason="report.py cost_site: the `args` of a layer whose signature "
-                   "has *args/**kwargs carry the parameter names and a repr, not keyword arguments")
 def test_json_args_of_var_argument_layers_rebuild_them(capsys, monkeypatch, project):
     (project / "m.py").write_text("import torch.nn as nn\na = nn.Identity()\nb = nn.Identity(54, unused=1)\n")
     code, out, _ = run(capsys, monkeypatch, project, "report", "--format", "json", "m.py")

@@ -144,16 +144,7 @@ def _files(report: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     return {f["path"].removeprefix("./"): f for f in report["files"]}
 
 
-# Known bug (see tests/test_cli.py::test_json_args_of_var_argument_layers_rebuild_them): for a
-# layer whose signature is `*args, **kwargs` (Identity, and Tanh & co. in newer catalogues) the
-# report's "args" is {"args": [], "kwargs": "{}"}, not keyword arguments. Such a layer called
-# without arguments is rebuilt without arguments; anything else goes to torch as reported.
-VAR_ARGS_ARTEFACT = {"args": [], "kwargs": "{}"}
-
-
 def _build(kind: str, args: Dict[str, Any], device: str) -> torch.nn.Module:
-    if args == VAR_ARGS_ARTEFACT:
-        args = {}
     with torch.device(device):
         return getattr(torch.nn, kind)(**args)
 
