@@ -84,6 +84,15 @@ class Args:
         return (_as_int(name, value),) * n
 
 
+def _python_wording(message: str) -> str:
+    """inspect's binding errors in the words Python uses for the constructor call itself."""
+    if message.startswith("missing a required argument: "):
+        return "missing 1 required positional argument: " + message.split(": ", 1)[1]
+    if message.startswith("multiple values for argument "):
+        return "got " + message
+    return message
+
+
 def _as_int(name: str, value: Any) -> int:
     if not isinstance(value, int):  # bool is an int for torch too
         raise LayerError(f"{name} must be an int, got {value!r}")
@@ -145,7 +154,7 @@ class LayerSpec:
         try:
             bound = self.signature.bind(*positional, **keywords)
         except TypeError as exc:
-            raise LayerError(f"{self.name}.__init__() {exc}") from None
+            raise LayerError(f"{self.name}.__init__() {_python_wording(str(exc))}") from None
         bound.apply_defaults()
         return Args(bound.arguments)
 
