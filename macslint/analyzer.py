@@ -366,10 +366,20 @@ class Interpreter:
                     self.bind(scope, name, reason)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(scope, target.value, Unknown("starred unpacking"))
-        else:  # attribute or subscript targets: evaluate their parts for layer calls
+        else:
+            self.mutate_target(target, scope)
+
+    def mutate_target(self, target: cst.BaseExpression, scope: Scope) -> None:
+        """`x[i] = ...`, `x.a = ...`, `del x[i]`: evaluate the parts once (for layer calls in
+        them) and forget the lists they change."""
+        if isinstance(target, cst.Subscript):
+            self.mutated(scope, self.eval(target.value, scope))
+            for element in target.slice:
+                self.eval_children(element, scope)
+        elif isinstance(target, cst.Attribute):
+            self.mutated(scope, self.eval(target.value, scope))
+        else:
             self.eval_children(target, scope)
-            if isinstance(target, (cst.Subscript, cst.Attribute)):
-                self.mutated(scope, self.eval(target.value, scope))
 
     def invalidate(self, scope: Scope, names: Iterable[str], why: str) -> None:
         for name in names:
@@ -415,14 +425,14 @@ class Interpreter:
             self.mutated(scope, left)  # `+=` changes a list in place, under every alias
             self.bind(scope, stmt.target.value, value)
         else:
-            self.eval_children(stmt.target, scope)
+            self.mutate_target(stmt.target, scope)
 
     def stmt_Del(self, stmt: cst.Del, scope: Scope) -> None:
-        targets = stmt.target.elements if isinstance(stmt.target, cst.Tuple) else [stmt.target]
+        targets = ([e.value for e in stmt.target.elements]
+                   if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target])
         for target in targets:
-            target = getattr(target, "value", target) if isinstance(stmt.target, cst.Tuple) else target
-            if isinstance(target, (cst.Subscript, cst.Attribute)):
-                self.mutated(scope, self.eval(target.value, scope))
+            if not isinstance(target, cst.Name):
+                self.mutate_target(target, scope)
         self.invalidate(scope, _assigned_names(stmt.target), "was deleted")
 
     def stmt_Import(self, stmt: cst.Import, scope: Scope) -> None:
@@ -650,7 +660,9 @@ class Interpreter:
         return scope.lookup(name)
 
     def eval_Attribute(self, node: cst.Attribute, scope: Scope) -> Any:
-        base = self.eval(node.value, scope)
+        return self.attribute(node, self.eval(node.value, scope))
+
+    def attribute(self, node: cst.Attribute, base: Any) -> Any:
         if isinstance(base, ModuleRef):
             return resolve_torch_path(f"{base.path}.{node.attr.value}")
         if isinstance(base, Unknown):
@@ -835,7 +847,12 @@ class Interpreter:
 
     # -- calls ------------------------------------------------------------
     def eval_Call(self, node: cst.Call, scope: Scope) -> Any:
-        callee = self.eval(node.func, scope)
+        receiver: Any = None  # what a method is called on: the call may change it in place
+        if isinstance(node.func, cst.Attribute):
+            receiver = self.eval(node.func.value, scope)
+            callee = self.attribute(node.func, receiver)
+        else:
+            callee = self.eval(node.func, scope)
         positional: List[Any] = []
         keywords: Dict[str, Any] = {}
         spread: Optional[str] = None  # why the argument list itself is unknown
@@ -856,10 +873,8 @@ class Interpreter:
             self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
             return Unknown(f"a {callee.spec.name} instance")
         # Any other call may change the lists it is given, or the one it is a method of.
-        for value in (*positional, *keywords.values()):
+        for value in (*positional, *keywords.values(), receiver):
             self.mutated(scope, value)
-        if isinstance(node.func, cst.Attribute):
-            self.mutated(scope, self.eval(node.func.value, scope))
         if isinstance(callee, ModuleRef) and is_uncatalogued_layer(callee):
             kind = callee.path.rsplit(".", 1)[-1]
             self.record_site(node, kind, None, positional, keywords,
