@@ -125,9 +125,8 @@ class CodeSelection:
 # Files
 
 
-def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str, bool]]:
-    """(path, display name, named explicitly) for each Python file; UsageError for a
-    path that does not exist."""
+def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str]]:
+    """(path, display name) for each Python file; UsageError for a path that does not exist."""
     for given in paths:
         path = Path(given)
         if path.is_dir():
@@ -135,9 +134,9 @@ def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str, bool]]:
                 dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
                 for name in sorted(files):
                     if name.endswith(".py"):
-                        yield Path(root, name), os.path.join(root, name), False
+                        yield Path(root, name), os.path.join(root, name)
         elif path.exists():
-            yield path, given, True
+            yield path, given
         else:
             raise UsageError(f"{given}: no such file or directory")
 
@@ -151,7 +150,7 @@ class Run:
 def run_files(paths: Sequence[str], overrides: Dict[str, object]) -> Run:
     run = Run()
     configs: Dict[Optional[Path], Config] = {}
-    for path, display, _explicit in iter_files(paths):
+    for path, display in iter_files(paths):
         try:
             config = config_for_path(path)
             if config.source not in configs:
@@ -197,13 +196,15 @@ def _count(n: Optional[int]) -> str:
     return "?" if n is None else f"{n:,}"
 
 
-def _layer_rows(report: FileReport) -> List[Tuple[str, ...]]:
+def _layer_rows(report: FileReport, factor: int) -> List[Tuple[str, ...]]:
+    """One table row per layer; `factor` turns MACs into the display unit (2 for FLOPs)."""
     rows = []
     for layer in report.layers:
         shapes = (format_shape(layer.input) if layer.input is not None else "-",
                   format_shape(layer.output) if layer.output is not None else "-")
+        cost = None if layer.macs is None else layer.macs * factor
         rows.append((f"{layer.line}:{layer.col}", layer.call, *shapes,
-                     _count(layer.params), _count(layer.macs)))
+                     _count(layer.params), _count(cost)))
     return rows
 
 
@@ -228,9 +229,8 @@ def render_text(report: FileReport) -> str:
     assert settings is not None
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
-    rows = [r[:5] + (_count(None if l.macs is None else l.macs * factor),)
-            for r, l in zip(_layer_rows(report), report.layers)]
-    lines.extend(_table(rows, ("line:col", "layer", "input", "output", "params", unit)))
+    lines.extend(_table(_layer_rows(report, factor),
+                        ("line:col", "layer", "input", "output", "params", unit)))
     problems = [l for l in report.layers if not l.resolved]
     if problems:
         lines.append("  not counted:")

@@ -40,16 +40,16 @@ DEEP_STACK_BYTES = 512 * 1024 * 1024
 DEEP_RECURSION_LIMIT = 60_000
 
 
-def _python_syntax_error(source: str, path: str) -> Optional[FileResult]:
+def _python_syntax_error(source: str, path: str, settings: Settings) -> Optional[FileResult]:
     """Python's own verdict first: its position is the one users know (flake8's E999), and
     libcst's native parser crashes the process on nesting CPython rejects anyway."""
     try:
         compile(source, path, "exec", ast.PyCF_ONLY_AST)
     except SyntaxError as exc:
-        return _file_error(path, None, "MAC901", f"cannot parse file: {exc.msg}",
+        return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.msg}",
                            exc.lineno or 1, exc.offset or 1)
     except (ValueError, RecursionError, MemoryError) as exc:
-        return _file_error(path, None, "MAC901", f"cannot parse file: {_describe(exc)}")
+        return _file_error(path, settings, "MAC901", f"cannot parse file: {_describe(exc)}")
     return None
 
 
@@ -94,9 +94,8 @@ def _on_deep_stack(function, *args):
 def check_source(path: str, source: str, settings: Settings) -> FileResult:
     try:
         if might_construct_layers(source):
-            failed = _python_syntax_error(source, path)
+            failed = _python_syntax_error(source, path, settings)
             if failed is not None:
-                failed.report.settings = settings
                 return failed
         try:
             analysis = analyze_source(source)
