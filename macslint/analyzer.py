@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
@@ -47,6 +47,59 @@ class UserObject:
     name: str
 
 
+class UserFunction(UserObject):
+    """A `def` of the file, with what a call needs to run it: its node and defining scope."""
+
+    def __init__(self, name: str, node: cst.FunctionDef, scope: "Scope") -> None:
+        object.__setattr__(self, "kind", "function")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "scope", scope)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+class UserClass(UserObject):
+    """A `class` of the file: its bases (as evaluated) and the scope its body bound."""
+
+    def __init__(self, name: str, node: cst.ClassDef, scope: "Scope", bases: Tuple[Any, ...],
+                 body: "Scope") -> None:
+        object.__setattr__(self, "kind", "class")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "scope", scope)
+        object.__setattr__(self, "bases", bases)
+        object.__setattr__(self, "body", body)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+@dataclass(frozen=True)
+class PyBuiltin:
+    """A Python builtin or standard-library callable (`range`, `collections.OrderedDict`)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class PyModule:
+    """A standard-library module whose helpers model code uses (`math`, `collections`)."""
+
+    name: str
+
+
+# Standard-library names model code builds sizes and containers with.
+STDLIB_HELPERS = {
+    "collections": frozenset({"OrderedDict"}),
+    "math": frozenset({"ceil", "floor", "sqrt", "prod", "gcd", "log2", "log", "exp", "pow",
+                       "isqrt", "pi", "e", "inf"}),
+    "functools": frozenset({"partial", "reduce"}),
+    "operator": frozenset({"mul", "add"}),
+}
+
+
 @dataclass
 class LayerSite:
     """One construction of a torch.nn layer in the source."""
@@ -64,6 +117,7 @@ class LayerSite:
 @dataclass
 class Analysis:
     sites: List[LayerSite]
+    models: List[Any] = field(default_factory=list)  # tracer.ModelTrace, one per model
 
 
 def resolve_torch_path(path: str) -> Any:
@@ -307,15 +361,21 @@ class Interpreter:
         self.positions = positions
         self.sites: Dict[int, LayerSite] = {}
         self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
+        self.classes: List["UserClass"] = []  # every class statement run, in order
+        self.module_scope: Optional[Scope] = None
 
     # -- entry point ------------------------------------------------------
     def run(self) -> List[LayerSite]:
-        scope = Scope("module", None)
+        scope = self.module_scope = Scope("module", None)
         self.walk_block(self.module.body, scope)
         # Function bodies run after the module has run: they see its final bindings, and
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
         scope.rebound |= self.global_names()
         scope.settle()
+        # What the model tracer starts from: the module as it stands after running, before the
+        # function bodies' conservative "a call may have changed this list" forgetting.
+        self.module_snapshot = dict(scope.values)
+        self.class_snapshots = {id(cls): dict(cls.body.values) for cls in self.classes}
         while self.pending_functions:
             node, parent = self.pending_functions.pop(0)
             self.walk_function(node, parent)
@@ -441,10 +501,12 @@ class Interpreter:
             if alias.asname is not None:
                 name = _dotted(alias.asname.name)
                 value = resolve_torch_path(path) if path.split(".")[0] == "torch" else \
+                    PyModule(path) if path in STDLIB_HELPERS else \
                     Unknown(f"'{name}' is the module {path}, not torch")
             else:
                 name = path.split(".")[0]
                 value = ModuleRef("torch") if name == "torch" else \
+                    PyModule(name) if path in STDLIB_HELPERS else \
                     Unknown(f"'{name}' is a module other than torch")
             self.bind(scope, name, value)
 
@@ -463,6 +525,8 @@ class Interpreter:
             local = _dotted(alias.asname.name) if alias.asname is not None else name
             if from_torch:
                 self.bind(scope, local, resolve_torch_path(f"{source}.{name}"))
+            elif not stmt.relative and name in STDLIB_HELPERS.get(source, ()):
+                self.bind(scope, local, PyBuiltin(f"{source}.{name}"))
             else:
                 where = "." * len(stmt.relative) + source
                 self.bind(scope, local, Unknown(f"'{local}' is imported from {where}"))
@@ -478,17 +542,20 @@ class Interpreter:
         self.eval_parameters(stmt.params, scope)
         if stmt.returns is not None:
             self.eval(stmt.returns.annotation, scope)
-        self.bind(scope, stmt.name.value, UserObject("function", stmt.name.value))
+        self.bind(scope, stmt.name.value, UserFunction(stmt.name.value, stmt, scope.origin))
         self.pending_functions.append((stmt, scope.origin))
 
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
             self.eval(decorator.decorator, scope)
-        for arg in (*stmt.bases, *stmt.keywords):
+        bases = tuple(self.eval(arg.value, scope) for arg in stmt.bases)
+        for arg in stmt.keywords:
             self.eval(arg.value, scope)
         body_scope = Scope("class", scope)
         self.walk_body(stmt.body, body_scope)
-        self.bind(scope, stmt.name.value, UserObject("class", stmt.name.value))
+        value = UserClass(stmt.name.value, stmt, scope.origin, bases, body_scope)
+        self.classes.append(value)
+        self.bind(scope, stmt.name.value, value)
 
     def stmt_If(self, stmt: cst.If, scope: Scope) -> None:
         test = self.eval(stmt.test, scope)
@@ -665,6 +732,10 @@ class Interpreter:
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
         if isinstance(base, ModuleRef):
             return resolve_torch_path(f"{base.path}.{node.attr.value}")
+        if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
+            if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
+                return getattr(math, node.attr.value)
+            return PyBuiltin(f"{base.name}.{node.attr.value}")
         if isinstance(base, Unknown):
             return Unknown(base.reason)
         return Unknown(f"attribute `{self.code(node)}` is not evaluated")
@@ -923,10 +994,21 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def analyze_module(module: cst.Module, source: str) -> Analysis:
+def analyze_module(module: cst.Module, source: str, settings: Any = None,
+                   path: str = "<string>") -> Analysis:
+    """Sites always; with `settings`, also every model of the file built and traced."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    return Analysis(Interpreter(module, source, positions).run())
+    interpreter = Interpreter(module, source, positions)
+    interpreter.run()
+    models: List[Any] = []
+    if settings is not None:
+        from .tracer import trace_models  # the tracer builds on this module
+
+        models = trace_models(interpreter, settings, path)
+    # Tracing may complete a site's arguments (a block built with known values).
+    sites = sorted(interpreter.sites.values(), key=lambda s: (s.line, s.col))
+    return Analysis(sites, models)
 
 
 def might_construct_layers(source: str) -> bool:
@@ -934,10 +1016,10 @@ def might_construct_layers(source: str) -> bool:
     return "torch" in source
 
 
-def analyze_source(source: str) -> Analysis:
+def analyze_source(source: str, settings: Any = None, path: str = "<string>") -> Analysis:
     """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
     if source.startswith("\ufeff"):
         source = source[1:]
     if not might_construct_layers(source):
         return Analysis([])
-    return analyze_module(cst.parse_module(source), source)
+    return analyze_module(cst.parse_module(source), source, settings, path)

@@ -17,6 +17,7 @@ from .engine import FileResult, check_file
 from .findings import Finding
 from .noqa import NoqaFilter
 from .report import FileReport, report_json
+from .traces import ModelTrace
 from .units import format_count, format_shape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -75,6 +76,8 @@ def _parser() -> argparse.ArgumentParser:
                             "2 on a usage or configuration error.")
     common(report)
     report.add_argument("--format", choices=("text", "json"), default="text")
+    report.add_argument("--model", metavar="NAME",
+                        help="show only the model NAME (a class name): its traced layers and totals")
     return parser
 
 
@@ -245,16 +248,69 @@ def render_text(report: FileReport) -> str:
         f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
         f"{format_count(macs * factor)} {unit}"
     )
+    for model in report.models:
+        lines.append("")
+        lines.extend("  " + line for line in render_model(report.path, model))
     return "\n".join(lines) + "\n"
+
+
+def _percent(part: Optional[int], total: Optional[int]) -> str:
+    if part is None or not total:
+        return "-"
+    return f"{100 * part / total:.1f}%"
+
+
+def render_model(path: str, model: ModelTrace) -> List[str]:
+    """A torchinfo-like table of one traced model: each layer call in execution order."""
+    settings = model.settings
+    unit = "FLOPs" if settings.unit == "flops" else "MACs"
+    factor = 2 if settings.unit == "flops" else 1
+    shape = format_shape(model.input) if model.input is not None else "?"
+    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {shape}"]
+    rows = []
+    for call in model.calls:
+        depth = call.path.count(".")
+        label = "  " * depth + (call.path or "(not registered)")
+        shapes = (format_shape(call.inputs[0]) if call.inputs else "?",
+                  format_shape(call.output) if call.output is not None else "?")
+        cost = None if call.macs is None else call.macs * factor
+        rows.append((label, call.kind, *shapes, _count(call.params), _count(cost),
+                     _percent(call.macs, model.macs)))
+    for op in model.ops:
+        rows.append((f"(line {op.line})", op.op, " & ".join(format_shape(s) for s in op.inputs),
+                     format_shape(op.output), "0", _count(op.macs * factor),
+                     _percent(op.macs, model.macs)))
+    if rows:
+        lines.extend(_table(rows, ("module", "layer", "input", "output", "params", unit, "%")))
+    macs = None if model.macs is None else model.macs * factor
+    lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
+                 + ("" if model.complete else " (incomplete)"))
+    for reason in model.reasons:
+        lines.append(f"  incomplete: {reason}")
+    untraced = [c for c in model.calls if not c.traced and c.reason]
+    for call in untraced:
+        lines.append(f"  not traced: {call.site.line}:{call.site.col + 1} {call.site.call_text}: "
+                     f"{call.reason}")
+    return lines
 
 
 def cmd_report(args: argparse.Namespace, out) -> int:
     run = run_files(args.paths, _overrides(args))
     reports = [r.report for r in run.results]
+    if args.model is not None:
+        names = sorted({m.name for r in reports for m in r.models})
+        for report in reports:
+            report.models = [m for m in report.models if m.name == args.model]
+        if not any(r.models for r in reports) and not run.config_errors:
+            known = f"; models found: {', '.join(names)}" if names else "; no models found"
+            raise UsageError(f"no model named {args.model!r} in {' '.join(args.paths)}{known}")
     if args.format == "json":
         unit = args.unit or next((r.settings.unit for r in reports if r.settings), "macs")
         json.dump(report_json(reports, unit), out, indent=2)
         out.write("\n")
+    elif args.model is not None:
+        out.write("\n".join("\n".join(render_model(r.path, m)) + "\n"
+                            for r in reports for m in r.models))
     else:
         out.write("\n".join(render_text(r) for r in reports))
     for message in run.config_errors:

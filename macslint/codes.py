@@ -17,7 +17,8 @@ CODES: tuple[Code, ...] = (
     Code(
         "MAC001",
         "layer MACs over budget",
-        "A layer's multiply-accumulates at the configured input size exceed `max-layer-macs`.",
+        "A layer's multiply-accumulates exceed `max-layer-macs`: at the shape it receives in a "
+        "traced model, or else costed on its own at the configured input size.",
     ),
     Code(
         "MAC002",
@@ -27,18 +28,27 @@ CODES: tuple[Code, ...] = (
     Code(
         "MAC003",
         "model MACs over budget",
-        "Reserved: a whole model's MACs exceed `max-model-macs` (needs whole-model tracing).",
+        "A model's total multiply-accumulates, traced through `forward()` at its input size, "
+        "exceed `max-model-macs`; reported on the `class` line.",
     ),
     Code(
         "MAC004",
         "model params over budget",
-        "Reserved: a whole model's parameters exceed `max-model-params` (needs whole-model tracing).",
+        "A model's parameters (every layer and `nn.Parameter`, shared ones once) exceed "
+        "`max-model-params`; reported on the `class` line.",
     ),
     Code(
         "MAC010",
         "invalid layer arguments",
         "torch would raise when constructing this layer or on its first call at the configured "
         "input size; the message says what torch would say.",
+    ),
+    Code(
+        "MAC011",
+        "tensor shape mismatch",
+        "Tracing a model's `forward()` found a tensor that does not fit: a layer's input "
+        "features or channels, `torch.cat`, `view`/`reshape`, or a broadcast. torch would "
+        "raise here at run time; the message shows both shapes and where the tensor came from.",
     ),
     Code(
         "MAC100",
@@ -61,8 +71,9 @@ CODES: tuple[Code, ...] = (
     Code(
         "MAC902",
         "invalid configuration",
-        "The `[tool.macslint]` table that applies to this file is invalid; the message names "
-        "the file, the key and the value. The file was not analysed.",
+        "The `[tool.macslint]` table that applies to this file is invalid (the file was not "
+        "analysed), or a `# macslint:` pragma on a class line is (that model uses the "
+        "file's settings); the message names the file, the key and the value.",
     ),
 )
 

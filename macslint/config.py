@@ -13,6 +13,14 @@ Example::
     [tool.macslint.per-path."tests/*"]
     max-layer-macs = "2G"
 
+    [tool.macslint.models.ResNet]   # per model: a class (or factory function) name
+    input-size = [3, 64, 64]
+    max-model-macs = "1G"
+
+A model class may also carry a pragma comment (see :func:`parse_pragma`)::
+
+    class ResNet(nn.Module):  # macslint: input-size=3x32x32, max-model-macs=500M
+
 Glob matching (``exclude`` and the keys of ``per-path``):
 
 * The path is made relative to :attr:`Config.root` (the directory of the
@@ -30,7 +38,15 @@ Glob matching (``exclude`` and the keys of ``per-path``):
   ``build``).
 
 All matching ``per-path`` entries apply, in file order, later ones winning.
-Command-line overrides (:func:`apply_overrides`) win over everything.
+
+Precedence, lowest to highest (each level overrides the ones before it, key by key)::
+
+    defaults < [tool.macslint] < per-path < models.<Name> < class pragma < command line
+
+:meth:`Config.settings_for` gives the first three levels for a file,
+:meth:`Settings.for_model` adds the ``models`` entry and the pragma of one
+model, and command-line overrides (:func:`apply_overrides`) win over everything,
+pragmas included (their fields are recorded in :attr:`Settings.cli_fixed`).
 """
 
 from __future__ import annotations
@@ -64,19 +80,35 @@ __all__ = [
     "load_config",
     "config_for_path",
     "apply_overrides",
+    "parse_pragma",
     "clear_caches",
     "PYPROJECT",
+    "PRAGMA_MARKER",
+    "PRAGMA_RE",
     "TOP_LEVEL_KEYS",
     "PER_PATH_KEYS",
+    "MODEL_KEYS",
 ]
 
 PYPROJECT = "pyproject.toml"
 UNITS = ("macs", "flops")
 
 
+_NO_PRAGMA: Mapping[str, Any] = MappingProxyType({})
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Effective settings for one file."""
+    """Effective settings for one file (and, through :meth:`for_model`, for one model).
+
+    ``models`` is the ``[tool.macslint.models.<Name>]`` table: ``(name, {field:
+    value})`` pairs in file order, the mappings read-only. It is left out of the
+    hash (mappings are unhashable) but compared by ``==``.
+
+    ``cli_fixed`` names the fields set on the command line (:func:`apply_overrides`);
+    :meth:`for_model` never lets a ``models`` entry or a pragma change them. It is
+    bookkeeping, left out of ``==`` and the hash.
+    """
 
     input_size: tuple[int, ...] = (3, 224, 224)
     batch_size: int = 1
@@ -85,11 +117,51 @@ class Settings:
     max_model_macs: int | None = None
     max_model_params: int | None = None
     unit: str = "macs"
+    models: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
+    cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
+
+    def for_model(self, name: str, pragma: Mapping[str, Any] = _NO_PRAGMA) -> Settings:
+        """The settings for the model (class or factory function) called ``name``.
+
+        ``self`` (the settings of the file, from :meth:`Config.settings_for`) with
+        the ``models`` entry for ``name`` applied, then ``pragma`` (field name ->
+        already validated value, as returned by :func:`parse_pragma`) on top.
+        Fields in :attr:`cli_fixed` keep their command-line values. So the
+        precedence is::
+
+            defaults < [tool.macslint] < per-path < models.<Name> < class pragma < command line
+
+        The result keeps ``models`` and ``cli_fixed`` unchanged; it is ``self``
+        when nothing applies.
+        """
+        for key in pragma:
+            if key not in _MODEL_FIELDS:
+                raise ValueError(
+                    f"for_model(): pragma key {key!r} is not a per-model setting; "
+                    "use one of: " + ", ".join(_MODEL_FIELDS)
+                )
+        values: dict[str, Any] = {}
+        for model, entry in self.models:
+            if model == name:
+                values.update(entry)
+                break
+        values.update(pragma)
+        for key in self.cli_fixed:
+            values.pop(key, None)
+        if not values:
+            return self
+        return dataclasses.replace(self, **values)
 
 
-SETTINGS_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Settings))
+# The fields that hold settings values (not the models table or the bookkeeping).
+SETTINGS_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in dataclasses.fields(Settings) if f.name not in ("models", "cli_fixed")
+)
+_MODEL_FIELDS: tuple[str, ...] = tuple(name for name in SETTINGS_FIELDS if name != "unit")
 PER_PATH_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in SETTINGS_FIELDS))
-TOP_LEVEL_KEYS: tuple[str, ...] = tuple(sorted(PER_PATH_KEYS + ("exclude", "per-path")))
+MODEL_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in _MODEL_FIELDS))
+_STRUCTURE_KEYS: tuple[str, ...] = ("exclude", "models", "per-path")
+TOP_LEVEL_KEYS: tuple[str, ...] = tuple(sorted(PER_PATH_KEYS + _STRUCTURE_KEYS))
 
 
 # --------------------------------------------------------------------------- glob matching
@@ -230,22 +302,36 @@ def _unknown_key(
 
 
 def _check_settings_table(
-    table: Mapping[str, Any], *, prefix: str, source: str, valid: tuple[str, ...], where: str
+    table: Mapping[str, Any],
+    *,
+    prefix: str,
+    source: str,
+    valid: tuple[str, ...],
+    where: str,
+    misplaced: Mapping[str, str] = MappingProxyType({}),
 ) -> dict[str, Any]:
-    """Validate the Settings keys of a table; return {field_name: value} in file order."""
+    """Validate the Settings keys of a table; return {field_name: value} in file order.
+
+    ``valid`` are the keys allowed here: the settings among them are checked, the
+    others (the structure keys at the top level) are left to the caller.
+    ``misplaced`` maps keys that are known but not allowed here to the fix.
+    """
     result: dict[str, Any] = {}
     for key, value in table.items():
         key_path = prefix + _toml_key(key)
-        if key not in PER_PATH_KEYS:
-            if key in ("exclude", "per-path") and prefix:
-                fix = f"put {key} at the top level of [tool.macslint]"
-                raise _fail(source, key_path, value, "not allowed in a per-path entry", fix)
-            if key in ("exclude", "per-path"):
-                continue  # handled by the caller
+        if key not in valid:
+            if key in misplaced:
+                raise _fail(source, key_path, value, f"not allowed in {where}", misplaced[key])
             raise _unknown_key(source, key_path, key, value, valid, where)
+        if key not in PER_PATH_KEYS:
+            continue  # exclude, models, per-path: handled by the caller
         name = key.replace("-", "_")
         result[name] = _CHECKS[name](value, key=key_path, source=source)
     return result
+
+
+def _top_level_only(keys: tuple[str, ...]) -> dict[str, str]:
+    return {key: f"put {key} at the top level of [tool.macslint]" for key in keys}
 
 
 def _check_exclude(value: object, *, source: str) -> tuple[str, ...]:
@@ -283,9 +369,53 @@ def _check_per_path(value: object, *, source: str) -> tuple[tuple[str, Mapping[s
                 'use a table of overrides like { max-layer-macs = "1G" }',
             )
         checked = _check_settings_table(
-            overrides, prefix=prefix + ".", source=source, valid=PER_PATH_KEYS, where="a per-path entry"
+            overrides,
+            prefix=prefix + ".",
+            source=source,
+            valid=PER_PATH_KEYS,
+            where="a per-path entry",
+            misplaced=_top_level_only(_STRUCTURE_KEYS),
         )
         entries.append((pattern, MappingProxyType(checked)))
+    return tuple(entries)
+
+
+_MODEL_MISPLACED: dict[str, str] = {
+    "unit": "set unit at the top level of [tool.macslint] or in a per-path entry",
+    **_top_level_only(_STRUCTURE_KEYS),
+}
+
+
+def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    if not isinstance(value, dict):
+        raise _fail(
+            source,
+            "models",
+            value,
+            f"not a table ({_type_name(value)})",
+            "use one [tool.macslint.models.<Name>] section per model class or factory function",
+        )
+    entries: list[tuple[str, Mapping[str, Any]]] = []
+    for name, table in value.items():
+        prefix = f"models.{_toml_key(name)}"
+        if not name.strip():
+            fix = "use the model's class or factory function name, like [tool.macslint.models.ResNet]"
+            raise _fail(source, prefix, table, "empty model name", fix)
+        if not isinstance(table, dict):
+            if name in TOP_LEVEL_KEYS:
+                fix = f"models holds one table per model: put {name} in a [tool.macslint.models.<Name>] section"
+            else:
+                fix = "use a table of settings like { input-size = [3, 32, 32] }"
+            raise _fail(source, prefix, table, f"not a table ({_type_name(table)})", fix)
+        checked = _check_settings_table(
+            table,
+            prefix=prefix + ".",
+            source=source,
+            valid=MODEL_KEYS,
+            where="a models entry",
+            misplaced=_MODEL_MISPLACED,
+        )
+        entries.append((name, MappingProxyType(checked)))
     return tuple(entries)
 
 
@@ -293,7 +423,8 @@ def _parse_table(table: Mapping[str, Any], *, source: str) -> tuple[Settings, tu
     base_values = _check_settings_table(table, prefix="", source=source, valid=TOP_LEVEL_KEYS, where="[tool.macslint]")
     exclude = _check_exclude(table["exclude"], source=source) if "exclude" in table else ()
     per_path = _check_per_path(table["per-path"], source=source) if "per-path" in table else ()
-    return Settings(**base_values), exclude, per_path
+    models = _check_models(table["models"], source=source) if "models" in table else ()
+    return Settings(**base_values, models=models), exclude, per_path
 
 
 # --------------------------------------------------------------------------- reading files
@@ -443,7 +574,12 @@ def config_for_path(path: Path) -> Config:
 
 
 def apply_overrides(config: Config, overrides: Mapping[str, object], source: str = "command line") -> Config:
-    """Return ``config`` with command-line ``overrides`` winning over base and every per-path entry.
+    """Return ``config`` with command-line ``overrides`` winning over everything else.
+
+    The checked values replace those of the base, of every per-path entry and of
+    every ``models`` entry, and their field names are added to
+    :attr:`Settings.cli_fixed` so :meth:`Settings.for_model` keeps them over
+    pragmas too.
 
     Keys are Settings field names (``max_layer_macs``); values are normally
     already parsed, but are validated again (errors name the flag, e.g.
@@ -470,4 +606,101 @@ def apply_overrides(config: Config, overrides: Mapping[str, object], source: str
     if not checked:
         return config
     per_path = tuple((pattern, MappingProxyType({**entry, **checked})) for pattern, entry in config.per_path)
-    return dataclasses.replace(config, base=dataclasses.replace(config.base, **checked), per_path=per_path)
+    model_values = {name: value for name, value in checked.items() if name in _MODEL_FIELDS}
+    models = tuple((name, MappingProxyType({**entry, **model_values})) for name, entry in config.base.models)
+    base = dataclasses.replace(
+        config.base, **checked, models=models, cli_fixed=config.base.cli_fixed | frozenset(checked)
+    )
+    return dataclasses.replace(config, base=base, per_path=per_path)
+
+
+# --------------------------------------------------------------------------- pragmas
+
+PRAGMA_MARKER = "macslint:"
+"""Every pragma comment contains this text: a cheap test before :func:`parse_pragma`."""
+
+PRAGMA_RE = re.compile(r"#\s*macslint:")
+"""Finds the start of a pragma in a line or comment (``# macslint:`` or ``#macslint:``)."""
+
+_PRAGMA_EXAMPLE = "# macslint: input-size=3x32x32, batch-size=4, max-model-macs=500M"
+# A separator (comma or whitespace) before the next "key=": shapes may contain commas ("3,32,32").
+_PRAGMA_SPLIT_RE = re.compile(r"[\s,]+(?=[A-Za-z_][A-Za-z0-9_-]*\s*=)")
+_INT_RE = re.compile(r"\+?[0-9]+(?:_[0-9]+)*")
+_PRAGMA_VALUE_EXAMPLES = {
+    "input-size": "3x32x32",
+    "batch-size": "4",
+    "max-layer-macs": "500M",
+    "max-layer-params": "1M",
+    "max-model-macs": "4G",
+    "max-model-params": "25M",
+}
+assert set(_PRAGMA_VALUE_EXAMPLES) == set(MODEL_KEYS)
+
+
+def _pragma_value(key: str, text: str, *, source: str) -> Any:
+    name = key.replace("-", "_")
+    if not text:
+        fix = f"write {key}={_PRAGMA_VALUE_EXAMPLES[key]}"
+        raise _fail(source, key, text, "no value", fix)
+    if name == "input_size":
+        return parse_shape(text, key=key, source=source)
+    if name == "batch_size":
+        if not _INT_RE.fullmatch(text):
+            raise _fail(source, key, text, "not an integer", "use a positive integer like 1")
+        if int(text.replace("_", "")) <= 0:
+            raise _fail(source, key, text, "not positive", "use a positive integer like 1")
+        return int(text.replace("_", ""))
+    return parse_count(text, key=key, source=source)
+
+
+def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
+    """Parse the ``macslint:`` pragma of a comment into {Settings field name: value}.
+
+    A pragma is a ``#``-separated part of the comment that starts with
+    ``macslint:`` (``# macslint: ...`` or ``#macslint: ...``); it ends at the next
+    ``#``, so ``# macslint: batch-size=2  # noqa: MAC003`` and
+    ``# noqa: MAC003 # macslint: batch-size=2`` both work. It holds ``key=value``
+    items separated by commas and/or whitespace, spaces around ``=`` allowed::
+
+        # macslint: input-size=1x32x32, batch-size=4, max-model-macs=500M
+
+    Keys are those of a ``[tool.macslint.models.<Name>]`` table: ``input-size``
+    (a shape like ``3x32x32``, no batch dimension), ``batch-size`` (a positive
+    integer), ``max-layer-macs``, ``max-layer-params``, ``max-model-macs`` and
+    ``max-model-params`` (counts like ``500M``, ``1.5G``, ``1_000``). The result
+    is for :meth:`Settings.for_model`; it is ``{}`` when the comment has no
+    pragma.
+
+    Raises :class:`ConfigError` naming ``source`` (e.g. ``"model.py:12"``), the
+    key, the value and what to write instead, for unknown or repeated keys,
+    items that are not ``key=value``, an empty pragma and invalid values.
+    """
+    if PRAGMA_MARKER not in comment:
+        return {}
+    result: dict[str, Any] = {}
+    for part in comment.split("#"):
+        part = part.strip()
+        if not part.startswith(PRAGMA_MARKER):
+            continue
+        body = part[len(PRAGMA_MARKER) :].strip(" \t,")
+        if not body:
+            raise ConfigError(f"{source}: empty macslint pragma; write settings like {_PRAGMA_EXAMPLE!r}")
+        for item in _PRAGMA_SPLIT_RE.split(body):
+            key, equals, value = item.partition("=")
+            key, value = key.strip(), value.strip(" \t,")
+            if not equals or not key:
+                raise ConfigError(
+                    f"{source}: macslint pragma item {item!r} is not key=value; "
+                    f"write settings like {_PRAGMA_EXAMPLE!r}"
+                )
+            if key not in MODEL_KEYS:
+                if key in TOP_LEVEL_KEYS:
+                    raise _fail(
+                        source, key, value, "not allowed in a macslint pragma", f"set {key} in [tool.macslint]"
+                    )
+                raise _unknown_key(source, key, key, value, MODEL_KEYS, "a macslint pragma")
+            name = key.replace("-", "_")
+            if name in result:
+                raise _fail(source, key, value, "given twice in a macslint pragma", "keep one")
+            result[name] = _pragma_value(key, value, source=source)
+    return result

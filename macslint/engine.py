@@ -98,11 +98,11 @@ def check_source(path: str, source: str, settings: Settings) -> FileResult:
             if failed is not None:
                 return failed
         try:
-            analysis = analyze_source(source)
+            analysis = analyze_source(source, settings, path)
         except Exception as exc:  # noqa: BLE001 - retried below when it is only depth
             if not _caused_by_recursion(exc):
                 raise
-            analysis = _on_deep_stack(analyze_source, source)
+            analysis = _on_deep_stack(analyze_source, source, settings, path)
     except libcst.ParserSyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.message}",
                            exc.raw_line, exc.raw_column + 1)
@@ -111,7 +111,7 @@ def check_source(path: str, source: str, settings: Settings) -> FileResult:
             return _file_error(path, settings, "MAC901",
                                "cannot analyse file: it is nested too deeply")
         return internal_error(path, settings, exc)
-    report = file_report(path, analysis.sites, settings)
+    report = file_report(path, analysis.sites, settings, analysis.models)
     return FileResult(report, file_findings(report), source)
 
 

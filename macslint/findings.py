@@ -7,6 +7,7 @@ from typing import List, Optional, Tuple
 
 from .config import Settings
 from .report import FileReport, LayerReport
+from .traces import ModelTrace
 from .units import format_count, format_shape
 
 
@@ -23,6 +24,10 @@ class Finding:
 
 
 def _at(layer: LayerReport, settings: Settings) -> str:
+    if layer.traced is not None:
+        traced = layer.traced
+        where = f"{traced['model']}.{traced['path']}" if traced["path"] else traced["model"]
+        return f" at {format_shape(traced['input'])} in {where}"
     shapes = " & ".join(format_shape(s) for s in (layer.input, *layer.extra_inputs) if s)
     batch = f" (batch {settings.batch_size})" if settings.batch_size != 1 else ""
     return f" at {shapes}{batch}" if shapes else ""
@@ -44,8 +49,9 @@ def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Fi
         add("MAC010", f"{layer.call} is invalid: {layer.error}")
         return found
     budget: Optional[int] = settings.max_layer_macs
-    if budget is not None and layer.macs is not None and layer.macs > budget:
-        cost, unit = _cost(layer.macs, settings)
+    macs = layer.traced["macs"] if layer.traced is not None else layer.macs
+    if budget is not None and macs is not None and macs > budget:
+        cost, unit = _cost(macs, settings)
         limit, _ = _cost(budget, settings)
         add("MAC001", f"{layer.call} costs {cost} {unit}{_at(layer, settings)}, budget {limit}")
     budget = settings.max_layer_params
@@ -63,4 +69,31 @@ def file_findings(report: FileReport) -> List[Finding]:
     found: List[Finding] = []
     for layer in report.layers:
         found.extend(layer_findings(report.path, layer, report.settings))
+    for model in report.models:
+        found.extend(model_findings(report.path, model))
+    # A mismatch inside a block reached by several models is one finding.
+    unique = {(f.line, f.col, f.code): f for f in reversed(found)}
+    return sorted(unique.values(), key=lambda f: (f.line, f.col, f.code))
+
+
+def model_findings(path: str, model: ModelTrace) -> List[Finding]:
+    settings = model.settings
+    found = [Finding(path, issue.line, issue.col, "MAC011", issue.message)
+             for issue in model.shape_errors]
+    if model.config_error is not None:
+        found.append(Finding(path, model.line, model.col, "MAC902",
+                             f"invalid configuration: {model.config_error}"))
+    budget = settings.max_model_macs
+    if budget is not None and model.macs is not None and model.macs > budget:
+        cost, unit = _cost(model.macs, settings)
+        limit, _ = _cost(budget, settings)
+        batch = f" (batch {settings.batch_size})" if settings.batch_size != 1 else ""
+        found.append(Finding(path, model.line, model.col, "MAC003",
+                             f"{model.name} costs {cost} {unit} at "
+                             f"{format_shape(model.input[1:])}{batch}, budget {limit}"))
+    budget = settings.max_model_params
+    if budget is not None and model.params is not None and model.params > budget:
+        found.append(Finding(path, model.line, model.col, "MAC004",
+                             f"{model.name} has {format_count(model.params)} params, "
+                             f"budget {format_count(budget)}"))
     return found

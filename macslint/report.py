@@ -10,7 +10,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from .analyzer import LayerSite
+from .analyzer import LayerSite, _first_unknown
+from .traces import LayerCall, ModelTrace
 from .catalogue import Args, LayerError, LayerSpec, Unresolved
 from .config import Settings
 
@@ -32,6 +33,8 @@ class LayerReport:
     error: Optional[str] = None  # torch would raise this (MAC010)
     extra_inputs: Tuple[Tuple[int, ...], ...] = ()  # Bilinear's second input
     args: Optional[Dict[str, Any]] = None  # bound constructor arguments, when all are known
+    # The costliest call of this construction in a traced model: what budgets are held to.
+    traced: Optional[Dict[str, Any]] = None
 
 
 @dataclass
@@ -40,7 +43,7 @@ class FileReport:
     settings: Optional[Settings] = None  # None when the configuration itself failed
     error: Optional[str] = None
     layers: List[LayerReport] = field(default_factory=list)
-    models: List[Dict[str, Any]] = field(default_factory=list)
+    models: List[Any] = field(default_factory=list)  # tracer.ModelTrace
 
 
 def _unresolved_reason(exc: Unresolved) -> str:
@@ -73,26 +76,48 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
         layer.params = spec.params(args)
     except Unresolved as exc:
         unresolved.append(_unresolved_reason(exc))
-    if spec.standalone_inputs is None:
-        layer.macs = 0  # no MACs whatever the input; its shape comes from tracing a model
-    elif not unresolved:
+    if not unresolved:
         try:
-            inputs = spec.standalone_inputs(args, settings.input_size)
-            batched = [(settings.batch_size, *shape) for shape in inputs]
-            output, layer.macs = spec.run(args, batched)
-            layer.input, layer.extra_inputs = inputs[0], tuple(inputs[1:])
-            layer.output = output[1:]
+            standalone = standalone_cost(spec, args, settings)
         except Unresolved as exc:
             unresolved.append(_unresolved_reason(exc))
         except LayerError as exc:
             layer.error = layer.reason = str(exc)
             return layer
+        else:
+            layer.macs = standalone.macs
+            if standalone.inputs:
+                layer.input, layer.extra_inputs = standalone.inputs[0], standalone.inputs[1:]
+                layer.output = standalone.output
+    for name, value in args.values.items():
+        unknown = _first_unknown(value)
+        if unknown is not None:  # costs may not read it, but the layer is not fully known
+            unresolved.append(f"argument '{name}' is not known: {unknown.reason}")
     if unresolved:
         layer.reason = "; ".join(dict.fromkeys(unresolved))
     else:
         layer.args = _keyword_arguments(spec, args)
     layer.resolved = not unresolved and layer.params is not None and layer.macs is not None
     return layer
+
+
+@dataclass
+class Standalone:
+    inputs: Tuple[Tuple[int, ...], ...]  # per sample; () for layers costed without a shape
+    output: Optional[Tuple[int, ...]]
+    macs: int
+
+
+def standalone_cost(spec: LayerSpec, args: Args, settings: Settings) -> Standalone:
+    """The single-layer semantics: convolutions at the trailing dims of input-size with their
+    own channels, linear layers on one feature vector per sample; layers whose MACs do not
+    depend on a shape cost 0. Raises Unresolved or LayerError."""
+    if spec.standalone_inputs is None:
+        return Standalone((), None, 0)  # its shape comes from tracing a model
+    inputs = spec.standalone_inputs(args, settings.input_size)
+    batched = [(settings.batch_size, *shape) for shape in inputs]
+    output, macs = spec.run(args, batched)
+    return Standalone(tuple(inputs), output[1:], macs)
 
 
 def _keyword_arguments(spec: LayerSpec, args: Args) -> Optional[Dict[str, Any]]:
@@ -120,8 +145,21 @@ def _plain(value: Any) -> Any:
     return repr(value)
 
 
-def file_report(path: str, sites: List[LayerSite], settings: Settings) -> FileReport:
-    return FileReport(path, settings, layers=[cost_site(site, settings) for site in sites])
+def file_report(path: str, sites: List[LayerSite], settings: Settings,
+                models: Optional[List[ModelTrace]] = None) -> FileReport:
+    layers = [cost_site(site, settings) for site in sites]
+    models = models or []
+    by_site = {(layer.line, layer.col): layer for layer in layers}
+    for model in models:
+        for call in model.calls:
+            if not call.traced:
+                continue
+            layer = by_site.get((call.site.line, call.site.col + 1))
+            if layer is not None and (layer.traced is None or call.macs > layer.traced["macs"]):
+                layer.traced = {"model": model.name, "path": call.path,
+                                "input": list(call.inputs[0]), "output": list(call.output),
+                                "macs": call.macs, "params": call.params}
+    return FileReport(path, settings, layers=layers, models=models)
 
 
 # ---------------------------------------------------------------------------
@@ -146,6 +184,7 @@ def layer_json(layer: LayerReport, unit: str) -> Dict[str, Any]:
         "call": layer.call,
         "error": layer.error,
         "args": layer.args,
+        "traced": layer.traced,
     }
     if layer.extra_inputs:
         data["extra_inputs"] = [list(s) for s in layer.extra_inputs]
@@ -164,8 +203,62 @@ def file_json(report: FileReport) -> Dict[str, Any]:
         "input": _shape(settings.input_size) if settings else None,
         "batch_size": settings.batch_size if settings else None,
         "layers": [layer_json(layer, unit) for layer in report.layers],
-        "models": report.models,
+        "models": [model_json(model, unit) for model in report.models],
     }
+
+
+def call_json(call: LayerCall, settings: Settings, unit: str) -> Dict[str, Any]:
+    """One call of a layer instance in a traced forward(); an untraced call is costed with the
+    single-layer semantics where it can be, and says so."""
+    data: Dict[str, Any] = {
+        "path": call.path,
+        "kind": call.kind,
+        "line": call.site.line,
+        "col": call.site.col + 1,
+        "call": call.site.call_text,
+        "input": _shape(call.inputs[0]) if call.inputs else None,
+        "output": _shape(call.output),
+        "params": call.params,
+        "macs": call.macs,
+        "traced": call.traced,
+        "reason": call.reason,
+    }
+    if call.inputs and len(call.inputs) > 1:
+        data["extra_inputs"] = [list(s) for s in call.inputs[1:]]
+    if not call.traced and call.spec is not None and call.args is not None:
+        try:
+            standalone = standalone_cost(call.spec, call.args, settings)
+        except (Unresolved, LayerError):
+            pass
+        else:
+            data["macs"] = standalone.macs
+            data["reason"] = f"{call.reason}; costed on its own at the configured input size"
+    if unit == "flops":
+        data["flops"] = None if data["macs"] is None else 2 * data["macs"]
+    return data
+
+
+def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
+    settings = model.settings
+    data: Dict[str, Any] = {
+        "name": model.name,
+        "line": model.line,
+        "col": model.col,
+        "input": _shape(model.input),
+        "batch_size": settings.batch_size,
+        "params": model.params,
+        "macs": model.macs,
+        "complete": model.complete,
+        "reason": "; ".join(model.reasons) if model.reasons else None,
+        "output": _shape(model.output),
+        "layers": [call_json(call, settings, unit) for call in model.calls],
+        "ops": [{"op": op.op, "line": op.line, "col": op.col,
+                 "input": [list(s) for s in op.inputs], "output": list(op.output),
+                 "macs": op.macs} for op in model.ops],
+    }
+    if unit == "flops":
+        data["flops"] = None if model.macs is None else 2 * model.macs
+    return data
 
 
 def report_json(files: List[FileReport], unit: str) -> Dict[str, Any]:

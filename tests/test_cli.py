@@ -23,7 +23,7 @@ BAD_CONFIG = DATA / "bad_config" / "pyproject.toml"
 BAD_CONFIG_MESSAGE = (
     f"{BAD_CONFIG}: max-layer-mac = '100M': unknown key in [tool.macslint] (did you mean "
     "'max-layer-macs'?); valid keys are: batch-size, exclude, input-size, max-layer-macs, "
-    "max-layer-params, max-model-macs, max-model-params, per-path, unit"
+    "max-layer-params, max-model-macs, max-model-params, models, per-path, unit"
 )
 BIG = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
 BIG_FINDING = f"3:8: MAC001 {CONV_224}"

@@ -468,7 +468,7 @@ def test_unknown_key(tmp_path):
     assert message == (
         f"{tmp_path / 'pyproject.toml'}: input_size = [3, 32, 32]: unknown key in [tool.macslint] "
         "(did you mean 'input-size'?); valid keys are: batch-size, exclude, input-size, max-layer-macs, "
-        "max-layer-params, max-model-macs, max-model-params, per-path, unit"
+        "max-layer-params, max-model-macs, max-model-params, models, per-path, unit"
     )
 
 

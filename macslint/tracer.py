@@ -1,0 +1,1774 @@
+"""Whole models: build each nn.Module subclass of a file and trace shapes through forward().
+
+The analyzer's walk has already found every construction site with its arguments as far as
+they are constant.  Here a second interpreter *executes* a model's `__init__` on an abstract
+`self` (layers, containers, parameters, instances of the file's other model classes), then
+runs `forward` on a symbolic tensor of the configured input shape.  Tensors carry only their
+shape; every layer call and tensor operation computes its output shape (and MACs) with the
+pure cost model (`catalogue`, `tensor_ops`).
+
+Anything the tracer cannot follow is recorded as a note naming the construct and its line:
+a model with notes is incomplete, and its totals are unknown rather than guessed.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections import OrderedDict
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+
+import libcst as cst
+
+from . import tensor_ops
+from .analyzer import (
+    Interpreter, LayerClass, LayerSite, ModuleRef, PyBuiltin, Scope, UserClass, UserFunction,
+    MAX_SEQUENCE, _assigned_names, _first_unknown, _last_name, _names_bound_in, _same,
+    is_uncatalogued_layer,
+)
+from .catalogue import LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown, Unresolved
+from .config import Settings, parse_pragma
+from .errors import ConfigError
+from .traces import LayerCall, ModelTrace, OpCall, ShapeIssue
+
+MAX_STEPS = 200_000  # statements and calls per model: hostile code ends incomplete, never hangs
+MAX_DEPTH = 48  # nested user calls
+MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+CONTAINERS = {
+    "Sequential": "Sequential", "ModuleList": "ModuleList", "ModuleDict": "ModuleDict",
+}
+
+
+# ---------------------------------------------------------------------------
+# Abstract values of a running model
+
+
+class Tensor:
+    """A tensor known by its shape; `line` is where it was made (for messages), `from_input`
+    says its shape is the model input's, untouched by any layer."""
+
+    __slots__ = ("shape", "line", "from_input", "param")
+
+    def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False):
+        self.shape = tuple(shape)
+        self.line = line
+        self.from_input = from_input
+        self.param = param
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tensor) and other.shape == self.shape
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tensor({'x'.join(map(str, self.shape))})"
+
+
+class LayerModule:
+    """An instance of a torch.nn layer; `args` None when its arguments are not all known."""
+
+    def __init__(self, kind: str, spec: Optional[LayerSpec], site: LayerSite,
+                 args: Optional[Args] = None, reason: Optional[str] = None) -> None:
+        self.kind = kind
+        self.spec = spec
+        self.site = site
+        self.args = args
+        self.reason = reason
+
+    def params(self) -> Optional[int]:
+        if self.spec is None or self.args is None:
+            return None
+        try:
+            return self.spec.params(self.args)
+        except (Unresolved, LayerError):
+            return None
+
+
+class UserModule:
+    """An instance of one of the file's nn.Module subclasses."""
+
+    def __init__(self, cls: UserClass, sequential: bool = False) -> None:
+        self.cls = cls
+        self.sequential = sequential  # subclasses nn.Sequential: forward applies the children
+        self.children: "OrderedDict[str, Any]" = OrderedDict()
+        self.params: "OrderedDict[str, Tensor]" = OrderedDict()
+        self.attrs: Dict[str, Any] = {"training": True}
+        self.opaque: List[str] = []  # attributes that may hold modules macslint cannot see
+
+
+class Container:
+    """nn.Sequential / nn.ModuleList / nn.ModuleDict."""
+
+    def __init__(self, kind: str, children: "OrderedDict[str, Any]") -> None:
+        self.kind = kind
+        self.children = children
+
+
+class BoundMethod:
+    def __init__(self, receiver: Any, name: str, function: Optional[UserFunction] = None):
+        self.receiver = receiver
+        self.name = name
+        self.function = function
+
+
+class SuperProxy:
+    def __init__(self, cls: UserClass, instance: Any) -> None:
+        self.cls = cls
+        self.instance = instance
+
+
+class Partial:
+    def __init__(self, function: Any, positional: List[Any], keywords: Dict[str, Any]):
+        self.function = function
+        self.positional = positional
+        self.keywords = keywords
+
+
+MODULE_VALUES = (LayerModule, UserModule, Container)
+
+
+class Untraced(Unknown):
+    """What an operation the tracer could not follow returns: the cause is noted once, where
+    it happened, and the operations that use this value do not repeat it."""
+
+
+class _Return(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class _Break(Exception):
+    pass
+
+
+class _Continue(Exception):
+    pass
+
+
+class _Raise(Exception):
+    """The code raises here (a `raise` reached, a constructor torch rejects)."""
+
+
+class _OutOfBudget(Exception):
+    pass
+
+
+_TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
+                  cst.Power, cst.BitAnd, cst.BitOr, cst.BitXor)
+_OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
+             cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
+             cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
+_BUILTINS = frozenset({
+    "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
+    "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
+    "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
+})
+_NO_EFFECT_MODULE_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "double", "half", "eval", "train", "apply", "requires_grad_",
+    "zero_grad", "share_memory", "type", "bfloat16", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook",
+})
+
+
+def _fmt(shape: Sequence[int]) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+
+def _plain_number(value: Any) -> bool:
+    return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
+
+
+class ModelInterpreter(Interpreter):
+    """Runs `__init__` and `forward` of the file's models on abstract values."""
+
+    def __init__(self, base: Interpreter) -> None:
+        super().__init__(base.module, base.source, base.positions)
+        self.sites = base.sites
+        self.classes = base.classes
+        self.module_scope = base.module_scope
+        self.module_snapshot = base.module_snapshot
+        self.class_snapshots = base.class_snapshots
+        self.owner: Dict[int, UserClass] = {}
+        for cls in self.classes:
+            for value in cls.body.values.values():
+                if isinstance(value, UserFunction):
+                    self.owner.setdefault(id(value), cls)
+        self.reset()
+
+    def reset(self) -> None:
+        # Each model starts from the module as it stands after running: a list one model's
+        # construction changed in place is fresh for the next.
+        memo: Dict[int, Any] = {}
+        self.module_scope.values = {k: _fresh(v, memo) for k, v in self.module_snapshot.items()}
+        for cls in self.classes:
+            snapshot = self.class_snapshots.get(id(cls))
+            if snapshot is not None:
+                cls.body.values = {k: _fresh(v, memo) for k, v in snapshot.items()}
+        self.steps = 0
+        self.depth = 0
+        self.forks = 0  # inside a branch whose condition is unknown
+        self.build_notes: List[str] = []  # the module tree may differ from what was built
+        self.trace_notes: List[str] = []  # the traced MACs may be incomplete
+        self.tracing = False
+        self.calls: List[LayerCall] = []
+        self.ops: List[OpCall] = []
+        self.shape_errors: Dict[Tuple[int, int], ShapeIssue] = {}
+        self.paths: Dict[int, str] = {}
+        self.input_issue: Optional[str] = None
+        self.model_name = ""
+
+    # -- bookkeeping --------------------------------------------------------
+    def tick(self) -> None:
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise _OutOfBudget()
+
+    def note(self, message: str) -> None:
+        notes = self.trace_notes if self.tracing else self.build_notes
+        if message not in notes:
+            notes.append(message)
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.positions[node].start.line
+
+    def where(self, node: cst.CSTNode) -> str:
+        return f"`{self.code(node)}` (line {self.line_of(node)})"
+
+    # -- statements -----------------------------------------------------------
+    def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
+        self.tick()
+        super().walk_stmt(stmt, scope)
+
+    def stmt_Return(self, stmt: cst.Return, scope: Scope) -> None:
+        raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
+
+    def stmt_Raise(self, stmt: cst.Raise, scope: Scope) -> None:
+        raise _Raise(f"`{self.code(stmt)}` is reached (line {self.line_of(stmt)})")
+
+    def stmt_Assert(self, stmt: cst.Assert, scope: Scope) -> None:
+        test = self.truth(self.eval(stmt.test, scope))
+        if test is False:
+            raise _Raise(f"`{self.code(stmt)}` fails (line {self.line_of(stmt)})")
+
+    def stmt_Break(self, stmt: cst.Break, scope: Scope) -> None:
+        raise _Break()
+
+    def stmt_Continue(self, stmt: cst.Continue, scope: Scope) -> None:
+        raise _Continue()
+
+    def stmt_If(self, stmt: cst.If, scope: Scope) -> None:
+        test = self.truth(self.eval(stmt.test, scope))
+        orelse = stmt.orelse
+        if test is True:
+            self.walk_body(stmt.body, scope)
+        elif test is False:
+            if isinstance(orelse, cst.If):
+                self.stmt_If(orelse, scope)
+            elif isinstance(orelse, cst.Else):
+                self.walk_body(orelse.body, scope)
+        else:
+            self.note(f"the condition {self.where(stmt.test)} is not known: {test.reason}")
+            branches: List[Callable[[Scope], None]] = [lambda s: self.walk_body(stmt.body, s)]
+            if isinstance(orelse, cst.If):
+                branches.append(lambda s: self.stmt_If(orelse, s))
+            elif isinstance(orelse, cst.Else):
+                branches.append(lambda s: self.walk_body(orelse.body, s))
+            else:
+                branches.append(lambda s: None)
+            self.run_branches(scope, branches)
+
+    def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]]) -> None:
+        outcomes: List[Dict[str, Any]] = []
+        returned: List[Any] = []
+        raised = 0
+        self.forks += 1
+        try:
+            for branch in branches:
+                fork = self.fork(scope)
+                try:
+                    branch(fork)
+                    outcomes.append(fork.values)
+                except _Return as exc:
+                    returned.append(exc.value)
+                except _Raise:
+                    raised += 1  # had this branch run, the code would have raised
+        finally:
+            self.forks -= 1
+        if not outcomes and not returned:
+            raise _Raise("every branch raises")
+        if returned and not outcomes:
+            first = returned[0]
+            raise _Return(first if all(_same(v, first) for v in returned)
+                          else Unknown("the value returned depends on a condition"))
+        if returned:
+            self.note("a `return` depends on a condition that is not known")
+        names = set().union(*outcomes)
+        for name in names:
+            values = [o.get(name, _MISSING) for o in outcomes]
+            first = values[0]
+            if all(v is not _MISSING and _same(v, first) for v in values):
+                self.bind(scope, name, first)
+            else:
+                self.bind(scope, name, Unknown(f"'{name}' depends on which branch ran"))
+
+    def iterate(self, value: Any) -> Any:
+        """The items a `for` over `value` sees, or Unknown."""
+        if isinstance(value, (list, tuple, str, range)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, Container):
+            if value.kind == "ModuleDict":
+                return list(value.children.keys())
+            return [v for v in value.children.values() if v is not None]
+        if isinstance(value, UserModule) and value.sequential:
+            return [v for v in value.children.values() if v is not None]
+        if isinstance(value, Unknown):
+            return value
+        return Unknown(f"iteration over a {type(value).__name__} is not modelled")
+
+    def stmt_For(self, stmt: cst.For, scope: Scope) -> None:
+        items = self.iterate(self.eval(stmt.iter, scope))
+        if isinstance(items, Unknown):
+            self.note(f"the loop over {self.where(stmt.iter)} is not followed: {items.reason}")
+            super().stmt_For(stmt, scope)
+            return
+        for item in items:
+            self.bind_target(scope, stmt.target, item)
+            try:
+                self.walk_body(stmt.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)
+
+    def stmt_While(self, stmt: cst.While, scope: Scope) -> None:
+        while True:
+            test = self.truth(self.eval(stmt.test, scope))
+            if isinstance(test, Unknown):
+                self.note(f"the loop `while {self.code(stmt.test)}` (line {self.line_of(stmt)}) "
+                          f"is not followed: {test.reason}")
+                super().stmt_While(stmt, scope)
+                return
+            if not test:
+                break
+            try:
+                self.walk_body(stmt.body, scope)
+            except _Break:
+                return
+            except _Continue:
+                continue
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)
+
+    def stmt_Try(self, stmt: cst.Try, scope: Scope) -> None:
+        try:
+            self.walk_body(stmt.body, scope)
+            if stmt.orelse is not None:
+                self.walk_body(stmt.orelse.body, scope)
+        except _Raise as exc:
+            self.note(f"an exception caught by `try` (line {self.line_of(stmt)}): {exc}")
+        finally:
+            if stmt.finalbody is not None:
+                self.walk_body(stmt.finalbody.body, scope)
+
+    stmt_TryStar = stmt_Try
+
+    def stmt_AugAssign(self, stmt: cst.AugAssign, scope: Scope) -> None:
+        right = self.eval(stmt.value, scope)
+        op = getattr(cst, type(stmt.operator).__name__.replace("Assign", ""), None)
+        left = self.eval(stmt.target, scope)
+        if isinstance(left, list) and op is cst.Add and self.forks == 0:
+            items = self.iterate(right)
+            if not isinstance(items, Unknown):
+                left.extend(items)  # `+=` extends the list in place, under every alias
+                return
+        value = self.combine(stmt, op, left, right, in_place=True)
+        if isinstance(stmt.target, cst.Name):
+            if isinstance(left, list):
+                self.mutated(scope, left)
+            self.bind(scope, stmt.target.value, value)
+        else:
+            self.bind_target(scope, stmt.target, value)
+
+    def bind_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
+        if isinstance(target, cst.Attribute):
+            self.set_attribute(self.eval(target.value, scope), target.attr.value, value, target)
+        elif isinstance(target, cst.Subscript):
+            self.set_item(self.eval(target.value, scope), target, value, scope)
+        else:
+            super().bind_target(scope, target, value)
+
+    def set_item(self, base: Any, target: cst.Subscript, value: Any, scope: Scope) -> None:
+        keys = [self.eval(e.slice.value, scope) for e in target.slice
+                if isinstance(e.slice, cst.Index)]
+        if len(keys) == 1 and len(target.slice) == 1 and self.forks == 0:
+            key = keys[0]
+            if isinstance(base, dict) and isinstance(key, (str, int)):
+                base[key] = value
+                return
+            if isinstance(base, list) and isinstance(key, int) and -len(base) <= key < len(base):
+                base[key] = value
+                return
+            if isinstance(base, Container) and isinstance(key, (str, int)):
+                name = key if base.kind == "ModuleDict" else self.index_name(base, key)
+                if name is not None:
+                    base.children[name] = value
+                    return
+        if isinstance(base, (Container, UserModule)):
+            self.note(f"the assignment to {self.where(target)} is not followed")
+        self.mutated(scope, base)
+
+    # -- attributes -----------------------------------------------------------
+    def set_attribute(self, obj: Any, name: str, value: Any, node: cst.CSTNode) -> None:
+        if isinstance(obj, UserModule):
+            if self.forks:
+                self.note(f"{self.where(node)} is assigned under a condition that is not known")
+            if isinstance(value, MODULE_VALUES):
+                obj.params.pop(name, None)
+                obj.attrs.pop(name, None)
+                obj.children[name] = value  # a re-assigned name keeps its place, as in torch
+            elif isinstance(value, Tensor) and value.param:
+                obj.children.pop(name, None)
+                obj.params[name] = value
+            elif name in obj.children and value is None:
+                obj.children[name] = None
+            else:
+                obj.attrs[name] = value
+                if isinstance(value, Unknown) and name not in obj.opaque:
+                    obj.opaque.append(name)
+                    self.note(f"`self.{name}` (line {self.line_of(node)}) may hold a module "
+                              f"macslint does not know: {value.reason}")
+        elif isinstance(obj, (Container, LayerModule, SuperProxy)):
+            self.note(f"the assignment to {self.where(node)} is not followed")
+
+    def attribute(self, node: cst.Attribute, base: Any) -> Any:
+        name = node.attr.value
+        if isinstance(base, Tensor):
+            return self.tensor_attribute(node, base, name)
+        if isinstance(base, UserModule):
+            return self.module_attribute(base, name)
+        if isinstance(base, LayerModule):
+            if base.args is not None and name in base.args.values:
+                return base.args.values[name]
+            return Unknown(f"attribute `{self.code(node)}` of a {base.kind} is not modelled")
+        if isinstance(base, Container):
+            return BoundMethod(base, name)
+        if isinstance(base, (list, dict)):
+            return BoundMethod(base, name)
+        if isinstance(base, SuperProxy):
+            for cls in self.mro(base.cls)[1:]:
+                if name in cls.body.values:
+                    return self.bind_member(base.instance, cls.body.values[name])
+            return BoundMethod(base, name)
+        if isinstance(base, UserClass):
+            for cls in self.mro(base):
+                if name in cls.body.values:
+                    return cls.body.values[name]
+            return Unknown(f"`{self.code(node)}` is not defined in this file")
+        return super().attribute(node, base)
+
+    def module_attribute(self, module: UserModule, name: str) -> Any:
+        for table in (module.children, module.params, module.attrs):
+            if name in table:
+                return table[name]
+        for cls in self.mro(module.cls):
+            if name in cls.body.values:
+                return self.bind_member(module, cls.body.values[name])
+        return BoundMethod(module, name)
+
+    def bind_member(self, instance: Any, value: Any) -> Any:
+        if isinstance(value, UserFunction):
+            decorators = {_last_name(d.decorator) for d in value.node.decorators}
+            if "staticmethod" in decorators:
+                return value
+            if "property" in decorators:
+                return self.call_function(value, [instance], {})
+            return BoundMethod(instance, value.name, value)
+        return value
+
+    def tensor_attribute(self, node: cst.Attribute, tensor: Tensor, name: str) -> Any:
+        if name == "shape":
+            return tensor.shape
+        if name == "ndim":
+            return len(tensor.shape)
+        if name in ("data", "mT") and name == "data":
+            return tensor
+        if name == "T":
+            return self.run_op(node, tensor_ops.TENSOR_METHODS["permute"], "x.T",
+                               [tensor, *reversed(range(len(tensor.shape)))], {})
+        if name in tensor_ops.TENSOR_METHODS:
+            return BoundMethod(tensor, name)
+        return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
+
+    # -- classes ----------------------------------------------------------------
+    def mro(self, cls: UserClass) -> List[UserClass]:
+        order: List[UserClass] = []
+
+        def visit(c: UserClass) -> None:
+            if c in order or len(order) > 64:
+                return
+            order.append(c)
+            for base in c.bases:
+                if isinstance(base, UserClass):
+                    visit(base)
+
+        visit(cls)
+        return order
+
+    def is_module_class(self, cls: UserClass) -> bool:
+        return self.module_kind(cls) is not None
+
+    def module_kind(self, cls: UserClass) -> Optional[str]:
+        """"module" or "sequential" for nn.Module / nn.Sequential subclasses, else None."""
+        for c in self.mro(cls):
+            for base in c.bases:
+                if isinstance(base, ModuleRef) and base.path in MODULE_BASES:
+                    return "module"
+                if isinstance(base, ModuleRef) and base.path in SEQUENTIAL_BASES:
+                    return "sequential"
+        return None
+
+    def find_method(self, cls: UserClass, name: str) -> Optional[UserFunction]:
+        for c in self.mro(cls):
+            value = c.body.values.get(name)
+            if isinstance(value, UserFunction):
+                return value
+            if value is not None:
+                return None
+        return None
+
+    def instantiate(self, node: cst.CSTNode, cls: UserClass, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        kind = self.module_kind(cls)
+        if kind is None:
+            return Unknown(f"an instance of {cls.name}, which is not an nn.Module")
+        module = UserModule(cls, sequential=kind == "sequential")
+        init = self.find_method(cls, "__init__")
+        if init is not None:
+            self.call_function(init, [module, *positional], keywords)
+        elif kind == "sequential":
+            self.sequential_init(module, positional)
+        return module
+
+    def sequential_init(self, target: Any, modules: List[Any]) -> None:
+        children = target.children
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
+            if not isinstance(module, MODULE_VALUES):
+                self.note(f"an element of a Sequential is not a known module: "
+                          f"{getattr(module, 'reason', type(module).__name__)}")
+                if isinstance(target, UserModule):
+                    target.opaque.append(str(name))
+                continue
+            children[str(name)] = module
+
+    # -- calls ------------------------------------------------------------------
+    def call_function(self, function: UserFunction, positional: List[Any],
+                      keywords: Dict[str, Any]) -> Any:
+        if self.depth >= MAX_DEPTH:
+            self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
+            return Unknown("calls nest too deep")
+        node = function.node
+        collected = _names_bound_in([node.body])
+        names = self.param_names(node.params)
+        scope = Scope("function", function.scope, (collected.names | names) - collected.declared,
+                      deferred=True)
+        problem = self.bind_parameters(function, positional, keywords, scope)
+        if problem is not None:
+            raise _Raise(f"{function.name}() {problem}")
+        self.depth += 1
+        self.frames.append((function, positional[0] if positional else None))
+        try:
+            self.walk_body(node.body, scope)
+        except _Return as exc:
+            return exc.value
+        except (_Break, _Continue):
+            return None
+        finally:
+            self.depth -= 1
+            self.frames.pop()
+        return None
+
+    frames: List[Tuple[UserFunction, Any]] = []
+
+    def bind_parameters(self, function: UserFunction, positional: List[Any],
+                        keywords: Dict[str, Any], scope: Scope) -> Optional[str]:
+        params = function.node.params
+        ordered = [*params.posonly_params, *params.params]
+        values: Dict[str, Any] = {}
+        rest = list(positional)
+        for param in ordered:
+            if rest:
+                values[param.name.value] = rest.pop(0)
+        star = params.star_arg
+        if rest:
+            if not isinstance(star, cst.Param):
+                return f"takes {len(ordered)} positional arguments but {len(positional)} were given"
+            values[star.name.value] = tuple(rest)
+        elif isinstance(star, cst.Param):
+            values[star.name.value] = ()
+        by_name = {p.name.value: p for p in (*params.params, *params.kwonly_params)}
+        extra: Dict[str, Any] = {}
+        for key, value in keywords.items():
+            if key in by_name:
+                if key in values:
+                    return f"got multiple values for argument '{key}'"
+                values[key] = value
+            elif params.star_kwarg is not None:
+                extra[key] = value
+            else:
+                return f"got an unexpected keyword argument '{key}'"
+        for param in (*ordered, *params.kwonly_params):
+            name = param.name.value
+            if name not in values:
+                if param.default is None:
+                    return f"missing a required argument: '{name}'"
+                values[name] = self.eval(param.default, function.scope)
+        if params.star_kwarg is not None:
+            values[params.star_kwarg.name.value] = dict(extra)
+        scope.values.update(values)
+        return None
+
+    def eval_Call(self, node: cst.Call, scope: Scope) -> Any:
+        self.tick()
+        receiver: Any = None
+        if isinstance(node.func, cst.Attribute):
+            receiver = self.eval(node.func.value, scope)
+            callee = self.attribute(node.func, receiver)
+        else:
+            callee = self.eval(node.func, scope)
+        positional: List[Any] = []
+        keywords: Dict[str, Any] = {}
+        spread: Optional[str] = None
+        for arg in node.args:
+            value = self.eval(arg.value, scope)
+            if arg.star == "*":
+                items = self.iterate(value)
+                if isinstance(items, Unknown):
+                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`: {items.reason}"
+                else:
+                    positional.extend(items)
+            elif arg.star == "**":
+                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                    keywords.update(value)
+                else:
+                    spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            else:
+                positional.append(value)
+        if spread is not None:
+            if isinstance(callee, LayerClass):
+                self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
+                return LayerModule(callee.spec.name, callee.spec, self.sites[id(node)],
+                                   reason=spread)
+            self.note(f"the call {self.where(node)} is not followed: {spread}")
+            return Untraced(spread)
+        return self.call(node, callee, positional, keywords)
+
+    def call(self, node: cst.Call, callee: Any, positional: List[Any],
+             keywords: Dict[str, Any]) -> Any:
+        if isinstance(callee, LayerClass):
+            return self.construct_layer(node, callee.spec, positional, keywords)
+        if isinstance(callee, MODULE_VALUES):
+            return self.apply_module(node, callee, positional, keywords)
+        if isinstance(callee, BoundMethod):
+            return self.call_method(node, callee, positional, keywords)
+        if isinstance(callee, UserFunction):
+            return self.call_function(callee, positional, keywords)
+        if isinstance(callee, UserClass):
+            return self.instantiate(node, callee, positional, keywords)
+        if isinstance(callee, ModuleRef):
+            return self.call_torch(node, callee, positional, keywords)
+        if isinstance(callee, PyBuiltin):
+            return self.call_builtin(node, callee.name, positional, keywords)
+        if isinstance(callee, Partial):
+            return self.call(node, callee.function, [*callee.positional, *positional],
+                             {**callee.keywords, **keywords})
+        if isinstance(callee, Unknown) and _last_name(node.func) in LAYERS:
+            kind = _last_name(node.func)
+            reason = (f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "
+                      f"{callee.reason}")
+            self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, self.sites[id(node)], reason=reason)
+        return self.unknown_call(node, callee, [*positional, *keywords.values()])
+
+    def unknown_call(self, node: cst.Call, callee: Any, values: Iterable[Any]) -> Unknown:
+        why = callee.reason if isinstance(callee, Unknown) else "not modelled"
+        if any(isinstance(v, (Tensor,) + MODULE_VALUES) for v in values) \
+                and not isinstance(callee, Untraced):
+            self.note(f"the call {self.where(node)} is not followed: {why}")
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        if isinstance(callee, Untraced) or any(isinstance(v, Untraced) for v in values):
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        return Unknown(f"the result of `{self.code(node.func)}(...)` is not known")
+
+    def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],
+                        keywords: Dict[str, Any]) -> LayerModule:
+        self.record_site(node, spec.name, spec, positional, keywords, None)
+        site = self.sites[id(node)]
+        try:
+            args = spec.bind(positional, keywords)
+        except LayerError as exc:
+            raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
+        unknown = next((v for v in args.values.values() if _first_unknown(v) is not None), None)
+        if unknown is not None:
+            reason = _first_unknown(unknown).reason
+            return LayerModule(spec.name, spec, site, reason=f"an argument is not known: {reason}")
+        try:
+            spec.check_args(args)
+        except Unresolved as exc:
+            return LayerModule(spec.name, spec, site, reason=str(exc))
+        except LayerError as exc:
+            if site.error is None and site.args is None:
+                site.error, site.unresolved = str(exc), None
+            raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
+        if site.spec is not None and site.error is None and (
+                (site.args is None and site.unresolved is not None)
+                or (site.args is not None and _first_unknown(tuple(site.args.values.values())))):
+            site.args, site.unresolved = args, None  # one evaluated path knows every argument
+        return LayerModule(spec.name, spec, site, args)
+
+    def call_torch(self, node: cst.Call, ref: ModuleRef, positional: List[Any],
+                   keywords: Dict[str, Any]) -> Any:
+        path = ref.path
+        parts = path.split(".")
+        if path in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
+            container = Container("Sequential", OrderedDict())
+            if keywords:
+                raise _Raise(f"{self.where(node)}: Sequential takes no keyword arguments")
+            self.sequential_init(container, positional)
+            return container
+        if path in ("torch.nn.ModuleList", "torch.nn.modules.container.ModuleList"):
+            container = Container("ModuleList", OrderedDict())
+            modules = positional[0] if positional else keywords.get("modules")
+            if modules is not None:
+                self.extend_container(node, container, modules)
+            return container
+        if path in ("torch.nn.ModuleDict", "torch.nn.modules.container.ModuleDict"):
+            container = Container("ModuleDict", OrderedDict())
+            modules = positional[0] if positional else keywords.get("modules")
+            if modules is not None:
+                self.update_container(node, container, modules)
+            return container
+        if path in ("torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+            data = positional[0] if positional else keywords.get("data")
+            if isinstance(data, Tensor):
+                return Tensor(data.shape, self.line_of(node), param=True)
+            self.note(f"the parameter {self.where(node)} has no known shape")
+            return Unknown("a parameter of unknown shape")
+        if path in ("torch.nn.Module.__init__", "torch.nn.Module"):
+            return None
+        if parts[:3] == ["torch", "nn", "init"]:
+            return positional[0] if positional else None
+        if is_uncatalogued_layer(ref):
+            kind = parts[-1]
+            reason = f"torch.nn.{kind} is not in macslint's layer catalogue"
+            self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, self.sites[id(node)], reason=reason)
+        spec = None
+        if parts[:3] == ["torch", "nn", "functional"] and len(parts) == 4:
+            spec = tensor_ops.FUNCTIONAL.get(parts[3])
+        elif parts[0] == "torch" and len(parts) == 2:
+            spec = tensor_ops.TORCH_FUNCTIONS.get(parts[1])
+        if spec is not None:
+            return self.run_op(node, spec, self.code(node.func), positional, keywords)
+        return self.unknown_call(node, Unknown(f"`{path}` is not modelled"),
+                                 [*positional, *keywords.values()])
+
+    # -- containers and modules -------------------------------------------------
+    def extend_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
+        items = self.iterate(modules)
+        if isinstance(items, Unknown):
+            self.note(f"the modules of {self.where(node)} are not known: {items.reason}")
+            return
+        for module in items:
+            self.append_module(node, container, module)
+
+    def append_module(self, node: cst.CSTNode, container: Container, module: Any) -> None:
+        if not isinstance(module, MODULE_VALUES):
+            self.note(f"{self.where(node)} adds a value that is not a known module: "
+                      f"{getattr(module, 'reason', type(module).__name__)}")
+            return
+        container.children[str(len(container.children))] = module
+
+    def update_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
+        if isinstance(modules, dict):
+            items = list(modules.items())
+        else:
+            items = self.iterate(modules)
+            if isinstance(items, Unknown):
+                self.note(f"the modules of {self.where(node)} are not known: {items.reason}")
+                return
+        for item in items:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
+                self.note(f"an entry of {self.where(node)} is not a (name, module) pair")
+                continue
+            if not isinstance(item[1], MODULE_VALUES):
+                self.note(f"the entry '{item[0]}' of {self.where(node)} is not a known module")
+                continue
+            container.children[item[0]] = item[1]
+
+    def index_name(self, container: Container, index: int) -> Optional[str]:
+        names = list(container.children.keys())
+        if -len(names) <= index < len(names):
+            return names[index]
+        return None
+
+    def call_method(self, node: cst.Call, method: BoundMethod, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        receiver, name = method.receiver, method.name
+        if method.function is not None:
+            return self.call_function(method.function, [receiver, *positional], keywords)
+        if isinstance(receiver, Tensor):
+            spec = tensor_ops.TENSOR_METHODS[name]
+            return self.run_op(node, spec, f"x.{name}", [receiver, *positional], keywords)
+        if isinstance(receiver, SuperProxy):
+            if name == "__init__":
+                kind = self.module_kind(receiver.cls)
+                if kind == "sequential" and isinstance(receiver.instance, UserModule):
+                    self.sequential_init(receiver.instance, positional)
+                return None
+            return self.unknown_call(node, Unknown(f"super().{name} is not modelled"), positional)
+        if isinstance(receiver, UserModule):
+            return self.module_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, Container):
+            return self.container_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, list):
+            return self.list_method(node, receiver, name, positional)
+        if isinstance(receiver, dict):
+            return self.dict_method(node, receiver, name, positional, keywords)
+        return self.unknown_call(node, Unknown(f"`.{name}()` is not modelled"), positional)
+
+    def module_method(self, node: cst.Call, module: UserModule, name: str,
+                      positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        args = [*positional, *keywords.values()]
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            self.set_attribute(module, args[0], args[1], node)
+            return None
+        if name == "register_parameter" and len(args) == 2 and isinstance(args[0], str):
+            if isinstance(args[1], Tensor):
+                module.params[args[0]] = Tensor(args[1].shape, args[1].line, param=True)
+            elif args[1] is not None:
+                self.note(f"the parameter of {self.where(node)} is not known")
+            return None
+        if name == "register_buffer":
+            if args and isinstance(args[0], str):
+                module.attrs[args[0]] = args[1] if len(args) > 1 else None
+            return None
+        if name == "forward":
+            return self.apply_module(node, module, positional, keywords)
+        if name in ("modules", "children"):
+            return self.all_modules(module) if name == "modules" else [
+                c for c in module.children.values() if c is not None]
+        if name in _NO_EFFECT_MODULE_METHODS:
+            return module
+        if name == "__init__":
+            return None
+        return self.unknown_call(node, Unknown(f"`{self.code(node.func)}` is not modelled"),
+                                 [module, *args])
+
+    def all_modules(self, root: Any) -> List[Any]:
+        seen: Dict[int, Any] = {}
+
+        def visit(module: Any) -> None:
+            if module is None or id(module) in seen:
+                return
+            seen[id(module)] = module
+            for child in getattr(module, "children", {}).values() if not isinstance(
+                    module, LayerModule) else ():
+                visit(child)
+
+        visit(root)
+        return list(seen.values())
+
+    def container_method(self, node: cst.Call, container: Container, name: str,
+                         positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        args = [*positional, *keywords.values()]
+        if self.forks and name in ("append", "extend", "insert", "add_module", "update"):
+            self.note(f"{self.where(node)} changes a container under a condition that is not known")
+        if name == "append" and len(args) == 1:
+            self.append_module(node, container, args[0])
+            return container
+        if name == "extend" and len(args) == 1:
+            self.extend_container(node, container, args[0])
+            return container
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            items = [v for v in container.children.values()]
+            items.insert(args[0], args[1])
+            container.children = OrderedDict((str(i), m) for i, m in enumerate(items))
+            return None
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            container.children[args[0]] = args[1]
+            return None
+        if name == "update" and len(args) == 1:
+            self.update_container(node, container, args[0])
+            return None
+        if name == "keys":
+            return list(container.children.keys())
+        if name == "values":
+            return list(container.children.values())
+        if name == "items":
+            return list(container.children.items())
+        if name == "forward" and container.kind == "Sequential":
+            return self.apply_module(node, container, positional, keywords)
+        if name == "__len__":
+            return len(container.children)
+        if name in ("modules", "children"):
+            return self.all_modules(container) if name == "modules" else \
+                list(container.children.values())
+        if name in _NO_EFFECT_MODULE_METHODS:
+            return container
+        return self.unknown_call(node, Unknown(f"`{container.kind}.{name}()` is not modelled"),
+                                 [container, *args])
+
+    def list_method(self, node: cst.Call, target: list, name: str, args: List[Any]) -> Any:
+        if self.forks == 0:
+            if name == "append" and len(args) == 1 and len(target) < MAX_SEQUENCE:
+                target.append(args[0])
+                return None
+            if name == "extend" and len(args) == 1:
+                items = self.iterate(args[0])
+                if not isinstance(items, Unknown) and len(target) + len(items) <= MAX_SEQUENCE:
+                    target.extend(items)
+                    return None
+            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                target.insert(args[0], args[1])
+                return None
+            if name == "pop" and len(args) <= 1 and target:
+                index = args[0] if args else -1
+                if isinstance(index, int) and -len(target) <= index < len(target):
+                    return target.pop(index)
+        if name in ("index", "count") and len(args) == 1 and isinstance(args[0], _PLAIN_SCALAR):
+            try:
+                return getattr(target, name)(args[0])
+            except ValueError:
+                return Unknown("list.index raises")
+        self.mutated(self.module_scope, target)
+        return self.unknown_call(node, Unknown(f"`list.{name}()` is not modelled"), [target, *args])
+
+    def dict_method(self, node: cst.Call, target: dict, name: str, args: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        if name == "keys":
+            return list(target.keys())
+        if name == "values":
+            return list(target.values())
+        if name == "items":
+            return list(target.items())
+        if name == "get" and 1 <= len(args) <= 2 and isinstance(args[0], (str, int)):
+            return target.get(args[0], args[1] if len(args) > 1 else None)
+        if name == "update" and self.forks == 0 and len(args) <= 1:
+            if args and isinstance(args[0], dict):
+                target.update(args[0])
+            target.update(keywords)
+            return None
+        return self.unknown_call(node, Unknown(f"`dict.{name}()` is not modelled"), args)
+
+    # -- running modules ----------------------------------------------------------
+    def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        self.tick()
+        if isinstance(module, LayerModule):
+            return self.apply_layer(node, module, positional, keywords)
+        if isinstance(module, UserModule):
+            forward = self.find_method(module.cls, "forward")
+            if forward is not None:
+                return self.call_function(forward, [module, *positional], keywords)
+            if module.sequential:
+                return self.apply_sequence(node, module.children.values(), positional, keywords)
+            self.note(f"{module.cls.name} has no forward() in this file")
+            return Untraced(f"{module.cls.name} has no forward()")
+        if module.kind == "Sequential":
+            return self.apply_sequence(node, module.children.values(), positional, keywords)
+        raise _Raise(f"{self.where(node)} calls a {module.kind}, which has no forward()")
+
+    def apply_sequence(self, node: cst.CSTNode, modules: Iterable[Any], positional: List[Any],
+                       keywords: Dict[str, Any]) -> Any:
+        if len(positional) != 1 or keywords:
+            self.note(f"{self.where(node)} passes a Sequential other than one input")
+            return Untraced("a Sequential called with other than one input")
+        value = positional[0]
+        for module in modules:
+            if module is not None:
+                value = self.apply_module(node, module, [value], {})
+        return value
+
+    def apply_layer(self, node: cst.CSTNode, layer: LayerModule, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        call = LayerCall(self.paths.get(id(layer), ""), layer.kind, layer.site, layer.spec,
+                         layer.args, params=layer.params())
+        self.calls.append(call)
+        line = self.line_of(node)
+        if layer.spec is None or layer.args is None:
+            call.reason = layer.reason
+            self.note(f"{layer.site.call_text} (line {layer.site.line}) is not costed: "
+                      f"{layer.reason}")
+            return Untraced(f"the output of {layer.kind} is not known")
+        inputs = [*positional, *keywords.values()]
+        if not inputs or not all(isinstance(t, Tensor) for t in inputs):
+            bad = next((v for v in inputs if not isinstance(v, Tensor)), None)
+            why = bad.reason if isinstance(bad, Unknown) else "its input is not a traced tensor"
+            call.reason = f"its input is not traced: {why}"
+            if not isinstance(bad, Untraced):
+                self.note(f"{layer.site.call_text} (line {layer.site.line}) gets an input that "
+                          f"is not traced: {why}")
+            return Untraced(f"the output of {layer.kind} is not known")
+        shapes = [t.shape for t in inputs]
+        try:
+            output, macs = layer.spec.run(layer.args, shapes)
+        except Unresolved as exc:
+            call.reason = str(exc)
+            self.note(f"{layer.site.call_text} (line {layer.site.line}): {exc}")
+            return Untraced(str(exc))
+        except LayerError as exc:
+            call.reason = f"torch raises: {exc}"
+            self.layer_shape_error(layer, inputs, exc)
+            return Unknown("a layer call that raises")
+        call.inputs, call.output, call.macs = shapes, output, macs
+        return Tensor(output, line)
+
+    # -- shape errors ---------------------------------------------------------------
+    def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:
+        """A failure on the untouched model input: the configured input does not fit this
+        model (a setting to fix), not a bug in the model (MAC011)."""
+        if tensors and all(t.from_input for t in tensors):
+            self.input_issue = f"{what}: {exc}"
+            raise _Raise(f"the input {_fmt(tensors[0].shape)} does not fit {self.model_name}: "
+                         f"{what}: {exc}; set the model's input size with "
+                         f"`# macslint: input-size=...` on its class line or "
+                         f"[tool.macslint.models.{self.model_name}]")
+        return False
+
+    def layer_shape_error(self, layer: LayerModule, inputs: Sequence[Tensor], exc: Exception) -> None:
+        self.input_mismatch(inputs, layer.site.call_text, exc)
+        x = inputs[0]
+        expected = _expected_shape(layer, x.shape)
+        wanted = f"expects {_fmt(expected)} but gets" if expected else "gets"
+        message = (f"{layer.site.call_text} {wanted} {_fmt(x.shape)} (from line {x.line})"
+                   f"{' in ' + self.paths[id(layer)] if id(layer) in self.paths else ''}: {exc}")
+        self.shape_error(layer.site.line, layer.site.col + 1, message)
+
+    def shape_error(self, line: int, col: int, message: str) -> None:
+        self.shape_errors.setdefault((line, col), ShapeIssue(line, col, message))
+        raise _Raise(f"torch raises at line {line}: {message}")
+
+    # -- tensor operations --------------------------------------------------------------
+    def run_op(self, node: cst.CSTNode, spec: Any, what: str, positional: List[Any],
+               keywords: Dict[str, Any]) -> Any:
+        try:
+            args = spec.bind(positional, keywords)
+        except LayerError as exc:
+            raise _Raise(f"{self.where(node)} raises: {exc}")
+        values = dict(args.values)
+        tensors: List[Tensor] = []
+        for name in spec.tensors:
+            value = values.get(name)
+            if isinstance(value, Tensor):
+                tensors.append(value)
+                values[name] = value.shape
+            elif _plain_number(value):
+                values[name] = ()
+            elif value is None:
+                continue
+            else:
+                return self.untraced_op(node, value, positional, keywords)
+        for name in spec.tensor_lists:
+            items = self.iterate(values.get(name))
+            if isinstance(items, Unknown) or not all(isinstance(t, Tensor) for t in items):
+                return self.untraced_op(node, values.get(name), positional, keywords)
+            tensors.extend(items)
+            values[name] = [t.shape for t in items]
+        line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+        try:
+            result, macs = spec.run(Args(values))
+        except Unresolved as exc:
+            self.note(f"{self.where(node)} is not followed: {exc.reason}")
+            return Untraced(exc.reason)
+        except LayerError as exc:
+            self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
+            shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
+            self.shape_error(line, col, f"`{self.code(node)}` on {shapes}: {exc}")
+        from_input = bool(tensors) and all(t.from_input for t in tensors)
+        kind = spec.result_kind(args) if callable(spec.result_kind) else spec.result_kind
+        if macs:
+            self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
+                                   result if kind == "tensor" else (), macs))
+        if kind == "tensor":
+            return Tensor(result, line, from_input)
+        if kind == "tensors":
+            return tuple(Tensor(s, line, from_input) for s in result)
+        return result
+
+    def untraced_op(self, node: cst.CSTNode, value: Any, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Unknown:
+        why = value.reason if isinstance(value, Unknown) else \
+            f"a {type(value).__name__} where a tensor is expected"
+        if isinstance(value, Untraced):
+            return Untraced(why)
+        if any(isinstance(v, Tensor) for v in (*positional, *keywords.values())) or \
+                isinstance(value, Unknown):
+            self.note(f"{self.where(node)} is not followed: {why}")
+        return Untraced(why)
+
+    def combine(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any,
+                in_place: bool = False) -> Any:
+        """A binary operator; tensors broadcast (or multiply as matrices for `@`)."""
+        if not (isinstance(left, Tensor) or isinstance(right, Tensor)):
+            if op is cst.MatrixMultiply:
+                return Unknown("`@` on values that are not tensors")
+            if op is cst.Modulo and isinstance(left, str):
+                return _percent_format(left, right)
+            if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) \
+                    and op is cst.Add and type(left) is type(right) and len(left) + len(right) <= MAX_SEQUENCE:
+                return left + right
+            return self.binary(op, left, right)
+        tensors = [v for v in (left, right) if isinstance(v, Tensor)]
+        other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
+        if other is not None and not _plain_number(other):
+            why = other.reason if isinstance(other, Unknown) else f"a {type(other).__name__}"
+            if not isinstance(other, Untraced):
+                self.note(f"{self.where(node)} combines a tensor with a value that is not known: "
+                          f"{why}")
+            return Untraced(why)
+        a = left.shape if isinstance(left, Tensor) else ()
+        b = right.shape if isinstance(right, Tensor) else ()
+        line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+        from_input = all(t.from_input for t in tensors)
+        try:
+            if op is cst.MatrixMultiply:
+                if other is not None:
+                    raise ShapeError("both arguments to matmul need to be at least 1D")
+                shape, macs = tensor_ops.matmul(a, b)
+                if macs:
+                    self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
+                return Tensor(shape, line, from_input)
+            if op not in _TENSOR_BINARY:
+                return Unknown("an operator on tensors that is not modelled")
+            shape = tensor_ops.broadcast(a, b)
+            if in_place and shape != a:
+                raise ShapeError(f"output with shape [{', '.join(map(str, a))}] doesn't match "
+                                 f"the broadcast shape [{', '.join(map(str, shape))}]")
+        except Unresolved as exc:
+            self.note(f"{self.where(node)} is not followed: {exc.reason}")
+            return Untraced(exc.reason)
+        except LayerError as exc:
+            self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
+            word = "multiply" if op is cst.MatrixMultiply else _OP_WORDS.get(op, "combine")
+            shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
+            self.shape_error(line, col, f"cannot {word} {shapes}: {exc}")
+        return Tensor(shape, line, from_input)
+
+    def eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
+        left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        return self.combine(node, type(node.operator), left, right)
+
+    def eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Any:
+        value = self.eval(node.expression, scope)
+        if isinstance(value, Tensor):
+            if isinstance(node.operator, cst.Not):
+                return self.truth(value)
+            return Tensor(value.shape, self.line_of(node), value.from_input)
+        if isinstance(node.operator, cst.Not):
+            truth = self.truth(value)
+            return truth if isinstance(truth, Unknown) else not truth
+        return super().eval_UnaryOperation(node, scope) if not isinstance(value, Unknown) else value
+
+    def binary_compare(self, op: type, left: Any, right: Any) -> Any:
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            if op in (cst.Is, cst.IsNot):
+                return (left is right) == (op is cst.Is)
+            if op in (cst.In, cst.NotIn):
+                return Unknown("`in` on a tensor")
+            a = left.shape if isinstance(left, Tensor) else ()
+            b = right.shape if isinstance(right, Tensor) else ()
+            try:
+                return Tensor(tensor_ops.broadcast(a, b), 0)
+            except LayerError:
+                return Unknown("a comparison of tensors that do not broadcast")
+        if op in (cst.Is, cst.IsNot) and not isinstance(left, Unknown) \
+                and not isinstance(right, Unknown) and (left is None or right is None):
+            return (left is right) == (op is cst.Is)
+        if op in (cst.In, cst.NotIn) and isinstance(right, (dict, Container)) \
+                and isinstance(left, str):
+            keys = right if isinstance(right, dict) else right.children
+            return (left in keys) == (op is cst.In)
+        return super().binary_compare(op, left, right)
+
+    def truth(self, value: Any) -> Any:
+        """Python's truth value of `value`, or Unknown."""
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Tensor):
+            return Unknown("the truth value of a tensor depends on its data")
+        if isinstance(value, Container):
+            return bool(value.children) if value.kind != "ModuleDict" else bool(value.children)
+        if isinstance(value, (LayerModule, UserModule, UserClass, UserFunction, LayerClass,
+                              ModuleRef, BoundMethod, PyBuiltin, Partial)):
+            return True
+        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
+            if isinstance(value, (tuple, list)) and _first_unknown(value) is not None:
+                return bool(value)  # length decides, whatever the items are
+            return bool(value)
+        return Unknown(f"the truth value of a {type(value).__name__}")
+
+    def eval_BooleanOperation(self, node: cst.BooleanOperation, scope: Scope) -> Any:
+        left = self.eval(node.left, scope)
+        truth = self.truth(left)
+        if isinstance(truth, Unknown):
+            self.eval(node.right, scope)
+            return Unknown("a condition that is not known")
+        if isinstance(node.operator, cst.And):
+            return self.eval(node.right, scope) if truth else left
+        return left if truth else self.eval(node.right, scope)
+
+    def eval_IfExp(self, node: cst.IfExp, scope: Scope) -> Any:
+        truth = self.truth(self.eval(node.test, scope))
+        if truth is True:
+            return self.eval(node.body, scope)
+        if truth is False:
+            return self.eval(node.orelse, scope)
+        self.note(f"the condition {self.where(node.test)} is not known: {truth.reason}")
+        body, orelse = self.eval(node.body, scope), self.eval(node.orelse, scope)
+        return body if _same(body, orelse) else Unknown("a condition that is not known")
+
+    def eval_Name(self, node: cst.Name, scope: Scope) -> Any:
+        value = super().eval_Name(node, scope)
+        if isinstance(value, Unknown) and node.value in _BUILTINS and _unbound(scope, node.value):
+            return PyBuiltin(node.value)
+        return value
+
+    def eval_FormattedString(self, node: cst.FormattedString, scope: Scope) -> Any:
+        """f"conv{i}": module names. Only plain `{expr}` parts of ints and strings."""
+        parts: List[str] = []
+        result: Any = None
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                parts.append(part.value)
+                continue
+            value = self.eval(part.expression, scope)
+            if result is None and (part.conversion is not None or part.format_spec is not None
+                                   or isinstance(value, bool)
+                                   or not isinstance(value, (int, str))):
+                result = Unknown("an f-string with a value that is not a known int or string")
+            elif result is None:
+                parts.append(str(value))
+        if result is not None:
+            return result
+        text = "".join(parts)
+        if "{" in text or "}" in text or "\\" in text or len(text) > MAX_SEQUENCE:
+            return Unknown("an f-string with escapes")
+        return text
+
+    def eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
+        result: Dict[Any, Any] = {}
+        unknown: Optional[Unknown] = None
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                value = self.eval(element.value, scope)
+                if isinstance(value, dict):
+                    result.update(value)
+                else:
+                    unknown = unknown or Unknown("a `**` entry of a dict")
+                continue
+            key = self.eval(element.key, scope)
+            value = self.eval(element.value, scope)
+            if isinstance(key, (str, int, bool, type(None), tuple)) and _first_unknown(key) is None:
+                result[key] = value
+            else:
+                unknown = unknown or Unknown("a dict key that is not known")
+        return unknown if unknown is not None else result
+
+    def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
+        base = self.eval(node.value, scope)
+        keys: List[Any] = []
+        for element in node.slice:
+            index = element.slice
+            if isinstance(index, cst.Index):
+                keys.append(self.eval(index.value, scope))
+            else:
+                parts = [self.eval(p, scope) if p is not None else None
+                         for p in (index.lower, index.upper, index.step)]
+                keys.append(next((p for p in parts if isinstance(p, Unknown)), None)
+                            or slice(*parts))
+        if isinstance(base, Tensor):
+            return self.index_tensor(node, base, keys)
+        if isinstance(base, Container) and len(keys) == 1:
+            return self.index_container(node, base, keys[0])
+        if isinstance(base, dict) and len(keys) == 1:
+            key = keys[0]
+            if isinstance(key, Unknown):
+                return key
+            try:
+                return base[key]
+            except (KeyError, TypeError):
+                return Unknown(f"`{self.code(node)}` is not a key of the dict")
+        if isinstance(base, range) and len(keys) == 1 and isinstance(keys[0], (int, slice)):
+            try:
+                return base[keys[0]]
+            except IndexError:
+                return Unknown("the subscript raises IndexError")
+        if isinstance(base, Unknown):
+            return base
+        if len(keys) != 1 or isinstance(keys[0], Unknown):
+            return keys[0] if keys and isinstance(keys[0], Unknown) else \
+                Unknown(f"`{self.code(node)}` is not evaluated")
+        if not isinstance(base, (tuple, list, str)):
+            return Unknown(f"`{self.code(node)}` is not evaluated")
+        try:
+            return base[keys[0]]
+        except (IndexError, TypeError, ValueError) as exc:
+            return Unknown(f"the subscript raises {type(exc).__name__}")
+
+    def index_container(self, node: cst.Subscript, container: Container, key: Any) -> Any:
+        if isinstance(key, Unknown):
+            self.note(f"{self.where(node)} is not followed: {key.reason}")
+            return key
+        if container.kind == "ModuleDict":
+            if isinstance(key, str) and key in container.children:
+                return container.children[key]
+            raise _Raise(f"{self.where(node)}: no module named {key!r}")
+        items = list(container.children.items())
+        if isinstance(key, slice):
+            chosen = items[key]
+            if container.kind == "ModuleList":
+                chosen = [(str(i), m) for i, (_, m) in enumerate(chosen)]
+            return Container(container.kind, OrderedDict(chosen))
+        if isinstance(key, int) and -len(items) <= key < len(items):
+            return items[key][1]
+        raise _Raise(f"{self.where(node)}: index {key!r} is out of range")
+
+    def index_tensor(self, node: cst.Subscript, tensor: Tensor, keys: List[Any]) -> Any:
+        shape = list(tensor.shape)
+        out: List[int] = []
+        dim = 0
+        if sum(1 for k in keys if k is Ellipsis) > 1:
+            return self.untraced_op(node, Unknown("an index with two `...`"), [tensor], {})
+        consumed = sum(1 for k in keys if k is not None and k is not Ellipsis)
+        for key in keys:
+            if key is None:
+                out.append(1)
+            elif key is Ellipsis:
+                skip = len(shape) - consumed
+                out.extend(shape[dim:dim + skip])
+                dim += skip
+            elif dim >= len(shape):
+                break
+            elif isinstance(key, bool) or not isinstance(key, (int, slice)):
+                why = key.reason if isinstance(key, Unknown) else "an index that is not an int or slice"
+                return self.untraced_op(node, Unknown(why), [tensor], {})
+            elif isinstance(key, int):
+                if not -shape[dim] <= key < shape[dim]:
+                    line = self.line_of(node)
+                    self.input_mismatch([tensor], f"`{self.code(node)}`", IndexError("out of range"))
+                    self.shape_error(line, self.positions[node].start.column + 1,
+                                     f"`{self.code(node)}` indexes {key} in dimension {dim} of "
+                                     f"{_fmt(tensor.shape)} (from line {tensor.line}), which has "
+                                     f"size {shape[dim]}")
+                dim += 1
+            else:
+                if key.step is not None and (not isinstance(key.step, int) or key.step <= 0):
+                    return self.untraced_op(node, Unknown("a slice step that is not positive"),
+                                            [tensor], {})
+                out.append(len(range(*key.indices(shape[dim]))))
+                dim += 1
+        if dim > len(shape):
+            return self.untraced_op(node, Unknown("too many indices for the tensor"), [tensor], {})
+        out.extend(shape[dim:])
+        return Tensor(tuple(out), self.line_of(node), tensor.from_input)
+
+    # -- comprehensions ---------------------------------------------------------------
+    def eval_comprehension(self, node: cst.CSTNode, scope: Scope, parts: Sequence[cst.CSTNode]) -> Any:
+        inner = Scope("function", scope, deferred=False)
+        results: List[Any] = []
+        comp: cst.CompFor = node.for_in  # type: ignore[attr-defined]
+        failed: List[Unknown] = []
+
+        def run(comp: Optional[cst.CompFor], first: bool) -> None:
+            if failed:
+                return
+            if comp is None:
+                results.append([self.eval(part, inner) for part in parts])
+                if len(results) > MAX_SEQUENCE:
+                    failed.append(Unknown("a comprehension too long to evaluate"))
+                return
+            items = self.iterate(self.eval(comp.iter, scope if first else inner))
+            if isinstance(items, Unknown):
+                failed.append(items)
+                return
+            for item in items:
+                self.tick()
+                for name in _assigned_names(comp.target):
+                    inner.local_names.add(name)
+                super(ModelInterpreter, self).bind_target(inner, comp.target, item)
+                if all(self.truth(self.eval(c.test, inner)) is True for c in comp.ifs):
+                    run(comp.inner_for_in, False)
+
+        run(comp, True)
+        if failed:
+            self.note(f"the comprehension {self.where(node)} is not followed: {failed[0].reason}")
+            return Unknown(f"a comprehension over a value that is not known: {failed[0].reason}")
+        if isinstance(node, cst.DictComp):
+            return {k: v for k, v in results}
+        if isinstance(node, cst.SetComp):
+            return Unknown("a set comprehension")
+        return [r[0] for r in results]
+
+    # -- builtins ----------------------------------------------------------------------
+    def call_builtin(self, node: cst.Call, name: str, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        args = positional
+        unknown = next((v for v in (*args, *keywords.values()) if isinstance(v, Unknown)), None)
+        if name == "super":
+            return self.super_proxy(node, args)
+        if name == "print":
+            return None
+        if name in ("isinstance", "issubclass") and len(args) == 2:
+            return self.isinstance_of(args[0], args[1])
+        if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
+            fake = cst.Attribute(value=cst.Name("_"), attr=cst.Name(args[1]))
+            value = self.attribute(fake, args[0]) if not isinstance(args[0], UserModule) else \
+                self.module_attribute(args[0], args[1])
+            return value
+        if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
+            self.set_attribute(args[0], args[1], args[2], node)
+            return None
+        if name == "hasattr" and len(args) == 2 and isinstance(args[1], str):
+            if isinstance(args[0], UserModule):
+                value = self.module_attribute(args[0], args[1])
+                return not (isinstance(value, BoundMethod) and value.function is None)
+            return Unknown("hasattr on a value that is not a module")
+        if name == "len" and len(args) == 1:
+            value = args[0]
+            if isinstance(value, Container):
+                return len(value.children)
+            if isinstance(value, Tensor):
+                return value.shape[0] if value.shape else Unknown("len() of a 0-d tensor")
+            if isinstance(value, (list, tuple, str, dict, range)):
+                return len(value)
+            return unknown or Unknown("len() of a value that is not known")
+        if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
+                    "sum", "min", "max", "dict", "collections.OrderedDict"):
+            return self.iterable_builtin(node, name, args, keywords)
+        if unknown is not None:
+            return Unknown(unknown.reason)
+        function = _PLAIN_BUILTINS.get(name)
+        if function is not None and not keywords:
+            if not all(isinstance(v, _PLAIN_SCALAR) for v in args):
+                return Unknown(f"{name}() of values that are not plain numbers")
+            if name == "range" and len(range(*args)) > MAX_SEQUENCE:
+                return Unknown("a range too long to evaluate")
+            try:
+                return function(*args)
+            except (ArithmeticError, TypeError, ValueError) as exc:
+                return Unknown(f"{name}() raises {type(exc).__name__}")
+        if name == "functools.partial" and args:
+            return Partial(args[0], list(args[1:]), dict(keywords))
+        return self.unknown_call(node, Unknown(f"{name}() is not modelled"), args)
+
+    def iterable_builtin(self, node: cst.Call, name: str, args: List[Any],
+                         keywords: Dict[str, Any]) -> Any:
+        if name in ("dict", "collections.OrderedDict"):
+            make = OrderedDict if name != "dict" else dict
+            result = make()
+            if args:
+                if isinstance(args[0], dict):
+                    result.update(args[0])
+                else:
+                    items = self.iterate(args[0])
+                    if isinstance(items, Unknown):
+                        return items
+                    for item in items:
+                        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                            return Unknown(f"{name}() of items that are not pairs")
+                        result[item[0]] = item[1]
+            result.update(keywords)
+            return result
+        if name in ("min", "max") and len(args) > 1:
+            values = args
+        else:
+            if len(args) != 1 and name not in ("zip", "enumerate"):
+                return Unknown(f"{name}() with these arguments is not modelled")
+            lists = [self.iterate(a) for a in args]
+            bad = next((v for v in lists if isinstance(v, Unknown)), None)
+            if bad is not None:
+                return bad
+            if name == "zip":
+                return [tuple(t) for t in zip(*lists)]
+            if name == "enumerate":
+                start = keywords.get("start", args[1] if len(args) > 1 else 0)
+                return [(i, v) for i, v in enumerate(lists[0], start)] if isinstance(start, int) \
+                    else Unknown("enumerate() with an unknown start")
+            values = lists[0]
+        if name == "list":
+            return list(values)
+        if name == "tuple":
+            return tuple(values)
+        if name == "reversed":
+            return list(reversed(values))
+        if not all(isinstance(v, _PLAIN_SCALAR) for v in values):
+            return Unknown(f"{name}() of values that are not plain numbers")
+        try:
+            if name == "sorted":
+                return sorted(values)
+            return {"all": all, "any": any, "sum": sum, "min": min, "max": max}[name](values)
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"{name}() raises {type(exc).__name__}")
+
+    def super_proxy(self, node: cst.Call, args: List[Any]) -> Any:
+        if len(args) == 2 and isinstance(args[0], UserClass):
+            return SuperProxy(args[0], args[1])
+        if not args and self.frames:
+            function, instance = self.frames[-1]
+            cls = self.owner.get(id(function))
+            if cls is not None:
+                return SuperProxy(cls, instance)
+        return Unknown("super() outside a method of this file")
+
+    def isinstance_of(self, value: Any, kind: Any) -> Any:
+        if isinstance(kind, tuple):
+            answers = [self.isinstance_of(value, k) for k in kind]
+            if any(a is True for a in answers):
+                return True
+            return False if all(a is False for a in answers) else Unknown("isinstance() unknown")
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(kind, LayerClass):
+            return isinstance(value, LayerModule) and value.spec == kind.spec
+        if isinstance(kind, UserClass):
+            return isinstance(value, UserModule) and kind in self.mro(value.cls)
+        if isinstance(kind, ModuleRef):
+            if kind.path in MODULE_BASES:
+                return isinstance(value, MODULE_VALUES)
+            name = kind.path.rsplit(".", 1)[-1]
+            if name in CONTAINERS:
+                return isinstance(value, Container) and value.kind == name
+            if is_uncatalogued_layer(kind):
+                return isinstance(value, LayerModule) and value.kind == name
+        if isinstance(kind, PyBuiltin) and kind.name in ("int", "float", "str", "bool", "list",
+                                                         "tuple", "dict"):
+            python_type = {"int": int, "float": float, "str": str, "bool": bool, "list": list,
+                           "tuple": tuple, "dict": dict}[kind.name]
+            return isinstance(value, python_type) and not (python_type is int and isinstance(value, bool))
+        return Unknown("isinstance() against a type macslint does not model")
+
+    # -- models -------------------------------------------------------------------------
+    def standalone(self, cls: UserClass) -> bool:
+        """Can the class be built with no arguments (a model on its own)?"""
+        init = self.find_method(cls, "__init__")
+        if init is None:
+            return True
+        params = init.node.params
+        ordered = [*params.posonly_params, *params.params][1:]
+        return all(p.default is not None for p in (*ordered, *params.kwonly_params))
+
+    def trace_model(self, cls: UserClass, settings: Settings, path: str) -> ModelTrace:
+        self.reset()
+        self.model_name = cls.name
+        start = self.positions[cls.node].start
+        trace = ModelTrace(cls.name, start.line, start.column + 1, settings)
+        comment = _header_comment(cls.node)
+        if comment:
+            try:
+                pragma = parse_pragma(comment, source=f"{path}:{start.line}")
+            except ConfigError as exc:
+                trace.config_error = str(exc)
+                pragma = {}
+            trace.settings = settings = settings.for_model(cls.name, pragma)
+        else:
+            trace.settings = settings = settings.for_model(cls.name)
+        if trace.config_error:
+            trace.reasons.append(f"the pragma on the class line is invalid: {trace.config_error}")
+        model: Any = None
+        try:
+            model = self.instantiate(cls.node, cls, [], {})
+        except _Raise as exc:
+            self.build_notes.append(f"building {cls.name}() raises: {exc}")
+        except _OutOfBudget:
+            self.build_notes.append(f"building {cls.name}() takes more than {MAX_STEPS} steps")
+        except RecursionError:
+            self.build_notes.append(f"building {cls.name}() nests too deeply")
+        if not isinstance(model, UserModule):
+            trace.reasons.extend(self.build_notes)
+            return trace
+        self.assign_paths(model)
+        trace.params = self.count_params(model)
+        trace.input = (settings.batch_size, *settings.input_size)
+        self.trace_forward(cls, model, trace)
+        trace.reasons.extend(self.build_notes)
+        trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
+        trace.calls, trace.ops = self.calls, self.ops
+        trace.shape_errors = list(self.shape_errors.values())
+        if not trace.reasons and all(c.traced for c in self.calls):
+            trace.macs = sum(c.macs for c in self.calls) + sum(o.macs for o in self.ops)
+        elif not trace.reasons:
+            trace.reasons.append("a layer call is not traced")
+        return trace
+
+    def trace_forward(self, cls: UserClass, model: UserModule, trace: ModelTrace) -> None:
+        self.tracing = True
+        self.steps = 0
+        forward = self.find_method(cls, "forward")
+        line = self.line_of(forward.node) if forward is not None else trace.line
+        x = Tensor(trace.input, line, from_input=True)
+        extra = []
+        if forward is not None:
+            params = forward.node.params
+            ordered = [*params.posonly_params, *params.params][2:]
+            extra = [p.name.value for p in (*ordered, *params.kwonly_params) if p.default is None]
+        if extra:
+            self.note(f"forward() takes more inputs than one tensor: "
+                      f"{', '.join(repr(e) for e in extra)} {'is' if len(extra) == 1 else 'are'} "
+                      f"not traced")
+        try:
+            if forward is None and not model.sequential:
+                self.note(f"{cls.name} has no forward() in this file")
+                return
+            result = self.apply_module(cls.node, model, [x], {}) if not extra else Unknown("")
+        except _Raise as exc:
+            self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
+            return
+        except _OutOfBudget:
+            self.note(f"tracing forward() takes more than {MAX_STEPS} steps")
+            return
+        except RecursionError:
+            self.note("tracing forward() nests too deeply")
+            return
+        finally:
+            self.tracing = False
+        if isinstance(result, Tensor):
+            trace.output = result.shape
+
+    def assign_paths(self, root: UserModule) -> None:
+        def visit(module: Any, prefix: str) -> None:
+            for name, child in getattr(module, "children", {}).items():
+                if child is None or id(child) in self.paths or child is root:
+                    continue
+                self.paths[id(child)] = prefix + name
+                if not isinstance(child, LayerModule):
+                    visit(child, prefix + name + ".")
+
+        visit(root, "")
+
+    def count_params(self, root: UserModule) -> Optional[int]:
+        total = 0
+        seen_params: set = set()
+        for module in self.all_modules(root):
+            if isinstance(module, LayerModule):
+                count = module.params()
+                if count is None:
+                    self.build_notes.append(
+                        f"the parameters of {module.site.call_text} (line {module.site.line}) "
+                        f"are not known: {module.reason or 'not modelled'}")
+                    return None
+                total += count
+            elif isinstance(module, UserModule):
+                if module.opaque:
+                    return None
+                for tensor in module.params.values():
+                    if id(tensor) not in seen_params:
+                        seen_params.add(id(tensor))
+                        total += math.prod(tensor.shape)
+        return total
+
+
+_MISSING = object()
+_PLAIN_SCALAR = (int, float, bool, str, type(None))
+_PLAIN_BUILTINS: Dict[str, Callable[..., Any]] = {
+    "range": range, "int": int, "float": float, "bool": bool, "abs": abs, "round": round,
+    "divmod": divmod, "pow": pow, "str": str,
+    "math.ceil": math.ceil, "math.floor": math.floor, "math.sqrt": math.sqrt,
+    "math.gcd": math.gcd, "math.log2": math.log2, "math.log": math.log, "math.exp": math.exp,
+    "math.pow": math.pow, "math.isqrt": math.isqrt, "operator.mul": operator.mul,
+    "operator.add": operator.add, "math.prod": lambda *a: math.prod(a),
+}
+
+
+_WIDE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{4,})|\.(\*|\d{4,})")
+
+
+def _percent_format(template: str, values: Any) -> Any:
+    """`"layer%d" % i`: names of modules. Widths that could build huge strings are refused."""
+    if _WIDE_FORMAT.search(template) or len(template) > 1000:
+        return Unknown("`%` formatting with a large width")
+    items = values if isinstance(values, tuple) else (values,)
+    if not all(isinstance(v, _PLAIN_SCALAR) for v in items):
+        return Unknown("`%` formatting of values that are not known")
+    try:
+        return template % values
+    except (TypeError, ValueError, KeyError) as exc:
+        return Unknown(f"`%` formatting raises {type(exc).__name__}")
+
+
+def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
+    """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
+    if isinstance(value, (list, dict, tuple)):
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, list):
+            copy: Any = []
+            memo[id(value)] = copy
+            copy.extend(_fresh(v, memo) for v in value)
+        elif isinstance(value, dict):
+            copy = type(value)()
+            memo[id(value)] = copy
+            copy.update((k, _fresh(v, memo)) for k, v in value.items())
+        else:
+            copy = tuple(_fresh(v, memo) for v in value)
+            memo[id(value)] = copy
+        return copy
+    return value
+
+
+def _unbound(scope: Scope, name: str) -> bool:
+    current: Optional[Scope] = scope
+    while current is not None:
+        if name in current.values or name in current.local_names:
+            return False
+        current = current.parent
+    return True
+
+
+def _header_comment(node: cst.ClassDef) -> Optional[str]:
+    body = node.body
+    if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
+        return body.header.comment.value
+    if isinstance(body, cst.SimpleStatementSuite) and body.trailing_whitespace.comment is not None:
+        return body.trailing_whitespace.comment.value
+    return None
+
+
+def _expected_shape(layer: LayerModule, shape: Shape) -> Optional[Shape]:
+    """The input shape the layer would accept, where one dimension is at fault."""
+    values = layer.args.values if layer.args is not None else {}
+    if not shape:
+        return None
+    for name in ("in_features", "in1_features"):
+        if isinstance(values.get(name), int):
+            return (*shape[:-1], values[name])
+    for name in ("in_channels", "num_features", "num_channels"):
+        if isinstance(values.get(name), int) and len(shape) >= 2:
+            return (shape[0], values[name], *shape[2:])
+    return None
+
+
+def trace_models(base: Interpreter, settings: Settings, path: str) -> List[ModelTrace]:
+    """Every nn.Module subclass at the top of the file that can be built without arguments."""
+    if not base.classes:
+        return []
+    tracer = ModelInterpreter(base)
+    traces = []
+    for cls in base.classes:
+        if cls.scope.kind != "module" or not tracer.is_module_class(cls):
+            continue
+        if not tracer.standalone(cls):
+            continue
+        traces.append(tracer.trace_model(cls, settings, path))
+    return traces

@@ -1,0 +1,72 @@
+"""What tracing a model produces, as plain data for the report: no libcst here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import List, Optional
+
+from .analyzer import LayerSite
+from .catalogue import Args, LayerSpec, Shape
+from .config import Settings
+
+
+@dataclass
+class LayerCall:
+    """One call of a torch.nn layer instance while tracing forward()."""
+
+    path: str  # as torch's named_modules() names it: "features.0"
+    kind: str
+    site: LayerSite
+    spec: Optional[LayerSpec]
+    args: Optional[Args]
+    inputs: Optional[List[Shape]] = None  # traced input shapes (with batch); None: not traced
+    output: Optional[Shape] = None
+    params: Optional[int] = None
+    macs: Optional[int] = None
+    reason: Optional[str] = None  # why it is not traced
+
+    @property
+    def traced(self) -> bool:
+        return self.inputs is not None and self.output is not None and self.macs is not None
+
+
+@dataclass
+class OpCall:
+    """A tensor operation in forward() itself that costs MACs (a matrix product)."""
+
+    line: int
+    col: int  # 1-based
+    op: str
+    inputs: List[Shape]
+    output: Shape
+    macs: int
+
+
+@dataclass
+class ShapeIssue:
+    """torch would raise here at run time: the tensor does not fit (MAC011)."""
+
+    line: int
+    col: int  # 1-based
+    message: str
+
+
+@dataclass
+class ModelTrace:
+    name: str
+    line: int
+    col: int  # 1-based
+    settings: Settings
+    input: Optional[Shape] = None
+    params: Optional[int] = None
+    macs: Optional[int] = None
+    output: Optional[Shape] = None
+    calls: List[LayerCall] = field(default_factory=list)
+    ops: List[OpCall] = field(default_factory=list)
+    reasons: List[str] = field(default_factory=list)  # why incomplete, in the order met
+    shape_errors: List[ShapeIssue] = field(default_factory=list)
+    config_error: Optional[str] = None  # a bad pragma on the class line
+
+    @property
+    def complete(self) -> bool:
+        return not self.reasons and self.params is not None and self.macs is not None

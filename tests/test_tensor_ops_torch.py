@@ -1,0 +1,979 @@
+"""Oracle tests for macslint.tensor_ops: PyTorch decides every shape, error and MAC count.
+
+Each valid case calls the real operation twice: in plain eager mode on CPU zero tensors
+(the arbiter of what torch accepts and returns) and on `meta` tensors under
+`torch.utils.flop_counter.FlopCounterMode` (the MACs, = flops / 2).  tensor_ops must give
+the same result (shape, shapes or value), the same kind of result and the same MACs.
+Each invalid case must make eager torch raise, and tensor_ops raise ShapeError (the
+tensors do not fit) or LayerError (the arguments are wrong whatever the tensors).
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from typing import Any, Dict, Sequence, Tuple
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch.utils.flop_counter import FlopCounterMode
+
+from macslint.catalogue import LayerError, ShapeError, Unknown, Unresolved
+from macslint.tensor_ops import (
+    FUNCTIONAL,
+    TENSOR_METHODS,
+    TORCH_FUNCTIONS,
+    broadcast,
+    matmul,
+    normalize_dim,
+)
+
+# torch warns about deprecated dropout ranks, implicit softmax dims, upsample...
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+REGISTRIES = {"method": TENSOR_METHODS, "torch": TORCH_FUNCTIONS, "F": FUNCTIONAL}
+Shape = Tuple[int, ...]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------
+# Helpers
+
+
+class T:
+    """A tensor argument: torch gets zeros of this shape, tensor_ops gets the shape."""
+
+    def __init__(self, *shape: int, dtype: torch.dtype = torch.float32) -> None:
+        self.shape, self.dtype = tuple(shape), dtype
+
+    def __repr__(self) -> str:
+        return "T" + ("b" if self.dtype == torch.bool else "") + \
+            "(" + ",".join(map(str, self.shape)) + ")"
+
+
+def B(*shape: int) -> T:
+    """A bool tensor (masks, conditions)."""
+    return T(*shape, dtype=torch.bool)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (str, T)):
+        return repr(value)
+    if isinstance(value, tuple):
+        return "(" + ",".join(_fmt(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    if isinstance(value, list):
+        return "[" + ",".join(_fmt(v) for v in value) + "]"
+    if isinstance(value, torch.dtype):
+        return str(value).replace("torch.", "")
+    return repr(value)
+
+
+def _case(kind: str, name: str, pos: Sequence[Any], kw: Dict[str, Any], meta: bool = True):
+    shown = [_fmt(p) for p in pos] + [f"{k}={_fmt(v)}" for k, v in kw.items()]
+    if kind == "method":
+        ident = f"{_fmt(pos[0])}.{name}({','.join(shown[1:])})"
+    else:
+        ident = f"{'torch' if kind == 'torch' else 'F'}.{name}({','.join(shown)})"
+    return pytest.param(kind, name, tuple(pos), dict(kw), meta, id=ident)
+
+
+def meth(name: str, *pos: Any, **kw: Any):
+    """x.name(...): pos[0] is the tensor the method is called on."""
+    return _case("method", name, pos, kw)
+
+
+def fn(name: str, *pos: Any, **kw: Any):
+    """torch.name(...)."""
+    return _case("torch", name, pos, kw)
+
+
+def nnf(name: str, *pos: Any, **kw: Any):
+    """torch.nn.functional.name(...)."""
+    return _case("F", name, pos, kw)
+
+
+def _to_torch(value: Any, device: str) -> Any:
+    if isinstance(value, T):
+        return torch.zeros(value.shape, dtype=value.dtype, device=device)
+    if isinstance(value, list):
+        return [_to_torch(v, device) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_to_torch(v, device) for v in value)
+    return value
+
+
+def _to_ours(value: Any) -> Any:
+    if isinstance(value, T):
+        return value.shape
+    if isinstance(value, list):
+        return [_to_ours(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_to_ours(v) for v in value)
+    return value
+
+
+def call_torch(kind: str, name: str, pos, kw, device: str = "cpu") -> Any:
+    args = [_to_torch(p, device) for p in pos]
+    kwargs = {k: _to_torch(v, device) for k, v in kw.items()}
+    if kind == "method":
+        return getattr(args[0], name)(*args[1:], **kwargs)
+    return getattr(torch if kind == "torch" else F, name)(*args, **kwargs)
+
+
+def describe(result: Any) -> Tuple[str, Any]:
+    """(result kind, shape / shapes / value) of what torch returned."""
+    if isinstance(result, torch.Tensor):
+        return "tensor", tuple(result.shape)
+    if isinstance(result, torch.Size):
+        return "value", tuple(result)
+    if isinstance(result, int):
+        return "value", result
+    assert isinstance(result, (tuple, list)) and all(isinstance(t, torch.Tensor) for t in result)
+    return "tensors", tuple(tuple(t.shape) for t in result)
+
+
+def torch_truth(kind: str, name: str, pos, kw, meta: bool) -> Tuple[str, Any, int]:
+    expected = describe(call_torch(kind, name, pos, kw))
+    with FlopCounterMode(display=False) as counter:
+        counted = describe(call_torch(kind, name, pos, kw, "meta" if meta else "cpu"))
+    assert counted == expected, "meta tensors disagree with CPU"
+    flops = counter.get_total_flops()
+    assert flops % 2 == 0, f"odd flop count {flops}"
+    return (*expected, flops // 2)
+
+
+def ours(kind: str, name: str, pos, kw) -> Tuple[str, Any, int]:
+    spec = REGISTRIES[kind][name]
+    args = spec.bind([_to_ours(p) for p in pos], {k: _to_ours(v) for k, v in kw.items()})
+    result, macs = spec.run(args)
+    return spec.kind(args), result, macs
+
+
+# ---------------------------------------------------------------------------
+# 1. Valid calls
+
+UNARY = ("relu", "sigmoid", "tanh", "sqrt", "rsqrt", "exp", "log", "abs", "neg", "sin", "cos",
+         "square")
+SHAPES = [(2, 3), (), (1, 4, 2, 2), (0, 3)]
+
+
+def _elementwise_cases() -> list:
+    cases = []
+    for op, shape in itertools.product(UNARY, SHAPES[:3]):
+        cases += [meth(op, T(*shape)), meth(op + "_", T(*shape)), fn(op, T(*shape))]
+    for op in ("contiguous", "clone", "detach", "float", "half", "double", "bfloat16", "long",
+               "int", "bool"):
+        cases += [meth(op, T(2, 3)), meth(op, T())]
+    cases += [
+        meth("to", T(2, 3), torch.float64), meth("to", T(2, 3), dtype=torch.float16),
+        _case("method", "to", (T(2, 3), "cpu"), {}, meta=False),
+        _case("method", "cpu", (T(2, 3),), {}, meta=False),
+        meth("type_as", T(2, 3), T(4)),
+        meth("contiguous", T(2, 3), memory_format=torch.contiguous_format),
+        meth("clone", T(2, 3), memory_format=torch.preserve_format),
+    ]
+    # broadcasting binary ops; a Python number is a 0-dim tensor
+    pairs = [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 3)), ((2, 1, 4), (3, 1)),
+             ((1, 64, 56, 56), (1, 64, 1, 1)), ((2, 3), ()), ((0, 3), (1,)), ((), ())]
+    for (a, b), op in itertools.product(pairs, ("add", "sub", "mul", "div")):
+        cases += [meth(op, T(*a), T(*b)), fn(op, T(*a), T(*b))]
+    for op in ("maximum", "minimum"):
+        cases += [fn(op, T(*a), T(*b)) for a, b in pairs[:5]]
+    cases += [
+        meth("add", T(2, 3), 1), meth("mul", T(2, 3), 2.5), fn("add", T(2, 3), 1),
+        meth("add", T(2, 3), T(3), alpha=2), fn("sub", T(3), T(2, 3), alpha=0.5),
+        meth("div", T(2, 3), T(3), rounding_mode="floor"),
+        fn("div", T(2, 3), 2, rounding_mode="trunc"), fn("mul", T(2, 3), True),
+        meth("add_", T(2, 3), T(3)), meth("sub_", T(2, 3), 1), meth("mul_", T(2, 3), T(2, 1)),
+        meth("div_", T(2, 3), T(2, 3)), meth("add_", T(2, 3), T(1, 1), alpha=3),
+        meth("pow", T(2, 3), 2), meth("pow", T(2, 3), T(4, 1, 1)),
+        meth("clamp", T(2, 3), 0), meth("clamp", T(2, 3), max=1.0),
+        meth("clamp", T(2, 3), T(3), T(2, 1)), fn("clamp", T(3), min=T(2, 3)),
+        fn("clamp", T(2, 3), min=T(4, 1, 1), max=T(5, 1, 1, 1)), fn("clamp", T(2, 3), 0, 1),
+        meth("clamp_", T(2, 3), min=0.0), meth("clamp_", T(2, 3), T(3)),
+        meth("masked_fill", T(2, 3), B(2, 3), 0.0), meth("masked_fill", T(2, 3), B(3), 1),
+        meth("masked_fill", T(2, 3), B(4, 2, 3), 0.0),
+        meth("masked_fill", T(1, 2, 5, 5), B(1, 1, 5, 5), float("-inf")),
+        meth("masked_fill", T(2, 3), B(2, 3), T()),
+        meth("masked_fill_", T(2, 3), B(2, 1), 0.0),
+        fn("where", B(2, 1), T(3), 0.0), fn("where", B(2, 1), T(3), T(4, 1, 1)),
+        fn("where", B(2, 3), T(2, 3), T(2, 3)), fn("where", B(), 1.0, T(5)),
+    ]
+    return cases
+
+
+def _reshape_cases() -> list:
+    cases = []
+    for op in ("view", "reshape"):
+        cases += [
+            meth(op, T(2, 3, 4), 6, 4), meth(op, T(2, 3, 4), -1), meth(op, T(2, 3, 4), 2, -1),
+            meth(op, T(2, 3, 4), (2, -1)), meth(op, T(2, 3, 4), [4, 6]),
+            meth(op, T(2, 3, 4), 1, 24, 1), meth(op, T(2, 3, 4), -1, 1, 2),
+            meth(op, T(1), ()), meth(op, T(1, 1), []), meth(op, T(), -1), meth(op, T(), 1, 1),
+            meth(op, T(0, 3), -1), meth(op, T(0, 3), 3, 0), meth(op, T(0, 3), 0, 2, 5),
+            meth(op, T(1, 64, 7, 7), 1, -1), meth(op, T(2, 6), torch.Size([3, 4])),
+        ]
+    cases += [
+        meth("view", T(2, 3), size=(3, 2)), meth("reshape", T(2, 3), shape=(6,)),
+        meth("reshape", T(2, 3), shape=[-1, 2]),
+        meth("view_as", T(2, 3), T(3, 2)), meth("reshape_as", T(2, 3), T(6)),
+        meth("view_as", T(), T(1, 1)),
+        fn("reshape", T(2, 3, 4), (6, -1)), fn("reshape", T(2, 3), [-1]),
+        fn("reshape", T(2, 3), shape=(3, 2)), fn("reshape", T(1), ()),
+    ]
+    for op, kind in itertools.product(("flatten",), ("method", "torch")):
+        make = meth if kind == "method" else fn
+        cases += [make(op, T(2, 3, 4)), make(op, T(2, 3, 4), 1), make(op, T(2, 3, 4), 0, 1),
+                  make(op, T(2, 3, 4), -2), make(op, T(2, 3, 4, 5), 1, 2),
+                  make(op, T(2, 3, 4), start_dim=1, end_dim=-1), make(op, T()),
+                  make(op, T(), 0, -1), make(op, T(5)), make(op, T(2, 0, 3), 1)]
+    cases += [
+        meth("unflatten", T(2, 12), 1, (3, 4)), meth("unflatten", T(2, 12), -1, [3, -1]),
+        meth("unflatten", T(2, 3), 0, (1, 2, 1)), fn("unflatten", T(2, 12), 1, (2, 2, 3)),
+        fn("unflatten", T(6), 0, sizes=(2, 3)),
+    ]
+    # permute, transpose, t, unsqueeze, squeeze
+    cases += [
+        meth("permute", T(2, 3, 4), 2, 0, 1), meth("permute", T(2, 3, 4), (1, 2, 0)),
+        meth("permute", T(2, 3, 4), [-1, 0, 1]), meth("permute", T(2, 3), dims=(1, 0)),
+        meth("permute", T(1, 3, 4, 5), 0, 2, 3, 1), meth("permute", T(), ()),
+        fn("permute", T(2, 3, 4), (2, 0, 1)), fn("permute", T(2, 3), dims=[1, 0]),
+        fn("permute", T(5), (0,)),
+    ]
+    for make in (meth, fn):
+        cases += [make("transpose", T(2, 3, 4), 0, 2), make("transpose", T(2, 3, 4), -1, -2),
+                  make("transpose", T(2, 3), 1, 1), make("transpose", T(), 0, -1),
+                  make("transpose", T(2, 3, 4), dim0=1, dim1=0),
+                  make("t", T(2, 3)), make("t", T(3)), make("t", T()),
+                  make("unsqueeze", T(2, 3), 0), make("unsqueeze", T(2, 3), 2),
+                  make("unsqueeze", T(2, 3), -1), make("unsqueeze", T(2, 3), -3),
+                  make("unsqueeze", T(), 0), make("unsqueeze", T(), -1),
+                  make("squeeze", T(2, 1, 3, 1)), make("squeeze", T(2, 1, 3, 1), 1),
+                  make("squeeze", T(2, 1, 3, 1), 0), make("squeeze", T(2, 1, 3, 1), -1),
+                  make("squeeze", T(2, 1, 3, 1), (1, 3)), make("squeeze", T(2, 1, 1), (0, 1)),
+                  make("squeeze", T(2, 1), dim=()), make("squeeze", T(1, 1)),
+                  make("squeeze", T(), 0), make("squeeze", T(), -1), make("squeeze", T())]
+    cases += [meth("t_", T(2, 3)), meth("t_", T(4))]
+    # expand, repeat
+    cases += [
+        meth("expand", T(2, 1), 2, 5), meth("expand", T(2, 1), (3, 2, 4)),
+        meth("expand", T(2, 1), -1, 4), meth("expand", T(2, 1), 3, -1, -1),
+        meth("expand", T(2, 1), [2, 1]), meth("expand", T(), 3, 2), meth("expand", T(2, 1), 2, 0),
+        meth("expand", T(1, 64, 1, 1), 8, 64, 7, 7), meth("expand", T(2, 1), size=(4, 2, 3)),
+        meth("expand_as", T(2, 1), T(2, 5)), meth("expand_as", T(3), T(4, 2, 3)),
+        meth("repeat", T(2, 3), 2, 1), meth("repeat", T(2, 3), (2, 1, 2)),
+        meth("repeat", T(2, 3), [1, 1]), meth("repeat", T(2, 3), 0, 1), meth("repeat", T(), 2),
+        meth("repeat", T(2, 3), repeats=(3, 1)), meth("repeat", T(1, 4), 1, 1, 1, 2),
+    ]
+    return cases
+
+
+def _query_cases() -> list:
+    return [
+        meth("size", T(2, 3)), meth("size", T(2, 3), 0), meth("size", T(2, 3), -1),
+        meth("size", T(2, 3), dim=1), meth("size", T()), meth("size", T(1, 64, 56, 56), 1),
+        meth("dim", T(2, 3)), meth("dim", T()), meth("numel", T(2, 3, 4)), meth("numel", T()),
+        meth("numel", T(2, 0)), fn("numel", T(2, 3)),
+    ]
+
+
+def _reduction_cases() -> list:
+    cases = []
+    dims = [None, 0, -1, 1, (0, 2), [1], (), (-1, 0)]
+    for (op, make), dim, keep in itertools.product(
+        itertools.product(("sum", "mean", "amax", "amin"), (meth, fn)), dims, (False, True)
+    ):
+        if dim is None and op in ("amax", "amin"):
+            cases.append(make(op, T(2, 3, 4), keepdim=keep))
+        elif dim is None:
+            cases.append(make(op, T(2, 3, 4)) if not keep else make(op, T(2, 3, 4), None, True))
+        else:
+            cases.append(make(op, T(2, 3, 4), dim, keep))
+    for make in (meth, fn):
+        cases += [make("sum", T()), make("sum", T(), 0), make("mean", T(), -1, True),
+                  make("amax", T(), 0), make("sum", T(0, 3), 0), make("mean", T(0, 3)),
+                  make("amax", T(0, 3), 1), make("sum", T(2, 3), dim=1, dtype=torch.float64),
+                  make("mean", T(2, 3), dim=[0, 1], keepdim=True)]
+        for op in ("max", "min"):
+            cases += [make(op, T(2, 3)), make(op, T(2, 3), 1), make(op, T(2, 3), 0, True),
+                      make(op, T(2, 3), dim=-1), make(op, T(2, 3), dim=1, keepdim=True),
+                      make(op, T()), make(op, T(), 0), make(op, T(0, 3), 1),
+                      make(op, T(1, 10, 5), -1)]
+    return cases
+
+
+def _softmax_cases() -> list:
+    cases = []
+    for op in ("softmax", "log_softmax"):
+        cases += [meth(op, T(2, 3), 1), meth(op, T(2, 3), -2), meth(op, T(2, 3), dim=0),
+                  meth(op, T(), 0), meth(op, T(2, 3), 1, torch.float64),
+                  fn(op, T(2, 3), 1), fn(op, T(2, 3, 4), -1), fn(op, T(2, 3), dim=0),
+                  fn(op, T(2, 3), 1, dtype=torch.float64),
+                  nnf(op, T(2, 3)), nnf(op, T(4)), nnf(op, T(2, 3, 4)), nnf(op, T(2, 3, 4, 5)),
+                  nnf(op, T()), nnf(op, T(2, 3), 0), nnf(op, T(2, 3), dim=-1),
+                  nnf(op, T(2, 3), None, 3, torch.float64)]
+    return cases
+
+
+def _split_cases() -> list:
+    cases = []
+    for make in (meth, fn):
+        cases += [make("chunk", T(5), 2), make("chunk", T(5), 3), make("chunk", T(6), 4),
+                  make("chunk", T(3), 5), make("chunk", T(0), 3), make("chunk", T(2, 6), 3, 1),
+                  make("chunk", T(2, 7), 2, dim=-1), make("chunk", T(4, 2), 1),
+                  make("chunk", T(1, 96, 7, 7), chunks=3, dim=1)]
+    for make, param in ((meth, "split_size"), (fn, "split_size_or_sections")):
+        cases += [make("split", T(5), 2), make("split", T(5), [2, 3]), make("split", T(5), 10),
+                  make("split", T(0), 0), make("split", T(0), 2), make("split", T(5), (5,)),
+                  make("split", T(2, 6), 4, 1), make("split", T(2, 6), [1, 0, 5], dim=-1),
+                  make("split", T(2, 6), **{param: 3, "dim": 1}), make("split", T(5), [0, 5]),
+                  make("split", T(2, 0), 0, 1)]
+    return cases
+
+
+# Every rank combination torch.matmul has a rule for, with broadcasting and empty sizes.
+MATMUL_SHAPES = [
+    ((3,), (3,)), ((3,), (3, 4)), ((2, 3), (3,)), ((2, 3), (3, 4)), ((5, 2, 3), (3,)),
+    ((3,), (5, 3, 4)), ((5, 2, 3), (3, 4)), ((2, 3), (5, 3, 4)), ((5, 2, 3), (5, 3, 4)),
+    ((5, 1, 2, 3), (4, 3, 2)), ((2, 5, 2, 3), (5, 3, 4)), ((1, 2, 3), (6, 3, 4)),
+    ((6, 2, 3), (1, 3, 4)), ((7, 5, 2, 3), (3, 4)), ((2, 3), (7, 5, 3, 4)),
+    ((7, 5, 2, 3), (3,)), ((3,), (7, 5, 3, 4)), ((0, 3), (3, 4)), ((2, 0), (0, 4)),
+    ((2, 3), (3, 0)), ((0,), (0,)), ((1, 8, 16, 64), (1, 8, 64, 16)), ((4, 3), (1, 1, 3, 1)),
+    ((1, 4, 3), (3,)), ((6, 2, 3), (6, 1, 3, 4)),
+]
+
+
+def _matmul_cases() -> list:
+    cases = []
+    for a, b in MATMUL_SHAPES:
+        cases += [fn("matmul", T(*a), T(*b)), meth("matmul", T(*a), T(*b))]
+    cases += [
+        fn("matmul", T(2, 3), other=T(3, 4)),
+        fn("mm", T(2, 3), T(3, 4)), fn("mm", T(0, 3), T(3, 4)), fn("mm", T(2, 3), mat2=T(3, 1)),
+        fn("mm", T(2, 0), T(0, 5)), fn("bmm", T(5, 2, 3), T(5, 3, 4)),
+        fn("bmm", T(1, 2, 3), T(1, 3, 4)), fn("bmm", T(0, 2, 3), T(0, 3, 4)),
+        fn("bmm", T(4, 16, 8), mat2=T(4, 8, 16)),
+    ]
+    return cases
+
+
+def _cat_cases() -> list:
+    cases = []
+    for op in ("cat", "concat", "concatenate"):
+        cases += [fn(op, [T(2, 3), T(2, 4)], 1), fn(op, [T(2, 3), T(5, 3)]),
+                  fn(op, (T(2, 3), T(2, 3)), -1), fn(op, [T(2)]), fn(op, [T(0), T(2, 3)]),
+                  fn(op, [T(2, 3), T(0), T(2, 3)], 1), fn(op, [T(0), T(0)]),
+                  fn(op, [T(0), T(0)], 1), fn(op, [T(0, 3), T(2, 3)]),
+                  fn(op, [T(1, 64, 28, 28), T(1, 32, 28, 28), T(1, 16, 28, 28)], 1)]
+    cases += [fn("cat", tensors=[T(2, 3)], dim=0), fn("cat", [T(2, 1), T(2, 3)], dim=1),
+              fn("concatenate", [T(2, 1), T(2, 3)], axis=1),
+              fn("concatenate", [T(2, 1), T(2, 3)], dim=1)]
+    cases += [fn("stack", [T(2, 3), T(2, 3)]), fn("stack", [T(2, 3), T(2, 3)], 2),
+              fn("stack", [T(2, 3), T(2, 3), T(2, 3)], -1), fn("stack", [T(2, 3)], -3),
+              fn("stack", [T(), T()]), fn("stack", [T(0), T(0)]),
+              fn("stack", (T(4),) * 5, dim=1)]
+    return cases
+
+
+def _creation_cases() -> list:
+    cases = []
+    for op in ("zeros", "ones", "rand", "randn", "empty"):
+        cases += [fn(op, 2, 3), fn(op, (2, 3)), fn(op, [2, 3]), fn(op, size=(2, 3)),
+                  fn(op, ()), fn(op, 0), fn(op, 4, dtype=torch.float64),
+                  fn(op, torch.Size([1, 3, 8, 8]))]
+    cases += [fn("full", (2, 3), 1.0), fn("full", [4], fill_value=0),
+              fn("full", size=(), fill_value=2.0), fn("full", (2, 0), 1, dtype=torch.float32)]
+    for op in ("zeros_like", "ones_like", "rand_like", "randn_like", "empty_like"):
+        cases += [fn(op, T(2, 3)), fn(op, T()), fn(op, T(2, 3), dtype=torch.float64)]
+    cases += [fn("full_like", T(2, 3), 2.0), fn("full_like", T(4), fill_value=1)]
+    return cases
+
+
+def _activation_cases() -> list:
+    cases = []
+    for op in ("relu", "relu6", "selu", "silu", "mish", "hardswish", "hardsigmoid", "elu",
+               "leaky_relu", "hardtanh", "gelu", "sigmoid", "tanh", "softplus"):
+        cases += [nnf(op, T(*shape)) for shape in ((2, 3), (), (1, 8, 4, 4))]
+    cases += [
+        nnf("relu", T(2, 3), True), nnf("relu", T(2, 3), inplace=True),
+        nnf("relu6", T(2, 3), inplace=True), nnf("elu", T(2, 3), 0.5),
+        nnf("elu", T(2, 3), alpha=2.0, inplace=True), nnf("leaky_relu", T(2, 3), 0.2, True),
+        nnf("leaky_relu", T(2, 3), negative_slope=0.1), nnf("hardtanh", T(2, 3), -2.0, 2.0),
+        nnf("hardtanh", T(2, 3), 0.0, 0.0), nnf("hardtanh", T(2, 3), max_val=6.0, min_val=0.0),
+        nnf("gelu", T(2, 3), approximate="tanh"), nnf("softplus", T(2, 3), 2, 10),
+        nnf("softplus", T(2, 3), beta=0.5), nnf("silu", T(2, 3), True),
+    ]
+    for op in ("dropout", "alpha_dropout"):
+        cases += [nnf(op, T(2, 3)), nnf(op, T()), nnf(op, T(2, 3), 0.2, True),
+                  nnf(op, T(2, 3), p=1.0), nnf(op, T(2, 3), 0.0, training=False, inplace=True)]
+    cases += [nnf("dropout1d", T(2, 3)), nnf("dropout1d", T(2, 3, 4), 0.1),
+              nnf("dropout1d", T(2, 3), training=False)]
+    for op in ("dropout2d", "dropout3d"):
+        cases += [nnf(op, T(2, 3)), nnf(op, T(2, 3, 4)), nnf(op, T(2, 3, 4, 5)),
+                  nnf(op, T(2, 3, 4, 5, 6), 0.3), nnf(op, T(3), training=False),
+                  nnf(op, T(), 0.5, False)]
+    cases += [nnf("dropout3d", T(3)), nnf("dropout3d", T(4), 0.1, True)]
+    return cases
+
+
+def _norm_linear_cases() -> list:
+    cases = [
+        nnf("normalize", T(2, 3)), nnf("normalize", T(2, 3), dim=-1), nnf("normalize", T(3), 2, 0),
+        nnf("normalize", T(), dim=0), nnf("normalize", T(2, 3, 4), p=1.0, dim=2, eps=1e-6),
+        nnf("layer_norm", T(2, 3), (3,)), nnf("layer_norm", T(2, 3), [2, 3]),
+        nnf("layer_norm", T(2, 3), (3,), T(3), T(3)), nnf("layer_norm", T(2, 3), (3,), None, T(3)),
+        nnf("layer_norm", T(1, 196, 768), [768], weight=T(768), eps=1e-6),
+        nnf("layer_norm", T(2, 3, 4), (3, 4), T(3, 4)), nnf("layer_norm", T(0, 4), (4,)),
+    ]
+    inputs = [(3,), (2, 3), (5, 2, 3), (7, 5, 2, 3), (0, 3)]
+    biases = [None, (4,), (1,), (), (1, 4), (2, 4), (1, 1), (1, 1, 1), (5, 1, 4), (5, 2, 1),
+              (10, 1), (1, 2, 4), (1, 1, 1, 1)]
+    for x, b in itertools.product(inputs, biases):
+        rows, lead = (1 if len(x) == 1 else x[0] * (x[1] if len(x) > 2 else 1)), x[:-1]
+        folded = b is not None and (len(x) == 2 or len(b) == 1 or sum(d != 1 for d in b) == 1)
+        try:  # only the combinations torch accepts (the others are invalid cases)
+            if folded:
+                torch.zeros(b).expand(max(rows, 0) if len(x) < 4 else 70, 4)
+            elif b is not None and torch.broadcast_shapes((*lead, 4), b) != (*lead, 4):
+                continue
+        except RuntimeError:
+            continue
+        cases.append(nnf("linear", T(*x), T(4, 3)) if b is None
+                     else nnf("linear", T(*x), T(4, 3), T(*b)))
+    cases += [
+        nnf("linear", T(2, 3), T(3)), nnf("linear", T(3), T(3)), nnf("linear", T(5, 2, 3), T(3)),
+        nnf("linear", T(3), T(3), T()), nnf("linear", T(5, 2, 3), T(3), T()),
+        nnf("linear", T(5, 2, 3), T(3), T(5, 2)), nnf("linear", T(5, 2, 3), T(3), T(1, 1)),
+        nnf("linear", T(2, 3), T(0, 3)), nnf("linear", T(2, 0), T(4, 0), T(4)),
+        nnf("linear", input=T(1, 197, 768), weight=T(3072, 768), bias=T(3072)),
+        nnf("linear", T(8, 512), weight=T(10, 512), bias=None),
+    ]
+    return cases
+
+
+def _pool_cases() -> list:
+    cases = []
+    spatial = {1: (9,), 2: (7, 6), 3: (5, 6, 4)}
+    for n in (1, 2, 3):
+        x, unbatched = (2, 3, *spatial[n]), (3, *spatial[n])
+        for op in (f"max_pool{n}d", f"avg_pool{n}d"):
+            cases += [nnf(op, T(*x), 2), nnf(op, T(*x), 3, 2, 1), nnf(op, T(*x), 3, 2, 1, True)
+                      if op.startswith("avg") else nnf(op, T(*x), 3, 2, 1, 1, True),
+                      nnf(op, T(*unbatched), 2), nnf(op, T(*x), kernel_size=2, stride=1),
+                      nnf(op, T(*x), 2, None, 0, ceil_mode=True),
+                      nnf(op, T(*x), (3,) * n, (2,) * n, (1,) * n)]
+        cases += [nnf(f"max_pool{n}d", T(*x), 2, return_indices=True),
+                  nnf(f"max_pool{n}d", T(*x), 3, 1, 1, 2),
+                  nnf(f"max_pool{n}d", T(*x), 2, 2, 0, 1, True, True),
+                  nnf(f"avg_pool{n}d", T(*x), 3, 1, 1, False, False)]
+        for op in (f"adaptive_avg_pool{n}d", f"adaptive_max_pool{n}d"):
+            cases += [nnf(op, T(*x), 1), nnf(op, T(*x), 3), nnf(op, T(*unbatched), 2),
+                      nnf(op, T(*x), (2,) * n), nnf(op, T(*x), output_size=4)]
+        cases += [nnf(f"adaptive_max_pool{n}d", T(*x), 2, True),
+                  nnf(f"adaptive_max_pool{n}d", T(*x), 2, return_indices=True)]
+    cases += [
+        nnf("max_pool2d", T(1, 64, 112, 112), 3, 2, 1), nnf("avg_pool2d", T(1, 1, 4, 4), 2,
+                                                           divisor_override=3),
+        nnf("adaptive_avg_pool2d", T(1, 2, 9, 9), (None, 3)),
+        nnf("adaptive_avg_pool2d", T(1, 512, 7, 7), (1, 1)),
+        nnf("adaptive_avg_pool3d", T(1, 4, 4, 4), 2), nnf("avg_pool1d", T(1, 1, 4), 2, None, 0, True),
+    ]
+    return cases
+
+
+def _interpolate_cases() -> list:
+    cases = []
+    inputs = {"nearest": [(1, 2, 5), (1, 2, 4, 5), (1, 2, 3, 4, 5)], "linear": [(1, 2, 5)],
+              "bilinear": [(1, 2, 4, 5)], "bicubic": [(1, 2, 4, 5)],
+              "trilinear": [(1, 2, 3, 4, 5)], "area": [(1, 2, 5), (1, 2, 4, 5)],
+              "nearest-exact": [(1, 2, 4, 5)]}
+    for mode, shapes in inputs.items():
+        for x in shapes:
+            n = len(x) - 2
+            kw = {} if mode == "nearest" else {"mode": mode}
+            cases += [nnf("interpolate", T(*x), scale_factor=2, **kw),
+                      nnf("interpolate", T(*x), scale_factor=0.5, **kw),
+                      nnf("interpolate", T(*x), scale_factor=1.7, **kw),
+                      nnf("interpolate", T(*x), size=3, **kw),
+                      nnf("interpolate", T(*x), size=tuple(range(2, 2 + n)), **kw),
+                      nnf("interpolate", T(*x), size=list(range(3, 3 + n)), **kw),
+                      nnf("interpolate", T(*x), scale_factor=[1.5] * n, **kw),
+                      nnf("interpolate", T(*x), scale_factor=2.5, recompute_scale_factor=True,
+                          **kw)]
+            if mode in ("linear", "bilinear", "bicubic", "trilinear"):
+                cases.append(nnf("interpolate", T(*x), None, 2, mode, True))
+    cases += [
+        nnf("interpolate", T(1, 2, 4, 5), scale_factor=1.5, mode="bilinear", antialias=True),
+        nnf("interpolate", T(1, 2, 4, 5), size=(2, 3), mode="bicubic", antialias=True),
+        nnf("interpolate", T(1, 2, 4, 5), scale_factor=2, mode="lanczos", antialias=True),
+        nnf("interpolate", T(1, 1, 4, 4), scale_factor=0.1, mode="area"),
+        nnf("interpolate", T(1, 1, 4, 4), scale_factor=True),
+        nnf("interpolate", T(1, 1, 4, 4), size=(2, True)),
+        nnf("interpolate", T(1, 256, 14, 14), scale_factor=2, mode="nearest"),
+        nnf("interpolate", T(0, 2, 4, 4), scale_factor=2),
+        nnf("upsample", T(1, 1, 4, 4), scale_factor=2),
+        nnf("upsample", T(1, 1, 4, 4), None, 2, "bilinear", False),
+        nnf("upsample", T(1, 1, 4), size=7, mode="linear"),
+    ]
+    return cases
+
+
+def _pad_cases() -> list:
+    cases = []
+    for pad in [(), (1, 2), (1, 2, 3, 4), (0, 0, 0, 0, 1, 1), (-1, -1), (-1, -2), (-3, 1),
+                (1, -3), (-1, -1, -1, -1), (2, 0, 0, 2)]:
+        cases += [nnf("pad", T(2, 3, 4), list(pad), value=1.0)]
+        cases += [nnf("pad", T(2, 3), pad)] if len(pad) <= 4 else []
+    cases += [nnf("pad", T(), ()), nnf("pad", T(0, 3), (1, 1)), nnf("pad", T(5), (2, 2), "constant", 0),
+              nnf("pad", T(1, 3, 4, 4), (1, 1, 1, 1), mode="constant", value=None)]
+    good = {"reflect": [((2, 3), (1, 1)), ((2, 3), (2, 2)), ((2, 3), (-1, 1)), ((2, 3), (-3, 1)),
+                        ((2, 3), (-2, 0)), ((1, 2, 3), (1, 1, 1, 1)), ((2, 2, 3), (0, 0, 1, 1)),
+                        ((2, 1, 3), (0, 0, 0, 0)), ((2, 3, 4, 5), (1, 1, 1, 1, 1, 1)),
+                        ((0, 2, 3), (1, 1)), ((1, 3, 8, 8), (3, 3, 3, 3))],
+            "replicate": [((2, 3), (5, 5)), ((2, 3), (-2, 0)), ((2, 3), (-4, 2)),
+                          ((1, 2, 3, 4, 5), (1, 1, 1, 1, 1, 1)), ((0, 2, 3), (1, 1)),
+                          ((2, 3, 4), (1, 0, 0, 1))],
+            "circular": [((2, 3), (3, 1)), ((2, 3), (-1, 1)), ((2, 3), (-2, -1)),
+                         ((2, 3), (-3, 0)), ((2, 3), (-4, 2)), ((2, 0), (0, 0)),
+                         ((0, 3), (1, 1)), ((2, 0, 3), (1, 1)), ((1, 1, 2, 3), (1, 1, 1, 1, 1, 1)),
+                         ((1, 1, 2, 3), (3, 3, 1, 1, 1, 1)), ((2, 2, 3), (1, 1, 2, 2))]}
+    for mode, items in good.items():
+        cases += [nnf("pad", T(*x), pad, mode) for x, pad in items]
+    return cases
+
+
+VALID_CASES = [
+    *_elementwise_cases(), *_reshape_cases(), *_query_cases(), *_reduction_cases(),
+    *_softmax_cases(), *_split_cases(), *_matmul_cases(), *_cat_cases(), *_creation_cases(),
+    *_activation_cases(), *_norm_linear_cases(), *_pool_cases(), *_interpolate_cases(),
+    *_pad_cases(),
+]
+
+
+@pytest.mark.parametrize("kind, name, pos, kw, meta", VALID_CASES)
+def test_valid_call_matches_torch(kind, name, pos, kw, meta):
+    expected = torch_truth(kind, name, pos, kw, meta)
+    assert ours(kind, name, pos, kw) == expected
+
+
+def test_valid_grid_covers_every_op():
+    covered = {(p.values[0], p.values[1]) for p in VALID_CASES}
+    registered = {(kind, name) for kind, registry in REGISTRIES.items() for name in registry}
+    assert registered - covered == set(), "ops without a valid case"
+    assert covered - registered == set(), "cases for unregistered ops"
+    assert len(VALID_CASES) >= 600
+
+
+@pytest.mark.parametrize("a, b", MATMUL_SHAPES)
+def test_matmul_helper_matches_flop_counter(a, b):
+    x, y = torch.zeros(a, device="meta"), torch.zeros(b, device="meta")
+    with FlopCounterMode(display=False) as counter:
+        out = torch.matmul(x, y)
+    assert matmul(a, b) == (tuple(out.shape), counter.get_total_flops() // 2)
+
+
+# ---------------------------------------------------------------------------
+# 2. Invalid calls: torch raises, so must tensor_ops
+
+
+def bad(kind: str, name: str, *pos: Any, error: type = ShapeError, match: str = "",
+        **kw: Any):
+    """A call eager torch rejects (its message matches `match`); tensor_ops must raise
+    `error` exactly (ShapeError: the tensors do not fit; LayerError: the arguments)."""
+    p = _case(kind, name, pos, kw)
+    return pytest.param(*p.values[:4], error, match, id=p.id)
+
+
+INVALID_CASES = [
+    # -- broadcasting
+    bad("method", "add", T(1, 64, 56, 56), T(1, 128, 28, 28), match="must match the size"),
+    bad("torch", "mul", T(2, 3), T(4), match="must match the size"),
+    bad("torch", "maximum", T(2, 3), T(2, 2), match="must match the size"),
+    bad("torch", "where", B(2, 1), T(3), T(4, 2, 2), match="must match the size"),
+    bad("torch", "clamp", T(2, 3), min=T(4), match="must match the size"),
+    bad("method", "masked_fill", T(2, 3), B(2), 0.0, match="must match the size"),
+    bad("method", "masked_fill", T(2, 3), B(2, 3), T(3), match="0-dimensional value"),
+    bad("method", "pow", T(2, 3), T(2, 2), match="must match the size"),
+    # -- in place: the broadcast result must be self's shape
+    bad("method", "add_", T(3), T(2, 3), match="doesn't match the broadcast shape"),
+    bad("method", "mul_", T(2, 1), T(2, 3), match="doesn't match the broadcast shape"),
+    bad("method", "clamp_", T(2, 3), min=T(4, 2, 3), match="doesn't match the broadcast"),
+    bad("method", "masked_fill_", T(2, 3), B(4, 2, 3), 0.0, match="doesn't match the broadcast"),
+    bad("method", "div_", T(), T(2), match="doesn't match the broadcast shape"),
+    # -- view / reshape
+    bad("method", "view", T(2, 3), 4, -1, match="invalid for input of size 6"),
+    bad("method", "view", T(2, 3), 4, 2, match="invalid for input of size 6"),
+    bad("method", "reshape", T(2, 3), (), match="invalid for input of size 6"),
+    bad("method", "view", T(2, 3), -1, -1, error=LayerError, match="only one dimension"),
+    bad("method", "reshape", T(2, 3), -2, 3, error=LayerError, match="invalid shape dimension"),
+    bad("method", "view", T(0, 3), -1, 0, match="ambiguous"),
+    bad("method", "reshape", T(0, 3), 0, -1, match="ambiguous"),
+    bad("method", "float", T(2, 3), torch.preserve_format, error=LayerError,
+        match="positional argument"),
+    bad("method", "view", T(2, 3), 0, -1, match="invalid for input of size 6"),
+    bad("method", "view", T(2, 3), error=LayerError, match="invalid combination"),
+    bad("method", "view", T(2, 3), 3, 2, size=(3, 2), error=LayerError,
+        match="invalid combination"),
+    bad("torch", "reshape", T(2, 3), -1, error=LayerError, match="must be tuple of ints"),
+    bad("torch", "reshape", T(2, 3), (5,), match="invalid for input of size 6"),
+    bad("method", "view_as", T(2, 3), T(3, 3), match="invalid for input of size 6"),
+    # -- dims out of range
+    bad("method", "sum", T(2, 3), 2, match=r"range of \[-2, 1\], but got 2"),
+    bad("torch", "mean", T(2, 3), (0, -3), match=r"range of \[-2, 1\], but got -3"),
+    bad("method", "sum", T(2, 3), (0, 0), match="appears multiple times"),
+    bad("method", "amax", T(), 1, match=r"range of \[-1, 0\], but got 1"),
+    bad("method", "unsqueeze", T(2, 3), 3, match=r"range of \[-3, 2\], but got 3"),
+    bad("torch", "unsqueeze", T(), 1, match="Dimension out of range"),
+    bad("method", "squeeze", T(2, 1), 2, match="Dimension out of range"),
+    bad("method", "squeeze", T(2, 1), (1, 1), match="appears multiple times"),
+    bad("method", "transpose", T(2, 3), 0, 2, match="Dimension out of range"),
+    bad("method", "size", T(2, 3), 2, match="Dimension out of range"),
+    bad("method", "size", T(), 0, match="no dimensions"),
+    bad("method", "size", T(2, 3), True, error=LayerError, match="must be int, not bool"),
+    bad("method", "softmax", T(2, 3), 2, match="Dimension out of range"),
+    bad("F", "softmax", T(2, 3), 2, match="Dimension out of range"),
+    bad("F", "log_softmax", T(2, 3), -3, match="Dimension out of range"),
+    bad("torch", "flatten", T(2, 3), 2, match="Dimension out of range"),
+    bad("method", "flatten", T(2, 3, 4), 2, 1, match="start_dim cannot come after end_dim"),
+    bad("method", "max", T(2, 3), 2, match="Dimension out of range"),
+    bad("F", "normalize", T(3), match="Dimension out of range"),
+    bad("F", "normalize", T(2, 3), dim=2, match="Dimension out of range"),
+    bad("method", "chunk", T(2, 3), 2, 2, match="Dimension out of range"),
+    bad("torch", "split", T(2, 3), 2, -3, match="Dimension out of range"),
+    # -- permute / t / expand / repeat / unflatten
+    bad("method", "permute", T(2, 3), 0, match="does not match the length"),
+    bad("method", "permute", T(2, 3), 1, 1, match="duplicate dims"),
+    bad("torch", "permute", T(2, 3), (0, 2), match="Dimension out of range"),
+    bad("method", "permute", T(2, 3), error=LayerError, match="missing 1 required"),
+    bad("torch", "permute", T(2, 3), 1, 0, error=LayerError, match="positional argument"),
+    bad("method", "t", T(2, 3, 4), match="expects a tensor with <= 2 dimensions"),
+    bad("torch", "t", T(1, 2, 3), match="expects a tensor with <= 2 dimensions"),
+    bad("method", "expand", T(2, 1), 3, match="number of sizes provided"),
+    bad("method", "expand", T(2, 1), 3, 1, match="must match the existing size"),
+    bad("method", "expand", T(2, 1), -1, 2, -1, match="leading, non-existing dimension"),
+    bad("method", "expand", T(2, 1), 2, -2, match="overflow"),
+    bad("method", "expand_as", T(2, 3), T(3, 3), match="must match the existing size"),
+    bad("method", "repeat", T(2, 3), 2, match="can not be smaller"),
+    bad("method", "repeat", T(2, 3), -1, 1, error=LayerError, match="negative dimension"),
+    bad("method", "repeat", T(2, 3), error=LayerError, match="missing 1 required"),
+    bad("method", "unflatten", T(2, 12), 1, (5, -1), match="don't multiply up"),
+    # -- reductions without an identity on empty tensors
+    bad("method", "max", T(0, 3), match="numel\\(\\) == 0"),
+    bad("torch", "min", T(0, 3), 0, match="non-zero size"),
+    bad("method", "amax", T(0, 3), match="numel\\(\\) == 0"),
+    bad("torch", "amin", T(2, 0), 1, True, match="non-zero size"),
+    bad("method", "amax", T(0, 3), (0, 1), match="non-zero size"),
+    # -- softmax / chunk / split arguments
+    bad("method", "softmax", T(2, 3), error=LayerError, match="missing 1 required"),
+    bad("torch", "softmax", T(2, 3), error=LayerError, match="missing 1 required"),
+    bad("method", "chunk", T(5), 0, error=LayerError, match="greater than 0"),
+    bad("torch", "chunk", T(), 2, match="at least a 1-dimensional"),
+    bad("method", "split", T(), 1, match="at least a 1-dimensional"),
+    bad("method", "split", T(5), [2, 2], match="sum exactly to 5"),
+    bad("torch", "split", T(5), (2, 2, 2), match="sum exactly to 5"),
+    bad("method", "split", T(5), 0, match="can only be 0 if dimension size is 0"),
+    bad("method", "split", T(5), -1, error=LayerError, match="non-negative"),
+    bad("method", "split", T(5), [2, -1, 4], error=LayerError, match="non-negative entries"),
+    bad("method", "split", T(5), split_size_or_sections=2, error=LayerError,
+        match="unexpected keyword argument"),
+    # -- matrix products
+    bad("torch", "matmul", T(), T(3), match="at least 1D"),
+    bad("torch", "matmul", T(3), T(4), match="inconsistent tensor size"),
+    bad("torch", "matmul", T(2, 3), T(4), match="size mismatch"),
+    bad("method", "matmul", T(2, 3), T(4, 5), match="cannot be multiplied"),
+    bad("torch", "matmul", T(2, 2, 3), T(3, 3, 4), match="must match the size"),
+    bad("torch", "matmul", T(3), T(2, 4, 5), match="Expected size for first two dimensions"),
+    bad("torch", "matmul", T(2, 3), T(2, 4, 5), match="Expected size for first two dimensions"),
+    bad("torch", "matmul", T(5, 2, 3), T(4), match="size mismatch"),
+    bad("torch", "mm", T(3), T(3, 2), match="must be a matrix"),
+    bad("torch", "mm", T(2, 3), T(3), match="must be a matrix"),
+    bad("torch", "mm", T(2, 3), T(2, 2), match="cannot be multiplied"),
+    bad("torch", "bmm", T(2, 3, 4), T(1, 4, 2), match="Expected size for first two dimensions"),
+    bad("torch", "bmm", T(2, 3, 4), T(2, 5, 2), match="Expected size for first two dimensions"),
+    bad("torch", "bmm", T(2, 3, 4), T(4, 2), match="must be a 3D tensor"),
+    # -- cat / stack
+    bad("torch", "cat", [T(2, 3), T(2, 4)], match="Sizes of tensors must match except in "
+                                                   "dimension 0"),
+    bad("torch", "cat", [T(2, 3), T(2, 3, 1)], match="same number of dimensions"),
+    bad("torch", "concat", [T(2, 3), T(3, 3)], 1, match="Sizes of tensors must match"),
+    bad("torch", "concatenate", [T(2, 3), T(2, 4)], axis=0, match="Sizes of tensors must match"),
+    bad("torch", "cat", [T(), T()], match="zero-dimensional"),
+    bad("torch", "cat", [], error=LayerError, match="non-empty list"),
+    bad("torch", "cat", [T(2, 3)], 2, match="Dimension out of range"),
+    bad("torch", "cat", [T(2, 3), T(0)], -3, match="Dimension out of range"),
+    bad("torch", "stack", [T(2, 3), T(3, 2)], match="equal size"),
+    bad("torch", "stack", [T(2, 3), T(2, 3)], 3, match="Dimension out of range"),
+    bad("torch", "stack", [], error=LayerError, match="non-empty"),
+    # -- creation
+    bad("torch", "zeros", 2, -1, error=LayerError, match="non-negative"),
+    bad("torch", "zeros", error=LayerError, match="missing 1 required"),
+    bad("torch", "full", (2, -3), 1.0, error=LayerError, match="negative dimension"),
+    bad("torch", "full", 2, 1.0, error=LayerError, match="must be tuple of ints"),
+    bad("torch", "zeros", 2, 3, names=None, error=LayerError, match="unexpected keyword"),
+    bad("torch", "where", B(2), T(2), error=LayerError, match="invalid combination"),
+    bad("torch", "clamp", T(3), error=LayerError, match="At least one of 'min' or 'max'"),
+    # -- functional arguments
+    bad("F", "dropout", T(2, 3), 1.5, error=LayerError, match="between 0 and 1"),
+    bad("F", "alpha_dropout", T(3), -0.1, error=LayerError, match="between 0 and 1"),
+    bad("F", "dropout1d", T(2, 3, 4, 5), match="Expected 2D or 3D input"),
+    bad("F", "dropout1d", T(3), training=False, match="Expected 2D or 3D input"),
+    bad("F", "dropout2d", T(3), match="at least 2 dimensions"),
+    bad("F", "dropout3d", T(), match="at least 2 dimensions"),
+    bad("F", "gelu", T(2), approximate="fast", error=LayerError, match="none or tanh"),
+    bad("F", "gelu", T(2), "tanh", error=LayerError, match="positional argument"),
+    bad("F", "hardtanh", T(2), 1.0, -1.0, error=LayerError, match="cannot be greater"),
+    bad("F", "relu", T(2), alpha=1, error=LayerError, match="unexpected keyword argument"),
+    # -- layer_norm
+    bad("F", "layer_norm", T(2, 3), (2,), match="expected input with shape"),
+    bad("F", "layer_norm", T(2, 3), (1, 2, 3), match="expected input with shape"),
+    bad("F", "layer_norm", T(1, 196, 768), [512], match="expected input with shape"),
+    bad("F", "layer_norm", T(2, 3), (), error=LayerError, match="at least 1-dimensional"),
+    bad("F", "layer_norm", T(2, 3), 3, error=LayerError, match="must be tuple of ints"),
+    bad("F", "layer_norm", T(2, 3), (3,), T(4), match="Expected weight to be of same shape"),
+    bad("F", "layer_norm", T(2, 3), (3,), T(1, 3), match="Expected weight to be of same shape"),
+    bad("F", "layer_norm", T(2, 3), (3,), None, T(2), match="Expected bias to be of same shape"),
+    # -- linear
+    bad("F", "linear", T(2, 3), T(4, 5), match="cannot be multiplied"),
+    bad("F", "linear", T(1, 196, 768), T(3072, 512), T(3072), match="cannot be multiplied"),
+    bad("F", "linear", T(5, 2, 3), T(4, 5), match="cannot be multiplied"),
+    bad("F", "linear", T(2, 3), T(4, 3), T(3), match="must match the existing size"),
+    bad("F", "linear", T(2, 3), T(4, 3), T(3, 4), match="must match the existing size"),
+    bad("F", "linear", T(5, 2, 3), T(4, 3), T(3), match="must match the existing size"),
+    bad("F", "linear", T(5, 2, 3), T(4, 3), T(2, 1), match="must match the existing size"),
+    bad("F", "linear", T(5, 2, 3), T(4, 3), T(1, 1, 4), match="number of sizes provided"),
+    bad("F", "linear", T(5, 2, 3), T(4, 3), T(5, 1, 1), match="number of sizes provided"),
+    bad("F", "linear", T(2, 3), T(4, 3), T(1, 1, 4), match="number of sizes provided"),
+    bad("F", "linear", T(5, 2, 3), T(4, 3), T(1, 1, 1, 1), match="doesn't match the broadcast"),
+    bad("F", "linear", T(3), T(4, 3), T(2, 4), match="doesn't match the broadcast"),
+    bad("F", "linear", T(3), T(4, 3), T(1, 1), match="doesn't match the broadcast"),
+    bad("F", "linear", T(2, 3), T(3), T(1), match="must be a matrix"),
+    bad("F", "linear", T(5, 2, 3), T(3), T(2), match="must be a matrix"),
+    bad("F", "linear", T(3), T(3), T(5, 2), match="doesn't match the broadcast"),
+    bad("F", "linear", T(2, 3), T(2, 4, 3), match="<= 2 dimensions"),
+    bad("F", "linear", T(), T(4, 3), match="at least 1D"),
+    bad("F", "linear", T(2, 3), error=LayerError, match="missing 1 required"),
+    # -- pools (shape rules from the catalogue's layers)
+    bad("F", "max_pool2d", T(4, 4), 2, match="3D or 4D"),
+    bad("F", "max_pool2d", T(1, 1, 4, 4), 3, padding=2, error=LayerError,
+        match="pad should be at most half"),
+    bad("F", "max_pool2d", T(1, 1, 2, 2), 3, match="Output size is too small"),
+    bad("F", "avg_pool2d", T(1, 1, 4, 4), 2, divisor_override=0, error=LayerError,
+        match="divisor must be not zero"),
+    bad("F", "avg_pool1d", T(1, 1, 2), 3, match="Output size is too small"),
+    bad("F", "max_pool1d", T(1, 1, 0), 1, match="non-empty|Expected"),
+    bad("F", "adaptive_avg_pool2d", T(1, 1, 4, 4), None, error=LayerError, match="len"),
+    bad("F", "adaptive_avg_pool2d", T(4), 2, match="3D or 4D|Expected"),
+    bad("F", "adaptive_max_pool1d", T(1, 1, 4), (2, 2), error=LayerError,
+        match="output_size|must be"),
+    bad("F", "avg_pool3d", T(1, 4, 4), 2, match="4D or 5D|non-empty"),
+    # -- interpolate
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=0, match="greater than 0"),
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=0.1, match="greater than 0"),
+    bad("F", "interpolate", T(1, 1, 4, 4), size=(3, 5), align_corners=True, error=LayerError,
+        match="align_corners option"),
+    bad("F", "interpolate", T(1, 1, 4, 4), size=(3, 5), mode="linear", match="needs 3D input"),
+    bad("F", "interpolate", T(1, 1, 4), size=(3, 5), match="same number of spatial"),
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=(2,), mode="bilinear",
+        match="same number of spatial"),
+    bad("F", "interpolate", T(1, 1, 4, 4), size=3, scale_factor=2, error=LayerError,
+        match="only one of size or scale_factor"),
+    bad("F", "interpolate", T(1, 1, 4, 4), error=LayerError, match="either size or scale"),
+    bad("F", "interpolate", T(1, 1, 4, 4), size=2, recompute_scale_factor=True,
+        error=LayerError, match="not meaningful"),
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=1.5, antialias=True, error=LayerError,
+        match="Anti-alias"),
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=2, mode="lanczos", error=LayerError,
+        match="requires antialias"),
+    bad("F", "interpolate", T(1, 1, 4, 4), scale_factor=2, mode="cubic", error=LayerError,
+        match="Input Error"),
+    bad("F", "interpolate", T(4, 4), scale_factor=2, match="Only 3D, 4D and 5D"),
+    bad("F", "upsample", T(1, 1, 4), scale_factor=2, mode="bilinear", match="needs 4D input"),
+    # -- pad
+    bad("F", "pad", T(2, 3), (1,), error=LayerError, match="divisible by 2"),
+    bad("F", "pad", T(2, 3), (1, 2, 3, 4, 5, 6), match="Padding length should be less"),
+    bad("F", "pad", T(), (1, 1), match="Padding length should be less"),
+    bad("F", "pad", T(2, 3), (-2, -2), match="narrow"),
+    bad("F", "pad", T(2, 3), (2, -4), match="narrow"),
+    bad("F", "pad", T(2, 3), (-4, 2), match="narrow"),
+    bad("F", "pad", T(2, 3), (0, 0, -3, 1), match="narrow"),
+    bad("F", "pad", T(2, 3), 1, error=LayerError, match="must be tuple of ints"),
+    bad("F", "pad", T(2, 3), (1, 1), "zeros", error=LayerError, match="Unrecognised padding"),
+    bad("F", "pad", T(2, 3), (1, 1), "reflect", 1.0, error=LayerError,
+        match="doesn't take in value"),
+    bad("F", "pad", T(2, 3), (3, 1), "reflect", match="should be less than the corresponding"),
+    bad("F", "pad", T(1, 2, 3), (1, 1, 2, 1), "reflect", match="should be less than"),
+    bad("F", "pad", T(2, 3), (1, 1, 1, 1), "reflect", match="not supported for 2D input"),
+    bad("F", "pad", T(3), (1, 1), "circular", match="not supported for 1D input"),
+    bad("F", "pad", T(2, 3, 4, 5), (1, 1), "replicate", match="not supported for 4D input"),
+    bad("F", "pad", T(2, 3), (), "reflect", match="Padding size 0 is not supported"),
+    bad("F", "pad", T(2, 3, 4, 5, 6, 7), (1, 1), "reflect", match="not supported for 6D"),
+    bad("F", "pad", T(2, 3), (-2, -1), "reflect", match="too small"),
+    bad("F", "pad", T(2, 3), (-3, 0), "replicate", match="too small"),
+    bad("F", "pad", T(2, 0), (1, 1), "reflect", match="non-zero dimensions"),
+    bad("F", "pad", T(2, 0, 3), (1, 1), "replicate", match="non-zero dimensions"),
+    bad("F", "pad", T(2, 3), (4, 1), "circular", match="wrapping around more than once"),
+    bad("F", "pad", T(2, 2, 3), (1, 1, 3, 3), "circular", match="wrapping around"),
+    bad("F", "pad", T(2, 3), (-3, -1), "circular", match="empty dimension"),
+    bad("F", "pad", T(2, 0), (1, 1), "circular", match="wrapping around"),
+]
+
+
+@pytest.mark.parametrize("kind, name, pos, kw, error, match", INVALID_CASES)
+def test_invalid_call_rejected_like_torch(kind, name, pos, kw, error, match):
+    with pytest.raises(Exception, match=match):
+        call_torch(kind, name, pos, kw)
+    with pytest.raises(LayerError) as caught:
+        ours(kind, name, pos, kw)
+    assert type(caught.value) is error, f"{type(caught.value).__name__}: {caught.value}"
+
+
+def test_invalid_grid_size():
+    assert len(INVALID_CASES) >= 150
+
+
+# ---------------------------------------------------------------------------
+# 3. Signatures: where torch has a Python-level signature, ours is the same
+
+
+def _torch_signature(kind: str, name: str):
+    if kind == "F":
+        target = getattr(F, name)
+        if name.startswith(("max_pool", "adaptive_max_pool")):  # boolean_dispatch wrappers
+            target = getattr(F, name + "_with_indices")
+    elif kind == "torch":
+        target = getattr(torch, name)
+    else:
+        target = getattr(torch.Tensor, name)
+    try:
+        sig = inspect.signature(target)
+    except (TypeError, ValueError):
+        return None  # a builtin
+    params = list(sig.parameters.values())
+    if [p.kind for p in params] == [inspect.Parameter.VAR_POSITIONAL,
+                                    inspect.Parameter.VAR_KEYWORD]:
+        return None
+    if params and params[0].name == "self":
+        params = params[1:]
+    return params
+
+
+SIGNATURE_CASES = [
+    pytest.param(kind, name, id=f"{kind}.{name}")
+    for kind, registry in REGISTRIES.items() for name in sorted(registry)
+    if _torch_signature(kind, name) is not None
+]
+
+
+@pytest.mark.parametrize("kind, name", SIGNATURE_CASES)
+def test_signature_matches_torch(kind, name):
+    ours_params = list(REGISTRIES[kind][name].signature.parameters.values())
+    if kind == "method":
+        ours_params = ours_params[1:]  # `input` stands for self
+    theirs = _torch_signature(kind, name)
+    assert [(p.name, p.kind) for p in ours_params] == [(p.name, p.kind) for p in theirs]
+    for mine, real in zip(ours_params, theirs):
+        assert type(mine.default) is type(real.default) and mine.default == real.default, \
+            f"default of {mine.name}: {mine.default!r} != {real.default!r}"
+
+
+def test_signature_check_sees_the_python_level_functionals():
+    checked = {p.values[1] for p in SIGNATURE_CASES if p.values[0] == "F"}
+    assert {"interpolate", "pad", "layer_norm", "softmax", "max_pool2d", "dropout",
+            "normalize", "adaptive_max_pool3d"} <= checked
+    assert ("method", "split") in {tuple(p.values) for p in SIGNATURE_CASES}
+
+
+# Builtins have no inspectable signature: their documented one, parameter names and defaults.
+@pytest.mark.parametrize("name", ["gelu", "softplus", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+                                  "adaptive_avg_pool1d", "linear"])
+def test_builtin_functional_matches_its_documented_signature(name):
+    doc_line = getattr(F, name).__doc__.strip().splitlines()[0]
+    params = doc_line[doc_line.index("(") + 1:doc_line.rindex(")")]
+    documented = inspect.signature(eval(f"lambda {params}: None"))
+    ours_sig = FUNCTIONAL[name].signature
+    assert [(p.name, p.default) for p in ours_sig.parameters.values()] == \
+        [(p.name, p.default) for p in documented.parameters.values()]
+
+
+# ---------------------------------------------------------------------------
+# 4. The helpers and the interface
+
+
+def test_broadcast_names_both_shapes():
+    with pytest.raises(ShapeError, match="cannot broadcast 1x64x56x56 with 1x128x28x28"):
+        broadcast((1, 64, 56, 56), (1, 128, 28, 28))
+    assert broadcast((2, 1, 4), (3, 1), ()) == (2, 3, 4)
+    assert broadcast((0, 1), (1, 5)) == (0, 5)
+
+
+def test_normalize_dim_uses_torch_wording():
+    assert normalize_dim(-1, 3, "sum") == 2
+    assert normalize_dim(0, 0, "sum") == 0 and normalize_dim(-1, 0, "sum") == 0
+    with pytest.raises(ShapeError,
+                       match=r"Dimension out of range \(expected to be in range of \[-2, 1\], "
+                             r"but got 2\)"):
+        normalize_dim(2, 2, "sum")
+    with pytest.raises(IndexError, match=r"expected to be in range of \[-2, 1\], but got 2"):
+        torch.zeros(2, 3).sum(2)
+
+
+def test_unknown_arguments_are_unresolved_not_errors():
+    view = TENSOR_METHODS["view"]
+    with pytest.raises(Unresolved):
+        view.run(view.bind([(2, 3), Unknown("n"), -1], {}))
+    with pytest.raises(Unresolved):
+        view.run(view.bind([(2, 3), (Unknown("n"), 3)], {}))
+    pool = FUNCTIONAL["max_pool2d"]
+    with pytest.raises(Unresolved):
+        pool.run(pool.bind([(1, 3, 8, 8), (Unknown("k"), 2)], {}))
+    with pytest.raises(Unresolved):
+        pool.run(pool.bind([(1, 3, 8, 8), 2], {"return_indices": Unknown("flag")}))
+    cat = TORCH_FUNCTIONS["cat"]
+    with pytest.raises(Unresolved):
+        cat.run(cat.bind([[(2, 3), Unknown("t")]], {}))
+    with pytest.raises(Unresolved):
+        TORCH_FUNCTIONS["where"].run(TORCH_FUNCTIONS["where"].bind([(2,)], {}))
+    # an Unknown the shape does not depend on is fine
+    drop = FUNCTIONAL["dropout"]
+    assert drop.run(drop.bind([(2, 3)], {"p": Unknown("p")})) == ((2, 3), 0)
+    interp = FUNCTIONAL["interpolate"]
+    with pytest.raises(Unresolved):
+        interp.run(interp.bind([(1, 3, 8, 8)], {"scale_factor": Unknown("s")}))
+
+
+def test_numbers_where_tensors_go_are_zero_dim():
+    add = TORCH_FUNCTIONS["add"]
+    args = add.bind([(2, 3), 1], {})
+    assert args["other"] == () and add.run(args) == ((2, 3), 0)
+    where = TORCH_FUNCTIONS["where"]
+    assert where.run(where.bind([(2, 1), 0.0, (3,)], {}))[0] == (2, 3)
+
+
+def test_binding_errors_use_python_wording():
+    with pytest.raises(LayerError, match=r"transpose\(\) missing 1 required positional "
+                                         r"argument: 'dim1'"):
+        TENSOR_METHODS["transpose"].bind([(2, 3), 0], {})
+    with pytest.raises(LayerError, match=r"F.linear\(\) got an unexpected keyword argument"):
+        FUNCTIONAL["linear"].bind([(2, 3), (4, 3)], {"bais": None})
+
+
+def test_names_and_kinds():
+    assert TENSOR_METHODS["view"].name == "view"
+    assert TORCH_FUNCTIONS["cat"].name == "torch.cat"
+    assert FUNCTIONAL["max_pool2d"].name == "F.max_pool2d"
+    for registry in REGISTRIES.values():
+        for spec in registry.values():
+            assert set(spec.tensors) <= set(spec.signature.parameters)
+            assert set(spec.tensor_lists) <= set(spec.signature.parameters)
+    for name in TENSOR_METHODS:
+        assert next(iter(TENSOR_METHODS[name].signature.parameters)) == "input"
+    assert {TENSOR_METHODS[n].result_kind for n in ("size", "dim", "numel")} == {"value"}
+    assert {TENSOR_METHODS[n].result_kind for n in ("chunk", "split")} == {"tensors"}
