@@ -119,11 +119,29 @@ def _v(args: Args, name: str) -> Any:
     return _resolve(name, args[name])
 
 
-def _shape(args: Args, name: str = "input") -> Shape:
-    value = _v(args, name)
+def _known(args: Args, name: str) -> Any:
+    """An argument only checked for validity: None when Unknown (the shape does not
+    depend on it, so an Unknown one must not cost the shape)."""
+    value = args.values.get(name)
+    return None if isinstance(value, Unknown) else value
+
+
+def _as_shape(name: str, value: Any) -> Shape:
+    _resolve(name, value)
     if not isinstance(value, tuple) or not all(isinstance(d, int) for d in value):
         raise LayerError(f"argument '{name}' must be a Tensor, not {value!r}")
     return value
+
+
+def _shape(args: Args, name: str = "input") -> Shape:
+    return _as_shape(name, args[name])
+
+
+def _shapes(args: Args, name: str) -> List[Shape]:
+    value = _v(args, name)
+    if not isinstance(value, (list, tuple)):
+        raise LayerError(f"argument '{name}' must be a sequence of Tensors, not {value!r}")
+    return [_as_shape(name, s) for s in value]
 
 
 def _same(args: Args) -> Shape:
@@ -184,8 +202,11 @@ class OpSpec:
 # Argument readers
 
 
-def _int(args: Args, name: str, value: Any = None) -> int:
-    value = _v(args, name) if value is None else _resolve(name, value)
+_ARG = object()  # _int's "read the argument itself"
+
+
+def _int(args: Args, name: str, value: Any = _ARG) -> int:
+    value = _v(args, name) if value is _ARG else _resolve(name, value)
     if not isinstance(value, int):
         raise LayerError(f"argument '{name}' must be int, not {type(value).__name__}")
     return int(value)
@@ -370,6 +391,36 @@ def _permute(var: Optional[str], keyword: str) -> Callable[[Args], Shape]:
     return result
 
 
+def _flip(args: Args) -> Shape:
+    x = _shape(args)
+    raw = _int_list(args, "dims")
+    dims = [normalize_dim(d, len(x), _where("flip", x)) for d in raw]
+    if len(set(dims)) != len(dims):
+        raise ShapeError(f"flip({list(raw)}): a dim appears multiple times in the list of dims")
+    return x
+
+
+def _flip_method(args: Args) -> Shape:
+    dims = args["dims"]
+    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+        dims = dims[0]
+    return _flip(Args({"input": args["input"], "dims": list(dims)}))
+
+
+def _arange(args: Args) -> Shape:
+    start, end, step = args["start"], args["end"], args["step"]
+    if end is None:
+        start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise Unresolved(name, f"arange() of {value!r} is not modelled")
+    if step == 0:
+        raise LayerError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise LayerError("upper bound and lower bound inconsistent with step sign")
+    return (max(0, math.ceil((end - start) / step)),)
+
+
 def _transpose(args: Args) -> Shape:
     x = _shape(args)
     what = _where("transpose", x)
@@ -503,9 +554,9 @@ def _pieces(x: Shape, d: int, sizes: Sequence[int]) -> Tuple[Shape, ...]:
     return tuple((*x[:d], s, *x[d + 1:]) for s in sizes)
 
 
-def _split(param: str) -> Callable[[Args], Tuple[Shape, ...]]:
+def _split(param: str, tensor: str = "input") -> Callable[[Args], Tuple[Shape, ...]]:
     def result(args: Args) -> Tuple[Shape, ...]:
-        x, how = _shape(args, "input"), _v(args, param)
+        x, how = _shape(args, tensor), _v(args, param)
         if not x:
             raise ShapeError("split expects at least a 1-dimensional tensor")
         d = normalize_dim(_int(args, "dim"), len(x), _where("split", x))
@@ -538,7 +589,7 @@ def _cat(dim_names: Tuple[str, ...] = ("dim",)) -> Callable[[Args], Shape]:
     """cat/concat/concatenate; legacy: 1-D empty tensors (shape (0,)) are skipped."""
 
     def result(args: Args) -> Shape:
-        shapes = [tuple(s) for s in _v(args, "tensors")]
+        shapes = _shapes(args, "tensors")
         if not shapes:
             raise LayerError("torch.cat(): expected a non-empty list of Tensors")
         for i, s in enumerate(shapes):
@@ -569,7 +620,7 @@ def _cat(dim_names: Tuple[str, ...] = ("dim",)) -> Callable[[Args], Shape]:
 
 
 def _stack(args: Args) -> Shape:
-    shapes = [tuple(s) for s in _v(args, "tensors")]
+    shapes = _shapes(args, "tensors")
     if not shapes:
         raise LayerError("stack expects a non-empty TensorList")
     for i, s in enumerate(shapes):
@@ -680,7 +731,7 @@ def _linear_parts(args: Args) -> Tuple[Shape, int]:
 
 
 def _check_p(args: Args) -> None:
-    p = args.values.get("p")
+    p = _known(args, "p")
     if _is_number(p) and not 0 <= p <= 1:
         raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
 
@@ -695,8 +746,7 @@ def _dropout(min_rank: int = 0, ranks: Optional[Tuple[int, ...]] = None):
         if ranks is not None and len(x) not in ranks:
             raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
                              f"input ({_show(x)})")
-        training = args.values.get("training")
-        if len(x) < min_rank and training and not isinstance(training, Unknown):
+        if len(x) < min_rank and _known(args, "training"):
             raise ShapeError(f"Feature dropout requires at least 2 dimensions in the input "
                              f"(got {_show(x)})")
         return x
@@ -705,13 +755,13 @@ def _dropout(min_rank: int = 0, ranks: Optional[Tuple[int, ...]] = None):
 
 
 def _gelu(args: Args) -> Shape:
-    if args["approximate"] not in ("none", "tanh"):
+    if _known(args, "approximate") not in ("none", "tanh", None):
         raise LayerError("approximate argument must be either none or tanh.")
     return _shape(args)
 
 
 def _hardtanh(args: Args) -> Shape:
-    low, high = args.values["min_val"], args.values["max_val"]
+    low, high = _known(args, "min_val"), _known(args, "max_val")
     if _is_number(low) and _is_number(high) and low > high:
         raise LayerError("min_val cannot be greater than max_val")
     return _shape(args)
@@ -740,14 +790,15 @@ def _normalize(args: Args) -> Shape:
     return x
 
 
-def _layer(layer: str, names: Sequence[str], fixed: Optional[Dict[str, Any]] = None,
-           indices: bool = False) -> Callable[[Args], Any]:
+def _layer(layer: str, names: Sequence[str], indices: bool = False) -> Callable[[Args], Any]:
     """Delegate to a catalogue layer: its constructor arguments from the call's."""
 
     def result(args: Args) -> Any:
-        values = {n: _v(args, n) for n in names}
+        # a top-level Unknown is left to the layer, which reads only what the shape needs
+        values = {n: v if isinstance(v, Unknown) else _resolve(n, v)
+                  for n, v in ((n, args.values[n]) for n in names)}
         spec = LAYERS[layer]
-        layer_args = Args({**values, **(fixed or {})})
+        layer_args = Args(values)
         spec.check(layer_args)
         out = spec.output(layer_args, [_shape(args)])
         return (out, out) if indices and args["return_indices"] else out
@@ -767,9 +818,8 @@ def _interpolate(args: Args) -> Shape:
     """F.interpolate's own checks, then nn.Upsample's shape rule with scale as a tuple."""
     x, mode = _shape(args), _v(args, "mode")
     size, scale = _v(args, "size"), _v(args, "scale_factor")
-    align = _v(args, "align_corners")
-    recompute = _resolve("recompute_scale_factor", args.values.get("recompute_scale_factor"))
-    antialias = _v(args, "antialias") if "antialias" in args.values else False
+    align, recompute = _known(args, "align_corners"), _known(args, "recompute_scale_factor")
+    antialias = _known(args, "antialias")
     if mode in ("nearest", "area", "nearest-exact") and align is not None:
         raise LayerError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
@@ -806,7 +856,7 @@ _NON_CONSTANT_PAD = ("reflect", "replicate", "circular")
 
 def _pad(args: Args) -> Shape:
     x, pad, mode = _shape(args), _int_list(args, "pad"), _v(args, "mode")
-    value = args.values.get("value")
+    value = _known(args, "value")
     if len(pad) % 2:
         raise LayerError("Padding length must be divisible by 2")
     k = len(pad) // 2
@@ -826,7 +876,7 @@ def _pad(args: Args) -> Shape:
         return tuple(out)
     if mode not in _NON_CONSTANT_PAD:
         raise LayerError(f"Unrecognised padding mode {mode}")
-    if value is not None and not isinstance(value, Unknown):
+    if value is not None:
         raise LayerError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if not 1 <= k <= 3 or len(x) not in (k + 1, k + 2):
         raise ShapeError(f"Padding size {len(pad)} is not supported for {len(x)}D input tensor "
@@ -845,10 +895,14 @@ def _pad(args: Args) -> Shape:
         if mode == "circular" and (lo > size or hi > size):
             raise ShapeError(f"Padding value causes wrapping around more than once: padding "
                              f"({lo}, {hi}) at dimension {d} of input {list(x)}")
-        if new < (0 if mode == "circular" else 1):
+        if new < 0:
             raise ShapeError(f"input {list(x)} is too small for padding ({lo}, {hi}) at "
                              f"dimension {d}: calculated output size {new}")
         out[d] = new
+    # reflect and replicate refuse to pad everything away (one padded dim may become empty)
+    if mode != "circular" and all(out[d] < 1 for d in pairs):
+        raise ShapeError(f"input {list(x)} is too small for padding {list(pad)}: calculated "
+                         f"output {list(out)}")
     return tuple(out)
 
 
@@ -899,6 +953,7 @@ _AVGPOOL1 = lambda input, kernel_size, stride=None, padding=0, ceil_mode=False, 
 _AVGPOOL = lambda input, kernel_size, stride=None, padding=0, ceil_mode=False, \
     count_include_pad=True, divisor_override=None: None  # noqa: E731
 
+_MAXPOOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
 _UNARY = ("relu", "sigmoid", "tanh", "sqrt", "rsqrt", "exp", "log", "abs", "neg", "sin",
           "cos", "square")
 _MAX_KW = dict(result_kind=_max_kind)
@@ -944,6 +999,7 @@ _METHODS = [
     ("amin", _AMAX, dict(result=_reduce("amin", nonempty=True))),
     ("max", _MAXDIM, dict(result=_max("max"), **_MAX_KW)),
     ("min", _MAXDIM, dict(result=_max("min"), **_MAX_KW)),
+    ("flip", lambda input, *dims: None, dict(result=_flip_method)),
     ("chunk", lambda input, chunks, dim=0: None,
      dict(result=_chunk, result_kind="tensors")),
     ("split", lambda input, split_size, dim=0: None,
@@ -986,12 +1042,15 @@ _TORCH = [
     ("unsqueeze", lambda input, dim: None, dict(result=_unsqueeze)),
     ("squeeze", lambda input, dim=None: None, dict(result=_squeeze)),
     ("numel", _X, dict(result=lambda a: math.prod(_shape(a)), result_kind="value")),
+    ("flip", lambda input, dims: None, dict(result=_flip)),
+    ("arange", lambda start, end=None, step=1, *, out=None, dtype=None, layout=None,
+     device=None, pin_memory=False, requires_grad=False: None,
+     dict(tensors=(), result=_arange)),
     ("chunk", lambda input, chunks, dim=0: None,
      dict(result=_chunk, result_kind="tensors")),
     ("split", lambda tensor, split_size_or_sections, dim=0: None,
-     dict(tensors=("tensor",), result_kind="tensors",
-          result=lambda a: _split("split_size_or_sections")(
-              Args({**a.values, "input": a.values["tensor"]})))),
+     dict(tensors=("tensor",), result=_split("split_size_or_sections", "tensor"),
+          result_kind="tensors")),
     *((op, _X_OUT, {}) for op in _UNARY),
     ("softmax", _SOFTMAX, dict(result=_softmax("softmax"))),
     ("log_softmax", _SOFTMAX, dict(result=_softmax("log_softmax"))),
@@ -1060,8 +1119,7 @@ _FUNCTIONAL = [
     ("linear", lambda input, weight, bias=None: None,
      dict(tensors=("input", "weight", "bias"), result=_linear, macs=_linear_macs)),
     *((f"max_pool{n}d", _MAXPOOL,
-       dict(result=_layer(f"MaxPool{n}d", ("kernel_size", "stride", "padding", "dilation",
-                                            "ceil_mode", "return_indices"), indices=True),
+       dict(result=_layer(f"MaxPool{n}d", _MAXPOOL_ARGS, indices=True),
             result_kind=_indices_kind)) for n in (1, 2, 3)),
     ("avg_pool1d", _AVGPOOL1,
      dict(result=_layer("AvgPool1d", ("kernel_size", "stride", "padding", "ceil_mode",

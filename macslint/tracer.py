@@ -49,13 +49,17 @@ class Tensor:
     """A tensor known by its shape; `line` is where it was made (for messages), `from_input`
     says its shape is the model input's, untouched by any layer."""
 
-    __slots__ = ("shape", "line", "from_input", "param")
+    __slots__ = ("shape", "line", "from_input", "param", "strided")
 
-    def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False):
+    def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False,
+                 strided: Optional[int] = None):
         self.shape = tuple(shape)
         self.line = line
         self.from_input = from_input
         self.param = param
+        # The line of the transpose/permute/expand/slice that may have left this tensor's
+        # memory non-contiguous: a later `view` may or may not be accepted by torch.
+        self.strided = strided
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Tensor) and other.shape == self.shape
@@ -160,6 +164,9 @@ _TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivi
 _OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
              cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
              cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
+_STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
+_VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
+                        "chunk", "split", "detach"})
 _BUILTINS = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
@@ -189,6 +196,8 @@ class ModelInterpreter(Interpreter):
         self.classes = base.classes
         self.module_scope = base.module_scope
         self.module_snapshot = base.module_snapshot
+        # site (line, col) -> its own args and reason, and the args models built it with
+        self.completed: Dict[Tuple[int, int], Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
         self.class_snapshots = base.class_snapshots
         self.owner: Dict[int, UserClass] = {}
         for cls in self.classes:
@@ -496,11 +505,16 @@ class ModelInterpreter(Interpreter):
             return tensor.shape
         if name == "ndim":
             return len(tensor.shape)
-        if name in ("data", "mT") and name == "data":
+        if name == "data":
             return tensor
         if name == "T":
-            return self.run_op(node, tensor_ops.TENSOR_METHODS["permute"], "x.T",
-                               [tensor, *reversed(range(len(tensor.shape)))], {})
+            if len(tensor.shape) < 2:
+                return tensor  # torch returns a 0-d or 1-d tensor unchanged
+            result = self.run_op(node, tensor_ops.TENSOR_METHODS["permute"], "x.T",
+                                 [tensor, *reversed(range(len(tensor.shape)))], {})
+            if isinstance(result, Tensor):
+                result.strided = self.line_of(node)
+            return result
         if name in tensor_ops.TENSOR_METHODS:
             return BoundMethod(tensor, name)
         return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
@@ -731,11 +745,27 @@ class ModelInterpreter(Interpreter):
             if site.error is None and site.args is None:
                 site.error, site.unresolved = str(exc), None
             raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
-        if site.spec is not None and site.error is None and (
-                (site.args is None and site.unresolved is not None)
-                or (site.args is not None and _first_unknown(tuple(site.args.values.values())))):
-            site.args, site.unresolved = args, None  # one evaluated path knows every argument
+        self.complete_site(site, args)
         return LayerModule(spec.name, spec, site, args)
+
+    def complete_site(self, site: LayerSite, args: Args) -> None:
+        """A site whose arguments the file's walk did not know takes the ones building a model
+        gave it, if every build gave the same ones (a block built with different widths stays
+        unresolved on its own: its calls in the traced models carry their own arguments)."""
+        key = (site.line, site.col)
+        if key in self.completed:
+            original, unresolved, first = self.completed[key]
+            if first is not None and first.values != args.values:
+                site.args, site.unresolved = original, (
+                    f"{unresolved}; the models of this file build it with different arguments")
+                self.completed[key] = (original, unresolved, None)
+            return
+        incomplete = site.args is None and site.unresolved is not None or (
+            site.args is not None and _first_unknown(tuple(site.args.values.values())))
+        if site.spec is None or site.error is not None or not incomplete:
+            return
+        self.completed[key] = (site.args, site.unresolved or _unknown_arguments(site.args), args)
+        site.args, site.unresolved = args, None
 
     def call_torch(self, node: cst.Call, ref: ModuleRef, positional: List[Any],
                    keywords: Dict[str, Any]) -> Any:
@@ -1033,7 +1063,8 @@ class ModelInterpreter(Interpreter):
             self.layer_shape_error(layer, inputs, exc)
             return Unknown("a layer call that raises")
         call.inputs, call.output, call.macs = shapes, output, macs
-        return Tensor(output, line)
+        first = inputs[0]
+        return Tensor(output, line, strided=first.strided if output == first.shape else None)
 
     # -- shape errors ---------------------------------------------------------------
     def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:
@@ -1087,6 +1118,13 @@ class ModelInterpreter(Interpreter):
             tensors.extend(items)
             values[name] = [t.shape for t in items]
         line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+        op = spec.name.rsplit(".", 1)[-1]
+        strided = next((t.strided for t in tensors if t.strided is not None), None)
+        if op in ("view", "view_as") and strided is not None:
+            self.note(f"{self.where(node)} views a tensor that may not be contiguous (after "
+                      f"line {strided}): whether torch accepts it depends on its strides; "
+                      f"use reshape() or call contiguous() first")
+            return Untraced("a view of a tensor that may not be contiguous")
         try:
             result, macs = spec.run(Args(values))
         except Unresolved as exc:
@@ -1101,10 +1139,18 @@ class ModelInterpreter(Interpreter):
         if macs:
             self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
                                    result if kind == "tensor" else (), macs))
+        if op in _STRIDING:
+            strided = line
+        elif op == "contiguous":
+            strided = None
+        elif strided is not None and op not in _VIEW_LIKE:
+            # Elementwise results keep their input's layout; new shapes are fresh memory.
+            shapes = {t.shape for t in tensors if t.strided is not None}
+            strided = strided if kind == "tensor" and tuple(result) in shapes else None
         if kind == "tensor":
-            return Tensor(result, line, from_input)
+            return Tensor(result, line, from_input, strided=strided)
         if kind == "tensors":
-            return tuple(Tensor(s, line, from_input) for s in result)
+            return tuple(Tensor(s, line, from_input, strided=strided) for s in result)
         return result
 
     def untraced_op(self, node: cst.CSTNode, value: Any, positional: List[Any],
@@ -1164,7 +1210,9 @@ class ModelInterpreter(Interpreter):
             word = "multiply" if op is cst.MatrixMultiply else _OP_WORDS.get(op, "combine")
             shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
             self.shape_error(line, col, f"cannot {word} {shapes}: {exc}")
-        return Tensor(shape, line, from_input)
+        strided = next((t.strided for t in tensors
+                        if t.strided is not None and t.shape == shape), None)
+        return Tensor(shape, line, from_input, strided=strided)
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
         left, right = self.eval(node.left, scope), self.eval(node.right, scope)
@@ -1175,7 +1223,8 @@ class ModelInterpreter(Interpreter):
         if isinstance(value, Tensor):
             if isinstance(node.operator, cst.Not):
                 return self.truth(value)
-            return Tensor(value.shape, self.line_of(node), value.from_input)
+            return Tensor(value.shape, self.line_of(node), value.from_input,
+                          strided=value.strided)
         if isinstance(node.operator, cst.Not):
             truth = self.truth(value)
             return truth if isinstance(truth, Unknown) else not truth
@@ -1382,7 +1431,12 @@ class ModelInterpreter(Interpreter):
         if dim > len(shape):
             return self.untraced_op(node, Unknown("too many indices for the tensor"), [tensor], {})
         out.extend(shape[dim:])
-        return Tensor(tuple(out), self.line_of(node), tensor.from_input)
+        strided = tensor.strided
+        for position, key in enumerate(keys):
+            if position > 0 and (isinstance(key, int) or (
+                    isinstance(key, slice) and key != slice(None, None, None))):
+                strided = self.line_of(node)  # a slice of an inner dim is not contiguous
+        return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided)
 
     # -- comprehensions ---------------------------------------------------------------
     def eval_comprehension(self, node: cst.CSTNode, scope: Scope, parts: Sequence[cst.CSTNode]) -> Any:
@@ -1725,6 +1779,14 @@ def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
             memo[id(value)] = copy
         return copy
     return value
+
+
+def _unknown_arguments(args: Optional[Args]) -> str:
+    for name, value in (args.values.items() if args is not None else ()):
+        unknown = _first_unknown(value)
+        if unknown is not None:
+            return f"argument '{name}' is not known: {unknown.reason}"
+    return "its arguments are not known"
 
 
 def _unbound(scope: Scope, name: str) -> bool:

@@ -37,7 +37,7 @@ def test_fixture_set_is_complete():
         assert exp.with_suffix(".py").is_file(), exp
     # a showcase has clean files and files over each budget
     all_codes = {FINDING.match(line)["code"] for f in FIXTURE_FILES for line in expected_lines(f)}
-    assert {"MAC001", "MAC002", "MAC010", "MAC100"} <= all_codes
+    assert {"MAC001", "MAC002", "MAC003", "MAC004", "MAC010", "MAC011", "MAC100"} <= all_codes
     assert any(not expected_lines(f) for f in FIXTURE_FILES), "no clean fixture"
 
 
@@ -48,14 +48,19 @@ def test_fixture_is_valid_python(fixture):
 
 @pytest.mark.parametrize("fixture", FIXTURE_FILES)
 def test_expected_file_is_well_formed(fixture):
-    """Every golden line names this file, a real call start and a known code."""
-    source = (FIXTURES / fixture).read_text(encoding="utf-8")
-    call_starts = {(n.lineno, n.col_offset + 1) for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Call)}
+    """Every golden line names this file, a known code, and where it points: a layer finding a
+    call start, a model finding a class line, a shape mismatch an expression."""
+    tree = ast.parse((FIXTURES / fixture).read_text(encoding="utf-8"))
+    call_starts = {(n.lineno, n.col_offset + 1) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    class_starts = {(n.lineno, n.col_offset + 1) for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    expression_starts = {(n.lineno, n.col_offset + 1) for n in ast.walk(tree) if isinstance(n, ast.expr)}
     for line in expected_lines(fixture):
         match = FINDING.match(line)
         assert match, line
         assert match["path"] == fixture
-        assert (int(match["line"]), int(match["col"])) in call_starts, f"not where a call starts: {line}"
+        position = (int(match["line"]), int(match["col"]))
+        starts = {"MAC003": class_starts, "MAC004": class_starts, "MAC011": expression_starts}
+        assert position in starts.get(match["code"], call_starts), f"not where it belongs: {line}"
 
 
 # --------------------------------------------------------------------------- golden output

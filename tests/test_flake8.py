@@ -244,7 +244,7 @@ def test_plugin_check_source_raising_gives_one_mac900(project, monkeypatch):
 def test_plugin_analyzer_raising_gives_one_mac900(project, monkeypatch):
     import macslint.engine
 
-    def boom(source):
+    def boom(source, *args):
         raise KeyError("lost")
 
     monkeypatch.setattr(macslint.engine, "analyze_source", boom)

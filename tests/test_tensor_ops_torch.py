@@ -394,6 +394,10 @@ def _creation_cases() -> list:
     for op in ("zeros_like", "ones_like", "rand_like", "randn_like", "empty_like"):
         cases += [fn(op, T(2, 3)), fn(op, T()), fn(op, T(2, 3), dtype=torch.float64)]
     cases += [fn("full_like", T(2, 3), 2.0), fn("full_like", T(4), fill_value=1)]
+    cases += [fn("arange", 5), fn("arange", 2, 9), fn("arange", 0, 10, 3), fn("arange", 10, 0, -2),
+              fn("arange", 0.5, 2.0, 0.25), fn("arange", 3, 3), fn("arange", end=4, start=1)]
+    cases += [fn("flip", T(2, 3, 4), (0, 2)), fn("flip", T(2, 3), [-1]), fn("flip", T(5), dims=(0,)),
+              meth("flip", T(2, 3, 4), 1), meth("flip", T(2, 3, 4), (0, -1)), meth("flip", T(2, 3), [])]
     return cases
 
 
@@ -480,11 +484,12 @@ def _pool_cases() -> list:
         cases += [nnf(f"adaptive_max_pool{n}d", T(*x), 2, True),
                   nnf(f"adaptive_max_pool{n}d", T(*x), 2, return_indices=True)]
     cases += [
-        nnf("max_pool2d", T(1, 64, 112, 112), 3, 2, 1), nnf("avg_pool2d", T(1, 1, 4, 4), 2,
-                                                           divisor_override=3),
+        nnf("max_pool2d", T(1, 64, 112, 112), 3, 2, 1),
+        nnf("avg_pool2d", T(1, 1, 4, 4), 2, divisor_override=3),
         nnf("adaptive_avg_pool2d", T(1, 2, 9, 9), (None, 3)),
         nnf("adaptive_avg_pool2d", T(1, 512, 7, 7), (1, 1)),
-        nnf("adaptive_avg_pool3d", T(1, 4, 4, 4), 2), nnf("avg_pool1d", T(1, 1, 4), 2, None, 0, True),
+        nnf("adaptive_avg_pool3d", T(1, 4, 4, 4), 2),
+        nnf("avg_pool1d", T(1, 1, 4), 2, None, 0, True),
     ]
     return cases
 
@@ -532,7 +537,8 @@ def _pad_cases() -> list:
                 (1, -3), (-1, -1, -1, -1), (2, 0, 0, 2)]:
         cases += [nnf("pad", T(2, 3, 4), list(pad), value=1.0)]
         cases += [nnf("pad", T(2, 3), pad)] if len(pad) <= 4 else []
-    cases += [nnf("pad", T(), ()), nnf("pad", T(0, 3), (1, 1)), nnf("pad", T(5), (2, 2), "constant", 0),
+    cases += [nnf("pad", T(), ()), nnf("pad", T(0, 3), (1, 1)),
+              nnf("pad", T(5), (2, 2), "constant", 0),
               nnf("pad", T(1, 3, 4, 4), (1, 1, 1, 1), mode="constant", value=None)]
     good = {"reflect": [((2, 3), (1, 1)), ((2, 3), (2, 2)), ((2, 3), (-1, 1)), ((2, 3), (-3, 1)),
                         ((2, 3), (-2, 0)), ((1, 2, 3), (1, 1, 1, 1)), ((2, 2, 3), (0, 0, 1, 1)),
@@ -578,6 +584,94 @@ def test_matmul_helper_matches_flop_counter(a, b):
     with FlopCounterMode(display=False) as counter:
         out = torch.matmul(x, y)
     assert matmul(a, b) == (tuple(out.shape), counter.get_total_flops() // 2)
+
+
+# Exhaustive grids over the rule-heavy ops: every combination is called, and eager torch
+# alone decides whether it is valid (then tensor_ops must match it) or not (then
+# tensor_ops must raise).  No case here is pre-filtered by a rule of ours.
+
+
+def _grid_cases() -> list:
+    cases = []
+    # F.linear: its kernel choice (addmm on a folded input vs matmul + in-place add)
+    # depends on the bias's shape, and so does what it accepts
+    inputs = [(3,), (2, 3), (5, 2, 3), (7, 5, 2, 3), (0, 3), (2, 4)]
+    weights = [(4, 3), (3,), (4, 5)]
+    biases = [None, (4,), (1,), (), (1, 4), (2, 4), (1, 1), (1, 1, 1), (5, 1, 4), (5, 2, 1),
+              (10, 1), (1, 2, 4), (1, 1, 1, 1), (3,), (2, 1), (5, 1, 1), (1, 1, 4), (70, 4),
+              (7, 1, 1, 4), (5, 2)]
+    for x, w, b in itertools.product(inputs, weights, biases):
+        cases.append(nnf("linear", T(*x), T(*w), *(() if b is None else (T(*b),))))
+    # F.pad: every mode on every rank
+    shapes = [(3,), (2, 3), (2, 0), (0, 3), (1, 2, 3), (2, 1, 3), (2, 0, 3), (1, 1, 2, 3),
+              (2, 3, 4, 5), (1, 2, 3, 4, 5)]
+    pads = [(), (1, 1), (3, 1), (-1, 1), (-3, 1), (-2, -1), (-3, 0), (-4, 2), (4, 1), (1, -3),
+            (1, 1, 1, 1), (0, 0, 2, 2), (1, 1, -1, -1), (1, 1, 1, 1, 1, 1), (3, 3, 1, 1, 1, 1),
+            (-2, -1, 0, 0), (-2, -1, -1, -1), (0, 0, -1, -2), (0, 0, -1, -1, -1, -1),
+            (-2, -1, -1, -1, -1, -1)]
+    for x, pad, mode in itertools.product(shapes, pads, ("constant", "reflect", "replicate",
+                                                         "circular")):
+        cases.append(nnf("pad", T(*x), pad, mode))
+    # matmul: every pair of ranks, matching and mismatching
+    pool = [(3,), (4,), (2, 3), (3, 4), (4, 3), (5, 2, 3), (5, 3, 4), (1, 3, 4), (2, 5, 3, 4),
+            (0, 3), (3, 0), (2, 1, 2, 3)]
+    cases += [fn("matmul", T(*a), T(*b)) for a, b in itertools.product(pool, pool)]
+    cases += [fn(op, T(*a), T(*b)) for op in ("mm", "bmm")
+              for a, b in itertools.product(pool[2:9], pool[2:9])]
+    # broadcasting
+    pool = [(2, 3), (3,), (2, 1), (4, 2, 3), (0, 3), (0, 1), (1,), (), (5,), (4, 1, 1)]
+    cases += [fn("add", T(*a), T(*b)) for a, b in itertools.product(pool, pool)]
+    cases += [meth("mul_", T(*a), T(*b)) for a, b in itertools.product(pool, pool)]
+    # cat and stack: pairs of shapes along every dim
+    pool = [(2, 3), (2, 4), (3, 3), (0,), (2, 3, 1), (), (0, 3)]
+    for (a, b), dim in itertools.product(itertools.product(pool, pool), (0, 1, -1, 2)):
+        cases += [fn("cat", [T(*a), T(*b)], dim), fn("stack", [T(*a), T(*b)], dim)]
+    # view / reshape / expand / repeat
+    sizes = [(-1,), (6, 4), (4, -1), (-1, -1), (0, -1), (5, -1), (), (24, 1, 1), (-1, 0),
+             (2, -1, 3), (1,), (0, 3), (3, 0, -1)]
+    for x, size in itertools.product([(2, 3, 4), (0, 3), (), (1,)], sizes):
+        cases += [meth("view", T(*x), *size), meth("reshape", T(*x), size)]
+    sizes = [(2, 1), (2, 5), (-1, 3), (3, 2, 1), (3, -1, -1), (4,), (2, 3, 4), (-1,), (0, 1),
+             (1, -1), (2, 0, 4), ()]
+    for x, size in itertools.product([(2, 1), (), (3,), (1, 1, 4)], sizes):
+        cases += [meth("expand", T(*x), size), meth("repeat", T(*x), size)]
+    # every dim, in and out of range, for the dim-taking ops
+    for x, d in itertools.product([(), (2, 1, 3), (1,)], range(-4, 4)):
+        x_ = T(*x)
+        cases += [meth("unsqueeze", x_, d), meth("squeeze", x_, d), meth("sum", x_, d),
+                  meth("softmax", x_, d), meth("size", x_, d), meth("chunk", x_, 2, d),
+                  meth("transpose", x_, d, 0), meth("flatten", x_, d), meth("max", x_, d),
+                  meth("amin", x_, (d, 0)), fn("stack", [x_, x_], d), meth("split", x_, 1, d),
+                  nnf("normalize", x_, dim=d), nnf("log_softmax", x_, d)]
+    # split / chunk arguments
+    hows = [0, 1, 2, 7, -1, [2, 3], [5], [1, 1], [0, 5], [6]]
+    for x, how, d in itertools.product([(5,), (0,), (2, 6)], hows, (0, -1)):
+        cases.append(meth("split", T(*x), how, d))
+        if isinstance(how, int):
+            cases.append(fn("chunk", T(*x), how, d))
+    # interpolate: every mode on every rank, growing, shrinking, to a size
+    for x, mode, how in itertools.product(
+        [(1, 2, 5), (1, 2, 4, 5), (1, 2, 3, 4, 5), (2, 5), (1, 0, 4, 4)],
+        ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "nearest-exact"),
+        ({"scale_factor": 2}, {"size": 3}, {"scale_factor": 0.3}, {"scale_factor": (2, 3)}),
+    ):
+        cases.append(nnf("interpolate", T(*x), mode=mode, **how))
+    return cases
+
+
+GRID_CASES = _grid_cases()
+
+
+@pytest.mark.parametrize("kind, name, pos, kw, meta", GRID_CASES)
+def test_grid_agrees_with_torch(kind, name, pos, kw, meta):
+    try:
+        call_torch(kind, name, pos, kw)
+    except Exception as exc:  # torch refuses: so must tensor_ops
+        with pytest.raises(LayerError):
+            ours(kind, name, pos, kw)
+        assert not isinstance(exc, AssertionError)
+        return
+    assert ours(kind, name, pos, kw) == torch_truth(kind, name, pos, kw, meta)
 
 
 # ---------------------------------------------------------------------------
@@ -700,8 +794,8 @@ INVALID_CASES = [
     bad("torch", "bmm", T(2, 3, 4), T(2, 5, 2), match="Expected size for first two dimensions"),
     bad("torch", "bmm", T(2, 3, 4), T(4, 2), match="must be a 3D tensor"),
     # -- cat / stack
-    bad("torch", "cat", [T(2, 3), T(2, 4)], match="Sizes of tensors must match except in "
-                                                   "dimension 0"),
+    bad("torch", "cat", [T(2, 3), T(2, 4)],
+        match="Sizes of tensors must match except in dimension 0"),
     bad("torch", "cat", [T(2, 3), T(2, 3, 1)], match="same number of dimensions"),
     bad("torch", "concat", [T(2, 3), T(3, 3)], 1, match="Sizes of tensors must match"),
     bad("torch", "concatenate", [T(2, 3), T(2, 4)], axis=0, match="Sizes of tensors must match"),
@@ -714,6 +808,11 @@ INVALID_CASES = [
     bad("torch", "stack", [], error=LayerError, match="non-empty"),
     # -- creation
     bad("torch", "zeros", 2, -1, error=LayerError, match="non-negative"),
+    bad("torch", "flip", T(2, 3), (0, 0), match="appears multiple times in the list of dims"),
+    bad("torch", "flip", T(2, 3), (2,), match="Dimension out of range"),
+    bad("method", "flip", T(2, 3), 0, 0, match="appears multiple times in the list of dims"),
+    bad("torch", "arange", 0, 5, 0, error=LayerError, match="step must be nonzero"),
+    bad("torch", "arange", 5, 0, error=LayerError, match="upper bound and lower bound inconsistent"),
     bad("torch", "zeros", error=LayerError, match="missing 1 required"),
     bad("torch", "full", (2, -3), 1.0, error=LayerError, match="negative dimension"),
     bad("torch", "full", 2, 1.0, error=LayerError, match="must be tuple of ints"),
@@ -941,9 +1040,26 @@ def test_unknown_arguments_are_unresolved_not_errors():
         cat.run(cat.bind([[(2, 3), Unknown("t")]], {}))
     with pytest.raises(Unresolved):
         TORCH_FUNCTIONS["where"].run(TORCH_FUNCTIONS["where"].bind([(2,)], {}))
-    # an Unknown the shape does not depend on is fine
-    drop = FUNCTIONAL["dropout"]
-    assert drop.run(drop.bind([(2, 3)], {"p": Unknown("p")})) == ((2, 3), 0)
+    mx = TENSOR_METHODS["max"]
+    with pytest.raises(Unresolved):  # values, or (values, indices)?
+        mx.kind(mx.bind([(2, 3), Unknown("d")], {}))
+    # an Unknown only checked for validity does not cost the shape
+    unknown = Unknown("set in __init__")
+    for registry, name, pos, kw, expected in [
+        (FUNCTIONAL, "dropout", [(2, 3)], {"p": unknown, "training": unknown}, (2, 3)),
+        (FUNCTIONAL, "dropout2d", [(3,)], {"training": unknown}, (3,)),
+        (FUNCTIONAL, "gelu", [(2, 3)], {"approximate": unknown}, (2, 3)),
+        (FUNCTIONAL, "hardtanh", [(2, 3), unknown, 1.0], {}, (2, 3)),
+        (FUNCTIONAL, "interpolate", [(1, 3, 4, 4)],
+         {"scale_factor": 2, "mode": "bilinear", "align_corners": unknown}, (1, 3, 8, 8)),
+        (FUNCTIONAL, "avg_pool2d", [(1, 3, 4, 4), 2], {"count_include_pad": unknown,
+                                                       "divisor_override": unknown}, (1, 3, 2, 2)),
+        (FUNCTIONAL, "pad", [(2, 3), (1, 1)], {"value": unknown}, (2, 5)),
+        (FUNCTIONAL, "layer_norm", [(2, 3), (3,)], {"eps": unknown}, (2, 3)),
+        (TENSOR_METHODS, "sum", [(2, 3), 1], {"dtype": unknown}, (2,)),
+    ]:
+        spec = registry[name]
+        assert spec.run(spec.bind(pos, kw)) == (expected, 0), name
     interp = FUNCTIONAL["interpolate"]
     with pytest.raises(Unresolved):
         interp.run(interp.bind([(1, 3, 8, 8)], {"scale_factor": Unknown("s")}))
