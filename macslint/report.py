@@ -91,7 +91,8 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
                 layer.output = standalone.output
     for name, value in args.values.items():
         unknown = _first_unknown(value)
-        if unknown is not None:  # costs may not read it, but the layer is not fully known
+        if unknown is not None and not unresolved and name not in ("device", "dtype"):
+            # The costs do not read it (dropout's p), but the layer is not fully known.
             unresolved.append(f"argument '{name}' is not known: {unknown.reason}")
     if unresolved:
         layer.reason = "; ".join(dict.fromkeys(unresolved))

@@ -164,6 +164,9 @@ _TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivi
 _OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
              cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
              cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
+# Layers whose arguments fix the size of their input's features or channels.
+_SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_features",
+                         "num_channels", "normalized_shape"})
 _STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
 _VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
                         "chunk", "split", "detach"})
@@ -226,6 +229,7 @@ class ModelInterpreter(Interpreter):
         self.shape_errors: Dict[Tuple[int, int], ShapeIssue] = {}
         self.paths: Dict[int, str] = {}
         self.input_issue: Optional[str] = None
+        self.input_accepted = False  # a layer that checks sizes took the model input as it is
         self.model_name = ""
 
     # -- bookkeeping --------------------------------------------------------
@@ -733,10 +737,9 @@ class ModelInterpreter(Interpreter):
             args = spec.bind(positional, keywords)
         except LayerError as exc:
             raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
-        unknown = next((v for v in args.values.values() if _first_unknown(v) is not None), None)
+        unknown = _unknown_argument(args)
         if unknown is not None:
-            reason = _first_unknown(unknown).reason
-            return LayerModule(spec.name, spec, site, reason=f"an argument is not known: {reason}")
+            return LayerModule(spec.name, spec, site, reason=unknown)
         try:
             spec.check_args(args)
         except Unresolved as exc:
@@ -761,7 +764,7 @@ class ModelInterpreter(Interpreter):
                 self.completed[key] = (original, unresolved, None)
             return
         incomplete = site.args is None and site.unresolved is not None or (
-            site.args is not None and _first_unknown(tuple(site.args.values.values())))
+            site.args is not None and _unknown_argument(site.args) is not None)
         if site.spec is None or site.error is not None or not incomplete:
             return
         self.completed[key] = (site.args, site.unresolved or _unknown_arguments(site.args), args)
@@ -1063,14 +1066,17 @@ class ModelInterpreter(Interpreter):
             self.layer_shape_error(layer, inputs, exc)
             return Unknown("a layer call that raises")
         call.inputs, call.output, call.macs = shapes, output, macs
+        if any(t.from_input for t in inputs) and _SIZED_ARGS & set(layer.args.values):
+            self.input_accepted = True
         first = inputs[0]
         return Tensor(output, line, strided=first.strided if output == first.shape else None)
 
     # -- shape errors ---------------------------------------------------------------
     def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:
-        """A failure on the untouched model input: the configured input does not fit this
+        """A failure the untouched model input takes part in, before any layer that checks its
+        input's features or channels has accepted it: the configured input does not fit this
         model (a setting to fix), not a bug in the model (MAC011)."""
-        if tensors and all(t.from_input for t in tensors):
+        if any(t.from_input for t in tensors) and not self.input_accepted:
             self.input_issue = f"{what}: {exc}"
             raise _Raise(f"the input {_fmt(tensors[0].shape)} does not fit {self.model_name}: "
                          f"{what}: {exc}; set the model's input size with "
@@ -1781,12 +1787,17 @@ def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
     return value
 
 
-def _unknown_arguments(args: Optional[Args]) -> str:
-    for name, value in (args.values.items() if args is not None else ()):
+def _unknown_argument(args: Args) -> Optional[str]:
+    """Why an argument that matters is not known (where a layer lives does not matter)."""
+    for name, value in args.values.items():
         unknown = _first_unknown(value)
-        if unknown is not None:
+        if unknown is not None and name not in ("device", "dtype"):
             return f"argument '{name}' is not known: {unknown.reason}"
-    return "its arguments are not known"
+    return None
+
+
+def _unknown_arguments(args: Optional[Args]) -> str:
+    return (_unknown_argument(args) if args is not None else None) or "its arguments are not known"
 
 
 def _unbound(scope: Scope, name: str) -> bool:

@@ -279,8 +279,7 @@ UNKNOWN = {
     "branches that disagree": (
         "def build(flag):\n    if flag:\n        w = 32\n    else:\n        w = 64\n"
         "    return nn.Linear(w, w)\n",
-        _not_known("in_features", "'w' depends on which branch ran") + "; "
-        + _not_known("out_features", "'w' depends on which branch ran")),
+        _not_known("in_features", "'w' depends on which branch ran")),
     "unknown if at module level": (
         "if cond:\n    W = 1\nelse:\n    W = 2\nnn.Linear(W, 10)\n",
         _not_known("in_features", "'W' depends on which branch ran")),
