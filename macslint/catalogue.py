@@ -1027,15 +1027,16 @@ def _dropout_check(args: Args) -> None:
         raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
 
 
-def _feature_dropout_output(ranks: Optional[Tuple[int, ...]]):
-    """Channel-wise dropouts: Dropout1d wants 2D or 3D, the others at least 2D."""
+def _feature_dropout_output(ranks: Optional[Tuple[int, ...]], min_rank: int = 2):
+    """Channel-wise dropouts: Dropout1d wants 2D or 3D, Dropout3d takes 1D too (torch 2.13
+    warns and treats it as unbatched), the others at least 2D."""
 
     def output(args: Args, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
         if ranks is not None and len(x) not in ranks:
             raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
                              "input")
-        if len(x) < 2:
+        if len(x) < min_rank:
             raise ShapeError("Feature dropout requires at least 2 dimensions in the input")
         return x
 
@@ -1205,7 +1206,9 @@ _SPECS: list = [
               output=_feature_dropout_output((2, 3))),
     *(LayerSpec(name, "dropout", _DROPOUT, check=_dropout_check,
                 output=_feature_dropout_output(None)) for name in (
-        "Dropout2d", "Dropout3d", "FeatureAlphaDropout")),
+        "Dropout2d", "FeatureAlphaDropout")),
+    LayerSpec("Dropout3d", "dropout", _DROPOUT, check=_dropout_check,
+              output=_feature_dropout_output(None, min_rank=1)),
     LayerSpec("Identity", "linear", lambda *args, **kwargs: None),
 ]
 

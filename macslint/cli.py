@@ -268,9 +268,22 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
     shape = format_shape(model.input) if model.input is not None else "?"
     lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {shape}"]
     rows = []
+    shown: set = set()
     for call in model.calls:
+        parts = call.path.split(".")
+        for depth in range(1, len(parts)):
+            prefix = ".".join(parts[:depth])
+            if prefix in shown or prefix not in model.containers:
+                continue
+            shown.add(prefix)
+            kind, params = model.containers[prefix]
+            inside = [c.macs for c in model.calls if c.path.startswith(prefix + ".")]
+            macs = None if None in inside else sum(inside) * factor
+            rows.append(("  " * (depth - 1) + parts[depth - 1], kind, "", "", _count(params),
+                         _count(macs), _percent(None if macs is None else macs // factor,
+                                                model.macs)))
         depth = call.path.count(".")
-        label = "  " * depth + (call.path or "(not registered)")
+        label = "  " * depth + (parts[-1] if call.path else "(not registered)")
         shapes = (format_shape(call.inputs[0]) if call.inputs else "?",
                   format_shape(call.output) if call.output is not None else "?")
         cost = None if call.macs is None else call.macs * factor

@@ -1660,6 +1660,13 @@ class ModelInterpreter(Interpreter):
             return trace
         self.assign_paths(model)
         trace.params = self.count_params(model)
+        for module in self.all_modules(model):
+            path = self.paths.get(id(module))
+            if path is not None and not isinstance(module, LayerModule):
+                kind = module.cls.name if isinstance(module, UserModule) else module.kind
+                notes = len(self.build_notes)
+                trace.containers[path] = (kind, self.count_params(module))
+                del self.build_notes[notes:]  # already said for the whole model
         trace.input = (settings.batch_size, *settings.input_size)
         self.trace_forward(cls, model, trace)
         trace.reasons.extend(self.build_notes)
@@ -1717,7 +1724,7 @@ class ModelInterpreter(Interpreter):
 
         visit(root, "")
 
-    def count_params(self, root: UserModule) -> Optional[int]:
+    def count_params(self, root: Any) -> Optional[int]:
         total = 0
         seen_params: set = set()
         for module in self.all_modules(root):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from .analyzer import LayerSite
 from .catalogue import Args, LayerSpec, Shape
@@ -66,6 +66,8 @@ class ModelTrace:
     reasons: List[str] = field(default_factory=list)  # why incomplete, in the order met
     shape_errors: List[ShapeIssue] = field(default_factory=list)
     config_error: Optional[str] = None  # a bad pragma on the class line
+    # Each submodule that holds others, as torch names it: path -> (class name, params)
+    containers: Dict[str, Tuple[str, Optional[int]]] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:

@@ -444,7 +444,7 @@ ELEMENTWISE_SHAPES: Dict[str, List[Shape]] = {
     "Softmax2d": [(2, 3, 4, 5), (3, 4, 5)],
     "Dropout1d": [(2, 3, 5), (3, 5)],
     "Dropout2d": [(2, 3, 4, 5), (3, 4, 5), (2, 3)],
-    "Dropout3d": [(2, 3, 4, 5, 2), (3, 4, 5, 2), (2, 3)],
+    "Dropout3d": [(2, 3, 4, 5, 2), (3, 4, 5, 2), (2, 3), (3,)],
     "FeatureAlphaDropout": [(2, 3, 4, 5), (2, 3)],
 }
 ELEMENTWISE = sorted(
