@@ -307,7 +307,7 @@ _COMPARE: Dict[type, Callable[[Any, Any], Any]] = {
     cst.GreaterThanEqual: operator.ge, cst.Is: operator.is_, cst.IsNot: operator.is_not,
     cst.In: lambda a, b: a in b, cst.NotIn: lambda a, b: a not in b,
 }
-_PLAIN = (int, float, str, bool, type(None), tuple, list)
+_PLAIN = (int, float, str, bool, type(None), tuple, list, dict)
 
 
 def _too_big(op: type, left: Any, right: Any) -> bool:
@@ -325,25 +325,31 @@ def _too_big(op: type, left: Any, right: Any) -> bool:
     return False
 
 
-def _lists_in(value: Any) -> Iterable[list]:
-    if isinstance(value, list):
+def _lists_in(value: Any) -> Iterable[Any]:
+    """The mutable containers (lists, dicts) in a value."""
+    if isinstance(value, (list, dict)):
         yield value
     if isinstance(value, (list, tuple)):
         for item in value:
             yield from _lists_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _lists_in(item)
 
 
-def _holds(value: Any, target: list) -> bool:
+def _holds(value: Any, target: Any) -> bool:
     if value is target:
         return True
+    if isinstance(value, dict):
+        return any(_holds(v, target) for v in value.values())
     return isinstance(value, (list, tuple)) and any(_holds(v, target) for v in value)
 
 
 def _first_unknown(value: Any) -> Optional[Unknown]:
     if isinstance(value, Unknown):
         return value
-    if isinstance(value, (tuple, list)):
-        for item in value:
+    if isinstance(value, (tuple, list, dict)):
+        for item in (value.values() if isinstance(value, dict) else value):
             found = _first_unknown(item)
             if found is not None:
                 return found
@@ -405,7 +411,8 @@ class Interpreter:
             for target in {id(current): current, id(current.origin): current.origin}.values():
                 for name, held in list(target.values.items()):
                     if any(_holds(held, lst) for lst in lists):
-                        target.values[name] = Unknown(f"'{name}' is a list changed in place")
+                        kind = "dict" if isinstance(held, dict) else "list"
+                        target.values[name] = Unknown(f"'{name}' is a {kind} changed in place")
                         target.rebound.add(name)
             current = current.parent
 
@@ -835,6 +842,25 @@ class Interpreter:
             return body if _same(body, orelse) else Unknown("a condition that is not constant")
         return body if test else orelse
 
+    def eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
+        result: Dict[Any, Any] = {}
+        unknown: Optional[Unknown] = None
+        for element in node.elements:
+            if isinstance(element, cst.StarredDictElement):
+                value = self.eval(element.value, scope)
+                if isinstance(value, dict):
+                    result.update(value)
+                else:
+                    unknown = unknown or Unknown("a `**` entry of a dict")
+                continue
+            key = self.eval(element.key, scope)
+            value = self.eval(element.value, scope)
+            if isinstance(key, (str, int, bool, type(None), tuple)) and _first_unknown(key) is None:
+                result[key] = value
+            else:
+                unknown = unknown or Unknown("a dict key that is not known")
+        return unknown if unknown is not None else result
+
     def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
         base = self.eval(node.value, scope)
         keys = []
@@ -852,11 +878,11 @@ class Interpreter:
         if len(keys) != 1 or isinstance(keys[0], Unknown):
             return keys[0] if keys and isinstance(keys[0], Unknown) else \
                 Unknown(f"`{self.code(node)}` is not evaluated")
-        if not isinstance(base, (tuple, list, str)):
+        if not isinstance(base, (tuple, list, str, dict)):
             return Unknown(f"`{self.code(node)}` is not evaluated")
         try:
             return base[keys[0]]
-        except (IndexError, TypeError, ValueError) as exc:
+        except (IndexError, KeyError, TypeError, ValueError) as exc:
             return Unknown(f"the subscript raises {type(exc).__name__}")
 
     def eval_NamedExpr(self, node: cst.NamedExpr, scope: Scope) -> Any:

@@ -167,6 +167,9 @@ _OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
 # Layers whose arguments fix the size of their input's features or channels.
 _SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_features",
                          "num_channels", "normalized_shape"})
+# Tensor attributes that are not methods and carry no shape macslint needs.
+_TENSOR_PROPERTIES = frozenset({"dtype", "device", "is_cuda", "requires_grad", "grad", "layout",
+                                "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})
 _STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
 _VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
                         "chunk", "split", "detach"})
@@ -519,9 +522,9 @@ class ModelInterpreter(Interpreter):
             if isinstance(result, Tensor):
                 result.strided = self.line_of(node)
             return result
-        if name in tensor_ops.TENSOR_METHODS:
-            return BoundMethod(tensor, name)
-        return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
+        if name in _TENSOR_PROPERTIES:
+            return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
+        return BoundMethod(tensor, name)  # a method call on it says whether it is modelled
 
     # -- classes ----------------------------------------------------------------
     def mro(self, cls: UserClass) -> List[UserClass]:
@@ -862,7 +865,10 @@ class ModelInterpreter(Interpreter):
         if method.function is not None:
             return self.call_function(method.function, [receiver, *positional], keywords)
         if isinstance(receiver, Tensor):
-            spec = tensor_ops.TENSOR_METHODS[name]
+            spec = tensor_ops.TENSOR_METHODS.get(name)
+            if spec is None:
+                self.note(f"the tensor method {self.where(node)} is not modelled")
+                return Untraced(f"the result of `.{name}()` is not known")
             return self.run_op(node, spec, f"x.{name}", [receiver, *positional], keywords)
         if isinstance(receiver, SuperProxy):
             if name == "__init__":
@@ -1078,7 +1084,8 @@ class ModelInterpreter(Interpreter):
         model (a setting to fix), not a bug in the model (MAC011)."""
         if any(t.from_input for t in tensors) and not self.input_accepted:
             self.input_issue = f"{what}: {exc}"
-            raise _Raise(f"the input {_fmt(tensors[0].shape)} does not fit {self.model_name}: "
+            shape = next(t.shape for t in tensors if t.from_input)
+            raise _Raise(f"the input {_fmt(shape)} does not fit {self.model_name}: "
                          f"{what}: {exc}; set the model's input size with "
                          f"`# macslint: input-size=...` on its class line or "
                          f"[tool.macslint.models.{self.model_name}]")
@@ -1111,7 +1118,7 @@ class ModelInterpreter(Interpreter):
             if isinstance(value, Tensor):
                 tensors.append(value)
                 values[name] = value.shape
-            elif _plain_number(value):
+            elif _plain_number(value) or value == ():  # bind() made a number a 0-d shape
                 values[name] = ()
             elif value is None:
                 continue
@@ -1236,6 +1243,21 @@ class ModelInterpreter(Interpreter):
             return truth if isinstance(truth, Unknown) else not truth
         return super().eval_UnaryOperation(node, scope) if not isinstance(value, Unknown) else value
 
+    def eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Any:
+        left = self.eval(node.left, scope)
+        result: Any = True
+        for target in node.comparisons:
+            right = self.eval(target.comparator, scope)
+            outcome = self.binary_compare(type(target.operator), left, right)
+            if isinstance(outcome, Tensor):
+                # An elementwise comparison: a tensor (of bools), never a Python truth value.
+                return outcome if len(node.comparisons) == 1 else \
+                    Untraced("a chained comparison of tensors")
+            if result is True:
+                result = outcome if isinstance(outcome, Unknown) or not outcome else True
+            left = right
+        return result
+
     def binary_compare(self, op: type, left: Any, right: Any) -> Any:
         if isinstance(left, Tensor) or isinstance(right, Tensor):
             if op in (cst.Is, cst.IsNot):
@@ -1244,10 +1266,15 @@ class ModelInterpreter(Interpreter):
                 return Unknown("`in` on a tensor")
             a = left.shape if isinstance(left, Tensor) else ()
             b = right.shape if isinstance(right, Tensor) else ()
+            tensors = [t for t in (left, right) if isinstance(t, Tensor)]
+            other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
+            if other is not None and not _plain_number(other):
+                return Untraced("a comparison of a tensor with a value that is not known")
             try:
-                return Tensor(tensor_ops.broadcast(a, b), 0)
+                return Tensor(tensor_ops.broadcast(a, b), tensors[0].line,
+                              all(t.from_input for t in tensors))
             except LayerError:
-                return Unknown("a comparison of tensors that do not broadcast")
+                return Untraced("a comparison of tensors that do not broadcast")
         if op in (cst.Is, cst.IsNot) and not isinstance(left, Unknown) \
                 and not isinstance(right, Unknown) and (left is None or right is None):
             return (left is right) == (op is cst.Is)
@@ -1300,6 +1327,9 @@ class ModelInterpreter(Interpreter):
             return PyBuiltin(node.value)
         return value
 
+    def eval_Ellipsis(self, node: cst.Ellipsis, scope: Scope) -> Any:
+        return Ellipsis
+
     def eval_FormattedString(self, node: cst.FormattedString, scope: Scope) -> Any:
         """f"conv{i}": module names. Only plain `{expr}` parts of ints and strings."""
         parts: List[str] = []
@@ -1321,25 +1351,6 @@ class ModelInterpreter(Interpreter):
         if "{" in text or "}" in text or "\\" in text or len(text) > MAX_SEQUENCE:
             return Unknown("an f-string with escapes")
         return text
-
-    def eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
-        result: Dict[Any, Any] = {}
-        unknown: Optional[Unknown] = None
-        for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
-                value = self.eval(element.value, scope)
-                if isinstance(value, dict):
-                    result.update(value)
-                else:
-                    unknown = unknown or Unknown("a `**` entry of a dict")
-                continue
-            key = self.eval(element.key, scope)
-            value = self.eval(element.value, scope)
-            if isinstance(key, (str, int, bool, type(None), tuple)) and _first_unknown(key) is None:
-                result[key] = value
-            else:
-                unknown = unknown or Unknown("a dict key that is not known")
-        return unknown if unknown is not None else result
 
     def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
         base = self.eval(node.value, scope)
@@ -1644,8 +1655,6 @@ class ModelInterpreter(Interpreter):
             trace.settings = settings = settings.for_model(cls.name, pragma)
         else:
             trace.settings = settings = settings.for_model(cls.name)
-        if trace.config_error:
-            trace.reasons.append(f"the pragma on the class line is invalid: {trace.config_error}")
         model: Any = None
         try:
             model = self.instantiate(cls.node, cls, [], {})
@@ -1660,6 +1669,8 @@ class ModelInterpreter(Interpreter):
             return trace
         self.assign_paths(model)
         trace.params = self.count_params(model)
+        if self.build_notes:
+            trace.params = None  # the modules built may not be the ones __init__ builds
         for module in self.all_modules(model):
             path = self.paths.get(id(module))
             if path is not None and not isinstance(module, LayerModule):
