@@ -950,22 +950,7 @@ class Interpreter:
             callee = self.attribute(node.func, receiver)
         else:
             callee = self.eval(node.func, scope)
-        positional: List[Any] = []
-        keywords: Dict[str, Any] = {}
-        spread: Optional[str] = None  # why the argument list itself is unknown
-        for arg in node.args:
-            value = self.eval(arg.value, scope)
-            if arg.star == "*":
-                if isinstance(value, (tuple, list)):
-                    positional.extend(value)
-                else:
-                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`"
-            elif arg.star == "**":
-                spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = value
-            else:
-                positional.append(value)
+        positional, keywords, spread = self.call_arguments(node, scope)
         if isinstance(callee, LayerClass):
             self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
             return Unknown(f"a {callee.spec.name} instance")
@@ -982,6 +967,39 @@ class Interpreter:
                              f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "
                              f"{callee.reason}")
         return Unknown(f"the result of `{self.code(node.func)}(...)` is not evaluated")
+
+    def call_arguments(self, node: cst.Call, scope: Scope
+                       ) -> Tuple[List[Any], Dict[str, Any], Optional[str]]:
+        """Positional and keyword values of a call, and why the argument list itself is not
+        known (a `*` or `**` of a value that cannot be spread), if it is not."""
+        positional: List[Any] = []
+        keywords: Dict[str, Any] = {}
+        spread: Optional[str] = None
+        for arg in node.args:
+            value = self.eval(arg.value, scope)
+            if arg.star == "*":
+                items = self.star_items(value)
+                if isinstance(items, Unknown):
+                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`"
+                else:
+                    positional.extend(items)
+            elif arg.star == "**":
+                named = self.star_keywords(value)
+                if isinstance(named, Unknown):
+                    spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
+                else:
+                    keywords.update(named)
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = value
+            else:
+                positional.append(value)
+        return positional, keywords, spread
+
+    def star_items(self, value: Any) -> Any:
+        return list(value) if isinstance(value, (tuple, list)) else Unknown("not a sequence")
+
+    def star_keywords(self, value: Any) -> Any:
+        return Unknown("keywords are not spread outside a model build")
 
     def record_site(self, node: cst.Call, kind: str, spec: Optional[LayerSpec],
                     positional: List[Any], keywords: Dict[str, Any],

@@ -353,14 +353,20 @@ class ModelInterpreter(Interpreter):
             return
         for item in items:
             self.bind_target(scope, stmt.target, item)
-            try:
-                self.walk_body(stmt.body, scope)
-            except _Break:
+            if not self.run_loop_body(stmt.body, scope):
                 return
-            except _Continue:
-                continue
         if stmt.orelse is not None:
             self.walk_body(stmt.orelse.body, scope)
+
+    def run_loop_body(self, body: cst.BaseSuite, scope: Scope) -> bool:
+        """One pass of a loop body; False when it `break`s."""
+        try:
+            self.walk_body(body, scope)
+        except _Break:
+            return False
+        except _Continue:
+            pass
+        return True
 
     def stmt_While(self, stmt: cst.While, scope: Scope) -> None:
         while True:
@@ -372,12 +378,8 @@ class ModelInterpreter(Interpreter):
                 return
             if not test:
                 break
-            try:
-                self.walk_body(stmt.body, scope)
-            except _Break:
+            if not self.run_loop_body(stmt.body, scope):
                 return
-            except _Continue:
-                continue
         if stmt.orelse is not None:
             self.walk_body(stmt.orelse.body, scope)
 
@@ -666,26 +668,7 @@ class ModelInterpreter(Interpreter):
             callee = self.attribute(node.func, receiver)
         else:
             callee = self.eval(node.func, scope)
-        positional: List[Any] = []
-        keywords: Dict[str, Any] = {}
-        spread: Optional[str] = None
-        for arg in node.args:
-            value = self.eval(arg.value, scope)
-            if arg.star == "*":
-                items = self.iterate(value)
-                if isinstance(items, Unknown):
-                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`: {items.reason}"
-                else:
-                    positional.extend(items)
-            elif arg.star == "**":
-                if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-                    keywords.update(value)
-                else:
-                    spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = value
-            else:
-                positional.append(value)
+        positional, keywords, spread = self.call_arguments(node, scope)
         if spread is not None:
             if isinstance(callee, LayerClass):
                 self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
@@ -694,6 +677,14 @@ class ModelInterpreter(Interpreter):
             self.note(f"the call {self.where(node)} is not followed: {spread}")
             return Untraced(spread)
         return self.call(node, callee, positional, keywords)
+
+    def star_items(self, value: Any) -> Any:
+        return self.iterate(value)
+
+    def star_keywords(self, value: Any) -> Any:
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return value
+        return Unknown("not a dict of known keys")
 
     def call(self, node: cst.Call, callee: Any, positional: List[Any],
              keywords: Dict[str, Any]) -> Any:

@@ -17,29 +17,17 @@ from macslint.config import (
     Config,
     Settings,
     apply_overrides,
-    clear_caches,
     load_config,
     parse_pragma,
 )
 from macslint.errors import ConfigError
 
+from tests.test_config import _fresh_caches, write  # noqa: F401 - the same fixture and helper
+
 COUNT_HINT = 'use an integer or a string like "500M" or "1.5G" (suffixes K, M, G, T)'
 SHAPE_HINT = 'use positive integers separated by "x" or ",", like "3x224x224"'
 MODEL_VALID = "batch-size, input-size, max-layer-macs, max-layer-params, max-model-macs, max-model-params"
 EXAMPLE = "'# macslint: input-size=3x32x32, batch-size=4, max-model-macs=500M'"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_caches()
-    yield
-    clear_caches()
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def load(tmp_path: Path, body: str) -> Config:
