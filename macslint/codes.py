@@ -60,7 +60,8 @@ CODES: tuple[Code, ...] = (
     Code(
         "MAC900",
         "internal error",
-        "macslint failed on this file; nothing else was reported for it. Please report it "
+        "macslint failed on this file (nothing else was reported for it), or on one model "
+        "of it (reported on its `class` line; the rest of the file is). Please report it "
         "with the file.",
     ),
     Code(

@@ -80,6 +80,10 @@ def model_findings(path: str, model: ModelTrace) -> List[Finding]:
     settings = model.settings
     found = [Finding(path, issue.line, issue.col, "MAC011", issue.message)
              for issue in model.shape_errors]
+    if model.internal_error is not None:
+        found.append(Finding(path, model.line, model.col, "MAC900",
+                             f"internal error tracing {model.name}: {model.internal_error}; "
+                             "please report it with this file"))
     if model.config_error is not None:
         found.append(Finding(path, model.line, model.col, "MAC902",
                              f"invalid configuration: {model.config_error}"))

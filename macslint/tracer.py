@@ -1852,5 +1852,13 @@ def trace_models(base: Interpreter, settings: Settings, path: str) -> List[Model
             continue
         if not tracer.standalone(cls):
             continue
-        traces.append(tracer.trace_model(cls, settings, path))
+        try:
+            traces.append(tracer.trace_model(cls, settings, path))
+        except Exception as exc:  # noqa: BLE001 - a bug of ours loses this model, not the file
+            start = tracer.positions[cls.node].start
+            trace = ModelTrace(cls.name, start.line, start.column + 1, settings)
+            text = " ".join(str(exc).split())[:200]
+            trace.internal_error = f"{type(exc).__name__}: {text}"
+            trace.reasons.append(f"internal error while tracing: {trace.internal_error}")
+            traces.append(trace)
     return traces

@@ -66,6 +66,7 @@ class ModelTrace:
     reasons: List[str] = field(default_factory=list)  # why incomplete, in the order met
     shape_errors: List[ShapeIssue] = field(default_factory=list)
     config_error: Optional[str] = None  # a bad pragma on the class line
+    internal_error: Optional[str] = None  # macslint failed on this model (MAC900)
     # Each submodule that holds others, as torch names it: path -> (class name, params)
     containers: Dict[str, Tuple[str, Optional[int]]] = field(default_factory=dict)
 

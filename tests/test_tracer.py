@@ -2080,3 +2080,47 @@ def test_a_model_does_not_see_another_models_list_mutations():
     assert [m.params for m in result.report.models] == [72, 72]
     assert torch_counts(source, "A", (1, 8)).params == 72
     assert torch_counts(source, "B", (1, 8)).params == 72
+
+
+# --------------------------------------------------------------------------- a bug of ours
+
+
+def test_a_crash_tracing_one_model_loses_only_that_model(monkeypatch):
+    """An exception inside the tracer is a MAC900 on that model's class line; the file's layer
+    findings and the other models stay."""
+    from macslint import tracer
+
+    original = tracer.ModelInterpreter.trace_forward
+
+    def crash_for_broken(self, cls, model, trace):
+        if cls.name == "Broken":
+            raise KeyError("lost")
+        return original(self, cls, model, trace)
+
+    monkeypatch.setattr(tracer.ModelInterpreter, "trace_forward", crash_for_broken)
+    source = src("""
+        class Broken(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+
+        class Fine(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    result = analyse(source, max_layer_params=10)
+    broken, fine = the_model(result, "Broken"), the_model(result, "Fine")
+    assert broken.internal_error == "KeyError: 'lost'" and not broken.complete
+    assert fine.complete and fine.macs == 64
+    [crash] = codes(result, "MAC900")
+    assert (crash.line, crash.col) == (line_of(source, "class Broken"), 1)
+    assert crash.message == ("internal error tracing Broken: KeyError: 'lost'; "
+                             "please report it with this file")
+    assert len(codes(result, "MAC002")) == 2  # both layers are still checked
