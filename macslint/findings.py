@@ -55,10 +55,13 @@ def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Fi
         limit, _ = _cost(budget, settings)
         add("MAC001", f"{layer.call} costs {cost} {unit}{_at(layer, settings)}, budget {limit}")
     budget = settings.max_layer_params
-    if budget is not None and layer.params is not None and layer.params > budget:
-        add("MAC002", f"{layer.call} has {format_count(layer.params)} params, "
+    params, where = layer.params, ""
+    if params is None and layer.traced_params is not None:
+        params, where = layer.traced_params[0], f" in {layer.traced_params[1]}"
+    if budget is not None and params is not None and params > budget:
+        add("MAC002", f"{layer.call} has {format_count(params)} params{where}, "
                       f"budget {format_count(budget)}")
-    if not layer.resolved:
+    if not layer.resolved and layer.traced is None:  # a traced model costs it where it is used
         add("MAC100", f"{layer.call} is not resolved: {layer.reason}")
     return found
 

@@ -35,6 +35,9 @@ class LayerReport:
     args: Optional[Dict[str, Any]] = None  # bound constructor arguments, when all are known
     # The costliest call of this construction in a traced model: what budgets are held to.
     traced: Optional[Dict[str, Any]] = None
+    # The most parameters a traced call of it has, and where (MAC002 for a construction whose
+    # own arguments are not all known, such as a block built with different widths).
+    traced_params: Optional[Tuple[int, str]] = None
 
 
 @dataclass
@@ -156,10 +159,15 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             if not call.traced:
                 continue
             layer = by_site.get((call.site.line, call.site.col + 1))
-            if layer is not None and (layer.traced is None or call.macs > layer.traced["macs"]):
+            if layer is None:
+                continue
+            if layer.traced is None or call.macs > layer.traced["macs"]:
                 layer.traced = {"model": model.name, "path": call.path,
                                 "input": list(call.inputs[0]), "output": list(call.output),
                                 "macs": call.macs, "params": call.params}
+            if call.params is not None and (layer.traced_params is None
+                                            or call.params > layer.traced_params[0]):
+                layer.traced_params = (call.params, f"{model.name}.{call.path}")
     return FileReport(path, settings, layers=layers, models=models)
 
 

@@ -2124,3 +2124,37 @@ def test_a_crash_tracing_one_model_loses_only_that_model(monkeypatch):
     assert crash.message == ("internal error tracing Broken: KeyError: 'lost'; "
                              "please report it with this file")
     assert len(codes(result, "MAC002")) == 2  # both layers are still checked
+
+
+def test_block_built_with_different_widths_is_held_to_layer_budgets_where_used():
+    """A block's conv has no arguments of its own (each build passes other widths): the
+    traced calls carry the budgets, the costliest one named, and MAC100 stays quiet."""
+    source = src("""
+        class Block(nn.Module):
+            def __init__(self, width):
+                super().__init__()
+                self.conv = nn.Conv2d(width, width, 3, padding=1)
+
+            def forward(self, x):
+                return self.conv(x)
+
+        class Net(nn.Module):  # macslint: input-size=8x16x16
+            def __init__(self):
+                super().__init__()
+                self.small = Block(8)
+                self.grow = nn.Conv2d(8, 64, 1)
+                self.big = Block(64)
+
+            def forward(self, x):
+                return self.big(self.grow(self.small(x)))
+    """)
+    assert_matches_torch(source, "Net")
+    result = analyse(source, max_layer_macs=1_000_000, max_layer_params=10_000)
+    conv_line = line_of(source, "nn.Conv2d(width")
+    [mac001] = [f for f in codes(result, "MAC001") if f.line == conv_line]
+    [mac002] = [f for f in codes(result, "MAC002") if f.line == conv_line]
+    big_macs = 64 * 64 * 9 * 16 * 16
+    assert "in Net.big.conv" in mac001.message and f"{big_macs / 1e6:.1f}M MACs" in mac001.message
+    assert mac002.message.endswith("has 36.9K params in Net.big.conv, budget 10K")
+    assert not [f for f in result.findings if f.code == "MAC100" and f.line == conv_line]
+    assert check_source("m.py", source, Settings()).report.layers[0].resolved is False
