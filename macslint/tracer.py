@@ -473,6 +473,8 @@ class ModelInterpreter(Interpreter):
         if isinstance(base, LayerModule):
             if base.args is not None and name in base.args.values:
                 return base.args.values[name]
+            if name in _NO_EFFECT_MODULE_METHODS or name == "forward":
+                return BoundMethod(base, name)
             return Unknown(f"attribute `{self.code(node)}` of a {base.kind} is not modelled")
         if isinstance(base, Container):
             return BoundMethod(base, name)
@@ -870,6 +872,10 @@ class ModelInterpreter(Interpreter):
             return self.unknown_call(node, Unknown(f"super().{name} is not modelled"), positional)
         if isinstance(receiver, UserModule):
             return self.module_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, LayerModule):
+            if name == "forward":
+                return self.apply_module(node, receiver, positional, keywords)
+            return receiver  # .to(), .eval(), .float(): the same module
         if isinstance(receiver, Container):
             return self.container_method(node, receiver, name, positional, keywords)
         if isinstance(receiver, list):
