@@ -1637,31 +1637,39 @@ class ModelInterpreter(Interpreter):
         ordered = [*params.posonly_params, *params.params][1:]
         return all(p.default is not None for p in (*ordered, *params.kwonly_params))
 
-    def trace_model(self, cls: UserClass, settings: Settings, path: str) -> ModelTrace:
+    def trace_model(self, entry: Any, settings: Settings, path: str) -> Optional[ModelTrace]:
+        """Build a model class with no arguments, or call a factory function with none, and
+        trace what it returns. None for a function that turns out not to return a model."""
         self.reset()
-        self.model_name = cls.name
-        start = self.positions[cls.node].start
-        trace = ModelTrace(cls.name, start.line, start.column + 1, settings)
-        comment = _header_comment(cls.node)
+        name = entry.name
+        self.model_name = name
+        start = self.positions[entry.node].start
+        trace = ModelTrace(name, start.line, start.column + 1, settings)
+        comment = _header_comment(entry.node)
         if comment:
             try:
                 pragma = parse_pragma(comment, source=f"{path}:{start.line}")
             except ConfigError as exc:
                 trace.config_error = str(exc)
                 pragma = {}
-            trace.settings = settings = settings.for_model(cls.name, pragma)
+            trace.settings = settings = settings.for_model(name, pragma)
         else:
-            trace.settings = settings = settings.for_model(cls.name)
+            trace.settings = settings = settings.for_model(name)
         model: Any = None
         try:
-            model = self.instantiate(cls.node, cls, [], {})
+            if isinstance(entry, UserClass):
+                model = self.instantiate(entry.node, entry, [], {})
+            else:
+                model = self.call_function(entry, [], {})
         except _Raise as exc:
-            self.build_notes.append(f"building {cls.name}() raises: {exc}")
+            self.build_notes.append(f"building {name}() raises: {exc}")
         except _OutOfBudget:
-            self.build_notes.append(f"building {cls.name}() takes more than {MAX_STEPS} steps")
+            self.build_notes.append(f"building {name}() takes more than {MAX_STEPS} steps")
         except RecursionError:
-            self.build_notes.append(f"building {cls.name}() nests too deeply")
-        if not isinstance(model, UserModule):
+            self.build_notes.append(f"building {name}() nests too deeply")
+        if isinstance(entry, UserFunction) and not isinstance(model, (UserModule, Container)):
+            return None  # not a factory (or not one macslint can follow: nothing to claim)
+        if not isinstance(model, (UserModule, Container)):
             trace.reasons.extend(self.build_notes)
             return trace
         self.assign_paths(model)
@@ -1676,7 +1684,7 @@ class ModelInterpreter(Interpreter):
                 trace.containers[path] = (kind, self.count_params(module))
                 del self.build_notes[notes:]  # already said for the whole model
         trace.input = (settings.batch_size, *settings.input_size)
-        self.trace_forward(cls, model, trace)
+        self.trace_forward(model, trace)
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         trace.calls, trace.ops = self.calls, self.ops
@@ -1687,10 +1695,11 @@ class ModelInterpreter(Interpreter):
             trace.reasons.append("a layer call is not traced")
         return trace
 
-    def trace_forward(self, cls: UserClass, model: UserModule, trace: ModelTrace) -> None:
+    def trace_forward(self, model: Any, trace: ModelTrace) -> None:
         self.tracing = True
         self.steps = 0
-        forward = self.find_method(cls, "forward")
+        cls = model.cls if isinstance(model, UserModule) else None
+        forward = self.find_method(cls, "forward") if cls is not None else None
         line = self.line_of(forward.node) if forward is not None else trace.line
         x = Tensor(trace.input, line, from_input=True)
         extra = []
@@ -1703,10 +1712,11 @@ class ModelInterpreter(Interpreter):
                       f"{', '.join(repr(e) for e in extra)} {'is' if len(extra) == 1 else 'are'} "
                       f"not traced")
         try:
-            if forward is None and not model.sequential:
+            if cls is not None and forward is None and not model.sequential:
                 self.note(f"{cls.name} has no forward() in this file")
                 return
-            result = self.apply_module(cls.node, model, [x], {}) if not extra else Unknown("")
+            node = cls.node if cls is not None else self.module
+            result = self.apply_module(node, model, [x], {}) if not extra else Unknown("")
         except _Raise as exc:
             self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
             return
@@ -1721,7 +1731,16 @@ class ModelInterpreter(Interpreter):
         if isinstance(result, Tensor):
             trace.output = result.shape
 
-    def assign_paths(self, root: UserModule) -> None:
+    def factory(self, function: UserFunction) -> bool:
+        """A module-level function callable without arguments that returns something: it may
+        build a model (`def resnet18(**kwargs): return ResNet(...)`)."""
+        params = function.node.params
+        required = [p for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+                    if p.default is None]
+        return not required and any(isinstance(n, cst.Return) and n.value is not None
+                                    for n in _returns(function.node.body))
+
+    def assign_paths(self, root: Any) -> None:
         def visit(module: Any, prefix: str) -> None:
             for name, child in getattr(module, "children", {}).items():
                 if child is None or id(child) in self.paths or child is root:
@@ -1824,7 +1843,20 @@ def _unbound(scope: Scope, name: str) -> bool:
     return True
 
 
-def _header_comment(node: cst.ClassDef) -> Optional[str]:
+def _returns(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
+    """The return statements of a function body, not of functions nested in it."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if isinstance(child, cst.Return):
+                yield child
+            elif not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda,
+                                        cst.BaseExpression)):
+                stack.append(child)
+
+
+def _header_comment(node: cst.CSTNode) -> Optional[str]:
     body = node.body
     if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
         return body.header.comment.value
@@ -1849,20 +1881,24 @@ def _expected_shape(layer: LayerModule, shape: Shape) -> Optional[Shape]:
 
 def trace_models(base: Interpreter, settings: Settings, path: str) -> List[ModelTrace]:
     """Every nn.Module subclass at the top of the file that can be built without arguments."""
-    if not base.classes:
+    if not base.classes and not any(isinstance(v, UserFunction)
+                                    for v in base.module_snapshot.values()):
         return []
     tracer = ModelInterpreter(base)
+    entries: List[Any] = [cls for cls in base.classes if cls.scope.kind == "module"
+                          and tracer.is_module_class(cls) and tracer.standalone(cls)]
+    entries.extend(f for f in base.module_snapshot.values()
+                   if isinstance(f, UserFunction) and f.scope.kind == "module" and tracer.factory(f))
+    entries.sort(key=lambda e: tracer.positions[e.node].start.line)
     traces = []
-    for cls in base.classes:
-        if cls.scope.kind != "module" or not tracer.is_module_class(cls):
-            continue
-        if not tracer.standalone(cls):
-            continue
+    for entry in entries:
         try:
-            traces.append(tracer.trace_model(cls, settings, path))
+            trace = tracer.trace_model(entry, settings, path)
+            if trace is not None:
+                traces.append(trace)
         except Exception as exc:  # noqa: BLE001 - a bug of ours loses this model, not the file
-            start = tracer.positions[cls.node].start
-            trace = ModelTrace(cls.name, start.line, start.column + 1, settings)
+            start = tracer.positions[entry.node].start
+            trace = ModelTrace(entry.name, start.line, start.column + 1, settings)
             text = " ".join(str(exc).split())[:200]
             trace.internal_error = f"{type(exc).__name__}: {text}"
             trace.reasons.append(f"internal error while tracing: {trace.internal_error}")

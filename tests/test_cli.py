@@ -388,7 +388,10 @@ def test_report_json_contract(capsys, monkeypatch):
         assert FILE_KEYS <= set(file) and file["error"] is None
         for layer in file["layers"]:
             assert LAYER_KEYS <= set(layer), set(layer)
-    assert data["files"][0]["models"] == []  # imports.py has no nn.Module subclass
+    # imports.py has no nn.Module subclass; its build() factory returns a Sequential
+    [build] = data["files"][0]["models"]
+    assert (build["name"], build["line"], build["complete"]) == ("build", 21, True)
+    assert [layer["kind"] for layer in build["layers"]] == ["Conv2d", "BatchNorm2d", "ReLU"]
     pyramid = data["files"][1]["models"][0]
     assert MODEL_KEYS <= set(pyramid)
     assert (pyramid["name"], pyramid["line"], pyramid["col"], pyramid["complete"]) == ("Pyramid", 17, 1, False)

@@ -2092,10 +2092,10 @@ def test_a_crash_tracing_one_model_loses_only_that_model(monkeypatch):
 
     original = tracer.ModelInterpreter.trace_forward
 
-    def crash_for_broken(self, cls, model, trace):
-        if cls.name == "Broken":
+    def crash_for_broken(self, model, trace):
+        if trace.name == "Broken":
             raise KeyError("lost")
-        return original(self, cls, model, trace)
+        return original(self, model, trace)
 
     monkeypatch.setattr(tracer.ModelInterpreter, "trace_forward", crash_for_broken)
     source = src("""
@@ -2173,3 +2173,83 @@ def test_layer_moved_or_cast_is_the_same_layer():
     """)
     # torch's forward hooks do not see a direct `.forward()` call; its MACs count all the same
     assert_matches_torch(source, "Net", check_calls=False)
+
+
+# --------------------------------------------------------------------------- factory functions
+
+
+FACTORIES = """
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride=1):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+            self.bn = nn.BatchNorm2d(cout)
+
+        def forward(self, x):
+            return F.relu(self.bn(self.conv(x)))
+
+    class Net(nn.Module):
+        def __init__(self, widths, num_classes=10):
+            super().__init__()
+            layers, cin = [], 3
+            for i, w in enumerate(widths):
+                layers.append(Block(cin, w, stride=2 if i else 1))
+                cin = w
+            self.body = nn.Sequential(*layers)
+            self.fc = nn.Linear(cin, num_classes)
+
+        def forward(self, x):
+            return self.fc(self.body(x).mean((2, 3)))
+
+    def _net(widths, **kwargs):
+        return Net(widths, **kwargs)
+
+    def net_small(**kwargs):  # macslint: input-size=3x32x32
+        return _net([8, 16], **kwargs)
+
+    def net_wide(*, num_classes=100):  # macslint: input-size=3x16x16, batch-size=2
+        return _net([32, 64, 128], num_classes=num_classes)
+
+    def head():  # macslint: input-size=64
+        return nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 8))
+
+    def not_a_model(scale=2):
+        return scale * 3
+"""
+
+
+def _factory_counts(source, name, shape):
+    namespace: Dict[str, Any] = {}
+    exec(compile(source, "m.py", "exec"), namespace)  # noqa: S102 - our own test source
+    model = namespace[name]()
+    with FlopCounterMode(display=False) as counter:
+        model(torch.zeros(shape))
+    return sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("name, shape", [("net_small", (1, 3, 32, 32)),
+                                         ("net_wide", (2, 3, 16, 16)), ("head", (1, 64))])
+def test_factory_function_is_a_model_with_torch_numbers(name, shape):
+    source = src(FACTORIES)
+    model = trace(source, name)
+    assert model.complete, model.reasons
+    assert model.input == shape and model.line == line_of(source, f"def {name}(")
+    assert (model.params, model.macs) == _factory_counts(source, name, shape)
+
+
+def test_only_functions_that_return_a_model_are_models():
+    names = [m.name for m in analyse(src(FACTORIES)).report.models]
+    assert names == ["net_small", "net_wide", "head"]  # Block and Net need arguments
+
+
+def test_factory_settings_from_the_models_table():
+    source = src(FACTORIES)
+    settings = Settings(models=(("net_small", {"input_size": (3, 64, 64)}),))
+    model = the_model(check_source("m.py", source, settings), "net_small")
+    # the pragma on the def line is more specific than the table
+    assert model.input == (1, 3, 32, 32)
+    source = source.replace("def net_small(**kwargs):  # macslint: input-size=3x32x32",
+                            "def net_small(**kwargs):")
+    model = the_model(check_source("m.py", source, settings), "net_small")
+    assert model.input == (1, 3, 64, 64)
+    assert (model.params, model.macs) == _factory_counts(source, "net_small", (1, 3, 64, 64))
