@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
@@ -112,6 +113,7 @@ class LayerSite:
     args: Optional[Args] = None  # bound arguments, when binding succeeded
     error: Optional[str] = None  # torch would raise (MAC010)
     unresolved: Optional[str] = None  # why the arguments are not known
+    file: Optional[str] = None  # another project file, for a site a model of this one uses
 
 
 @dataclass
@@ -361,10 +363,14 @@ def _first_unknown(value: Any) -> Optional[Unknown]:
 
 
 class Interpreter:
-    def __init__(self, module: cst.Module, source: str, positions: Any) -> None:
+    def __init__(self, module: cst.Module, source: str, positions: Any, loader: Any = None,
+                 path: Any = None, display: Optional[str] = None) -> None:
         self.module = module
         self.source = source
         self.positions = positions
+        self.loader = loader  # project.ProjectLoader: the project files this one imports
+        self.path = path  # this file, for relative imports
+        self.display = display  # how sites of this file are named when another file uses them
         self.sites: Dict[int, LayerSite] = {}
         self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
         self.classes: List["UserClass"] = []  # every class statement run, in order
@@ -535,8 +541,24 @@ class Interpreter:
             elif not stmt.relative and name in STDLIB_HELPERS.get(source, ()):
                 self.bind(scope, local, PyBuiltin(f"{source}.{name}"))
             else:
-                where = "." * len(stmt.relative) + source
-                self.bind(scope, local, Unknown(f"'{local}' is imported from {where}"))
+                self.bind(scope, local, self.project_import(source, len(stmt.relative), name))
+
+    def project_import(self, source: str, level: int, name: str) -> Any:
+        """`from <source> import <name>` when <source> is a file of the analysed project."""
+        where = "." * level + source
+        unknown = Unknown(f"'{name}' is imported from {where}")
+        if self.loader is None or self.path is None:
+            return unknown
+        from .project import ProjectModule  # project files are walked by this module
+
+        found = self.loader.find(source, level, self.path) if source or level else None
+        loaded = self.loader.load(found) if found is not None else None
+        if loaded is not None and name in loaded.names():
+            return loaded.names()[name]
+        # `from . import blocks`, `from .models import resnet`: a module of the package
+        found = self.loader.find(f"{source}.{name}" if source else name, level, self.path)
+        loaded = self.loader.load(found) if found is not None else None
+        return ProjectModule(loaded) if loaded is not None else unknown
 
     def stmt_Global(self, stmt: cst.CSTNode, scope: Scope) -> None:
         return None
@@ -739,6 +761,10 @@ class Interpreter:
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
         if isinstance(base, ModuleRef):
             return resolve_torch_path(f"{base.path}.{node.attr.value}")
+        if type(base).__name__ == "ProjectModule":
+            names = base.loaded.names()
+            return names.get(node.attr.value, Unknown(
+                f"`{self.code(node)}` is not defined in {base.loaded.display}"))
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
@@ -1003,12 +1029,13 @@ class Interpreter:
 
     def record_site(self, node: cst.Call, kind: str, spec: Optional[LayerSpec],
                     positional: List[Any], keywords: Dict[str, Any],
-                    unresolved: Optional[str]) -> None:
+                    unresolved: Optional[str]) -> LayerSite:
         key = id(node)
         if key in self.sites:
-            return
+            return self.sites[key]
         start = self.positions[node].start
-        site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec)
+        site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec,
+                         file=self.display)
         if spec is not None and unresolved is None:
             try:
                 site.args = spec.bind(positional, keywords)
@@ -1016,6 +1043,7 @@ class Interpreter:
                 site.error = str(exc)
         site.unresolved = unresolved
         self.sites[key] = site
+        return site
 
     def call_text(self, kind: str, node: cst.Call) -> str:
         parts = []
@@ -1039,11 +1067,19 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def analyze_module(module: cst.Module, source: str, settings: Any = None,
-                   path: str = "<string>") -> Analysis:
-    """Sites always; with `settings`, also every model of the file built and traced."""
+                   path: str = "<string>", file: Optional[Path] = None) -> Analysis:
+    """Sites always; with `settings`, also every model of the file built and traced, reading
+    the project files it imports from (when `path` is a file on disk)."""
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     positions = wrapper.resolve(PositionProvider)
-    interpreter = Interpreter(module, source, positions)
+    loader = None
+    if file is None and path not in ("<string>", "-", "stdin"):
+        file = Path(path)
+    if settings is not None and file is not None and file.parent.is_dir():
+        from .project import ProjectLoader
+
+        loader = ProjectLoader(file)
+    interpreter = Interpreter(module, source, positions, loader=loader, path=file)
     interpreter.run()
     models: List[Any] = []
     if settings is not None:
@@ -1060,10 +1096,11 @@ def might_construct_layers(source: str) -> bool:
     return "torch" in source
 
 
-def analyze_source(source: str, settings: Any = None, path: str = "<string>") -> Analysis:
+def analyze_source(source: str, settings: Any = None, path: str = "<string>",
+                   file: Optional[Path] = None) -> Analysis:
     """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
     if source.startswith("\ufeff"):
         source = source[1:]
     if not might_construct_layers(source):
         return Analysis([])
-    return analyze_module(cst.parse_module(source), source, settings, path)
+    return analyze_module(cst.parse_module(source), source, settings, path, file)

@@ -91,18 +91,21 @@ def _on_deep_stack(function, *args):
     return outcome["value"]
 
 
-def check_source(path: str, source: str, settings: Settings) -> FileResult:
+def check_source(path: str, source: str, settings: Settings,
+                 file: Optional[Path] = None) -> FileResult:
+    """`path` names the file in findings; `file` is where it is on disk (default: `path`),
+    for the project files it imports."""
     try:
         if might_construct_layers(source):
             failed = _python_syntax_error(source, path, settings)
             if failed is not None:
                 return failed
         try:
-            analysis = analyze_source(source, settings, path)
+            analysis = analyze_source(source, settings, path, file)
         except Exception as exc:  # noqa: BLE001 - retried below when it is only depth
             if not _caused_by_recursion(exc):
                 raise
-            analysis = _on_deep_stack(analyze_source, source, settings, path)
+            analysis = _on_deep_stack(analyze_source, source, settings, path, file)
     except libcst.ParserSyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.message}",
                            exc.raw_line, exc.raw_column + 1)
@@ -154,4 +157,4 @@ def check_file(path: Path, display: str, settings: Settings) -> FileResult:
         source = decode_source(data)
     except ValueError as exc:
         return _file_error(display, settings, "MAC901", f"cannot read file: {exc}")
-    return check_source(display, source, settings)
+    return check_source(display, source, settings, path)

@@ -159,7 +159,7 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             if not call.traced:
                 continue
             layer = by_site.get((call.site.line, call.site.col + 1))
-            if layer is None:
+            if layer is None or call.site.file is not None:  # another file's construction
                 continue
             if layer.traced is None or call.macs > layer.traced["macs"]:
                 layer.traced = {"model": model.name, "path": call.path,
@@ -225,6 +225,7 @@ def call_json(call: LayerCall, settings: Settings, unit: str) -> Dict[str, Any]:
         "line": call.site.line,
         "col": call.site.col + 1,
         "call": call.site.call_text,
+        "file": call.site.file,
         "input": _shape(call.inputs[0]) if call.inputs else None,
         "output": _shape(call.output),
         "params": call.params,

@@ -197,16 +197,21 @@ class ModelInterpreter(Interpreter):
     """Runs `__init__` and `forward` of the file's models on abstract values."""
 
     def __init__(self, base: Interpreter) -> None:
-        super().__init__(base.module, base.source, base.positions)
+        super().__init__(base.module, base.source, _Positions(base.positions, base.loader),
+                         loader=base.loader, path=base.path)
+        self.own_positions = base.positions
         self.sites = base.sites
         self.classes = base.classes
         self.module_scope = base.module_scope
         self.module_snapshot = base.module_snapshot
         # site (line, col) -> its own args and reason, and the args models built it with
-        self.completed: Dict[Tuple[int, int], Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
+        self.completed: Dict[Tuple[Optional[str], int, int],
+                             Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
         self.class_snapshots = base.class_snapshots
         self.owner: Dict[int, UserClass] = {}
-        for cls in self.classes:
+        imported = [c for m in (base.loader.modules() if base.loader else ())
+                    for c in m.interpreter.classes]
+        for cls in [*self.classes, *imported]:
             for value in cls.body.values.values():
                 if isinstance(value, UserFunction):
                     self.owner.setdefault(id(value), cls)
@@ -249,8 +254,32 @@ class ModelInterpreter(Interpreter):
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions[node].start.line
 
+    def home(self, node: cst.CSTNode) -> Any:
+        """The project module (project.LoadedModule) another file's node belongs to, or None
+        for a node of this file."""
+        if node in self.own_positions or self.loader is None:
+            return None
+        for module in self.loader.modules():
+            if node in module.interpreter.positions:
+                return module
+        return None
+
+    def file_of(self, node: cst.CSTNode) -> Optional[str]:
+        home = self.home(node)
+        return home.display if home is not None else None
+
+    def record_site(self, node: cst.Call, kind: str, spec: Optional[LayerSpec],
+                    positional: List[Any], keywords: Dict[str, Any],
+                    unresolved: Optional[str]) -> LayerSite:
+        home = self.home(node)
+        if home is not None:  # a layer built by code of an imported project file
+            return home.interpreter.record_site(node, kind, spec, positional, keywords, unresolved)
+        return super().record_site(node, kind, spec, positional, keywords, unresolved)
+
     def where(self, node: cst.CSTNode) -> str:
-        return f"`{self.code(node)}` (line {self.line_of(node)})"
+        home = self.home(node)
+        place = f"{home.display} line" if home is not None else "line"
+        return f"`{self.code(node)}` ({place} {self.line_of(node)})"
 
     # -- statements -----------------------------------------------------------
     def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
@@ -673,8 +702,9 @@ class ModelInterpreter(Interpreter):
         positional, keywords, spread = self.call_arguments(node, scope)
         if spread is not None:
             if isinstance(callee, LayerClass):
-                self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
-                return LayerModule(callee.spec.name, callee.spec, self.sites[id(node)],
+                site = self.record_site(node, callee.spec.name, callee.spec, positional,
+                                        keywords, spread)
+                return LayerModule(callee.spec.name, callee.spec, site,
                                    reason=spread)
             self.note(f"the call {self.where(node)} is not followed: {spread}")
             return Untraced(spread)
@@ -711,8 +741,8 @@ class ModelInterpreter(Interpreter):
             kind = _last_name(node.func)
             reason = (f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "
                       f"{callee.reason}")
-            self.record_site(node, kind, None, positional, keywords, reason)
-            return LayerModule(kind, None, self.sites[id(node)], reason=reason)
+            site = self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, site, reason=reason)
         return self.unknown_call(node, callee, [*positional, *keywords.values()])
 
     def unknown_call(self, node: cst.Call, callee: Any, values: Iterable[Any]) -> Unknown:
@@ -727,8 +757,7 @@ class ModelInterpreter(Interpreter):
 
     def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],
                         keywords: Dict[str, Any]) -> LayerModule:
-        self.record_site(node, spec.name, spec, positional, keywords, None)
-        site = self.sites[id(node)]
+        site = self.record_site(node, spec.name, spec, positional, keywords, None)
         try:
             args = spec.bind(positional, keywords)
         except LayerError as exc:
@@ -751,7 +780,7 @@ class ModelInterpreter(Interpreter):
         """A site whose arguments the file's walk did not know takes the ones building a model
         gave it, if every build gave the same ones (a block built with different widths stays
         unresolved on its own: its calls in the traced models carry their own arguments)."""
-        key = (site.line, site.col)
+        key = (site.file, site.line, site.col)
         if key in self.completed:
             original, unresolved, first = self.completed[key]
             if first is not None and first.values != args.values:
@@ -801,8 +830,8 @@ class ModelInterpreter(Interpreter):
         if is_uncatalogued_layer(ref):
             kind = parts[-1]
             reason = f"torch.nn.{kind} is not in macslint's layer catalogue"
-            self.record_site(node, kind, None, positional, keywords, reason)
-            return LayerModule(kind, None, self.sites[id(node)], reason=reason)
+            site = self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, site, reason=reason)
         spec = None
         if parts[:3] == ["torch", "nn", "functional"] and len(parts) == 4:
             spec = tensor_ops.FUNCTIONAL.get(parts[3])
@@ -1095,9 +1124,12 @@ class ModelInterpreter(Interpreter):
         wanted = f"expects {_fmt(expected)} but gets" if expected else "gets"
         message = (f"{layer.site.call_text} {wanted} {_fmt(x.shape)} (from line {x.line})"
                    f"{' in ' + self.paths[id(layer)] if id(layer) in self.paths else ''}: {exc}")
-        self.shape_error(layer.site.line, layer.site.col + 1, message)
+        self.shape_error(layer.site.line, layer.site.col + 1, message, layer.site.file)
 
-    def shape_error(self, line: int, col: int, message: str) -> None:
+    def shape_error(self, line: int, col: int, message: str, file: Optional[str] = None) -> None:
+        if file is not None:  # in an imported project file: said on the model's line here
+            message = f"{message} (at {file}:{line})"
+            line, col = self.model_line, self.model_col
         self.shape_errors.setdefault((line, col), ShapeIssue(line, col, message))
         raise _Raise(f"torch raises at line {line}: {message}")
 
@@ -1143,7 +1175,8 @@ class ModelInterpreter(Interpreter):
         except LayerError as exc:
             self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
             shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
-            self.shape_error(line, col, f"`{self.code(node)}` on {shapes}: {exc}")
+            self.shape_error(line, col, f"`{self.code(node)}` on {shapes}: {exc}",
+                             self.file_of(node))
         from_input = bool(tensors) and all(t.from_input for t in tensors)
         kind = spec.result_kind(args) if callable(spec.result_kind) else spec.result_kind
         if macs:
@@ -1219,7 +1252,7 @@ class ModelInterpreter(Interpreter):
             self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
             word = "multiply" if op is cst.MatrixMultiply else _OP_WORDS.get(op, "combine")
             shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
-            self.shape_error(line, col, f"cannot {word} {shapes}: {exc}")
+            self.shape_error(line, col, f"cannot {word} {shapes}: {exc}", self.file_of(node))
         strided = next((t.strided for t in tensors
                         if t.strided is not None and t.shape == shape), None)
         return Tensor(shape, line, from_input, strided=strided)
@@ -1434,7 +1467,7 @@ class ModelInterpreter(Interpreter):
                     self.shape_error(line, self.positions[node].start.column + 1,
                                      f"`{self.code(node)}` indexes {key} in dimension {dim} of "
                                      f"{_fmt(tensor.shape)} (from line {tensor.line}), which has "
-                                     f"size {shape[dim]}")
+                                     f"size {shape[dim]}", self.file_of(node))
                 dim += 1
             else:
                 if key.step is not None and (not isinstance(key.step, int) or key.step <= 0):
@@ -1645,6 +1678,7 @@ class ModelInterpreter(Interpreter):
         self.model_name = name
         start = self.positions[entry.node].start
         trace = ModelTrace(name, start.line, start.column + 1, settings)
+        self.model_line, self.model_col = start.line, start.column + 1
         comment = _header_comment(entry.node)
         if comment:
             try:
@@ -1819,6 +1853,32 @@ def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
             memo[id(value)] = copy
         return copy
     return value
+
+
+class _Positions:
+    """Positions of this file's nodes, then of the imported project files' nodes."""
+
+    def __init__(self, own: Any, loader: Any) -> None:
+        self.own = own
+        self.loader = loader
+
+    def __getitem__(self, node: cst.CSTNode) -> Any:
+        try:
+            return self.own[node]
+        except KeyError:
+            for module in self.loader.modules() if self.loader is not None else ():
+                try:
+                    return module.interpreter.positions[node]
+                except KeyError:
+                    continue
+            raise
+
+    def __contains__(self, node: object) -> bool:
+        try:
+            self[node]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
 
 
 def _unknown_argument(args: Args) -> Optional[str]:

@@ -1360,8 +1360,8 @@ JSON_SOURCE = src("""
 
 MODEL_KEYS = {"name", "line", "col", "input", "batch_size", "params", "macs", "complete", "reason",
               "output", "layers", "ops"}
-CALL_KEYS = {"path", "kind", "line", "col", "call", "input", "output", "params", "macs", "traced",
-             "reason"}
+CALL_KEYS = {"path", "kind", "line", "col", "call", "file", "input", "output", "params", "macs",
+             "traced", "reason"}
 
 
 def json_models(result: FileResult, unit: str = "macs") -> List[Dict[str, Any]]:
@@ -1389,7 +1389,7 @@ def test_json_layer_calls():
     q = data["layers"][0]
     assert q == {"path": "q", "kind": "Linear", "line": line_of(JSON_SOURCE, "self.q ="),
                  "col": col_of(JSON_SOURCE, "nn.Linear(8, 8)"), "call": "Linear(8, 8)",
-                 "input": [1, 4, 8], "output": [1, 4, 8], "params": 72, "macs": 4 * 64,
+                 "file": None, "input": [1, 4, 8], "output": [1, 4, 8], "params": 72, "macs": 4 * 64,
                  "traced": True, "reason": None}
 
 

@@ -1,0 +1,157 @@
+"""Imports between the files of the analysed project: `from .blocks import Bottleneck`.
+
+A file's analysis may read the project files it imports from: each is parsed and walked
+once (cached by path, size and modification time), and the names it binds are the values the
+importing file sees. Modules outside the project (the standard library, installed packages
+other than torch) stay unknown. Loading is bounded: a cycle, a file that cannot be read or
+parsed, or more than MAX_MODULES files for one analysis give unknown values, never an error.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+MAX_MODULES = 64  # project files read for one analysis
+MAX_FILE_BYTES = 2_000_000
+_CACHE_SIZE = 512
+
+# (resolved path, mtime_ns, size) -> the walked module, or None if it cannot be read
+_CACHE: Dict[Tuple[str, int, int], Optional["LoadedModule"]] = {}
+
+
+class LoadedModule:
+    """A project file, walked: its interpreter holds its scope, sites and positions."""
+
+    def __init__(self, path: Path, display: str, interpreter: Any) -> None:
+        self.path = path
+        self.display = display
+        self.interpreter = interpreter
+
+    def names(self) -> Dict[str, Any]:
+        return self.interpreter.module_snapshot
+
+
+class ProjectModule:
+    """The value of `from . import blocks`: a project module whose names are attributes."""
+
+    def __init__(self, loaded: LoadedModule) -> None:
+        self.loaded = loaded
+
+
+def _read(path: Path) -> Optional[str]:
+    try:
+        data = path.read_bytes()
+        if len(data) > MAX_FILE_BYTES:
+            return None
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        text = data.decode(encoding)
+        compile(text, str(path), "exec", ast.PyCF_ONLY_AST)  # Python's verdict before libcst's
+    except (OSError, SyntaxError, ValueError, LookupError, UnicodeDecodeError, RecursionError,
+            MemoryError):
+        return None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _package_root(directory: Path) -> Path:
+    """The directory absolute imports start from: above the outermost package (a chain of
+    directories with `__init__.py`) that holds `directory`."""
+    while (directory / "__init__.py").is_file() and directory.parent != directory:
+        directory = directory.parent
+    return directory
+
+
+class ProjectLoader:
+    """Finds and walks the project files one analysis imports from."""
+
+    def __init__(self, file: Path) -> None:
+        self.file = file.resolve()
+        self.roots: List[Path] = [_package_root(self.file.parent), self.file.parent]
+        self.loading: Set[Path] = set()
+        self.loaded: Dict[Path, Optional[LoadedModule]] = {}
+
+    def modules(self) -> Iterator[LoadedModule]:
+        return (m for m in self.loaded.values() if m is not None)
+
+    def find(self, module: str, level: int, importer: Path) -> Optional[Path]:
+        """The file of `module` as imported from `importer` (`level` leading dots)."""
+        parts = [p for p in module.split(".") if p]
+        if level:
+            base = importer.parent
+            for _ in range(level - 1):
+                base = base.parent
+            bases = [base]
+        else:
+            bases = self.roots
+        for base in bases:
+            target = base.joinpath(*parts)
+            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
+                if candidate is not None and candidate.is_file():
+                    return candidate
+        return None
+
+    def load(self, path: Path) -> Optional[LoadedModule]:
+        path = path.resolve()
+        if path in self.loaded:
+            return self.loaded[path]
+        if path in self.loading or path == self.file or len(self.loaded) >= MAX_MODULES:
+            return None
+        try:
+            stat = path.stat()
+        except OSError:
+            return None
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        if key in _CACHE:
+            loaded = _CACHE[key]
+            self.loaded[path] = loaded
+            return loaded
+        self.loading.add(path)
+        try:
+            loaded = self._walk(path)
+        finally:
+            self.loading.discard(path)
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = loaded
+        self.loaded[path] = loaded
+        return loaded
+
+    def _walk(self, path: Path) -> Optional[LoadedModule]:
+        from .analyzer import Interpreter  # the walk of the imported file
+
+        source = _read(path)
+        if source is None:
+            return None
+        try:
+            module = cst.parse_module(source)
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        except Exception:  # noqa: BLE001 - an unreadable import is an unknown value
+            return None
+        display = _display(path, self.file)
+        interpreter = Interpreter(module, source, positions, loader=self, path=path,
+                                  display=display)
+        interpreter.run()
+        # Importers see the module as it stands after it ran, in program order.
+        interpreter.module_scope.values = dict(interpreter.module_snapshot)
+        return LoadedModule(path, display, interpreter)
+
+
+def _display(path: Path, importer: Path) -> str:
+    try:
+        return path.relative_to(importer.parent).as_posix()
+    except ValueError:
+        pass
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def clear_cache() -> None:
+    _CACHE.clear()

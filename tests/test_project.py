@@ -1,0 +1,178 @@
+"""Imports between project files: a model built from blocks of another file of the project.
+
+The numbers come from torch: each test imports the very package it wrote and counts it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict, Tuple
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from macslint.config import Settings
+from macslint.engine import check_file
+from macslint.project import clear_cache
+
+BLOCKS = """
+    import torch.nn as nn
+
+
+    def conv3x3(cin, cout, stride=1):
+        return nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False)
+
+
+    class Block(nn.Module):
+        expansion = 2
+
+        def __init__(self, cin, cout, stride=1):
+            super().__init__()
+            self.conv = conv3x3(cin, cout, stride)
+            self.bn = nn.BatchNorm2d(cout)
+
+        def forward(self, x):
+            return self.bn(self.conv(x))
+"""
+
+NET = """
+    import torch.nn as nn
+
+    from .blocks import Block
+    from . import blocks
+    from {package}.blocks import conv3x3
+
+
+    class Net(nn.Module):  # macslint: input-size=3x32x32
+        def __init__(self, num_classes=10):
+            super().__init__()
+            self.stem = conv3x3(3, 16)
+            self.b1 = Block(16, 32, stride=2)
+            self.b2 = blocks.Block(32, 16 * Block.expansion)
+            self.fc = nn.Linear(32, num_classes)
+
+        def forward(self, x):
+            x = self.b2(self.b1(self.stem(x)))
+            return self.fc(x.mean((2, 3)))
+
+
+    def net():  # macslint: input-size=3x16x16
+        return Net(num_classes=5)
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh():
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def write_package(root: Path, name: str, files: Dict[str, str]) -> Path:
+    package = root / name
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for file, text in files.items():
+        (package / file).write_text(textwrap.dedent(text).format(package=name), encoding="utf-8")
+    return package
+
+
+def torch_counts(root: Path, module: str, attr: str, shape: Tuple[int, ...]) -> Tuple[int, int]:
+    sys.path.insert(0, str(root))
+    try:
+        built = getattr(importlib.import_module(module), attr)()
+    finally:
+        sys.path.remove(str(root))
+    with FlopCounterMode(display=False) as counter:
+        built(torch.zeros(shape))
+    return sum(p.numel() for p in built.parameters()), counter.get_total_flops() // 2
+
+
+def line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def models(path: Path, **settings):
+    result = check_file(path, path.name, Settings(**settings))
+    assert result.report.error is None, result.report.error
+    return result, {m.name: m for m in result.report.models}
+
+
+def test_model_built_from_blocks_of_another_file_matches_torch(tmp_path):
+    package = write_package(tmp_path, "projpkg1", {"blocks.py": BLOCKS, "net.py": NET})
+    _, found = models(package / "net.py")
+    for name, shape in (("Net", (1, 3, 32, 32)), ("net", (1, 3, 16, 16))):
+        model = found[name]
+        assert model.complete, model.reasons
+        assert model.input == shape
+        assert (model.params, model.macs) == torch_counts(tmp_path, "projpkg1.net", name, shape)
+    calls = [(c.path, c.site.file, c.site.line) for c in found["Net"].calls]
+    assert calls[:3] == [("stem", "blocks.py", 6), ("b1.conv", "blocks.py", 6),
+                         ("b1.bn", "blocks.py", 15)]
+    assert calls[-1] == ("fc", None, line_of(package / "net.py", "nn.Linear"))
+
+
+def test_layer_budgets_of_this_file_only(tmp_path):
+    """The imported file's constructions are its own: a budget finding lands on this file's
+    lines only, and the other file's layers are not listed as this file's."""
+    package = write_package(tmp_path, "projpkg2", {"blocks.py": BLOCKS, "net.py": NET})
+    result, _ = models(package / "net.py", max_layer_macs=100)
+    linear = line_of(package / "net.py", "nn.Linear")
+    assert {f.line for f in result.findings if f.code == "MAC001"} == {linear}
+    assert [layer.line for layer in result.report.layers] == [linear]
+
+
+def test_shape_mismatch_inside_an_imported_block_is_reported_on_the_model(tmp_path):
+    net = NET.replace("Block(32, 16 * Block.expansion)", "Block(16, 32)")
+    package = write_package(tmp_path, "projpkg3", {"blocks.py": BLOCKS, "net.py": net})
+    result, found = models(package / "net.py")
+    [issue] = [f for f in result.findings if f.code == "MAC011" and f.line == found["Net"].line]
+    assert "Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False) expects 1x16x16x16 " \
+           "but gets 1x32x16x16" in issue.message
+    assert issue.message.endswith("(at blocks.py:6)")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(RuntimeError, match="expected input.*to have 16 channels"):
+            importlib.import_module("projpkg3.net").Net()(torch.zeros(1, 3, 32, 32))
+    finally:
+        sys.path.remove(str(tmp_path))
+
+
+@pytest.mark.parametrize("blocks, why", [
+    ("import torch.nn as nn\nfrom .net import Net\n\nclass Block(nn.Module):\n    pass\n"
+     "\nx = (\n", "cannot be parsed"),
+    (None, "missing"),
+])
+def test_unreadable_or_missing_import_is_unknown(tmp_path, blocks, why):
+    files = {"net.py": NET}
+    if blocks is not None:
+        files["blocks.py"] = blocks
+    package = write_package(tmp_path, f"projpkg_{why.split()[0]}", files)
+    result, found = models(package / "net.py")
+    assert not found["Net"].complete
+    assert any("'Block' is imported from .blocks" in r or "conv3x3" in r
+               for r in found["Net"].reasons), found["Net"].reasons
+    assert not [f for f in result.findings if f.code == "MAC900"]
+
+
+def test_import_cycle_is_unknown_not_a_crash(tmp_path):
+    blocks = textwrap.dedent(BLOCKS) + "\nfrom .net import Net\n"
+    package = write_package(tmp_path, "projpkg4", {"blocks.py": blocks, "net.py": NET})
+    _, found = models(package / "net.py")
+    assert found["Net"].complete  # the cycle only hides Net from blocks.py, which does not use it
+    _, found = models(package / "blocks.py")
+    assert found == {}  # blocks.py has no model; net.py is read, its import of blocks is cut
+
+
+def test_changed_import_is_read_again(tmp_path):
+    package = write_package(tmp_path, "projpkg5", {"blocks.py": BLOCKS, "net.py": NET})
+    _, found = models(package / "net.py")
+    before = found["Net"].params
+    (package / "blocks.py").write_text(textwrap.dedent(BLOCKS).replace("bias=False", "bias=True"),
+                                       encoding="utf-8")
+    _, found = models(package / "net.py")
+    assert found["Net"].params == before + 16 + 32 + 32  # three convs gained a bias
