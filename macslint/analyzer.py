@@ -98,6 +98,7 @@ STDLIB_HELPERS = {
                        "isqrt", "pi", "e", "inf"}),
     "functools": frozenset({"partial", "reduce"}),
     "operator": frozenset({"mul", "add"}),
+    "typing": frozenset({"cast"}),
 }
 
 
@@ -377,7 +378,9 @@ class Interpreter:
         self.module_scope: Optional[Scope] = None
 
     # -- entry point ------------------------------------------------------
-    def run(self) -> List[LayerSite]:
+    def run(self, walk_functions: bool = True) -> List[LayerSite]:
+        """Walk the module, then (unless `walk_functions` is false: a file read for its
+        names only) every function body for the layers built in it."""
         scope = self.module_scope = Scope("module", None)
         self.walk_block(self.module.body, scope)
         # Function bodies run after the module has run: they see its final bindings, and
@@ -388,7 +391,7 @@ class Interpreter:
         # function bodies' conservative "a call may have changed this list" forgetting.
         self.module_snapshot = dict(scope.values)
         self.class_snapshots = {id(cls): dict(cls.body.values) for cls in self.classes}
-        while self.pending_functions:
+        while self.pending_functions and walk_functions:
             node, parent = self.pending_functions.pop(0)
             self.walk_function(node, parent)
         return sorted(self.sites.values(), key=lambda s: (s.line, s.col))
@@ -544,17 +547,21 @@ class Interpreter:
                 self.bind(scope, local, self.project_import(source, len(stmt.relative), name))
 
     def project_import(self, source: str, level: int, name: str) -> Any:
-        """`from <source> import <name>` when <source> is a file of the analysed project."""
+        """`from <source> import <name>`: read from <source> when it is a file of the analysed
+        project, the first time the name is used (importing is cheap, reading is not)."""
+        if self.loader is None or self.path is None:
+            return Unknown(f"'{name}' is imported from {'.' * level + source}")
+        return LazyImport(self, source, level, name)
+
+    def resolve_import(self, source: str, level: int, name: str) -> Any:
         where = "." * level + source
         unknown = Unknown(f"'{name}' is imported from {where}")
-        if self.loader is None or self.path is None:
-            return unknown
         from .project import ProjectModule  # project files are walked by this module
 
         found = self.loader.find(source, level, self.path) if source or level else None
         loaded = self.loader.load(found) if found is not None else None
         if loaded is not None and name in loaded.names():
-            return loaded.names()[name]
+            return _resolved(loaded.names()[name])
         # `from . import blocks`, `from .models import resnet`: a module of the package
         found = self.loader.find(f"{source}.{name}" if source else name, level, self.path)
         loaded = self.loader.load(found) if found is not None else None
@@ -753,7 +760,7 @@ class Interpreter:
         name = node.value
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
-        return scope.lookup(name)
+        return _resolved(scope.lookup(name))
 
     def eval_Attribute(self, node: cst.Attribute, scope: Scope) -> Any:
         return self.attribute(node, self.eval(node.value, scope))
@@ -763,8 +770,8 @@ class Interpreter:
             return resolve_torch_path(f"{base.path}.{node.attr.value}")
         if type(base).__name__ == "ProjectModule":
             names = base.loaded.names()
-            return names.get(node.attr.value, Unknown(
-                f"`{self.code(node)}` is not defined in {base.loaded.display}"))
+            return _resolved(names.get(node.attr.value, Unknown(
+                f"`{self.code(node)}` is not defined in {base.loaded.display}")))
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
@@ -1055,6 +1062,30 @@ class Interpreter:
 
 
 _MISSING = object()
+
+
+class LazyImport:
+    """A name imported from a project file, read when first used."""
+
+    __slots__ = ("interpreter", "source", "level", "name", "value")
+
+    def __init__(self, interpreter: Interpreter, source: str, level: int, name: str) -> None:
+        self.interpreter = interpreter
+        self.source = source
+        self.level = level
+        self.name = name
+        self.value: Any = _MISSING
+
+    def resolve(self) -> Any:
+        if self.value is _MISSING:
+            self.value = Unknown(f"'{self.name}' is imported in a cycle")  # while reading
+            self.value = _resolved(self.interpreter.resolve_import(self.source, self.level,
+                                                                   self.name))
+        return self.value
+
+
+def _resolved(value: Any) -> Any:
+    return value.resolve() if isinstance(value, LazyImport) else value
 
 
 def _same(a: Any, b: Any) -> bool:

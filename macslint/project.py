@@ -136,7 +136,7 @@ class ProjectLoader:
         display = _display(path, self.file)
         interpreter = Interpreter(module, source, positions, loader=self, path=path,
                                   display=display)
-        interpreter.run()
+        interpreter.run(walk_functions=False)
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)
         return LoadedModule(path, display, interpreter)

@@ -181,7 +181,7 @@ _BUILTINS = frozenset({
 _NO_EFFECT_MODULE_METHODS = frozenset({
     "to", "cuda", "cpu", "float", "double", "half", "eval", "train", "apply", "requires_grad_",
     "zero_grad", "share_memory", "type", "bfloat16", "register_forward_hook",
-    "register_forward_pre_hook", "register_full_backward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook", "load_state_dict",
 })
 
 
@@ -314,7 +314,11 @@ class ModelInterpreter(Interpreter):
             elif isinstance(orelse, cst.Else):
                 self.walk_body(orelse.body, scope)
         else:
-            self.note(f"the condition {self.where(stmt.test)} is not known: {test.reason}")
+            # While building, what a branch does to the model is noted where it does it (an
+            # attribute, a container, a list set under the condition); in forward() any
+            # unknown branch may change which layers run.
+            if self.tracing:
+                self.note(f"the condition {self.where(stmt.test)} is not known: {test.reason}")
             branches: List[Callable[[Scope], None]] = [lambda s: self.walk_body(stmt.body, s)]
             if isinstance(orelse, cst.If):
                 branches.append(lambda s: self.stmt_If(orelse, s))
@@ -517,7 +521,10 @@ class ModelInterpreter(Interpreter):
         if isinstance(base, UserClass):
             for cls in self.mro(base):
                 if name in cls.body.values:
-                    return cls.body.values[name]
+                    value = cls.body.values[name]
+                    if isinstance(value, UserFunction) and "classmethod" in _decorators(value):
+                        return BoundMethod(base, name, value)
+                    return value
             return Unknown(f"`{self.code(node)}` is not defined in this file")
         return super().attribute(node, base)
 
@@ -532,11 +539,14 @@ class ModelInterpreter(Interpreter):
 
     def bind_member(self, instance: Any, value: Any) -> Any:
         if isinstance(value, UserFunction):
-            decorators = {_last_name(d.decorator) for d in value.node.decorators}
+            decorators = _decorators(value)
             if "staticmethod" in decorators:
                 return value
             if "property" in decorators:
                 return self.call_function(value, [instance], {})
+            if "classmethod" in decorators:
+                owner = instance.cls if isinstance(instance, UserModule) else instance
+                return BoundMethod(owner, value.name, value)
             return BoundMethod(instance, value.name, value)
         return value
 
@@ -1347,7 +1357,8 @@ class ModelInterpreter(Interpreter):
             return self.eval(node.body, scope)
         if truth is False:
             return self.eval(node.orelse, scope)
-        self.note(f"the condition {self.where(node.test)} is not known: {truth.reason}")
+        if self.tracing:
+            self.note(f"the condition {self.where(node.test)} is not known: {truth.reason}")
         body, orelse = self.eval(node.body, scope), self.eval(node.orelse, scope)
         return body if _same(body, orelse) else Unknown("a condition that is not known")
 
@@ -1531,6 +1542,8 @@ class ModelInterpreter(Interpreter):
             return self.super_proxy(node, args)
         if name == "print":
             return None
+        if name == "typing.cast" and len(args) == 2:
+            return args[1]  # a type checker's hint, the value itself at run time
         if name in ("isinstance", "issubclass") and len(args) == 2:
             return self.isinstance_of(args[0], args[1])
         if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
@@ -1892,6 +1905,10 @@ def _unknown_argument(args: Args) -> Optional[str]:
 
 def _unknown_arguments(args: Optional[Args]) -> str:
     return (_unknown_argument(args) if args is not None else None) or "its arguments are not known"
+
+
+def _decorators(function: UserFunction) -> set:
+    return {_last_name(d.decorator) for d in function.node.decorators}
 
 
 def _unbound(scope: Scope, name: str) -> bool:

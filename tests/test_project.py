@@ -176,3 +176,64 @@ def test_changed_import_is_read_again(tmp_path):
                                        encoding="utf-8")
     _, found = models(package / "net.py")
     assert found["Net"].params == before + 16 + 32 + 32  # three convs gained a bias
+
+
+def test_imports_are_read_when_used(tmp_path):
+    """A package whose __init__ imports everything is not read whole: only what a model uses."""
+    files = {"blocks.py": BLOCKS, "net.py": NET, "unused.py": "import torch.nn as nn\nx = (\n"}
+    package = write_package(tmp_path, "projpkg6", files)
+    (package / "__init__.py").write_text("from .unused import x\nfrom .net import Net\n")
+    from macslint.analyzer import analyze_source
+    from macslint.project import ProjectLoader
+
+    loaded = []
+    original = ProjectLoader.load
+
+    def spy(self, path):
+        loaded.append(path.name)
+        return original(self, path)
+
+    ProjectLoader.load, restore = spy, ProjectLoader.load
+    try:
+        source = (package / "net.py").read_text()
+        analysis = analyze_source(source, Settings(), str(package / "net.py"))
+    finally:
+        ProjectLoader.load = restore
+    # `from . import blocks` looks in the package first, as Python does; its imports stay unread
+    assert set(loaded) == {"blocks.py", "__init__.py"}
+    assert [m.name for m in analysis.models if m.complete] == ["Net", "net"]
+
+
+def test_classmethod_and_typing_cast_in_a_factory(tmp_path):
+    weights = """
+        from typing import cast
+
+
+        class Weights:
+            @classmethod
+            def verify(cls, obj):
+                if obj is not None:
+                    raise ValueError("no weights here")
+                return obj
+
+            @staticmethod
+            def width(v):
+                return cast(int, v) * 2
+    """
+    factory = """
+        import torch.nn as nn
+
+        from .weights import Weights
+
+
+        def small(weights=None):  # macslint: input-size=4
+            weights = Weights.verify(weights)
+            if weights is not None:
+                raise RuntimeError("unreachable")
+            return nn.Sequential(nn.Linear(4, Weights.width(4)), nn.ReLU())
+    """
+    package = write_package(tmp_path, "projpkg7", {"weights.py": weights, "factory.py": factory})
+    _, found = models(package / "factory.py")
+    model = found["small"]
+    assert model.complete, model.reasons
+    assert (model.params, model.macs) == torch_counts(tmp_path, "projpkg7.factory", "small", (1, 4))
