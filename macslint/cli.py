@@ -248,6 +248,8 @@ def render_text(report: FileReport) -> str:
         f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
         f"{format_count(macs * factor)} {unit}"
     )
+    lines.append(f"  {report.sites_resolved} of {len(report.layers)} construction sites resolved "
+                 f"(all arguments known on some evaluated path)")
     for model in report.models:
         lines.append("")
         lines.extend("  " + line for line in render_model(report.path, model))

@@ -47,6 +47,9 @@ class FileReport:
     error: Optional[str] = None
     layers: List[LayerReport] = field(default_factory=list)
     models: List[Any] = field(default_factory=list)  # tracer.ModelTrace
+    # Constructions some evaluated path builds with every argument known: on their own, or
+    # in a model (a block built with different widths by different models counts).
+    sites_resolved: int = 0
 
 
 def _unresolved_reason(exc: Unresolved) -> str:
@@ -154,7 +157,9 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
     layers = [cost_site(site, settings) for site in sites]
     models = models or []
     by_site = {(layer.line, layer.col): layer for layer in layers}
+    known = {key for key, layer in by_site.items() if layer.resolved}
     for model in models:
+        known.update((line, col + 1) for file, line, col in model.built_sites if file is None)
         for call in model.calls:
             if not call.traced:
                 continue
@@ -168,7 +173,8 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             if call.params is not None and (layer.traced_params is None
                                             or call.params > layer.traced_params[0]):
                 layer.traced_params = (call.params, f"{model.name}.{call.path}")
-    return FileReport(path, settings, layers=layers, models=models)
+    return FileReport(path, settings, layers=layers, models=models,
+                      sites_resolved=len(known & set(by_site)))
 
 
 # ---------------------------------------------------------------------------
@@ -213,6 +219,7 @@ def file_json(report: FileReport) -> Dict[str, Any]:
         "batch_size": settings.batch_size if settings else None,
         "layers": [layer_json(layer, unit) for layer in report.layers],
         "models": [model_json(model, unit) for model in report.models],
+        "sites": {"total": len(report.layers), "resolved": report.sites_resolved},
     }
 
 

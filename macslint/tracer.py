@@ -239,6 +239,7 @@ class ModelInterpreter(Interpreter):
         self.input_issue: Optional[str] = None
         self.input_accepted = False  # a layer that checks sizes took the model input as it is
         self.model_name = ""
+        self.built_sites: set = set()
 
     # -- bookkeeping --------------------------------------------------------
     def tick(self) -> None:
@@ -784,6 +785,7 @@ class ModelInterpreter(Interpreter):
                 site.error, site.unresolved = str(exc), None
             raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
         self.complete_site(site, args)
+        self.built_sites.add((site.file, site.line, site.col))
         return LayerModule(spec.name, spec, site, args)
 
     def complete_site(self, site: LayerSite, args: Args) -> None:
@@ -1735,6 +1737,7 @@ class ModelInterpreter(Interpreter):
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         trace.calls, trace.ops = self.calls, self.ops
+        trace.built_sites = self.built_sites
         trace.shape_errors = list(self.shape_errors.values())
         if not trace.reasons and all(c.traced for c in self.calls):
             trace.macs = sum(c.macs for c in self.calls) + sum(o.macs for o in self.ops)

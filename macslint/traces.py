@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Set, Tuple
 
 from .analyzer import LayerSite
 from .catalogue import Args, LayerSpec, Shape
@@ -67,6 +67,8 @@ class ModelTrace:
     shape_errors: List[ShapeIssue] = field(default_factory=list)
     config_error: Optional[str] = None  # a bad pragma on the class line
     internal_error: Optional[str] = None  # macslint failed on this model (MAC900)
+    # Constructions building it gave every argument: (file or None for this one, line, col0)
+    built_sites: Set[Tuple[Optional[str], int, int]] = field(default_factory=set)
     # Each submodule that holds others, as torch names it: path -> (class name, params)
     containers: Dict[str, Tuple[str, Optional[int]]] = field(default_factory=dict)
 
