@@ -277,10 +277,14 @@ class ModelInterpreter(Interpreter):
             return home.interpreter.record_site(node, kind, spec, positional, keywords, unresolved)
         return super().record_site(node, kind, spec, positional, keywords, unresolved)
 
-    def where(self, node: cst.CSTNode) -> str:
+    def place(self, node: cst.CSTNode) -> str:
+        """"line 12", or "blocks.py line 12" for a node of an imported project file."""
         home = self.home(node)
-        place = f"{home.display} line" if home is not None else "line"
-        return f"`{self.code(node)}` ({place} {self.line_of(node)})"
+        prefix = f"{home.display} " if home is not None else ""
+        return f"{prefix}line {self.line_of(node)}"
+
+    def where(self, node: cst.CSTNode) -> str:
+        return f"`{self.code(node)}` ({self.place(node)})"
 
     # -- statements -----------------------------------------------------------
     def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
@@ -291,12 +295,12 @@ class ModelInterpreter(Interpreter):
         raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
 
     def stmt_Raise(self, stmt: cst.Raise, scope: Scope) -> None:
-        raise _Raise(f"`{self.code(stmt)}` is reached (line {self.line_of(stmt)})")
+        raise _Raise(f"`{self.code(stmt)}` is reached ({self.place(stmt)})")
 
     def stmt_Assert(self, stmt: cst.Assert, scope: Scope) -> None:
         test = self.truth(self.eval(stmt.test, scope))
         if test is False:
-            raise _Raise(f"`{self.code(stmt)}` fails (line {self.line_of(stmt)})")
+            raise _Raise(f"`{self.code(stmt)}` fails ({self.place(stmt)})")
 
     def stmt_Break(self, stmt: cst.Break, scope: Scope) -> None:
         raise _Break()
@@ -406,7 +410,7 @@ class ModelInterpreter(Interpreter):
         while True:
             test = self.truth(self.eval(stmt.test, scope))
             if isinstance(test, Unknown):
-                self.note(f"the loop `while {self.code(stmt.test)}` (line {self.line_of(stmt)}) "
+                self.note(f"the loop `while {self.code(stmt.test)}` ({self.place(stmt)}) "
                           f"is not followed: {test.reason}")
                 super().stmt_While(stmt, scope)
                 return
@@ -423,7 +427,7 @@ class ModelInterpreter(Interpreter):
             if stmt.orelse is not None:
                 self.walk_body(stmt.orelse.body, scope)
         except _Raise as exc:
-            self.note(f"an exception caught by `try` (line {self.line_of(stmt)}): {exc}")
+            self.note(f"an exception caught by `try` ({self.place(stmt)}): {exc}")
         finally:
             if stmt.finalbody is not None:
                 self.walk_body(stmt.finalbody.body, scope)
@@ -493,7 +497,7 @@ class ModelInterpreter(Interpreter):
                 obj.attrs[name] = value
                 if isinstance(value, Unknown) and name not in obj.opaque:
                     obj.opaque.append(name)
-                    self.note(f"`self.{name}` (line {self.line_of(node)}) may hold a module "
+                    self.note(f"`self.{name}` ({self.place(node)}) may hold a module "
                               f"macslint does not know: {value.reason}")
         elif isinstance(obj, (Container, LayerModule, SuperProxy)):
             self.note(f"the assignment to {self.where(node)} is not followed")
