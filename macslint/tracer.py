@@ -33,6 +33,7 @@ from .errors import ConfigError
 from .traces import LayerCall, ModelTrace, OpCall, ShapeIssue
 
 MAX_STEPS = 200_000  # statements and calls per model: hostile code ends incomplete, never hangs
+MAX_FILE_STEPS = 2_000_000  # and per file, whatever the number of models in it
 MAX_DEPTH = 48  # nested user calls
 MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
@@ -200,6 +201,7 @@ class ModelInterpreter(Interpreter):
         super().__init__(base.module, base.source, _Positions(base.positions, base.loader),
                          loader=base.loader, path=base.path)
         self.own_positions = base.positions
+        self.file_steps = 0
         self.sites = base.sites
         self.classes = base.classes
         self.module_scope = base.module_scope
@@ -244,8 +246,15 @@ class ModelInterpreter(Interpreter):
     # -- bookkeeping --------------------------------------------------------
     def tick(self) -> None:
         self.steps += 1
-        if self.steps > MAX_STEPS:
+        self.file_steps += 1
+        if self.steps > MAX_STEPS or self.file_steps > MAX_FILE_STEPS:
             raise _OutOfBudget()
+
+    def budget_spent(self, what: str) -> str:
+        if self.file_steps > MAX_FILE_STEPS:
+            return (f"{what} was stopped: the evaluation budget of the file "
+                    f"({MAX_FILE_STEPS:,} steps for all its models) is spent")
+        return f"{what} takes more than {MAX_STEPS:,} steps"
 
     def note(self, message: str) -> None:
         notes = self.trace_notes if self.tracing else self.build_notes
@@ -1717,7 +1726,7 @@ class ModelInterpreter(Interpreter):
         except _Raise as exc:
             self.build_notes.append(f"building {name}() raises: {exc}")
         except _OutOfBudget:
-            self.build_notes.append(f"building {name}() takes more than {MAX_STEPS} steps")
+            self.build_notes.append(self.budget_spent(f"building {name}()"))
         except RecursionError:
             self.build_notes.append(f"building {name}() nests too deeply")
         if isinstance(entry, UserFunction) and not isinstance(model, (UserModule, Container)):
@@ -1775,7 +1784,7 @@ class ModelInterpreter(Interpreter):
             self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
             return
         except _OutOfBudget:
-            self.note(f"tracing forward() takes more than {MAX_STEPS} steps")
+            self.note(self.budget_spent("tracing forward()"))
             return
         except RecursionError:
             self.note("tracing forward() nests too deeply")
