@@ -84,6 +84,15 @@ class PyBuiltin:
     name: str
 
 
+class Partial:
+    """`functools.partial(f, *args, **kwargs)`: calling it calls f with those first."""
+
+    def __init__(self, function: Any, positional: List[Any], keywords: Dict[str, Any]):
+        self.function = function
+        self.positional = positional
+        self.keywords = keywords
+
+
 @dataclass(frozen=True)
 class PyModule:
     """A standard-library module whose helpers model code uses (`math`, `collections`)."""
@@ -383,14 +392,15 @@ class Interpreter:
         names only) every function body for the layers built in it."""
         scope = self.module_scope = Scope("module", None)
         self.walk_block(self.module.body, scope)
+        # What the model tracer starts from: the module as it stands after running (the last
+        # value of each name), before anything below makes names unknown for function bodies
+        # that could run at any time.
+        self.module_snapshot = dict(scope.values)
+        self.class_snapshots = {id(cls): dict(cls.body.values) for cls in self.classes}
         # Function bodies run after the module has run: they see its final bindings, and
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
         scope.rebound |= self.global_names()
         scope.settle()
-        # What the model tracer starts from: the module as it stands after running, before the
-        # function bodies' conservative "a call may have changed this list" forgetting.
-        self.module_snapshot = dict(scope.values)
-        self.class_snapshots = {id(cls): dict(cls.body.values) for cls in self.classes}
         while self.pending_functions and walk_functions:
             node, parent = self.pending_functions.pop(0)
             self.walk_function(node, parent)
@@ -984,6 +994,12 @@ class Interpreter:
         else:
             callee = self.eval(node.func, scope)
         positional, keywords, spread = self.call_arguments(node, scope)
+        if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
+                and spread is None:
+            return Partial(positional[0], positional[1:], keywords)
+        if isinstance(callee, Partial) and isinstance(callee.function, LayerClass):
+            callee, positional, keywords = (callee.function, [*callee.positional, *positional],
+                                            {**callee.keywords, **keywords})
         if isinstance(callee, LayerClass):
             self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
             return Unknown(f"a {callee.spec.name} instance")

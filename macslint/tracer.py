@@ -23,7 +23,8 @@ import libcst as cst
 
 from . import tensor_ops
 from .analyzer import (
-    Interpreter, LayerClass, LayerSite, ModuleRef, PyBuiltin, Scope, UserClass, UserFunction,
+    Interpreter, LayerClass, LayerSite, ModuleRef, Partial, PyBuiltin, Scope, UserClass,
+    UserFunction,
     MAX_SEQUENCE, _assigned_names, _first_unknown, _last_name, _names_bound_in, _same,
     is_uncatalogued_layer,
 )
@@ -122,13 +123,6 @@ class SuperProxy:
     def __init__(self, cls: UserClass, instance: Any) -> None:
         self.cls = cls
         self.instance = instance
-
-
-class Partial:
-    def __init__(self, function: Any, positional: List[Any], keywords: Dict[str, Any]):
-        self.function = function
-        self.positional = positional
-        self.keywords = keywords
 
 
 MODULE_VALUES = (LayerModule, UserModule, Container)
@@ -296,6 +290,21 @@ class ModelInterpreter(Interpreter):
         return f"`{self.code(node)}` ({self.place(node)})"
 
     # -- statements -----------------------------------------------------------
+    def bind(self, scope: Scope, name: str, value: Any) -> None:
+        if scope.kind == "function" and name not in scope.local_names \
+                and name not in scope.values:
+            # `global` / `nonlocal`: the assignment is to the scope that holds the name
+            target: Optional[Scope] = scope.parent
+            while target is not None and target.kind == "class":
+                target = target.parent
+            while target is not None and target.parent is not None \
+                    and name not in target.values:
+                target = target.parent
+            if target is not None:
+                target.values[name] = value
+                return
+        super().bind(scope, name, value)
+
     def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
         self.tick()
         super().walk_stmt(stmt, scope)
@@ -1584,7 +1593,7 @@ class ModelInterpreter(Interpreter):
                 return len(value)
             return unknown or Unknown("len() of a value that is not known")
         if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
-                    "sum", "min", "max", "dict", "collections.OrderedDict"):
+                    "sum", "min", "max", "dict", "collections.OrderedDict", "math.prod"):
             return self.iterable_builtin(node, name, args, keywords)
         if unknown is not None:
             return Unknown(unknown.reason)
@@ -1647,7 +1656,8 @@ class ModelInterpreter(Interpreter):
         try:
             if name == "sorted":
                 return sorted(values)
-            return {"all": all, "any": any, "sum": sum, "min": min, "max": max}[name](values)
+            return {"all": all, "any": any, "sum": sum, "min": min, "max": max,
+                    "math.prod": math.prod}[name](values)
         except (TypeError, ValueError) as exc:
             return Unknown(f"{name}() raises {type(exc).__name__}")
 
@@ -1844,7 +1854,7 @@ _PLAIN_BUILTINS: Dict[str, Callable[..., Any]] = {
     "math.ceil": math.ceil, "math.floor": math.floor, "math.sqrt": math.sqrt,
     "math.gcd": math.gcd, "math.log2": math.log2, "math.log": math.log, "math.exp": math.exp,
     "math.pow": math.pow, "math.isqrt": math.isqrt, "operator.mul": operator.mul,
-    "operator.add": operator.add, "math.prod": lambda *a: math.prod(a),
+    "operator.add": operator.add,
 }
 
 
