@@ -33,8 +33,8 @@ from .config import Settings, parse_pragma
 from .errors import ConfigError
 from .traces import LayerCall, ModelTrace, OpCall, ShapeIssue
 
-MAX_STEPS = 200_000  # statements and calls per model: hostile code ends incomplete, never hangs
-MAX_FILE_STEPS = 2_000_000  # and per file, whatever the number of models in it
+MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomplete, never hangs
+MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 MAX_DEPTH = 48  # nested user calls
 MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
