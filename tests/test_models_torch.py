@@ -459,3 +459,32 @@ def test_shape_errors_reported_on_the_marked_lines():
     for m in mac011:
         assert len(SHAPE_TEXT.findall(m["message"])) >= 2, f"message names no two shapes: {m.group(0)}"
     assert result.returncode == 1
+
+
+# --------------------------------------------------------------------------- the other fixtures
+
+
+def _complete_models_elsewhere() -> List[Tuple[str, Dict[str, Any]]]:
+    """Complete models of the fixtures outside models/ (the single-layer showcase files)."""
+    found = []
+    for path in sorted(p for p in FIXTURES.rglob("*.py") if MODELS_DIR not in p.parents):
+        relative = path.relative_to(FIXTURES).as_posix()
+        report = json.loads(macslint("report", "--format", "json", relative).stdout)
+        found.extend((relative, m) for m in report["files"][0]["models"] if m["complete"])
+    return found
+
+
+def test_complete_models_of_the_other_fixtures_match_torch():
+    checked = 0
+    for relative, entry in _complete_models_elsewhere():
+        spec = importlib.util.spec_from_file_location(f"other_{checked}", FIXTURES / relative)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        model = getattr(module, entry["name"])()
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            out = model(make_input(model, entry["input"]))
+        assert (entry["params"], entry["macs"]) == (
+            sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2), relative
+        assert entry["output"] == list(out.shape)
+        checked += 1
+    assert checked >= 4  # vgg, lenet, clean_block, imports' build(), ...
