@@ -224,6 +224,7 @@ class ModelInterpreter(Interpreter):
                 cls.body.values = {k: _fresh(v, memo) for k, v in snapshot.items()}
         self.steps = 0
         self.depth = 0
+        self.frames: List[Tuple[UserFunction, Any]] = []  # the calls running: for super()
         self.forks = 0  # inside a branch whose condition is unknown
         self.build_notes: List[str] = []  # the module tree may differ from what was built
         self.trace_notes: List[str] = []  # the traced MACs may be incomplete
@@ -684,7 +685,6 @@ class ModelInterpreter(Interpreter):
             self.frames.pop()
         return None
 
-    frames: List[Tuple[UserFunction, Any]] = []
 
     def bind_parameters(self, function: UserFunction, positional: List[Any],
                         keywords: Dict[str, Any], scope: Scope) -> Optional[str]:
@@ -1355,7 +1355,7 @@ class ModelInterpreter(Interpreter):
         if isinstance(value, Tensor):
             return Unknown("the truth value of a tensor depends on its data")
         if isinstance(value, Container):
-            return bool(value.children) if value.kind != "ModuleDict" else bool(value.children)
+            return bool(value.children)  # an empty container is falsy, as torch's are
         if isinstance(value, (LayerModule, UserModule, UserClass, UserFunction, LayerClass,
                               ModuleRef, BoundMethod, PyBuiltin, Partial)):
             return True
