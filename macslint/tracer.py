@@ -14,8 +14,6 @@ a model with notes is incomplete, and its totals are unknown rather than guessed
 from __future__ import annotations
 
 import math
-import operator
-import re
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -31,127 +29,17 @@ from .analyzer import (
 from .catalogue import LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown, Unresolved
 from .config import Settings, parse_pragma
 from .errors import ConfigError
+from .model_builtins import MODULE_BASES, PLAIN_SCALAR, BuiltinCalls, percent_format
+from .model_values import (
+    MODULE_VALUES, BoundMethod, BreakSignal, Container, ContinueSignal, LayerModule,
+    OutOfBudget, RaiseSignal, ReturnSignal, SuperProxy, Tensor, Untraced, UserModule,
+)
 from .traces import LayerCall, ModelTrace, OpCall, ShapeIssue
 
 MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomplete, never hangs
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 MAX_DEPTH = 48  # nested user calls
-MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
-CONTAINERS = {
-    "Sequential": "Sequential", "ModuleList": "ModuleList", "ModuleDict": "ModuleDict",
-}
-
-
-# ---------------------------------------------------------------------------
-# Abstract values of a running model
-
-
-class Tensor:
-    """A tensor known by its shape; `line` is where it was made (for messages), `from_input`
-    says its shape is the model input's, untouched by any layer."""
-
-    __slots__ = ("shape", "line", "from_input", "param", "strided")
-
-    def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False,
-                 strided: Optional[int] = None):
-        self.shape = tuple(shape)
-        self.line = line
-        self.from_input = from_input
-        self.param = param
-        # The line of the transpose/permute/expand/slice that may have left this tensor's
-        # memory non-contiguous: a later `view` may or may not be accepted by torch.
-        self.strided = strided
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tensor) and other.shape == self.shape
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Tensor({'x'.join(map(str, self.shape))})"
-
-
-class LayerModule:
-    """An instance of a torch.nn layer; `args` None when its arguments are not all known."""
-
-    def __init__(self, kind: str, spec: Optional[LayerSpec], site: LayerSite,
-                 args: Optional[Args] = None, reason: Optional[str] = None) -> None:
-        self.kind = kind
-        self.spec = spec
-        self.site = site
-        self.args = args
-        self.reason = reason
-
-    def params(self) -> Optional[int]:
-        if self.spec is None or self.args is None:
-            return None
-        try:
-            return self.spec.params(self.args)
-        except (Unresolved, LayerError):
-            return None
-
-
-class UserModule:
-    """An instance of one of the file's nn.Module subclasses."""
-
-    def __init__(self, cls: UserClass, sequential: bool = False) -> None:
-        self.cls = cls
-        self.sequential = sequential  # subclasses nn.Sequential: forward applies the children
-        self.children: "OrderedDict[str, Any]" = OrderedDict()
-        self.params: "OrderedDict[str, Tensor]" = OrderedDict()
-        self.attrs: Dict[str, Any] = {"training": True}
-        self.opaque: List[str] = []  # attributes that may hold modules macslint cannot see
-
-
-class Container:
-    """nn.Sequential / nn.ModuleList / nn.ModuleDict."""
-
-    def __init__(self, kind: str, children: "OrderedDict[str, Any]") -> None:
-        self.kind = kind
-        self.children = children
-
-
-class BoundMethod:
-    def __init__(self, receiver: Any, name: str, function: Optional[UserFunction] = None):
-        self.receiver = receiver
-        self.name = name
-        self.function = function
-
-
-class SuperProxy:
-    def __init__(self, cls: UserClass, instance: Any) -> None:
-        self.cls = cls
-        self.instance = instance
-
-
-MODULE_VALUES = (LayerModule, UserModule, Container)
-
-
-class Untraced(Unknown):
-    """What an operation the tracer could not follow returns: the cause is noted once, where
-    it happened, and the operations that use this value do not repeat it."""
-
-
-class _Return(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class _Break(Exception):
-    pass
-
-
-class _Continue(Exception):
-    pass
-
-
-class _Raise(Exception):
-    """The code raises here (a `raise` reached, a constructor torch rejects)."""
-
-
-class _OutOfBudget(Exception):
-    pass
 
 
 _TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
@@ -188,7 +76,7 @@ def _plain_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
 
 
-class ModelInterpreter(Interpreter):
+class ModelInterpreter(BuiltinCalls, Interpreter):
     """Runs `__init__` and `forward` of the file's models on abstract values."""
 
     def __init__(self, base: Interpreter) -> None:
@@ -243,7 +131,7 @@ class ModelInterpreter(Interpreter):
         self.steps += 1
         self.file_steps += 1
         if self.steps > MAX_STEPS or self.file_steps > MAX_FILE_STEPS:
-            raise _OutOfBudget()
+            raise OutOfBudget()
 
     def budget_spent(self, what: str) -> str:
         if self.file_steps > MAX_FILE_STEPS:
@@ -311,21 +199,21 @@ class ModelInterpreter(Interpreter):
         super().walk_stmt(stmt, scope)
 
     def stmt_Return(self, stmt: cst.Return, scope: Scope) -> None:
-        raise _Return(None if stmt.value is None else self.eval(stmt.value, scope))
+        raise ReturnSignal(None if stmt.value is None else self.eval(stmt.value, scope))
 
     def stmt_Raise(self, stmt: cst.Raise, scope: Scope) -> None:
-        raise _Raise(f"`{self.code(stmt)}` is reached ({self.place(stmt)})")
+        raise RaiseSignal(f"`{self.code(stmt)}` is reached ({self.place(stmt)})")
 
     def stmt_Assert(self, stmt: cst.Assert, scope: Scope) -> None:
         test = self.truth(self.eval(stmt.test, scope))
         if test is False:
-            raise _Raise(f"`{self.code(stmt)}` fails ({self.place(stmt)})")
+            raise RaiseSignal(f"`{self.code(stmt)}` fails ({self.place(stmt)})")
 
     def stmt_Break(self, stmt: cst.Break, scope: Scope) -> None:
-        raise _Break()
+        raise BreakSignal()
 
     def stmt_Continue(self, stmt: cst.Continue, scope: Scope) -> None:
-        raise _Continue()
+        raise ContinueSignal()
 
     def stmt_If(self, stmt: cst.If, scope: Scope) -> None:
         test = self.truth(self.eval(stmt.test, scope))
@@ -363,17 +251,17 @@ class ModelInterpreter(Interpreter):
                 try:
                     branch(fork)
                     outcomes.append(fork.values)
-                except _Return as exc:
+                except ReturnSignal as exc:
                     returned.append(exc.value)
-                except _Raise:
+                except RaiseSignal:
                     raised += 1  # had this branch run, the code would have raised
         finally:
             self.forks -= 1
         if not outcomes and not returned:
-            raise _Raise("every branch raises")
+            raise RaiseSignal("every branch raises")
         if returned and not outcomes:
             first = returned[0]
-            raise _Return(first if all(_same(v, first) for v in returned)
+            raise ReturnSignal(first if all(_same(v, first) for v in returned)
                           else Unknown("the value returned depends on a condition"))
         if returned:
             self.note("a `return` depends on a condition that is not known")
@@ -419,9 +307,9 @@ class ModelInterpreter(Interpreter):
         """One pass of a loop body; False when it `break`s."""
         try:
             self.walk_body(body, scope)
-        except _Break:
+        except BreakSignal:
             return False
-        except _Continue:
+        except ContinueSignal:
             pass
         return True
 
@@ -445,7 +333,7 @@ class ModelInterpreter(Interpreter):
             self.walk_body(stmt.body, scope)
             if stmt.orelse is not None:
                 self.walk_body(stmt.orelse.body, scope)
-        except _Raise as exc:
+        except RaiseSignal as exc:
             self.note(f"an exception caught by `try` ({self.place(stmt)}): {exc}")
         finally:
             if stmt.finalbody is not None:
@@ -671,14 +559,14 @@ class ModelInterpreter(Interpreter):
                       deferred=True)
         problem = self.bind_parameters(function, positional, keywords, scope)
         if problem is not None:
-            raise _Raise(f"{function.name}() {problem}")
+            raise RaiseSignal(f"{function.name}() {problem}")
         self.depth += 1
         self.frames.append((function, positional[0] if positional else None))
         try:
             self.walk_body(node.body, scope)
-        except _Return as exc:
+        except ReturnSignal as exc:
             return exc.value
-        except (_Break, _Continue):
+        except (BreakSignal, ContinueSignal):
             return None
         finally:
             self.depth -= 1
@@ -794,7 +682,7 @@ class ModelInterpreter(Interpreter):
         try:
             args = spec.bind(positional, keywords)
         except LayerError as exc:
-            raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
         unknown = _unknown_argument(args)
         if unknown is not None:
             return LayerModule(spec.name, spec, site, reason=unknown)
@@ -805,7 +693,7 @@ class ModelInterpreter(Interpreter):
         except LayerError as exc:
             if site.error is None and site.args is None:
                 site.error, site.unresolved = str(exc), None
-            raise _Raise(f"{site.call_text} (line {site.line}) raises: {exc}")
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
         self.complete_site(site, args)
         self.built_sites.add((site.file, site.line, site.col))
         return LayerModule(spec.name, spec, site, args)
@@ -836,7 +724,7 @@ class ModelInterpreter(Interpreter):
         if path in ("torch.nn.Sequential", "torch.nn.modules.container.Sequential"):
             container = Container("Sequential", OrderedDict())
             if keywords:
-                raise _Raise(f"{self.where(node)}: Sequential takes no keyword arguments")
+                raise RaiseSignal(f"{self.where(node)}: Sequential takes no keyword arguments")
             self.sequential_init(container, positional)
             return container
         if path in ("torch.nn.ModuleList", "torch.nn.modules.container.ModuleList"):
@@ -1046,7 +934,7 @@ class ModelInterpreter(Interpreter):
                 index = args[0] if args else -1
                 if isinstance(index, int) and -len(target) <= index < len(target):
                     return target.pop(index)
-        if name in ("index", "count") and len(args) == 1 and isinstance(args[0], _PLAIN_SCALAR):
+        if name in ("index", "count") and len(args) == 1 and isinstance(args[0], PLAIN_SCALAR):
             try:
                 return getattr(target, name)(args[0])
             except ValueError:
@@ -1087,7 +975,7 @@ class ModelInterpreter(Interpreter):
             return Untraced(f"{module.cls.name} has no forward()")
         if module.kind == "Sequential":
             return self.apply_sequence(node, module.children.values(), positional, keywords)
-        raise _Raise(f"{self.where(node)} calls a {module.kind}, which has no forward()")
+        raise RaiseSignal(f"{self.where(node)} calls a {module.kind}, which has no forward()")
 
     def apply_sequence(self, node: cst.CSTNode, modules: Iterable[Any], positional: List[Any],
                        keywords: Dict[str, Any]) -> Any:
@@ -1145,7 +1033,7 @@ class ModelInterpreter(Interpreter):
         if any(t.from_input for t in tensors) and not self.input_accepted:
             self.input_issue = f"{what}: {exc}"
             shape = next(t.shape for t in tensors if t.from_input)
-            raise _Raise(f"the input {_fmt(shape)} does not fit {self.model_name}: "
+            raise RaiseSignal(f"the input {_fmt(shape)} does not fit {self.model_name}: "
                          f"{what}: {exc}; set the model's input size with "
                          f"`# macslint: input-size=...` on its class line or "
                          f"[tool.macslint.models.{self.model_name}]")
@@ -1165,7 +1053,7 @@ class ModelInterpreter(Interpreter):
             message = f"{message} (at {file}:{line})"
             line, col = self.model_line, self.model_col
         self.shape_errors.setdefault((line, col), ShapeIssue(line, col, message))
-        raise _Raise(f"torch raises at line {line}: {message}")
+        raise RaiseSignal(f"torch raises at line {line}: {message}")
 
     # -- tensor operations --------------------------------------------------------------
     def run_op(self, node: cst.CSTNode, spec: Any, what: str, positional: List[Any],
@@ -1173,7 +1061,7 @@ class ModelInterpreter(Interpreter):
         try:
             args = spec.bind(positional, keywords)
         except LayerError as exc:
-            raise _Raise(f"{self.where(node)} raises: {exc}")
+            raise RaiseSignal(f"{self.where(node)} raises: {exc}")
         values = dict(args.values)
         tensors: List[Tensor] = []
         for name in spec.tensors:
@@ -1248,7 +1136,7 @@ class ModelInterpreter(Interpreter):
             if op is cst.MatrixMultiply:
                 return Unknown("`@` on values that are not tensors")
             if op is cst.Modulo and isinstance(left, str):
-                return _percent_format(left, right)
+                return percent_format(left, right)
             if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) \
                     and op is cst.Add and type(left) is type(right) and len(left) + len(right) <= MAX_SEQUENCE:
                 return left + right
@@ -1465,7 +1353,7 @@ class ModelInterpreter(Interpreter):
         if container.kind == "ModuleDict":
             if isinstance(key, str) and key in container.children:
                 return container.children[key]
-            raise _Raise(f"{self.where(node)}: no module named {key!r}")
+            raise RaiseSignal(f"{self.where(node)}: no module named {key!r}")
         items = list(container.children.items())
         if isinstance(key, slice):
             chosen = items[key]
@@ -1474,7 +1362,7 @@ class ModelInterpreter(Interpreter):
             return Container(container.kind, OrderedDict(chosen))
         if isinstance(key, int) and -len(items) <= key < len(items):
             return items[key][1]
-        raise _Raise(f"{self.where(node)}: index {key!r} is out of range")
+        raise RaiseSignal(f"{self.where(node)}: index {key!r} is out of range")
 
     def index_tensor(self, node: cst.Subscript, tensor: Tensor, keys: List[Any]) -> Any:
         shape = list(tensor.shape)
@@ -1557,147 +1445,6 @@ class ModelInterpreter(Interpreter):
             return Unknown("a set comprehension")
         return [r[0] for r in results]
 
-    # -- builtins ----------------------------------------------------------------------
-    def call_builtin(self, node: cst.Call, name: str, positional: List[Any],
-                     keywords: Dict[str, Any]) -> Any:
-        args = positional
-        unknown = next((v for v in (*args, *keywords.values()) if isinstance(v, Unknown)), None)
-        if name == "super":
-            return self.super_proxy(node, args)
-        if name == "print":
-            return None
-        if name == "typing.cast" and len(args) == 2:
-            return args[1]  # a type checker's hint, the value itself at run time
-        if name in ("isinstance", "issubclass") and len(args) == 2:
-            return self.isinstance_of(args[0], args[1])
-        if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
-            fake = cst.Attribute(value=cst.Name("_"), attr=cst.Name(args[1]))
-            value = self.attribute(fake, args[0]) if not isinstance(args[0], UserModule) else \
-                self.module_attribute(args[0], args[1])
-            return value
-        if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
-            self.set_attribute(args[0], args[1], args[2], node)
-            return None
-        if name == "hasattr" and len(args) == 2 and isinstance(args[1], str):
-            if isinstance(args[0], UserModule):
-                value = self.module_attribute(args[0], args[1])
-                return not (isinstance(value, BoundMethod) and value.function is None)
-            return Unknown("hasattr on a value that is not a module")
-        if name == "len" and len(args) == 1:
-            value = args[0]
-            if isinstance(value, Container):
-                return len(value.children)
-            if isinstance(value, Tensor):
-                return value.shape[0] if value.shape else Unknown("len() of a 0-d tensor")
-            if isinstance(value, (list, tuple, str, dict, range)):
-                return len(value)
-            return unknown or Unknown("len() of a value that is not known")
-        if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
-                    "sum", "min", "max", "dict", "collections.OrderedDict", "math.prod"):
-            return self.iterable_builtin(node, name, args, keywords)
-        if unknown is not None:
-            return Unknown(unknown.reason)
-        function = _PLAIN_BUILTINS.get(name)
-        if function is not None and not keywords:
-            if not all(isinstance(v, _PLAIN_SCALAR) for v in args):
-                return Unknown(f"{name}() of values that are not plain numbers")
-            if name == "range" and len(range(*args)) > MAX_SEQUENCE:
-                return Unknown("a range too long to evaluate")
-            try:
-                return function(*args)
-            except (ArithmeticError, TypeError, ValueError) as exc:
-                return Unknown(f"{name}() raises {type(exc).__name__}")
-        if name == "functools.partial" and args:
-            return Partial(args[0], list(args[1:]), dict(keywords))
-        return self.unknown_call(node, Unknown(f"{name}() is not modelled"), args)
-
-    def iterable_builtin(self, node: cst.Call, name: str, args: List[Any],
-                         keywords: Dict[str, Any]) -> Any:
-        if name in ("dict", "collections.OrderedDict"):
-            make = OrderedDict if name != "dict" else dict
-            result = make()
-            if args:
-                if isinstance(args[0], dict):
-                    result.update(args[0])
-                else:
-                    items = self.iterate(args[0])
-                    if isinstance(items, Unknown):
-                        return items
-                    for item in items:
-                        if not (isinstance(item, (tuple, list)) and len(item) == 2):
-                            return Unknown(f"{name}() of items that are not pairs")
-                        result[item[0]] = item[1]
-            result.update(keywords)
-            return result
-        if name in ("min", "max") and len(args) > 1:
-            values = args
-        else:
-            if len(args) != 1 and name not in ("zip", "enumerate"):
-                return Unknown(f"{name}() with these arguments is not modelled")
-            lists = [self.iterate(a) for a in args]
-            bad = next((v for v in lists if isinstance(v, Unknown)), None)
-            if bad is not None:
-                return bad
-            if name == "zip":
-                return [tuple(t) for t in zip(*lists)]
-            if name == "enumerate":
-                start = keywords.get("start", args[1] if len(args) > 1 else 0)
-                return [(i, v) for i, v in enumerate(lists[0], start)] if isinstance(start, int) \
-                    else Unknown("enumerate() with an unknown start")
-            values = lists[0]
-        if name == "list":
-            return list(values)
-        if name == "tuple":
-            return tuple(values)
-        if name == "reversed":
-            return list(reversed(values))
-        if not all(isinstance(v, _PLAIN_SCALAR) for v in values):
-            return Unknown(f"{name}() of values that are not plain numbers")
-        try:
-            if name == "sorted":
-                return sorted(values)
-            return {"all": all, "any": any, "sum": sum, "min": min, "max": max,
-                    "math.prod": math.prod}[name](values)
-        except (TypeError, ValueError) as exc:
-            return Unknown(f"{name}() raises {type(exc).__name__}")
-
-    def super_proxy(self, node: cst.Call, args: List[Any]) -> Any:
-        if len(args) == 2 and isinstance(args[0], UserClass):
-            return SuperProxy(args[0], args[1])
-        if not args and self.frames:
-            function, instance = self.frames[-1]
-            cls = self.owner.get(id(function))
-            if cls is not None:
-                return SuperProxy(cls, instance)
-        return Unknown("super() outside a method of this file")
-
-    def isinstance_of(self, value: Any, kind: Any) -> Any:
-        if isinstance(kind, tuple):
-            answers = [self.isinstance_of(value, k) for k in kind]
-            if any(a is True for a in answers):
-                return True
-            return False if all(a is False for a in answers) else Unknown("isinstance() unknown")
-        if isinstance(value, Unknown):
-            return value
-        if isinstance(kind, LayerClass):
-            return isinstance(value, LayerModule) and value.spec == kind.spec
-        if isinstance(kind, UserClass):
-            return isinstance(value, UserModule) and kind in self.mro(value.cls)
-        if isinstance(kind, ModuleRef):
-            if kind.path in MODULE_BASES:
-                return isinstance(value, MODULE_VALUES)
-            name = kind.path.rsplit(".", 1)[-1]
-            if name in CONTAINERS:
-                return isinstance(value, Container) and value.kind == name
-            if is_uncatalogued_layer(kind):
-                return isinstance(value, LayerModule) and value.kind == name
-        if isinstance(kind, PyBuiltin) and kind.name in ("int", "float", "str", "bool", "list",
-                                                         "tuple", "dict"):
-            python_type = {"int": int, "float": float, "str": str, "bool": bool, "list": list,
-                           "tuple": tuple, "dict": dict}[kind.name]
-            return isinstance(value, python_type) and not (python_type is int and isinstance(value, bool))
-        return Unknown("isinstance() against a type macslint does not model")
-
     # -- models -------------------------------------------------------------------------
     def standalone(self, cls: UserClass) -> bool:
         """Can the class be built with no arguments (a model on its own)?"""
@@ -1733,9 +1480,9 @@ class ModelInterpreter(Interpreter):
                 model = self.instantiate(entry.node, entry, [], {})
             else:
                 model = self.call_function(entry, [], {})
-        except _Raise as exc:
+        except RaiseSignal as exc:
             self.build_notes.append(f"building {name}() raises: {exc}")
-        except _OutOfBudget:
+        except OutOfBudget:
             self.build_notes.append(self.budget_spent(f"building {name}()"))
         except RecursionError:
             self.build_notes.append(f"building {name}() nests too deeply")
@@ -1790,10 +1537,10 @@ class ModelInterpreter(Interpreter):
                 return
             node = cls.node if cls is not None else self.module
             result = self.apply_module(node, model, [x], {}) if not extra else Unknown("")
-        except _Raise as exc:
+        except RaiseSignal as exc:
             self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
             return
-        except _OutOfBudget:
+        except OutOfBudget:
             self.note(self.budget_spent("tracing forward()"))
             return
         except RecursionError:
@@ -1847,31 +1594,6 @@ class ModelInterpreter(Interpreter):
 
 
 _MISSING = object()
-_PLAIN_SCALAR = (int, float, bool, str, type(None))
-_PLAIN_BUILTINS: Dict[str, Callable[..., Any]] = {
-    "range": range, "int": int, "float": float, "bool": bool, "abs": abs, "round": round,
-    "divmod": divmod, "pow": pow, "str": str,
-    "math.ceil": math.ceil, "math.floor": math.floor, "math.sqrt": math.sqrt,
-    "math.gcd": math.gcd, "math.log2": math.log2, "math.log": math.log, "math.exp": math.exp,
-    "math.pow": math.pow, "math.isqrt": math.isqrt, "operator.mul": operator.mul,
-    "operator.add": operator.add,
-}
-
-
-_WIDE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{4,})|\.(\*|\d{4,})")
-
-
-def _percent_format(template: str, values: Any) -> Any:
-    """`"layer%d" % i`: names of modules. Widths that could build huge strings are refused."""
-    if _WIDE_FORMAT.search(template) or len(template) > 1000:
-        return Unknown("`%` formatting with a large width")
-    items = values if isinstance(values, tuple) else (values,)
-    if not all(isinstance(v, _PLAIN_SCALAR) for v in items):
-        return Unknown("`%` formatting of values that are not known")
-    try:
-        return template % values
-    except (TypeError, ValueError, KeyError) as exc:
-        return Unknown(f"`%` formatting raises {type(exc).__name__}")
 
 
 def _fresh(value: Any, memo: Dict[int, Any]) -> Any:

@@ -1,0 +1,196 @@
+"""Python's builtins and the standard-library helpers model code computes sizes with, for the
+model interpreter: `range`, `len`, `min`/`max`, `zip`, `enumerate`, `isinstance`, `super`,
+`getattr`, `math.*`, `functools.partial`, `collections.OrderedDict`, `typing.cast`."""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections import OrderedDict
+from typing import Any, Callable, Dict, List
+
+import libcst as cst
+
+from .analyzer import (
+    LayerClass, ModuleRef, Partial, PyBuiltin, UserClass, MAX_SEQUENCE, is_uncatalogued_layer,
+)
+from .catalogue import Unknown
+from .model_values import (
+    MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
+)
+
+MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+CONTAINER_KINDS = frozenset({"Sequential", "ModuleList", "ModuleDict"})
+
+
+PLAIN_SCALAR = (int, float, bool, str, type(None))
+PLAIN_BUILTINS: Dict[str, Callable[..., Any]] = {
+    "range": range, "int": int, "float": float, "bool": bool, "abs": abs, "round": round,
+    "divmod": divmod, "pow": pow, "str": str,
+    "math.ceil": math.ceil, "math.floor": math.floor, "math.sqrt": math.sqrt,
+    "math.gcd": math.gcd, "math.log2": math.log2, "math.log": math.log, "math.exp": math.exp,
+    "math.pow": math.pow, "math.isqrt": math.isqrt, "operator.mul": operator.mul,
+    "operator.add": operator.add,
+}
+
+
+_WIDE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{4,})|\.(\*|\d{4,})")
+
+
+def percent_format(template: str, values: Any) -> Any:
+    """`"layer%d" % i`: names of modules. Widths that could build huge strings are refused."""
+    if _WIDE_FORMAT.search(template) or len(template) > 1000:
+        return Unknown("`%` formatting with a large width")
+    items = values if isinstance(values, tuple) else (values,)
+    if not all(isinstance(v, PLAIN_SCALAR) for v in items):
+        return Unknown("`%` formatting of values that are not known")
+    try:
+        return template % values
+    except (TypeError, ValueError, KeyError) as exc:
+        return Unknown(f"`%` formatting raises {type(exc).__name__}")
+
+
+class BuiltinCalls:
+    """Calls of builtins, mixed into the model interpreter (which provides `iterate`, `note`,
+    `attribute`, `module_attribute`, `set_attribute`, `unknown_call`, `mro` and `frames`)."""
+
+    def call_builtin(self, node: cst.Call, name: str, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        args = positional
+        unknown = next((v for v in (*args, *keywords.values()) if isinstance(v, Unknown)), None)
+        if name == "super":
+            return self.super_proxy(node, args)
+        if name == "print":
+            return None
+        if name == "typing.cast" and len(args) == 2:
+            return args[1]  # a type checker's hint, the value itself at run time
+        if name in ("isinstance", "issubclass") and len(args) == 2:
+            return self.isinstance_of(args[0], args[1])
+        if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
+            fake = cst.Attribute(value=cst.Name("_"), attr=cst.Name(args[1]))
+            value = self.attribute(fake, args[0]) if not isinstance(args[0], UserModule) else \
+                self.module_attribute(args[0], args[1])
+            return value
+        if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
+            self.set_attribute(args[0], args[1], args[2], node)
+            return None
+        if name == "hasattr" and len(args) == 2 and isinstance(args[1], str):
+            if isinstance(args[0], UserModule):
+                value = self.module_attribute(args[0], args[1])
+                return not (isinstance(value, BoundMethod) and value.function is None)
+            return Unknown("hasattr on a value that is not a module")
+        if name == "len" and len(args) == 1:
+            value = args[0]
+            if isinstance(value, Container):
+                return len(value.children)
+            if isinstance(value, Tensor):
+                return value.shape[0] if value.shape else Unknown("len() of a 0-d tensor")
+            if isinstance(value, (list, tuple, str, dict, range)):
+                return len(value)
+            return unknown or Unknown("len() of a value that is not known")
+        if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
+                    "sum", "min", "max", "dict", "collections.OrderedDict", "math.prod"):
+            return self.iterable_builtin(node, name, args, keywords)
+        if unknown is not None:
+            return Unknown(unknown.reason)
+        function = PLAIN_BUILTINS.get(name)
+        if function is not None and not keywords:
+            if not all(isinstance(v, PLAIN_SCALAR) for v in args):
+                return Unknown(f"{name}() of values that are not plain numbers")
+            if name == "range" and len(range(*args)) > MAX_SEQUENCE:
+                return Unknown("a range too long to evaluate")
+            try:
+                return function(*args)
+            except (ArithmeticError, TypeError, ValueError) as exc:
+                return Unknown(f"{name}() raises {type(exc).__name__}")
+        if name == "functools.partial" and args:
+            return Partial(args[0], list(args[1:]), dict(keywords))
+        return self.unknown_call(node, Unknown(f"{name}() is not modelled"), args)
+
+    def iterable_builtin(self, node: cst.Call, name: str, args: List[Any],
+                         keywords: Dict[str, Any]) -> Any:
+        if name in ("dict", "collections.OrderedDict"):
+            make = OrderedDict if name != "dict" else dict
+            result = make()
+            if args:
+                if isinstance(args[0], dict):
+                    result.update(args[0])
+                else:
+                    items = self.iterate(args[0])
+                    if isinstance(items, Unknown):
+                        return items
+                    for item in items:
+                        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                            return Unknown(f"{name}() of items that are not pairs")
+                        result[item[0]] = item[1]
+            result.update(keywords)
+            return result
+        if name in ("min", "max") and len(args) > 1:
+            values = args
+        else:
+            if len(args) != 1 and name not in ("zip", "enumerate"):
+                return Unknown(f"{name}() with these arguments is not modelled")
+            lists = [self.iterate(a) for a in args]
+            bad = next((v for v in lists if isinstance(v, Unknown)), None)
+            if bad is not None:
+                return bad
+            if name == "zip":
+                return [tuple(t) for t in zip(*lists)]
+            if name == "enumerate":
+                start = keywords.get("start", args[1] if len(args) > 1 else 0)
+                return [(i, v) for i, v in enumerate(lists[0], start)] if isinstance(start, int) \
+                    else Unknown("enumerate() with an unknown start")
+            values = lists[0]
+        if name == "list":
+            return list(values)
+        if name == "tuple":
+            return tuple(values)
+        if name == "reversed":
+            return list(reversed(values))
+        if not all(isinstance(v, PLAIN_SCALAR) for v in values):
+            return Unknown(f"{name}() of values that are not plain numbers")
+        try:
+            if name == "sorted":
+                return sorted(values)
+            return {"all": all, "any": any, "sum": sum, "min": min, "max": max,
+                    "math.prod": math.prod}[name](values)
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"{name}() raises {type(exc).__name__}")
+
+    def super_proxy(self, node: cst.Call, args: List[Any]) -> Any:
+        if len(args) == 2 and isinstance(args[0], UserClass):
+            return SuperProxy(args[0], args[1])
+        if not args and self.frames:
+            function, instance = self.frames[-1]
+            cls = self.owner.get(id(function))
+            if cls is not None:
+                return SuperProxy(cls, instance)
+        return Unknown("super() outside a method of this file")
+
+    def isinstance_of(self, value: Any, kind: Any) -> Any:
+        if isinstance(kind, tuple):
+            answers = [self.isinstance_of(value, k) for k in kind]
+            if any(a is True for a in answers):
+                return True
+            return False if all(a is False for a in answers) else Unknown("isinstance() unknown")
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(kind, LayerClass):
+            return isinstance(value, LayerModule) and value.spec == kind.spec
+        if isinstance(kind, UserClass):
+            return isinstance(value, UserModule) and kind in self.mro(value.cls)
+        if isinstance(kind, ModuleRef):
+            if kind.path in MODULE_BASES:
+                return isinstance(value, MODULE_VALUES)
+            name = kind.path.rsplit(".", 1)[-1]
+            if name in CONTAINER_KINDS:
+                return isinstance(value, Container) and value.kind == name
+            if is_uncatalogued_layer(kind):
+                return isinstance(value, LayerModule) and value.kind == name
+        if isinstance(kind, PyBuiltin) and kind.name in ("int", "float", "str", "bool", "list",
+                                                         "tuple", "dict"):
+            python_type = {"int": int, "float": float, "str": str, "bool": bool, "list": list,
+                           "tuple": tuple, "dict": dict}[kind.name]
+            return isinstance(value, python_type) and not (python_type is int and isinstance(value, bool))
+        return Unknown("isinstance() against a type macslint does not model")
