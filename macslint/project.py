@@ -1,8 +1,8 @@
 """Imports between the files of the analysed project: `from .blocks import Bottleneck`.
 
-A file's analysis may read the project files it imports from: each is parsed and walked
-once (cached by path, size and modification time), and the names it binds are the values the
-importing file sees. Modules outside the project (the standard library, installed packages
+A file's analysis may read the project files it imports from: each is parsed once per process
+(cached by path, size and modification time) and walked once per analysis, and the names it
+binds are the values the importing file sees. Modules outside the project (the standard library, installed packages
 other than torch) stay unknown. Loading is bounded: a cycle, a file that cannot be read or
 parsed, or more than MAX_MODULES files for one analysis give unknown values, never an error.
 """
@@ -22,8 +22,8 @@ MAX_MODULES = 64  # project files read for one analysis
 MAX_FILE_BYTES = 2_000_000
 _CACHE_SIZE = 512
 
-# (resolved path, mtime_ns, size) -> the walked module, or None if it cannot be read
-_CACHE: Dict[Tuple[str, int, int], Optional["LoadedModule"]] = {}
+# (resolved path, mtime_ns, size) -> (source, module, positions), or False if unreadable
+_CACHE: Dict[Tuple[str, int, int], Any] = {}
 
 
 class LoadedModule:
@@ -106,33 +106,27 @@ class ProjectLoader:
             stat = path.stat()
         except OSError:
             return None
+        # Parsed once per process (cached by path, mtime and size); walked once per analysis,
+        # so that everything an analysis reads belongs to it (its positions, its bounds).
         key = (str(path), stat.st_mtime_ns, stat.st_size)
-        if key in _CACHE:
-            loaded = _CACHE[key]
-            self.loaded[path] = loaded
-            return loaded
+        parsed = _CACHE.get(key)
+        if parsed is None:
+            parsed = _parse(path)
+            if len(_CACHE) >= _CACHE_SIZE:
+                _CACHE.clear()
+            _CACHE[key] = parsed
         self.loading.add(path)
         try:
-            loaded = self._walk(path)
+            loaded = self._walk(path, parsed) if parsed is not False else None
         finally:
             self.loading.discard(path)
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = loaded
         self.loaded[path] = loaded
         return loaded
 
-    def _walk(self, path: Path) -> Optional[LoadedModule]:
+    def _walk(self, path: Path, parsed: Tuple[str, Any, Any]) -> Optional[LoadedModule]:
         from .analyzer import Interpreter  # the walk of the imported file
 
-        source = _read(path)
-        if source is None:
-            return None
-        try:
-            module = cst.parse_module(source)
-            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-        except Exception:  # noqa: BLE001 - an unreadable import is an unknown value
-            return None
+        source, module, positions = parsed
         display = _display(path, self.file)
         interpreter = Interpreter(module, source, positions, loader=self, path=path,
                                   display=display)
@@ -140,6 +134,19 @@ class ProjectLoader:
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)
         return LoadedModule(path, display, interpreter)
+
+
+def _parse(path: Path) -> Any:
+    """(source, module, positions), or False for a file that cannot be read or parsed."""
+    source = _read(path)
+    if source is None:
+        return False
+    try:
+        module = cst.parse_module(source)
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except Exception:  # noqa: BLE001 - an unreadable import is an unknown value
+        return False
+    return source, module, positions
 
 
 def _display(path: Path, importer: Path) -> str:

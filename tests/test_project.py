@@ -237,3 +237,16 @@ def test_classmethod_and_typing_cast_in_a_factory(tmp_path):
     model = found["small"]
     assert model.complete, model.reasons
     assert (model.params, model.macs) == torch_counts(tmp_path, "projpkg7.factory", "small", (1, 4))
+
+
+def test_two_files_importing_the_same_module_in_one_run(tmp_path):
+    """Regression: a module read for one file's analysis is read again (from the parse cache)
+    for the next one, so its nodes belong to that analysis too (this crashed the second)."""
+    package = write_package(tmp_path, "projpkg8", {"blocks.py": BLOCKS, "net.py": NET,
+                                                   "other.py": NET})
+    for name in ("net.py", "other.py", "net.py"):
+        result, found = models(package / name)
+        assert found["Net"].complete, found["Net"].reasons
+        assert not [f for f in result.findings if f.code == "MAC900"]
+        assert (found["Net"].params, found["Net"].macs) == torch_counts(
+            tmp_path, "projpkg8.net", "Net", (1, 3, 32, 32))
