@@ -14,19 +14,12 @@ reason that names the bound, the file's other layers still reported.
 
 from __future__ import annotations
 
-import json
-import re
-import time
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
-import torch.nn as nn
 
-from tests.helpers import DATA, macslint
-from tests.test_tracer import (
-    analyse, assert_matches_torch, codes, line_of, src, the_model, torch_counts, trace,
-)
+from tests.test_tracer import assert_matches_torch, src, torch_counts, trace
 
 
 @dataclass
@@ -38,10 +31,6 @@ class Case:
 
 
 CASES: Dict[str, Case] = {}
-
-# macslint bugs found writing these tests (strict xfails: a fix makes them pass, and fail here)
-MATH_PROD = ("math.prod is modelled as `lambda *a: math.prod(a)`: math.prod(iterable) is unknown, "
-             "and math.prod(2, 3), a TypeError in Python, evaluates to 6")
 
 
 def case(id_: str, body: str, mutant: Tuple[str, str], name: str = "Net",
@@ -425,7 +414,7 @@ case("math-prod", """
 
         def forward(self, x):
             return self.fc(self.conv(x).flatten(1))
-""", ("math.prod(kernel)", "sum(kernel)"), xfail=MATH_PROD)
+""", ("math.prod(kernel)", "sum(kernel)"))
 
 case("int", """
     class Net(nn.Module):  # macslint: input-size=8
