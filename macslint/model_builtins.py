@@ -126,12 +126,15 @@ class BuiltinCalls:
                         result[item[0]] = item[1]
             result.update(keywords)
             return result
+        allowed = {"enumerate": {"start"}, "zip": {"strict"}}.get(name, set())
+        if set(keywords) - allowed:  # key=, reverse=, default=, ...: not modelled, not ignored
+            return Unknown(f"{name}() with keyword arguments is not modelled")
         if name in ("min", "max") and len(args) > 1:
             values = args
         else:
-            if len(args) != 1 and name not in ("zip", "enumerate"):
+            if len(args) != 1 and name != "zip" and not (name == "enumerate" and len(args) == 2):
                 return Unknown(f"{name}() with these arguments is not modelled")
-            lists = [self.iterate(a) for a in args]
+            lists = [self.iterate(a) for a in (args[:1] if name == "enumerate" else args)]
             bad = next((v for v in lists if isinstance(v, Unknown)), None)
             if bad is not None:
                 return bad

@@ -957,6 +957,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                 target.update(args[0])
             target.update(keywords)
             return None
+        self.mutated(self.module_scope, target)  # whatever it does, the dict may have changed
         return self.unknown_call(node, Unknown(f"`dict.{name}()` is not modelled"), args)
 
     # -- running modules ----------------------------------------------------------

@@ -802,3 +802,23 @@ def test_the_feature_decides_the_numbers(c: Case):
     shape = trace(source, c.name).input
     assert shape is not None
     assert _torch_numbers(source, c.name, shape) != _torch_numbers(mutant, c.name, shape)
+
+
+def test_builtins_with_unmodelled_keywords_are_unknown_not_wrong():
+    """sorted(reverse=True), max(key=...) would give a wrong value if their keywords were
+    ignored: they are unknown instead; enumerate's positional start is honoured."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.a = nn.Linear(4, sorted([2, 8, 4], reverse=True)[0])
+                self.b = nn.Linear(4, max([1, 6, 3], key=lambda v: -v))
+                self.c = nn.Linear(4, [i for i, _ in enumerate([7, 7], 1)][-1])
+
+            def forward(self, x):
+                return self.c(x)
+    """)
+    model = trace(source, "Net")
+    assert model.params is None and "with keyword arguments is not modelled" in " ".join(model.reasons)
+    [c] = [call for call in model.calls if call.path == "c"]
+    assert c.output == (1, 2) and c.macs == 8
