@@ -124,6 +124,8 @@ class LayerSite:
     error: Optional[str] = None  # torch would raise (MAC010)
     unresolved: Optional[str] = None  # why the arguments are not known
     file: Optional[str] = None  # another project file, for a site a model of this one uses
+    end_line: Optional[int] = None  # where the call ends (1-based line, 0-based column after it)
+    end_col: Optional[int] = None
 
 
 @dataclass
@@ -1056,9 +1058,9 @@ class Interpreter:
         key = id(node)
         if key in self.sites:
             return self.sites[key]
-        start = self.positions[node].start
+        start, end = self.positions[node].start, self.positions[node].end
         site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec,
-                         file=self.display)
+                         file=self.display, end_line=end.line, end_col=end.column)
         if spec is not None and unresolved is None:
             try:
                 site.args = spec.bind(positional, keywords)

@@ -1,38 +1,29 @@
-"""The `macslint` command: `check` (budget findings, flake8-style) and `report` (costs)."""
+"""The `macslint` command: `check` (findings, in flake8-style text or a format for review
+bots), `report` (what each layer and model costs) and `diff` (cost changes against a git
+revision)."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .codes import CODES, DEFAULT_DISABLED
-from .config import Config, ConfigError, apply_overrides, config_for_path
-from .engine import FileResult, check_file
-from .findings import Finding
+from .config import ConfigError
+from .baseline import load_baseline, new_findings, write_baseline
+from .diff import render as render_diff, run_diff
+from .formats import FORMATS, Located, locate, render as render_findings, repository_root
+from .runner import Run, UsageError, run_files
 from .noqa import NoqaFilter
 from .report import FileReport, report_json
 from .traces import ModelTrace
 from .units import format_count, format_shape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-# Directories never walked into (flake8's default exclude, plus virtualenvs).
-SKIP_DIRS = frozenset({
-    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs",
-    ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".macslint_cache",
-    "node_modules",
-})
-
-
-class UsageError(Exception):
-    pass
-
 
 # ---------------------------------------------------------------------------
 # Arguments
@@ -69,6 +60,16 @@ def _parser() -> argparse.ArgumentParser:
     sel.add_argument("--extend-select", metavar="CODES", default="")
     sel.add_argument("--extend-ignore", metavar="CODES", default="")
     check.add_argument("--list-codes", action="store_true", help="print the codes and exit")
+    check.add_argument("--format", choices=FORMATS, default="text",
+                       help="text (path:line:col: CODE message), json (findings and the report), "
+                       "sarif (GitHub code scanning), github (Actions annotations), "
+                       "rdjson (reviewdog)")
+    base = check.add_argument_group("baseline (adopting macslint on existing code)")
+    base.add_argument("--baseline", metavar="FILE",
+                      help="report only findings not recorded in FILE (default: the "
+                      "`baseline` key of [tool.macslint])")
+    base.add_argument("--write-baseline", metavar="FILE",
+                      help="record the current findings in FILE and exit 0")
 
     report = sub.add_parser("report", help="what each layer costs: shapes, params, MACs",
                             description="Each torch.nn layer construction with its shapes, "
@@ -78,11 +79,27 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--model", metavar="NAME",
                         help="show only the model NAME (a class name): its traced layers and totals")
+
+    diff = sub.add_parser("diff", help="how each model's params and MACs changed since a git "
+                          "revision (exit 1 if one grew past its limit)",
+                          description="Compares the models in PATHS at git revision REV (read "
+                          "with git, no checkout) with the working tree. Exit 0, 1 if a model "
+                          "grew past max-model-macs-increase / max-model-params-increase "
+                          "(MAC005 / MAC006), 2 on a usage or configuration error.")
+    diff.add_argument("--base", required=True, metavar="REV",
+                      help="the revision to compare against, e.g. origin/main or a commit")
+    common(diff)
+    for key in ("max-model-macs-increase", "max-model-params-increase"):
+        diff.add_argument(f"--{key}", metavar="LIMIT", help='e.g. 10%% or 50M')
+    diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     return parser
 
 
 def _overrides(args: argparse.Namespace) -> Dict[str, object]:
+    growth = {key: getattr(args, key, None)
+              for key in ("max_model_macs_increase", "max_model_params_increase")}
     return {
+        **growth,
         "input_size": args.input_size,
         "batch_size": args.batch_size,
         "max_layer_macs": args.max_layer_macs,
@@ -125,51 +142,6 @@ class CodeSelection:
 
 
 # ---------------------------------------------------------------------------
-# Files
-
-
-def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str]]:
-    """(path, display name) for each Python file; UsageError for a path that does not exist."""
-    for given in paths:
-        path = Path(given)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        yield Path(root, name), os.path.join(root, name)
-        elif path.exists():
-            yield path, given
-        else:
-            raise UsageError(f"{given}: no such file or directory")
-
-
-@dataclass
-class Run:
-    results: List[FileResult] = field(default_factory=list)
-    config_errors: List[str] = field(default_factory=list)
-
-
-def run_files(paths: Sequence[str], overrides: Dict[str, object]) -> Run:
-    run = Run()
-    configs: Dict[Optional[Path], Config] = {}
-    for path, display in iter_files(paths):
-        try:
-            config = config_for_path(path)
-            if config.source not in configs:
-                configs[config.source] = apply_overrides(config, overrides)
-            config = configs[config.source]
-        except ConfigError as exc:
-            if str(exc) not in run.config_errors:
-                run.config_errors.append(str(exc))
-            continue
-        if config.is_excluded(path):
-            continue
-        run.results.append(check_file(path, display, config.settings_for(path)))
-    return run
-
-
-# ---------------------------------------------------------------------------
 # Commands
 
 
@@ -182,17 +154,62 @@ def cmd_check(args: argparse.Namespace, out) -> int:
     selection = CodeSelection(_codes(args.select), _codes(args.ignore),
                               _codes(args.extend_select) or [], _codes(args.extend_ignore) or [])
     run = run_files(args.paths, _overrides(args))
-    found: List[Finding] = []
-    for result in run.results:
+    items, baseline_of = [], []
+    for result, config in zip(run.results, run.configs):
         noqa = NoqaFilter.for_result(result)
-        found.extend(f for f in result.findings if selection.enabled(f.code) and not noqa.ignores(f))
-    for finding in found:
-        out.write(finding.text() + "\n")
+        for finding in result.findings:
+            if selection.enabled(finding.code) and not noqa.ignores(finding):
+                items.append((finding, result.source))
+                baseline_of.append(config.baseline)
+    root = repository_root(Path.cwd())
+    located = locate(items, root)
+    if args.write_baseline is not None:
+        file = Path(args.write_baseline)
+        try:
+            write_baseline(file, located)
+        except OSError as exc:
+            raise UsageError(f"--write-baseline {file}: {exc.strerror or exc}") from None
+        sys.stderr.write(f"macslint: recorded {len(located)} finding"
+                         f"{'s' if len(located) != 1 else ''} in {file}\n")
+        return _config_errors(run) or EXIT_CLEAN
+    located = _without_baseline(located, baseline_of, args.baseline, run)
+    report = None
+    if args.format == "json":
+        unit = args.unit or next((r.report.settings.unit for r in run.results
+                                  if r.report.settings), "macs")
+        report = report_json([r.report for r in run.results], unit)
+    out.write(render_findings(args.format, located, root=root, files_checked=len(run.results),
+                              report=report, errors=run.config_errors))
+    return _config_errors(run) or (EXIT_FINDINGS if located else EXIT_CLEAN)
+
+
+def _config_errors(run: Run) -> int:
     for message in run.config_errors:
         sys.stderr.write(f"macslint: error: {message}\n")
-    if run.config_errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if found else EXIT_CLEAN
+    return EXIT_ERROR if run.config_errors else EXIT_CLEAN
+
+
+def _without_baseline(located: List[Located], baseline_of: List[Optional[Path]],
+                      given: Optional[str], run: Run) -> List[Located]:
+    """Drop the findings recorded in their baseline: `--baseline FILE` for every file, else
+    each file's `baseline` key. A baseline that cannot be read is a usage error."""
+    files = [Path(given) if given is not None else b for b in baseline_of]
+    if given is None and not any(files):
+        return located
+    baselines = {}
+    for file in {f for f in files if f is not None}:
+        origin = "--baseline" if given is not None else _baseline_origin(run, file)
+        baselines[file] = load_baseline(file, origin)
+    kept = [item for item, file in zip(located, files) if file is None]
+    recorded = [(item, file) for item, file in zip(located, files) if file is not None]
+    new = new_findings([i for i, _ in recorded], baselines, [f for _, f in recorded])
+    keep = {id(item) for item in kept + new}
+    return [item for item in located if id(item) in keep]
+
+
+def _baseline_origin(run: Run, file: Path) -> str:
+    source = next((c.source for c in run.configs if c.baseline == file), None)
+    return f"{source}: baseline" if source is not None else "baseline"
 
 
 def _count(n: Optional[int]) -> str:
@@ -335,12 +352,24 @@ def cmd_report(args: argparse.Namespace, out) -> int:
     return EXIT_FINDINGS if any(r.error for r in reports) else EXIT_CLEAN
 
 
+def cmd_diff(args: argparse.Namespace, out) -> int:
+    result = run_diff(args.base, args.paths, _overrides(args))
+    out.write(render_diff(args.format, result))
+    for message in result.errors:
+        sys.stderr.write(f"macslint: error: {message}\n")
+    if result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
         if args.command == "check":
             return cmd_check(args, sys.stdout)
+        if args.command == "diff":
+            return cmd_diff(args, sys.stdout)
         return cmd_report(args, sys.stdout)
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"macslint: error: {exc}\n")

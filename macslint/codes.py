@@ -1,4 +1,5 @@
-"""The one table of diagnostic codes: the README, the CLI and the flake8 plugin read it."""
+"""The one table of diagnostic codes: the README, the CLI, the flake8 plugin, SARIF rules and
+reviewdog's code links read it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ class Code:
     title: str
     description: str
     default_enabled: bool = True
+    # SARIF's vocabulary: "error" (torch would raise, or macslint could not check the file),
+    # "warning" (over a budget), "note" (information); GitHub and reviewdog map from it.
+    level: str = "warning"
 
 
 CODES: tuple[Code, ...] = (
@@ -38,10 +42,24 @@ CODES: tuple[Code, ...] = (
         "`max-model-params`; reported on the `class` line.",
     ),
     Code(
+        "MAC005",
+        "model MACs grew too much",
+        "`macslint diff --base REV`: a model's MACs grew past `max-model-macs-increase` (a "
+        "percentage like `10%` or a count like `50M`) against the base revision; reported on "
+        "the `class` line.",
+    ),
+    Code(
+        "MAC006",
+        "model params grew too much",
+        "`macslint diff --base REV`: a model's parameters grew past "
+        "`max-model-params-increase` against the base revision; reported on the `class` line.",
+    ),
+    Code(
         "MAC010",
         "invalid layer arguments",
         "torch would raise when constructing this layer or on its first call at the configured "
         "input size; the message says what torch would say.",
+        level="error",
     ),
     Code(
         "MAC011",
@@ -49,6 +67,7 @@ CODES: tuple[Code, ...] = (
         "Tracing a model's `forward()` found a tensor that does not fit: a layer's input "
         "features or channels, `torch.cat`, `view`/`reshape`, or a broadcast. torch would "
         "raise here at run time; the message shows both shapes and where the tensor came from.",
+        level="error",
     ),
     Code(
         "MAC100",
@@ -56,6 +75,7 @@ CODES: tuple[Code, ...] = (
         "An argument of the layer is not a value macslint can compute from the source, so its "
         "cost is unknown; the message names the argument.",
         default_enabled=False,
+        level="note",
     ),
     Code(
         "MAC900",
@@ -63,11 +83,13 @@ CODES: tuple[Code, ...] = (
         "macslint failed on this file (nothing else was reported for it), or on one model "
         "of it (reported on its `class` line; the rest of the file is). Please report it "
         "with the file.",
+        level="error",
     ),
     Code(
         "MAC901",
         "file could not be parsed",
         "The file is not valid Python (or not readable as text), so it was not analysed.",
+        level="error",
     ),
     Code(
         "MAC902",
@@ -75,8 +97,19 @@ CODES: tuple[Code, ...] = (
         "The `[tool.macslint]` table that applies to this file is invalid (the file was not "
         "analysed), or a `# macslint:` pragma on a class line is (that model uses the "
         "file's settings); the message names the file, the key and the value.",
+        level="error",
     ),
 )
+
+# The project's home; each code's documentation is its row of the README's codes table.
+HOMEPAGE = "https://github.com/macslint/macslint"
+
+
+def help_url(code: str) -> str:
+    """Where a code is documented: the anchor on its row of the README's codes table (GitHub
+    scrolls `#mac001` to the `<a id="mac001">` it renders as `user-content-mac001`)."""
+    return f"{HOMEPAGE}#{code.lower()}"
+
 
 BY_CODE: dict[str, Code] = {c.code: c for c in CODES}
 DEFAULT_DISABLED: tuple[str, ...] = tuple(c.code for c in CODES if not c.default_enabled)
@@ -87,5 +120,5 @@ def markdown_table() -> str:
     rows = ["| code | title | description |", "|---|---|---|"]
     for c in CODES:
         title = c.title if c.default_enabled else f"{c.title} (off by default)"
-        rows.append(f"| {c.code} | {title} | {c.description} |")
+        rows.append(f'| <a id="{c.code.lower()}"></a>{c.code} | {title} | {c.description} |')
     return "\n".join(rows)

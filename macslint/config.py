@@ -65,7 +65,7 @@ from types import MappingProxyType
 from typing import Any, Callable
 
 from macslint.errors import ConfigError
-from macslint.units import _type_name, parse_count, parse_shape
+from macslint.units import Increase, _type_name, parse_count, parse_increase, parse_shape
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -116,6 +116,9 @@ class Settings:
     max_layer_params: int | None = None
     max_model_macs: int | None = None
     max_model_params: int | None = None
+    # How much `macslint diff` lets a model grow against the base revision (MAC005/MAC006).
+    max_model_macs_increase: Increase | None = None
+    max_model_params_increase: Increase | None = None
     unit: str = "macs"
     models: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
     cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
@@ -160,7 +163,7 @@ SETTINGS_FIELDS: tuple[str, ...] = tuple(
 _MODEL_FIELDS: tuple[str, ...] = tuple(name for name in SETTINGS_FIELDS if name != "unit")
 PER_PATH_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in SETTINGS_FIELDS))
 MODEL_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in _MODEL_FIELDS))
-_STRUCTURE_KEYS: tuple[str, ...] = ("exclude", "models", "per-path")
+_STRUCTURE_KEYS: tuple[str, ...] = ("baseline", "exclude", "models", "per-path")
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(sorted(PER_PATH_KEYS + _STRUCTURE_KEYS))
 
 
@@ -212,6 +215,7 @@ class Config:
     base: Settings = field(default_factory=Settings)
     exclude: tuple[str, ...] = ()
     per_path: tuple[tuple[str, Mapping[str, Any]], ...] = ()
+    baseline: Path | None = None  # `baseline = "..."`, resolved against root
 
     def settings_for(self, path: Path) -> Settings:
         """``base`` with every matching ``per-path`` entry applied in order (later wins)."""
@@ -280,6 +284,12 @@ def _check_count(value: object, *, key: str, source: str) -> int:
     return parse_count(value, key=key, source=source)
 
 
+def _check_increase(value: object, *, key: str, source: str) -> Increase:
+    if isinstance(value, Increase):  # already parsed (command-line overrides)
+        return value
+    return parse_increase(value, key=key, source=source)
+
+
 _CHECKS: dict[str, Callable[..., Any]] = {
     "input_size": _check_input_size,
     "batch_size": _check_batch_size,
@@ -287,6 +297,8 @@ _CHECKS: dict[str, Callable[..., Any]] = {
     "max_layer_params": _check_count,
     "max_model_macs": _check_count,
     "max_model_params": _check_count,
+    "max_model_macs_increase": _check_increase,
+    "max_model_params_increase": _check_increase,
     "unit": _check_unit,
 }
 assert set(_CHECKS) == set(SETTINGS_FIELDS)
@@ -419,12 +431,22 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
     return tuple(entries)
 
 
-def _parse_table(table: Mapping[str, Any], *, source: str) -> tuple[Settings, tuple[str, ...], tuple]:
+def _check_baseline(value: object, *, source: str) -> str:
+    fix = 'use a path relative to this pyproject.toml, like "macslint-baseline.json"'
+    if not isinstance(value, str):
+        raise _fail(source, "baseline", value, f"not a string ({_type_name(value)})", fix)
+    if not value.strip():
+        raise _fail(source, "baseline", value, "empty path", fix)
+    return value
+
+
+def _parse_table(table: Mapping[str, Any], *, source: str) -> tuple[Settings, tuple[str, ...], tuple, str | None]:
     base_values = _check_settings_table(table, prefix="", source=source, valid=TOP_LEVEL_KEYS, where="[tool.macslint]")
     exclude = _check_exclude(table["exclude"], source=source) if "exclude" in table else ()
     per_path = _check_per_path(table["per-path"], source=source) if "per-path" in table else ()
     models = _check_models(table["models"], source=source) if "models" in table else ()
-    return Settings(**base_values, models=models), exclude, per_path
+    baseline = _check_baseline(table["baseline"], source=source) if "baseline" in table else None
+    return Settings(**base_values, models=models), exclude, per_path, baseline
 
 
 # --------------------------------------------------------------------------- reading files
@@ -538,8 +560,10 @@ def load_config(pyproject: Path | None, *, cwd: Path | None = None) -> Config:
     if not isinstance(table, dict):
         problem = f"not a table ({_type_name(table)})"
         raise _fail(source, "tool.macslint", table, problem, "write it as a [tool.macslint] section")
-    base, exclude, per_path = _parse_table(table, source=source)
-    return Config(source=pyproject, root=pyproject.resolve().parent, base=base, exclude=exclude, per_path=per_path)
+    base, exclude, per_path, baseline = _parse_table(table, source=source)
+    root = pyproject.resolve().parent
+    return Config(source=pyproject, root=root, base=base, exclude=exclude, per_path=per_path,
+                  baseline=None if baseline is None else root / baseline)
 
 
 def config_for_path(path: Path) -> Config:
@@ -633,6 +657,8 @@ _PRAGMA_VALUE_EXAMPLES = {
     "max-layer-params": "1M",
     "max-model-macs": "4G",
     "max-model-params": "25M",
+    "max-model-macs-increase": "10%",
+    "max-model-params-increase": "1M",
 }
 assert set(_PRAGMA_VALUE_EXAMPLES) == set(MODEL_KEYS)
 
@@ -650,6 +676,8 @@ def _pragma_value(key: str, text: str, *, source: str) -> Any:
         if int(text.replace("_", "")) <= 0:
             raise _fail(source, key, text, "not positive", "use a positive integer like 1")
         return int(text.replace("_", ""))
+    if name.endswith("_increase"):
+        return parse_increase(text, key=key, source=source)
     return parse_count(text, key=key, source=source)
 
 

@@ -18,6 +18,13 @@ class Finding:
     col: int  # 1-based (the flake8 adapter hands flake8 col - 1)
     code: str
     message: str  # without the code
+    # Where the flagged code ends (1-based line, 1-based column after its last character);
+    # None when only the start is known (a model's class line).
+    end_line: Optional[int] = None
+    end_col: Optional[int] = None
+    # What the finding is about, as written, so a baseline can match it after lines shift:
+    # the layer's call text, or the model's name; "" when only the line says it.
+    anchor: str = ""
 
     def text(self) -> str:
         return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message}"
@@ -43,7 +50,8 @@ def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Fi
     found: List[Finding] = []
 
     def add(code: str, message: str) -> None:
-        found.append(Finding(path, layer.line, layer.col, code, message))
+        found.append(Finding(path, layer.line, layer.col, code, message,
+                             layer.end_line, layer.end_col, layer.call))
 
     if layer.error is not None:
         add("MAC010", f"{layer.call} is invalid: {layer.error}")
@@ -83,24 +91,24 @@ def model_findings(path: str, model: ModelTrace) -> List[Finding]:
     settings = model.settings
     found = [Finding(path, issue.line, issue.col, "MAC011", issue.message)
              for issue in model.shape_errors]
+
+    def add(code: str, message: str) -> None:
+        found.append(Finding(path, model.line, model.col, code, message, anchor=model.name))
+
     if model.internal_error is not None:
-        found.append(Finding(path, model.line, model.col, "MAC900",
-                             f"internal error tracing {model.name}: {model.internal_error}; "
-                             "please report it with this file"))
+        add("MAC900", f"internal error tracing {model.name}: {model.internal_error}; "
+                      "please report it with this file")
     if model.config_error is not None:
-        found.append(Finding(path, model.line, model.col, "MAC902",
-                             f"invalid configuration: {model.config_error}"))
+        add("MAC902", f"invalid configuration: {model.config_error}")
     budget = settings.max_model_macs
     if budget is not None and model.macs is not None and model.macs > budget:
         cost, unit = _cost(model.macs, settings)
         limit, _ = _cost(budget, settings)
         batch = f" (batch {settings.batch_size})" if settings.batch_size != 1 else ""
-        found.append(Finding(path, model.line, model.col, "MAC003",
-                             f"{model.name} costs {cost} {unit} at "
-                             f"{format_shape(model.input[1:])}{batch}, budget {limit}"))
+        add("MAC003", f"{model.name} costs {cost} {unit} at "
+                      f"{format_shape(model.input[1:])}{batch}, budget {limit}")
     budget = settings.max_model_params
     if budget is not None and model.params is not None and model.params > budget:
-        found.append(Finding(path, model.line, model.col, "MAC004",
-                             f"{model.name} has {format_count(model.params)} params, "
-                             f"budget {format_count(budget)}"))
+        add("MAC004", f"{model.name} has {format_count(model.params)} params, "
+                      f"budget {format_count(budget)}")
     return found

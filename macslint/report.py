@@ -38,6 +38,8 @@ class LayerReport:
     # The most parameters a traced call of it has, and where (MAC002 for a construction whose
     # own arguments are not all known, such as a block built with different widths).
     traced_params: Optional[Tuple[int, str]] = None
+    end_line: Optional[int] = None  # where the construction ends: 1-based line, and the
+    end_col: Optional[int] = None  # 1-based column of the character after it
 
 
 @dataclass
@@ -61,7 +63,9 @@ def _unresolved_reason(exc: Unresolved) -> str:
 def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
     """Cost one construction on its own: convolutions at the trailing dims of input-size with
     their own channels, linear layers on one feature vector per sample."""
-    layer = LayerReport(site.line, site.col + 1, site.kind, site.call_text)
+    layer = LayerReport(site.line, site.col + 1, site.kind, site.call_text,
+                        end_line=site.end_line,
+                        end_col=None if site.end_col is None else site.end_col + 1)
     if site.unresolved is not None:
         layer.reason = site.unresolved
         return layer

@@ -10,11 +10,15 @@ from __future__ import annotations
 import decimal
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
+from typing import Optional
 
 from macslint.errors import ConfigError
 
-__all__ = ["ConfigError", "parse_count", "format_count", "parse_shape", "format_shape"]
+__all__ = ["ConfigError", "parse_count", "format_count", "parse_shape", "format_shape",
+           "Increase", "parse_increase"]
 
 SUFFIXES: dict[str, int] = {"K": 3, "M": 6, "G": 9, "T": 12}
 
@@ -172,3 +176,46 @@ def format_shape(shape: Sequence[int]) -> str:
     if len(shape) == 0:
         return "scalar"
     return "x".join(str(d) for d in shape)
+
+
+_INCREASE_HINT = 'use a percentage like "10%" or a count like "50M" (suffixes K, M, G, T)'
+_PERCENT_RE = re.compile(rf"(?P<number>{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})\s*%")
+
+
+@dataclass(frozen=True)
+class Increase:
+    """How much a model may grow between two revisions: a percentage of its old cost, or an
+    absolute count. Exactly one of the two is set; percentages are kept exact."""
+
+    percent: Optional[Fraction] = None
+    count: Optional[int] = None
+
+    def exceeded(self, before: int, after: int) -> bool:
+        growth = after - before
+        if self.count is not None:
+            return growth > self.count
+        assert self.percent is not None
+        if before == 0:
+            return growth > 0  # any growth from nothing is an infinite percentage
+        return Fraction(growth * 100, before) > self.percent
+
+    def __str__(self) -> str:
+        if self.count is not None:
+            return format_count(self.count)
+        assert self.percent is not None
+        text = f"{float(self.percent):g}" if self.percent.denominator != 1 else str(self.percent)
+        return f"{text}%"
+
+
+def parse_increase(value: object, *, key: str, source: str) -> Increase:
+    """``"10%"`` (a share of the old cost) or a count (``50000``, ``"50M"``) as in
+    :func:`parse_count`. Raises :class:`ConfigError` naming the key and value."""
+    if isinstance(value, str) and "%" in value:
+        match = _PERCENT_RE.fullmatch(value.strip())
+        if match is None:
+            raise ConfigError(f"{source}: {key} = {value!r}: not a percentage; {_INCREASE_HINT}")
+        return Increase(percent=Fraction(Decimal(match.group("number").replace("_", ""))))
+    try:
+        return Increase(count=parse_count(value, key=key, source=source))
+    except ConfigError as exc:
+        raise ConfigError(str(exc).rsplit("; ", 1)[0] + f"; {_INCREASE_HINT}") from None

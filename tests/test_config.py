@@ -467,14 +467,15 @@ def test_unknown_key(tmp_path):
     message = error(tmp_path, "input_size = [3, 32, 32]\n")
     assert message == (
         f"{tmp_path / 'pyproject.toml'}: input_size = [3, 32, 32]: unknown key in [tool.macslint] "
-        "(did you mean 'input-size'?); valid keys are: batch-size, exclude, input-size, max-layer-macs, "
-        "max-layer-params, max-model-macs, max-model-params, models, per-path, unit"
+        "(did you mean 'input-size'?); valid keys are: baseline, batch-size, exclude, input-size, "
+        "max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
+        "max-model-params-increase, models, per-path, unit"
     )
 
 
 def test_unknown_key_without_suggestion(tmp_path):
     message = error(tmp_path, "zzz = 1\n")
-    assert "zzz = 1: unknown key in [tool.macslint]; valid keys are: batch-size," in message
+    assert "zzz = 1: unknown key in [tool.macslint]; valid keys are: baseline, batch-size," in message
 
 
 def test_unknown_key_in_per_path(tmp_path):
@@ -482,7 +483,8 @@ def test_unknown_key_in_per_path(tmp_path):
     assert message == (
         f'{tmp_path / "pyproject.toml"}: per-path."tests/*".max-layer-mac = 1: unknown key in a per-path entry '
         "(did you mean 'max-layer-macs'?); valid keys are: batch-size, input-size, max-layer-macs, "
-        "max-layer-params, max-model-macs, max-model-params, unit"
+        "max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
+        "max-model-params-increase, unit"
     )
 
 
@@ -675,7 +677,8 @@ def test_apply_overrides_values(tmp_path):
         (
             {"exclude": ["x"]},
             "command line: --exclude = ['x']: unknown setting; valid settings are: input_size, batch_size, "
-            "max_layer_macs, max_layer_params, max_model_macs, max_model_params, unit",
+            "max_layer_macs, max_layer_params, max_model_macs, max_model_params, "
+            "max_model_macs_increase, max_model_params_increase, unit",
         ),
     ],
 )

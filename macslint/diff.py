@@ -1,0 +1,591 @@
+"""`macslint diff --base REV`: what a change does to each model's params and MACs.
+
+Both revisions are analysed the same way (the base from git, the working tree from disk) and
+their traced models compared: totals before and after, and the layers (by their module path,
+as torch names them) added, removed or changed. Growth past `max-model-macs-increase` /
+`max-model-params-increase` is a MAC005 / MAC006 finding. Plain data in and out; the git
+plumbing is in gitbase.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+
+from .config import Config, config_for_path
+from .findings import Finding
+from .gitbase import export_tree, git_toplevel, resolve_commit
+from .noqa import NoqaFilter
+from .runner import SKIP_DIRS, Run, UsageError, analyse_files
+from .traces import ModelTrace
+from .units import format_count, format_shape
+
+DIFF_SCHEMA = 1
+
+
+# ---------------------------------------------------------------------------
+# What is compared
+
+
+@dataclass
+class LayerCost:
+    """One module path of a traced model: its calls' MACs summed, its first call's shapes."""
+
+    kind: str
+    params: Optional[int]
+    macs: Optional[int]
+    input: Optional[Tuple[int, ...]]
+    output: Optional[Tuple[int, ...]]
+    calls: int = 1
+
+
+@dataclass
+class ModelCost:
+    name: str
+    path: str  # as displayed
+    line: int
+    col: int
+    params: Optional[int]
+    macs: Optional[int]
+    complete: bool
+    reason: Optional[str]
+    input: Optional[Tuple[int, ...]]
+    unit: str
+    layers: Dict[str, LayerCost] = field(default_factory=dict)
+    trace: Optional[ModelTrace] = None
+
+    @classmethod
+    def of(cls, path: str, model: ModelTrace) -> "ModelCost":
+        layers: Dict[str, LayerCost] = {}
+        for call in model.calls:
+            key = call.path or f"(not registered, line {call.site.line})"
+            inputs = tuple(call.inputs[0][1:]) if call.inputs else None
+            output = tuple(call.output[1:]) if call.output is not None else None
+            known = layers.get(key)
+            if known is None:
+                layers[key] = LayerCost(call.kind, call.params, call.macs, inputs, output)
+            else:
+                known.calls += 1
+                known.macs = None if known.macs is None or call.macs is None \
+                    else known.macs + call.macs
+        return cls(model.name, path, model.line, model.col, model.params, model.macs,
+                   model.complete, "; ".join(model.reasons) or None,
+                   tuple(model.input[1:]) if model.input is not None else None,
+                   model.settings.unit, layers, model)
+
+    def shape_signature(self) -> Tuple[Any, ...]:
+        """Equal for two models that cost the same layer by layer (a renamed class)."""
+        return (self.params, self.macs, tuple(
+            (k, v.kind, v.params, v.macs, v.input, v.output) for k, v in self.layers.items()))
+
+
+@dataclass
+class LayerChange:
+    path: str
+    status: str  # "added", "removed", "changed"
+    before: Optional[LayerCost]
+    after: Optional[LayerCost]
+
+
+@dataclass
+class ModelChange:
+    status: str  # "changed", "unchanged", "added", "removed", "renamed", "not compared"
+    before: Optional[ModelCost]
+    after: Optional[ModelCost]
+    layers: List[LayerChange] = field(default_factory=list)
+    reason: Optional[str] = None  # why not compared
+
+    @property
+    def name(self) -> str:
+        return (self.after or self.before).name  # type: ignore[union-attr]
+
+    @property
+    def path(self) -> str:
+        return (self.after or self.before).path  # type: ignore[union-attr]
+
+    def delta(self, field_name: str) -> Optional[int]:
+        if self.before is None or self.after is None:
+            return None
+        old, new = getattr(self.before, field_name), getattr(self.after, field_name)
+        return None if old is None or new is None else new - old
+
+    def percent(self, field_name: str) -> Optional[Fraction]:
+        change = self.delta(field_name)
+        old = getattr(self.before, field_name) if self.before is not None else None
+        if change is None or not old:
+            return None
+        return Fraction(100 * change, old)
+
+
+def compare_layers(before: ModelCost, after: ModelCost) -> List[LayerChange]:
+    changes = []
+    for path, old in before.layers.items():
+        new = after.layers.get(path)
+        if new is None:
+            changes.append(LayerChange(path, "removed", old, None))
+        elif (old.kind, old.params, old.macs, old.input, old.output, old.calls) != \
+                (new.kind, new.params, new.macs, new.input, new.output, new.calls):
+            changes.append(LayerChange(path, "changed", old, new))
+    for path, new in after.layers.items():
+        if path not in before.layers:
+            changes.append(LayerChange(path, "added", None, new))
+    return changes
+
+
+def _compared(before: ModelCost, after: ModelCost, status: Optional[str] = None) -> ModelChange:
+    layers = compare_layers(before, after)
+    same = (before.params, before.macs, before.complete, before.input) == \
+        (after.params, after.macs, after.complete, after.input) and not layers
+    return ModelChange(status or ("unchanged" if same else "changed"), before, after, layers)
+
+
+def compare_models(before: Sequence[ModelCost], after: Sequence[ModelCost],
+                   unreadable: Dict[str, str]) -> List[ModelChange]:
+    """Pair the models of the two revisions: same file and name; else the same name in
+    another file (a moved file), when unique on both sides; else, in the same file, a model
+    that costs exactly the same layer by layer (a renamed class). `unreadable` maps a file
+    that could not be analysed on either side to why: its models are not compared."""
+    old = {(m.path, m.name): m for m in before}
+    new = {(m.path, m.name): m for m in after}
+    changes: List[ModelChange] = []
+    for key in [k for k in new if k in old]:
+        changes.append(_compared(old.pop(key), new.pop(key)))
+    for name in {n for _, n in new} & {n for _, n in old}:
+        olds = [k for k in old if k[1] == name]
+        news = [k for k in new if k[1] == name]
+        if len(olds) == 1 and len(news) == 1 and olds[0][0] not in unreadable \
+                and news[0][0] not in unreadable:
+            changes.append(_compared(old.pop(olds[0]), new.pop(news[0]), "renamed"))
+    for key in list(new):
+        twin = [k for k in old if k[0] == key[0]
+                and old[k].shape_signature() == new[key].shape_signature()]
+        if len(twin) == 1:
+            changes.append(_compared(old.pop(twin[0]), new.pop(key), "renamed"))
+    for key, model in new.items():
+        if key[0] in unreadable:
+            changes.append(ModelChange("not compared", None, model, reason=unreadable[key[0]]))
+        else:
+            changes.append(ModelChange("added", None, model))
+    for key, model in old.items():
+        if key[0] in unreadable:
+            changes.append(ModelChange("not compared", model, None, reason=unreadable[key[0]]))
+        else:
+            changes.append(ModelChange("removed", model, None))
+    return sorted(changes, key=_severity)
+
+
+_STATUS_ORDER = {"changed": 0, "added": 1, "renamed": 2, "removed": 3, "not compared": 4,
+                 "unchanged": 5}
+
+
+def _severity(change: ModelChange) -> Tuple[Any, ...]:
+    """Worst regression first: the largest relative growth in MACs, then in params; models
+    whose change is not a percentage (new, incomplete) after, by absolute growth."""
+    def key(field_name: str) -> Tuple[int, Fraction]:
+        pct, delta = change.percent(field_name), change.delta(field_name)
+        if pct is not None:
+            return (0, -pct)
+        return (1, Fraction(-(delta or 0)))
+
+    return (_STATUS_ORDER[change.status], key("macs"), key("params"), change.path, change.name)
+
+
+# ---------------------------------------------------------------------------
+# Budgets on growth: MAC005 / MAC006
+
+
+@dataclass
+class Check:
+    """A growth budget that could not be checked, and why (exact or explicit)."""
+
+    path: str
+    line: int
+    name: str
+    reason: str
+
+
+def growth_findings(changes: Sequence[ModelChange], base: str,
+                    sources: Dict[str, str]) -> Tuple[List[Finding], List[Check]]:
+    found: List[Finding] = []
+    unchecked: List[Check] = []
+    for change in changes:
+        before, after = change.before, change.after
+        if before is None or after is None or after.trace is None:
+            continue
+        settings = after.trace.settings
+        noqa = NoqaFilter(sources.get(after.path, "").splitlines(keepends=True))
+        for code, field_name, limit, label in (
+                ("MAC005", "macs", settings.max_model_macs_increase,
+                 "FLOPs" if after.unit == "flops" else "MACs"),
+                ("MAC006", "params", settings.max_model_params_increase, "params")):
+            if limit is None:
+                continue
+            old, new = getattr(before, field_name), getattr(after, field_name)
+            if old is None or new is None:
+                side = "base" if old is None else "working tree"
+                why = before.reason if old is None else after.reason
+                unchecked.append(Check(after.path, after.line, after.name,
+                                       f"{code} not checked: {label} unknown at the {side}"
+                                       f" ({why or 'incomplete'})"))
+                continue
+            if not limit.exceeded(old, new):
+                continue
+            factor = 2 if field_name == "macs" and after.unit == "flops" else 1
+            pct = change.percent(field_name)
+            finding = Finding(
+                after.path, after.line, after.col, code,
+                f"{after.name} {label} grew from {format_count(old * factor)} to "
+                f"{format_count(new * factor)} ({_signed(new - old, factor)}"
+                f"{'' if pct is None else ', ' + _pct(pct)}) against {base}, "
+                f"limit +{_limit(limit, factor)}",
+                anchor=after.name)
+            if not noqa.ignores(finding):
+                found.append(finding)
+    return found, unchecked
+
+
+def _limit(limit: Any, factor: int) -> str:
+    return str(limit) if limit.count is None else format_count(limit.count * factor)
+
+
+# ---------------------------------------------------------------------------
+# Running both revisions
+
+
+@dataclass
+class DiffResult:
+    base: str  # as given
+    commit: str
+    changes: List[ModelChange]
+    findings: List[Finding]
+    unchecked: List[Check]
+    errors: List[str]  # configuration errors, either side
+    files_before: int
+    files_after: int
+
+
+def _walk(disk: Path, display: str) -> Iterator[Tuple[Path, str]]:
+    """Like runner.iter_files for one existing path, with display names built from `display`
+    (so a file has the same name in both revisions)."""
+    if disk.is_dir():
+        for root, dirs, files in os.walk(disk):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
+            relative = os.path.relpath(root, disk)
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    shown = name if relative == "." else os.path.join(relative, name)
+                    yield Path(root, name), os.path.join(display, shown)
+    elif disk.is_file():
+        yield disk, display
+
+
+def _outer_config(root: Path) -> Optional[Config]:
+    """A [tool.macslint] above the repository applies to both revisions alike."""
+    config = config_for_path(root)
+    if config.source is not None and root not in config.source.resolve().parents:
+        return config
+    return None
+
+
+def _models(run: Run) -> Tuple[List[ModelCost], Dict[str, str], Dict[str, str]]:
+    models, unreadable, sources = [], {}, {}
+    for result in run.results:
+        report = result.report
+        sources[report.path] = result.source
+        if report.error is not None:
+            unreadable[report.path] = report.error
+        models.extend(ModelCost.of(report.path, m) for m in report.models)
+    return models, unreadable, sources
+
+
+def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
+             cwd: Optional[Path] = None) -> DiffResult:
+    cwd = Path(cwd or Path.cwd()).resolve()
+    root = git_toplevel(cwd)
+    commit = resolve_commit(root, base)
+    with tempfile.TemporaryDirectory(prefix="macslint-base-") as tmp:
+        tree_dir = Path(tmp)
+        tree = export_tree(root, commit, tree_dir)
+        in_base = set(tree.files)
+        after_files: List[Tuple[Path, str]] = []
+        before_files: List[Tuple[Path, str]] = []
+        for given in paths:
+            absolute = (cwd / given).resolve() if not os.path.isabs(given) else Path(given)
+            try:
+                relative = absolute.relative_to(root).as_posix()
+            except ValueError:
+                raise UsageError(f"{given}: outside the git repository {root}") from None
+            prefix = "" if relative == "." else relative + "/"
+            exists_before = relative == "." or relative in in_base or any(
+                f.startswith(prefix) for f in in_base)
+            if not absolute.exists() and not exists_before:
+                raise UsageError(f"{given}: no such file or directory, in the working tree or "
+                                 f"at {base}")
+            after_files.extend(_walk(absolute, given))
+            before_files.extend(_walk(tree_dir.joinpath(*relative.split("/"))
+                                      if relative != "." else tree_dir, given))
+        after_run = analyse_files(after_files, overrides)
+        before_run = analyse_files(before_files, overrides, fallback=_outer_config(root))
+    before, unreadable_before, _ = _models(before_run)
+    after, unreadable_after, sources = _models(after_run)
+    unreadable = {path: f"at {base}: {why}" for path, why in unreadable_before.items()}
+    unreadable.update({path: f"in the working tree: {why}"
+                       for path, why in unreadable_after.items()})
+    changes = compare_models(before, after, unreadable)
+    findings, unchecked = growth_findings(changes, base, sources)
+    errors = [f"at {base}: {e}" for e in before_run.config_errors] + after_run.config_errors
+    return DiffResult(base, commit, changes, findings, unchecked, errors,
+                      len(before_run.results), len(after_run.results))
+
+
+# ---------------------------------------------------------------------------
+# Output
+
+
+def _signed(n: int, factor: int = 1) -> str:
+    return f"{n * factor:+,}"
+
+
+def _pct(p: Fraction) -> str:
+    return f"{float(p):+.1f}%" if p else "+0.0%"
+
+
+def _num(n: Optional[int], factor: int = 1) -> str:
+    return "?" if n is None else f"{n * factor:,}"
+
+
+def _unit(change: ModelChange) -> Tuple[str, int]:
+    unit = (change.after or change.before).unit  # type: ignore[union-attr]
+    return ("FLOPs", 2) if unit == "flops" else ("MACs", 1)
+
+
+def _change_cells(change: ModelChange, field_name: str, factor: int) -> Tuple[str, str, str]:
+    old = getattr(change.before, field_name) if change.before else None
+    new = getattr(change.after, field_name) if change.after else None
+    delta, pct = change.delta(field_name), change.percent(field_name)
+    if change.before is None:
+        shown = "new"
+    elif change.after is None:
+        shown = "removed"
+    elif delta is None:
+        shown = "?"
+    else:
+        shown = _signed(delta, factor) + ("" if pct is None else f" ({_pct(pct)})")
+    return (_num(old, factor) if change.before else "-",
+            _num(new, factor) if change.after else "-", shown)
+
+
+def _title(change: ModelChange) -> str:
+    if change.status == "renamed" and change.before and change.after:
+        if change.before.path != change.after.path:
+            return f"{change.after.name} (moved from {change.before.path})"
+        return f"{change.after.name} (renamed from {change.before.name})"
+    return change.name
+
+
+def _layer_text(layer: LayerChange, unit: str, factor: int) -> str:
+    def cost(c: Optional[LayerCost]) -> str:
+        if c is None:
+            return "-"
+        shapes = ""
+        if c.input is not None and c.output is not None:
+            shapes = f" {format_shape(c.input)} -> {format_shape(c.output)}"
+        return f"{c.kind}{shapes}, {_num(c.params)} params, {_num(c.macs, factor)} {unit}"
+
+    return {"added": "+", "removed": "-", "changed": "~"}[layer.status] + \
+        f" {layer.path}: {cost(layer.before)} => {cost(layer.after)}"
+
+
+def render_text(result: DiffResult) -> str:
+    lines = [f"macslint diff against {result.base} ({result.commit[:12]})"]
+    for change in result.changes:
+        if change.status == "unchanged":
+            continue
+        unit, factor = _unit(change)
+        model = change.after or change.before
+        assert model is not None
+        lines.append(f"{model.path}:{model.line}: {_title(change)}: {change.status}")
+        if change.reason:
+            lines.append(f"  not compared: {change.reason}")
+            continue
+        for label, field_name, f in (("params", "params", 1), (unit, "macs", factor)):
+            old, new, shown = _change_cells(change, field_name, f)
+            lines.append(f"  {label:<6} {old} -> {new}  {shown}")
+        for side, cost in (("base", change.before), ("working tree", change.after)):
+            if cost is not None and not cost.complete:
+                lines.append(f"  incomplete at the {side}: {cost.reason}")
+        for layer in change.layers:
+            lines.append(f"  {_layer_text(layer, unit, factor)}")
+    unchanged = [c for c in result.changes if c.status == "unchanged"]
+    if unchanged:
+        lines.append(f"unchanged: {', '.join(c.name for c in unchanged)}")
+    for check in result.unchecked:
+        lines.append(f"{check.path}:{check.line}: {check.name}: {check.reason}")
+    lines.extend(f.text() for f in result.findings)
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def _summary(result: DiffResult) -> str:
+    counts: Dict[str, int] = {}
+    for change in result.changes:
+        counts[change.status] = counts.get(change.status, 0) + 1
+    parts = [f"{n} {status}" for status, n in sorted(counts.items(),
+                                                     key=lambda kv: _STATUS_ORDER[kv[0]])]
+    total = len(result.changes)
+    return f"{total} model{'s' if total != 1 else ''}" + (f": {', '.join(parts)}" if parts
+                                                           else "")
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: DiffResult) -> str:
+    """A PR comment: a table per changed model, worst regression first; unchanged models
+    folded away."""
+    out = [f"## macslint: model costs against `{_md(result.base)}` "
+           f"({result.commit[:12]})", ""]
+    shown = [c for c in result.changes if c.status != "unchanged"]
+    if not shown:
+        out.append("No model changed its parameters or MACs.")
+        out.append("")
+    for finding in result.findings:
+        out.append(f"> **{finding.code}** `{_md(finding.path)}:{finding.line}`: "
+                   f"{_md(finding.message)}")
+    if result.findings:
+        out.append("")
+    for change in shown:
+        unit, factor = _unit(change)
+        out.append(f"### `{_md(_title(change))}` ({change.status}) in "
+                   f"`{_md(change.path)}`")
+        out.append("")
+        if change.reason:
+            out.append(f"Not compared: {_md(change.reason)}")
+            out.append("")
+            continue
+        out.append("| | before | after | change |")
+        out.append("|---|---:|---:|---:|")
+        for label, field_name, f in (("params", "params", 1), (unit, "macs", factor)):
+            old, new, cell = _change_cells(change, field_name, f)
+            out.append(f"| {label} | {old} | {new} | {cell} |")
+        out.append("")
+        for side, cost in (("base", change.before), ("working tree", change.after)):
+            if cost is not None and not cost.complete:
+                out.append(f"Incomplete at the {side}: {_md(cost.reason or '')}")
+                out.append("")
+        if change.layers:
+            out.append(f"| layer | | before | after | params | {unit} |")
+            out.append("|---|---|---|---|---:|---:|")
+            for layer in change.layers:
+                mark = {"added": "added", "removed": "removed", "changed": "changed"}
+                out.append(
+                    f"| `{_md(layer.path)}` | {mark[layer.status]} | {_layer_cell(layer.before)} "
+                    f"| {_layer_cell(layer.after)} | {_pair(layer, 'params', 1)} "
+                    f"| {_pair(layer, 'macs', factor)} |")
+            out.append("")
+    for check in result.unchecked:
+        out.append(f"- `{_md(check.path)}:{check.line}` {_md(check.name)}: {_md(check.reason)}")
+    if result.unchecked:
+        out.append("")
+    unchanged = [c for c in result.changes if c.status == "unchanged"]
+    if unchanged:
+        out.append(f"<details><summary>{len(unchanged)} unchanged "
+                   f"model{'s' if len(unchanged) != 1 else ''}</summary>")
+        out.append("")
+        out.append("| model | file | params | MACs |")
+        out.append("|---|---|---:|---:|")
+        for change in unchanged:
+            unit, factor = _unit(change)
+            after = change.after
+            assert after is not None
+            out.append(f"| `{_md(after.name)}` | `{_md(after.path)}` | {_num(after.params)} | "
+                       f"{_num(after.macs, factor)} {unit if factor == 2 else ''}".rstrip()
+                       + " |")
+        out.append("")
+        out.append("</details>")
+        out.append("")
+    out.append(f"_{_summary(result)}._")
+    return "\n".join(out) + "\n"
+
+
+def _layer_cell(cost: Optional[LayerCost]) -> str:
+    if cost is None:
+        return "-"
+    if cost.input is None or cost.output is None:
+        return cost.kind
+    return f"{cost.kind} {format_shape(cost.input)} → {format_shape(cost.output)}"
+
+
+def _pair(layer: LayerChange, field_name: str, factor: int) -> str:
+    old = getattr(layer.before, field_name) if layer.before else None
+    new = getattr(layer.after, field_name) if layer.after else None
+    if layer.before is None:
+        return _num(new, factor)
+    if layer.after is None:
+        return f"~~{_num(old, factor)}~~"
+    if old == new:
+        return _num(new, factor)
+    return f"{_num(old, factor)} → {_num(new, factor)}"
+
+
+def _cost_json(cost: Optional[ModelCost]) -> Optional[Dict[str, Any]]:
+    if cost is None:
+        return None
+    return {"path": cost.path, "name": cost.name, "line": cost.line, "col": cost.col,
+            "params": cost.params, "macs": cost.macs, "complete": cost.complete,
+            "reason": cost.reason, "input": None if cost.input is None else list(cost.input)}
+
+
+def _layer_json(cost: Optional[LayerCost]) -> Optional[Dict[str, Any]]:
+    if cost is None:
+        return None
+    return {"kind": cost.kind, "params": cost.params, "macs": cost.macs, "calls": cost.calls,
+            "input": None if cost.input is None else list(cost.input),
+            "output": None if cost.output is None else list(cost.output)}
+
+
+def diff_json(result: DiffResult) -> Dict[str, Any]:
+    """Schema 1; `macs` always counts multiply-accumulates, whatever the display unit."""
+    def pct(change: ModelChange, field_name: str) -> Optional[float]:
+        p = change.percent(field_name)
+        return None if p is None else float(p)
+
+    return {
+        "schema": DIFF_SCHEMA,
+        "base": result.base,
+        "base_commit": result.commit,
+        "models": [{
+            "name": change.name,
+            "path": change.path,
+            "status": change.status,
+            "reason": change.reason,
+            "before": _cost_json(change.before),
+            "after": _cost_json(change.after),
+            "change": {"params": change.delta("params"), "macs": change.delta("macs"),
+                       "params_percent": pct(change, "params"),
+                       "macs_percent": pct(change, "macs")},
+            "layers": [{"path": layer.path, "status": layer.status,
+                        "before": _layer_json(layer.before), "after": _layer_json(layer.after)}
+                       for layer in change.layers],
+        } for change in result.changes],
+        "findings": [{"path": f.path, "line": f.line, "col": f.col, "code": f.code,
+                      "message": f.message} for f in result.findings],
+        "unchecked": [{"path": c.path, "line": c.line, "name": c.name, "reason": c.reason}
+                      for c in result.unchecked],
+        "errors": result.errors,
+    }
+
+
+def render_json(result: DiffResult) -> str:
+    return json.dumps(diff_json(result), indent=2) + "\n"
+
+
+def render(fmt: str, result: DiffResult) -> str:
+    return {"text": render_text, "markdown": render_markdown, "json": render_json}[fmt](result)
+
