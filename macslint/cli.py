@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=FORMATS, default="text",
                        help="text (path:line:col: CODE message), json (findings and the report), "
                        "sarif (GitHub code scanning), github (Actions annotations), "
-                       "rdjson (reviewdog)")
+                       "rdjson (reviewdog), gitlab (GitLab code quality report)")
     base = check.add_argument_group("baseline (adopting macslint on existing code)")
     base.add_argument("--baseline", metavar="FILE",
                       help="report only findings not recorded in FILE (default: the "

@@ -1,5 +1,6 @@
 """Findings in the formats their consumers read: flake8-style text, JSON, SARIF 2.1.0 (GitHub
-code scanning), GitHub Actions workflow commands and reviewdog's rdjson.
+code scanning), GitHub Actions workflow commands, reviewdog's rdjson and GitLab's code quality
+report.
 
 Plain data in, text out: no libcst, no file reading (the sources come with the findings).
 Positions: findings carry 1-based lines and 1-based columns counted in characters (code
@@ -21,7 +22,7 @@ from . import __version__
 from .codes import BY_CODE, CODES, HOMEPAGE, help_url
 from .findings import Finding
 
-FORMATS = ("text", "json", "sarif", "github", "rdjson")
+FORMATS = ("text", "json", "sarif", "github", "rdjson", "gitlab")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "macslintFinding/v1"
 GITHUB_SHOWN_PER_STEP = 10  # GitHub shows this many annotations of each kind per step
@@ -261,6 +262,28 @@ def render_rdjson(located: Sequence[Located]) -> str:
     return json.dumps(rdjson(located), indent=2) + "\n"
 
 
+# ---------------------------------------------------------------------------
+# GitLab code quality (a CodeClimate subset): the merge request widget and diff annotations
+
+
+GITLAB_SEVERITY = {"error": "major", "warning": "minor", "note": "info"}
+
+
+def gitlab_report(located: Sequence[Located]) -> List[Dict[str, Any]]:
+    return [{
+        "description": f"{item.finding.code} {item.finding.message}",
+        "check_name": item.finding.code,
+        "fingerprint": fingerprint,
+        "severity": GITLAB_SEVERITY[BY_CODE[item.finding.code].level],
+        "location": {"path": item.relative or item.finding.path,
+                     "lines": {"begin": item.finding.line, "end": item.end_line}},
+    } for item, fingerprint in zip(located, fingerprints(located))]
+
+
+def render_gitlab(located: Sequence[Located]) -> str:
+    return json.dumps(gitlab_report(located), indent=2) + "\n"
+
+
 def render(fmt: str, located: Sequence[Located], *, root: Path, files_checked: int,
            report: Optional[Dict[str, Any]] = None, errors: Sequence[str] = ()) -> str:
     if fmt == "text":
@@ -273,4 +296,6 @@ def render(fmt: str, located: Sequence[Located], *, root: Path, files_checked: i
         return render_github(located, files_checked)
     if fmt == "rdjson":
         return render_rdjson(located)
+    if fmt == "gitlab":
+        return render_gitlab(located)
     raise ValueError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
