@@ -15,6 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from markdown_it import MarkdownIt
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -66,6 +67,56 @@ def pull_request(tmp_path):
     (repo / "models" / "net.py").write_text(MODEL.format(width=64))
     git(repo, "commit", "-qam", "grow Net")
     return repo, base
+
+
+def html_tables(html: str) -> list:
+    """Each <table> of `html` as rows of cell texts."""
+    from html.parser import HTMLParser
+
+    class Tables(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append([])
+            elif tag == "tr":
+                self.tables[-1].append([])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th"):
+                self.tables[-1][-1].append(self.cell.strip())
+                self.cell = None
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+    parser = Tables()
+    parser.feed(html)
+    return parser.tables
+
+
+def _torch_net(width: int):
+    namespace: dict = {}
+    exec(compile(MODEL.format(width=width), f"net{width}.py", "exec"), namespace)
+    return namespace["Net"]()
+
+
+def torch_params(width: int) -> int:
+    return sum(p.numel() for p in _torch_net(width).parameters())
+
+
+def torch_macs(width: int) -> int:
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    with FlopCounterMode(display=False) as counter:
+        _torch_net(width)(torch.zeros(1, 3, 32, 32))
+    return counter.get_total_flops() // 2
 
 
 def fake_gh(bin_dir: Path, log: Path) -> None:
@@ -158,7 +209,18 @@ def test_github_actions_workflow(pull_request, tmp_path):
             for r in results} == {"models/net.py"}
     comment = (repo / "macslint-diff.md").read_text()
     assert summary.read_text() == comment
-    assert "MAC005" in comment and "| MACs |" in comment and "`Net` (changed)" in comment
+    assert "MAC005" in comment and "`Net` (changed)" in comment
+    # Rendered as GitHub renders comments (CommonMark with tables), the first table holds
+    # Net's totals before and after, as torch counts them.
+    tables = html_tables(MarkdownIt("commonmark", {"html": True}).enable("table").render(comment))
+    params = {w: torch_params(w) for w in (16, 64)}
+    macs = {w: torch_macs(w) for w in (16, 64)}
+    assert tables[0][0] == ["", "before", "after", "change"]
+    assert tables[0][1][:3] == ["params", f"{params[16]:,}", f"{params[64]:,}"]
+    assert tables[0][2][:3] == ["MACs", f"{macs[16]:,}", f"{macs[64]:,}"]
+    assert tables[0][2][3] == f"{macs[64] - macs[16]:+,} (+{100 * (macs[64] / macs[16] - 1):.1f}%)"
+    # Every layer changed: conv and fc their weights, the pool its shapes (16 -> 64 channels).
+    assert [row[0] for row in tables[1][1:]] == ["conv", "pool", "fc"]
     assert gh_log.read_text().splitlines() == [
         "pr comment 7 --body-file macslint-diff.md --edit-last",
         "pr comment 7 --body-file macslint-diff.md",
