@@ -49,13 +49,16 @@ class UserObject:
 
 
 class UserFunction(UserObject):
-    """A `def` of the file, with what a call needs to run it: its node and defining scope."""
+    """A `def` of the file, with what a call needs to run it: its node and defining scope, and
+    its parameter defaults as evaluated when the `def` ran (once, as Python does)."""
 
-    def __init__(self, name: str, node: cst.FunctionDef, scope: "Scope") -> None:
+    def __init__(self, name: str, node: cst.FunctionDef, scope: "Scope",
+                 defaults: Optional[Dict[str, Any]] = None) -> None:
         object.__setattr__(self, "kind", "function")
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "node", node)
         object.__setattr__(self, "scope", scope)
+        object.__setattr__(self, "defaults", {} if defaults is None else defaults)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -387,6 +390,12 @@ class Interpreter:
         self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
         self.classes: List["UserClass"] = []  # every class statement run, in order
         self.module_scope: Optional[Scope] = None
+        self.uncertain = 0  # in a loop body or a `try` body: it may run any number of times
+        # Calls that may run code of the file while the module runs, and each `def` with the
+        # count when it ran: a later call may change its mutable defaults in place.
+        self.user_calls = 0
+        self.functions: List[Tuple[UserFunction, int]] = []
+        self.skipping = 0  # inside the branch a known condition skips: it changes nothing
 
     # -- entry point ------------------------------------------------------
     def run(self, walk_functions: bool = True) -> List[LayerSite]:
@@ -399,6 +408,13 @@ class Interpreter:
         # that could run at any time.
         self.module_snapshot = dict(scope.values)
         self.class_snapshots = {id(cls): dict(cls.body.values) for cls in self.classes}
+        for function, calls in self.functions:
+            if calls < self.user_calls:  # the file's walk does not follow that call
+                for name, value in function.defaults.items():
+                    if any(True for _ in _lists_in(value)):
+                        function.defaults[name] = Unknown(
+                            f"the default of '{name}' may be changed in place by a call "
+                            f"that runs after `def {function.name}`")
         # Function bodies run after the module has run: they see its final bindings, and
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
         scope.rebound |= self.global_names()
@@ -454,6 +470,12 @@ class Interpreter:
                     self.bind(scope, name, reason)
         elif isinstance(target, cst.StarredElement):
             self.bind_target(scope, target.value, Unknown("starred unpacking"))
+        elif isinstance(target, cst.Attribute):
+            owner = self.eval(target.value, scope)
+            if isinstance(owner, UserClass):
+                self.set_class_attribute(scope, owner, target.attr.value, value)
+            else:
+                self.mutated(scope, owner)
         else:
             self.mutate_target(target, scope)
 
@@ -465,9 +487,23 @@ class Interpreter:
             for element in target.slice:
                 self.eval_children(element, scope)
         elif isinstance(target, cst.Attribute):
-            self.mutated(scope, self.eval(target.value, scope))
+            owner = self.eval(target.value, scope)
+            if isinstance(owner, UserClass):  # `Cfg.width += 8`, `del Cfg.width`
+                self.set_class_attribute(scope, owner, target.attr.value,
+                                         Unknown(f"'{owner.name}.{target.attr.value}' is changed"))
+            self.mutated(scope, owner)
         else:
             self.eval_children(target, scope)
+
+    def set_class_attribute(self, scope: Scope, cls: "UserClass", name: str, value: Any) -> None:
+        """`Cfg.width = 16` as the module runs (what the models start from): known only where it
+        certainly runs (not in a branch of a condition that is not known, nor in a loop).
+        Function bodies are walked after the models' snapshot, and run by the tracer."""
+        if self.skipping or scope.kind == "function":
+            return
+        if scope is not scope.origin or self.uncertain:
+            value = Unknown(f"'{cls.name}.{name}' is assigned under a condition or in a loop")
+        cls.body.values[name] = value
 
     def invalidate(self, scope: Scope, names: Iterable[str], why: str) -> None:
         for name in names:
@@ -587,11 +623,16 @@ class Interpreter:
     def stmt_FunctionDef(self, stmt: cst.FunctionDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
             self.eval(decorator.decorator, scope)
-        self.eval_parameters(stmt.params, scope)
+        defaults = self.eval_parameters(stmt.params, scope)
         if stmt.returns is not None:
             self.eval(stmt.returns.annotation, scope)
-        self.bind(scope, stmt.name.value, UserFunction(stmt.name.value, stmt, scope.origin))
+        function = UserFunction(stmt.name.value, stmt, scope.origin, defaults)
+        self.defined(function)
+        self.bind(scope, stmt.name.value, function)
         self.pending_functions.append((stmt, scope.origin))
+
+    def defined(self, function: UserFunction) -> None:
+        self.functions.append((function, self.user_calls))
 
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
@@ -619,7 +660,11 @@ class Interpreter:
             # A known condition: only the branch Python takes runs.  The other one is
             # still read for layer constructions, with its bindings thrown away.
             taken, skipped = (branches[0], branches[1]) if test else (branches[1], branches[0])
-            skipped(self.fork(scope))
+            self.skipping += 1
+            try:
+                skipped(self.fork(scope))
+            finally:
+                self.skipping -= 1
             taken(scope)
             return
         self.run_branches(scope, branches)
@@ -650,7 +695,11 @@ class Interpreter:
     def loop(self, scope: Scope, body: Sequence[cst.CSTNode], run: Callable[[], None]) -> None:
         # The body may run any number of times: what it assigns is unknown in it and after.
         self.invalidate(scope, _names_bound_in(body).names, "changes in a loop")
-        run()
+        self.uncertain += 1
+        try:
+            run()
+        finally:
+            self.uncertain -= 1
         self.invalidate(scope, _names_bound_in(body).names, "changes in a loop")
 
     def stmt_For(self, stmt: cst.For, scope: Scope) -> None:
@@ -681,7 +730,11 @@ class Interpreter:
         if stmt.orelse is not None:
             blocks.append(stmt.orelse)
         bound = _names_bound_in(blocks).names
-        self.walk_body(stmt.body, scope)
+        self.uncertain += 1  # it may stop at any statement
+        try:
+            self.walk_body(stmt.body, scope)
+        finally:
+            self.uncertain -= 1
         if stmt.orelse is not None:
             self.walk_body(stmt.orelse.body, scope)
         for handler in stmt.handlers:
@@ -970,13 +1023,15 @@ class Interpreter:
     def eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Any:
         return self.eval_comprehension(node, scope, [node.key, node.value])
 
-    def eval_parameters(self, params: cst.Parameters, scope: Scope) -> None:
-        """Defaults and annotations run where the function is defined."""
+    def eval_parameters(self, params: cst.Parameters, scope: Scope) -> Dict[str, Any]:
+        """Defaults and annotations run where the function is defined: the defaults' values."""
+        defaults: Dict[str, Any] = {}
         for param in (*params.posonly_params, *params.params, *params.kwonly_params):
             if param.default is not None:
-                self.eval(param.default, scope)
+                defaults[param.name.value] = self.eval(param.default, scope)
             if param.annotation is not None:
                 self.eval(param.annotation.annotation, scope)
+        return defaults
 
     @staticmethod
     def param_names(params: cst.Parameters) -> Set[str]:
@@ -1005,6 +1060,8 @@ class Interpreter:
         if isinstance(callee, LayerClass):
             self.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
             return Unknown(f"a {callee.spec.name} instance")
+        if isinstance(callee, (UserObject, Partial, Unknown)):
+            self.user_calls += 1  # it may run a function of the file
         # Any other call may change the lists it is given, or the one it is a method of.
         for value in (*positional, *keywords.values(), receiver):
             self.mutated(scope, value)

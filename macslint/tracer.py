@@ -93,6 +93,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                              Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
         self.class_snapshots = base.class_snapshots
         self.owner: Dict[int, UserClass] = {}
+        # id(def node) -> (node, the names local to its body): walked once, not at every call
+        self.local_names: Dict[int, Tuple[cst.FunctionDef, frozenset]] = {}
+        self.touched_classes: Dict[int, Tuple[UserClass, Dict[str, Any]]] = {}
         imported = [c for m in (base.loader.modules() if base.loader else ())
                     for c in m.interpreter.classes]
         for cls in [*self.classes, *imported]:
@@ -110,7 +113,21 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             snapshot = self.class_snapshots.get(id(cls))
             if snapshot is not None:
                 cls.body.values = {k: _fresh(v, memo) for k, v in snapshot.items()}
+        for cls, values in self.touched_classes.values():  # classes of imported files
+            cls.body.values = values
+        self.touched_classes = {}
+        self.memo = memo
+        # id(function) -> (function, its defaults in this model): a mutable default is shared
+        # by the calls of one model, and fresh for the next
+        self.defaults: Dict[int, Tuple[UserFunction, Dict[str, Any]]] = {}
+        self.scopes: List[Scope] = []  # the scope of each call being evaluated, innermost last
+        self.open_forks: List[Scope] = []  # the copies of scopes the running branches work on
+        # Per branch of a condition that is not known, running: what it wrote outside its own
+        # scope (a `global`, a class attribute): (id(table), name) -> (table, name, the value
+        # before, what to call it).
+        self.branch_writes: List[Dict[Tuple[int, str], Tuple[Dict[str, Any], str, Any, str]]] = []
         self.steps = 0
+        self.scanned = 0  # items looked at by containers(), not yet charged to the budget
         self.depth = 0
         self.frames: List[Tuple[UserFunction, Any]] = []  # the calls running: for super()
         self.forks = 0  # inside a branch whose condition is unknown
@@ -127,9 +144,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         self.built_sites: set = set()
 
     # -- bookkeeping --------------------------------------------------------
-    def tick(self) -> None:
-        self.steps += 1
-        self.file_steps += 1
+    def tick(self, cost: int = 1) -> None:
+        self.steps += cost
+        self.file_steps += cost
         if self.steps > MAX_STEPS or self.file_steps > MAX_FILE_STEPS:
             raise OutOfBudget()
 
@@ -190,9 +207,83 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                     and name not in target.values:
                 target = target.parent
             if target is not None:
-                target.values[name] = value
+                self.write(target.values, name, value)
+                for fork in self.open_forks:  # the running branches' copies of that scope
+                    if fork.origin is target:
+                        fork.values[name] = value
                 return
         super().bind(scope, name, value)
+
+    def write(self, table: Dict[str, Any], name: str, value: Any, label: str = "") -> None:
+        """Set a name in a scope or class other than the running branch's own copy: a branch of
+        a condition that is not known logs what it had, to undo and merge the write after."""
+        if self.branch_writes:
+            self.branch_writes[-1].setdefault(
+                (id(table), name), (table, name, table.get(name, _MISSING), label or name))
+        table[name] = value
+
+    def run_branch(self, run: Callable[[], Any]) -> Tuple[Any, Optional[Exception], Dict]:
+        """Run one branch of a condition that is not known: its result, the Return or Raise
+        signal that ended it, and what it wrote outside its scope (then undone)."""
+        log: Dict[Tuple[int, str], Tuple[Dict[str, Any], str, Any, str]] = {}
+        self.branch_writes.append(log)
+        result: Any = None
+        signal: Optional[Exception] = None
+        try:
+            result = run()
+        except (ReturnSignal, RaiseSignal) as exc:
+            signal = exc
+        except BaseException:
+            self.branch_writes.pop()
+            if self.branch_writes:  # left as they are: the enclosing branch undoes them
+                for key, entry in log.items():
+                    self.branch_writes[-1].setdefault(key, entry)
+            raise
+        self.branch_writes.pop()
+        writes = {}
+        for key, (table, name, before, label) in log.items():
+            writes[key] = (table, name, before, label, table.get(name, _MISSING))
+            if before is _MISSING:
+                table.pop(name, None)
+            else:
+                table[name] = before
+        return result, signal, writes
+
+    def merge_writes(self, branches: Sequence[Dict]) -> None:
+        """After the branches that may have run: a name one of them wrote keeps a value only if
+        every branch leaves it with that same value (a branch that did not write it, the old)."""
+        for key in {key for writes in branches for key in writes}:
+            table, name, before, label, _ = next(w[key] for w in branches if key in w)
+            values = [w[key][4] if key in w else before for w in branches]
+            first = values[0]
+            if all(v is not _MISSING and _same(v, first) for v in values):
+                self.write(table, name, first, label)
+            else:
+                self.write(table, name, Unknown(f"'{label}' depends on which branch ran"), label)
+
+    def alternatives(self, scope: Scope,
+                     nodes: Sequence[Optional[cst.BaseExpression]]) -> List[Any]:
+        """Evaluate the expressions of which one runs, on a condition that is not known (None:
+        nothing runs): their values, with what they wrote outside the scope merged."""
+        values: List[Any] = []
+        branches: List[Dict] = []
+        self.forks += 1
+        try:
+            for node in nodes:
+                value, signal, writes = self.run_branch(
+                    lambda: None if node is None else self.eval(node, scope))
+                if signal is not None:
+                    raise signal
+                values.append(value)
+                branches.append(writes)
+        finally:
+            self.forks -= 1
+        self.merge_writes(branches)
+        return values
+
+    def defined(self, function: UserFunction) -> None:
+        # A `def` run while building: its defaults are this model's own already.
+        self.defaults[id(function)] = (function, function.defaults)
 
     def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
         self.tick()
@@ -243,23 +334,31 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
     def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]]) -> None:
         outcomes: List[Dict[str, Any]] = []
         returned: List[Any] = []
+        written: List[Dict] = []
         raised = 0
         self.forks += 1
         try:
             for branch in branches:
                 fork = self.fork(scope)
+                self.open_forks.append(fork)
                 try:
-                    branch(fork)
-                    outcomes.append(fork.values)
-                except ReturnSignal as exc:
-                    returned.append(exc.value)
-                except RaiseSignal:
+                    _, signal, writes = self.run_branch(lambda: branch(fork))
+                finally:
+                    self.open_forks.pop()
+                if isinstance(signal, RaiseSignal):
                     raised += 1  # had this branch run, the code would have raised
+                    continue
+                written.append(writes)
+                if isinstance(signal, ReturnSignal):
+                    returned.append(signal.value)
+                else:
+                    outcomes.append(fork.values)
         finally:
             self.forks -= 1
         if not outcomes and not returned:
             raise RaiseSignal("every branch raises")
         if returned and not outcomes:
+            self.merge_writes(written)
             first = returned[0]
             raise ReturnSignal(first if all(_same(v, first) for v in returned)
                           else Unknown("the value returned depends on a condition"))
@@ -273,6 +372,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                 self.bind(scope, name, first)
             else:
                 self.bind(scope, name, Unknown(f"'{name}' depends on which branch ran"))
+        # `global` / `nonlocal` names and class attributes the branches set, merged the same
+        # way; last, over the branches' copies of a scope a `nonlocal` wrote
+        self.merge_writes(written)
 
     def iterate(self, value: Any) -> Any:
         """The items a `for` over `value` sees, or Unknown."""
@@ -353,7 +455,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         value = self.combine(stmt, op, left, right, in_place=True)
         if isinstance(stmt.target, cst.Name):
             if isinstance(left, list):
-                self.mutated(scope, left)
+                self.forget(left, scope)
             self.bind(scope, stmt.target.value, value)
         else:
             self.bind_target(scope, stmt.target, value)
@@ -384,7 +486,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                     return
         if isinstance(base, (Container, UserModule)):
             self.note(f"the assignment to {self.where(target)} is not followed")
-        self.mutated(scope, base)
+        self.forget(base, scope)
 
     # -- attributes -----------------------------------------------------------
     def set_attribute(self, obj: Any, name: str, value: Any, node: cst.CSTNode) -> None:
@@ -406,8 +508,21 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                     obj.opaque.append(name)
                     self.note(f"`self.{name}` ({self.place(node)}) may hold a module "
                               f"macslint does not know: {value.reason}")
+        elif isinstance(obj, UserClass):
+            self.set_class_attribute(None, obj, name, value)
         elif isinstance(obj, (Container, LayerModule, SuperProxy)):
             self.note(f"the assignment to {self.where(node)} is not followed")
+
+    def set_class_attribute(self, scope: Optional[Scope], cls: UserClass, name: str,
+                            value: Any) -> None:
+        """`Cfg.width = 16` while building: under a condition that is not known, merged with the
+        other branch; in a loop the tracer does not follow, unknown."""
+        if id(cls) not in self.class_snapshots and id(cls) not in self.touched_classes:
+            # a class of an imported file: restored for the next model, as this file's are
+            self.touched_classes[id(cls)] = (cls, dict(cls.body.values))
+        if self.uncertain:
+            value = Unknown(f"'{cls.name}.{name}' is assigned in a loop that is not followed")
+        self.write(cls.body.values, name, value, f"{cls.name}.{name}")
 
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
         name = node.attr.value
@@ -553,10 +668,15 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
             return Unknown("calls nest too deep")
         node = function.node
-        collected = _names_bound_in([node.body])
-        names = self.param_names(node.params)
-        scope = Scope("function", function.scope, (collected.names | names) - collected.declared,
-                      deferred=True)
+        cached = self.local_names.get(id(node))
+        if cached is None:
+            # One walk of the body per function, not one per call: a call is one step of the
+            # budget, whatever the size of the function's text.
+            collected = _names_bound_in([node.body])
+            names = self.param_names(node.params)
+            cached = self.local_names[id(node)] = (
+                node, frozenset((collected.names | names) - collected.declared))
+        scope = Scope("function", function.scope, cached[1], deferred=True)
         problem = self.bind_parameters(function, positional, keywords, scope)
         if problem is not None:
             raise RaiseSignal(f"{function.name}() {problem}")
@@ -601,16 +721,27 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                 extra[key] = value
             else:
                 return f"got an unexpected keyword argument '{key}'"
+        defaults: Optional[Dict[str, Any]] = None
         for param in (*ordered, *params.kwonly_params):
             name = param.name.value
             if name not in values:
                 if param.default is None:
                     return f"missing a required argument: '{name}'"
-                values[name] = self.eval(param.default, function.scope)
+                if defaults is None:
+                    defaults = self.defaults_of(function)
+                values[name] = defaults.get(name, Unknown(f"the default of '{name}' is not known"))
         if params.star_kwarg is not None:
             values[params.star_kwarg.name.value] = dict(extra)
         scope.values.update(values)
         return None
+
+    def defaults_of(self, function: UserFunction) -> Dict[str, Any]:
+        """The defaults of a function, evaluated once, when its `def` ran (a `def` of the module
+        or a class, run by the file's walk: this model's copy of them, as of a fresh import)."""
+        entry = self.defaults.get(id(function))
+        if entry is None:
+            entry = self.defaults[id(function)] = (function, _fresh(function.defaults, self.memo))
+        return entry[1]
 
     def eval_Call(self, node: cst.Call, scope: Scope) -> Any:
         self.tick()
@@ -629,7 +760,11 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                                    reason=spread)
             self.note(f"the call {self.where(node)} is not followed: {spread}")
             return Untraced(spread)
-        return self.call(node, callee, positional, keywords)
+        self.scopes.append(scope)  # where a list or dict the call changes may live
+        try:
+            return self.call(node, callee, positional, keywords)
+        finally:
+            self.scopes.pop()
 
     def star_items(self, value: Any) -> Any:
         return self.iterate(value)
@@ -664,6 +799,8 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                       f"{callee.reason}")
             site = self.record_site(node, kind, None, positional, keywords, reason)
             return LayerModule(kind, None, site, reason=reason)
+        for value in (*positional, *keywords.values()):
+            self.forget(value)  # a call macslint does not follow may change the lists it gets
         return self.unknown_call(node, callee, [*positional, *keywords.values()])
 
     def unknown_call(self, node: cst.Call, callee: Any, values: Iterable[Any]) -> Unknown:
@@ -830,7 +967,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if isinstance(receiver, Container):
             return self.container_method(node, receiver, name, positional, keywords)
         if isinstance(receiver, list):
-            return self.list_method(node, receiver, name, positional)
+            return self.list_method(node, receiver, name, positional, keywords)
         if isinstance(receiver, dict):
             return self.dict_method(node, receiver, name, positional, keywords)
         return self.unknown_call(node, Unknown(f"`.{name}()` is not modelled"), positional)
@@ -917,8 +1054,14 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         return self.unknown_call(node, Unknown(f"`{container.kind}.{name}()` is not modelled"),
                                  [container, *args])
 
-    def list_method(self, node: cst.Call, target: list, name: str, args: List[Any]) -> Any:
-        if self.forks == 0:
+    def list_method(self, node: cst.Call, target: list, name: str, args: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        # Changed in place as Python does, outside a branch whose condition is not known (the
+        # list is the same object in every branch); a call not modelled forgets the list.
+        def plain() -> bool:  # only for the methods that compare items (not on every append)
+            return all(isinstance(v, PLAIN_SCALAR) for v in target)
+
+        if self.forks == 0 and not keywords:
             if name == "append" and len(args) == 1 and len(target) < MAX_SEQUENCE:
                 target.append(args[0])
                 return None
@@ -934,12 +1077,34 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                 index = args[0] if args else -1
                 if isinstance(index, int) and -len(target) <= index < len(target):
                     return target.pop(index)
-        if name in ("index", "count") and len(args) == 1 and isinstance(args[0], PLAIN_SCALAR):
+            if name in ("reverse", "clear") and not args:
+                getattr(target, name)()
+                return None
+            if name == "remove" and len(args) == 1 and isinstance(args[0], PLAIN_SCALAR) \
+                    and plain() and args[0] in target:
+                target.remove(args[0])
+                return None
+        if name == "sort" and self.forks == 0 and not args and set(keywords) <= {"reverse"} \
+                and isinstance(keywords.get("reverse", False), bool) and plain():
+            try:
+                ordered = sorted(target, reverse=keywords.get("reverse", False))
+            except TypeError:  # Python raises: not modelled
+                pass
+            else:
+                target[:] = ordered
+                return None
+        if name in ("index", "count", "copy"):  # they leave the list as it is
+            if keywords or len(args) != (0 if name == "copy" else 1):
+                return Unknown(f"`list.{name}()` with these arguments is not modelled")
+            if name == "copy":
+                return list(target)
+            if not (isinstance(args[0], PLAIN_SCALAR) and plain()):
+                return Unknown(f"`list.{name}()` of values that are not known")
             try:
                 return getattr(target, name)(args[0])
             except ValueError:
                 return Unknown("list.index raises")
-        self.mutated(self.module_scope, target)
+        self.forget(target)
         return self.unknown_call(node, Unknown(f"`list.{name}()` is not modelled"), [target, *args])
 
     def dict_method(self, node: cst.Call, target: dict, name: str, args: List[Any],
@@ -950,15 +1115,74 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             return list(target.values())
         if name == "items":
             return list(target.items())
-        if name == "get" and 1 <= len(args) <= 2 and isinstance(args[0], (str, int)):
-            return target.get(args[0], args[1] if len(args) > 1 else None)
+        key = args[0] if args and isinstance(args[0], (str, int)) else _MISSING
+        if key is not _MISSING and not keywords and 1 <= len(args) <= 2:
+            if name == "get" or (name == "setdefault" and key in target):
+                return target.get(key, args[1] if len(args) > 1 else None)
+            if name == "setdefault" and self.forks == 0:
+                return target.setdefault(key, args[1] if len(args) > 1 else None)
+            if name == "pop" and key not in target and len(args) == 2:
+                return args[1]
+            if name == "pop" and key in target and self.forks == 0:
+                return target.pop(key)
         if name == "update" and self.forks == 0 and len(args) <= 1:
             if args and isinstance(args[0], dict):
                 target.update(args[0])
             target.update(keywords)
             return None
-        self.mutated(self.module_scope, target)  # whatever it does, the dict may have changed
+        if name == "copy" and not args and not keywords:
+            return dict(target)
+        self.forget(target)  # whatever it does, the dict may have changed
         return self.unknown_call(node, Unknown(f"`dict.{name}()` is not modelled"), args)
+
+    def forget(self, value: Any, scope: Optional[Scope] = None) -> None:
+        """`value` may have been changed in place in a way macslint does not model: every name
+        that holds one of its lists or dicts becomes unknown, where it lives: in `scope` and
+        the scopes of the calls running (their locals, then the scopes around them), and the
+        attributes of the modules they build."""
+        targets = {id(c) for c in self.containers(value) if isinstance(c, (list, dict))}
+        if not targets:
+            return
+        tables: Dict[int, Scope] = {}
+        for held_in in (scope, *reversed(self.scopes), self.module_scope):
+            while held_in is not None and id(held_in) not in tables:
+                tables[id(held_in)] = held_in
+                tables.setdefault(id(held_in.origin), held_in.origin)
+                held_in = held_in.parent
+        for table in tables.values():
+            for name, held in list(table.values.items()):
+                if targets.intersection(map(id, self.containers(held))):
+                    kind = "dict" if isinstance(held, dict) else "list"
+                    table.values[name] = Unknown(f"'{name}' is a {kind} changed in place")
+                    table.rebound.add(name)
+        for _, instance in self.frames:
+            if isinstance(instance, UserModule):
+                for name, held in list(instance.attrs.items()):
+                    if targets.intersection(map(id, self.containers(held))):
+                        instance.attrs[name] = Unknown(f"`self.{name}` is changed in place")
+
+    def containers(self, value: Any) -> List[Any]:
+        """The lists, dicts and tuples in `value`, itself included. Looking costs steps of the
+        budget by the items looked at (a file's big lists must not make every call slow);
+        items of plain values are skipped at C speed."""
+        if not isinstance(value, _NESTED):
+            return []
+        found: Dict[int, Any] = {id(value): value}
+        stack = [value]
+        while stack:
+            items = stack.pop()
+            items = items.values() if isinstance(items, dict) else items
+            self.scanned += 1 + len(items)
+            if self.scanned >= 1024:  # a step per thousand items
+                self.tick(self.scanned // 1024)
+                self.scanned %= 1024
+            if all(not issubclass(t, _NESTED) for t in set(map(type, items))):
+                continue
+            for item in items:
+                if isinstance(item, _NESTED) and id(item) not in found:
+                    found[id(item)] = item
+                    stack.append(item)
+        return list(found.values())
 
     # -- running modules ----------------------------------------------------------
     def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
@@ -1258,7 +1482,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         left = self.eval(node.left, scope)
         truth = self.truth(left)
         if isinstance(truth, Unknown):
-            self.eval(node.right, scope)
+            self.alternatives(scope, [node.right, None])  # the right side may or may not run
             return Unknown("a condition that is not known")
         if isinstance(node.operator, cst.And):
             return self.eval(node.right, scope) if truth else left
@@ -1272,7 +1496,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             return self.eval(node.orelse, scope)
         if self.tracing:
             self.note(f"the condition {self.where(node.test)} is not known: {truth.reason}")
-        body, orelse = self.eval(node.body, scope), self.eval(node.orelse, scope)
+        body, orelse = self.alternatives(scope, [node.body, node.orelse])
         return body if _same(body, orelse) else Unknown("a condition that is not known")
 
     def eval_Name(self, node: cst.Name, scope: Scope) -> Any:
@@ -1595,6 +1819,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
 
 
 _MISSING = object()
+_NESTED = (list, dict, tuple)
 
 
 def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
