@@ -46,8 +46,12 @@ def write_baseline(file: Path, located: Sequence[Located]) -> None:
     entries.sort(key=lambda e: (e["path"], e["line"], e["code"], e["anchor"]))
     data = {"schema": BASELINE_SCHEMA, "tool": "macslint", "findings": entries}
     tmp = file.with_name(f".{file.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, file)  # atomic: a concurrent reader sees the old file or the new one
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        os.replace(tmp, file)  # atomic: a concurrent reader sees the old file or the new one
+    except OSError:
+        tmp.unlink(missing_ok=True)  # e.g. `file` is a directory: leave no temporary behind
+        raise
 
 
 def load_baseline(file: Path, origin: str) -> Counter:

@@ -17,10 +17,10 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
-from .config import Config, config_for_path
+from .config import Config, ConfigError, config_for_path
 from .findings import Finding
 from .gitbase import export_tree, git_toplevel, resolve_commit
-from .noqa import NoqaFilter
+from .noqa import NoqaFilter, physical_lines
 from .runner import SKIP_DIRS, Run, UsageError, analyse_files
 from .traces import ModelTrace
 from .units import format_count, format_shape
@@ -179,8 +179,9 @@ def compare_models(before: Sequence[ModelCost], after: Sequence[ModelCost],
     return sorted(changes, key=_severity)
 
 
-_STATUS_ORDER = {"changed": 0, "added": 1, "renamed": 2, "removed": 3, "not compared": 4,
-                 "unchanged": 5}
+# A renamed or moved model that grew is as much a regression as a changed one.
+_STATUS_ORDER = {"changed": 0, "renamed": 0, "added": 1, "removed": 2, "not compared": 3,
+                 "unchanged": 4}
 
 
 def _severity(change: ModelChange) -> Tuple[Any, ...]:
@@ -218,7 +219,7 @@ def growth_findings(changes: Sequence[ModelChange], base: str,
         if before is None or after is None or after.trace is None:
             continue
         settings = after.trace.settings
-        noqa = NoqaFilter(sources.get(after.path, "").splitlines(keepends=True))
+        noqa = NoqaFilter(physical_lines(sources.get(after.path, "")))
         for code, field_name, limit, label in (
                 ("MAC005", "macs", settings.max_model_macs_increase,
                  "FLOPs" if after.unit == "flops" else "MACs"),
@@ -292,6 +293,26 @@ def _outer_config(root: Path) -> Optional[Config]:
     return None
 
 
+def _config_failures(files: Sequence[Tuple[Path, str]]) -> Dict[str, str]:
+    """Files left out of a run because their configuration is invalid, and why: their models
+    are not compared (rather than added or removed)."""
+    failed: Dict[str, str] = {}
+    for path, display in files:
+        try:
+            config_for_path(path)
+        except ConfigError as exc:
+            failed[display] = str(exc)
+    return failed
+
+
+def _scrub(text: str, tree_dir: Path) -> str:
+    """A message about the exported base tree, naming its files as the repository does rather
+    than by the temporary directory (gone when the user reads it)."""
+    for prefix in {str(tree_dir.resolve()), str(tree_dir)}:
+        text = text.replace(prefix + os.sep, "")
+    return text
+
+
 def _models(run: Run) -> Tuple[List[ModelCost], Dict[str, str], Dict[str, str]]:
     models, unreadable, sources = [], {}, {}
     for result in run.results:
@@ -315,7 +336,8 @@ def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
         after_files: List[Tuple[Path, str]] = []
         before_files: List[Tuple[Path, str]] = []
         for given in paths:
-            absolute = (cwd / given).resolve() if not os.path.isabs(given) else Path(given)
+            # resolved either way: `root` is, and a path through a symlink is still inside
+            absolute = (cwd / given).resolve()
             try:
                 relative = absolute.relative_to(root).as_posix()
             except ValueError:
@@ -331,14 +353,22 @@ def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
                                       if relative != "." else tree_dir, given))
         after_run = analyse_files(after_files, overrides)
         before_run = analyse_files(before_files, overrides, fallback=_outer_config(root))
-    before, unreadable_before, _ = _models(before_run)
-    after, unreadable_after, sources = _models(after_run)
+        unreadable_before = {path: _scrub(why, tree_dir) for path, why in
+                             _config_failures(before_files).items()}
+        unreadable_after = _config_failures(after_files)
+        before_errors = [_scrub(e, tree_dir) for e in before_run.config_errors]
+        before, unreadable, _ = _models(before_run)
+        unreadable_before.update({path: _scrub(why, tree_dir) for path, why in unreadable.items()})
+        for model in before:
+            model.reason = model.reason and _scrub(model.reason, tree_dir)
+    after, unreadable, sources = _models(after_run)
+    unreadable_after.update(unreadable)
     unreadable = {path: f"at {base}: {why}" for path, why in unreadable_before.items()}
     unreadable.update({path: f"in the working tree: {why}"
                        for path, why in unreadable_after.items()})
     changes = compare_models(before, after, unreadable)
     findings, unchecked = growth_findings(changes, base, sources)
-    errors = [f"at {base}: {e}" for e in before_run.config_errors] + after_run.config_errors
+    errors = [f"at {base}: {e}" for e in before_errors] + after_run.config_errors
     return DiffResult(base, commit, changes, findings, unchecked, errors,
                       len(before_run.results), len(after_run.results))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,16 @@ def _relative_to(path: str, root: Path) -> str:
             return ""
 
 
+def source_lines(source: str) -> List[str]:
+    """The lines as Python (and libcst) number them: only \\n, \\r\\n and \\r end a line.
+    `str.splitlines` would also split at a form feed, \\x1c-\\x1e, \\x85, U+2028 and U+2029,
+    which may stand in comments and strings, and shift every later line."""
+    return _LINE_END.split(source)
+
+
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
 def _byte_col(text: str, col: int) -> int:
     return len(text[: col - 1].encode("utf-8")) + 1
 
@@ -76,7 +87,7 @@ def locate(items: Iterable[Tuple[Finding, str]], root: Path) -> List[Located]:
     located = []
     lines_of: Dict[int, List[str]] = {}
     for finding, source in items:
-        lines = lines_of.setdefault(id(source), source.splitlines())
+        lines = lines_of.setdefault(id(source), source_lines(source))
         text = lines[finding.line - 1] if 0 < finding.line <= len(lines) else ""
         end_line, end_col = finding.end_line, finding.end_col
         if end_line is None or end_col is None:
@@ -211,8 +222,12 @@ def render_github(located: Sequence[Located], files_checked: int) -> str:
         f = item.finding
         path = item.relative or f.path
         end_col = max(item.end_col - 1, f.col)  # GitHub's endColumn is the last column
-        props = (f"file={escape_property(path)},line={f.line},col={f.col},"
-                 f"endLine={item.end_line},endColumn={end_col},title={escape_property(f.code)}")
+        # GitHub takes columns only for a one-line span ("omit if start_line and end_line
+        # have different values"): a call over several lines gets its lines alone.
+        cols = (f"col={f.col},endLine={item.end_line},endColumn={end_col}"
+                if item.end_line == f.line else f"endLine={item.end_line}")
+        props = (f"file={escape_property(path)},line={f.line},{cols},"
+                 f"title={escape_property(f.code)}")
         command = GITHUB_COMMANDS[BY_CODE[f.code].level]
         lines.append(f"::{command} {props}::{escape_data(f.message)}")
     lines.append(github_summary(located, files_checked))

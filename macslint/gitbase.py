@@ -17,12 +17,16 @@ from typing import List
 from .runner import UsageError
 
 
+class GitMissing(UsageError):
+    """No git to run: said as such, never taken for a failed git command."""
+
+
 def _git(args: List[str], cwd: Path, input: bytes = b"") -> bytes:
     try:
         done = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True,
                               check=False)
     except FileNotFoundError:
-        raise UsageError("git is not installed (macslint diff reads the base revision "
+        raise GitMissing("git is not installed (macslint diff reads the base revision "
                          "with git)") from None
     if done.returncode != 0:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -33,6 +37,8 @@ def _git(args: List[str], cwd: Path, input: bytes = b"") -> bytes:
 def git_toplevel(cwd: Path) -> Path:
     try:
         out = _git(["rev-parse", "--show-toplevel"], cwd)
+    except GitMissing:
+        raise
     except UsageError:
         raise UsageError(f"{cwd}: not inside a git repository; macslint diff compares "
                          "against a git revision") from None
@@ -43,6 +49,8 @@ def resolve_commit(root: Path, rev: str) -> str:
     try:
         out = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
                    root)
+    except GitMissing:
+        raise
     except UsageError:
         raise UsageError(f"--base {rev}: no such revision in {root} (in CI, fetch it first: "
                          "`git fetch origin main` and use `--base origin/main`)") from None
@@ -63,15 +71,19 @@ def export_tree(root: Path, commit: str, destination: Path) -> BaseTree:
     """Write the revision's Python and pyproject.toml files under `destination`."""
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit], root)
     blobs = []
+    links = set()
     for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, name = entry.partition(b"\t")
         mode, kind, sha = meta.split()
         path = os.fsdecode(name)
-        # Regular files only: symlinks (120000) and submodules (commits) are not sources here.
-        if kind == b"blob" and mode in (b"100644", b"100755") and _wanted(path):
+        # Regular files, and symlinks (120000) made again as symlinks: the working tree's walk
+        # reads a linked file too. Submodules (commits) are not sources here.
+        if kind == b"blob" and mode in (b"100644", b"100755", b"120000") and _wanted(path):
             blobs.append((sha.decode("ascii"), path))
+            if mode == b"120000":
+                links.add(path)
     if not blobs:
         return BaseTree(commit, [])
     out = _git(["cat-file", "--batch"], root,
@@ -84,5 +96,11 @@ def export_tree(root: Path, commit: str, destination: Path) -> BaseTree:
         position = header_end + 1 + size + 1  # the content is followed by a newline
         target = destination.joinpath(*path.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
+        if path in links:
+            try:
+                os.symlink(os.fsdecode(data), target)
+            except OSError:  # no symlinks here (Windows without the privilege): left out
+                pass
+        else:
+            target.write_bytes(data)
     return BaseTree(commit, [path for _, path in blobs])

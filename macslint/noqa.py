@@ -14,6 +14,13 @@ from .findings import Finding
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 NOQA_FILE = re.compile(r"\s*# flake8[:=]\s*noqa", re.IGNORECASE)
 CODE_SPLIT = re.compile(r"[,\s]")
+# A physical line with its ending: Python ends lines only at \n, \r\n and \r, while
+# `str.splitlines` also splits at a form feed, U+2028 and others, shifting later lines.
+PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+def physical_lines(source: str) -> List[str]:
+    return PHYSICAL_LINE.findall(source)
 
 
 def _logical_line_map(lines: List[str]) -> Dict[int, str]:
@@ -45,7 +52,7 @@ class NoqaFilter:
 
     @classmethod
     def for_result(cls, result: FileResult) -> "NoqaFilter":
-        return cls(result.source.splitlines(keepends=True))
+        return cls(physical_lines(result.source))
 
     def file_disabled(self) -> bool:
         # flake8 7 skips the whole file on `# flake8: noqa`, with or without codes after it.

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from macslint import cli, config
+from macslint import cli
 from tests.helpers import DATA, FIXTURES, macslint
 
 CONV_224 = "Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
@@ -28,13 +28,6 @@ BAD_CONFIG_MESSAGE = (
 )
 BIG = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
 BIG_FINDING = f"3:8: MAC001 {CONV_224}"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_config_caches():
-    config.clear_caches()
-    yield
-    config.clear_caches()
 
 
 def run(capsys, monkeypatch, cwd: Path, *argv: str):
@@ -481,3 +474,15 @@ def test_report_text_unit_flops(capsys, monkeypatch):
     assert out[1].split()[-1] == "FLOPs"
     assert out[2].split()[-1] == "3,699,376,128"
     assert out[-2].endswith(": 36.9K params, 3.7G FLOPs")
+
+
+@pytest.mark.parametrize("separator", ["\x0c", "\u2028", "\x1c", "\x85"])
+def test_noqa_lines_are_pythons_lines(capsys, monkeypatch, tmp_path, separator):
+    """A form feed or U+2028 in a comment does not end a line for Python, so it must not
+    shift which line a `# noqa` is on (str.splitlines would)."""
+    (tmp_path / "m.py").write_text(
+        f"import torch.nn as nn\n# page{separator}break\n"
+        "conv = nn.Conv2d(3, 64, 7)  # noqa: MAC002\nfc = nn.Linear(4096, 4096)\n",
+        encoding="utf-8")
+    code, out, _ = run(capsys, monkeypatch, tmp_path, "check", "--max-layer-params", "10", "m.py")
+    assert (code, [line.split(": ")[0] for line in out]) == (1, ["m.py:4:6"])

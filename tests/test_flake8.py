@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from macslint import config, flake8_plugin
+from macslint import flake8_plugin
 from macslint.errors import ConfigError
 from macslint.flake8_plugin import MacsPlugin
 from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
@@ -17,13 +17,6 @@ from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
 CONV = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
 CONV1D = "import torch.nn as nn\n\nconv = nn.Conv1d(64, 128, 3, padding=1)\n"
 AT_224 = "3:8: MAC001 Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_config_caches():
-    config.clear_caches()
-    yield
-    config.clear_caches()
 
 
 @pytest.fixture
@@ -158,9 +151,9 @@ def test_bad_config_one_mac902_per_file_and_flake8_keeps_going():
     result = flake8("--select", "MAC,F", "bad_config", cwd=DATA)
     message = (
         f"MAC902 invalid configuration: {DATA / 'bad_config' / 'pyproject.toml'}: max-layer-mac = '100M': "
-        "unknown key in [tool.macslint] (did you mean 'max-layer-macs'?); valid keys are: batch-size, "
-        "exclude, input-size, max-layer-macs, max-layer-params, max-model-macs, max-model-params, "
-        "models, per-path, unit"
+        "unknown key in [tool.macslint] (did you mean 'max-layer-macs'?); valid keys are: baseline, "
+        "batch-size, exclude, input-size, max-layer-macs, max-layer-params, max-model-macs, "
+        "max-model-macs-increase, max-model-params, max-model-params-increase, models, per-path, unit"
     )
     assert sorted(lines(result.stdout)) == [
         f"bad_config/one.py:1:1: {message}",

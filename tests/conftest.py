@@ -1,0 +1,14 @@
+"""Shared by every test module."""
+
+import pytest
+
+from macslint import config
+
+
+@pytest.fixture(autouse=True)
+def _fresh_config_caches():
+    """Config lookups are memoised per process (directory -> pyproject.toml, and files by
+    mtime and size): tests that write configuration start and end with empty caches."""
+    config.clear_caches()
+    yield
+    config.clear_caches()
