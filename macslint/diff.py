@@ -287,7 +287,10 @@ def _walk(disk: Path, display: str) -> Iterator[Tuple[Path, str]]:
 
 def _outer_config(root: Path) -> Optional[Config]:
     """A [tool.macslint] above the repository applies to both revisions alike."""
-    config = config_for_path(root)
+    try:
+        config = config_for_path(root)
+    except ConfigError:  # an invalid one in the repository: reported per file, not here
+        return None
     if config.source is not None and root not in config.source.resolve().parents:
         return config
     return None

@@ -879,14 +879,17 @@ def test_invalid_config_at_the_base(tmp_path, monkeypatch, capsys):
     models = by_name(json.loads(out))
     assert models["Net"]["status"] == "not compared"  # not "added"
     assert models["Net"]["reason"].startswith("at HEAD: pyproject.toml: input-size = 'oops'")
-    # the other way round: the working tree's configuration is broken. At the root of the
-    # repository it stops everything (it is read to find a configuration above the repository)
+    # the other way round: the working tree's configuration is broken. Its files are not
+    # compared, and the error names the file
     commit(repo, "fix the configuration")
     write(repo, {"pyproject.toml": '[tool.macslint]\ninput-size = "broken, and longer"\n'})
     code, out, err = macslint_diff(monkeypatch, capsys, repo, "--base", "HEAD", "--format", "json")
-    assert (code, out) == (2, "")
+    assert code == 2
     assert f"macslint: error: {repo.resolve() / 'pyproject.toml'}: input-size = 'broken, and " \
            "longer'" in err
+    models = by_name(json.loads(out))
+    assert models["Net"]["status"] == "not compared"
+    assert models["Net"]["reason"].startswith("in the working tree: ")
     # in a subdirectory, only its files are not compared
     write(repo, {"pyproject.toml": PYPROJECT, "a.py": None,
                  "sub/a.py": module(linear_model("Net", 4))})
