@@ -289,10 +289,28 @@ class _GlobalNames(cst.CSTVisitor):
         self.names.update(n.name.value for n in node.names)
 
 
+# Node ids -> the names those nodes bind. libcst nodes are immutable, and this walk is the
+# costliest part of evaluating code (a loop body or function body would be walked again on
+# every pass or call). Entries hold their nodes so the ids stay theirs; the table is emptied
+# when full so a long-running process does not keep every tree alive.
+_BOUND_NAMES: Dict[Tuple[int, ...], Tuple[Tuple[cst.CSTNode, ...], _LocalNames]] = {}
+_BOUND_NAMES_MAX = 50_000
+
+
 def _names_bound_in(nodes: Sequence[cst.CSTNode]) -> _LocalNames:
+    """What the nodes bind (read-only: the result is shared)."""
+    key = tuple(id(node) for node in nodes)
+    hit = _BOUND_NAMES.get(key)
+    if hit is not None:
+        return hit[1]
     collector = _LocalNames()
     for node in nodes:
         node.visit(collector)
+    collector.names = frozenset(collector.names)  # type: ignore[assignment]
+    collector.declared = frozenset(collector.declared)  # type: ignore[assignment]
+    if len(_BOUND_NAMES) >= _BOUND_NAMES_MAX:
+        _BOUND_NAMES.clear()
+    _BOUND_NAMES[key] = (tuple(nodes), collector)
     return collector
 
 
@@ -1173,11 +1191,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 def analyze_module(module: cst.Module, source: str, settings: Any = None,
-                   path: str = "<string>", file: Optional[Path] = None) -> Analysis:
+                   path: str = "<string>", file: Optional[Path] = None,
+                   positions: Any = None) -> Analysis:
     """Sites always; with `settings`, also every model of the file built and traced, reading
     the project files it imports from (when `path` is a file on disk)."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    positions = wrapper.resolve(PositionProvider)
+    if positions is None:
+        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     loader = None
     if file is None and path not in ("<string>", "-", "stdin"):
         file = Path(path)
@@ -1209,4 +1228,9 @@ def analyze_source(source: str, settings: Any = None, path: str = "<string>",
         source = source[1:]
     if not might_construct_layers(source):
         return Analysis([])
+    if file is not None and settings is not None:
+        from .project import parse_file_source
+
+        module, positions = parse_file_source(file, source)
+        return analyze_module(module, source, settings, path, file, positions)
     return analyze_module(cst.parse_module(source), source, settings, path, file)

@@ -143,6 +143,10 @@ class LayerSpec:
     standalone_inputs: Optional[Callable[[Args, Shape], Tuple[Shape, ...]]] = None
     _signature: list = field(default_factory=list, compare=False, repr=False)
 
+    def __reduce__(self) -> tuple:
+        # Pickled for worker processes (`-j`) by name: its rules are lambdas.
+        return (_spec_named, (self.name,))
+
     @property
     def signature(self) -> inspect.Signature:
         if not self._signature:
@@ -1213,3 +1217,7 @@ _SPECS: list = [
 ]
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in _SPECS}
+
+
+def _spec_named(name: str) -> LayerSpec:
+    return LAYERS[name]

@@ -123,6 +123,12 @@ class Settings:
     models: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
     cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
 
+    def __reduce__(self) -> tuple:
+        # Pickled for worker processes (`-j`): the read-only mappings travel as dicts.
+        values = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        values["models"] = tuple((name, dict(entry)) for name, entry in self.models)
+        return (_settings_from, (values,))
+
     def for_model(self, name: str, pragma: Mapping[str, Any] = _NO_PRAGMA) -> Settings:
         """The settings for the model (class or factory function) called ``name``.
 
@@ -154,6 +160,11 @@ class Settings:
         if not values:
             return self
         return dataclasses.replace(self, **values)
+
+
+def _settings_from(values: dict[str, Any]) -> Settings:
+    models = tuple((name, MappingProxyType(entry)) for name, entry in values.pop("models"))
+    return Settings(**values, models=models)
 
 
 # The fields that hold settings values (not the models table or the bookkeeping).

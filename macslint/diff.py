@@ -328,7 +328,7 @@ def _models(run: Run) -> Tuple[List[ModelCost], Dict[str, str], Dict[str, str]]:
 
 
 def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
-             cwd: Optional[Path] = None) -> DiffResult:
+             cwd: Optional[Path] = None, jobs: int = 1) -> DiffResult:
     cwd = Path(cwd or Path.cwd()).resolve()
     root = git_toplevel(cwd)
     commit = resolve_commit(root, base)
@@ -354,8 +354,9 @@ def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
             after_files.extend(_walk(absolute, given))
             before_files.extend(_walk(tree_dir.joinpath(*relative.split("/"))
                                       if relative != "." else tree_dir, given))
-        after_run = analyse_files(after_files, overrides)
-        before_run = analyse_files(before_files, overrides, fallback=_outer_config(root))
+        after_run = analyse_files(after_files, overrides, jobs=jobs)
+        before_run = analyse_files(before_files, overrides, fallback=_outer_config(root),
+                                   jobs=jobs)
         unreadable_before = {path: _scrub(why, tree_dir) for path, why in
                              _config_failures(before_files).items()}
         unreadable_after = _config_failures(after_files)

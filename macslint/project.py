@@ -149,6 +149,28 @@ def _parse(path: Path) -> Any:
     return source, module, positions
 
 
+def parse_file_source(file: Path, source: str) -> Tuple[Any, Any]:
+    """(module, positions) of `source`, the text of `file` as checked: shared with the
+    imports cache, so a file both checked and imported by others is parsed once per process.
+    Raises what libcst raises on code it cannot parse."""
+    try:
+        path = file.resolve()
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        key = None
+    cached = _CACHE.get(key) if key is not None else None
+    if cached and cached[0] == source:
+        return cached[1], cached[2]
+    module = cst.parse_module(source)
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    if key is not None and cached is None and _read(path) == source:  # not an editor buffer
+        if len(_CACHE) >= _CACHE_SIZE:
+            _CACHE.clear()
+        _CACHE[key] = (source, module, positions)
+    return module, positions
+
+
 def _display(path: Path, importer: Path) -> str:
     try:
         return path.relative_to(importer.parent).as_posix()

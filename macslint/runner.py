@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from .config import Config, ConfigError, apply_overrides, config_for_path
+from .config import Config, ConfigError, Settings, apply_overrides, config_for_path
 from .engine import FileResult, check_file
 
 
@@ -48,11 +50,13 @@ class Run:
 
 
 def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
-                  fallback: Optional[Config] = None) -> Run:
+                  fallback: Optional[Config] = None, jobs: int = 1) -> Run:
     """Check each (path, display name) with the configuration that applies to it; `fallback`
-    stands in where no pyproject.toml with [tool.macslint] is found."""
+    stands in where no pyproject.toml with [tool.macslint] is found. With `jobs` > 1 the
+    files are checked in that many processes; results keep the order of `files`."""
     run = Run()
     configs: Dict[Optional[Path], Config] = {}
+    work: List[Tuple[Path, str, Settings]] = []
     for path, display in files:
         try:
             config = config_for_path(path)
@@ -67,10 +71,32 @@ def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object
             continue
         if config.is_excluded(path):
             continue
-        run.results.append(check_file(path, display, config.settings_for(path)))
+        work.append((path, display, config.settings_for(path)))
         run.configs.append(config)
+    run.results = _check_all(work, jobs)
     return run
 
 
-def run_files(paths: Sequence[str], overrides: Dict[str, object]) -> Run:
-    return analyse_files(iter_files(paths), overrides)
+def default_jobs() -> int:
+    return os.cpu_count() or 1
+
+
+def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int) -> List[FileResult]:
+    workers = min(jobs, len(work))
+    if workers <= 1:
+        return [check_file(*item) for item in work]
+    # Forked workers start with everything imported; elsewhere the platform's default.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = [pool.submit(check_file, *item) for item in work]
+        results = []
+        for future, item in zip(futures, work):
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - a worker lost or a result that would not
+                results.append(check_file(*item))  # pickle: checked here, nothing is lost
+    return results
+
+
+def run_files(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1) -> Run:
+    return analyse_files(iter_files(paths), overrides, jobs=jobs)

@@ -486,3 +486,38 @@ def test_noqa_lines_are_pythons_lines(capsys, monkeypatch, tmp_path, separator):
         encoding="utf-8")
     code, out, _ = run(capsys, monkeypatch, tmp_path, "check", "--max-layer-params", "10", "m.py")
     assert (code, [line.split(": ")[0] for line in out]) == (1, ["m.py:4:6"])
+
+
+@pytest.mark.parametrize("command", [["check", "--max-layer-macs", "1M"], ["report", "--format", "json"]])
+def test_jobs_give_the_same_output_in_the_same_order(capsys, monkeypatch, command):
+    """Files checked in worker processes come back as they would in one process, in order."""
+    one = run(capsys, monkeypatch, FIXTURES, *command, "-j", "1", ".")
+    two = run(capsys, monkeypatch, FIXTURES, *command, "-j", "2", ".")
+    assert one == two
+    assert len(one[1]) > 20  # enough files and lines for the order to matter
+
+
+def test_results_survive_pickling_for_workers():
+    import pickle
+
+    from macslint.runner import run_files
+
+    results = run_files([str(FIXTURES)], {}).results
+    assert any(r.report.models for r in results)
+    for result in results:
+        copy = pickle.loads(pickle.dumps(result))
+        assert copy.findings == result.findings
+        assert copy.report.settings == result.report.settings
+        assert [l.call for l in copy.report.layers] == [l.call for l in result.report.layers]
+        assert [(m.name, m.params, m.macs) for m in copy.report.models] == \
+            [(m.name, m.params, m.macs) for m in result.report.models]
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_jobs_must_be_a_positive_number(capsys, monkeypatch, tmp_path, value):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["check", "-j", value, "."])
+    assert exit_info.value.code == 2
+    assert f"argument -j/--jobs: {value!r} is not a positive number of processes" in \
+        capsys.readouterr().err
