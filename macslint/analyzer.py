@@ -135,6 +135,8 @@ class LayerSite:
 class Analysis:
     sites: List[LayerSite]
     models: List[Any] = field(default_factory=list)  # tracer.ModelTrace, one per model
+    # The other project files the analysis looked for or read, present or not.
+    depends_on: Tuple[str, ...] = ()
 
 
 def resolve_torch_path(path: str) -> Any:
@@ -1213,7 +1215,8 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
         models = trace_models(interpreter, settings, path)
     # Tracing may complete a site's arguments (a block built with known values).
     sites = sorted(interpreter.sites.values(), key=lambda s: (s.line, s.col))
-    return Analysis(sites, models)
+    depends_on = tuple(sorted(str(p) for p in loader.consulted)) if loader is not None else ()
+    return Analysis(sites, models, depends_on)
 
 
 def might_construct_layers(source: str) -> bool:

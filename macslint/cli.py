@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from . import __version__
 from .codes import CODES, DEFAULT_DISABLED
 from .config import ConfigError
+from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
 from .baseline import load_baseline, new_findings, write_baseline
 from .diff import render as render_diff, run_diff
 from .formats import FORMATS, Located, locate, render as render_findings, repository_root
@@ -52,10 +54,18 @@ def _parser() -> argparse.ArgumentParser:
                        help="check files in N processes (default: the number of CPUs); "
                        "the output order does not depend on it")
 
+    def cached(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--cache-dir", metavar="DIR",
+                       default=os.environ.get("MACSLINT_CACHE_DIR", DEFAULT_CACHE_DIR),
+                       help=f"where results are cached (default: {DEFAULT_CACHE_DIR}, or "
+                       "$MACSLINT_CACHE_DIR)")
+        p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
     check = sub.add_parser("check", help="report layers over budget (exit 1 if any)",
                            description="Findings as `path:line:col: CODE message`. "
                            "Exit 0 clean, 1 findings, 2 usage or configuration error.")
     common(check)
+    cached(check)
     sel = check.add_argument_group("codes (as flake8 selects them)")
     sel.add_argument("--select", metavar="CODES", help="comma-separated code prefixes (default: MAC)")
     sel.add_argument("--ignore", metavar="CODES",
@@ -79,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
                             "params and MACs. Exit 0, or 1 if a file could not be analysed, "
                             "2 on a usage or configuration error.")
     common(report)
+    cached(report)
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--model", metavar="NAME",
                         help="show only the model NAME (a class name): its traced layers and totals")
@@ -96,6 +107,10 @@ def _parser() -> argparse.ArgumentParser:
         diff.add_argument(f"--{key}", metavar="LIMIT", help='e.g. 10%% or 50M')
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     return parser
+
+
+def _cache(args: argparse.Namespace) -> Optional[ResultCache]:
+    return None if args.no_cache else ResultCache(Path(args.cache_dir))
 
 
 def _positive(text: str) -> int:
@@ -166,7 +181,7 @@ def cmd_check(args: argparse.Namespace, out) -> int:
         return EXIT_CLEAN
     selection = CodeSelection(_codes(args.select), _codes(args.ignore),
                               _codes(args.extend_select) or [], _codes(args.extend_ignore) or [])
-    run = run_files(args.paths, _overrides(args), args.jobs)
+    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
     items, baseline_of = [], []
     for result, config in zip(run.results, run.configs):
         noqa = NoqaFilter.for_result(result)
@@ -340,7 +355,7 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
 
 
 def cmd_report(args: argparse.Namespace, out) -> int:
-    run = run_files(args.paths, _overrides(args), args.jobs)
+    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
     reports = [r.report for r in run.results]
     if args.model is not None:
         names = sorted({m.name for r in reports for m in r.models})

@@ -13,7 +13,7 @@ import threading
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import libcst
 
@@ -28,6 +28,7 @@ class FileResult:
     report: FileReport
     findings: List[Finding] = field(default_factory=list)
     source: str = ""  # the text checked, for `# noqa` in the CLI
+    depends_on: Tuple[str, ...] = ()  # other project files the result depends on (the cache)
 
 
 def _file_error(path: str, settings: Optional[Settings], code: str, message: str,
@@ -115,7 +116,7 @@ def check_source(path: str, source: str, settings: Settings,
                                "cannot analyse file: it is nested too deeply")
         return internal_error(path, settings, exc)
     report = file_report(path, analysis.sites, settings, analysis.models)
-    return FileResult(report, file_findings(report), source)
+    return FileResult(report, file_findings(report), source, analysis.depends_on)
 
 
 def _describe(exc: BaseException) -> str:
@@ -153,6 +154,11 @@ def check_file(path: Path, display: str, settings: Settings) -> FileResult:
         data = path.read_bytes()
     except OSError as exc:
         return _file_error(display, settings, "MAC901", f"cannot read file: {exc.strerror or exc}")
+    return check_data(path, display, settings, data)
+
+
+def check_data(path: Path, display: str, settings: Settings, data: bytes) -> FileResult:
+    """`data` is the content of `path` as read once (the cache keys on the same bytes)."""
     try:
         source = decode_source(data)
     except ValueError as exc:

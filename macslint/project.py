@@ -75,6 +75,9 @@ class ProjectLoader:
         self.roots: List[Path] = [_package_root(self.file.parent), self.file.parent]
         self.loading: Set[Path] = set()
         self.loaded: Dict[Path, Optional[LoadedModule]] = {}
+        # Every file looked for or read, present or not: the analysis depends on each (a
+        # cached result is stale when one of them changes, appears or goes).
+        self.consulted: Set[Path] = set()
 
     def modules(self) -> Iterator[LoadedModule]:
         return (m for m in self.loaded.values() if m is not None)
@@ -92,12 +95,15 @@ class ProjectLoader:
         for base in bases:
             target = base.joinpath(*parts)
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if candidate is not None and candidate.is_file():
-                    return candidate
+                if candidate is not None:
+                    self.consulted.add(candidate)
+                    if candidate.is_file():
+                        return candidate
         return None
 
     def load(self, path: Path) -> Optional[LoadedModule]:
         path = path.resolve()
+        self.consulted.add(path)
         if path in self.loaded:
             return self.loaded[path]
         if path in self.loading or path == self.file or len(self.loaded) >= MAX_MODULES:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .config import Config, ConfigError, Settings, apply_overrides, config_for_path
+from .cache import ResultCache, cached_check
 from .engine import FileResult, check_file
 
 
@@ -50,7 +51,8 @@ class Run:
 
 
 def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
-                  fallback: Optional[Config] = None, jobs: int = 1) -> Run:
+                  fallback: Optional[Config] = None, jobs: int = 1,
+                  cache: Optional[ResultCache] = None) -> Run:
     """Check each (path, display name) with the configuration that applies to it; `fallback`
     stands in where no pyproject.toml with [tool.macslint] is found. With `jobs` > 1 the
     files are checked in that many processes; results keep the order of `files`."""
@@ -73,7 +75,7 @@ def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object
             continue
         work.append((path, display, config.settings_for(path)))
         run.configs.append(config)
-    run.results = _check_all(work, jobs)
+    run.results = _check_all(work, jobs, cache)
     return run
 
 
@@ -81,14 +83,15 @@ def default_jobs() -> int:
     return os.cpu_count() or 1
 
 
-def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int) -> List[FileResult]:
+def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int,
+               cache: Optional[ResultCache]) -> List[FileResult]:
     workers = min(jobs, len(work))
     if workers <= 1:
-        return [check_file(*item) for item in work]
+        return [cached_check(*item, cache) for item in work]
     # Forked workers start with everything imported; elsewhere the platform's default.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(check_file, *item) for item in work]
+        futures = [pool.submit(cached_check, *item, cache) for item in work]
         results = []
         for future, item in zip(futures, work):
             try:
@@ -98,5 +101,6 @@ def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int) -> List[FileRe
     return results
 
 
-def run_files(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1) -> Run:
-    return analyse_files(iter_files(paths), overrides, jobs=jobs)
+def run_files(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1,
+              cache: Optional[ResultCache] = None) -> Run:
+    return analyse_files(iter_files(paths), overrides, jobs=jobs, cache=cache)
