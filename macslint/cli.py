@@ -355,13 +355,16 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
 
 
 def cmd_report(args: argparse.Namespace, out) -> int:
-    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
+    # With --model only that model is traced; the others are traced only to name them when
+    # there is no such model.
+    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args), args.model)
     reports = [r.report for r in run.results]
     if args.model is not None:
-        names = sorted({m.name for r in reports for m in r.models})
         for report in reports:
             report.models = [m for m in report.models if m.name == args.model]
         if not any(r.models for r in reports) and not run.config_errors:
+            every = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
+            names = sorted({m.name for r in every.results for m in r.report.models})
             known = f"; models found: {', '.join(names)}" if names else "; no models found"
             raise UsageError(f"no model named {args.model!r} in {' '.join(args.paths)}{known}")
     if args.format == "json":

@@ -122,6 +122,8 @@ class Settings:
     unit: str = "macs"
     models: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
     cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
+    # `macslint report --model NAME`: trace only that model (not a configuration key).
+    trace_only: str | None = None
 
     def __reduce__(self) -> tuple:
         # Pickled for worker processes (`-j`): the read-only mappings travel as dicts.
@@ -169,7 +171,8 @@ def _settings_from(values: dict[str, Any]) -> Settings:
 
 # The fields that hold settings values (not the models table or the bookkeeping).
 SETTINGS_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in dataclasses.fields(Settings) if f.name not in ("models", "cli_fixed")
+    f.name for f in dataclasses.fields(Settings)
+    if f.name not in ("models", "cli_fixed", "trace_only")
 )
 _MODEL_FIELDS: tuple[str, ...] = tuple(name for name in SETTINGS_FIELDS if name != "unit")
 PER_PATH_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in SETTINGS_FIELDS))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -142,6 +143,34 @@ class ProjectLoader:
         return LoadedModule(path, display, interpreter)
 
 
+class LazyPositions(Mapping):
+    """The positions of a module's nodes, computed on first use. libcst computes them by
+    generating the whole module's code again, which costs more than parsing it; most
+    imported modules (helpers, constants) never have a position asked for."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self._module = module
+        self._positions: Optional[Mapping] = None
+
+    def _resolved(self) -> Mapping:
+        if self._positions is None:
+            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions
+
+    def __getitem__(self, node: Any) -> Any:
+        return self._resolved()[node]
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._resolved()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._resolved())
+
+    def __len__(self) -> int:
+        return len(self._resolved())
+
+
 def _parse(path: Path) -> Any:
     """(source, module, positions), or False for a file that cannot be read or parsed."""
     source = _read(path)
@@ -149,10 +178,9 @@ def _parse(path: Path) -> Any:
         return False
     try:
         module = cst.parse_module(source)
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     except Exception:  # noqa: BLE001 - an unreadable import is an unknown value
         return False
-    return source, module, positions
+    return source, module, LazyPositions(module)
 
 
 def parse_file_source(file: Path, source: str) -> Tuple[Any, Any]:

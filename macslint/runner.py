@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -52,7 +53,7 @@ class Run:
 
 def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
                   fallback: Optional[Config] = None, jobs: int = 1,
-                  cache: Optional[ResultCache] = None) -> Run:
+                  cache: Optional[ResultCache] = None, only_model: Optional[str] = None) -> Run:
     """Check each (path, display name) with the configuration that applies to it; `fallback`
     stands in where no pyproject.toml with [tool.macslint] is found. With `jobs` > 1 the
     files are checked in that many processes; results keep the order of `files`."""
@@ -73,7 +74,10 @@ def analyse_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object
             continue
         if config.is_excluded(path):
             continue
-        work.append((path, display, config.settings_for(path)))
+        settings = config.settings_for(path)
+        if only_model is not None:
+            settings = dataclasses.replace(settings, trace_only=only_model)
+        work.append((path, display, settings))
         run.configs.append(config)
     run.results = _check_all(work, jobs, cache)
     return run
@@ -102,5 +106,6 @@ def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int,
 
 
 def run_files(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1,
-              cache: Optional[ResultCache] = None) -> Run:
-    return analyse_files(iter_files(paths), overrides, jobs=jobs, cache=cache)
+              cache: Optional[ResultCache] = None, only_model: Optional[str] = None) -> Run:
+    return analyse_files(iter_files(paths), overrides, jobs=jobs, cache=cache,
+                         only_model=only_model)

@@ -1941,6 +1941,8 @@ def trace_models(base: Interpreter, settings: Settings, path: str) -> List[Model
     entries.extend(f for f in base.module_snapshot.values()
                    if isinstance(f, UserFunction) and f.scope.kind == "module" and tracer.factory(f))
     entries.sort(key=lambda e: tracer.positions[e.node].start.line)
+    if settings.trace_only is not None:  # report --model: the others would be thrown away
+        entries = [e for e in entries if e.name == settings.trace_only]
     traces = []
     for entry in entries:
         try:

@@ -521,3 +521,25 @@ def test_jobs_must_be_a_positive_number(capsys, monkeypatch, tmp_path, value):
     assert exit_info.value.code == 2
     assert f"argument -j/--jobs: {value!r} is not a positive number of processes" in \
         capsys.readouterr().err
+
+
+def test_report_model_traces_only_that_model(capsys, monkeypatch):
+    """`report --model NAME` builds NAME alone: the file's other models would be thrown away."""
+    from macslint import tracer
+
+    traced = []
+    original = tracer.ModelInterpreter.trace_model
+
+    def spy(self, entry, settings, path):
+        traced.append(entry.name)
+        return original(self, entry, settings, path)
+
+    monkeypatch.setattr(tracer.ModelInterpreter, "trace_model", spy)
+    code, out, _ = run(capsys, monkeypatch, FIXTURES, "report", "--no-cache", "-j", "1",
+                       "--model", "LeNet5", "lenet.py")
+    assert code == 0 and out[0].startswith("lenet.py:") and "model LeNet5" in out[0]
+    assert traced == ["LeNet5"]
+    traced.clear()
+    code, _, err = run(capsys, monkeypatch, FIXTURES, "report", "--no-cache", "-j", "1",
+                       "--model", "Nope", "lenet.py")
+    assert code == 2 and "models found: " in err and "LeNet5" in err

@@ -1,0 +1,151 @@
+"""How fast macslint is, side by side with flake8, on real model code (issue 6).
+
+Not a test. In one run, with several repetitions each (median and min-max spread):
+
+(a) `flake8` with its default checks alone (a virtualenv with only flake8, the same version)
+    vs the same flake8 with macslint's MAC plugin installed;
+(b) `macslint check` cold (an empty cache) and warm (the cache the cold run wrote) vs (a)'s
+    flake8 alone;
+(c) macslint's time to report one model's MACs (`macslint report --model`) vs doing it
+    dynamically (a fresh Python: import torch, build the model, FlopCounterMode forward);
+(d) the peak memory (max RSS of any one process) of each command.
+
+    python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
+
+The corpus is the model sources of the torchvision and timm wheels pinned in real_code.py,
+downloaded into the cache directory (never committed). Needs the test extra (torch).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from real_code import MODEL_SOURCES, TORCH_SIDE, fetch  # noqa: E402
+
+# Wall time and the peak RSS (KiB) of the slowest-growing process the command waited for.
+MEASURE = (
+    "import resource, subprocess, sys, time\n"
+    "start = time.perf_counter()\n"
+    "done = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+    "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,"
+    " done.returncode)\n"
+)
+
+# One model counted dynamically, from a fresh process: what a user runs today.
+DYNAMIC = TORCH_SIDE.split("out = {}")[0] + r"""
+module_name, factory = sys.argv[2], sys.argv[3]
+model = getattr(importlib.import_module("torchvision.models." + module_name), factory)()
+with torch.no_grad(), FlopCounterMode(display=False) as counter:
+    model(torch.zeros(1, 3, 224, 224))
+print(counter.get_total_flops() // 2)
+"""
+MODELS = [("resnet", "resnet18"), ("resnet", "resnet50"), ("mobilenetv2", "mobilenet_v2"),
+          ("vgg", "vgg16")]
+
+
+def measure(command: Sequence[str], cwd: Path, repeat: int,
+            env: Optional[Dict[str, str]] = None, before=None) -> Dict[str, float]:
+    times, peaks = [], []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        done = subprocess.run([sys.executable, "-c", MEASURE, *command], cwd=cwd, env=env,
+                              capture_output=True, text=True, check=True)
+        seconds, peak, _code = done.stdout.split()
+        times.append(float(seconds))
+        peaks.append(int(peak) / 1024)
+    return {"median": statistics.median(times), "min": min(times), "max": max(times),
+            "peak_mib": max(peaks)}
+
+
+def flake8_alone(cache: Path) -> Path:
+    """A virtualenv with the flake8 of this environment and nothing else."""
+    import flake8
+
+    venv = cache / f"flake8-{flake8.__version__}-only"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet",
+                        f"flake8=={flake8.__version__}"], check=True)
+    return python
+
+
+def row(label: str, m: Dict[str, float], reference: Optional[Dict[str, float]] = None) -> str:
+    ratio = f"{m['median'] / reference['median']:.2f}x" if reference else ""
+    return (f"| {label} | {m['median']:.2f} s | {m['min']:.2f}-{m['max']:.2f} s | {ratio} | "
+            f"{m['peak_mib']:.0f} MiB |")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "macslint-bench")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--corpus", nargs="+", choices=sorted(MODEL_SOURCES),
+                        default=sorted(MODEL_SOURCES))
+    args = parser.parse_args(argv)
+    roots = fetch(args.cache)
+    alone = flake8_alone(args.cache)
+    macslint = [sys.executable, "-m", "macslint.cli"]
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, {platform.platform()}")
+    print(f"repetitions: {args.repeat}; times are wall clock, peak is the largest RSS of one "
+          "process\n")
+    for name in args.corpus:
+        root = roots[name]
+        paths = MODEL_SOURCES[name]
+        files = sum(1 for p in paths for _ in (root / p).rglob("*.py"))
+        print(f"### {name}: {', '.join(paths)} ({files} files)\n")
+        print("| command | median | spread | ratio | peak |")
+        print("|---|---|---|---|---|")
+        base = measure([str(alone), "-m", "flake8", *paths], root, args.repeat)
+        print(row("flake8, default checks (flake8 alone)", base))
+        plugin = measure([sys.executable, "-m", "flake8", *paths], root, args.repeat)
+        print(row("flake8, default checks + MAC plugin", plugin, base))
+        cache_dir = Path(tempfile.mkdtemp(prefix="macslint-bench-cache-"))
+
+        def empty_cache() -> None:
+            subprocess.run(["rm", "-rf", str(cache_dir)], check=True)
+
+        cold = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
+                       args.repeat, before=empty_cache)
+        print(row("macslint check, cold (vs flake8 alone)", cold, base))
+        warm = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
+                       args.repeat)
+        print(row("macslint check, warm (vs its cold run)", warm, cold))
+        cold1 = measure([*macslint, "check", "-j", "1", "--cache-dir", str(cache_dir), *paths],
+                        root, args.repeat, before=empty_cache)
+        print(row("macslint check -j1, cold (vs flake8 alone)", cold1, base))
+        empty_cache()
+        print()
+        if name != "torchvision":
+            continue
+        print("| one model | macslint report --model | dynamic (torch) | speed-up |")
+        print("|---|---|---|---|")
+        for module_name, factory in MODELS:
+            file = f"torchvision/models/{module_name}.py"
+            static = measure([*macslint, "report", "--no-cache", "--model", factory, file],
+                             root, args.repeat)
+            dynamic = measure([sys.executable, "-c", DYNAMIC, str(root), module_name, factory],
+                              root, args.repeat)
+            print(f"| {factory} | {static['median']:.2f} s ({static['peak_mib']:.0f} MiB) | "
+                  f"{dynamic['median']:.2f} s ({dynamic['peak_mib']:.0f} MiB) | "
+                  f"{dynamic['median'] / static['median']:.1f}x |")
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
