@@ -535,11 +535,12 @@ def test_report_model_traces_only_that_model(capsys, monkeypatch):
         return original(self, entry, settings, path)
 
     monkeypatch.setattr(tracer.ModelInterpreter, "trace_model", spy)
+    # vit_tiny.py has two models (and blocks that need arguments)
     code, out, _ = run(capsys, monkeypatch, FIXTURES, "report", "--no-cache", "-j", "1",
-                       "--model", "LeNet5", "lenet.py")
-    assert code == 0 and out[0].startswith("lenet.py:") and "model LeNet5" in out[0]
-    assert traced == ["LeNet5"]
+                       "--model", "ViTTinyBatch2", "models/vit_tiny.py")
+    assert code == 0 and "model ViTTinyBatch2 at 2x3x32x32" in out[0]
+    assert traced == ["ViTTinyBatch2"]
     traced.clear()
     code, _, err = run(capsys, monkeypatch, FIXTURES, "report", "--no-cache", "-j", "1",
-                       "--model", "Nope", "lenet.py")
-    assert code == 2 and "models found: " in err and "LeNet5" in err
+                       "--model", "Nope", "models/vit_tiny.py")
+    assert code == 2 and err.rstrip().endswith("models found: ViTTiny, ViTTinyBatch2")
