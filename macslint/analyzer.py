@@ -789,12 +789,15 @@ class Interpreter:
             self.eval(case.guard, scope)
         self.walk_body(case.body, scope)
 
-    def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
+    def function_locals(self, node: cst.FunctionDef) -> Set[str]:
+        """The names local to a function: its parameters and what its body binds, except
+        `global` / `nonlocal` names (the body's walk is cached, see _names_bound_in)."""
         collected = _names_bound_in([node.body])
-        params = self.param_names(node.params)
-        scope = Scope("function", parent, (collected.names | params) - collected.declared,
-                      deferred=True)
-        for name in params:
+        return (collected.names | self.param_names(node.params)) - collected.declared
+
+    def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
+        scope = Scope("function", parent, self.function_locals(node), deferred=True)
+        for name in self.param_names(node.params):
             scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
         self.walk_body(node.body, scope)
         scope.settle()  # what the functions nested in it, which run later, may rely on

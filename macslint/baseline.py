@@ -12,23 +12,17 @@ import json
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import ConfigError
-from .formats import Located
+from .formats import Located, relative_to
 
 BASELINE_SCHEMA = 1
 Key = Tuple[str, str, str]  # (path relative to the baseline's directory, code, anchor)
 
 
 def _path_key(path: str, directory: Path) -> str:
-    absolute = Path(os.path.abspath(path))
-    for candidate in (absolute, absolute.resolve()):
-        try:
-            return candidate.relative_to(directory).as_posix()
-        except ValueError:
-            continue
-    return absolute.as_posix()
+    return relative_to(path, directory) or Path(os.path.abspath(path)).as_posix()
 
 
 def finding_key(item: Located, directory: Path) -> Key:
@@ -85,12 +79,16 @@ def load_baseline(file: Path, origin: str) -> Counter:
 
 
 def new_findings(located: Sequence[Located], baselines: Dict[Path, Counter],
-                 baseline_of: Sequence[Path]) -> List[Located]:
-    """The findings not in their baseline (`baseline_of[i]` is the file for `located[i]`);
-    when a key occurs more often than recorded, its first occurrences are the old ones."""
+                 baseline_of: Sequence[Optional[Path]]) -> List[Located]:
+    """The findings not in their baseline (`baseline_of[i]` is the file for `located[i]`, None
+    for none); when a key occurs more often than recorded, its first occurrences are the old
+    ones."""
     remaining = {file: Counter(keys) for file, keys in baselines.items()}
     out = []
     for item, file in zip(located, baseline_of):
+        if file is None:
+            out.append(item)
+            continue
         key = finding_key(item, file.resolve().parent)
         if remaining[file][key] > 0:
             remaining[file][key] -= 1

@@ -12,6 +12,7 @@ is ignored and written again.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import os
 import pickle
@@ -20,12 +21,13 @@ from typing import Any, List, Optional, Tuple
 
 from . import __version__
 from .config import Settings
-from .engine import FileResult
+from .engine import FileResult, check_data, check_file
 
 DEFAULT_DIR = ".macslint_cache"
 FORMAT = 1  # bump when the entry layout changes
 
 
+@functools.lru_cache(maxsize=None)
 def _code_fingerprint() -> str:
     """macslint's own code: its version and each module's size and mtime, so an edited
     checkout (an editable install) never reads results of older code."""
@@ -35,9 +37,6 @@ def _code_fingerprint() -> str:
         stat = module.stat()
         digest.update(f"\0{module.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
-
-
-_CODE: List[str] = []
 
 
 def settings_key(settings: Settings) -> str:
@@ -66,9 +65,7 @@ class ResultCache:
         self.ready = False
 
     def key(self, display: str, data: bytes, settings: Settings) -> str:
-        if not _CODE:
-            _CODE.append(_code_fingerprint())
-        digest = hashlib.sha256(_CODE[0].encode())
+        digest = hashlib.sha256(_code_fingerprint().encode())
         for part in (display.encode("utf-8", "surrogateescape"),
                      settings_key(settings).encode("utf-8", "surrogateescape"), data):
             digest.update(len(part).to_bytes(8, "little"))
@@ -122,8 +119,6 @@ class ResultCache:
 
 def cached_check(path: Path, display: str, settings: Settings,
                  cache: Optional[ResultCache]) -> FileResult:
-    from .engine import check_data, check_file
-
     if cache is None:
         return check_file(path, display, settings)
     try:

@@ -8,20 +8,20 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from . import __version__
 from .codes import CODES, DEFAULT_DISABLED
-from .config import ConfigError
-from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
 from .baseline import load_baseline, new_findings, write_baseline
+from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
+from .config import ConfigError
 from .diff import render as render_diff, run_diff
 from .formats import FORMATS, Located, locate, render as render_findings, repository_root
-from .runner import Run, UsageError, default_jobs, run_files
 from .noqa import NoqaFilter
 from .report import FileReport, report_json
+from .runner import Run, UsageError, default_jobs, run_files
 from .traces import ModelTrace
 from .units import format_count, format_shape
 
@@ -203,12 +203,16 @@ def cmd_check(args: argparse.Namespace, out) -> int:
     located = _without_baseline(located, baseline_of, args.baseline, run)
     report = None
     if args.format == "json":
-        unit = args.unit or next((r.report.settings.unit for r in run.results
-                                  if r.report.settings), "macs")
-        report = report_json([r.report for r in run.results], unit)
+        reports = [r.report for r in run.results]
+        report = report_json(reports, _display_unit(args, reports))
     out.write(render_findings(args.format, located, root=root, files_checked=len(run.results),
                               report=report, errors=run.config_errors))
     return _config_errors(run) or (EXIT_FINDINGS if located else EXIT_CLEAN)
+
+
+def _display_unit(args: argparse.Namespace, reports: List[FileReport]) -> str:
+    """The unit a JSON report is shown in: the flag, else the first file's setting."""
+    return args.unit or next((r.settings.unit for r in reports if r.settings), "macs")
 
 
 def _config_errors(run: Run) -> int:
@@ -228,11 +232,7 @@ def _without_baseline(located: List[Located], baseline_of: List[Optional[Path]],
     for file in {f for f in files if f is not None}:
         origin = "--baseline" if given is not None else _baseline_origin(run, file)
         baselines[file] = load_baseline(file, origin)
-    kept = [item for item, file in zip(located, files) if file is None]
-    recorded = [(item, file) for item, file in zip(located, files) if file is not None]
-    new = new_findings([i for i, _ in recorded], baselines, [f for _, f in recorded])
-    keep = {id(item) for item in kept + new}
-    return [item for item in located if id(item) in keep]
+    return new_findings(located, baselines, files)
 
 
 def _baseline_origin(run: Run, file: Path) -> str:
@@ -368,8 +368,7 @@ def cmd_report(args: argparse.Namespace, out) -> int:
             known = f"; models found: {', '.join(names)}" if names else "; no models found"
             raise UsageError(f"no model named {args.model!r} in {' '.join(args.paths)}{known}")
     if args.format == "json":
-        unit = args.unit or next((r.settings.unit for r in reports if r.settings), "macs")
-        json.dump(report_json(reports, unit), out, indent=2)
+        json.dump(report_json(reports, _display_unit(args, reports)), out, indent=2)
         out.write("\n")
     elif args.model is not None:
         out.write("\n".join("\n".join(render_model(r.path, m)) + "\n"

@@ -15,13 +15,13 @@ import tempfile
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .config import Config, ConfigError, config_for_path
 from .findings import Finding
 from .gitbase import export_tree, git_toplevel, resolve_commit
 from .noqa import NoqaFilter, physical_lines
-from .runner import SKIP_DIRS, Run, UsageError, analyse_files
+from .runner import Run, UsageError, analyse_files, python_files
 from .traces import ModelTrace
 from .units import format_count, format_shape
 
@@ -270,21 +270,6 @@ class DiffResult:
     files_after: int
 
 
-def _walk(disk: Path, display: str) -> Iterator[Tuple[Path, str]]:
-    """Like runner.iter_files for one existing path, with display names built from `display`
-    (so a file has the same name in both revisions)."""
-    if disk.is_dir():
-        for root, dirs, files in os.walk(disk):
-            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
-            relative = os.path.relpath(root, disk)
-            for name in sorted(files):
-                if name.endswith(".py"):
-                    shown = name if relative == "." else os.path.join(relative, name)
-                    yield Path(root, name), os.path.join(display, shown)
-    elif disk.is_file():
-        yield disk, display
-
-
 def _outer_config(root: Path) -> Optional[Config]:
     """A [tool.macslint] above the repository applies to both revisions alike."""
     try:
@@ -351,8 +336,8 @@ def run_diff(base: str, paths: Sequence[str], overrides: Dict[str, object],
             if not absolute.exists() and not exists_before:
                 raise UsageError(f"{given}: no such file or directory, in the working tree or "
                                  f"at {base}")
-            after_files.extend(_walk(absolute, given))
-            before_files.extend(_walk(tree_dir.joinpath(*relative.split("/"))
+            after_files.extend(python_files(absolute, given))
+            before_files.extend(python_files(tree_dir.joinpath(*relative.split("/"))
                                       if relative != "." else tree_dir, given))
         after_run = analyse_files(after_files, overrides, jobs=jobs)
         before_run = analyse_files(before_files, overrides, fallback=_outer_config(root),

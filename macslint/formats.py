@@ -56,7 +56,9 @@ def repository_root(start: Path) -> Path:
     return start
 
 
-def _relative_to(path: str, root: Path) -> str:
+def relative_to(path: str, root: Path) -> str:
+    """`path` (as given, relative to the working directory) relative to `root`, "/"-separated,
+    also through a symlink to it; "" when it is not under `root`."""
     absolute = Path(os.path.abspath(path))
     try:
         return absolute.relative_to(root).as_posix()
@@ -94,7 +96,7 @@ def locate(items: Iterable[Tuple[Finding, str]], root: Path) -> List[Located]:
             end_line, end_col = finding.line, max(len(text.rstrip()) + 1, finding.col)
         end_text = lines[end_line - 1] if 0 < end_line <= len(lines) else ""
         located.append(Located(
-            finding, _relative_to(finding.path, root), end_line, end_col,
+            finding, relative_to(finding.path, root), end_line, end_col,
             _byte_col(text, finding.col), _byte_col(end_text, end_col), text.strip()))
     return located
 

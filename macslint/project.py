@@ -109,19 +109,14 @@ class ProjectLoader:
             return self.loaded[path]
         if path in self.loading or path == self.file or len(self.loaded) >= MAX_MODULES:
             return None
-        try:
-            stat = path.stat()
-        except OSError:
-            return None
         # Parsed once per process (cached by path, mtime and size); walked once per analysis,
         # so that everything an analysis reads belongs to it (its positions, its bounds).
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        key = _cache_key(path)
+        if key is None:
+            return None
         parsed = _CACHE.get(key)
         if parsed is None:
-            parsed = _parse(path)
-            if len(_CACHE) >= _CACHE_SIZE:
-                _CACHE.clear()
-            _CACHE[key] = parsed
+            parsed = _remember(key, _parse(path))
         self.loading.add(path)
         try:
             loaded = self._walk(path, parsed) if parsed is not False else None
@@ -183,25 +178,35 @@ def _parse(path: Path) -> Any:
     return source, module, LazyPositions(module)
 
 
+def _cache_key(path: Path) -> Optional[Tuple[str, int, int]]:
+    """(resolved path, mtime, size) of a file, None if it cannot be stat'ed."""
+    try:
+        path = path.resolve()
+        stat = path.stat()
+    except OSError:
+        return None
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _remember(key: Tuple[str, int, int], parsed: Any) -> Any:
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = parsed
+    return parsed
+
+
 def parse_file_source(file: Path, source: str) -> Tuple[Any, Any]:
     """(module, positions) of `source`, the text of `file` as checked: shared with the
     imports cache, so a file both checked and imported by others is parsed once per process.
     Raises what libcst raises on code it cannot parse."""
-    try:
-        path = file.resolve()
-        stat = path.stat()
-        key = (str(path), stat.st_mtime_ns, stat.st_size)
-    except OSError:
-        key = None
+    key = _cache_key(file)
     cached = _CACHE.get(key) if key is not None else None
     if cached and cached[0] == source:
         return cached[1], cached[2]
     module = cst.parse_module(source)
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    if key is not None and cached is None and _read(path) == source:  # not an editor buffer
-        if len(_CACHE) >= _CACHE_SIZE:
-            _CACHE.clear()
-        _CACHE[key] = (source, module, positions)
+    positions = LazyPositions(module)
+    if key is not None and cached is None and _read(file) == source:  # not an editor buffer
+        _remember(key, (source, module, positions))
     return module, positions
 
 

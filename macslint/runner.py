@@ -31,16 +31,25 @@ def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str]]:
     """(path, display name) for each Python file; UsageError for a path that does not exist."""
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
-                for name in sorted(files):
-                    if name.endswith(".py"):
-                        yield Path(root, name), os.path.join(root, name)
-        elif path.exists():
-            yield path, given
-        else:
+        if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
+        yield from python_files(path, given)
+
+
+def python_files(disk: Path, display: str) -> Iterator[Tuple[Path, str]]:
+    """The Python files at `disk` (a file, or a directory walked in sorted order), each with
+    its name shown as `display` joined with its path below `disk`. `macslint diff` walks a
+    revision's copy with the working tree's names, so a file is named alike in both."""
+    if disk.is_dir():
+        for root, dirs, files in os.walk(disk):
+            dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg"))
+            relative = os.path.relpath(root, disk)
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    shown = name if relative == "." else os.path.join(relative, name)
+                    yield Path(root, name), os.path.join(display, shown)
+    elif disk.exists():
+        yield disk, display
 
 
 @dataclass

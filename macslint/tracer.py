@@ -23,7 +23,7 @@ from . import tensor_ops
 from .analyzer import (
     Interpreter, LayerClass, LayerSite, ModuleRef, Partial, PyBuiltin, Scope, UserClass,
     UserFunction,
-    MAX_SEQUENCE, _assigned_names, _first_unknown, _last_name, _names_bound_in, _same,
+    MAX_SEQUENCE, _assigned_names, _first_unknown, _last_name, _same,
     is_uncatalogued_layer,
 )
 from .catalogue import LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown, Unresolved
@@ -93,8 +93,6 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                              Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
         self.class_snapshots = base.class_snapshots
         self.owner: Dict[int, UserClass] = {}
-        # id(def node) -> (node, the names local to its body): walked once, not at every call
-        self.local_names: Dict[int, Tuple[cst.FunctionDef, frozenset]] = {}
         self.touched_classes: Dict[int, Tuple[UserClass, Dict[str, Any]]] = {}
         imported = [c for m in (base.loader.modules() if base.loader else ())
                     for c in m.interpreter.classes]
@@ -668,15 +666,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
             return Unknown("calls nest too deep")
         node = function.node
-        cached = self.local_names.get(id(node))
-        if cached is None:
-            # One walk of the body per function, not one per call: a call is one step of the
-            # budget, whatever the size of the function's text.
-            collected = _names_bound_in([node.body])
-            names = self.param_names(node.params)
-            cached = self.local_names[id(node)] = (
-                node, frozenset((collected.names | names) - collected.declared))
-        scope = Scope("function", function.scope, cached[1], deferred=True)
+        # The body's names are walked once per function, not per call (_names_bound_in is
+        # cached): a call is one step of the budget, whatever the size of the function's text.
+        scope = Scope("function", function.scope, self.function_locals(node), deferred=True)
         problem = self.bind_parameters(function, positional, keywords, scope)
         if problem is not None:
             raise RaiseSignal(f"{function.name}() {problem}")
