@@ -600,6 +600,7 @@ class Interpreter:
                 name = _dotted(alias.asname.name)
                 value = resolve_torch_path(path) if path.split(".")[0] == "torch" else \
                     PyModule(path) if path in STDLIB_HELPERS else \
+                    self.project_module(path) or \
                     Unknown(f"'{name}' is the module {path}, not torch")
             else:
                 name = path.split(".")[0]
@@ -634,6 +635,13 @@ class Interpreter:
         if self.loader is None or self.path is None:
             return Unknown(f"'{name}' is imported from {'.' * level + source}")
         return LazyImport(self, source, level, name)
+
+    def project_module(self, path: str) -> Any:
+        """`import blocks as b`, `import pkg.blocks as b`: the project file, or None."""
+        if self.loader is None or self.path is None or self.loader.find(path, 0, self.path) is None:
+            return None
+        parent, _, leaf = path.rpartition(".")
+        return self.project_import(parent, 0, leaf)
 
     def resolve_import(self, source: str, level: int, name: str) -> Any:
         where = "." * level + source
@@ -1247,18 +1255,18 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
     return Analysis(sites, models, depends_on)
 
 
-def might_construct_layers(source: str) -> bool:
-    """Cheap pre-test: a layer is only reachable through a name imported from torch."""
-    return "torch" in source
-
-
 def analyze_source(source: str, settings: Any = None, path: str = "<string>",
                    file: Optional[Path] = None) -> Analysis:
     """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
     if source.startswith("\ufeff"):
         source = source[1:]
-    if not might_construct_layers(source):
-        return Analysis([])
+    if file is None and path not in ("<string>", "-", "stdin"):
+        file = Path(path)
+    from .prefilter import might_construct_layers  # the cheap test before any parse
+
+    might, consulted = might_construct_layers(source, file if settings is not None else None)
+    if not might:
+        return Analysis([], [], consulted)
     if file is not None and settings is not None:
         from .project import parse_file_source
 

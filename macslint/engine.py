@@ -17,9 +17,10 @@ from typing import List, Optional, Tuple
 
 import libcst
 
-from .analyzer import analyze_source, might_construct_layers
+from .analyzer import analyze_source
 from .config import Settings
 from .findings import Finding, file_findings
+from .prefilter import mentions_torch
 from .report import FileReport, file_report
 
 
@@ -97,7 +98,7 @@ def check_source(path: str, source: str, settings: Settings,
     """`path` names the file in findings; `file` is where it is on disk (default: `path`),
     for the project files it imports."""
     try:
-        if might_construct_layers(source):
+        if mentions_torch(source):  # (a file that does not was parsed by Python in the prefilter)
             failed = _python_syntax_error(source, path, settings)
             if failed is not None:
                 return failed

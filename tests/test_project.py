@@ -250,3 +250,65 @@ def test_two_files_importing_the_same_module_in_one_run(tmp_path):
         assert not [f for f in result.findings if f.code == "MAC900"]
         assert (found["Net"].params, found["Net"].macs) == torch_counts(
             tmp_path, "projpkg8.net", "Net", (1, 3, 32, 32))
+
+
+# -- the prefilter: a file that never says "torch" may still build models from project files
+
+NO_TORCH_NET = """
+    from .blocks import Block
+    {extra}
+
+    def wide():  # macslint: input-size=3x8x8
+        return Block(3, 64)
+
+
+    class Deep(Block):  # macslint: input-size=3x8x8
+        def __init__(self):
+            super().__init__(3, 8, stride=2)
+"""
+
+
+@pytest.mark.parametrize("extra", ["", "# torch"])
+def test_file_without_torch_builds_models_from_project_blocks(tmp_path, extra):
+    """Either way the same models, with torch's numbers: the text test before the parse
+    follows project imports instead of skipping the file."""
+    package = write_package(tmp_path, f"nt{len(extra)}", {
+        "blocks.py": BLOCKS, "net.py": NO_TORCH_NET.replace("{extra}", extra)})
+    _, found = models(package / "net.py")
+    assert sorted(found) == ["Deep", "wide"]
+    for name in ("Deep", "wide"):
+        assert found[name].complete, found[name].reasons
+        assert (found[name].params, found[name].macs) == torch_counts(
+            tmp_path, f"nt{len(extra)}.net", name, (1, 3, 8, 8))
+
+
+@pytest.mark.parametrize("importing", [
+    "from .middle import Block",        # through a file that itself never says it
+    "from . import middle\nBlock = middle.Block",
+    "import ntpkg.middle as middle\nBlock = middle.Block",
+])
+def test_torch_reached_through_files_that_do_not_mention_it(tmp_path, importing):
+    package = write_package(tmp_path, "ntpkg", {
+        "blocks.py": BLOCKS, "middle.py": "from .blocks import Block\n",
+        "net.py": f"{importing}\n\n\ndef wide():  # macslint: input-size=3x8x8\n"
+                  "    return Block(3, 64)\n"})
+    _, found = models(package / "net.py")
+    assert (found["wide"].params, found["wide"].macs) == torch_counts(
+        tmp_path, "ntpkg.net", "wide", (1, 3, 8, 8))
+
+
+def test_file_that_cannot_reach_torch_is_not_parsed(tmp_path, monkeypatch):
+    package = write_package(tmp_path, "plain", {
+        "util.py": "def scale(x):\n    return 2 * x\n",
+        "net.py": "from .util import scale\nimport os\n\n\ndef f():\n    return scale(3)\n"})
+    import libcst
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("parsed")
+
+    monkeypatch.setattr(libcst, "parse_module", no_parse)
+    monkeypatch.setattr("macslint.project.cst.parse_module", no_parse)
+    result, found = models(package / "net.py")
+    assert found == {} and result.findings == []
+    # the answer depends on util.py: a cached "nothing here" is stale once it changes
+    assert str((package / "util.py").resolve()) in result.depends_on

@@ -1,0 +1,88 @@
+"""The cheap test before any parse: can this file's analysis find anything at all?
+
+A layer or a model is only reachable through a name imported from torch, so a file that
+never says "torch" is skipped: most files of a project. But a file can also build layers
+with names imported from other project files (`from .blocks import Block`; `def big():
+return Block(4096)` is a model), so such a file is analysed when a project file it imports
+from, directly or through others, mentions torch. The imports are read with Python's `ast`
+(a fraction of libcst's parse), and only for files that do not mention torch themselves.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from pathlib import Path
+from typing import Iterator, List, Optional, Set, Tuple
+
+from .project import MAX_FILE_BYTES, MAX_MODULES, ProjectLoader
+
+
+def mentions_torch(source: str) -> bool:
+    return "torch" in source
+
+
+def might_construct_layers(source: str, file: Optional[Path] = None) -> Tuple[bool, Tuple[str, ...]]:
+    """(whether the analysis may find a layer or a model, the project files this answer
+    read or looked for: a cached "no" is stale once one of them changes)."""
+    if mentions_torch(source):
+        return True, ()
+    if file is None:
+        return False, ()
+    loader = ProjectLoader(file)
+    seen: Set[Path] = {loader.file}
+    pending: List[Tuple[Path, str]] = [(loader.file, source)]
+    found = False
+    while pending and not found:
+        importer, text = pending.pop()
+        for target in _imported_files(text, importer, loader):
+            target = target.resolve()
+            if target in seen:
+                continue
+            seen.add(target)
+            loader.consulted.add(target)
+            imported = _read(target)
+            if imported is None:
+                continue  # unreadable: the analysis would see unknown values only
+            if mentions_torch(imported) or len(seen) > MAX_MODULES:
+                found = True  # past the bound, analyse rather than guess
+                break
+            pending.append((target, imported))
+    return found, tuple(sorted(str(p) for p in loader.consulted))
+
+
+def _imported_files(source: str, importer: Path, loader: ProjectLoader) -> Iterator[Path]:
+    """The project files `source` (the text of `importer`) may import, anywhere in it."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return  # Python cannot run it either; flake8 reports it (E999)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            candidates = [module] if module else []
+            candidates += [f"{module}.{a.name}" if module else a.name for a in node.names
+                           if a.name != "*"]
+            for name in candidates:
+                path = loader.find(name, node.level, importer)
+                if path is not None:
+                    yield path
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                for end in range(1, len(parts) + 1):  # `import a.b` runs a and a.b
+                    path = loader.find(".".join(parts[:end]), 0, importer)
+                    if path is not None:
+                        yield path
+
+
+def _read(path: Path) -> Optional[str]:
+    try:
+        data = path.read_bytes()
+        if len(data) > MAX_FILE_BYTES:
+            return None
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
+        return None
