@@ -2,15 +2,22 @@
 
 It must never raise: one exception from a plugin ends flake8's run for every file, so
 anything unexpected becomes a MAC900 finding on the file at hand.
+
+Results are kept in the same cache as the CLI's (`.macslint_cache/`, keyed on the text flake8
+hands over, so an editor re-checking an unchanged buffer pays nothing):
+`--macslint-cache-dir DIR` or $MACSLINT_CACHE_DIR to move it, `--macslint-no-cache` to do
+without.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 from pathlib import Path
-from typing import Any, Iterator, List, Sequence, Tuple
+from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
+from .cache import DEFAULT_DIR, ResultCache
 from .codes import DEFAULT_DISABLED
 from .config import ConfigError, config_for_path
 from .engine import FileResult, check_source, config_error, internal_error
@@ -21,6 +28,7 @@ Flake8Result = Tuple[int, int, str, type]
 class MacsPlugin:
     name = "macslint"
     version = __version__
+    cache: Optional[ResultCache] = None  # set from the options, once per flake8 process
 
     def __init__(self, tree: ast.AST, filename: str = "stdin", lines: Sequence[str] = ()) -> None:
         # `tree` is unused (libcst parses again) but makes this a per-file plugin.
@@ -30,6 +38,19 @@ class MacsPlugin:
     @classmethod
     def add_options(cls, option_manager: Any) -> None:
         option_manager.extend_default_ignore(list(DEFAULT_DISABLED))
+        option_manager.add_option(
+            "--macslint-cache-dir", metavar="DIR", parse_from_config=True,
+            default=os.environ.get("MACSLINT_CACHE_DIR", DEFAULT_DIR),
+            help=f"where macslint keeps results (default: {DEFAULT_DIR}, or $MACSLINT_CACHE_DIR)")
+        option_manager.add_option(
+            "--macslint-no-cache", action="store_true", parse_from_config=True,
+            help="macslint neither reads nor writes its result cache")
+
+    @classmethod
+    def parse_options(cls, options: Any) -> None:
+        no_cache = getattr(options, "macslint_no_cache", False)
+        directory = getattr(options, "macslint_cache_dir", None)
+        cls.cache = None if no_cache or not directory else ResultCache(Path(directory))
 
     def run(self) -> Iterator[Flake8Result]:
         try:
@@ -48,6 +69,13 @@ class MacsPlugin:
             return config_error(self.filename, str(exc)).findings
         if config.is_excluded(path):
             return []
-        result: FileResult = check_source(self.filename, "".join(self.lines),
-                                          config.settings_for(path))
+        settings = config.settings_for(path)
+        source = "".join(self.lines)
+        if self.cache is None:
+            return check_source(self.filename, source, settings).findings
+        key = self.cache.key(self.filename, source.encode("utf-8", "surrogatepass"), settings)
+        result: Optional[FileResult] = self.cache.get(key)
+        if result is None:
+            result = check_source(self.filename, source, settings)
+            self.cache.put(key, result)
         return result.findings

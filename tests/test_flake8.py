@@ -272,3 +272,54 @@ def test_plugin_excluded_file_gives_nothing(project):
     (project / "excluded").mkdir()
     assert plugin_results(project / "excluded" / "m.py", CONV) == []
     assert len(plugin_results(project / "kept.py", CONV)) == 1
+
+
+# --------------------------------------------------------------------------- result cache
+
+
+def test_plugin_reads_results_back_from_the_cache(project, tmp_path, monkeypatch):
+    from macslint.cache import ResultCache
+
+    monkeypatch.setattr(MacsPlugin, "cache", ResultCache(tmp_path / "cache"))
+    first = plugin_results(project / "m.py", CONV)
+    assert first and list((tmp_path / "cache").rglob("*.pickle"))
+
+    def analysed(*args, **kwargs):
+        raise AssertionError("analysed again")
+
+    monkeypatch.setattr(flake8_plugin, "check_source", analysed)
+    assert plugin_results(project / "m.py", CONV) == first
+    # another text is another entry: analysed (and here, the spy's MAC900)
+    assert plugin_results(project / "m.py", CONV + "\n")[0][2].startswith("MAC900 internal error")
+
+
+def test_plugin_cache_entry_is_stale_when_an_imported_file_changes(project, tmp_path, monkeypatch):
+    from macslint.cache import ResultCache
+
+    monkeypatch.setattr(MacsPlugin, "cache", ResultCache(tmp_path / "cache"))
+    (project / "blocks.py").write_text("import torch.nn as nn\n\nWIDTH = 64\n")
+    source = "import torch.nn as nn\nfrom blocks import WIDTH\n\nconv = nn.Conv2d(WIDTH, WIDTH, 3, padding=1)\n"
+    assert [r[:2] for r in plugin_results(project / "m.py", source)] == [(4, 7)]
+    (project / "blocks.py").write_text("import torch.nn as nn\n\nWIDTH = 4\n")
+    assert plugin_results(project / "m.py", source) == []
+
+
+def test_flake8_cache_options(project, tmp_path):
+    (project / "m.py").write_text(CONV)
+    cache = tmp_path / "elsewhere"
+    f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(cache), "m.py", cwd=project)
+    assert lines(f8.stdout) == [f"m.py:{AT_224}"]
+    assert len(list(cache.rglob("*.pickle"))) == 1 and (cache / ".gitignore").is_file()
+    shutil.rmtree(cache)
+    f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(cache), "--macslint-no-cache", "m.py",
+                cwd=project)
+    assert lines(f8.stdout) == [f"m.py:{AT_224}"] and not cache.exists()
+    assert not (project / ".macslint_cache").exists()  # $MACSLINT_CACHE_DIR (conftest) is elsewhere
+
+
+def test_flake8_with_an_unwritable_cache_still_reports(project, tmp_path):
+    (project / "m.py").write_text(CONV)
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("")
+    f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(blocker / "cache"), "m.py", cwd=project)
+    assert (lines(f8.stdout), f8.returncode) == ([f"m.py:{AT_224}"], 1)
