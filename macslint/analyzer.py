@@ -18,6 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalogue import LAYERS, LayerError, LayerSpec, Args, Unknown
+from .sites import Analysis, LayerSite, first_unknown
 
 # torch.nn names that are containers or helpers, not layers to cost.
 NOT_LAYERS = frozenset({
@@ -112,31 +113,6 @@ STDLIB_HELPERS = {
     "operator": frozenset({"mul", "add"}),
     "typing": frozenset({"cast"}),
 }
-
-
-@dataclass
-class LayerSite:
-    """One construction of a torch.nn layer in the source."""
-
-    line: int  # 1-based
-    col: int  # 0-based, where the call starts
-    kind: str  # "Conv2d"
-    call_text: str  # "Conv2d(3, 64, 7, stride=2)"
-    spec: Optional[LayerSpec]  # None: a torch.nn layer outside the catalogue
-    args: Optional[Args] = None  # bound arguments, when binding succeeded
-    error: Optional[str] = None  # torch would raise (MAC010)
-    unresolved: Optional[str] = None  # why the arguments are not known
-    file: Optional[str] = None  # another project file, for a site a model of this one uses
-    end_line: Optional[int] = None  # where the call ends (1-based line, 0-based column after it)
-    end_col: Optional[int] = None
-
-
-@dataclass
-class Analysis:
-    sites: List[LayerSite]
-    models: List[Any] = field(default_factory=list)  # tracer.ModelTrace, one per model
-    # The other project files the analysis looked for or read, present or not.
-    depends_on: Tuple[str, ...] = ()
 
 
 def resolve_torch_path(path: str) -> Any:
@@ -396,17 +372,6 @@ def _holds(value: Any, target: Any) -> bool:
     if isinstance(value, dict):
         return any(_holds(v, target) for v in value.values())
     return isinstance(value, (list, tuple)) and any(_holds(v, target) for v in value)
-
-
-def _first_unknown(value: Any) -> Optional[Unknown]:
-    if isinstance(value, Unknown):
-        return value
-    if isinstance(value, (tuple, list, dict)):
-        for item in (value.values() if isinstance(value, dict) else value):
-            found = _first_unknown(item)
-            if found is not None:
-                return found
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -913,7 +878,7 @@ class Interpreter:
                     items.extend(value)
                     continue
                 value = value if isinstance(value, Unknown) else Unknown("a starred element")
-            unknown = unknown or _first_unknown(value)
+            unknown = unknown or first_unknown(value)
             items.append(value)
         if unknown is not None:
             return Unknown(unknown.reason)
@@ -1005,7 +970,7 @@ class Interpreter:
                 continue
             key = self.eval(element.key, scope)
             value = self.eval(element.value, scope)
-            if isinstance(key, (str, int, bool, type(None), tuple)) and _first_unknown(key) is None:
+            if isinstance(key, (str, int, bool, type(None), tuple)) and first_unknown(key) is None:
                 result[key] = value
             else:
                 unknown = unknown or Unknown("a dict key that is not known")

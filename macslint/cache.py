@@ -17,7 +17,7 @@ import hashlib
 import os
 import pickle
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
 from .config import Settings
@@ -52,17 +52,33 @@ def settings_key(settings: Settings) -> str:
     return "\0".join(parts)
 
 
+# path -> (mtime_ns, size, hash): the files many entries depend on are hashed once per run.
+# Emptied when a run starts (`ResultCache()`), so an edit between runs that keeps a file's
+# size and lands within the file system's timestamp granularity is still seen.
+_HASHES: Dict[str, Tuple[int, int, str]] = {}
+
+
 def _content_hash(path: str) -> Optional[str]:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        stat = os.stat(path)
+        known = _HASHES.get(path)
+        if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
+            return known[2]
+        with open(path, "rb") as file:
+            digest = hashlib.sha256(file.read()).hexdigest()
     except OSError:
         return None  # absent (or unreadable): it must stay so for the entry to hold
+    if len(_HASHES) >= 10_000:
+        _HASHES.clear()
+    _HASHES[path] = (stat.st_mtime_ns, stat.st_size, digest)
+    return digest
 
 
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.ready = False
+        _HASHES.clear()
 
     def key(self, display: str, data: bytes, settings: Settings) -> str:
         digest = hashlib.sha256(_code_fingerprint().encode())
@@ -117,17 +133,27 @@ class ResultCache:
         self.ready = True
 
 
-def cached_check(path: Path, display: str, settings: Settings,
-                 cache: Optional[ResultCache]) -> FileResult:
+def cached_result(path: Path, display: str, settings: Settings,
+                  cache: Optional[ResultCache]) -> Optional[FileResult]:
+    """The file's result from the cache, or None (a miss, or no cache)."""
+    if cache is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return cache.get(cache.key(display, data, settings))
+
+
+def check_and_store(path: Path, display: str, settings: Settings,
+                    cache: Optional[ResultCache]) -> FileResult:
+    """Analyse the file and store its result (keyed on the bytes analysed)."""
     if cache is None:
         return check_file(path, display, settings)
     try:
         data = path.read_bytes()
     except OSError:
         return check_file(path, display, settings)  # reports the read error itself
-    key = cache.key(display, data, settings)
-    result = cache.get(key)
-    if result is None:
-        result = check_data(path, display, settings, data)
-        cache.put(key, result)
+    result = check_data(path, display, settings, data)
+    cache.put(cache.key(display, data, settings), result)
     return result

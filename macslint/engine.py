@@ -15,12 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
 
-import libcst
-
-from .analyzer import analyze_source
 from .config import Settings
 from .findings import Finding, file_findings
-from .prefilter import mentions_torch
 from .report import FileReport, file_report
 
 
@@ -97,6 +93,12 @@ def check_source(path: str, source: str, settings: Settings,
                  file: Optional[Path] = None) -> FileResult:
     """`path` names the file in findings; `file` is where it is on disk (default: `path`),
     for the project files it imports."""
+    # Imported here: a run that finds every result in the cache never loads libcst.
+    import libcst
+
+    from .analyzer import analyze_source
+    from .prefilter import mentions_torch
+
     try:
         if mentions_torch(source):  # (a file that does not was parsed by Python in the prefilter)
             failed = _python_syntax_error(source, path, settings)

@@ -10,7 +10,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from .analyzer import LayerSite, _first_unknown
+from .sites import LayerSite, first_unknown
 from .traces import LayerCall, ModelTrace
 from .catalogue import Args, LayerError, LayerSpec, Unresolved
 from .config import Settings
@@ -100,7 +100,7 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
                 layer.input, layer.extra_inputs = standalone.inputs[0], standalone.inputs[1:]
                 layer.output = standalone.output
     for name, value in args.values.items():
-        unknown = _first_unknown(value)
+        unknown = first_unknown(value)
         if unknown is not None and not unresolved and name not in ("device", "dtype"):
             # The costs do not read it (dropout's p), but the layer is not fully known.
             unresolved.append(f"argument '{name}' is not known: {unknown.reason}")

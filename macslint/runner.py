@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .config import Config, ConfigError, Settings, apply_overrides, config_for_path
-from .cache import ResultCache, cached_check
+from .cache import ResultCache, cached_result, check_and_store
 from .engine import FileResult, check_file
 
 
@@ -98,20 +98,26 @@ def default_jobs() -> int:
 
 def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int,
                cache: Optional[ResultCache]) -> List[FileResult]:
-    workers = min(jobs, len(work))
+    # Cached results are read here; only the misses go to worker processes.
+    results: List[Optional[FileResult]] = [cached_result(*item, cache) for item in work]
+    missing = [i for i, result in enumerate(results) if result is None]
+    workers = min(jobs, len(missing))
     if workers <= 1:
-        return [cached_check(*item, cache) for item in work]
-    # Forked workers start with everything imported; elsewhere the platform's default.
+        for i in missing:
+            results[i] = check_and_store(*work[i], cache)
+        return results  # type: ignore[return-value]
+    # Forked workers start with everything imported (the analyzer too, loaded once here);
+    # elsewhere the platform's default.
+    from . import tracer  # noqa: F401
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(cached_check, *item, cache) for item in work]
-        results = []
-        for future, item in zip(futures, work):
+        futures = {i: pool.submit(check_and_store, *work[i], cache) for i in missing}
+        for i, future in futures.items():
             try:
-                results.append(future.result())
+                results[i] = future.result()
             except Exception:  # noqa: BLE001 - a worker lost or a result that would not
-                results.append(check_file(*item))  # pickle: checked here, nothing is lost
-    return results
+                results[i] = check_file(*work[i])  # pickle: checked here, nothing is lost
+    return results  # type: ignore[return-value]
 
 
 def run_files(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1,

@@ -23,7 +23,7 @@ from . import tensor_ops
 from .analyzer import (
     Interpreter, LayerClass, LayerSite, ModuleRef, Partial, PyBuiltin, Scope, UserClass,
     UserFunction,
-    MAX_SEQUENCE, _assigned_names, _first_unknown, _last_name, _same,
+    MAX_SEQUENCE, _assigned_names, first_unknown, _last_name, _same,
     is_uncatalogued_layer,
 )
 from .catalogue import LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown, Unresolved
@@ -1465,7 +1465,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                               ModuleRef, BoundMethod, PyBuiltin, Partial)):
             return True
         if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
-            if isinstance(value, (tuple, list)) and _first_unknown(value) is not None:
+            if isinstance(value, (tuple, list)) and first_unknown(value) is not None:
                 return bool(value)  # length decides, whatever the items are
             return bool(value)
         return Unknown(f"the truth value of a {type(value).__name__}")
@@ -1863,7 +1863,7 @@ class _Positions:
 def _unknown_argument(args: Args) -> Optional[str]:
     """Why an argument that matters is not known (where a layer lives does not matter)."""
     for name, value in args.values.items():
-        unknown = _first_unknown(value)
+        unknown = first_unknown(value)
         if unknown is not None and name not in ("device", "dtype"):
             return f"argument '{name}' is not known: {unknown.reason}"
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
-from .analyzer import LayerSite
+from .sites import LayerSite
 from .catalogue import Args, LayerSpec, Shape
 from .config import Settings
 

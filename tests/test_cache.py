@@ -130,3 +130,16 @@ def test_stale_when_a_module_that_was_missing_appears(project, capsys):
     (project / "pkg" / "blocks.py").write_text("WIDTH = 64\n")
     warm = check(capsys)
     assert "Conv2d(3, WIDTH, 3, padding=1) has 1.8K params" in warm[1]
+
+
+def test_warm_run_does_not_import_libcst(project):
+    """What a warm run costs is reading: the parser is not even imported."""
+    import subprocess
+    import sys
+
+    program = ("import sys\nfrom macslint import cli\n"
+               "code = cli.main(['check', '--max-layer-params', '10', '-j', '2', 'pkg'])\n"
+               "print(code, 'libcst' in sys.modules)\n")
+    runs = [subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True,
+                           text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
+    assert runs == ["1 True", "1 False"]

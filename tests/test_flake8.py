@@ -235,12 +235,12 @@ def test_plugin_check_source_raising_gives_one_mac900(project, monkeypatch):
 
 
 def test_plugin_analyzer_raising_gives_one_mac900(project, monkeypatch):
-    import macslint.engine
+    import macslint.analyzer
 
     def boom(source, *args):
         raise KeyError("lost")
 
-    monkeypatch.setattr(macslint.engine, "analyze_source", boom)
+    monkeypatch.setattr(macslint.analyzer, "analyze_source", boom)
     results = plugin_results(project / "m.py", CONV)
     assert results == [
         (1, 0, "MAC900 internal error: KeyError: 'lost'; please report it with this file", MacsPlugin)
