@@ -3,7 +3,8 @@
 Not a test. In one run, with several repetitions each (median and min-max spread):
 
 (a) `flake8` with its default checks alone (a virtualenv with only flake8, the same version)
-    vs the same flake8 with macslint's MAC plugin installed;
+    vs the same flake8 with macslint's MAC plugin installed, cold (an empty result cache)
+    and warm (the cache the cold run wrote: an editor or pre-commit re-checking files);
 (b) `macslint check` cold (an empty cache) and warm (the cache the cold run wrote) vs (a)'s
     flake8 alone;
 (c) macslint's time to report one model's MACs (`macslint report --model`) vs doing it
@@ -13,13 +14,13 @@ Not a test. In one run, with several repetitions each (median and min-max spread
     python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
 
 The corpus is the model sources of the torchvision and timm wheels pinned in real_code.py,
-downloaded into the cache directory (never committed). Needs the test extra (torch).
+downloaded into the cache directory (never committed); `torchvision-package` is the whole
+torchvision package, where most files build no layer. Needs the test extra (torch).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -27,7 +28,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -51,6 +52,9 @@ with torch.no_grad(), FlopCounterMode(display=False) as counter:
     model(torch.zeros(1, 3, 224, 224))
 print(counter.get_total_flops() // 2)
 """
+# name -> (the wheel it comes from, the paths checked in it)
+CORPORA = {**{name: (name, paths) for name, paths in MODEL_SOURCES.items()},
+           "torchvision-package": ("torchvision", ["torchvision"])}
 MODELS = [("resnet", "resnet18"), ("resnet", "resnet50"), ("mobilenetv2", "mobilenet_v2"),
           ("vgg", "vgg16")]
 
@@ -93,8 +97,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "macslint-bench")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--corpus", nargs="+", choices=sorted(MODEL_SOURCES),
-                        default=sorted(MODEL_SOURCES))
+    parser.add_argument("--corpus", nargs="+", choices=sorted(CORPORA), default=sorted(MODEL_SOURCES))
     args = parser.parse_args(argv)
     roots = fetch(args.cache)
     alone = flake8_alone(args.cache)
@@ -104,21 +107,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"repetitions: {args.repeat}; times are wall clock, peak is the largest RSS of one "
           "process\n")
     for name in args.corpus:
-        root = roots[name]
-        paths = MODEL_SOURCES[name]
+        wheel, paths = CORPORA[name]
+        root = roots[wheel]
         files = sum(1 for p in paths for _ in (root / p).rglob("*.py"))
         print(f"### {name}: {', '.join(paths)} ({files} files)\n")
         print("| command | median | spread | ratio | peak |")
         print("|---|---|---|---|---|")
         base = measure([str(alone), "-m", "flake8", *paths], root, args.repeat)
         print(row("flake8, default checks (flake8 alone)", base))
-        plugin = measure([sys.executable, "-m", "flake8", *paths], root, args.repeat)
-        print(row("flake8, default checks + MAC plugin", plugin, base))
         cache_dir = Path(tempfile.mkdtemp(prefix="macslint-bench-cache-"))
 
         def empty_cache() -> None:
             subprocess.run(["rm", "-rf", str(cache_dir)], check=True)
 
+        flake8 = [sys.executable, "-m", "flake8", "--macslint-cache-dir", str(cache_dir), *paths]
+        plugin = measure(flake8, root, args.repeat, before=empty_cache)
+        print(row("flake8, default checks + MAC plugin, cold (vs flake8 alone)", plugin, base))
+        plugin_warm = measure(flake8, root, args.repeat)
+        print(row("flake8, default checks + MAC plugin, warm (vs flake8 alone)", plugin_warm, base))
+        empty_cache()
         cold = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat, before=empty_cache)
         print(row("macslint check, cold (vs flake8 alone)", cold, base))
@@ -131,7 +138,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         empty_cache()
         print()
         if name != "torchvision":
-            continue
+            continue  # the models below are counted once
         print("| one model | macslint report --model | dynamic (torch) | speed-up |")
         print("|---|---|---|---|")
         for module_name, factory in MODELS:
