@@ -269,6 +269,18 @@ def _global_names(module: cst.Module) -> Set[str]:
 
 _MISSING = object()
 
+# (interpreter class, "eval_" or "stmt_", node type) -> the method handling it, or None
+_HANDLERS: Dict[Tuple[type, str, type], Optional[Callable]] = {}
+
+
+def _handler(owner: type, prefix: str, kind: type) -> Optional[Callable]:
+    key = (owner, prefix, kind)
+    try:
+        return _HANDLERS[key]
+    except KeyError:
+        method = _HANDLERS[key] = getattr(owner, prefix + kind.__name__, None)
+        return method
+
 # literal text -> its value: libcst computes `evaluated_value` with ast.literal_eval (a compile)
 # on every call, and the same literals are evaluated for every model and loop pass.
 _LITERALS: Dict[str, Any] = {}
@@ -517,9 +529,9 @@ class Interpreter:
         self.walk_block(node.body, scope)
 
     def walk_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
-        method = getattr(self, f"stmt_{type(stmt).__name__}", None)
+        method = _handler(type(self), "stmt_", type(stmt))
         if method is not None:
-            method(stmt, scope)
+            method(self, stmt, scope)
         else:
             self.eval_children(stmt, scope)
 
@@ -801,11 +813,11 @@ class Interpreter:
                 self.eval_children(child, scope)
 
     def eval(self, node: cst.BaseExpression, scope: Scope) -> Any:
-        method = getattr(self, f"eval_{type(node).__name__}", None)
+        method = _handler(type(self), "eval_", type(node))
         if method is None:
             self.eval_children(node, scope)
             return Unknown(f"`{self.code(node)}` is not evaluated")
-        return method(node, scope)
+        return method(self, node, scope)
 
     def code(self, node: cst.CSTNode, limit: int = 40) -> str:
         # Memoized: libcst generates a node's code anew on each call, and models evaluate the
