@@ -480,7 +480,8 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             if isinstance(base, Container) and isinstance(key, (str, int)):
                 name = key if base.kind == "ModuleDict" else self.index_name(base, key)
                 if name is not None:
-                    base.children[name] = value
+                    if self.known_module(target, value, none=True):
+                        base.children[name] = value
                     return
         if isinstance(base, (Container, UserModule)):
             self.note(f"the assignment to {self.where(target)} is not followed")
@@ -903,11 +904,17 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.append_module(node, container, module)
 
     def append_module(self, node: cst.CSTNode, container: Container, module: Any) -> None:
-        if not isinstance(module, MODULE_VALUES):
-            self.note(f"{self.where(node)} adds a value that is not a known module: "
-                      f"{getattr(module, 'reason', type(module).__name__)}")
-            return
-        container.children[str(len(container.children))] = module
+        if self.known_module(node, module):
+            container.children[str(len(container.children))] = module
+
+    def known_module(self, node: cst.CSTNode, value: Any, none: bool = False) -> bool:
+        """Whether `value` can go into a container (None too where torch takes it); if not,
+        the model's count is incomplete and a note says why."""
+        if isinstance(value, MODULE_VALUES) or (none and value is None):
+            return True
+        self.note(f"{self.where(node)} adds a value that is not a known module: "
+                  f"{getattr(value, 'reason', type(value).__name__)}")
+        return False
 
     def update_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
         if isinstance(modules, dict):
@@ -1018,12 +1025,15 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.extend_container(node, container, args[0])
             return container
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            if not self.known_module(node, args[1]):
+                return None
             items = [v for v in container.children.values()]
             items.insert(args[0], args[1])
             container.children = OrderedDict((str(i), m) for i, m in enumerate(items))
             return None
         if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
-            container.children[args[0]] = args[1]
+            if self.known_module(node, args[1], none=True):
+                container.children[args[0]] = args[1]
             return None
         if name == "update" and len(args) == 1:
             self.update_container(node, container, args[0])
@@ -1312,10 +1322,13 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.note(f"{self.where(node)} is not followed: {exc.reason}")
             return Untraced(exc.reason)
         except LayerError as exc:
-            self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
+            # A tensor passed where the op wants something else (`torch.zeros(x)`) takes
+            # part in the failure too: the model input may simply not be what forward() takes.
+            passed = [v for v in (*positional, *keywords.values()) if isinstance(v, Tensor)]
+            self.input_mismatch([*tensors, *passed], f"`{self.code(node)}`", exc)
             shapes = " and ".join(f"{_fmt(t.shape)} (from line {t.line})" for t in tensors)
-            self.shape_error(line, col, f"`{self.code(node)}` on {shapes}: {exc}",
-                             self.file_of(node))
+            self.shape_error(line, col, f"`{self.code(node)}`{' on ' + shapes if shapes else ''}: "
+                             f"{exc}", self.file_of(node))
         from_input = bool(tensors) and all(t.from_input for t in tensors)
         kind = spec.result_kind(args) if callable(spec.result_kind) else spec.result_kind
         if macs:

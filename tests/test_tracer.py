@@ -2277,3 +2277,88 @@ def test_file_budget_bounds_all_models_of_a_file(monkeypatch):
     assert spent and all("evaluation budget of the file (400 steps for all its models) is spent"
                          in " ".join(m.reasons) for m in spent)
     assert found.index(spent[0]) + len(spent) == 30  # every model after the first cut-off
+
+
+# A value macslint does not know put into a container (timm's DenseNet did this with
+# add_module and a norm layer passed in as a class): an incomplete model, not MAC900.
+UNKNOWN_INTO_CONTAINER = {
+    "add_module": 'self.features.add_module("norm", Norm(8))',
+    "insert": "self.features.insert(0, Norm(8))",
+    "setitem": "self.features[0] = Norm(8)",
+    "append": "self.features.append(Norm(8))",
+}
+
+
+@pytest.mark.parametrize("how", sorted(UNKNOWN_INTO_CONTAINER))
+def test_unknown_value_put_into_a_container_makes_the_model_incomplete(how):
+    source = src(f"""
+        from elsewhere import Norm
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Linear(8, 8))
+                {UNKNOWN_INTO_CONTAINER[how]}
+
+            def forward(self, x):
+                return self.features(x)
+    """)
+    result = analyse(source, input_size=(8,))
+    assert [f.code for f in result.findings if f.code.startswith("MAC9")] == []
+    model = the_model(result, "Net")
+    assert not model.complete and model.params is None and model.macs is None
+    assert "adds a value that is not a known module: the result of `Norm(...)` is not known" in reasons(model)
+
+
+@pytest.mark.parametrize("how", ["add_module", "insert", "setitem"])
+def test_known_module_put_into_a_container_matches_torch(how):
+    source = src(f"""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.features = nn.Sequential(nn.Linear(8, 8))
+                {UNKNOWN_INTO_CONTAINER[how].replace("Norm(8)", "nn.Linear(8, 8, bias=False)")}
+
+            def forward(self, x):
+                return self.features(x)
+    """)
+    assert_matches_torch(source, "Net", input_size=(8,))
+
+
+def test_forward_that_takes_a_shape_is_not_a_bug_in_the_model():
+    """timm's PositionalEncodingFourier: forward(shape) builds torch.zeros(shape). Fed the
+    configured input tensor, the op fails because of the input, so the model is unchecked
+    (with the reason), not reported as MAC011."""
+    source = src("""
+        class Encoding(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Conv2d(8, 8, 1)
+
+            def forward(self, shape):
+                return self.proj(torch.zeros(shape))
+    """)
+    result = analyse(source, input_size=(8, 4, 4))
+    assert [f.code for f in result.findings if f.code in ("MAC011", "MAC900")] == []
+    model = the_model(result, "Encoding")
+    assert not model.complete
+    assert reasons(model).startswith("the input 1x8x4x4 does not fit Encoding: `torch.zeros(shape)`: ")
+
+
+def test_tensor_as_a_size_inside_the_model_is_mac011():
+    source = src("""
+        class Bad(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.proj = nn.Conv2d(8, 8, 1)
+
+            def forward(self, x):
+                return torch.zeros(self.proj(x))
+    """)
+    with pytest.raises(TypeError):
+        torch_counts(source, "Bad", (1, 8, 4, 4))
+    result = analyse(source, input_size=(8, 4, 4))
+    found = [f for f in result.findings if f.code == "MAC011"]
+    assert len(found) == 1 and found[0].line == line_of(source, "torch.zeros(")
+    assert found[0].message.startswith("`torch.zeros(self.proj(x))`: ")
