@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from .catalogue import LAYERS, LayerError, LayerSpec, Args, Unknown
+from .positions import LazyPositions
 from .sites import Analysis, LayerSite, first_unknown
 
 # torch.nn names that are containers or helpers, not layers to cost.
@@ -1211,7 +1211,7 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
     """Sites always; with `settings`, also every model of the file built and traced, reading
     the project files it imports from (when `path` is a file on disk)."""
     if positions is None:
-        positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+        positions = LazyPositions(module)
     loader = None
     if file is None and path not in ("<string>", "-", "stdin"):
         file = Path(path)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import io
 import tokenize
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+
+from .positions import LazyPositions
 
 MAX_MODULES = 64  # project files read for one analysis
 MAX_FILE_BYTES = 2_000_000
@@ -136,34 +136,6 @@ class ProjectLoader:
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)
         return LoadedModule(path, display, interpreter)
-
-
-class LazyPositions(Mapping):
-    """The positions of a module's nodes, computed on first use. libcst computes them by
-    generating the whole module's code again, which costs more than parsing it; most
-    imported modules (helpers, constants) never have a position asked for."""
-
-    def __init__(self, module: cst.Module) -> None:
-        self._module = module
-        self._positions: Optional[Mapping] = None
-
-    def _resolved(self) -> Mapping:
-        if self._positions is None:
-            wrapper = MetadataWrapper(self._module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
-        return self._positions
-
-    def __getitem__(self, node: Any) -> Any:
-        return self._resolved()[node]
-
-    def __contains__(self, node: object) -> bool:
-        return node in self._resolved()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._resolved())
-
-    def __len__(self) -> int:
-        return len(self._resolved())
 
 
 def _parse(path: Path) -> Any:
