@@ -450,6 +450,10 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             if not isinstance(items, Unknown):
                 left.extend(items)  # `+=` extends the list in place, under every alias
                 return
+        if isinstance(left, Container) and left.kind == "ModuleList" and op is cst.Add:
+            # ModuleList.__iadd__ is extend(): in place, the same object stays bound
+            self.container_method(stmt, left, "extend", [right], {})
+            return
         value = self.combine(stmt, op, left, right, in_place=True)
         if isinstance(stmt.target, cst.Name):
             if isinstance(left, list):
@@ -480,8 +484,8 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             if isinstance(base, Container) and isinstance(key, (str, int)):
                 name = key if base.kind == "ModuleDict" else self.index_name(base, key)
                 if name is not None:
-                    if self.known_module(target, value, none=True):
-                        base.children[name] = value
+                    self.check_module(target, value, none=True)
+                    base.children[name] = value
                     return
         if isinstance(base, (Container, UserModule)):
             self.note(f"the assignment to {self.where(target)} is not followed")
@@ -904,17 +908,16 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.append_module(node, container, module)
 
     def append_module(self, node: cst.CSTNode, container: Container, module: Any) -> None:
-        if self.known_module(node, module):
-            container.children[str(len(container.children))] = module
+        self.check_module(node, module)
+        container.children[str(len(container.children))] = module
 
-    def known_module(self, node: cst.CSTNode, value: Any, none: bool = False) -> bool:
-        """Whether `value` can go into a container (None too where torch takes it); if not,
-        the model's count is incomplete and a note says why."""
-        if isinstance(value, MODULE_VALUES) or (none and value is None):
-            return True
-        self.note(f"{self.where(node)} adds a value that is not a known module: "
-                  f"{getattr(value, 'reason', type(value).__name__)}")
-        return False
+    def check_module(self, node: cst.CSTNode, value: Any, none: bool = False) -> None:
+        """A value going into a container that is not a module macslint knows (None too,
+        where torch takes it) stays there, so that the indices and names of the others hold;
+        the model's count is incomplete, and running it gives an untraced value."""
+        if not (isinstance(value, MODULE_VALUES) or (none and value is None)):
+            self.note(f"{self.where(node)} adds a value that is not a known module: "
+                      f"{getattr(value, 'reason', type(value).__name__)}")
 
     def update_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
         if isinstance(modules, dict):
@@ -1025,15 +1028,14 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             self.extend_container(node, container, args[0])
             return container
         if name == "insert" and len(args) == 2 and isinstance(args[0], int):
-            if not self.known_module(node, args[1]):
-                return None
+            self.check_module(node, args[1])
             items = [v for v in container.children.values()]
             items.insert(args[0], args[1])
             container.children = OrderedDict((str(i), m) for i, m in enumerate(items))
             return None
         if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
-            if self.known_module(node, args[1], none=True):
-                container.children[args[0]] = args[1]
+            self.check_module(node, args[1], none=True)
+            container.children[args[0]] = args[1]
             return None
         if name == "update" and len(args) == 1:
             self.update_container(node, container, args[0])
@@ -1200,6 +1202,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                 return self.apply_sequence(node, module.children.values(), positional, keywords)
             self.note(f"{module.cls.name} has no forward() in this file")
             return Untraced(f"{module.cls.name} has no forward()")
+        if not isinstance(module, Container):  # a value a container holds, not known
+            return Untraced(f"{self.where(node)} runs a module that is not known: "
+                            f"{getattr(module, 'reason', type(module).__name__)}")
         if module.kind == "Sequential":
             return self.apply_sequence(node, module.children.values(), positional, keywords)
         raise RaiseSignal(f"{self.where(node)} calls a {module.kind}, which has no forward()")
@@ -1727,7 +1732,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             trace.params = None  # the modules built may not be the ones __init__ builds
         for module in self.all_modules(model):
             path = self.paths.get(id(module))
-            if path is not None and not isinstance(module, LayerModule):
+            if path is not None and isinstance(module, (UserModule, Container)):
                 kind = module.cls.name if isinstance(module, UserModule) else module.kind
                 notes = len(self.build_notes)
                 trace.containers[path] = (kind, self.count_params(module))
@@ -1768,7 +1773,13 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             node = cls.node if cls is not None else self.module
             result = self.apply_module(node, model, [x], {}) if not extra else Unknown("")
         except RaiseSignal as exc:
-            self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
+            if self.build_notes and self.input_issue is None:
+                # The modules built may not be the ones __init__ builds: no proof of a bug.
+                self.shape_errors.clear()
+                self.note(f"forward() fails on the modules macslint could build, which may "
+                          f"not be the model's: {exc}")
+            else:
+                self.note(f"forward() raises: {exc}" if self.input_issue is None else str(exc))
             return
         except OutOfBudget:
             self.note(self.budget_spent("tracing forward()"))
@@ -1813,6 +1824,8 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                         f"are not known: {module.reason or 'not modelled'}")
                     return None
                 total += count
+            elif not isinstance(module, (UserModule, Container)):
+                return None  # a value in a container that is not known (noted when added)
             elif isinstance(module, UserModule):
                 if module.opaque:
                     return None

@@ -2309,6 +2309,7 @@ def test_unknown_value_put_into_a_container_makes_the_model_incomplete(how):
     model = the_model(result, "Net")
     assert not model.complete and model.params is None and model.macs is None
     assert "adds a value that is not a known module: the result of `Norm(...)` is not known" in reasons(model)
+    assert not [m for m in result.report.models if m.shape_errors]  # the rest is not run on a guess
 
 
 @pytest.mark.parametrize("how", ["add_module", "insert", "setitem"])
@@ -2362,3 +2363,56 @@ def test_tensor_as_a_size_inside_the_model_is_mac011():
     found = [f for f in result.findings if f.code == "MAC011"]
     assert len(found) == 1 and found[0].line == line_of(source, "torch.zeros(")
     assert found[0].message.startswith("`torch.zeros(self.proj(x))`: ")
+
+
+def test_failure_after_an_incomplete_build_is_not_reported_as_a_bug():
+    """A forward() failure on modules built under a condition macslint cannot decide is no
+    proof (torchvision's maxvit_t and densenet121 were reported so): torch runs the model
+    built with the branch taken. It is a reason the model is incomplete, not MAC011."""
+    source = src("""
+        from elsewhere import WIDE
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Linear(8, 16)
+                if WIDE:
+                    self.mid = nn.Linear(16, 32)
+                else:
+                    self.mid = nn.Linear(16, 64)
+                self.head = nn.Linear(32, 4)
+
+            def forward(self, x):
+                return self.head(self.mid(self.stem(x)))
+    """)
+    result = analyse(source, input_size=(8,))
+    assert [f.code for f in result.findings if f.code in ("MAC011", "MAC900")] == []
+    model = the_model(result, "Net")
+    assert not model.complete and model.shape_errors == []
+    assert "forward() fails on the modules macslint could build, which may not be the model's: " \
+           "torch raises at line" in reasons(model)
+    # torch: one branch runs, the other raises; each known branch is traced as torch runs it
+    assert_matches_torch(source.replace("from elsewhere import WIDE", "WIDE = True"), "Net",
+                         input_size=(8,))
+    narrow = analyse(source.replace("from elsewhere import WIDE", "WIDE = False"), input_size=(8,))
+    with pytest.raises(RuntimeError):
+        torch_counts(source.replace("from elsewhere import WIDE", "WIDE = False"), "Net", (1, 8))
+    assert [f.code for f in narrow.findings] == ["MAC011"]
+
+
+def test_modulelist_iadd_extends_in_place():
+    source = src("""
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.blocks = nn.ModuleList()
+                for width in (16, 32):
+                    self.blocks += [nn.Linear(8 if width == 16 else 16, width)]
+
+            def forward(self, x):
+                for block in self.blocks:
+                    x = block(x)
+                return x
+    """)
+    assert_matches_torch(source, "Net", input_size=(8,))
