@@ -312,3 +312,19 @@ def test_file_that_cannot_reach_torch_is_not_parsed(tmp_path, monkeypatch):
     assert found == {} and result.findings == []
     # the answer depends on util.py: a cached "nothing here" is stale once it changes
     assert str((package / "util.py").resolve()) in result.depends_on
+
+
+def test_parse_cache_evicts_the_least_recently_used(tmp_path, monkeypatch):
+    from macslint import project
+
+    monkeypatch.setattr(project, "_CACHE_SIZE", 2)
+    files = []
+    for name in "abc":
+        (tmp_path / f"{name}.py").write_text(f"{name.upper()} = 1\n")
+        files.append(project._cache_key(tmp_path / f"{name}.py"))
+    a, b, c = files
+    project._remember(a, "parsed a")
+    project._remember(b, "parsed b")
+    assert project._recall(a) == "parsed a"  # a is now the most recently used
+    project._remember(c, "parsed c")
+    assert list(project._CACHE) == [a, c]
