@@ -11,12 +11,12 @@ from __future__ import annotations
 import math
 import operator
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from .catalogue import LAYERS, LayerError, LayerSpec, Args, Unknown
+from .catalogue import LAYERS, LayerError, LayerSpec, Unknown
 from .positions import LazyPositions
 from .sites import Analysis, LayerSite, first_unknown
 
@@ -1205,6 +1205,13 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
+def _disk_file(path: str, file: Optional[Path]) -> Optional[Path]:
+    """Where the analysed text is on disk: `file`, else `path` unless it names no file."""
+    if file is None and path not in ("<string>", "-", "stdin"):
+        return Path(path)
+    return file
+
+
 def analyze_module(module: cst.Module, source: str, settings: Any = None,
                    path: str = "<string>", file: Optional[Path] = None,
                    positions: Any = None) -> Analysis:
@@ -1213,8 +1220,7 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
     if positions is None:
         positions = LazyPositions(module)
     loader = None
-    if file is None and path not in ("<string>", "-", "stdin"):
-        file = Path(path)
+    file = _disk_file(path, file)
     if settings is not None and file is not None and file.parent.is_dir():
         from .project import ProjectLoader
 
@@ -1237,8 +1243,7 @@ def analyze_source(source: str, settings: Any = None, path: str = "<string>",
     """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
     if source.startswith("\ufeff"):
         source = source[1:]
-    if file is None and path not in ("<string>", "-", "stdin"):
-        file = Path(path)
+    file = _disk_file(path, file)
     from .prefilter import might_construct_layers  # the cheap test before any parse
 
     might, consulted = might_construct_layers(source, file if settings is not None else None)

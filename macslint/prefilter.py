@@ -11,12 +11,10 @@ from, directly or through others, mentions torch. The imports are read with Pyth
 from __future__ import annotations
 
 import ast
-import io
-import tokenize
 from pathlib import Path
 from typing import Iterator, List, Optional, Set, Tuple
 
-from .project import MAX_FILE_BYTES, MAX_MODULES, ProjectLoader
+from .project import MAX_MODULES, ProjectLoader, read_source
 
 
 def mentions_torch(source: str) -> bool:
@@ -42,7 +40,7 @@ def might_construct_layers(source: str, file: Optional[Path] = None) -> Tuple[bo
                 continue
             seen.add(target)
             loader.consulted.add(target)
-            imported = _read(target)
+            imported = read_source(target)
             if imported is None:
                 continue  # unreadable: the analysis would see unknown values only
             if mentions_torch(imported) or len(seen) > MAX_MODULES:
@@ -76,13 +74,3 @@ def _imported_files(source: str, importer: Path, loader: ProjectLoader) -> Itera
                     if path is not None:
                         yield path
 
-
-def _read(path: Path) -> Optional[str]:
-    try:
-        data = path.read_bytes()
-        if len(data) > MAX_FILE_BYTES:
-            return None
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
-        return None

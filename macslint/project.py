@@ -47,18 +47,30 @@ class ProjectModule:
         self.loaded = loaded
 
 
-def _read(path: Path) -> Optional[str]:
+def read_source(path: Path) -> Optional[str]:
+    """The text of a project file as Python decodes it (BOM dropped), None if it cannot be
+    read, decoded, or is larger than MAX_FILE_BYTES."""
     try:
         data = path.read_bytes()
         if len(data) > MAX_FILE_BYTES:
             return None
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
         text = data.decode(encoding)
-        compile(text, str(path), "exec", ast.PyCF_ONLY_AST)  # Python's verdict before libcst's
-    except (OSError, SyntaxError, ValueError, LookupError, UnicodeDecodeError, RecursionError,
-            MemoryError):
+    except (OSError, SyntaxError, LookupError, UnicodeDecodeError):
         return None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def _read(path: Path) -> Optional[str]:
+    """read_source, and None unless Python accepts the code (its verdict before libcst's)."""
+    text = read_source(path)
+    if text is None:
+        return None
+    try:
+        compile(text, str(path), "exec", ast.PyCF_ONLY_AST)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return text
 
 
 def _package_root(directory: Path) -> Path:
