@@ -167,7 +167,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         for a node of this file."""
         if node in self.own_positions or self.loader is None:
             return None
-        for module in self.loader.modules():
+        for module in _tables_first(self.loader.modules()):
             if node in module.interpreter.positions:
                 return module
         return None
@@ -1860,6 +1860,14 @@ def _fresh(value: Any, memo: Dict[int, Any]) -> Any:
     return value
 
 
+def _tables_first(modules: Iterable[Any]) -> List[Any]:
+    """The project modules whose position table exists first: a node belongs to one module,
+    so the order does not change which is found, and fewer tables are computed."""
+    modules = list(modules)
+    return ([m for m in modules if getattr(m.interpreter.positions, "computed", True)]
+            + [m for m in modules if not getattr(m.interpreter.positions, "computed", True)])
+
+
 class _Positions:
     """Positions of this file's nodes, then of the imported project files' nodes."""
 
@@ -1871,7 +1879,7 @@ class _Positions:
         try:
             return self.own[node]
         except KeyError:
-            for module in self.loader.modules() if self.loader is not None else ():
+            for module in _tables_first(self.loader.modules() if self.loader else ()):
                 try:
                     return module.interpreter.positions[node]
                 except KeyError:

@@ -162,7 +162,7 @@ def _no_hoisting(self, node, *, start_node=None, end_node=None):  # decorators, 
 
 def _whitespace_inclusive(self, node):  # syntactic positions overwritten
     line, column = self._stack.pop()
-    self.computed[id(node)] = (line, column, self.line, self.column)
+    self.computed[id(node)] = fast._pack(line, column, self.line, self.column)
     self.nodes.append(node)
 
 

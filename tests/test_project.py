@@ -328,3 +328,35 @@ def test_parse_cache_evicts_the_least_recently_used(tmp_path, monkeypatch):
     assert project._recall(a) == "parsed a"  # a is now the most recently used
     project._remember(c, "parsed c")
     assert list(project._CACHE) == [a, c]
+
+
+def test_position_tables_are_computed_at_most_once_per_module(tmp_path, monkeypatch):
+    """Regression: keeping the tables of 16 modules only made a model built from blocks of
+    more files compute them again on every lookup (timm's check: 25 s -> over 10 min, 2.6 GB).
+    """
+    from macslint import positions
+
+    count = 20
+    files = {f"b{i}.py": BLOCKS.replace("Block", f"Block{i}") for i in range(count)}
+    imports = "\n".join(f"    from .b{i} import Block{i}" for i in range(count))
+    blocks = "\n".join(f"                Block{i}(4, 4)," for i in range(count))
+    files["net.py"] = f"""
+    import torch.nn as nn
+{imports}
+
+
+    def chain():  # macslint: input-size=4x8x8
+        return nn.Sequential(
+{blocks}
+        )
+    """
+    package = write_package(tmp_path, "manyblocks", files)
+    computed = []
+    real = positions.compute
+    monkeypatch.setattr(positions, "compute", lambda m: computed.append(id(m)) or real(m))
+    for _ in range(2):  # and the second file's analysis reuses the tables of the first
+        _, found = models(package / "net.py")
+        assert found["chain"].complete, found["chain"].reasons
+    assert len(computed) == len(set(computed)) <= count + 1
+    assert (found["chain"].params, found["chain"].macs) == torch_counts(
+        tmp_path, "manyblocks.net", "chain", (1, 4, 8, 8))
