@@ -23,6 +23,15 @@ FIXTURE_FILES: List[str] = sorted(p.relative_to(FIXTURES).as_posix() for p in FI
 
 PathLike = Union[str, Path]
 
+# The hypothesis profile that runs (registered in conftest.py) and how many examples a
+# property test tries in it: its CI count, ten times that at night.
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci")
+PROFILE_SCALE = {"ci": 1, "nightly": 10}
+
+
+def examples(ci: int) -> int:
+    return ci * PROFILE_SCALE.get(PROFILE, 1)
+
 
 def _env() -> dict:
     env = dict(os.environ)
