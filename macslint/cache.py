@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import __version__
 from .config import Settings
 from .engine import FileResult, check_data, check_file
+from .files import read_regular_file
 
 DEFAULT_DIR = ".macslint_cache"
 FORMAT = 1  # bump when the entry layout changes
@@ -64,8 +65,7 @@ def _content_hash(path: str) -> Optional[str]:
         known = _HASHES.get(path)
         if known is not None and known[:2] == (stat.st_mtime_ns, stat.st_size):
             return known[2]
-        with open(path, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()
+        digest = hashlib.sha256(read_regular_file(path)).hexdigest()
     except OSError:
         return None  # absent (or unreadable): it must stay so for the entry to hold
     if len(_HASHES) >= 10_000:
@@ -139,7 +139,7 @@ def cached_result(path: Path, display: str, settings: Settings,
     if cache is None:
         return None
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError:
         return None
     return cache.get(cache.key(display, data, settings))
@@ -151,7 +151,7 @@ def check_and_store(path: Path, display: str, settings: Settings,
     if cache is None:
         return check_file(path, display, settings)
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError:
         return check_file(path, display, settings)  # reports the read error itself
     result = check_data(path, display, settings, data)

@@ -70,6 +70,13 @@ CODES: tuple[Code, ...] = (
         level="error",
     ),
     Code(
+        "MAC012",
+        "input size does not fit the layer",
+        "The layer, costed on its own, needs more dimensions than the configured `input-size` "
+        "has (a `Conv3d` at `[1, 16000]`), so it is not counted; set `input-size` for this "
+        "path (`per-path`).",
+    ),
+    Code(
         "MAC100",
         "layer could not be resolved",
         "An argument of the layer is not a value macslint can compute from the source, so its "

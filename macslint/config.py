@@ -65,6 +65,7 @@ from types import MappingProxyType
 from typing import Any, Callable
 
 from macslint.errors import ConfigError
+from macslint.files import read_regular_file
 from macslint.units import Increase, _type_name, parse_count, parse_increase, parse_shape
 
 if sys.version_info >= (3, 11):
@@ -500,7 +501,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _parse_toml_file(path: Path) -> dict[str, Any] | ConfigError:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError as exc:
         return ConfigError(f"{path}: cannot read: {exc.strerror or exc}; check the path and permissions")
     try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .config import Settings
+from .files import read_regular_file
 from .findings import Finding, file_findings
 from .report import FileReport, file_report
 
@@ -154,7 +155,7 @@ def decode_source(data: bytes) -> str:
 
 def check_file(path: Path, display: str, settings: Settings) -> FileResult:
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError as exc:
         return _file_error(display, settings, "MAC901", f"cannot read file: {exc.strerror or exc}")
     return check_data(path, display, settings, data)

@@ -70,7 +70,10 @@ def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Fi
         add("MAC002", f"{layer.call} has {format_count(params)} params{where}, "
                       f"budget {format_count(budget)}")
     if not layer.resolved and layer.traced is None:  # a traced model costs it where it is used
-        add("MAC100", f"{layer.call} is not resolved: {layer.reason}")
+        if layer.input_misfit is not None:
+            add("MAC012", f"{layer.call} is not costed: {layer.input_misfit}")
+        else:
+            add("MAC100", f"{layer.call} is not resolved: {layer.reason}")
     return found
 
 

@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
+from .files import read_regular_file
 from .positions import LazyPositions
 
 MAX_MODULES = 64  # project files read for one analysis
@@ -51,7 +52,7 @@ def read_source(path: Path) -> Optional[str]:
     """The text of a project file as Python decodes it (BOM dropped), None if it cannot be
     read, decoded, or is larger than MAX_FILE_BYTES."""
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
         if len(data) > MAX_FILE_BYTES:
             return None
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

@@ -26,6 +26,8 @@ class LayerReport:
     call: str  # the construction as written, shortened: "Conv2d(3, 64, 7, stride=2)"
     resolved: bool = False
     reason: Optional[str] = None  # why not resolved, or why invalid
+    # Why the configured input size does not fit the layer costed on its own (MAC012).
+    input_misfit: Optional[str] = None
     params: Optional[int] = None
     macs: Optional[int] = None
     input: Optional[Tuple[int, ...]] = None
@@ -91,6 +93,8 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
             standalone = standalone_cost(spec, args, settings)
         except Unresolved as exc:
             unresolved.append(_unresolved_reason(exc))
+            if exc.arg == "input-size":
+                layer.input_misfit = exc.reason
         except LayerError as exc:
             layer.error = layer.reason = str(exc)
             return layer
