@@ -1221,3 +1221,9 @@ LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in _SPECS}
 
 def _spec_named(name: str) -> LayerSpec:
     return LAYERS[name]
+
+
+def output_count(args: Args) -> int:
+    """How many tensors a layer call returns: max pools built with `return_indices=True`
+    return (output, indices), both of the output's shape; every other layer one tensor."""
+    return 2 if args.values.get("return_indices") is True else 1

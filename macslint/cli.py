@@ -106,6 +106,17 @@ def _parser() -> argparse.ArgumentParser:
     for key in ("max-model-macs-increase", "max-model-params-increase"):
         diff.add_argument(f"--{key}", metavar="LIMIT", help='e.g. 10%% or 50M')
     diff.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+
+    verify = sub.add_parser("verify", help="check every count against PyTorch (needs "
+                            "macslint[torch]; exit 1 on a disagreement)",
+                            description="Rebuilds each counted torch.nn layer and each traced "
+                            "layer call in PyTorch from the analysed arguments (never running "
+                            "your code), on the meta device, and compares params, MACs "
+                            "(FlopCounterMode flops / 2) and output shapes with macslint's. "
+                            "Exit 0 when all agree, 1 on a disagreement, 2 on a usage or "
+                            "configuration error or without torch.")
+    common(verify)
+    verify.add_argument("--format", choices=("text", "json"), default="text")
     return parser
 
 
@@ -392,6 +403,23 @@ def cmd_diff(args: argparse.Namespace, out) -> int:
     return EXIT_FINDINGS if result.findings else EXIT_CLEAN
 
 
+def cmd_verify(args: argparse.Namespace, out) -> int:
+    # torch is imported by macslint.verify only, and only here.
+    from .verify import TorchMissing, render as render_verify, run_verify
+
+    try:
+        result = run_verify(args.paths, _overrides(args), args.jobs)
+    except TorchMissing as exc:
+        sys.stderr.write(f"macslint: error: {exc}\n")
+        return EXIT_ERROR
+    out.write(render_verify(result, args.format))
+    for message in result.config_errors:
+        sys.stderr.write(f"macslint: error: {message}\n")
+    if result.config_errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if any(f.disagreements for f in result.files) else EXIT_CLEAN
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -400,6 +428,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_check(args, sys.stdout)
         if args.command == "diff":
             return cmd_diff(args, sys.stdout)
+        if args.command == "verify":
+            return cmd_verify(args, sys.stdout)
         return cmd_report(args, sys.stdout)
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"macslint: error: {exc}\n")

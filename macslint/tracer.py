@@ -26,7 +26,8 @@ from .analyzer import (
     MAX_SEQUENCE, _assigned_names, first_unknown, _last_name, _same,
     is_uncatalogued_layer,
 )
-from .catalogue import LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown, Unresolved
+from .catalogue import (LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown,
+                        Unresolved, output_count)
 from .config import Settings, parse_pragma
 from .errors import ConfigError
 from .model_builtins import MODULE_BASES, PLAIN_SCALAR, BuiltinCalls, percent_format
@@ -1255,7 +1256,10 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if any(t.from_input for t in inputs) and _SIZED_ARGS & set(layer.args.values):
             self.input_accepted = True
         first = inputs[0]
-        return Tensor(output, line, strided=first.strided if output == first.shape else None)
+        result = Tensor(output, line, strided=first.strided if output == first.shape else None)
+        if output_count(layer.args) == 2:  # max pools: (output, indices)
+            return (result, Tensor(output, line))
+        return result
 
     # -- shape errors ---------------------------------------------------------------
     def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:

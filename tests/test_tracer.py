@@ -2416,3 +2416,35 @@ def test_modulelist_iadd_extends_in_place():
                 return x
     """)
     assert_matches_torch(source, "Net", input_size=(8,))
+
+
+
+@pytest.mark.parametrize("pool, forward", [
+    ("nn.MaxPool2d(2, return_indices=True)", "return self.conv(self.p(x)[0])"),
+    ("nn.AdaptiveMaxPool2d(5, return_indices=True)", "y, i = self.p(x); return self.conv(y)"),
+    ("nn.MaxPool1d(3, 2, return_indices=True)",
+     "y, i = self.p(x.flatten(2)); return self.conv(y.unflatten(2, (31, 33)))"),
+])
+def test_max_pool_with_indices_returns_output_and_indices(pool, forward):
+    """Regression (found by `macslint verify`): the trace held one tensor, so `[0]` indexed
+    the batch and `y, i = ...` was not followed."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8x32x64
+            def __init__(self):
+                super().__init__()
+                self.p = {pool}
+                self.conv = nn.Conv2d(8, 16, 3)
+
+            def forward(self, x):
+                {forward}
+    """)
+    model = trace(source, "Net", batch_size=2)
+    assert model.complete, model.reasons
+    namespace: Dict[str, Any] = {}
+    exec(compile(source, "<model>", "exec"), namespace)
+    built = namespace["Net"]()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        out = built(torch.zeros(2, 8, 32, 64))
+    assert (model.params, model.macs, model.output) == (
+        sum(p.numel() for p in built.parameters()), counter.get_total_flops() // 2,
+        tuple(out.shape))
