@@ -244,28 +244,65 @@ def _conv_check(n: int, transposed: bool) -> Callable[[Args], None]:
                 f"non-empty {n + 2}D weight tensor expected, but got: "
                 f"{_shape(_conv_weight(args, n, transposed))}"
             )
-        if any(k == 0 for k in kernel):
+        # A zero kernel dim leaves the weight empty: the kernels refuse it, and so does the
+        # path for empty inputs (it reads the weight's first element), unless the input has no
+        # channels (in_channels == 0), which never reads the weight.
+        if any(k == 0 for k in kernel) and (transposed or cin != 0):
             raise LayerError("kernel size should be greater than zero, but got kernel_size="
                              f"{list(kernel)}")
         if any(s <= 0 for s in args.get_ints("stride", n)):
             raise LayerError("non-positive stride is not supported")
-        if not isinstance(padding, str) and any(p < 0 for p in args.get_ints("padding", n)):
+        # A padding_mode pads with F.pad, where a negative padding crops (the convolution
+        # itself then pads nothing); only the convolution refuses a negative padding.
+        if not isinstance(padding, str) and mode == "zeros" and \
+                any(p < 0 for p in args.get_ints("padding", n)):
             raise LayerError("negative padding is not supported")
+        # A zero dilation and a too large output_padding are refused by the kernels only, which
+        # an empty input never reaches (see _conv_kernel_checks); a negative dilation always.
         dilation = args.get_ints("dilation", n)
-        if any(d <= 0 for d in dilation):
+        if any(d < 0 for d in dilation):
             raise LayerError(f"dilation should be greater than zero, but got {list(dilation)}")
+        if padding == "same" and mode == "zeros" and \
+                any(int(d * (k - 1) / 2) < 0 for k, d in zip(kernel, dilation)):
+            # 'same' pads dilation * (kernel - 1) in total, half each side (C++ division): a
+            # zero kernel (in_channels=0 allows one) with a dilation of 2 or more pads < 0
+            raise LayerError("negative padding is not supported (padding='same' with "
+                             f"kernel_size={list(kernel)}, dilation={list(dilation)})")
         if transposed:
-            stride, out_pad = args.get_ints("stride", n), args.get_ints("output_padding", n)
-            if any(op < 0 for op in out_pad):
+            if any(op < 0 for op in args.get_ints("output_padding", n)):
                 raise LayerError("negative output_padding is not supported")
-            if any(op >= s and op >= d for op, s, d in zip(out_pad, stride, dilation)):
-                raise LayerError(
-                    "output padding must be smaller than either stride or dilation, but got "
-                    f"output_padding={list(out_pad)}, stride={list(stride)}, "
-                    f"dilation={list(dilation)}"
-                )
 
     return check
+
+
+def _conv_empty_input(x: Shape, n: int) -> bool:
+    """torch runs no convolution kernel on an input with no batch or no channels: it computes
+    the (empty) output's shape only, skipping the kernels' own argument checks."""
+    batch = x[0] if len(x) == n + 2 else 1  # an unbatched input gets a batch of 1
+    return batch == 0 or x[len(x) - n - 1] == 0
+
+
+def _conv_kernel_checks(args: Args, n: int, transposed: bool, x: Shape,
+                        conv_input: Shape) -> None:
+    """The checks torch's convolution kernels make (after the shared shape checks), for an
+    input that reaches a kernel. `conv_input`: the spatial dims of the tensor handed to the
+    convolution (after the padding F.pad applies for a padding_mode or an uneven 'same')."""
+    if any(d == 0 for d in conv_input):
+        raise ShapeError(
+            f"Only zero batch or zero channel inputs are supported, but got input shape: "
+            f"{_shape(x)} (spatial size {_xs(conv_input)} reaches the convolution)"
+        )
+    dilation = args.get_ints("dilation", n)
+    if any(d == 0 for d in dilation):
+        raise LayerError(f"dilation should be greater than zero, but got {list(dilation)}")
+    if transposed:
+        stride, out_pad = args.get_ints("stride", n), args.get_ints("output_padding", n)
+        if any(op >= s and op >= d for op, s, d in zip(out_pad, stride, dilation)):
+            raise LayerError(
+                "output padding must be smaller than either stride or dilation, but got "
+                f"output_padding={list(out_pad)}, stride={list(stride)}, "
+                f"dilation={list(dilation)}"
+            )
 
 
 def _reject_bool(op: str, arg: str, value: Any, *, leading: bool = False,
@@ -359,11 +396,28 @@ def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
                 f"of size {_shape(x)} (padding_mode='circular')"
             )
         padded = tuple(s + a + b for s, (a, b) in zip(spatial, pads))
+        # F.pad cropping (negative padding) to nothing: reflect and replicate refuse an empty
+        # result, circular only a negative size (an empty one meets the kernel check below)
+        if any(p < 0 or (p == 0 and mode in ("reflect", "replicate")) for p in padded):
+            raise ShapeError(
+                f"input of size {_shape(x)} is too small: padding {pads} "
+                f"(padding_mode={mode!r}) leaves {_xs(padded)}"
+            )
         if any(p < e for p, e in zip(padded, effective)):
             raise ShapeError(
                 f"Calculated padded input size per channel: {_xs(padded)}. Kernel size: "
                 f"{_xs(effective)}. Kernel size can't be greater than actual input size"
             )
+        if not _conv_empty_input(x, n):
+            # What F.pad adds before the convolution: all of it for a padding_mode, the uneven
+            # part of 'same' (the convolution pads the even part itself).
+            if mode != "zeros":
+                conv_input = padded
+            elif padding == "same":
+                conv_input = tuple(s + b - a for s, (a, b) in zip(spatial, pads))
+            else:
+                conv_input = spatial
+            _conv_kernel_checks(args, n, False, x, conv_input)
         stride = args.get_ints("stride", n)
         out = tuple((p - e) // s + 1 for p, e, s in zip(padded, effective, stride))
         # torch quirk: with in_channels=0 the output has 0 channels, whatever out_channels.
@@ -394,8 +448,12 @@ def _conv_transpose_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
             for i, s, p, d, k, op in zip(spatial, stride, padding, dilation, kernel, out_pad)
         )
         # torch's reference kernels reject an empty output too (the oneDNN CPU path lets a
-        # size of exactly 0 through, but that is a backend accident, not the semantics).
-        if any(o <= 0 for o in out):
+        # size of exactly 0 through, but that is a backend accident, not the semantics); an
+        # empty input reaches no kernel, and only a negative size fails its output's view.
+        empty = _conv_empty_input(x, n)
+        if not empty:
+            _conv_kernel_checks(args, n, True, x, spatial)
+        if any(o < 0 if empty else o <= 0 for o in out):
             raise ShapeError(
                 f"Given input size per channel: {_xs(spatial)}. Calculated output size per "
                 f"channel: {_xs(out)}. Output size is too small"
@@ -499,6 +557,8 @@ def _bilinear_params(args: Args) -> int:
     a, b, o = args.get_int("in1_features"), args.get_int("in2_features"), args.get_int("out_features")
     _check_sizes(("in1_features", a), ("in2_features", b), ("out_features", o))
     _reject_bool("empty", "size", args["out_features"], leading=True)  # weight [out, in1, in2]
+    if a == 0:  # reset_parameters() divides by sqrt(in1_features)
+        raise LayerError(f"in1_features must be > 0, but got (in1_features={a})")
     return o * a * b + (o if args["bias"] else 0)
 
 
@@ -512,6 +572,11 @@ def _bilinear_output(args: Args, inputs: Sequence[Shape]) -> Shape:
         raise ShapeError(
             f"Bilinear: input1 of size {_shape(x1)} and input2 of size {_shape(x2)} must have "
             "the same leading dimensions"
+        )
+    if args.get_int("in2_features") == 0:  # whatever the input: reshape(-1, 0) is ambiguous
+        raise LayerError(
+            "cannot reshape tensor of 0 elements into shape [-1, 0] because the unspecified "
+            "dimension size -1 can be any value and is ambiguous (in2_features=0)"
         )
     return (*x1[:-1], out)
 
@@ -529,7 +594,11 @@ def _affine_params(channels_arg: str, affine_arg: str,
                    buffers_arg: Optional[str] = None) -> Callable[[Args], int]:
     def params(args: Args) -> int:
         c = args.get_int(channels_arg)
-        _check_sizes((channels_arg, c))
+        # The size is only checked by creating a tensor of it: affine weights or running
+        # statistics (a norm with neither accepts a negative num_features).
+        maybe_tensors = _maybe(args, affine_arg) or (buffers_arg and _maybe(args, buffers_arg))
+        if maybe_tensors:
+            _check_sizes((channels_arg, c))
         if isinstance(args.values.get(channels_arg), bool) and (
                 _known(args, affine_arg) or (buffers_arg and _known(args, buffers_arg))):
             _reject_bool("empty", "size", args[channels_arg], leading=True)  # weight or buffer
@@ -555,16 +624,37 @@ def _batch_norm_output(n: int):
             wanted = " or ".join(f"{r}D" for r in ranks)
             raise ShapeError(f"BatchNorm{n}d: expected {wanted} input (got {len(x)}D input)")
         c = args.get_int("num_features")
-        # Without weight and running stats nothing in torch knows num_features.
-        if x[1] != c and (args["affine"] or args["track_running_stats"]):
+        # Without weight and running stats nothing in torch knows num_features; nor does
+        # torch.batch_norm look at them for an empty input (it returns input * weight[0]).
+        if x[1] != c and math.prod(x) and (args["affine"] or args["track_running_stats"]):
             what = "running_mean" if args["track_running_stats"] else "weight"
             raise ShapeError(
                 f"BatchNorm{n}d: {what} should contain {x[1]} elements not {c} (input of size "
                 f"{_shape(x)})"
             )
+        # Without running statistics the batch's own are used in eval mode too, and a single
+        # value per channel has none (with running statistics only training fails: the mode
+        # is not known here, so that is not reported).
+        track = args.values.get("track_running_stats")
+        if not track and not isinstance(track, Unknown) and x[0] * math.prod(x[2:]) == 1:
+            raise ShapeError(
+                f"Expected more than 1 value per channel when training, got input size "
+                f"{_shape(x)}"
+            )
+        _check_empty_affine(args, c)
         return x
 
     return output
+
+
+def _check_empty_affine(args: Args, weights: int) -> None:
+    """torch.batch_norm on an empty input scales it by the first weight (and adds the first
+    bias), which a norm with affine weights over 0 channels does not have."""
+    if weights == 0 and args["affine"]:
+        raise ShapeError(
+            "select(): index 0 out of range for tensor of size [0] at dimension 0 (an empty "
+            "input scaled by the affine weight of 0 elements)"
+        )
 
 
 def _batch_norm(n: int) -> LayerSpec:
@@ -606,6 +696,9 @@ def _instance_norm_output(n: int):
             raise ShapeError(
                 f"Expected more than 1 spatial element when training, got input size {_shape(x)}"
             )
+        # instance_norm is a batch_norm over (1, batch * channels, ...) with the weight repeated
+        # batch times.
+        _check_empty_affine(args, (x[0] if dim else 1) * x[dim])
         return x
 
     return output
@@ -710,7 +803,17 @@ def _embedding_check(args: Args) -> None:
         raise LayerError("Padding_idx must be within num_embeddings")
 
 
+def _check_some_embedding(args: Args, x: Shape) -> None:
+    """Every index is out of range of an empty table, whatever its value."""
+    if args.get_int("num_embeddings") == 0 and math.prod(x):
+        raise ShapeError(
+            f"index out of range in self: num_embeddings=0 has no row for any of the indices "
+            f"of an input of size {_shape(x)}"
+        )
+
+
 def _embedding_output(args: Args, inputs: Sequence[Shape]) -> Shape:
+    _check_some_embedding(args, inputs[0])
     return (*inputs[0], args.get_int("embedding_dim"))
 
 
@@ -718,6 +821,11 @@ def _embedding_bag_check(args: Args) -> None:
     _embedding_check(args)
     if args["mode"] not in ("sum", "mean", "max"):
         raise LayerError("mode has to be one of sum, mean or max")
+    if args["mode"] == "max":  # F.embedding_bag refuses these on every call
+        if _known(args, "scale_grad_by_freq"):
+            raise LayerError("max mode does not support scaling the gradient by the frequency")
+        if _known(args, "sparse"):
+            raise LayerError("max mode does not support sparse weights")
 
 
 def _embedding_bag_output(args: Args, inputs: Sequence[Shape]) -> Shape:
@@ -731,6 +839,7 @@ def _embedding_bag_output(args: Args, inputs: Sequence[Shape]) -> Shape:
         raise ShapeError(
             f"EmbeddingBag: bags of size 0 (input of size {_shape(x)}): step must be nonzero"
         )
+    _check_some_embedding(args, x)
     return (x[0], args.get_int("embedding_dim"))
 
 
@@ -806,6 +915,12 @@ def _pool_output(n: int, kind: str, has_dilation: bool):
             if ceil_mode and (o - 1) * s >= size + p:
                 o -= 1
             out.append(o)
+        if kind == "AvgPool3d" and any(size < k for size, k in zip(spatial, kernel)):
+            # avg_pool3d (only) wants the kernel to fit the input without its padding
+            raise ShapeError(
+                f"input image (T: {spatial[0]} H: {spatial[1]} W: {spatial[2]}) smaller than "
+                f"kernel size (kT: {kernel[0]} kH: {kernel[1]} kW: {kernel[2]})"
+            )
         if any(o <= 0 for o in out):
             shown = "x".join(map(str, x[len(x) - n - 1:]))
             got = "x".join(map(str, (*x[len(x) - n - 1:len(x) - n], *out)))
@@ -825,34 +940,58 @@ def _avg_pool_check(args: Args) -> None:
 
 
 def _adaptive_output(n: int, kind: str):
-    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
-        x = inputs[0]
+    is_avg = kind.startswith("AdaptiveAvg")
+    # adaptive_avg_pool2d/3d to an output of all ones is a mean over the last n dims: torch
+    # takes that shortcut before any check of the input's rank or empty dims.
+    mean_shortcut = is_avg and n > 1
+
+    def rank_check(x: Shape) -> None:
         if len(x) not in (n + 1, n + 2):
             raise ShapeError(
                 f"{kind}: expected {n + 1}D or {n + 2}D input, got {len(x)}D input of size "
                 f"{_shape(x)}"
             )
+
+    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        if not mean_shortcut:
+            rank_check(x)
         op = f"adaptive_{kind[8:11].lower()}_pool{n}d"
         size = args["output_size"]
         if size is None or (n == 1 and isinstance(size, (list, tuple)) and None in size):
             # None stands for "the input size" only as an element, and not in 1d pools.
             raise LayerError(f"{op}(): argument 'output_size' must be tuple of ints, but got "
                              f"{size!r}")
-        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * n
+        is_sequence = isinstance(size, (list, tuple))
+        if mean_shortcut and is_sequence and len(x) <= len(size):
+            # F.adaptive_avg_pool2d/3d fill its Nones in from the input's trailing dims
+            raise ShapeError(f"Input dimension should be at least {len(size) + 1}, got input "
+                             f"of size {_shape(x)}")
+        sizes = tuple(size) if is_sequence else (size,) * n
         if len(sizes) != n:
             raise LayerError(f"{op}: output_size must be {n}, got {list(sizes)}")
         spatial = x[len(x) - n:]
-        resolved = tuple(s if o is None else o for o, s in zip(sizes, spatial))
-        _reject_bool(op, "output_size", resolved if isinstance(size, (list, tuple)) else size)
+        resolved = tuple(s if o is None else o for o, s in zip(sizes, spatial)) \
+            if is_sequence else sizes
+        _reject_bool(op, "output_size", resolved if is_sequence else size)
         out = tuple(_as_int("output_size", o) for o in resolved)
         if any(o < 0 for o in out):
             raise LayerError(
                 f"{op}: elements of output_size must be greater than or equal to 0 but "
                 f"received {list(out)}"
             )
-        # Avg pools refuse empty spatial dims; max pools any empty dim but the first.
-        checked = spatial if kind.startswith("AdaptiveAvg") else x[1:]
-        if any(d == 0 for d in checked):
+        if mean_shortcut and all(o == 1 for o in out):
+            if len(x) < n:
+                raise ShapeError(
+                    f"Dimension out of range: {kind} to size 1 averages the last {n} dims of "
+                    f"an input of size {_shape(x)}"
+                )
+            return (*x[: len(x) - n], *out)
+        rank_check(x)
+        # Avg pools refuse empty spatial dims (a 1d pool to size 1 is a 2d one to 1x1, the
+        # mean above); max pools, and the 3d avg pool, any empty dim but the first.
+        checked = spatial if is_avg and n < 3 else x[1:]
+        if any(d == 0 for d in checked) and not (is_avg and out == (1,)):
             raise ShapeError(
                 f"{op}(): Expected input to have non-zero size for non-batch dimensions, but "
                 f"input has sizes {_shape(x)}"
@@ -932,7 +1071,13 @@ _UPSAMPLE_MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear
 
 def _upsample_scale(args: Args) -> Any:
     """scale_factor as nn.Upsample stores it: a tuple of floats, a float, or None if falsy."""
-    scale = args["scale_factor"]
+    try:
+        return _upsample_floats(args["scale_factor"])
+    except OverflowError as exc:  # `scale_factor=10**1000`: nn.Upsample's float() raises too
+        raise LayerError(str(exc)) from None
+
+
+def _upsample_floats(scale: Any) -> Any:
     if isinstance(scale, tuple):
         for s in scale:
             if not isinstance(s, (int, float)):
@@ -1003,16 +1148,24 @@ def _upsample_output(args: Args, inputs: Sequence[Shape]) -> Shape:
                 f"shape {list(scales)}"
             )
         out = tuple(math.floor(float(d) * s) for d, s in zip(x[2:], scales))
-    # 'area' is an adaptive average pool: it can produce empty dims; the others cannot,
-    # nor take empty channels.  None of them takes an empty spatial dim.
-    smallest = 0 if mode == "area" else 1
-    if any(o < smallest for o in out) or any(d == 0 for d in x[2:]) or \
-            (mode != "area" and x[1] == 0):
+    if mode == "area":
+        # F.interpolate's 'area' is adaptive_avg_pool{n}d to the output size: its rules (an
+        # empty output dim is fine; an empty input dim is not, unless the output is all ones)
+        LAYERS[f"AdaptiveAvgPool{n}d"].output(Args({"output_size": out}), [x])
+        return (*x[:2], *out)
+    # The other modes produce no empty dim, and take no empty spatial dim nor channels.
+    if any(o < 1 for o in out) or any(d == 0 for d in x[2:]) or x[1] == 0:
         raise ShapeError(
             f"Input and output sizes should be greater than 0, but got input of size "
             f"{_shape(x)} and output size {list(out)}"
         )
     return (*x[:2], *out)
+
+
+def _maybe(args: Args, name: str) -> bool:
+    """An argument torch tests for truth is true, or may be (it is Unknown)."""
+    value = args.values.get(name)
+    return isinstance(value, Unknown) or bool(value)
 
 
 def _known(args: Args, name: str) -> Any:
@@ -1040,7 +1193,11 @@ def _feature_dropout_output(ranks: Optional[Tuple[int, ...]], min_rank: int = 2)
         if ranks is not None and len(x) not in ranks:
             raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
                              "input")
-        if len(x) < min_rank:
+        # Only drawing the per-channel noise needs the channels; torch draws none for p=0,
+        # p=1 (all dropped) or an empty input.
+        p = _known(args, "p")
+        no_noise = isinstance(p, (int, float)) and p in (0, 1) or not math.prod(x)
+        if len(x) < min_rank and not no_noise:
             raise ShapeError("Feature dropout requires at least 2 dimensions in the input")
         return x
 

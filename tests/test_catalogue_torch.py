@@ -974,3 +974,148 @@ ODD_CASES = [
 @pytest.mark.parametrize("name, pos, kw, shapes", ODD_CASES)
 def test_odd_configuration_torch_accepts(name, pos, kw, shapes):
     assert_matches_torch(name, pos, kw, shapes)
+
+
+# ---------------------------------------------------------------------------
+# 4. Disagreements the differential tests (tests/test_differential.py) found, each pinned
+
+DIFFERENTIAL_INVALID = [
+    # Bilinear.reset_parameters() divides by sqrt(in1_features); in2_features=0 makes
+    # forward's reshape(-1, 0) ambiguous whatever the input
+    bad("Bilinear", (0, 3, 2), {}, (2, 0), (2, 3), error=ValueError,
+        match="in1_features must be > 0"),
+    bad("Bilinear", (2, 0, 3), {}, (2, 2), (2, 0), error=RuntimeError, match="ambiguous"),
+    # avg_pool3d (only) wants the kernel to fit the input without its padding
+    bad("AvgPool3d", (2,), {"padding": 1}, (1, 1, 1, 1, 1), error=RuntimeError,
+        match="smaller than kernel size"),
+    bad("AvgPool3d", (3,), {"padding": 1, "ceil_mode": True}, (1, 1, 3, 3, 2),
+        error=RuntimeError, match="smaller than kernel size"),
+    # batch_norm of an empty input reads weight[0]: affine weights over 0 channels have none
+    bad("BatchNorm2d", (0,), {}, (2, 0, 3, 3), error=IndexError, match="out of range"),
+    bad("BatchNorm1d", (0,), {"bias": False, "track_running_stats": False}, (2, 0),
+        error=IndexError, match="out of range"),
+    bad("InstanceNorm1d", (3,), {"affine": True}, (0, 3, 4), error=IndexError,
+        match="out of range"),
+    bad("InstanceNorm2d", (0,), {"affine": True}, (0, 3, 3), error=IndexError,
+        match="out of range"),
+    # without running statistics, batch statistics of one value fail in eval mode too
+    bad("BatchNorm1d", (3,), {"track_running_stats": False}, (1, 3), error=ValueError,
+        match="more than 1 value per channel"),
+    bad("BatchNorm2d", (3,), {"affine": False, "track_running_stats": False}, (1, 3, 1, 1),
+        error=ValueError, match="more than 1 value per channel"),
+    # an input with a batch and channels but an empty spatial dim reaches no kernel
+    bad("Conv2d", (2, 1, 1), {"padding": 1}, (1, 2, 0, 3), error=RuntimeError,
+        match="Only zero batch or zero channel inputs are supported"),
+    bad("Conv1d", (2, 1, 1), {"padding": 1}, (2, 0), error=RuntimeError,
+        match="Only zero batch or zero channel inputs are supported"),
+    bad("ConvTranspose2d", (2, 1, 3), {}, (1, 2, 0, 1), error=RuntimeError,
+        match="Only zero batch or zero channel inputs are supported"),
+    # an empty batch: the output's view still refuses a negative size, the weight an empty kernel
+    bad("ConvTranspose1d", (2, 1, 1), {"padding": 1}, (0, 2, 1), error=RuntimeError, match=""),
+    bad("Conv2d", (2, 1, (3, 0)), {}, (0, 2, 3, 3), error=IndexError, match="out of range"),
+    # an empty table has no row for any index
+    bad("Embedding", (0, 3), {}, (2,), error=RuntimeError, match="index"),
+    bad("Embedding", (0, 3), {}, (), error=RuntimeError, match="index"),
+    bad("EmbeddingBag", (0, 3), {}, (2, 1), error=RuntimeError, match=""),
+    bad("EmbeddingBag", (10, 3), {"mode": "max", "sparse": True}, (2, 4), error=ValueError,
+        match="max mode does not support sparse weights"),
+    bad("EmbeddingBag", (10, 3), {"mode": "max", "scale_grad_by_freq": True}, (2, 4),
+        error=ValueError, match="max mode does not support scaling the gradient"),
+    # adaptive_avg_pool2d/3d to all ones is a mean over the last dims; Nones are filled in
+    # from the input (which needs more dims than output_size has), the mean needs n dims
+    bad("AdaptiveAvgPool2d", ((1, 1),), {}, (4, 5), error=ValueError,
+        match="Input dimension should be at least 3"),
+    bad("AdaptiveAvgPool3d", (1,), {}, (3, 4), error=IndexError, match="Dimension out of range"),
+    bad("AdaptiveAvgPool2d", (2,), {}, (2, 3, 4, 5, 6), error=RuntimeError, match="3D or 4D"),
+    bad("AdaptiveAvgPool1d", (2,), {}, (2, 0), error=RuntimeError, match="non-zero size"),
+    bad("AdaptiveAvgPool1d", (1,), {}, (2, 3, 4, 5), error=RuntimeError, match="2 to 3"),
+    # adaptive_avg_pool3d, unlike 1d and 2d, refuses empty channels too (as max pools do)
+    bad("AdaptiveAvgPool3d", (2,), {}, (2, 0, 1, 1, 1), error=RuntimeError,
+        match="non-zero size for non-batch dimensions"),
+    bad("Upsample", (), {"size": 2, "mode": "area"}, (1, 0, 2, 2, 2), error=RuntimeError,
+        match="non-zero size for non-batch dimensions"),
+    bad("Upsample", (), {"size": 2, "mode": "area"}, (1, 1, 0), error=RuntimeError,
+        match="non-zero size"),
+    # a padding_mode's negative padding crops with F.pad: not to nothing (nor past it)
+    bad("Conv1d", (1, 1, 1), {"padding": -1, "padding_mode": "reflect"}, (1, 1, 2),
+        error=RuntimeError, match="too small"),
+    bad("Conv1d", (1, 1, 1), {"padding": -1, "padding_mode": "replicate"}, (1, 1, 2),
+        error=RuntimeError, match="too small"),
+    bad("Conv1d", (1, 1, 1), {"padding": -2, "padding_mode": "circular"}, (1, 1, 3),
+        error=RuntimeError, match="empty dimension"),
+    bad("Conv1d", (1, 1, 1), {"padding": -1, "padding_mode": "circular"}, (1, 1, 2),
+        error=RuntimeError, match="Kernel size can't be greater"),
+    bad("Conv2d", (1, 1, 1), {"padding": -1}, (1, 1, 3, 3), error=RuntimeError,
+        match="negative padding is not supported"),
+    # 'same' around a zero kernel: dilation * (0 - 1) in total, under -1 a negative padding
+    bad("Conv2d", (0, 1, 0), {"padding": "same", "dilation": 2}, (0, 0, 2, 2),
+        error=RuntimeError, match="negative padding is not supported"),
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes, error, match, native", DIFFERENTIAL_INVALID)
+def test_differential_regression_rejected_like_torch(name, pos, kw, shapes, error, match,
+                                                     native):
+    with pytest.raises(error, match=match):
+        torch_call(name, pos, kw, shapes, native=native)
+    with pytest.raises(LayerError):
+        catalogue_answer(name, pos, kw, shapes)
+
+
+DIFFERENTIAL_VALID = [
+    # an input with no batch or no channels reaches no convolution kernel: the kernels' own
+    # checks (dilation > 0, kernel > 0, output_padding, output size > 0) do not run
+    case("Conv2d", (2, 1, 3), {"dilation": 0}, (0, 2, 4, 4)),
+    case("Conv1d", (0, 1, 3), {"dilation": 0}, (0, 5)),
+    case("Conv3d", (0, 1, 1), {"dilation": 0}, (1, 0, 1, 1, 1)),
+    case("Conv2d", (0, 1, 0), {}, (2, 0, 1, 1)),
+    case("Conv2d", (0, 1, (3, 0)), {}, (1, 0, 3, 3)),
+    case("Conv2d", (2, 1, 1), {"padding": 1}, (0, 2, 0, 3)),
+    case("Conv2d", (2, 1, 3), {"padding": "same", "dilation": 0}, (0, 2, 3, 3)),
+    case("ConvTranspose2d", (2, 1, 3), {"output_padding": 1}, (0, 2, 2, 2)),
+    case("ConvTranspose2d", (2, 1, 3), {"dilation": 0}, (0, 2, 1, 1)),
+    case("ConvTranspose2d", (2, 1, 1), {"padding": 1}, (0, 2, 2, 2)),
+    # batch_norm does not look at the channels of an empty input
+    case("BatchNorm1d", (3,), {}, (2, 0)),
+    case("BatchNorm2d", (3,), {}, (0, 5, 2, 2)),
+    # no weight and no running statistics: nothing is created of a negative size
+    case("BatchNorm1d", (-1,), {"affine": False, "track_running_stats": False}, (2, 3, 1)),
+    case("InstanceNorm3d", (-1,), {}, (0, 3, 1, 1, 2)),
+    case("GroupNorm", (1, -1), {"affine": False}, (2, 3)),
+    # feature dropouts draw no noise for p=0, p=1 or an empty input: any rank goes
+    case("Dropout2d", (0.0,), {}, ()),
+    case("Dropout2d", (1.0,), {}, (3,)),
+    case("Dropout3d", (0,), {}, ()),
+    case("FeatureAlphaDropout", (), {}, (0,)),
+    # an empty table and no index
+    case("Embedding", (0, 3), {}, (0,)),
+    case("EmbeddingBag", (0, 3), {}, (0, 1)),
+    # adaptive_avg_pool2d/3d to all ones is a mean over the last 2 or 3 dims: any rank, empty
+    # dims too (a 1d pool to 1 is a 2d pool to 1x1)
+    case("AdaptiveAvgPool2d", (1,), {}, (2, 3, 4, 5, 6)),
+    case("AdaptiveAvgPool2d", (1,), {}, (4, 5)),
+    case("AdaptiveAvgPool2d", ([1, 1],), {}, (1, 0, 1, 1, 1)),
+    case("AdaptiveAvgPool2d", ((None, 1),), {}, (2, 1, 0)),
+    case("AdaptiveAvgPool3d", (1,), {}, (2, 0, 0)),
+    case("AdaptiveAvgPool1d", (1,), {}, (2, 0)),
+    case("AdaptiveAvgPool3d", (2,), {}, (0, 1, 1, 1)),  # unbatched: dim 0 is the channels
+    case("AdaptiveAvgPool2d", (2,), {}, (2, 0, 3, 3)),
+    # Upsample 'area' is that adaptive average pool
+    case("Upsample", (), {"size": 1, "mode": "area"}, (1, 1, 0)),
+    case("Upsample", (), {"size": 1, "mode": "area"}, (1, 0, 2, 2, 2)),
+    case("Upsample", (), {"size": (1, 1), "mode": "area"}, (1, 1, 0, 3)),
+    case("Upsample", (), {"size": 2, "mode": "area"}, (0, 1, 2, 2, 2)),
+    # a padding_mode pads with F.pad, which crops for a negative padding
+    case("Conv2d", (1, 1, 3), {"padding": -1, "padding_mode": "reflect"}, (1, 1, 5, 5)),
+    case("Conv3d", (1, 1, 1), {"padding": -1, "padding_mode": "reflect"}, (0, 1, 3, 3, 3)),
+    case("Conv2d", (1, 1, 1), {"padding": (-1, 2), "padding_mode": "replicate"}, (1, 1, 3, 2)),
+    case("Conv1d", (1, 1, 1), {"padding": -1, "padding_mode": "circular"}, (1, 1, 3)),
+    case("Conv2d", (0, 1, 0), {"padding": "same"}, (0, 0, 2, 2)),
+    case("Conv2d", (0, 1, 0), {"padding": "same", "dilation": 2, "padding_mode": "circular"},
+         (0, 0, 2, 2)),
+]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes", DIFFERENTIAL_VALID)
+def test_differential_regression_torch_accepts(name, pos, kw, shapes):
+    assert_matches_torch(name, pos, kw, shapes)
