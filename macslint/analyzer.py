@@ -40,6 +40,9 @@ class ModuleRef:
 class LayerClass:
     spec: LayerSpec
 
+    def __repr__(self) -> str:  # messages show values (`kernel_size must be an int, got ...`)
+        return f"<class 'torch.nn.{self.spec.name}'>"
+
 
 @dataclass(frozen=True)
 class UserObject:
@@ -95,6 +98,9 @@ class Partial:
         self.function = function
         self.positional = positional
         self.keywords = keywords
+
+    def __repr__(self) -> str:  # in messages: no object address
+        return f"functools.partial({self.function!r}, ...)"
 
 
 @dataclass(frozen=True)
@@ -899,7 +905,11 @@ class Interpreter:
         return make(items)
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Any:
-        value = self.eval(node.expression, scope)
+        return self.unary(node, self.eval(node.expression, scope))
+
+    def unary(self, node: cst.UnaryOperation, value: Any) -> Any:
+        """`node`'s operator on its operand's `value` (evaluated once: evaluating it again at
+        each level of `- - - x` takes 2**depth steps)."""
         if isinstance(value, Unknown):
             return value
         op = {cst.Minus: operator.neg, cst.Plus: operator.pos, cst.BitInvert: operator.invert,
@@ -1254,4 +1264,6 @@ def analyze_source(source: str, settings: Any = None, path: str = "<string>",
 
         module, positions = parse_file_source(file, source)
         return analyze_module(module, source, settings, path, file, positions)
-    return analyze_module(cst.parse_module(source), source, settings, path, file)
+    from .project import parse_module
+
+    return analyze_module(parse_module(source), source, settings, path, file)

@@ -296,11 +296,12 @@ def render_text(report: FileReport) -> str:
         for layer in problems:
             label = "invalid" if layer.error else "unresolved"
             lines.append(f"    {layer.line}:{layer.col} {layer.call}: {label}: {layer.reason}")
-    params = sum(l.params for l in report.layers if l.params is not None)
-    macs = sum(l.macs for l in report.layers if l.macs is not None)
+    resolved = [l for l in report.layers if l.resolved]  # what the line says it sums
+    params = sum(l.params for l in resolved if l.params is not None)
+    macs = sum(l.macs for l in resolved if l.macs is not None)
     batch = f", batch {settings.batch_size}" if settings.batch_size != 1 else ""
     lines.append(
-        f"  sum of the {sum(l.resolved for l in report.layers)} resolved layers, each costed on "
+        f"  sum of the {len(resolved)} resolved layers, each costed on "
         f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
         f"{format_count(macs * factor)} {unit}"
     )

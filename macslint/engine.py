@@ -6,11 +6,11 @@ never see an exception from a user's file.
 
 from __future__ import annotations
 
-import ast
 import io
 import sys
 import threading
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -41,9 +41,13 @@ DEEP_RECURSION_LIMIT = 60_000
 
 def _python_syntax_error(source: str, path: str, settings: Settings) -> Optional[FileResult]:
     """Python's own verdict first: its position is the one users know (flake8's E999), and
-    libcst's native parser crashes the process on nesting CPython rejects anyway."""
+    libcst's native parser crashes the process on nesting CPython rejects anyway. A full
+    compile, not only a parse: `return` outside a function, or blocks nested past CPython's
+    limit, are its compiler's errors (and the compile is faster than building the ast)."""
     try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning is Python's to print, not ours
+            compile(source, path, "exec", dont_inherit=True)
     except SyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.msg}",
                            exc.lineno or 1, exc.offset or 1)
@@ -111,6 +115,8 @@ def check_source(path: str, source: str, settings: Settings,
             if not _caused_by_recursion(exc):
                 raise
             analysis = _on_deep_stack(analyze_source, source, settings, path, file)
+        report = file_report(path, analysis.sites, settings, analysis.models)
+        findings = file_findings(report)
     except libcst.ParserSyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.message}",
                            exc.raw_line, exc.raw_column + 1)
@@ -119,8 +125,7 @@ def check_source(path: str, source: str, settings: Settings,
             return _file_error(path, settings, "MAC901",
                                "cannot analyse file: it is nested too deeply")
         return internal_error(path, settings, exc)
-    report = file_report(path, analysis.sites, settings, analysis.models)
-    return FileResult(report, file_findings(report), source, analysis.depends_on)
+    return FileResult(report, findings, source, analysis.depends_on)
 
 
 def _describe(exc: BaseException) -> str:

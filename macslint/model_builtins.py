@@ -13,7 +13,8 @@ from typing import Any, Callable, Dict, List
 import libcst as cst
 
 from .analyzer import (
-    LayerClass, ModuleRef, Partial, PyBuiltin, UserClass, MAX_SEQUENCE, is_uncatalogued_layer,
+    LayerClass, ModuleRef, Partial, PyBuiltin, UserClass, MAX_INT_BITS, MAX_SEQUENCE, _too_big,
+    is_uncatalogued_layer,
 )
 from .catalogue import Unknown
 from .model_values import (
@@ -34,6 +35,10 @@ PLAIN_BUILTINS: Dict[str, Callable[..., Any]] = {
     "operator.add": operator.add,
 }
 
+# The builtins that are operators, checked as the operators are (a power or a repetition
+# too large to build would take minutes or gigabytes).
+_OPERATORS = {"pow": cst.Power, "operator.mul": cst.Multiply, "operator.add": cst.Add}
+
 
 _WIDE_FORMAT = re.compile(r"%[-#0 +]*(\*|\d{4,})|\.(\*|\d{4,})")
 
@@ -47,7 +52,7 @@ def percent_format(template: str, values: Any) -> Any:
         return Unknown("`%` formatting of values that are not known")
     try:
         return template % values
-    except (TypeError, ValueError, KeyError) as exc:
+    except (TypeError, ValueError, KeyError, OverflowError) as exc:  # `"%d" % float("inf")`
         return Unknown(f"`%` formatting raises {type(exc).__name__}")
 
 
@@ -98,12 +103,20 @@ class BuiltinCalls:
         if function is not None and not keywords:
             if not all(isinstance(v, PLAIN_SCALAR) for v in args):
                 return Unknown(f"{name}() of values that are not plain numbers")
-            if name == "range" and len(range(*args)) > MAX_SEQUENCE:
-                return Unknown("a range too long to evaluate")
+            operation = _OPERATORS.get(name)
+            if operation is not None and len(args) == 2 and _too_big(operation, *args):
+                return Unknown("a value too large to evaluate")
             try:
-                return function(*args)
+                if name == "range" and len(range(*args)) > MAX_SEQUENCE:
+                    return Unknown("a range too long to evaluate")
+                result = function(*args)
             except (ArithmeticError, TypeError, ValueError) as exc:
+                if name == "range" and isinstance(exc, OverflowError):  # past sys.maxsize
+                    return Unknown("a range too long to evaluate")
                 return Unknown(f"{name}() raises {type(exc).__name__}")
+            if isinstance(result, int) and result.bit_length() > MAX_INT_BITS:
+                return Unknown("a value too large to evaluate")
+            return result
         if name == "functools.partial" and args:
             return Partial(args[0], list(args[1:]), dict(keywords))
         return self.unknown_call(node, Unknown(f"{name}() is not modelled"), args)

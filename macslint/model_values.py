@@ -46,6 +46,11 @@ class LayerModule:
         self.args = args
         self.reason = reason
 
+    # Values appear in messages (`kernel_size must be an int, got ...`): as Python would show
+    # them, never with an object's address (a message must be the same on every run).
+    def __repr__(self) -> str:
+        return self.site.call_text
+
     def params(self) -> Optional[int]:
         if self.spec is None or self.args is None:
             return None
@@ -66,6 +71,9 @@ class UserModule:
         self.attrs: Dict[str, Any] = {"training": True}
         self.opaque: List[str] = []  # attributes that may hold modules macslint cannot see
 
+    def __repr__(self) -> str:
+        return f"{self.cls.name}(...)"
+
 
 class Container:
     """nn.Sequential / nn.ModuleList / nn.ModuleDict."""
@@ -74,6 +82,9 @@ class Container:
         self.kind = kind
         self.children = children
 
+    def __repr__(self) -> str:
+        return f"{self.kind}(...)"
+
 
 class BoundMethod:
     def __init__(self, receiver: Any, name: str, function: Optional[UserFunction] = None):
@@ -81,11 +92,17 @@ class BoundMethod:
         self.name = name
         self.function = function
 
+    def __repr__(self) -> str:
+        return f"<bound method {self.name}>"
+
 
 class SuperProxy:
     def __init__(self, cls: UserClass, instance: Any) -> None:
         self.cls = cls
         self.instance = instance
+
+    def __repr__(self) -> str:
+        return f"<super: {self.cls.name}>"
 
 
 MODULE_VALUES = (LayerModule, UserModule, Container)

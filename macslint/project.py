@@ -47,6 +47,9 @@ class ProjectModule:
     def __init__(self, loaded: LoadedModule) -> None:
         self.loaded = loaded
 
+    def __repr__(self) -> str:  # in messages: no object address
+        return f"<module '{self.loaded.display}'>"
+
 
 def read_source(path: Path) -> Optional[str]:
     """The text of a project file as Python decodes it (BOM dropped), None if it cannot be
@@ -152,13 +155,22 @@ class ProjectLoader:
         return LoadedModule(path, display, interpreter)
 
 
+def parse_module(source: str) -> Any:
+    """libcst's parse on a large stack: its native parser recurses once per term of chains
+    Python keeps flat (`a or b or ...`, `import a.b.c...`), and a few thousand terms overflow
+    a thread's default stack: a segfault, not an exception."""
+    from .engine import _on_deep_stack
+
+    return _on_deep_stack(cst.parse_module, source)
+
+
 def _parse(path: Path) -> Any:
     """(source, module, positions), or False for a file that cannot be read or parsed."""
     source = _read(path)
     if source is None:
         return False
     try:
-        module = cst.parse_module(source)
+        module = parse_module(source)
     except Exception:  # noqa: BLE001 - an unreadable import is an unknown value
         return False
     return source, module, LazyPositions(module)
@@ -196,7 +208,7 @@ def parse_file_source(file: Path, source: str) -> Tuple[Any, Any]:
     cached = _recall(key) if key is not None else None
     if cached and cached[0] == source:
         return cached[1], cached[2]
-    module = cst.parse_module(source)
+    module = parse_module(source)
     positions = LazyPositions(module)
     if key is not None and cached is None and _read(file) == source:  # not an editor buffer
         _remember(key, (source, module, positions))

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .sites import LayerSite, first_unknown
 from .traces import LayerCall, ModelTrace
-from .catalogue import Args, LayerError, LayerSpec, Unresolved
+from .catalogue import Args, LayerError, LayerSpec, ShapeError, Unresolved
 from .config import Settings
 
 SCHEMA_VERSION = 1
@@ -33,6 +33,9 @@ class LayerReport:
     input: Optional[Tuple[int, ...]] = None
     output: Optional[Tuple[int, ...]] = None
     error: Optional[str] = None  # torch would raise this (MAC010)
+    # The error is the configured input size's, costed on its own: a model that traces the
+    # layer at its own input size supersedes it.
+    error_at_input: bool = False
     extra_inputs: Tuple[Tuple[int, ...], ...] = ()  # Bilinear's second input
     args: Optional[Dict[str, Any]] = None  # bound constructor arguments, when all are known
     # The costliest call of this construction in a traced model: what budgets are held to.
@@ -88,6 +91,11 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
         layer.params = spec.params(args)
     except Unresolved as exc:
         unresolved.append(_unresolved_reason(exc))
+    except LayerError as exc:
+        # check_args stopped at an unknown argument, but the known ones already make torch
+        # raise (`Conv2d(16, 16, -1, padding=p)`: a negative weight dimension, whatever p is)
+        layer.error = layer.reason = str(exc)
+        return layer
     if not unresolved:
         try:
             standalone = standalone_cost(spec, args, settings)
@@ -97,6 +105,7 @@ def cost_site(site: LayerSite, settings: Settings) -> LayerReport:
                 layer.input_misfit = exc.reason
         except LayerError as exc:
             layer.error = layer.reason = str(exc)
+            layer.error_at_input = isinstance(exc, ShapeError)
             return layer
         else:
             layer.macs = standalone.macs
@@ -174,6 +183,10 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             layer = by_site.get((call.site.line, call.site.col + 1))
             if layer is None or call.site.file is not None:  # another file's construction
                 continue
+            if layer.error_at_input:
+                layer.error, layer.error_at_input = None, False
+                layer.reason = (f"costed on its own at {'x'.join(map(str, settings.input_size))}, "
+                                f"torch raises: {layer.reason}")
             if layer.traced is None or call.macs > layer.traced["macs"]:
                 layer.traced = {"model": model.name, "path": call.path,
                                 "input": list(call.inputs[0]), "output": list(call.output),

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from macslint.catalogue import (
+    INT64_MAX,
     LAYERS,
     Args,
     LayerError,
@@ -194,8 +195,12 @@ class OpSpec:
 
     def run(self, args: Args) -> Tuple[Any, int]:
         """(result, MACs); ShapeError/LayerError where torch raises."""
-        result = self.result(args)
-        return result, self.macs(args, result)
+        try:
+            result = self.result(args)
+            return result, self.macs(args, result)
+        except (OverflowError, ValueError) as exc:
+            # sizes from `scale_factor=10**1000` or `float('nan')`: torch raises too
+            raise LayerError(str(exc)) from None
 
 
 # ---------------------------------------------------------------------------
@@ -209,6 +214,8 @@ def _int(args: Args, name: str, value: Any = _ARG) -> int:
     value = _v(args, name) if value is _ARG else _resolve(name, value)
     if not isinstance(value, int):
         raise LayerError(f"argument '{name}' must be int, not {type(value).__name__}")
+    if abs(value) > INT64_MAX:  # torch: "Overflow when unpacking long long"
+        raise LayerError(f"{name}={value} does not fit in a 64-bit integer")
     return int(value)
 
 

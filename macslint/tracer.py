@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -41,6 +41,7 @@ MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomple
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 MAX_DEPTH = 48  # nested user calls
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+_END = object()  # an iterator is exhausted (the walks of module trees)
 
 
 _TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
@@ -825,7 +826,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             spec.check_args(args)
         except Unresolved as exc:
             return LayerModule(spec.name, spec, site, reason=str(exc))
-        except LayerError as exc:
+        except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
             if site.error is None and site.args is None:
                 site.error, site.unresolved = str(exc), None
             raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
@@ -1004,17 +1005,18 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                                  [module, *args])
 
     def all_modules(self, root: Any) -> List[Any]:
+        """`root` and the modules under it, depth first, each once. Not recursive: a loop can
+        nest modules thousands deep (`for _ in range(n): m = nn.Sequential(m)`)."""
         seen: Dict[int, Any] = {}
-
-        def visit(module: Any) -> None:
-            if module is None or id(module) in seen:
-                return
-            seen[id(module)] = module
-            for child in getattr(module, "children", {}).values() if not isinstance(
-                    module, LayerModule) else ():
-                visit(child)
-
-        visit(root)
+        stack: List[Iterator[Any]] = [iter((root,))]
+        while stack:
+            module = next(stack[-1], _END)
+            if module is _END:
+                stack.pop()
+            elif module is not None and id(module) not in seen:
+                seen[id(module)] = module
+                if not isinstance(module, LayerModule):
+                    stack.append(iter(getattr(module, "children", {}).values()))
         return list(seen.values())
 
     def container_method(self, node: cst.Call, container: Container, name: str,
@@ -1248,8 +1250,12 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             call.reason = str(exc)
             self.note(f"{layer.site.call_text} (line {layer.site.line}): {exc}")
             return Untraced(str(exc))
-        except LayerError as exc:
+        except (LayerError, OverflowError, ValueError) as exc:
+            # ValueError, OverflowError: sizes from `scale_factor=float('nan')` or `10**1000`
+            # (the catalogue's arithmetic; torch raises too)
             call.reason = f"torch raises: {exc}"
+            if type(exc) is LayerError:
+                self.layer_argument_error(layer, exc)
             self.layer_shape_error(layer, inputs, exc)
             return Unknown("a layer call that raises")
         call.inputs, call.output, call.macs = shapes, output, macs
@@ -1274,6 +1280,14 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                          f"`# macslint: input-size=...` on its class line or "
                          f"[tool.macslint.models.{self.model_name}]")
         return False
+
+    def layer_argument_error(self, layer: LayerModule, exc: LayerError) -> None:
+        """torch raises on the first call whatever the input (`MaxPool2d(3, padding=2)`): the
+        construction's arguments are wrong (MAC010 at it), not the input nor the model."""
+        site = layer.site
+        if site.error is None:
+            site.error, site.unresolved = str(exc), None
+        raise RaiseSignal(f"{site.call_text} (line {site.line}) raises when called: {exc}")
 
     def layer_shape_error(self, layer: LayerModule, inputs: Sequence[Tensor], exc: Exception) -> None:
         self.input_mismatch(inputs, layer.site.call_text, exc)
@@ -1432,7 +1446,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if isinstance(node.operator, cst.Not):
             truth = self.truth(value)
             return truth if isinstance(truth, Unknown) else not truth
-        return super().eval_UnaryOperation(node, scope) if not isinstance(value, Unknown) else value
+        return self.unary(node, value)
 
     def eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Any:
         left = self.eval(node.left, scope)
@@ -1571,8 +1585,8 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if isinstance(base, range) and len(keys) == 1 and isinstance(keys[0], (int, slice)):
             try:
                 return base[keys[0]]
-            except IndexError:
-                return Unknown("the subscript raises IndexError")
+            except (IndexError, TypeError, ValueError) as exc:  # `range(5)[:1.5]`
+                return Unknown(f"the subscript raises {type(exc).__name__}")
         if isinstance(base, Unknown):
             return base
         if len(keys) != 1 or isinstance(keys[0], Unknown):
@@ -1595,7 +1609,10 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             raise RaiseSignal(f"{self.where(node)}: no module named {key!r}")
         items = list(container.children.items())
         if isinstance(key, slice):
-            chosen = items[key]
+            try:
+                chosen = items[key]
+            except (TypeError, ValueError) as exc:  # `layers[:1.5]`, `layers[::0]`
+                raise RaiseSignal(f"{self.where(node)} raises: {exc}")
             if container.kind == "ModuleList":
                 chosen = [(str(i), m) for i, (_, m) in enumerate(chosen)]
             return Container(container.kind, OrderedDict(chosen))
@@ -1634,6 +1651,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             else:
                 if key.step is not None and (not isinstance(key.step, int) or key.step <= 0):
                     return self.untraced_op(node, Unknown("a slice step that is not positive"),
+                                            [tensor], {})
+                if not all(b is None or isinstance(b, int) for b in (key.start, key.stop)):
+                    return self.untraced_op(node, Unknown("a slice bound that is not an int"),
                                             [tensor], {})
                 out.append(len(range(*key.indices(shape[dim]))))
                 dim += 1
@@ -1734,12 +1754,18 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         trace.params = self.count_params(model)
         if self.build_notes:
             trace.params = None  # the modules built may not be the ones __init__ builds
+        # Each container's own count walks the modules under it: bounded, as n containers
+        # nested in one another (a loop wrapping a module) cost n * n / 2 module visits.
+        visits = MAX_FILE_STEPS
         for module in self.all_modules(model):
             path = self.paths.get(id(module))
             if path is not None and isinstance(module, (UserModule, Container)):
                 kind = module.cls.name if isinstance(module, UserModule) else module.kind
+                below = self.all_modules(module) if visits > 0 else None
+                visits -= len(below or ())
                 notes = len(self.build_notes)
-                trace.containers[path] = (kind, self.count_params(module))
+                params = self.count_params(module, below) if below is not None else None
+                trace.containers[path] = (kind, params)
                 del self.build_notes[notes:]  # already said for the whole model
         trace.input = (settings.batch_size, *settings.input_size)
         self.trace_forward(model, trace)
@@ -1806,20 +1832,27 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
                                     for n in _returns(function.node.body))
 
     def assign_paths(self, root: Any) -> None:
-        def visit(module: Any, prefix: str) -> None:
-            for name, child in getattr(module, "children", {}).items():
-                if child is None or id(child) in self.paths or child is root:
-                    continue
-                self.paths[id(child)] = prefix + name
-                if not isinstance(child, LayerModule):
-                    visit(child, prefix + name + ".")
+        """Each module's path from `root` (`features.0.conv`), depth first; not recursive (see
+        all_modules)."""
+        stack: List[Tuple[Iterator[Tuple[str, Any]], str]] = [
+            (iter(getattr(root, "children", {}).items()), "")]
+        while stack:
+            children, prefix = stack[-1]
+            name, child = next(children, (None, _END))
+            if child is _END:
+                stack.pop()
+                continue
+            if child is None or id(child) in self.paths or child is root:
+                continue
+            self.paths[id(child)] = prefix + name
+            if not isinstance(child, LayerModule):
+                stack.append((iter(getattr(child, "children", {}).items()), prefix + name + "."))
 
-        visit(root, "")
-
-    def count_params(self, root: Any) -> Optional[int]:
+    def count_params(self, root: Any, modules: Optional[List[Any]] = None) -> Optional[int]:
+        """`modules`: all_modules(root), when the caller has it."""
         total = 0
         seen_params: set = set()
-        for module in self.all_modules(root):
+        for module in modules if modules is not None else self.all_modules(root):
             if isinstance(module, LayerModule):
                 count = module.params()
                 if count is None:

@@ -2448,3 +2448,61 @@ def test_max_pool_with_indices_returns_output_and_indices(pool, forward):
     assert (model.params, model.macs, model.output) == (
         sum(p.numel() for p in built.parameters()), counter.get_total_flops() // 2,
         tuple(out.shape))
+
+
+def test_a_layer_that_fits_its_models_input_is_not_invalid_at_the_files(tmp_path):
+    """Regression (found by the differential tests): costed on its own at the file's input
+    size (3x224x224: depth 3 for a Conv3d), the layer raised, and that MAC010 stood although
+    the model that uses it, at its own input size, traces it as torch runs it."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=2x8x16x16
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv3d(2, 4, 4)
+
+            def forward(self, x):
+                return self.conv(x)
+    """)
+    result = analyse(source)
+    assert result.findings == []
+    assert_matches_torch(source, "Net")
+    (layer,) = result.report.layers
+    assert (layer.error, layer.resolved, layer.traced["macs"]) == (
+        None, False, torch_counts(source, "Net", (1, 2, 8, 16, 16)).macs)
+    assert layer.reason == (
+        "costed on its own at 3x224x224, torch raises: Calculated padded input size per "
+        "channel: (3 x 224 x 224). Kernel size: (4 x 4 x 4). Kernel size can't be greater than "
+        "actual input size")
+    # on its own, outside any model, the file's input size is all there is
+    alone = analyse(src("conv = nn.Conv3d(2, 4, 4)\n"))
+    assert [f.code for f in alone.findings] == ["MAC010"]
+
+
+@pytest.mark.parametrize("layer, message", [
+    ("nn.MaxPool2d(3, padding=2)", "pad should be at most half of effective kernel size, but "
+                                   "got pad=2, kernel_size=3 and dilation=1"),
+    ("nn.AvgPool2d(2, stride=0)", "stride must be greater than zero, but got [0, 0]"),
+    ("nn.Conv2d(8, 8, 3, dilation=0)", "dilation should be greater than zero, but got [0, 0]"),
+])
+def test_arguments_torch_refuses_on_the_first_call_are_mac010_at_the_layer(layer, message):
+    """Regression (found by the differential tests): torch builds these and raises on their
+    first call whatever the input; the error was taken for the model's input not fitting (no
+    finding at all). It is the layer's arguments: MAC010 where it is built."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8x16x16
+            def __init__(self):
+                super().__init__()
+                self.layer = {layer}
+
+            def forward(self, x):
+                return self.layer(x)
+    """)
+    assert torch_raises(source, "Net", (1, 8, 16, 16))
+    result = analyse(source)
+    line = line_of(source, "self.layer = ")
+    assert [(f.line, f.code, f.message) for f in result.findings] == [
+        (line, "MAC010", f"{layer[3:]} is invalid: {message}")]
+    model = the_model(result, "Net")
+    assert not model.complete
+    assert model.reasons == [f"forward() raises: {layer[3:]} (line {line}) raises when called: "
+                             f"{message}"]

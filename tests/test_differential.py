@@ -1,0 +1,825 @@
+"""Differential property tests: macslint against PyTorch over the whole layer catalogue.
+
+For every layer in `macslint.catalogue.LAYERS`, hypothesis draws a constructor call
+(positional and keyword arguments, valid values mostly, invalid ones sometimes) and the
+input it gets (the shape the layer wants mostly, a wrong rank, a wrong channel count or an
+empty dimension sometimes). Each example becomes the source of a one-layer model:
+
+    import torch
+    import torch.nn as nn
+    class M(nn.Module):  # macslint: input-size=4x9, batch-size=2
+        def __init__(self):
+            super().__init__()
+            self.layer = nn.Conv1d(4, 6, 3, padding='same', groups=2)
+        def forward(self, x):
+            return self.layer(x)
+
+which macslint analyses in process (`engine.check_source`), while the same layer is built and
+run in PyTorch. The input reaches the layer either as the model's input (the pragma gives its
+shape) or as a tensor forward() creates, `torch.zeros((2, 4, 9))`: shapes the pragma cannot
+write (empty dims, fewer than two dims) and inputs that are not the model's own.
+
+* torch accepts (construction and call): the model is complete with exactly torch's params,
+  MACs (FlopCounterMode flops / 2) and output shape; the construction site on its own has
+  torch's params; nothing is reported.
+* torch raises: macslint reports MAC010 (invalid arguments) or MAC011 (shape mismatch) and
+  counts no MACs. One documented exception: when the untouched model *input* does not fit
+  the first layer, the model is incomplete with a reason that says to set its input size
+  (README, "Shape mismatches"): a setting, not a bug, so no MAC011.
+* torch raises in training mode only (batch statistics of one value, a feature dropout's
+  rank): macslint cannot know the mode, so either verdict goes, but a count must be eval
+  mode's.
+* MAC900 (internal error) never.
+
+PyTorch is the oracle: no expected number is written here. Run it (the "ci" profile is
+derandomized: the same examples on every run; "nightly" draws new ones, ten times as many):
+
+    python -m pytest -q -p no:cacheprovider tests/test_differential.py --hypothesis-show-statistics
+    HYPOTHESIS_PROFILE=nightly python -m pytest -q -p no:cacheprovider tests/test_differential.py
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from torch.utils.flop_counter import FlopCounterMode
+
+from macslint.catalogue import LAYERS
+from macslint.config import Settings
+from macslint.engine import check_source
+from tests.helpers import examples
+
+# torch warns about zero-element initialisation, implicit softmax dims, deprecated arguments...
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+Shape = Tuple[int, ...]
+
+# Layers whose inputs are indices (torch.long), not floats.
+INDEX_INPUT = {"Embedding", "EmbeddingBag"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+# ---------------------------------------------------------------------------
+# One example: a layer call, its input(s), and how the input reaches it
+
+
+@dataclass(frozen=True)
+class Example:
+    name: str
+    pos: Tuple[Any, ...]
+    kw: Dict[str, Any] = field(hash=False)
+    shapes: Tuple[Shape, ...]
+    # "input": the model's input (shape set by the pragma) goes straight into the layer;
+    # "tensor": forward() creates the input with torch.zeros, any shape.
+    feed: str
+
+    def call_text(self) -> str:
+        args = [repr(v) for v in self.pos] + [f"{k}={v!r}" for k, v in self.kw.items()]
+        return f"nn.{self.name}({', '.join(args)})"
+
+
+def model_source(ex: Example) -> str:
+    if ex.feed == "input":
+        (shape,) = ex.shapes
+        pragma = f"  # macslint: input-size={'x'.join(map(str, shape[1:]))}, batch-size={shape[0]}"
+        call = "self.layer(x)"
+    else:
+        dtype = ", dtype=torch.long" if ex.name in INDEX_INPUT else ""
+        pragma = ""
+        call = "self.layer(" + ", ".join(f"torch.zeros({s!r}{dtype})" for s in ex.shapes) + ")"
+    return (
+        "import torch\n"
+        "import torch.nn as nn\n"
+        "\n"
+        "\n"
+        f"class M(nn.Module):{pragma}\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        f"        self.layer = {ex.call_text()}\n"
+        "\n"
+        "    def forward(self, x):\n"
+        f"        return {call}\n"
+    )
+
+
+def settings_can_hold(shape: Shape) -> bool:
+    """input-size and batch-size are positive: a batch and at least one more dim, none empty."""
+    return len(shape) >= 2 and all(d > 0 for d in shape)
+
+
+def file_settings(ex: Example) -> Settings:
+    """No budgets (nothing over budget can be reported), and the file's input size set to the
+    example's, so that the construction costed on its own (a convolution at its own channels
+    and the trailing dims of input-size) sees the shape the model gives it, and its verdict
+    can be compared with torch's too. (check_example also runs the default 3x224x224, where
+    the model's trace must supersede what the layer on its own would do.) Where Settings
+    cannot hold the shape, 1 stands in for an empty dim or a missing batch."""
+    shape = ex.shapes[0]
+    if not settings_can_hold(shape):
+        shape = tuple(max(d, 1) for d in (1,) * (2 - len(shape)) + shape)
+    return Settings(input_size=shape[1:], batch_size=shape[0])
+
+
+# ---------------------------------------------------------------------------
+# The oracle: PyTorch
+
+
+@dataclass
+class TorchAccepts:
+    params: int
+    macs: int
+    output: Optional[Shape]  # None when the layer returns a tuple (return_indices=True)
+
+
+@dataclass
+class TorchRaises:
+    error: str
+
+
+@dataclass
+class TorchModeDependent:
+    """Only training mode raises (a statistic over a single value, a feature dropout's rank):
+    macslint cannot know the mode, so it may report the call or count it as eval mode runs."""
+
+    error: str
+    eval_mode: TorchAccepts
+
+
+def torch_inputs(ex: Example) -> List[torch.Tensor]:
+    dtype = torch.long if ex.name in INDEX_INPUT else torch.float32
+    return [torch.zeros(shape, dtype=dtype) for shape in ex.shapes]
+
+
+def _forward(module: nn.Module, ex: Example) -> Any:
+    # torch's reference kernels decide validity: oneDNN's CPU convolutions skip some of
+    # torch's shape checks (a transposed convolution's empty output), a backend accident.
+    with torch.backends.mkldnn.flags(enabled=False):
+        return module(*torch_inputs(ex))
+
+
+def torch_outcome(ex: Example) -> Any:
+    try:
+        module = getattr(nn, ex.name)(*ex.pos, **ex.kw)
+    except Exception as exc:  # noqa: BLE001 - any exception is torch saying no
+        return TorchRaises(f"constructing: {type(exc).__name__}: {exc}")
+    params = sum(p.numel() for p in module.parameters())
+    # A plain call first: it decides validity (FlopCounterMode lets some invalid calls through).
+    # The module as constructed is in training mode.
+    try:
+        y = _forward(module, ex)
+    except Exception as exc:  # noqa: BLE001
+        module.eval()
+        try:
+            y = _forward(module, ex)
+        except Exception:  # noqa: BLE001
+            return TorchRaises(f"calling: {type(exc).__name__}: {exc}")
+        return TorchModeDependent(f"calling in training mode: {type(exc).__name__}: {exc}",
+                                  _count(module, ex, params, y))
+    return _count(module, ex, params, y)
+
+
+def _count(module: nn.Module, ex: Example, params: int, y: Any) -> TorchAccepts:
+    if ex.name == "Bilinear":
+        macs = _bilinear_macs(module, ex)
+    else:
+        with FlopCounterMode(display=False) as counter:
+            _forward(module, ex)
+        flops = counter.get_total_flops()
+        assert flops % 2 == 0, f"odd flop count {flops}"
+        macs = flops // 2
+    output = tuple(y.shape) if isinstance(y, torch.Tensor) else None
+    return TorchAccepts(params, macs, output)
+
+
+def _bilinear_macs(module: nn.Module, ex: Example) -> int:
+    """FlopCounterMode does not see torch.bilinear (it counts 0); macslint counts it as the
+    Linear over the outer product of the inputs that it is (tests/test_catalogue_torch.py
+    checks that identity numerically): torch counts that Linear."""
+    x1, _ = torch_inputs(ex)
+    rows = x1.reshape(-1, x1.shape[-1]).shape[0]
+    weight = module.weight.detach().flatten(1)
+    with FlopCounterMode(display=False) as counter:
+        F.linear(torch.zeros(rows, weight.shape[1]), weight)
+    return counter.get_total_flops() // 2
+
+
+# ---------------------------------------------------------------------------
+# The check
+
+
+def check_example(ex: Example) -> None:
+    source = model_source(ex)
+    truth = torch_outcome(ex)
+    result = check_source("model.py", source, file_settings(ex))
+    codes = [f.code for f in result.findings]
+    models = {m.name: m for m in result.report.models}
+    where = (f"\n--- source\n{source}--- torch: {truth}\n--- macslint findings:\n"
+             + "\n".join(f.text() for f in result.findings)
+             + (f"\n--- model M: {_model_summary(models['M'])}" if "M" in models else ""))
+    assert "MAC900" not in codes and result.report.error is None, where
+    assert set(models) == {"M"}, where
+    model = models["M"]
+    (site,) = result.report.layers
+    if isinstance(truth, TorchModeDependent):
+        if model.macs is None:  # reported: as for a call torch refuses
+            truth = TorchRaises(truth.error)
+        else:  # counted: as eval mode runs it
+            truth = truth.eval_mode
+    if isinstance(truth, TorchAccepts):
+        assert model.complete, where
+        assert (model.params, model.macs) == (truth.params, truth.macs), where
+        if truth.output is not None:
+            assert model.output == truth.output, where
+        if settings_can_hold(ex.shapes[0]):
+            # costed on its own at the same shape: the same verdict, nothing to report
+            assert not result.findings, where
+            assert site.error is None and site.params == truth.params, where
+            if LAYERS[ex.name].standalone_inputs is not None:  # costed on its own at a shape
+                # and at the default 3x224x224 (a Conv3d(2, 4, 4) does not fit it on its own):
+                # the model, which runs the layer at its own input size, supersedes that
+                default = check_source("model.py", source, Settings())
+                assert not default.findings, where + "\n--- at 3x224x224:\n" + "\n".join(
+                    f.text() for f in default.findings)
+        else:
+            # costed on its own at another shape (a batch of 1 for 0): only that may fail. An
+            # empty batch skips checks of the arguments themselves: torch runs
+            # ConvTranspose1d(1, 1, 1, output_padding=1) on (0, 1, 1), not on (1, 1, 1).
+            assert set(codes) <= {"MAC010"}, where
+            assert site.error is not None or site.params == truth.params, where
+    else:
+        assert model.macs is None, where
+        reported = {"MAC010", "MAC011"} & set(codes)
+        # The documented exception: the model's untouched input does not fit its first layer.
+        misfit = ex.feed == "input" and any(
+            "set the model's input size" in reason for reason in model.reasons)
+        assert reported or misfit, where
+        # MAC012: an input of fewer dims than a convolution costed on its own needs
+        assert set(codes) <= {"MAC010", "MAC011", "MAC012"}, where
+
+
+def _model_summary(model: Any) -> str:
+    return (f"complete={model.complete} params={model.params} macs={model.macs} "
+            f"output={model.output} reasons={model.reasons}")
+
+
+# ---------------------------------------------------------------------------
+# Strategy helpers
+
+def often(good: st.SearchStrategy, bad: st.SearchStrategy, odds: int = 6) -> st.SearchStrategy:
+    """`good` about `odds` times in `odds + 1`, else `bad` (hypothesis shrinks to `good`)."""
+    return st.integers(0, odds).flatmap(lambda i: bad if i == odds else good)
+
+
+def ints_or_tuple(n: int, values: st.SearchStrategy) -> st.SearchStrategy:
+    """An int, or a tuple (sometimes a list) of n of them, as torch's `_ntuple` takes them."""
+    return st.one_of(
+        values,
+        st.tuples(*[values] * n),
+        st.lists(values, min_size=n, max_size=n),
+    )
+
+
+def wrong_length(n: int, values: st.SearchStrategy) -> st.SearchStrategy:
+    """A sequence of the wrong length (one value is right: torch repeats it, sometimes)."""
+    return st.lists(values, min_size=0, max_size=4).filter(lambda v: len(v) != n).map(tuple)
+
+
+# Values torch refuses for a size or a count: negative, zero (for some), a bool.
+BAD_COUNT = st.sampled_from([-1, -2, 0, True, False])
+
+
+def split_call(draw: Callable, name: str, args: Dict[str, Any]) -> Tuple[tuple, dict]:
+    """Write `args` (constructor parameter -> value) as a call: a random prefix of the ones in
+    signature order positional, the rest by keyword."""
+    order = [p for p in inspect.signature(getattr(nn, name).__init__).parameters.values()
+             if p.name != "self"]
+    prefix = 0
+    for p in order:
+        if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) or p.name not in args:
+            break
+        prefix += 1
+    k = draw(st.integers(0, prefix))
+    names = [p.name for p in order[:k]]
+    pos = tuple(args[n] for n in names)
+    kw = {n: v for n, v in args.items() if n not in names}
+    return pos, kw
+
+
+@st.composite
+def near(draw, shape: Shape, *, channel_dim: Optional[int] = None, dim_max: int = 6,
+         odds: int = 6) -> Shape:
+    """`shape` mostly; sometimes a near miss: another channel count, one dim changed (maybe
+    to 0), a dim dropped or one added."""
+    choice = draw(st.integers(0, odds + 3))
+    shape = tuple(shape)
+    if choice < odds:
+        return shape
+    if choice == odds and channel_dim is not None and -len(shape) <= channel_dim < len(shape):
+        i = channel_dim % len(shape)
+        return shape[:i] + (draw(st.integers(0, dim_max).filter(lambda c: c != shape[i])),) \
+            + shape[i + 1:]
+    if choice <= odds + 1 and shape:
+        i = draw(st.integers(0, len(shape) - 1))
+        return shape[:i] + (draw(st.integers(0, dim_max)),) + shape[i + 1:]
+    if choice == odds + 2 and shape:
+        i = draw(st.integers(0, len(shape) - 1))
+        return shape[:i] + shape[i + 1:]
+    i = draw(st.integers(0, len(shape)))
+    return shape[:i] + (draw(st.integers(1, 3)),) + shape[i:]
+
+
+@st.composite
+def feed(draw, shapes: Tuple[Shape, ...]) -> str:
+    """How the input reaches the layer: as the model's input only when the pragma can write it
+    (one input, at least two dims, none empty)."""
+    writable = len(shapes) == 1 and len(shapes[0]) >= 2 and all(d > 0 for d in shapes[0])
+    return draw(st.sampled_from(["tensor", "input"])) if writable else "tensor"
+
+
+@st.composite
+def example(draw, name: str, args: Dict[str, Any], *shapes: Shape) -> Example:
+    pos, kw = split_call(draw, name, args)
+    return Example(name, pos, kw, tuple(shapes), draw(feed(tuple(shapes))))
+
+
+def size_of(value: Any, fallback: int) -> int:
+    """A drawn size as an input dim: itself when it is a plain non-negative int."""
+    ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+    return value if ok else fallback
+
+
+def batch() -> st.SearchStrategy:
+    return often(st.integers(1, 2), st.just(0), odds=12)
+
+
+# ---------------------------------------------------------------------------
+# Convolutions
+
+
+@st.composite
+def conv_examples(draw, n: int, transposed: bool) -> Example:
+    name = f"ConvTranspose{n}d" if transposed else f"Conv{n}d"
+    groups = draw(often(st.integers(1, 3), st.sampled_from([0, -1, True, 4])))
+    g = groups if isinstance(groups, int) and not isinstance(groups, bool) and groups > 0 else 1
+    # Channels: multiples of groups mostly (0 too), any count sometimes (may not divide).
+    channels = often(st.integers(0, 3).map(lambda k: g * k).filter(lambda c: c <= 8),
+                     st.one_of(st.integers(0, 6), BAD_COUNT))
+    cin, cout = draw(channels), draw(channels)
+    small = st.integers(1, 3)
+    kernel = draw(often(ints_or_tuple(n, small),
+                        st.one_of(st.just(0), st.just(-1), st.just(True),
+                                  wrong_length(n, small))))
+    stride = draw(often(ints_or_tuple(n, st.integers(1, 3)),
+                        st.one_of(BAD_COUNT, wrong_length(n, st.integers(1, 2))), odds=8))
+    dilation = draw(often(ints_or_tuple(n, st.integers(1, 2)),
+                          st.one_of(BAD_COUNT, wrong_length(n, st.integers(1, 2))), odds=8))
+    pads = st.integers(0, 2)
+    padding_values = [ints_or_tuple(n, pads)]
+    if not transposed:
+        padding_values.append(st.sampled_from(["same", "valid"]))
+    padding = draw(often(st.one_of(*padding_values),
+                         st.one_of(st.sampled_from([-1, True, "full", "SAME"]),
+                                   wrong_length(n, pads)), odds=8))
+    args: Dict[str, Any] = {"in_channels": cin, "out_channels": cout, "kernel_size": kernel}
+    optional: Dict[str, Any] = {"stride": stride, "padding": padding, "dilation": dilation,
+                                "groups": groups, "bias": draw(st.booleans())}
+    if transposed:
+        optional["output_padding"] = draw(often(
+            ints_or_tuple(n, st.integers(0, 2)), st.one_of(st.just(-1), st.just(True)),
+            odds=8))
+    modes = ["reflect", "replicate", "circular"]
+    optional["padding_mode"] = draw(often(
+        st.sampled_from(["zeros"] * (6 if transposed else 2) + modes),
+        st.sampled_from(["zero", "symmetric"]), odds=10))
+    for key, value in optional.items():
+        if draw(st.integers(0, 2)):  # leave some at their defaults
+            args[key] = value
+    c = size_of(cin, 2)
+    spatial = tuple(draw(st.integers(1, 6 if n < 3 else 4)) for _ in range(n))
+    lead = draw(often(st.tuples(batch()), st.just(()), odds=4))  # unbatched sometimes
+    x = draw(near((*lead, c, *spatial), channel_dim=-n - 1))
+    return draw(example(name, args, x))
+
+
+# ---------------------------------------------------------------------------
+# Linear layers
+
+
+@st.composite
+def linear_examples(draw) -> Example:
+    size = often(st.integers(0, 5), BAD_COUNT, odds=10)
+    cin, cout = draw(size), draw(size)
+    args = {"in_features": cin, "out_features": cout}
+    if draw(st.booleans()):
+        args["bias"] = draw(st.booleans())
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=3)))
+    features = size_of(cin, 3)
+    x = draw(near((*lead, features), channel_dim=-1))
+    return draw(example("Linear", args, x))
+
+
+@st.composite
+def bilinear_examples(draw) -> Example:
+    size = often(st.integers(0, 4), BAD_COUNT, odds=10)
+    in1, in2, out = draw(size), draw(size), draw(size)
+    args = {"in1_features": in1, "in2_features": in2, "out_features": out}
+    if draw(st.booleans()):
+        args["bias"] = draw(st.booleans())
+    lead = tuple(draw(st.lists(st.integers(1, 3), min_size=0, max_size=2)))
+    f1 = size_of(in1, 2)
+    f2 = size_of(in2, 2)
+    x1 = draw(near((*lead, f1), channel_dim=-1, odds=10))
+    x2 = draw(near((*lead, f2), channel_dim=-1, odds=10))
+    return draw(example("Bilinear", args, x1, x2))
+
+
+# ---------------------------------------------------------------------------
+# Norms
+
+
+@st.composite
+def norm_examples(draw, name: str) -> Example:
+    """BatchNorm{n}d and InstanceNorm{n}d."""
+    n = int(name[-2])
+    features = draw(often(st.integers(0, 4), BAD_COUNT, odds=10))
+    args: Dict[str, Any] = {"num_features": features}
+    for key, values in (("eps", often(st.just(1e-5), st.just(-1.0), odds=8)),
+                        ("momentum", st.sampled_from([0.1, None, 0.5])),
+                        ("affine", st.booleans()), ("track_running_stats", st.booleans()),
+                        ("bias", st.booleans())):
+        if draw(st.booleans()):
+            args[key] = draw(values)
+    c = size_of(features, 3)
+    # ones in the dims: statistics over a single value raise in training
+    spatial = tuple(draw(st.integers(1, 3)) for _ in range(n))
+    if name.startswith("Batch"):
+        lead = (draw(batch()),)
+        if n == 1 and draw(st.booleans()):
+            spatial = ()  # BatchNorm1d takes (N, C) too
+    else:
+        lead = draw(often(st.tuples(batch()), st.just(()), odds=3))  # unbatched
+    x = draw(near((*lead, c, *spatial), channel_dim=len(lead)))
+    return draw(example(name, args, x))
+
+
+@st.composite
+def layer_norm_examples(draw) -> Example:
+    dims = st.integers(1, 4)
+    shape = draw(st.lists(dims, min_size=1, max_size=3))
+    normalized = draw(often(
+        st.one_of(dims, st.just(tuple(shape)), st.just(list(shape)), st.just(tuple(shape[-1:]))),
+        st.one_of(st.just(()), BAD_COUNT, st.just((shape[0], True))), odds=10))
+    args: Dict[str, Any] = {"normalized_shape": normalized}
+    for key, values in (("eps", st.sampled_from([1e-5, -1.0])),
+                        ("elementwise_affine", st.booleans()), ("bias", st.booleans())):
+        if draw(st.booleans()):
+            args[key] = draw(values)
+    if isinstance(normalized, int) and not isinstance(normalized, bool) and normalized > 0:
+        tail: Shape = (normalized,)
+    elif isinstance(normalized, (tuple, list)) and all(
+            isinstance(d, int) and not isinstance(d, bool) for d in normalized):
+        tail = tuple(normalized)
+    else:
+        tail = tuple(shape)
+    lead = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    x = draw(near((*lead, *tail), channel_dim=-1))
+    return draw(example("LayerNorm", args, x))
+
+
+@st.composite
+def group_norm_examples(draw) -> Example:
+    groups = draw(often(st.integers(1, 3), BAD_COUNT, odds=10))
+    g = groups if isinstance(groups, int) and groups > 0 else 1
+    channels = draw(often(st.integers(0, 3).map(lambda k: g * k),
+                          st.one_of(st.integers(0, 6), BAD_COUNT), odds=5))
+    args: Dict[str, Any] = {"num_groups": groups, "num_channels": channels}
+    for key, values in (("eps", st.just(1e-3)), ("affine", st.booleans()),
+                        ("bias", st.booleans())):
+        if draw(st.booleans()):
+            args[key] = draw(values)
+    c = size_of(channels, 2)
+    rest = tuple(draw(st.lists(st.integers(1, 3), max_size=2)))
+    x = draw(near((draw(batch()), c, *rest), channel_dim=1))
+    return draw(example("GroupNorm", args, x))
+
+
+# ---------------------------------------------------------------------------
+# Embeddings and PReLU
+
+
+@st.composite
+def embedding_examples(draw, name: str) -> Example:
+    num = draw(often(st.integers(1, 8), st.one_of(st.just(0), BAD_COUNT), odds=10))
+    dim = draw(often(st.integers(0, 4), BAD_COUNT, odds=10))
+    args: Dict[str, Any] = {"num_embeddings": num, "embedding_dim": dim}
+    size = num if isinstance(num, int) and num > 0 else 4
+    if draw(st.booleans()):
+        args["padding_idx"] = draw(often(st.one_of(st.none(), st.integers(-size, size - 1)),
+                                         st.sampled_from([size, -size - 1]), odds=8))
+    if draw(st.integers(0, 3)) == 0:
+        args["max_norm"] = 1.0
+    if draw(st.integers(0, 3)) == 0:
+        args["sparse"] = True
+    if draw(st.integers(0, 5)) == 0:
+        args["scale_grad_by_freq"] = True
+    if name == "EmbeddingBag":
+        if draw(st.booleans()):
+            args["mode"] = draw(often(st.sampled_from(["sum", "mean", "max"]),
+                                      st.just("median"), odds=10))
+        if draw(st.integers(0, 3)) == 0:
+            args["include_last_offset"] = True
+        x = draw(near((draw(st.integers(1, 3)), draw(st.integers(1, 4))), dim_max=3))
+    else:
+        x = tuple(draw(st.lists(st.integers(0, 3), max_size=3)))
+    return draw(example(name, args, x))
+
+
+@st.composite
+def prelu_examples(draw) -> Example:
+    args: Dict[str, Any] = {}
+    count = 1
+    if draw(st.booleans()):
+        count = draw(often(st.integers(1, 4), BAD_COUNT, odds=10))
+        args["num_parameters"] = count
+    if draw(st.booleans()):
+        args["init"] = 0.1
+    c = size_of(count, 2) or 2
+    rank = draw(st.integers(0, 4))
+    x = tuple(c if i == 1 else draw(st.integers(1, 3)) for i in range(rank))
+    return draw(example("PReLU", args, draw(near(x, channel_dim=1 if rank > 1 else None))))
+
+
+# ---------------------------------------------------------------------------
+# Pools
+
+
+@st.composite
+def pool_examples(draw, name: str) -> Example:
+    n, is_max = int(name[-2]), name.startswith("Max")
+    kernel_ints = st.integers(1, 4)
+    kernel = draw(often(ints_or_tuple(n, kernel_ints),
+                        st.one_of(st.sampled_from([0, -1, True]), wrong_length(n, kernel_ints)),
+                        odds=10))
+    k = min(kernel) if isinstance(kernel, (tuple, list)) and kernel else kernel
+    k = k if isinstance(k, int) and k > 0 else 2
+    args: Dict[str, Any] = {"kernel_size": kernel}
+    if draw(st.booleans()):
+        args["stride"] = draw(often(
+            st.one_of(st.none(), ints_or_tuple(n, st.integers(1, 3)), st.just(()),
+                      st.just([])),
+            st.one_of(st.sampled_from([0, -1]), wrong_length(n, st.integers(1, 3))), odds=10))
+    if draw(st.booleans()):
+        # at most half the kernel mostly: torch refuses more
+        args["padding"] = draw(often(ints_or_tuple(n, st.integers(0, k // 2)),
+                                     st.sampled_from([-1, k // 2 + 1, True]), odds=8))
+    if is_max and draw(st.booleans()):
+        args["dilation"] = draw(often(ints_or_tuple(n, st.integers(1, 3)),
+                                      st.sampled_from([0, -1]), odds=10))
+    if draw(st.booleans()):
+        args["ceil_mode"] = draw(st.booleans())
+    if is_max and draw(st.integers(0, 5)) == 0:
+        args["return_indices"] = True
+    if not is_max:
+        if draw(st.booleans()):
+            args["count_include_pad"] = draw(st.booleans())
+        if n > 1 and draw(st.integers(0, 3)) == 0:
+            args["divisor_override"] = draw(often(st.integers(1, 3), st.just(0), odds=5))
+    lead = draw(often(st.tuples(batch(), st.integers(1, 2)), st.tuples(st.integers(1, 2)),
+                      odds=4))
+    spatial = tuple(draw(st.integers(1, 7 if n < 3 else 5)) for _ in range(n))
+    x = draw(near((*lead, *spatial)))
+    return draw(example(name, args, x))
+
+
+@st.composite
+def adaptive_examples(draw, name: str) -> Example:
+    n, is_max = int(name[-2]), "Max" in name
+    sizes = st.integers(1, 5)
+    elements = st.one_of(sizes, st.none()) if n > 1 else sizes
+    output_size = draw(often(
+        st.one_of(sizes, st.tuples(*[elements] * n), st.lists(elements, min_size=n, max_size=n)),
+        st.one_of(st.sampled_from([None, -1, 0, True]), wrong_length(n, sizes),
+                  st.tuples(*[st.sampled_from([None, -1, 0])] * n)), odds=8))
+    args: Dict[str, Any] = {"output_size": output_size}
+    if is_max and draw(st.integers(0, 5)) == 0:
+        args["return_indices"] = True
+    lead = draw(often(st.tuples(batch(), st.integers(1, 2)), st.tuples(st.integers(1, 2)),
+                      odds=4))
+    spatial = tuple(draw(st.integers(1, 7 if n < 3 else 5)) for _ in range(n))
+    x = draw(near((*lead, *spatial)))
+    return draw(example(name, args, x))
+
+
+# ---------------------------------------------------------------------------
+# Reshapes and resampling
+
+
+@st.composite
+def flatten_examples(draw) -> Example:
+    args: Dict[str, Any] = {}
+    dims = often(st.integers(-4, 3), st.sampled_from([True, False, 5, -6]), odds=12)
+    if draw(st.booleans()):
+        args["start_dim"] = draw(dims)
+    if draw(st.booleans()):
+        args["end_dim"] = draw(dims)
+    x = tuple(draw(st.lists(st.integers(0, 3), max_size=4)))
+    return draw(example("Flatten", args, x))
+
+
+@st.composite
+def unflatten_examples(draw) -> Example:
+    x = tuple(draw(st.lists(st.integers(0, 6), min_size=1, max_size=3)))
+    dim = draw(often(st.integers(-len(x), len(x) - 1), st.sampled_from([len(x), True]),
+                     odds=12))
+    size = x[dim] if isinstance(dim, int) and -len(x) <= dim < len(x) else 4
+    # factors of the dim's size, one of them maybe -1; sometimes a wrong product
+    factors = [d for d in range(1, size + 1) if size % d == 0] or [0]
+    first = draw(st.sampled_from(factors))
+    sizes = [first, size // first if first else 0]
+    if draw(st.booleans()):
+        sizes[draw(st.integers(0, 1))] = -1
+    if draw(st.booleans()):
+        sizes.insert(draw(st.integers(0, 2)), 1)
+    sizes = draw(often(st.just(sizes),
+                       st.one_of(st.lists(st.integers(-2, 4), max_size=3),
+                                 st.just(size), st.just([True, size])), odds=5))
+    container = draw(st.sampled_from([tuple, list]))
+    unflattened = container(sizes) if isinstance(sizes, list) else sizes
+    return draw(example("Unflatten", {"dim": dim, "unflattened_size": unflattened}, x))
+
+
+UPSAMPLE_MODES = ["nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic",
+                  "trilinear"]
+
+
+@st.composite
+def upsample_examples(draw) -> Example:
+    rank = draw(often(st.integers(3, 5), st.sampled_from([2, 6]), odds=10))
+    n = max(rank - 2, 1)
+    mode = draw(often(st.sampled_from(UPSAMPLE_MODES),
+                      st.sampled_from(["cubic", "lanczos", "NEAREST"]), odds=12))
+    args: Dict[str, Any] = {}
+    scales = st.sampled_from([1, 2, 3, 0.5, 1.5, 1.7, 2.5, 0.3, 2.0])
+    which = draw(often(st.sampled_from(["size", "scale"]), st.sampled_from(["both", "none"]),
+                       odds=12))
+    if which in ("size", "both"):
+        args["size"] = draw(often(ints_or_tuple(n, st.integers(1, 6)),
+                                  st.one_of(st.just(0), wrong_length(n, st.integers(1, 6))),
+                                  odds=10))
+    if which in ("scale", "both"):
+        args["scale_factor"] = draw(often(
+            st.one_of(scales, st.tuples(*[scales] * n)),
+            st.one_of(st.just(0), st.just(0.1), wrong_length(n, scales)), odds=10))
+    if mode != "nearest" or draw(st.booleans()):
+        args["mode"] = mode
+    if draw(st.integers(0, 3)) == 0:
+        args["align_corners"] = draw(st.booleans())
+    if draw(st.integers(0, 3)) == 0:
+        args["recompute_scale_factor"] = draw(st.booleans())
+    x = tuple(draw(st.integers(1, 4)) for _ in range(rank))
+    x = draw(near(x, dim_max=4, odds=10))
+    return draw(example("Upsample", args, x))
+
+
+# ---------------------------------------------------------------------------
+# Elementwise layers: no parameters, no MACs, the input's shape (or an error)
+
+FLOATS = st.sampled_from([0.0, 0.1, 0.5, 1.0, 2.0, -1.0])
+INPLACE = st.booleans()
+
+# Each layer's constructor parameters (name -> values); required ones always drawn.
+ELEMENTWISE_ARGS: Dict[str, Dict[str, st.SearchStrategy]] = {
+    **{name: {"inplace": INPLACE} for name in
+       ("ReLU", "ReLU6", "SELU", "SiLU", "Mish", "Hardswish", "Hardsigmoid")},
+    **{name: {"dim": often(st.one_of(st.none(), st.integers(-4, 3)), st.just(True), odds=12)}
+       for name in ("Softmax", "LogSoftmax", "Softmin")},
+    "LeakyReLU": {"negative_slope": FLOATS, "inplace": INPLACE},
+    "ELU": {"alpha": FLOATS, "inplace": INPLACE},
+    "CELU": {"alpha": FLOATS, "inplace": INPLACE},
+    "GELU": {"approximate": often(st.sampled_from(["none", "tanh"]), st.just("fast"), odds=8)},
+    "Softplus": {"beta": FLOATS, "threshold": st.sampled_from([20.0, 1.0])},
+    "Hardtanh": {"min_val": FLOATS, "max_val": FLOATS, "inplace": INPLACE,
+                 "min_value": st.one_of(st.none(), FLOATS),
+                 "max_value": st.one_of(st.none(), FLOATS)},
+    "Threshold": {"threshold": FLOATS, "value": FLOATS, "inplace": INPLACE},
+    **{name: {"p": often(st.sampled_from([0.0, 0.3, 0.5, 1.0, 1]), st.sampled_from([1.5, -0.1]),
+                         odds=10),
+              "inplace": INPLACE}
+       for name in ("Dropout", "AlphaDropout", "Dropout1d", "Dropout2d", "Dropout3d",
+                    "FeatureAlphaDropout")},
+}
+REQUIRED = {"Threshold": ("threshold", "value")}
+# Module.__init__(*args, **kwargs): torch refuses any argument.
+NO_ARGS = ("Sigmoid", "Tanh", "Softsign", "Tanhshrink", "LogSigmoid", "Softmax2d")
+
+
+@st.composite
+def elementwise_examples(draw, name: str) -> Example:
+    args: Dict[str, Any] = {}
+    for key, values in ELEMENTWISE_ARGS.get(name, {}).items():
+        # a required argument left out now and then: a TypeError in torch
+        keep = draw(st.integers(0, 9)) > 0 if key in REQUIRED.get(name, ()) \
+            else draw(st.booleans())
+        if keep:
+            args[key] = draw(values)
+    x = tuple(draw(st.lists(st.integers(0, 3), max_size=5)))
+    if name == "Identity":  # takes and ignores anything
+        pos = tuple(draw(st.lists(st.sampled_from([1, "x", None, (2, 3)]), max_size=2)))
+        kw = draw(st.dictionaries(st.sampled_from(["a", "inplace", "dim"]),
+                                  st.sampled_from([0, True, "y"]), max_size=2))
+        return Example(name, pos, kw, (x,), draw(feed((x,))))
+    if name in NO_ARGS and draw(st.integers(0, 9)) == 0:
+        pos = tuple(draw(st.lists(st.just(1), min_size=1, max_size=2)))
+        kw = draw(st.sampled_from([{}, {"inplace": True}]))
+        return Example(name, pos, kw, (x,), draw(feed((x,))))
+    if draw(st.integers(0, 19)) == 0:
+        args["unexpected"] = 1  # a keyword torch's constructor does not take
+        return Example(name, (), args, (x,), draw(feed((x,))))
+    return draw(example(name, args, x))
+
+
+# ---------------------------------------------------------------------------
+# Every layer's strategy, and how many examples it gets in the "ci" profile: weighted towards
+# the convolutions, whose arithmetic has the most ways to go wrong.
+
+STRATEGIES: Dict[str, st.SearchStrategy] = {}
+for _n in (1, 2, 3):
+    STRATEGIES[f"Conv{_n}d"] = conv_examples(_n, False)
+    STRATEGIES[f"ConvTranspose{_n}d"] = conv_examples(_n, True)
+    for _kind in ("BatchNorm", "InstanceNorm"):
+        STRATEGIES[f"{_kind}{_n}d"] = norm_examples(f"{_kind}{_n}d")
+    for _kind in ("MaxPool", "AvgPool"):
+        STRATEGIES[f"{_kind}{_n}d"] = pool_examples(f"{_kind}{_n}d")
+    for _kind in ("AdaptiveAvgPool", "AdaptiveMaxPool"):
+        STRATEGIES[f"{_kind}{_n}d"] = adaptive_examples(f"{_kind}{_n}d")
+STRATEGIES.update({
+    "Linear": linear_examples(),
+    "Bilinear": bilinear_examples(),
+    "LayerNorm": layer_norm_examples(),
+    "GroupNorm": group_norm_examples(),
+    "Embedding": embedding_examples("Embedding"),
+    "EmbeddingBag": embedding_examples("EmbeddingBag"),
+    "PReLU": prelu_examples(),
+    "Flatten": flatten_examples(),
+    "Unflatten": unflatten_examples(),
+    "Upsample": upsample_examples(),
+})
+ELEMENTWISE = sorted(name for name, spec in LAYERS.items()
+                     if name not in STRATEGIES
+                     and (spec.module in ("activation", "dropout") or name == "Identity"))
+STRATEGIES.update({name: elementwise_examples(name) for name in ELEMENTWISE})
+
+CONVOLUTIONS = sorted(name for name in STRATEGIES if name.startswith("Conv"))
+RESAMPLING = sorted(name for name in STRATEGIES if "Pool" in name) + ["Upsample"]
+OTHERS = sorted(set(STRATEGIES) - set(CONVOLUTIONS) - set(RESAMPLING) - set(ELEMENTWISE))
+
+
+def test_every_catalogued_layer_has_a_strategy():
+    """A layer added to the catalogue needs a differential strategy here (and a strategy for
+    a layer the catalogue dropped is stale)."""
+    assert sorted(STRATEGIES) == sorted(LAYERS)
+    groups = [CONVOLUTIONS, RESAMPLING, OTHERS, ELEMENTWISE]
+    assert sorted(n for group in groups for n in group) == sorted(STRATEGIES)
+
+
+@pytest.mark.parametrize("name", CONVOLUTIONS)
+@settings(max_examples=examples(500))
+@given(data=st.data())
+def test_convolution_agrees_with_torch(name, data):
+    check_example(data.draw(STRATEGIES[name], label="example"))
+
+
+@pytest.mark.parametrize("name", RESAMPLING)
+@settings(max_examples=examples(150))
+@given(data=st.data())
+def test_pool_and_upsample_agree_with_torch(name, data):
+    check_example(data.draw(STRATEGIES[name], label="example"))
+
+
+@pytest.mark.parametrize("name", OTHERS)
+@settings(max_examples=examples(120))
+@given(data=st.data())
+def test_layer_agrees_with_torch(name, data):
+    check_example(data.draw(STRATEGIES[name], label="example"))
+
+
+@pytest.mark.parametrize("name", ELEMENTWISE)
+@settings(max_examples=examples(30))
+@given(data=st.data())
+def test_elementwise_layer_agrees_with_torch(name, data):
+    check_example(data.draw(STRATEGIES[name], label="example"))
