@@ -161,6 +161,9 @@ class Scope:
         self.deferred = deferred
         self.origin: Scope = self  # a fork (one branch's copy) points at the scope it copies
         self.rebound: Set[str] = set()  # names bound to more than one value
+        # Names a function nested in this one may rebind (`nonlocal`) in calls the file's walk
+        # does not follow: never known here.
+        self.volatile: Set[str] = set()
 
     def lookup(self, name: str) -> Any:
         if name in self.values:
@@ -268,6 +271,18 @@ def _global_names(module: cst.Module) -> Set[str]:
     while stack:
         node = stack.pop()
         if type(node) is cst.Global:
+            names.update(n.name.value for n in node.names)
+        stack.extend(_children(node))
+    return names
+
+
+def _nonlocal_names(body: cst.CSTNode) -> Set[str]:
+    """The names a `nonlocal` statement declares anywhere in `body`, nested functions included."""
+    names: Set[str] = set()
+    stack: List[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Nonlocal:
             names.update(n.name.value for n in node.names)
         stack.extend(_children(node))
     return names
@@ -450,6 +465,9 @@ class Interpreter:
 
     # -- binding ----------------------------------------------------------
     def bind(self, scope: Scope, name: str, value: Any) -> None:
+        if name in scope.volatile:
+            value = Unknown(f"'{name}' may be rebound by a function nested in this one "
+                            f"(`nonlocal {name}`)")
         if name in scope.values and not _same(scope.values[name], value):
             scope.origin.rebound.add(name)
         scope.values[name] = value
@@ -696,6 +714,7 @@ class Interpreter:
 
     def fork(self, scope: Scope) -> Scope:
         copy = Scope(scope.kind, scope.parent, scope.local_names, scope.deferred)
+        copy.volatile = scope.volatile
         copy.values = dict(scope.values)
         copy.origin = scope.origin
         return copy
@@ -802,6 +821,8 @@ class Interpreter:
 
     def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
         scope = Scope("function", parent, self.function_locals(node), deferred=True)
+        if "nonlocal" in self.source:
+            scope.volatile = _nonlocal_names(node.body) & scope.local_names
         for name in self.param_names(node.params):
             scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
         self.walk_body(node.body, scope)
