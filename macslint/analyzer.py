@@ -264,25 +264,14 @@ def _children(node: cst.CSTNode) -> Iterable[cst.CSTNode]:
             yield from (item for item in value if isinstance(item, cst.CSTNode))
 
 
-def _global_names(module: cst.Module) -> Set[str]:
-    """The names a `global` statement declares anywhere in the module."""
+def _declared_names(root: cst.CSTNode, statement: type) -> Set[str]:
+    """The names a `global` (or `nonlocal`) statement declares anywhere below `root`, nested
+    functions included."""
     names: Set[str] = set()
-    stack: List[cst.CSTNode] = [module]
+    stack: List[cst.CSTNode] = [root]
     while stack:
         node = stack.pop()
-        if type(node) is cst.Global:
-            names.update(n.name.value for n in node.names)
-        stack.extend(_children(node))
-    return names
-
-
-def _nonlocal_names(body: cst.CSTNode) -> Set[str]:
-    """The names a `nonlocal` statement declares anywhere in `body`, nested functions included."""
-    names: Set[str] = set()
-    stack: List[cst.CSTNode] = [body]
-    while stack:
-        node = stack.pop()
-        if type(node) is cst.Nonlocal:
+        if type(node) is statement:
             names.update(n.name.value for n in node.names)
         stack.extend(_children(node))
     return names
@@ -461,7 +450,7 @@ class Interpreter:
     def global_names(self) -> Set[str]:
         if "global" not in self.source:
             return set()
-        return _global_names(self.module)
+        return _declared_names(self.module, cst.Global)
 
     # -- binding ----------------------------------------------------------
     def bind(self, scope: Scope, name: str, value: Any) -> None:
@@ -822,7 +811,7 @@ class Interpreter:
     def walk_function(self, node: cst.FunctionDef, parent: Scope) -> None:
         scope = Scope("function", parent, self.function_locals(node), deferred=True)
         if "nonlocal" in self.source:
-            scope.volatile = _nonlocal_names(node.body) & scope.local_names
+            scope.volatile = _declared_names(node.body, cst.Nonlocal) & scope.local_names
         for name in self.param_names(node.params):
             scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
         self.walk_body(node.body, scope)
