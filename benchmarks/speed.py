@@ -9,7 +9,8 @@ Not a test. In one run, with several repetitions each (median and min-max spread
     flake8 alone;
 (c) macslint's time to report one model's MACs (`macslint report --model`) vs doing it
     dynamically (a fresh Python: import torch, build the model, FlopCounterMode forward);
-(d) the peak memory (max RSS of any one process) of each command.
+(d) the peak memory (max RSS of any one process) of each command;
+(e) `--corpus lsp`: how fast the language server answers an editor (lsp_latency.py).
 
     python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
 
@@ -35,6 +36,7 @@ from typing import Dict, List, Optional, Sequence
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+import lsp_latency  # noqa: E402
 from real_code import MODEL_SOURCES, TORCH_SIDE, fetch  # noqa: E402
 
 # Wall time and the peak RSS (KiB) of the slowest-growing process the command waited for.
@@ -99,7 +101,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "macslint-bench")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--corpus", nargs="+", choices=sorted(CORPORA), default=sorted(MODEL_SOURCES))
+    parser.add_argument("--corpus", nargs="+", choices=sorted([*CORPORA, "lsp"]),
+                        default=[*sorted(MODEL_SOURCES), "lsp"])
     args = parser.parse_args(argv)
     roots = fetch(args.cache)
     alone = flake8_alone(args.cache)
@@ -113,6 +116,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     print(f"repetitions: {args.repeat}; times are wall clock, peak is the largest RSS of one "
           "process\n")
     for name in args.corpus:
+        if name == "lsp":
+            lsp_latency.report(roots["torchvision"], args.repeat)
+            continue
         wheel, paths = CORPORA[name]
         root = roots[wheel]
         files = sum(1 for p in paths for _ in (root / p).rglob("*.py"))

@@ -117,6 +117,11 @@ def _parser() -> argparse.ArgumentParser:
                             "configuration error or without torch.")
     common(verify)
     verify.add_argument("--format", choices=("text", "json"), default="text")
+
+    sub.add_parser("lsp", help="a language server over stdio: inlay hints, hovers, code lenses "
+                   "and diagnostics in the editor (needs macslint[lsp])",
+                   description="Speaks the Language Server Protocol on stdin/stdout, with the "
+                   "configuration `macslint check` uses for each file. See docs/editors.md.")
     return parser
 
 
@@ -431,6 +436,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return cmd_diff(args, sys.stdout)
         if args.command == "verify":
             return cmd_verify(args, sys.stdout)
+        if args.command == "lsp":
+            from .lsp import serve  # pygls is imported only here
+
+            return serve()
         return cmd_report(args, sys.stdout)
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"macslint: error: {exc}\n")

@@ -1,0 +1,143 @@
+"""How fast `macslint lsp` answers an editor, on a real ~500-line model file (issue 8).
+
+Not a test. Run by `benchmarks/speed.py --corpus lsp`, or alone:
+
+    python benchmarks/lsp_latency.py [--cache DIR] [--repeat N]
+
+The server is started as an editor starts it (`macslint lsp`, a subprocess speaking LSP over
+stdio) and driven by pygls's own client, on `torchvision/models/vgg.py` (511 lines, eight
+model factories) of the torchvision wheel pinned in real_code.py:
+
+- open: from didOpen to its diagnostics (the first analysis: libcst imported, the file and
+  the project files it imports parsed, every model traced);
+- hints, analysed text: an inlayHint request for the whole file once the analysis of the
+  text on screen is done (what an editor asks again on every scroll and redraw);
+- edit -> hints: from a didChange (one layer's width changed, so every model's numbers
+  change) to the inlayHint answer for the new text, which the server gives after the
+  debounce and the new analysis; and the same without the debounce (the analysis alone).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from real_code import fetch  # noqa: E402
+
+FILE = "torchvision/models/vgg.py"
+SERVER = [sys.executable, "-c", "import sys; from macslint.cli import main; sys.exit(main(['lsp']))"]
+# The edit: the classifier's width, in every VGG model; two values taken in turn.
+WIDTHS = ("4096", "4095")
+
+
+def summary(seconds: List[float]) -> Dict[str, float]:
+    ms = sorted(s * 1000 for s in seconds)
+    return {"median": statistics.median(ms), "min": ms[0], "max": ms[-1], "n": len(ms)}
+
+
+def row(label: str, m: Dict[str, float]) -> str:
+    return (f"| {label} | {m['median']:.1f} ms | {m['min']:.1f}-{m['max']:.1f} ms | "
+            f"{m['n']:.0f} |")
+
+
+async def drive(root: Path, repeat: int) -> Dict[str, Dict[str, float]]:
+    from lsprotocol import types
+    from pygls.lsp.client import LanguageClient
+    from pygls.uris import from_fs_path
+
+    from macslint.lsp import DEBOUNCE_SECONDS
+
+    path = root / FILE
+    text = path.read_text(encoding="utf-8")
+    assert text.count("4096") >= 2, "the edit needs the classifier's width in the file"
+    uri = from_fs_path(str(path))
+    whole = types.Range(start=types.Position(line=0, character=0),
+                        end=types.Position(line=len(text.splitlines()) + 1, character=0))
+    published: Dict[int, float] = {}  # version -> when its diagnostics arrived
+    client = LanguageClient("macslint-bench", "0")
+
+    @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def collect(params: types.PublishDiagnosticsParams) -> None:
+        if params.version is not None:
+            published.setdefault(params.version, time.perf_counter())
+
+    async def hints() -> List[types.InlayHint]:
+        return await client.text_document_inlay_hint_async(types.InlayHintParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=whole)) or []
+
+    async def published_for(version: int) -> float:
+        while version not in published:
+            await asyncio.sleep(0.001)
+        return published[version]
+
+    await client.start_io(*SERVER, cwd=str(root))
+    await client.initialize_async(types.InitializeParams(
+        capabilities=types.ClientCapabilities(), root_uri=from_fs_path(str(root))))
+    client.initialized(types.InitializedParams())
+    results: Dict[str, Dict[str, float]] = {}
+    try:
+        start = time.perf_counter()
+        client.text_document_did_open(types.DidOpenTextDocumentParams(
+            text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1,
+                                                 text=text)))
+        opened = await published_for(1) - start
+        first = await hints()
+        assert first, "no hints for the file"
+        results["open (first analysis, cold)"] = summary([opened])
+        warm = []
+        for _ in range(20 * repeat):
+            start = time.perf_counter()
+            await hints()
+            warm.append(time.perf_counter() - start)
+        results["hints, analysed text (whole file)"] = summary(warm)
+        edits, analyses = [], []
+        before = [h.label for h in first]
+        for n in range(2, 2 + 5 * repeat):
+            new = text.replace("4096", WIDTHS[n % 2])
+            start = time.perf_counter()
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=n),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=new)]))
+            labels = [h.label for h in await hints()]
+            done = time.perf_counter()
+            edits.append(done - start)
+            analyses.append(await published_for(n) - start - DEBOUNCE_SECONDS)
+            assert (labels != before) == (WIDTHS[n % 2] != "4096"), "hints did not follow"
+        results[f"edit -> hints (debounce {DEBOUNCE_SECONDS * 1000:.0f} ms included)"] = summary(edits)
+        results["edit -> diagnostics, without the debounce (the analysis)"] = summary(analyses)
+    finally:
+        await client.shutdown_async(None)
+        client.exit(None)
+        await client.stop()
+    return results
+
+
+def report(root: Path, repeat: int) -> None:
+    lines = len((root / FILE).read_text(encoding="utf-8").splitlines())
+    print(f"### the language server: {FILE} ({lines} lines), over stdio\n")
+    print("| what | median | spread | samples |")
+    print("|---|---|---|---|")
+    for label, measured in asyncio.run(drive(root, repeat)).items():
+        print(row(label, measured))
+    print()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "macslint-bench")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    report(fetch(args.cache)["torchvision"], args.repeat)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
