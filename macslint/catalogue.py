@@ -361,6 +361,20 @@ def _check_conv_input(args: Args, n: int, transposed: bool, x: Shape) -> Shape:
     return x[len(x) - n:]
 
 
+def _mode_padding(args: Args, n: int) -> Shape:
+    """The padding of each spatial dim. With a padding_mode, torch never checks the length of
+    the padding: F.pad applies it, reversed, to as many trailing dims (a Conv1d's padding=(0, 1)
+    pads its length by 1 on each side, and a longer one the channels and the batch). That is
+    not modelled: such a layer is not counted, rather than called invalid."""
+    padding = args["padding"]
+    if args["padding_mode"] != "zeros" and isinstance(padding, (list, tuple)) and \
+            len(padding) not in (1, n):
+        raise Unresolved("padding", f"{len(padding)} values for {n} spatial dims with "
+                                    f"padding_mode={args['padding_mode']!r} (F.pad pads other "
+                                    "dims with them) is not modelled")
+    return args.get_ints("padding", n)
+
+
 def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
     def output(args: Args, inputs: Sequence[Shape]) -> Shape:
         x = inputs[0]
@@ -375,7 +389,7 @@ def _conv_output(n: int) -> Callable[[Args, Sequence[Shape]], Shape]:
         elif padding == "valid":
             pads = ((0, 0),) * n
         else:
-            pads = tuple((p, p) for p in args.get_ints("padding", n))
+            pads = tuple((p, p) for p in _mode_padding(args, n))
         mode = args["padding_mode"]
         if mode in ("reflect", "replicate"):
             # F.pad refuses empty non-batch dims (an unbatched input has no batch dim).
