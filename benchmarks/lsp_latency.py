@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from real_code import fetch  # noqa: E402
 
 FILE = "torchvision/models/vgg.py"
-SERVER = [sys.executable, "-c", "import sys; from macslint.cli import main; sys.exit(main(['lsp']))"]
+SERVER = [sys.executable, "-c", "import sys; from macslint.adapters.cli import main; sys.exit(main(['lsp']))"]
 # The edit: the classifier's width, in every VGG model; two values taken in turn.
 WIDTHS = ("4096", "4095")
 
@@ -53,7 +53,7 @@ async def drive(root: Path, repeat: int) -> Dict[str, Dict[str, float]]:
     from pygls.lsp.client import LanguageClient
     from pygls.uris import from_fs_path
 
-    from macslint.lsp import DEBOUNCE_SECONDS
+    from macslint.adapters.lsp import DEBOUNCE_SECONDS
 
     path = root / FILE
     text = path.read_text(encoding="utf-8")

@@ -110,7 +110,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # PYTHONDONTWRITEBYTECODE environment) would make every process compile macslint again.
     package = importlib.util.find_spec("macslint").submodule_search_locations[0]
     compileall.compile_dir(package, quiet=1)
-    macslint = [sys.executable, "-m", "macslint.cli"]
+    macslint = [sys.executable, "-m", "macslint"]
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
           f"{platform.python_version()}, {platform.platform()}")
     print(f"repetitions: {args.repeat}; times are wall clock, peak is the largest RSS of one "

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import ConfigError
-from .formats import Located, relative_to
+from .render.formats import Located, relative_to
 
 BASELINE_SCHEMA = 1
 Key = Tuple[str, str, str]  # (path relative to the baseline's directory, code, anchor)

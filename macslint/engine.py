@@ -7,8 +7,6 @@ never see an exception from a user's file.
 from __future__ import annotations
 
 import io
-import sys
-import threading
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -16,9 +14,10 @@ from pathlib import Path
 from typing import List, Optional, Tuple
 
 from .config import Settings
+from .stack import on_deep_stack
 from .files import read_regular_file
-from .findings import Finding, file_findings
-from .report import FileReport, file_report
+from .results.findings import Finding, file_findings
+from .results.report import FileReport, file_report
 
 
 @dataclass
@@ -33,10 +32,6 @@ def _file_error(path: str, settings: Optional[Settings], code: str, message: str
                 line: int = 1, col: int = 1) -> FileResult:
     report = FileReport(path, settings, error=message)
     return FileResult(report, [Finding(path, line, col, code, message)])
-
-
-DEEP_STACK_BYTES = 512 * 1024 * 1024
-DEEP_RECURSION_LIMIT = 60_000
 
 
 def _python_syntax_error(source: str, path: str, settings: Settings) -> Optional[FileResult]:
@@ -67,33 +62,6 @@ def _caused_by_recursion(exc: BaseException) -> bool:
     return False
 
 
-def _on_deep_stack(function, *args):
-    """Run `function` in a thread with a large stack and recursion limit: libcst recurses once
-    per nesting level, and valid code (a 500-branch elif chain) can go past the default."""
-    outcome: dict = {}
-
-    def target() -> None:
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, DEEP_RECURSION_LIMIT))
-        try:
-            outcome["value"] = function(*args)
-        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread
-            outcome["error"] = exc
-        finally:
-            sys.setrecursionlimit(old)
-
-    previous = threading.stack_size(DEEP_STACK_BYTES)
-    try:
-        thread = threading.Thread(target=target, name="macslint-deep")
-        thread.start()
-    finally:
-        threading.stack_size(previous)
-    thread.join()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
 def check_source(path: str, source: str, settings: Settings,
                  file: Optional[Path] = None) -> FileResult:
     """`path` names the file in findings; `file` is where it is on disk (default: `path`),
@@ -101,8 +69,8 @@ def check_source(path: str, source: str, settings: Settings,
     # Imported here: a run that finds every result in the cache never loads libcst.
     import libcst
 
-    from .analyzer import analyze_source
-    from .prefilter import mentions_torch
+    from .analysis import analyze_source
+    from .project.prefilter import mentions_torch
 
     try:
         if mentions_torch(source):  # (a file that does not was parsed by Python in the prefilter)
@@ -114,7 +82,7 @@ def check_source(path: str, source: str, settings: Settings,
         except Exception as exc:  # noqa: BLE001 - retried below when it is only depth
             if not _caused_by_recursion(exc):
                 raise
-            analysis = _on_deep_stack(analyze_source, source, settings, path, file)
+            analysis = on_deep_stack(analyze_source, source, settings, path, file)
         report = file_report(path, analysis.sites, settings, analysis.models)
         findings = file_findings(report)
     except libcst.ParserSyntaxError as exc:

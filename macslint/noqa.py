@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from .engine import FileResult
-from .findings import Finding
+from .results.findings import Finding
 
 # flake8's own patterns (flake8/defaults.py).
 NOQA_INLINE = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)

@@ -108,7 +108,7 @@ def _check_all(work: List[Tuple[Path, str, Settings]], jobs: int,
         return results  # type: ignore[return-value]
     # Forked workers start with everything imported (the analyzer too, loaded once here);
     # elsewhere the platform's default.
-    from . import tracer  # noqa: F401
+    from . import analysis  # noqa: F401
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = {i: pool.submit(check_and_store, *work[i], cache) for i in missing}

@@ -14,7 +14,7 @@ DATA = Path(__file__).resolve().parent / "data"
 
 BIN = Path(sys.executable).parent
 MACSLINT: List[str] = (
-    [str(BIN / "macslint")] if (BIN / "macslint").exists() else [sys.executable, "-m", "macslint.cli"]
+    [str(BIN / "macslint")] if (BIN / "macslint").exists() else [sys.executable, "-m", "macslint"]
 )
 FLAKE8: List[str] = [sys.executable, "-m", "flake8"]
 

@@ -19,10 +19,11 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.analyzer import LayerSite, analyze_source
-from macslint.catalogue import LAYERS
+from macslint.analysis import analyze_source
+from macslint.results.sites import LayerSite
+from macslint.costmodel.catalogue import LAYERS
 from macslint.config import Settings
-from macslint.report import LayerReport, cost_site
+from macslint.results.report import LayerReport, cost_site
 
 NN = "import torch.nn as nn\n"
 DEFAULT = Settings()

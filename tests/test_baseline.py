@@ -1,7 +1,7 @@
 """Baselines: `macslint check --write-baseline FILE` records today's findings, `--baseline FILE`
 (or `baseline = "..."` in [tool.macslint]) reports only new ones. Findings are matched by file
 (relative to the baseline's directory), code and what they are about (the layer's call text,
-the model's name), counted, never by line. In-process (`macslint.cli.main`) in scratch dirs."""
+the model's name), counted, never by line. In-process (`macslint.adapters.cli.main`) in scratch dirs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from typing import List, Tuple
 
 import pytest
 
-from macslint import cli, config
+from macslint import config
+from macslint.adapters import cli
 
 CONV = "nn.Conv2d(3, 64, 7)"
 LINEAR = "nn.Linear(512, 10)"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from macslint import cli, engine
+from macslint import engine
+from macslint.adapters import cli
 
 MODEL = """\
 import torch.nn as nn
@@ -137,7 +138,7 @@ def test_warm_run_does_not_import_libcst(project):
     import subprocess
     import sys
 
-    program = ("import sys\nfrom macslint import cli\n"
+    program = ("import sys\nfrom macslint.adapters import cli\n"
                "code = cli.main(['check', '--max-layer-params', '10', '-j', '2', 'pkg'])\n"
                "print(code, 'libcst' in sys.modules)\n")
     runs = [subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True,

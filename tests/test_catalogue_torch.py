@@ -1,4 +1,4 @@
-"""Oracle tests for macslint.catalogue: PyTorch is the source of truth, never our formulas.
+"""Oracle tests for macslint.costmodel.catalogue: PyTorch is the source of truth, never our formulas.
 
 For every case the real `torch.nn` module is built with the same arguments and run on a
 zero tensor of the given shape under `torch.utils.flop_counter.FlopCounterMode`; the
@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.catalogue import LAYERS, LayerError
+from macslint.costmodel.catalogue import LAYERS, LayerError
 
 # torch warns about zero-element initialisation, even 'same' kernels, implicit softmax dims...
 pytestmark = pytest.mark.filterwarnings("ignore")

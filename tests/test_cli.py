@@ -1,5 +1,5 @@
 """The `macslint` command: exit codes, file discovery, configuration, code selection, noqa, file
-errors and the `report` outputs. Mostly in-process (`macslint.cli.main`), a few real subprocesses
+errors and the `report` outputs. Mostly in-process (`macslint.adapters.cli.main`), a few real subprocesses
 for the installed entry point."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from macslint import cli
+from macslint.adapters import cli
 from tests.helpers import DATA, FIXTURES, macslint
 
 CONV_224 = "Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
@@ -525,7 +525,7 @@ def test_jobs_must_be_a_positive_number(capsys, monkeypatch, tmp_path, value):
 
 def test_report_model_traces_only_that_model(capsys, monkeypatch):
     """`report --model NAME` builds NAME alone: the file's other models would be thrown away."""
-    from macslint import tracer
+    from macslint.torchnn import tracer
 
     traced = []
     original = tracer.ModelInterpreter.trace_model

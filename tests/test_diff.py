@@ -2,7 +2,7 @@
 
 Each test builds a git repository under tmp_path (commits made with `git -c user.*`, the user's
 own git configuration shut out), changes models between revisions and in the working tree, and
-runs `macslint.cli.main(["diff", ...])` from inside it. The numbers macslint prints for BOTH
+runs `macslint.adapters.cli.main(["diff", ...])` from inside it. The numbers macslint prints for BOTH
 revisions are checked against torch running that revision's source:
 
 * the source of each revision is written to a temporary module and imported; each model class
@@ -38,7 +38,7 @@ from markdown_it import MarkdownIt
 import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.cli import main
+from macslint.adapters.cli import main
 from macslint.units import format_count
 
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)

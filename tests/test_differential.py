@@ -1,6 +1,6 @@
 """Differential property tests: macslint against PyTorch over the whole layer catalogue.
 
-For every layer in `macslint.catalogue.LAYERS`, hypothesis draws a constructor call
+For every layer in `macslint.costmodel.catalogue.LAYERS`, hypothesis draws a constructor call
 (positional and keyword arguments, valid values mostly, invalid ones sometimes) and the
 input it gets (the shape the layer wants mostly, a wrong rank, a wrong channel count or an
 empty dimension sometimes). Each example becomes the source of a one-layer model:
@@ -52,7 +52,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.catalogue import LAYERS
+from macslint.costmodel.catalogue import LAYERS
 from macslint.config import Settings
 from macslint.engine import check_source
 from tests.helpers import examples

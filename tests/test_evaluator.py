@@ -1295,7 +1295,7 @@ def test_writes_every_branch_agrees_on_are_known():
 
 
 def test_evaluation_time_is_bounded_by_the_step_budget(monkeypatch):
-    from macslint import tracer
+    from macslint.torchnn import tracer
 
     monkeypatch.setattr(tracer, "MAX_STEPS", 500)
     monkeypatch.setattr(tracer, "MAX_DEPTH", 8)  # far from Python's recursion limit under pytest
@@ -1325,7 +1325,7 @@ def test_evaluation_time_is_bounded_by_the_step_budget(monkeypatch):
 def test_forgetting_a_list_in_a_big_module_is_bounded_by_the_step_budget(monkeypatch):
     """A list given to a call macslint does not follow is forgotten wherever a name holds it:
     looking through the file's big lists costs steps, so many such calls end the build."""
-    from macslint import tracer
+    from macslint.torchnn import tracer
 
     monkeypatch.setattr(tracer, "MAX_STEPS", 5000)
     big = "".join(f"BIG{i} = [0] * 99999\n" for i in range(20))

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from macslint import flake8_plugin
+from macslint.adapters import flake8_plugin
 from macslint.errors import ConfigError
-from macslint.flake8_plugin import MacsPlugin
+from macslint.adapters.flake8_plugin import MacsPlugin
 from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
 
 CONV = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
@@ -235,12 +235,12 @@ def test_plugin_check_source_raising_gives_one_mac900(project, monkeypatch):
 
 
 def test_plugin_analyzer_raising_gives_one_mac900(project, monkeypatch):
-    import macslint.analyzer
+    import macslint.analysis
 
     def boom(source, *args):
         raise KeyError("lost")
 
-    monkeypatch.setattr(macslint.analyzer, "analyze_source", boom)
+    monkeypatch.setattr(macslint.analysis, "analyze_source", boom)
     results = plugin_results(project / "m.py", CONV)
     assert results == [
         (1, 0, "MAC900 internal error: KeyError: 'lost'; please report it with this file", MacsPlugin)

@@ -2,7 +2,7 @@
 field by field against the text format, the source (positions computed here, with Python's own
 string and UTF-8 arithmetic) and what its consumer documents: SARIF 2.1.0 as GitHub code
 scanning reads it (validated with the official schema), GitHub Actions workflow commands and
-reviewdog's rdjson. In-process (`macslint.cli.main`) in scratch git repositories."""
+reviewdog's rdjson. In-process (`macslint.adapters.cli.main`) in scratch git repositories."""
 
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from urllib.parse import unquote
 import jsonschema
 import pytest
 
-from macslint import cli, config, formats
+from macslint import config
+from macslint.adapters import cli
+from macslint.render import formats
 from macslint.codes import CODES, HOMEPAGE, help_url
-from macslint.findings import Finding
+from macslint.results.findings import Finding
 from tests.helpers import DATA, REPO
 
 if sys.version_info >= (3, 11):

@@ -59,7 +59,7 @@ from hypothesis import strategies as st
 
 from macslint.config import config_for_path
 from macslint.engine import check_source
-from macslint.flake8_plugin import MacsPlugin
+from macslint.adapters.flake8_plugin import MacsPlugin
 from tests.helpers import DATA, FIXTURES, examples, macslint
 
 # hypothesmith's own compile() of what it generates warns (`'str' object is not callable`)
@@ -483,7 +483,7 @@ def call_args(draw, value: st.SearchStrategy, most: int = 4) -> str:
 
 
 def _layer_kinds() -> List[str]:
-    from macslint.catalogue import LAYERS
+    from macslint.costmodel.catalogue import LAYERS
 
     return sorted(LAYERS) + ["Sequential", "ModuleList", "ModuleDict", "Module", "LSTM",
                              "MultiheadAttention", "Transformer"]
@@ -493,7 +493,7 @@ LAYER_KINDS = _layer_kinds()
 
 
 def _op_names() -> Tuple[List[str], List[str], List[str]]:
-    from macslint.tensor_ops import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS
+    from macslint.costmodel.tensor_ops import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS
 
     return sorted(TENSOR_METHODS), sorted(TORCH_FUNCTIONS), sorted(FUNCTIONAL)
 
@@ -970,7 +970,7 @@ def test_an_exception_after_the_analysis_is_an_internal_error_of_the_file(tmp_pa
     ("x = F.max_pool2d(x, super())", "<super: Model>"),
 ])
 def test_values_in_messages_are_shown_without_addresses(tmp_path, statement, shown):
-    """`kernel_size must be an int, got <macslint.model_values.Container object at 0x7f...>`:
+    """`kernel_size must be an int, got <macslint.torchnn.values.Container object at 0x7f...>`:
     a message that differed on every run (found as the plugin's and the analysis' findings
     differing on one mutant)."""
     source = ("import functools\nimport torch.nn as nn\nimport torch.nn.functional as F\n\n\n"

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from macslint import cli, files
+from macslint import files
+from macslint.adapters import cli
 from tests.helpers import macslint
 
 BUDGET = "[tool.macslint]\nmax-layer-macs = \"100M\"\n"

@@ -25,18 +25,18 @@ from pygls.uris import from_fs_path
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint import hints
-from macslint.cli import main as cli_main
+from macslint.render import hints
+from macslint.adapters.cli import main as cli_main
 from macslint.codes import help_url
 from macslint.config import Settings
 from macslint.engine import check_source
-from macslint.lsp import DEBOUNCE_SECONDS, analyse, answers, target_for
-from macslint.traces import ModelTrace
+from macslint.adapters.lsp import DEBOUNCE_SECONDS, analyse, answers, target_for
+from macslint.results.traces import ModelTrace
 from macslint.units import format_count, format_shape
 
 # `macslint lsp`, started as an editor starts it, with this interpreter.
 SERVER = [sys.executable, "-c",
-          "import sys; from macslint.cli import main; sys.exit(main(['lsp']))"]
+          "import sys; from macslint.adapters.cli import main; sys.exit(main(['lsp']))"]
 SEP = " · "
 DEADLINE = 20 * DEBOUNCE_SECONDS + 10  # seconds to wait for anything the server publishes
 EVERYWHERE = types.Range(start=types.Position(line=0, character=0),

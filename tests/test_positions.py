@@ -1,4 +1,4 @@
-"""macslint.positions against libcst's PositionProvider: the same CodeRange for every node,
+"""macslint.evaluator.positions against libcst's PositionProvider: the same CodeRange for every node,
 and `node in positions` exactly for the nodes of the module."""
 
 import ast
@@ -8,8 +8,8 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from macslint import positions as fast
-from macslint.positions import LazyPositions
+from macslint.evaluator import positions as fast
+from macslint.evaluator.positions import LazyPositions
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(p for folder in ("fixtures", "tests", "macslint")

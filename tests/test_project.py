@@ -17,7 +17,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from macslint.config import Settings
 from macslint.engine import check_file
-from macslint.project import clear_cache
+from macslint.project.loader import clear_cache
 
 BLOCKS = """
     import torch.nn as nn
@@ -183,8 +183,8 @@ def test_imports_are_read_when_used(tmp_path):
     files = {"blocks.py": BLOCKS, "net.py": NET, "unused.py": "import torch.nn as nn\nx = (\n"}
     package = write_package(tmp_path, "projpkg6", files)
     (package / "__init__.py").write_text("from .unused import x\nfrom .net import Net\n")
-    from macslint.analyzer import analyze_source
-    from macslint.project import ProjectLoader
+    from macslint.analysis import analyze_source
+    from macslint.project.loader import ProjectLoader
 
     loaded = []
     original = ProjectLoader.load
@@ -307,7 +307,7 @@ def test_file_that_cannot_reach_torch_is_not_parsed(tmp_path, monkeypatch):
         raise AssertionError("parsed")
 
     monkeypatch.setattr(libcst, "parse_module", no_parse)
-    monkeypatch.setattr("macslint.project.cst.parse_module", no_parse)
+    monkeypatch.setattr("macslint.project.loader.cst.parse_module", no_parse)
     result, found = models(package / "net.py")
     assert found == {} and result.findings == []
     # the answer depends on util.py: a cached "nothing here" is stale once it changes
@@ -315,7 +315,7 @@ def test_file_that_cannot_reach_torch_is_not_parsed(tmp_path, monkeypatch):
 
 
 def test_parse_cache_evicts_the_least_recently_used(tmp_path, monkeypatch):
-    from macslint import project
+    from macslint.project import loader as project
 
     monkeypatch.setattr(project, "_CACHE_SIZE", 2)
     files = []
@@ -334,7 +334,7 @@ def test_position_tables_are_computed_at_most_once_per_module(tmp_path, monkeypa
     """Regression: keeping the tables of 16 modules only made a model built from blocks of
     more files compute them again on every lookup (timm's check: 25 s -> over 10 min, 2.6 GB).
     """
-    from macslint import positions
+    from macslint.evaluator import positions
 
     count = 20
     files = {f"b{i}.py": BLOCKS.replace("Block", f"Block{i}") for i in range(count)}

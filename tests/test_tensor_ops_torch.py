@@ -1,4 +1,4 @@
-"""Oracle tests for macslint.tensor_ops: PyTorch decides every shape, error and MAC count.
+"""Oracle tests for macslint.costmodel.tensor_ops: PyTorch decides every shape, error and MAC count.
 
 Each valid case calls the real operation twice: in plain eager mode on CPU zero tensors
 (the arbiter of what torch accepts and returns) and on `meta` tensors under
@@ -19,8 +19,8 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.catalogue import LayerError, ShapeError, Unknown, Unresolved
-from macslint.tensor_ops import (
+from macslint.costmodel.catalogue import LayerError, ShapeError, Unknown, Unresolved
+from macslint.costmodel.tensor_ops import (
     FUNCTIONAL,
     TENSOR_METHODS,
     TORCH_FUNCTIONS,

@@ -22,12 +22,12 @@ import torch
 import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint import tensor_ops
+from macslint.costmodel import TENSOR_METHODS, TORCH_FUNCTIONS
 from macslint.config import Config, Settings, apply_overrides, load_config
 from macslint.engine import FileResult, check_source
-from macslint.findings import Finding
-from macslint.report import report_json
-from macslint.traces import ModelTrace
+from macslint.results.findings import Finding
+from macslint.results.report import report_json
+from macslint.results.traces import ModelTrace
 from macslint.units import format_count
 from tests.helpers import macslint
 
@@ -440,7 +440,7 @@ def test_unknown_iterable_in_init_makes_params_unknown(which):
 
 # An op of torch that tensor_ops does not model (chosen from the registries, which grow).
 UNMODELLED = next(name for name in ("cumsum", "cumprod", "logcumsumexp", "cummax", "argsort")
-                  if name not in tensor_ops.TORCH_FUNCTIONS and name not in tensor_ops.TENSOR_METHODS)
+                  if name not in TORCH_FUNCTIONS and name not in TENSOR_METHODS)
 
 
 def test_unmodelled_torch_function_is_incomplete():
@@ -2088,7 +2088,7 @@ def test_a_model_does_not_see_another_models_list_mutations():
 def test_a_crash_tracing_one_model_loses_only_that_model(monkeypatch):
     """An exception inside the tracer is a MAC900 on that model's class line; the file's layer
     findings and the other models stay."""
-    from macslint import tracer
+    from macslint.torchnn import tracer
 
     original = tracer.ModelInterpreter.trace_forward
 
@@ -2258,7 +2258,7 @@ def test_factory_settings_from_the_models_table():
 def test_file_budget_bounds_all_models_of_a_file(monkeypatch):
     """However many models a file has, its evaluation costs at most a fixed number of steps:
     the models past the budget end incomplete and say so."""
-    from macslint import tracer
+    from macslint.torchnn import tracer
 
     monkeypatch.setattr(tracer, "MAX_FILE_STEPS", 400)
     body = "".join(f"""

@@ -15,9 +15,9 @@ import textwrap
 
 import pytest
 
-from macslint import catalogue
-from macslint.catalogue import LayerError
-from macslint.cli import main
+from macslint.costmodel import catalogue
+from macslint.costmodel.catalogue import LayerError
+from macslint.adapters.cli import main
 from tests.helpers import REPO, macslint, run
 
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -247,7 +247,7 @@ def test_a_layer_returning_indices_agrees_and_a_wrong_tuple_claim_is_found(proje
         """))
     code, out, _ = verify(capsys, "pool.py")
     assert code == 0, out
-    monkeypatch.setattr("macslint.verify.output_count", lambda args: 1)
+    monkeypatch.setattr("macslint.commands.verify.output_count", lambda args: 1)
     code, out, _ = verify(capsys, "pool.py")
     assert code == 1
     assert out[0] == ("pool.py:7:18: model Pool p AdaptiveMaxPool1d(3, return_indices=True) at "
@@ -267,7 +267,7 @@ def test_usage_and_config_errors_exit_2(project, capsys):
 def test_without_torch_exit_2_and_say_how_to_install(tmp_path):
     (tmp_path / "net.py").write_text(NET)
     script = ("import sys; sys.modules['torch'] = None\n"  # `import torch` now fails
-              "from macslint.cli import main\n"
+              "from macslint.adapters.cli import main\n"
               "sys.exit(main(['verify', 'net.py']))\n")
     proc = run([sys.executable, "-c", script], tmp_path)
     assert proc.returncode == 2
@@ -278,8 +278,8 @@ def test_without_torch_exit_2_and_say_how_to_install(tmp_path):
 def test_linting_never_imports_torch(tmp_path):
     (tmp_path / "net.py").write_text(NET)
     script = ("import io, sys, contextlib\n"
-              "from macslint.cli import main\n"
-              "import macslint.verify\n"
+              "from macslint.adapters.cli import main\n"
+              "import macslint.commands.verify\n"
               "with contextlib.redirect_stdout(io.StringIO()):\n"
               "    for command in ('check', 'report'):\n"
               "        main([command, '--no-cache', '-j', '1', 'net.py'])\n"

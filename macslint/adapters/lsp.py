@@ -22,18 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
-from . import __version__
-from .baseline import load_baseline, new_findings
+from .. import __version__
+from ..baseline import load_baseline, new_findings
 from .cli import CodeSelection
-from .codes import BY_CODE, help_url
-from .config import Config, ConfigError, clear_caches, config_for_path
-from .engine import FileResult, check_source, config_error, internal_error
-from .findings import Finding
-from .formats import Located, locate, source_lines
-from .hints import client_column, hover_markdown, layer_at, layer_hints, model_lenses, python_index
-from .noqa import NoqaFilter
-from .report import FileReport
-from .runner import UsageError
+from ..codes import BY_CODE, help_url
+from ..config import Config, ConfigError, clear_caches, config_for_path
+from ..engine import FileResult, check_source, config_error, internal_error
+from ..results.findings import Finding
+from ..render.formats import Located, locate, source_lines
+from ..render.hints import client_column, hover_markdown, layer_at, layer_hints, model_lenses, python_index
+from ..noqa import NoqaFilter
+from ..results.report import FileReport
+from ..runner import UsageError
 
 try:
     from lsprotocol import types

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import math
 import operator
-from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
-from .catalogue import LAYERS, LayerError, LayerSpec, Unknown
-from .positions import LazyPositions
-from .sites import Analysis, LayerSite, first_unknown
+from ..costmodel import LAYERS, LayerError, LayerSpec
+
+from .values import ProjectModule, Unknown
+from ..results.sites import LayerSite, first_unknown
 
 # torch.nn names that are containers or helpers, not layers to cost.
 NOT_LAYERS = frozenset({
@@ -634,18 +634,10 @@ class Interpreter:
         return self.project_import(parent, 0, leaf)
 
     def resolve_import(self, source: str, level: int, name: str) -> Any:
-        where = "." * level + source
-        unknown = Unknown(f"'{name}' is imported from {where}")
-        from .project import ProjectModule  # project files are walked by this module
-
-        found = self.loader.find(source, level, self.path) if source or level else None
-        loaded = self.loader.load(found) if found is not None else None
-        if loaded is not None and name in loaded.names():
-            return _resolved(loaded.names()[name])
-        # `from . import blocks`, `from .models import resnet`: a module of the package
-        found = self.loader.find(f"{source}.{name}" if source else name, level, self.path)
-        loaded = self.loader.load(found) if found is not None else None
-        return ProjectModule(loaded) if loaded is not None else unknown
+        found, value = self.loader.import_name(source, level, name, self.path)
+        if not found:
+            return Unknown(f"'{name}' is imported from {'.' * level + source}")
+        return _resolved(value)
 
     def stmt_Global(self, stmt: cst.CSTNode, scope: Scope) -> None:
         return None
@@ -878,7 +870,7 @@ class Interpreter:
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
         if isinstance(base, ModuleRef):
             return resolve_torch_path(f"{base.path}.{node.attr.value}")
-        if type(base).__name__ == "ProjectModule":
+        if isinstance(base, ProjectModule):
             names = base.loaded.names()
             return _resolved(names.get(node.attr.value, Unknown(
                 f"`{self.code(node)}` is not defined in {base.loaded.display}")))
@@ -1223,57 +1215,3 @@ def _same(a: Any, b: Any) -> bool:
         return type(a) is type(b) and bool(a == b)
     except Exception:  # noqa: BLE001 - a user value with an odd __eq__ is just "not same"
         return False
-
-
-def _disk_file(path: str, file: Optional[Path]) -> Optional[Path]:
-    """Where the analysed text is on disk: `file`, else `path` unless it names no file."""
-    if file is None and path not in ("<string>", "-", "stdin"):
-        return Path(path)
-    return file
-
-
-def analyze_module(module: cst.Module, source: str, settings: Any = None,
-                   path: str = "<string>", file: Optional[Path] = None,
-                   positions: Any = None) -> Analysis:
-    """Sites always; with `settings`, also every model of the file built and traced, reading
-    the project files it imports from (when `path` is a file on disk)."""
-    if positions is None:
-        positions = LazyPositions(module)
-    loader = None
-    file = _disk_file(path, file)
-    if settings is not None and file is not None and file.parent.is_dir():
-        from .project import ProjectLoader
-
-        loader = ProjectLoader(file)
-    interpreter = Interpreter(module, source, positions, loader=loader, path=file)
-    interpreter.run()
-    models: List[Any] = []
-    if settings is not None:
-        from .tracer import trace_models  # the tracer builds on this module
-
-        models = trace_models(interpreter, settings, path)
-    # Tracing may complete a site's arguments (a block built with known values).
-    sites = sorted(interpreter.sites.values(), key=lambda s: (s.line, s.col))
-    depends_on = tuple(sorted(str(p) for p in loader.consulted)) if loader is not None else ()
-    return Analysis(sites, models, depends_on)
-
-
-def analyze_source(source: str, settings: Any = None, path: str = "<string>",
-                   file: Optional[Path] = None) -> Analysis:
-    """Raises libcst.ParserSyntaxError on code libcst cannot parse."""
-    if source.startswith("\ufeff"):
-        source = source[1:]
-    file = _disk_file(path, file)
-    from .prefilter import might_construct_layers  # the cheap test before any parse
-
-    might, consulted = might_construct_layers(source, file if settings is not None else None)
-    if not might:
-        return Analysis([], [], consulted)
-    if file is not None and settings is not None:
-        from .project import parse_file_source
-
-        module, positions = parse_file_source(file, source)
-        return analyze_module(module, source, settings, path, file, positions)
-    from .project import parse_module
-
-    return analyze_module(parse_module(source), source, settings, path, file)

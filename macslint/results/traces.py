@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Set, Tuple
 
 from .sites import LayerSite
-from .catalogue import Args, LayerSpec, Shape
-from .config import Settings
+from ..costmodel import Args, LayerSpec, Shape
+from ..config import Settings
 
 
 @dataclass

@@ -14,7 +14,7 @@ import ast
 from pathlib import Path
 from typing import Iterator, List, Optional, Set, Tuple
 
-from .project import MAX_MODULES, ProjectLoader, read_source
+from .loader import MAX_MODULES, ProjectLoader, read_source
 
 
 def mentions_torch(source: str) -> bool:

@@ -17,13 +17,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .config import Config, ConfigError, config_for_path
-from .findings import Finding
+from ..config import Config, ConfigError, config_for_path
+from ..results.findings import Finding
 from .gitbase import export_tree, git_toplevel, resolve_commit
-from .noqa import NoqaFilter, physical_lines
-from .runner import Run, UsageError, analyse_files, python_files
-from .traces import ModelTrace
-from .units import format_count, format_shape
+from ..noqa import NoqaFilter, physical_lines
+from ..runner import Run, UsageError, analyse_files, python_files
+from ..results.traces import ModelTrace
+from ..units import format_count, format_shape
 
 DIFF_SCHEMA = 1
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
-from . import __version__
-from .codes import BY_CODE, CODES, HOMEPAGE, help_url
-from .findings import Finding
+from .. import __version__
+from ..codes import BY_CODE, CODES, HOMEPAGE, help_url
+from ..results.findings import Finding
 
 FORMATS = ("text", "json", "sarif", "github", "rdjson", "gitlab")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -19,23 +19,22 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 import libcst as cst
 
-from . import tensor_ops
-from .analyzer import (
+from ..evaluator.interpreter import (
     Interpreter, LayerClass, LayerSite, ModuleRef, Partial, PyBuiltin, Scope, UserClass,
     UserFunction,
     MAX_SEQUENCE, _assigned_names, first_unknown, _last_name, _same,
     is_uncatalogued_layer,
 )
-from .catalogue import (LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unknown,
-                        Unresolved, output_count)
-from .config import Settings, parse_pragma
-from .errors import ConfigError
-from .model_builtins import MODULE_BASES, PLAIN_SCALAR, BuiltinCalls, percent_format
-from .model_values import (
+from ..costmodel import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS, broadcast, matmul, LAYERS, Args, LayerError, LayerSpec, Shape, ShapeError, Unresolved, output_count
+from ..evaluator.values import Unknown
+from ..config import Settings, parse_pragma
+from ..errors import ConfigError
+from .builtins import MODULE_BASES, PLAIN_SCALAR, BuiltinCalls, percent_format
+from .values import (
     MODULE_VALUES, BoundMethod, BreakSignal, Container, ContinueSignal, LayerModule,
     OutOfBudget, RaiseSignal, ReturnSignal, SuperProxy, Tensor, Untraced, UserModule,
 )
-from .traces import LayerCall, ModelTrace, OpCall, ShapeIssue
+from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
 
 MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomplete, never hangs
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
@@ -592,7 +591,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if name == "T":
             if len(tensor.shape) < 2:
                 return tensor  # torch returns a 0-d or 1-d tensor unchanged
-            result = self.run_op(node, tensor_ops.TENSOR_METHODS["permute"], "x.T",
+            result = self.run_op(node, TENSOR_METHODS["permute"], "x.T",
                                  [tensor, *reversed(range(len(tensor.shape)))], {})
             if isinstance(result, Tensor):
                 result.strided = self.line_of(node)
@@ -892,9 +891,9 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             return LayerModule(kind, None, site, reason=reason)
         spec = None
         if parts[:3] == ["torch", "nn", "functional"] and len(parts) == 4:
-            spec = tensor_ops.FUNCTIONAL.get(parts[3])
+            spec = FUNCTIONAL.get(parts[3])
         elif parts[0] == "torch" and len(parts) == 2:
-            spec = tensor_ops.TORCH_FUNCTIONS.get(parts[1])
+            spec = TORCH_FUNCTIONS.get(parts[1])
         if spec is not None:
             return self.run_op(node, spec, self.code(node.func), positional, keywords)
         return self.unknown_call(node, Unknown(f"`{path}` is not modelled"),
@@ -950,7 +949,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
         if method.function is not None:
             return self.call_function(method.function, [receiver, *positional], keywords)
         if isinstance(receiver, Tensor):
-            spec = tensor_ops.TENSOR_METHODS.get(name)
+            spec = TENSOR_METHODS.get(name)
             if spec is None:
                 self.note(f"the tensor method {self.where(node)} is not modelled")
                 return Untraced(f"the result of `.{name}()` is not known")
@@ -1410,13 +1409,13 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             if op is cst.MatrixMultiply:
                 if other is not None:
                     raise ShapeError("both arguments to matmul need to be at least 1D")
-                shape, macs = tensor_ops.matmul(a, b)
+                shape, macs = matmul(a, b)
                 if macs:
                     self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
                 return Tensor(shape, line, from_input)
             if op not in _TENSOR_BINARY:
                 return Unknown("an operator on tensors that is not modelled")
-            shape = tensor_ops.broadcast(a, b)
+            shape = broadcast(a, b)
             if in_place and shape != a:
                 raise ShapeError(f"output with shape [{', '.join(map(str, a))}] doesn't match "
                                  f"the broadcast shape [{', '.join(map(str, shape))}]")
@@ -1476,7 +1475,7 @@ class ModelInterpreter(BuiltinCalls, Interpreter):
             if other is not None and not _plain_number(other):
                 return Untraced("a comparison of a tensor with a value that is not known")
             try:
-                return Tensor(tensor_ops.broadcast(a, b), tensors[0].line,
+                return Tensor(broadcast(a, b), tensors[0].line,
                               all(t.from_input for t in tensors))
             except LayerError:
                 return Untraced("a comparison of tensors that do not broadcast")

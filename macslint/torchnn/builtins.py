@@ -12,12 +12,12 @@ from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
-from .analyzer import (
+from ..evaluator.interpreter import (
     LayerClass, ModuleRef, Partial, PyBuiltin, UserClass, MAX_INT_BITS, MAX_SEQUENCE, _too_big,
     is_uncatalogued_layer,
 )
-from .catalogue import Unknown
-from .model_values import (
+from ..evaluator.values import Unknown
+from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
 )
 

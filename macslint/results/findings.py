@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
-from .config import Settings
+from ..config import Settings
 from .report import FileReport, LayerReport
 from .traces import ModelTrace
-from .units import format_count, format_shape
+from ..units import format_count, format_shape
 
 
 @dataclass(frozen=True)

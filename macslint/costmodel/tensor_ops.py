@@ -2,7 +2,7 @@
 
 Pure Python, no libcst and no torch, in the conventions of `macslint.catalogue`: each
 operation is one `OpSpec` whose signature is a lambda bound as Python binds the call,
-arguments are read through `Args` (an `Unknown` one raises `Unresolved`), and a call
+arguments are read through `Args` (an unknown one raises `Unresolved`), and a call
 torch would refuse at run time raises `ShapeError` (or `LayerError` when the arguments
 alone are wrong).  Tensors are passed as their shapes, with the batch dimension.
 
@@ -26,13 +26,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from macslint.catalogue import (
+from .catalogue import (
     INT64_MAX,
     LAYERS,
     Args,
     LayerError,
     ShapeError,
-    Unknown,
+    UnknownArgument,
     Unresolved,
     _python_wording,
 )
@@ -107,8 +107,8 @@ def matmul(a: Shape, b: Shape) -> Tuple[Shape, int]:
 
 
 def _resolve(name: str, value: Any) -> Any:
-    """The value, or Unresolved if it is, or holds, an Unknown."""
-    if isinstance(value, Unknown):
+    """The value, or Unresolved if it is, or holds, an unknown value."""
+    if isinstance(value, UnknownArgument):
         raise Unresolved(name, value.reason)
     if isinstance(value, (list, tuple)):
         for item in value:
@@ -121,10 +121,10 @@ def _v(args: Args, name: str) -> Any:
 
 
 def _known(args: Args, name: str) -> Any:
-    """An argument only checked for validity: None when Unknown (the shape does not
-    depend on it, so an Unknown one must not cost the shape)."""
+    """An argument only checked for validity: None when unknown (the shape does not
+    depend on it, so an unknown one must not cost the shape)."""
     value = args.values.get(name)
-    return None if isinstance(value, Unknown) else value
+    return None if isinstance(value, UnknownArgument) else value
 
 
 def _as_shape(name: str, value: Any) -> Shape:
@@ -801,8 +801,8 @@ def _layer(layer: str, names: Sequence[str], indices: bool = False) -> Callable[
     """Delegate to a catalogue layer: its constructor arguments from the call's."""
 
     def result(args: Args) -> Any:
-        # a top-level Unknown is left to the layer, which reads only what the shape needs
-        values = {n: v if isinstance(v, Unknown) else _resolve(n, v)
+        # a top-level unknown value is left to the layer, which reads only what the shape needs
+        values = {n: v if isinstance(v, UnknownArgument) else _resolve(n, v)
                   for n, v in ((n, args.values[n]) for n in names)}
         spec = LAYERS[layer]
         layer_args = Args(values)

@@ -12,18 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from . import __version__
-from .codes import CODES, DEFAULT_DISABLED
-from .baseline import load_baseline, new_findings, write_baseline
-from .cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
-from .config import ConfigError
-from .diff import render as render_diff, run_diff
-from .formats import FORMATS, Located, locate, render as render_findings, repository_root
-from .noqa import NoqaFilter
-from .report import FileReport, report_json
-from .runner import Run, UsageError, default_jobs, run_files
-from .traces import ModelTrace
-from .units import format_count, format_shape
+from .. import __version__
+from ..codes import CODES, DEFAULT_DISABLED
+from ..baseline import load_baseline, new_findings, write_baseline
+from ..cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
+from ..config import ConfigError
+from ..commands.diff import render as render_diff, run_diff
+from ..render.formats import FORMATS, Located, locate, render as render_findings, repository_root
+from ..noqa import NoqaFilter
+from ..results.report import FileReport, report_json
+from ..runner import Run, UsageError, default_jobs, run_files
+from ..results.traces import ModelTrace
+from ..units import format_count, format_shape
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -411,7 +411,7 @@ def cmd_diff(args: argparse.Namespace, out) -> int:
 
 def cmd_verify(args: argparse.Namespace, out) -> int:
     # torch is imported by macslint.verify only, and only here.
-    from .verify import TorchMissing, render as render_verify, run_verify
+    from ..commands.verify import TorchMissing, render as render_verify, run_verify
 
     try:
         result = run_verify(args.paths, _overrides(args), args.jobs)

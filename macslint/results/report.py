@@ -12,8 +12,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .sites import LayerSite, first_unknown
 from .traces import LayerCall, ModelTrace
-from .catalogue import Args, LayerError, LayerSpec, ShapeError, Unresolved
-from .config import Settings
+from ..costmodel import Args, LayerError, LayerSpec, ShapeError, Unresolved
+from ..config import Settings
 
 SCHEMA_VERSION = 1
 

@@ -47,14 +47,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from .catalogue import Args, LayerError, LayerSpec, Shape, Unknown, Unresolved, output_count
-from .config import Config, ConfigError, Settings, apply_overrides, config_for_path
-from .engine import check_file, decode_source
-from .files import read_regular_file
-from .report import FileReport, file_report
-from .runner import iter_files
-from .sites import LayerSite
-from .traces import LayerCall, ModelTrace
+from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved, output_count
+
+from ..evaluator.values import Unknown
+from ..config import Config, ConfigError, Settings, apply_overrides, config_for_path
+from ..engine import check_file, decode_source
+from ..files import read_regular_file
+from ..results.report import FileReport, file_report
+from ..runner import iter_files
+from ..results.sites import LayerSite
+from ..results.traces import LayerCall, ModelTrace
 
 TORCH_MISSING = ("macslint verify needs PyTorch to check the counts against: "
                  "pip install 'macslint[torch]'")
@@ -630,7 +632,7 @@ def analyse(path: Path, display: str, settings: Settings
     """The report `macslint report` makes of the file, and its construction sites with their
     bound arguments (which cached results do not keep). When the analysis fails here, the
     engine says why, as `report` does, and there are no sites."""
-    from .analyzer import analyze_source
+    from ..analysis import analyze_source
 
     try:
         source = decode_source(read_regular_file(path))
@@ -712,7 +714,7 @@ def run_verify(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1
     if workers <= 1:
         run.files = [verify_file(*item) for item in work]
         return run
-    from . import tracer  # noqa: F401 - loaded once, before the workers fork
+    from .. import analysis  # noqa: F401 - loaded once, before the workers fork
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     results: List[Optional[FileVerification]] = [None] * len(work)

@@ -24,20 +24,19 @@ Shape = Tuple[int, ...]
 INT64_MAX = 2**63 - 1
 
 
-class Unknown:
-    """A value the analyzer could not compute; `reason` says why."""
+class UnknownArgument:
+    """The base of the values a caller could not compute (`reason` says why). The cost model
+    only tests for them: reading one through `Args` raises Unresolved. The evaluator's
+    `Unknown` (macslint.evaluator.values) is one."""
 
     __slots__ = ("reason",)
 
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
-    def __repr__(self) -> str:
-        return f"Unknown({self.reason!r})"
-
 
 class Unresolved(Exception):
-    """A cost needed an argument whose value is Unknown."""
+    """A cost needed an argument whose value is not known."""
 
     def __init__(self, arg: str, reason: str) -> None:
         super().__init__(f"argument '{arg}' is unknown: {reason}")
@@ -54,7 +53,7 @@ class ShapeError(LayerError):
 
 
 class Args:
-    """Bound constructor arguments; reading an Unknown one raises Unresolved."""
+    """Bound constructor arguments; reading an unknown one raises Unresolved."""
 
     __slots__ = ("values",)
 
@@ -63,7 +62,7 @@ class Args:
 
     def __getitem__(self, name: str) -> Any:
         value = self.values[name]
-        if isinstance(value, Unknown):
+        if isinstance(value, UnknownArgument):
             raise Unresolved(name, value.reason)
         return value
 
@@ -650,7 +649,7 @@ def _batch_norm_output(n: int):
         # value per channel has none (with running statistics only training fails: the mode
         # is not known here, so that is not reported).
         track = args.values.get("track_running_stats")
-        if not track and not isinstance(track, Unknown) and x[0] * math.prod(x[2:]) == 1:
+        if not track and not isinstance(track, UnknownArgument) and x[0] * math.prod(x[2:]) == 1:
             raise ShapeError(
                 f"Expected more than 1 value per channel when training, got input size "
                 f"{_shape(x)}"
@@ -706,7 +705,7 @@ def _instance_norm_output(n: int):
         # Instance statistics need more than one value; with track_running_stats the check
         # only runs in training mode, which the catalogue cannot know.
         track = args.values.get("track_running_stats")
-        if not track and not isinstance(track, Unknown) and math.prod(x[dim + 1:]) == 1:
+        if not track and not isinstance(track, UnknownArgument) and math.prod(x[dim + 1:]) == 1:
             raise ShapeError(
                 f"Expected more than 1 spatial element when training, got input size {_shape(x)}"
             )
@@ -949,7 +948,7 @@ def _pool_output(n: int, kind: str, has_dilation: bool):
 
 def _avg_pool_check(args: Args) -> None:
     divisor = args.values.get("divisor_override")
-    if divisor is not None and not isinstance(divisor, Unknown) and divisor == 0:
+    if divisor is not None and not isinstance(divisor, UnknownArgument) and divisor == 0:
         raise LayerError("divisor must be not zero")
 
 
@@ -1120,7 +1119,7 @@ def _upsample_check(args: Args) -> None:
             f"linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got {mode})"
         )
     size, scale = args.values.get("size"), args.values.get("scale_factor")
-    if isinstance(size, Unknown) or isinstance(scale, Unknown):
+    if isinstance(size, UnknownArgument) or isinstance(scale, UnknownArgument):
         return
     scale = _upsample_scale(args)
     if size is not None and scale is not None:
@@ -1177,15 +1176,15 @@ def _upsample_output(args: Args, inputs: Sequence[Shape]) -> Shape:
 
 
 def _maybe(args: Args, name: str) -> bool:
-    """An argument torch tests for truth is true, or may be (it is Unknown)."""
+    """An argument torch tests for truth is true, or may be (it is not known)."""
     value = args.values.get(name)
-    return isinstance(value, Unknown) or bool(value)
+    return isinstance(value, UnknownArgument) or bool(value)
 
 
 def _known(args: Args, name: str) -> Any:
-    """An argument's value for a validity check, or None when it is Unknown."""
+    """An argument's value for a validity check, or None when it is not known."""
     value = args.values.get(name)
-    return None if isinstance(value, Unknown) else value
+    return None if isinstance(value, UnknownArgument) else value
 
 
 def _is_number(value: Any) -> bool:

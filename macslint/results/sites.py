@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, List, Optional, Tuple
 
-from .catalogue import Args, LayerSpec, Unknown
+from ..costmodel import Args, LayerSpec
+
+from ..evaluator.values import Unknown
 
 
 @dataclass

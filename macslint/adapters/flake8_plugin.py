@@ -16,11 +16,11 @@ import os
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
-from . import __version__
-from .cache import DEFAULT_DIR, ResultCache
-from .codes import DEFAULT_DISABLED
-from .config import ConfigError, config_for_path
-from .engine import FileResult, check_source, config_error, internal_error
+from .. import __version__
+from ..cache import DEFAULT_DIR, ResultCache
+from ..codes import DEFAULT_DISABLED
+from ..config import ConfigError, config_for_path
+from ..engine import FileResult, check_source, config_error, internal_error
 
 Flake8Result = Tuple[int, int, str, type]
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
-from .config import Settings
-from .report import FileReport, LayerReport
-from .traces import ModelTrace
-from .units import format_count, format_shape
+from ..config import Settings
+from ..results.report import FileReport, LayerReport
+from ..results.traces import ModelTrace
+from ..units import format_count, format_shape
 
 Shape = Tuple[int, ...]
 SEPARATOR = " · "

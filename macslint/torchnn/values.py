@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
-from .analyzer import LayerSite, UserClass, UserFunction
-from .catalogue import LayerError, LayerSpec, Shape, Unknown, Unresolved, Args
+from ..evaluator.interpreter import LayerSite, UserClass, UserFunction
+from ..costmodel import LayerError, LayerSpec, Shape, Unresolved, Args
+from ..evaluator.values import Unknown
 
 
 class Tensor:

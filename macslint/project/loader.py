@@ -18,8 +18,11 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .files import read_regular_file
-from .positions import LazyPositions
+from ..files import read_regular_file
+from ..stack import on_deep_stack
+from ..evaluator.interpreter import Interpreter
+from ..evaluator.positions import LazyPositions
+from ..evaluator.values import ProjectModule
 
 MAX_MODULES = 64  # project files read for one analysis
 MAX_FILE_BYTES = 2_000_000
@@ -39,16 +42,6 @@ class LoadedModule:
 
     def names(self) -> Dict[str, Any]:
         return self.interpreter.module_snapshot
-
-
-class ProjectModule:
-    """The value of `from . import blocks`: a project module whose names are attributes."""
-
-    def __init__(self, loaded: LoadedModule) -> None:
-        self.loaded = loaded
-
-    def __repr__(self) -> str:  # in messages: no object address
-        return f"<module '{self.loaded.display}'>"
 
 
 def read_source(path: Path) -> Optional[str]:
@@ -119,6 +112,18 @@ class ProjectLoader:
                         return candidate
         return None
 
+    def import_name(self, source: str, level: int, name: str, importer: Path) -> Tuple[bool, Any]:
+        """`from <source> import <name>` in `importer`: (True, the value) when <source> is a
+        project file that binds <name> or <source>.<name> is a project module, else (False, None)."""
+        found = self.find(source, level, importer) if source or level else None
+        loaded = self.load(found) if found is not None else None
+        if loaded is not None and name in loaded.names():
+            return True, loaded.names()[name]
+        # `from . import blocks`, `from .models import resnet`: a module of the package
+        found = self.find(f"{source}.{name}" if source else name, level, importer)
+        loaded = self.load(found) if found is not None else None
+        return (True, ProjectModule(loaded)) if loaded is not None else (False, None)
+
     def load(self, path: Path) -> Optional[LoadedModule]:
         path = path.resolve()
         self.consulted.add(path)
@@ -143,8 +148,6 @@ class ProjectLoader:
         return loaded
 
     def _walk(self, path: Path, parsed: Tuple[str, Any, Any]) -> Optional[LoadedModule]:
-        from .analyzer import Interpreter  # the walk of the imported file
-
         source, module, positions = parsed
         display = _display(path, self.file)
         interpreter = Interpreter(module, source, positions, loader=self, path=path,
@@ -159,9 +162,7 @@ def parse_module(source: str) -> Any:
     """libcst's parse on a large stack: its native parser recurses once per term of chains
     Python keeps flat (`a or b or ...`, `import a.b.c...`), and a few thousand terms overflow
     a thread's default stack: a segfault, not an exception."""
-    from .engine import _on_deep_stack
-
-    return _on_deep_stack(cst.parse_module, source)
+    return on_deep_stack(cst.parse_module, source)
 
 
 def _parse(path: Path) -> Any:
