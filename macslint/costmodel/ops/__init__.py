@@ -1,0 +1,40 @@
+"""The op registries, keyed by the name the code calls:
+
+  TENSOR_METHODS   x.view(...)       the tensor binds to the first parameter, `input`
+  TORCH_FUNCTIONS  torch.cat(...)    keyed by the name after `torch.`
+  FUNCTIONAL       F.max_pool2d(...) keyed by the name after `torch.nn.functional.`
+
+Each kind module lists its entries; this one only orders them, in the registries' order of
+old (listings and test ids follow it), so some kinds come in more than one group.
+"""
+
+from __future__ import annotations
+
+from typing import Dict
+
+from . import creation, elementwise, functional, matmul, reductions, shape_ops
+from .base import OpSpec, registry
+
+TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
+    *shape_ops.METHODS,
+    *elementwise.SAME_SHAPE_METHODS,
+    *reductions.SOFTMAX,
+    *reductions.REDUCTIONS,
+    *shape_ops.FLIP_SPLIT_METHODS,
+    *matmul.METHODS,
+    *elementwise.BROADCASTING_METHODS,
+])
+
+TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
+    *shape_ops.TORCH,
+    *creation.ARANGE,
+    *shape_ops.TORCH_SPLIT,
+    *elementwise.TORCH_UNARY,
+    *reductions.SOFTMAX,
+    *matmul.TORCH,
+    *elementwise.TORCH_BROADCASTING,
+    *reductions.REDUCTIONS,
+    *creation.TORCH,
+])
+
+FUNCTIONAL: Dict[str, OpSpec] = registry("F.", functional.FUNCTIONAL)

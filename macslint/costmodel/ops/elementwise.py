@@ -1,0 +1,125 @@
+"""Elementwise ops: shape-keeping methods (casts, copies, unary math) and the broadcasting
+ones (arithmetic, where, clamp, masked_fill), in place or not. No MACs."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ..shapes import broadcast, show_compact
+from ..spec import Args, LayerError, Shape, ShapeError, Unresolved
+from .base import BINARY, ONE_TENSOR, shape_of
+
+
+def _elementwise(*names: str) -> Callable[[Args], Shape]:
+    """Broadcast the named tensor parameters (None ones skipped)."""
+
+    def result(args: Args) -> Shape:
+        return broadcast(*(shape_of(args, n) for n in names if args[n] is not None))
+
+    return result
+
+
+def _inplace(result: Callable[[Args], Shape]) -> Callable[[Args], Shape]:
+    """An in-place op writes into `input`: the broadcast result must be its shape."""
+
+    def inplace(args: Args) -> Shape:
+        x, out = shape_of(args), result(args)
+        if out != x:
+            raise ShapeError(f"output with shape {list(x)} doesn't match the broadcast shape "
+                             f"{list(out)}")
+        return x
+
+    return inplace
+
+
+def _masked_fill(args: Args) -> Shape:
+    value = shape_of(args, "value")
+    if value:
+        raise ShapeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
+                         f"tensor with {len(value)} dimension(s) ({show_compact(value)})")
+    return _elementwise("input", "mask")(args)
+
+
+def _clamp(args: Args) -> Shape:
+    if args["min"] is None and args["max"] is None:
+        raise LayerError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    return _elementwise("input", "min", "max")(args)
+
+
+def _where_op(args: Args) -> Shape:
+    if args["input"] is None and args["other"] is None:
+        raise Unresolved("condition", "torch.where(condition) returns indices: their number "
+                                      "depends on the data")
+    if args["input"] is None or args["other"] is None:
+        raise LayerError("where() received an invalid combination of arguments: give both "
+                         "input and other")
+    return _elementwise("condition", "input", "other")(args)
+
+
+_CAST = lambda input, *, memory_format=None: None  # noqa: E731
+_ADD = lambda input, other, *, alpha=1: None  # noqa: E731
+_MUL = lambda input, other: None  # noqa: E731
+_DIV = lambda input, other, *, rounding_mode=None: None  # noqa: E731
+_CLAMP = lambda input, min=None, max=None: None  # noqa: E731
+_UNARY_OUT = lambda input, *, out=None: None  # noqa: E731
+UNARY = ("relu", "sigmoid", "tanh", "sqrt", "rsqrt", "exp", "log", "abs", "neg", "sin",
+         "cos", "square")
+
+# x.contiguous() ... x.square_(): listed after shape_ops.METHODS
+SAME_SHAPE_METHODS = [
+    ("contiguous", _CAST, {}),
+    ("clone", lambda input, *, memory_format=None: None, {}),
+    ("detach", ONE_TENSOR, {}),
+    *((cast, _CAST, {}) for cast in ("float", "half", "double", "bfloat16", "long", "int",
+                                     "bool")),
+    ("to", lambda input, *args, **kwargs: None, {}),
+    ("cpu", _CAST, {}),
+    ("type_as", lambda input, other: None, dict(tensors=BINARY)),
+    *((op, ONE_TENSOR, {}) for op in UNARY),
+    *((op + "_", ONE_TENSOR, {}) for op in UNARY),
+]
+
+# x.add(...) ... x.masked_fill_(...): listed last
+BROADCASTING_METHODS = [
+    ("add", _ADD, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("sub", _ADD, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("mul", _MUL, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("div", _DIV, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("add_", _ADD, dict(tensors=BINARY, result=_inplace(_elementwise(*BINARY)))),
+    ("sub_", _ADD, dict(tensors=BINARY, result=_inplace(_elementwise(*BINARY)))),
+    ("mul_", _MUL, dict(tensors=BINARY, result=_inplace(_elementwise(*BINARY)))),
+    ("div_", _DIV, dict(tensors=BINARY, result=_inplace(_elementwise(*BINARY)))),
+    ("pow", lambda input, exponent: None,
+     dict(tensors=("input", "exponent"), result=_elementwise("input", "exponent"))),
+    ("clamp", _CLAMP, dict(tensors=("input", "min", "max"), result=_clamp)),
+    ("clamp_", _CLAMP, dict(tensors=("input", "min", "max"), result=_inplace(_clamp))),
+    ("masked_fill", lambda input, mask, value: None,
+     dict(tensors=("input", "mask", "value"), result=_masked_fill)),
+    ("masked_fill_", lambda input, mask, value: None,
+     dict(tensors=("input", "mask", "value"), result=_inplace(_masked_fill))),
+]
+
+# torch.relu(...) ... torch.square(...): listed after shape_ops.TORCH_SPLIT
+TORCH_UNARY = [
+    *((op, _UNARY_OUT, {}) for op in UNARY),
+]
+
+# torch.add(...) ... torch.clamp(...): listed after matmul.TORCH
+TORCH_BROADCASTING = [
+    ("add", lambda input, other, *, alpha=1, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("sub", lambda input, other, *, alpha=1, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("mul", lambda input, other, *, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("div", lambda input, other, *, rounding_mode=None, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("maximum", lambda input, other, *, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("minimum", lambda input, other, *, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("where", lambda condition, input=None, other=None, *, out=None: None,
+     dict(tensors=("condition", "input", "other"), result=_where_op)),
+    ("clamp", lambda input, min=None, max=None, *, out=None: None,
+     dict(tensors=("input", "min", "max"), result=_clamp)),
+]

@@ -1,0 +1,259 @@
+"""torch.nn.functional: activations, dropouts, softmaxes, normalize, layer_norm, linear,
+the pools and interpolate (by the rules of the layers they back) and pad."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence, Tuple
+
+from ..layers import LAYERS
+from ..shapes import normalize_dim, op_on, show_compact
+from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, is_python_scalar
+from .base import ONE_TENSOR, int_arg, int_list_arg, resolve, resolved, shape_of
+from .matmul import linear_parts
+from .reductions import softmax_result
+
+
+def _check_p(args: Args) -> None:
+    p = args.known("p")
+    if is_python_scalar(p) and not 0 <= p <= 1:
+        raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
+
+
+def _dropout(min_rank: int = 0, ranks: Optional[Tuple[int, ...]] = None):
+    """Plain dropout any rank; channel-wise ones need (after their unsqueeze) 2 dims when
+    training; dropout1d checks its rank always."""
+
+    def result(args: Args) -> Shape:
+        _check_p(args)
+        x = shape_of(args)
+        if ranks is not None and len(x) not in ranks:
+            raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
+                             f"input ({show_compact(x)})")
+        if len(x) < min_rank and args.known("training"):
+            raise ShapeError(f"Feature dropout requires at least 2 dimensions in the input "
+                             f"(got {show_compact(x)})")
+        return x
+
+    return result
+
+
+def _gelu(args: Args) -> Shape:
+    if args.known("approximate") not in ("none", "tanh", None):
+        raise LayerError("approximate argument must be either none or tanh.")
+    return shape_of(args)
+
+
+def _hardtanh(args: Args) -> Shape:
+    low, high = args.known("min_val"), args.known("max_val")
+    if is_python_scalar(low) and is_python_scalar(high) and low > high:
+        raise LayerError("min_val cannot be greater than max_val")
+    return shape_of(args)
+
+
+def _layer_norm(args: Args) -> Shape:
+    x, raw = shape_of(args), resolved(args, "normalized_shape")
+    if not isinstance(raw, (list, tuple)):
+        raise LayerError("layer_norm(): argument 'normalized_shape' must be tuple of ints, not "
+                         f"{type(raw).__name__}")
+    if not raw:
+        raise LayerError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                         "containing at least one element, but got normalized_shape = []")
+    shape = tuple(int_arg(args, "normalized_shape", d) for d in raw)
+    for name in ("weight", "bias"):
+        if args[name] is not None and shape_of(args, name) != shape:
+            raise ShapeError(f"Expected {name} to be of same shape as normalized_shape, but "
+                             f"got {name} of shape {list(shape_of(args, name))} and "
+                             f"normalized_shape = {list(shape)}")
+    return LAYERS["LayerNorm"].output(Args({"normalized_shape": shape}), [x])
+
+
+def _normalize(args: Args) -> Shape:
+    x = shape_of(args)
+    normalize_dim(int_arg(args, "dim"), len(x), op_on("normalize", x))
+    return x
+
+
+def _layer(layer: str, names: Sequence[str], indices: bool = False) -> Callable[[Args], Any]:
+    """Delegate to a catalogue layer: its constructor arguments from the call's."""
+
+    def result(args: Args) -> Any:
+        # a top-level unknown value is left to the layer, which reads only what the shape needs
+        values = {n: v if isinstance(v, UnknownArgument) else resolve(n, v)
+                  for n, v in ((n, args.values[n]) for n in names)}
+        spec = LAYERS[layer]
+        layer_args = Args(values)
+        spec.check(layer_args)
+        out = spec.output(layer_args, [shape_of(args)])
+        return (out, out) if indices and args["return_indices"] else out
+
+    return result
+
+
+def _indices_kind(args: Args) -> str:
+    return "tensors" if args["return_indices"] else "tensor"
+
+
+_MODES = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear",
+          "lanczos")
+
+
+def _interpolate(args: Args) -> Shape:
+    """F.interpolate's own checks, then nn.Upsample's shape rule with scale as a tuple."""
+    x, mode = shape_of(args), resolved(args, "mode")
+    size, scale = resolved(args, "size"), resolved(args, "scale_factor")
+    align, recompute = args.known("align_corners"), args.known("recompute_scale_factor")
+    antialias = args.known("antialias")
+    if mode in ("nearest", "area", "nearest-exact") and align is not None:
+        raise LayerError("align_corners option can only be set with the interpolating modes: "
+                         "linear | bilinear | bicubic | trilinear")
+    if size is not None and scale is not None:
+        raise LayerError("only one of size or scale_factor should be defined")
+    if size is None and scale is None:
+        raise LayerError("either size or scale_factor should be defined")
+    if recompute and size is not None:
+        raise LayerError("recompute_scale_factor is not meaningful with an explicit size.")
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and len(x) == 4):
+        raise LayerError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
+                         "modes and requires a 4-D tensor as input")
+    if mode not in _MODES:
+        raise LayerError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                         f"{len(x)}D) for the modes: {' | '.join(_MODES)} (got {mode})")
+    if mode == "lanczos" and len(x) == 4:
+        if align:
+            raise LayerError("Lanczos mode does not support align_corners=True")
+        if not antialias:
+            raise LayerError("Lanczos mode requires antialias=True")
+    n = len(x) - 2
+    if scale is not None and not isinstance(scale, (list, tuple)):
+        scale = (scale,) * max(n, 0)
+    if scale is not None:
+        scale = tuple(float(s) if is_python_scalar(s) else s for s in scale)
+    values = {"size": tuple(size) if isinstance(size, list) else size, "scale_factor": scale,
+              "mode": "bicubic" if mode == "lanczos" else mode, "align_corners": align,
+              "recompute_scale_factor": recompute}
+    return LAYERS["Upsample"].output(Args(values), [x])
+
+
+_NON_CONSTANT_PAD = ("reflect", "replicate", "circular")
+
+
+def _pad(args: Args) -> Shape:
+    x, pad, mode = shape_of(args), int_list_arg(args, "pad"), resolved(args, "mode")
+    value = args.known("value")
+    if len(pad) % 2:
+        raise LayerError("Padding length must be divisible by 2")
+    k = len(pad) // 2
+    if k > len(x):
+        raise ShapeError(f"Padding length should be less than or equal to two times the input "
+                         f"dimension but got padding length {len(pad)} and input of dimension "
+                         f"{len(x)} ({show_compact(x)})")
+    pairs = {len(x) - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(k)}
+    out = list(x)
+    if mode == "constant":
+        for d, (lo, hi) in pairs.items():
+            if x[d] + min(lo, 0) + min(hi, 0) < 0:
+                raise ShapeError(f"pad {list(pad)} on a {show_compact(x)} tensor: negative padding "
+                                 f"({lo}, {hi}) removes more than the {x[d]} elements of "
+                                 f"dimension {d} (narrow(): length must be non-negative)")
+            out[d] = x[d] + lo + hi
+        return tuple(out)
+    if mode not in _NON_CONSTANT_PAD:
+        raise LayerError(f"Unrecognised padding mode {mode}")
+    if value is not None:
+        raise LayerError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if not 1 <= k <= 3 or len(x) not in (k + 1, k + 2):
+        raise ShapeError(f"Padding size {len(pad)} is not supported for {len(x)}D input tensor "
+                         f"({show_compact(x)}, mode={mode!r}): pad 2, 4 or 6 values for a 2D/3D, "
+                         "3D/4D or 4D/5D input")
+    if mode != "circular" and 0 in (x[1:] if len(x) == k + 2 else x):
+        raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "
+                         f"batch size and other non-zero dimensions for input, but got: "
+                         f"{list(x)}")
+    for d, (lo, hi) in pairs.items():
+        size, new = x[d], x[d] + lo + hi
+        if mode == "reflect" and (lo >= size or hi >= size):
+            raise ShapeError(f"Padding size should be less than the corresponding input "
+                             f"dimension, but got: padding ({lo}, {hi}) at dimension {d} of "
+                             f"input {list(x)}")
+        if mode == "circular" and (lo > size or hi > size):
+            raise ShapeError(f"Padding value causes wrapping around more than once: padding "
+                             f"({lo}, {hi}) at dimension {d} of input {list(x)}")
+        if new < 0:
+            raise ShapeError(f"input {list(x)} is too small for padding ({lo}, {hi}) at "
+                             f"dimension {d}: calculated output size {new}")
+        out[d] = new
+    # reflect and replicate refuse to pad everything away (one padded dim may become empty)
+    if mode != "circular" and all(out[d] < 1 for d in pairs):
+        raise ShapeError(f"input {list(x)} is too small for padding {list(pad)}: calculated "
+                         f"output {list(out)}")
+    return tuple(out)
+
+
+def _linear(args: Args) -> Shape:
+    return linear_parts(args)[0]
+
+
+def _linear_macs(args: Args, out: Shape) -> int:
+    return linear_parts(args)[1]
+
+
+_INPLACE_ACT = lambda input, inplace=False: None  # noqa: E731
+_DROPOUT = lambda input, p=0.5, training=True, inplace=False: None  # noqa: E731
+_SOFTMAX_F = lambda input, dim=None, _stacklevel=3, dtype=None: None  # noqa: E731
+_MAXPOOL = lambda input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, \
+    return_indices=False: None  # noqa: E731
+_AVGPOOL1 = lambda input, kernel_size, stride=None, padding=0, ceil_mode=False, \
+    count_include_pad=True: None  # noqa: E731
+_AVGPOOL = lambda input, kernel_size, stride=None, padding=0, ceil_mode=False, \
+    count_include_pad=True, divisor_override=None: None  # noqa: E731
+_MAXPOOL_ARGS = ("kernel_size", "stride", "padding", "dilation", "ceil_mode", "return_indices")
+
+# F.relu(...) ... F.pad(...)
+FUNCTIONAL = [
+    *((op, _INPLACE_ACT, {}) for op in ("relu", "relu6", "selu", "silu", "mish", "hardswish",
+                                        "hardsigmoid")),
+    ("elu", lambda input, alpha=1.0, inplace=False: None, {}),
+    ("leaky_relu", lambda input, negative_slope=0.01, inplace=False: None, {}),
+    ("hardtanh", lambda input, min_val=-1.0, max_val=1.0, inplace=False: None,
+     dict(result=_hardtanh)),
+    ("gelu", lambda input, *, approximate="none": None, dict(result=_gelu)),
+    ("sigmoid", ONE_TENSOR, {}),
+    ("tanh", ONE_TENSOR, {}),
+    ("softplus", lambda input, beta=1, threshold=20: None, {}),
+    ("dropout", _DROPOUT, dict(result=_dropout())),
+    ("dropout1d", _DROPOUT, dict(result=_dropout(ranks=(2, 3)))),
+    ("dropout2d", _DROPOUT, dict(result=_dropout(min_rank=2))),
+    ("dropout3d", _DROPOUT, dict(result=_dropout(min_rank=1))),
+    ("alpha_dropout", lambda input, p=0.5, training=False, inplace=False: None,
+     dict(result=_dropout())),
+    ("softmax", _SOFTMAX_F, dict(result=softmax_result("softmax", implicit=True))),
+    ("log_softmax", _SOFTMAX_F, dict(result=softmax_result("log_softmax", implicit=True))),
+    ("normalize", lambda input, p=2.0, dim=1, eps=1e-12, out=None: None,
+     dict(result=_normalize)),
+    ("layer_norm", lambda input, normalized_shape, weight=None, bias=None, eps=1e-05: None,
+     dict(tensors=("input", "weight", "bias"), result=_layer_norm)),
+    ("linear", lambda input, weight, bias=None: None,
+     dict(tensors=("input", "weight", "bias"), result=_linear, macs=_linear_macs)),
+    *((f"max_pool{n}d", _MAXPOOL,
+       dict(result=_layer(f"MaxPool{n}d", _MAXPOOL_ARGS, indices=True),
+            result_kind=_indices_kind)) for n in (1, 2, 3)),
+    ("avg_pool1d", _AVGPOOL1,
+     dict(result=_layer("AvgPool1d", ("kernel_size", "stride", "padding", "ceil_mode",
+                                      "count_include_pad")))),
+    *((f"avg_pool{n}d", _AVGPOOL,
+       dict(result=_layer(f"AvgPool{n}d", ("kernel_size", "stride", "padding", "ceil_mode",
+                                           "count_include_pad", "divisor_override"))))
+      for n in (2, 3)),
+    *((f"adaptive_avg_pool{n}d", lambda input, output_size: None,
+       dict(result=_layer(f"AdaptiveAvgPool{n}d", ("output_size",)))) for n in (1, 2, 3)),
+    *((f"adaptive_max_pool{n}d", lambda input, output_size, return_indices=False: None,
+       dict(result=_layer(f"AdaptiveMaxPool{n}d", ("output_size", "return_indices"),
+                          indices=True),
+            result_kind=_indices_kind)) for n in (1, 2, 3)),
+    ("interpolate", lambda input, size=None, scale_factor=None, mode="nearest",
+     align_corners=None, recompute_scale_factor=None, antialias=False: None,
+     dict(result=_interpolate)),
+    ("upsample", lambda input, size=None, scale_factor=None, mode="nearest",
+     align_corners=None: None, dict(result=_interpolate)),
+    ("pad", lambda input, pad, mode="constant", value=None: None, dict(result=_pad)),
+]

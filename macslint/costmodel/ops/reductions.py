@@ -1,0 +1,85 @@
+"""Reductions and ops along a dim: sum, mean, amax/amin, max/min (values and indices
+along a dim), softmax and log_softmax. No MACs."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from ..shapes import normalize_dim, op_on, show_compact
+from ..spec import Args, LayerError, Shape, ShapeError
+from .base import dims_arg, int_arg, shape_of
+
+
+def _reduce(op: str, *, nonempty: bool = False) -> Callable[[Args], Shape]:
+    """sum/mean/amax...: dim None, an int or a sequence; keepdim.  `nonempty`: max-like
+    reductions have no identity, so they refuse to reduce an empty dimension."""
+
+    def result(args: Args) -> Shape:
+        x = shape_of(args)
+        dims = dims_arg(args, "dim", x, op_on(op, x))
+        everything = dims is None
+        dims = tuple(range(len(x))) if everything else dims
+        if nonempty and x:
+            if everything and 0 in x:
+                raise ShapeError(f"{op}(): Expected reduction dim to be specified for "
+                                 f"input.numel() == 0 (a {show_compact(x)} tensor)")
+            for d in dims:
+                if x[d] == 0:
+                    raise ShapeError(f"{op}(): Expected reduction dim {d} to have non-zero "
+                                     f"size (a {show_compact(x)} tensor)")
+        keep = bool(args["keepdim"])
+        return tuple(1 if i in dims else s for i, s in enumerate(x) if keep or i not in dims)
+
+    return result
+
+
+def _max(op: str) -> Callable[[Args], Any]:
+    """max/min: the reduction to a 0-dim tensor, or (values, indices) along a dim."""
+    full = _reduce(op, nonempty=True)
+
+    def result(args: Args) -> Any:
+        if args["dim"] is None:
+            return full(Args({**args.values, "keepdim": False}))
+        if isinstance(args["dim"], (list, tuple)):
+            raise LayerError(f"{op}(): argument 'dim' must be int, not "
+                             f"{type(args['dim']).__name__}")
+        out = full(args)
+        return out, out
+
+    return result
+
+
+def _max_kind(args: Args) -> str:
+    return "tensor" if args["dim"] is None else "tensors"
+
+
+def softmax_result(op: str, implicit: bool = False) -> Callable[[Args], Shape]:
+    def result(args: Args) -> Shape:
+        x = shape_of(args)
+        if args["dim"] is not None or not implicit:
+            normalize_dim(int_arg(args, "dim"), len(x), op_on(op, x))
+        return x
+
+    return result
+
+
+_REDUCE = lambda input, dim=None, keepdim=False, *, dtype=None: None  # noqa: E731
+_AMAX = lambda input, dim=(), keepdim=False: None  # noqa: E731
+_MAXDIM = lambda input, dim=None, keepdim=False: None  # noqa: E731
+_SOFTMAX = lambda input, dim, dtype=None: None  # noqa: E731
+_MAX_KW = dict(result_kind=_max_kind)
+
+SOFTMAX = [
+    ("softmax", _SOFTMAX, dict(result=softmax_result("softmax"))),
+    ("log_softmax", _SOFTMAX, dict(result=softmax_result("log_softmax"))),
+]
+
+# the same for tensor methods and torch functions: x.sum(...), torch.sum(...)
+REDUCTIONS = [
+    ("sum", _REDUCE, dict(result=_reduce("sum"))),
+    ("mean", _REDUCE, dict(result=_reduce("mean"))),
+    ("amax", _AMAX, dict(result=_reduce("amax", nonempty=True))),
+    ("amin", _AMAX, dict(result=_reduce("amin", nonempty=True))),
+    ("max", _MAXDIM, dict(result=_max("max"), **_MAX_KW)),
+    ("min", _MAXDIM, dict(result=_max("min"), **_MAX_KW)),
+]
