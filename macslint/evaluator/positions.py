@@ -29,9 +29,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from libcst.metadata.position_provider import (
-    NEWLINE_RE,
-    PositionProvidingCodegenState,
-    WhitespaceInclusivePositionProvidingCodegenState,
+    NEWLINE_RE, PositionProvidingCodegenState, WhitespaceInclusivePositionProvidingCodegenState,
 )
 
 # (start line, start column, end line, end column) packed into one int, 32 bits each: one

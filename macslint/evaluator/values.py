@@ -1,8 +1,14 @@
-"""The evaluator's values that are not Python's own: what it could not compute."""
+"""The evaluator's values besides Python's own: what it could not compute (`Unknown`), the
+functions and classes of the analysed code, standard-library helpers, project modules and
+lazily read imports, and the signals of control flow when code runs. Plain data: no libcst."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+
+if TYPE_CHECKING:  # plain data: importing libcst is for analysing, not for reading results
+    import libcst as cst
 
 from ..costmodel import UnknownArgument
 
@@ -26,3 +32,161 @@ class ProjectModule:
 
     def __repr__(self) -> str:  # in messages: no object address
         return f"<module '{self.loaded.display}'>"
+
+
+# Control flow of code being run (RUN policy): raised by the statements, caught where
+# Python would.
+class ReturnSignal(Exception):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class BreakSignal(Exception):
+    pass
+
+
+class ContinueSignal(Exception):
+    pass
+
+
+class RaiseSignal(Exception):
+    """The code raises here (a `raise` reached, a constructor torch rejects)."""
+
+
+@dataclass(frozen=True)
+class UserObject:
+    """A function or class defined in the file: known to exist, not a torch layer."""
+
+    kind: str
+    name: str
+
+
+class UserFunction(UserObject):
+    """A `def` of the file, with what a call needs to run it: its node and defining scope, and
+    its parameter defaults as evaluated when the `def` ran (once, as Python does)."""
+
+    def __init__(self, name: str, node: cst.FunctionDef, scope: Any,
+                 defaults: Optional[Dict[str, Any]] = None) -> None:
+        object.__setattr__(self, "kind", "function")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "scope", scope)
+        object.__setattr__(self, "defaults", {} if defaults is None else defaults)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+class UserClass(UserObject):
+    """A `class` of the file: its bases (as evaluated) and the scope its body bound."""
+
+    def __init__(self, name: str, node: cst.ClassDef, scope: Any, bases: Tuple[Any, ...],
+                 body: Any) -> None:
+        object.__setattr__(self, "kind", "class")
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "node", node)
+        object.__setattr__(self, "scope", scope)
+        object.__setattr__(self, "bases", bases)
+        object.__setattr__(self, "body", body)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+
+
+@dataclass(frozen=True)
+class PyBuiltin:
+    """A Python builtin or standard-library callable (`range`, `collections.OrderedDict`)."""
+
+    name: str
+
+
+class Partial:
+    """`functools.partial(f, *args, **kwargs)`: calling it calls f with those first."""
+
+    def __init__(self, function: Any, positional: List[Any], keywords: Dict[str, Any]):
+        self.function = function
+        self.positional = positional
+        self.keywords = keywords
+
+    def __repr__(self) -> str:  # in messages: no object address
+        return f"functools.partial({self.function!r}, ...)"
+
+
+@dataclass(frozen=True)
+class PyModule:
+    """A standard-library module whose helpers model code uses (`math`, `collections`)."""
+
+    name: str
+
+
+# Standard-library names model code builds sizes and containers with.
+STDLIB_HELPERS = {
+    "collections": frozenset({"OrderedDict"}),
+    "math": frozenset({"ceil", "floor", "sqrt", "prod", "gcd", "log2", "log", "exp", "pow",
+                       "isqrt", "pi", "e", "inf"}),
+    "functools": frozenset({"partial", "reduce"}),
+    "operator": frozenset({"mul", "add"}),
+    "typing": frozenset({"cast"}),
+}
+
+
+MISSING = object()
+
+
+IN_PLACE = object()  # an augmented assignment changed its target in place: nothing to bind
+
+
+PLAIN = (int, float, str, bool, type(None), tuple, list, dict)
+
+
+class LazyImport:
+    """A name imported from a project file, read when first used."""
+
+    __slots__ = ("interpreter", "source", "level", "name", "value")
+
+    def __init__(self, interpreter: Any, source: str, level: int, name: str) -> None:
+        self.interpreter = interpreter
+        self.source = source
+        self.level = level
+        self.name = name
+        self.value: Any = MISSING
+
+    def resolve(self) -> Any:
+        if self.value is MISSING:
+            self.value = Unknown(f"'{self.name}' is imported in a cycle")  # while reading
+            self.value = resolved(self.interpreter.resolve_import(self.source, self.level,
+                                                                   self.name))
+        return self.value
+
+
+def resolved(value: Any) -> Any:
+    return value.resolve() if isinstance(value, LazyImport) else value
+
+
+def same_value(a: Any, b: Any) -> bool:
+    if isinstance(a, Unknown) or isinstance(b, Unknown):
+        return False
+    try:
+        return type(a) is type(b) and bool(a == b)
+    except Exception:  # noqa: BLE001 - a user value with an odd __eq__ is just "not same"
+        return False
+
+
+def lists_in(value: Any) -> Iterable[Any]:
+    """The mutable containers (lists, dicts) in a value."""
+    if isinstance(value, (list, dict)):
+        yield value
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from lists_in(item)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from lists_in(item)
+
+
+def holds(value: Any, target: Any) -> bool:
+    if value is target:
+        return True
+    if isinstance(value, dict):
+        return any(holds(v, target) for v in value.values())
+    return isinstance(value, (list, tuple)) and any(holds(v, target) for v in value)

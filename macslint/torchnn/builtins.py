@@ -12,11 +12,9 @@ from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
-from ..evaluator.interpreter import (
-    LayerClass, ModuleRef, Partial, PyBuiltin, UserClass, MAX_INT_BITS, MAX_SEQUENCE, _too_big,
-    is_uncatalogued_layer,
-)
-from ..evaluator.values import Unknown
+from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
+from ..evaluator.values import Partial, PyBuiltin, Unknown, UserClass
+from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
 )
@@ -104,7 +102,7 @@ class BuiltinCalls:
             if not all(isinstance(v, PLAIN_SCALAR) for v in args):
                 return Unknown(f"{name}() of values that are not plain numbers")
             operation = _OPERATORS.get(name)
-            if operation is not None and len(args) == 2 and _too_big(operation, *args):
+            if operation is not None and len(args) == 2 and too_big(operation, *args):
                 return Unknown("a value too large to evaluate")
             try:
                 if name == "range" and len(range(*args)) > MAX_SEQUENCE:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
-from ..evaluator.interpreter import LayerSite, UserClass, UserFunction
-from ..costmodel import LayerError, LayerSpec, Shape, Unresolved, Args
-from ..evaluator.values import Unknown
+from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved
+from ..evaluator.values import Unknown, UserClass, UserFunction
+from ..results.sites import LayerSite
 
 
 class Tensor:
@@ -112,23 +112,6 @@ MODULE_VALUES = (LayerModule, UserModule, Container)
 class Untraced(Unknown):
     """What an operation the tracer could not follow returns: the cause is noted once, where
     it happened, and the operations that use this value do not repeat it."""
-
-
-class ReturnSignal(Exception):
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class BreakSignal(Exception):
-    pass
-
-
-class ContinueSignal(Exception):
-    pass
-
-
-class RaiseSignal(Exception):
-    """The code raises here (a `raise` reached, a constructor torch rejects)."""
 
 
 class OutOfBudget(Exception):

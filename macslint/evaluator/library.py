@@ -1,0 +1,54 @@
+"""Libraries the analysed code imports, as plug-ins of the evaluator (astroid's "brains").
+
+The interpreter knows Python; what `import torch` binds, what `nn.Conv2d` is and what a
+call of it means when a file is read come from the `Library` registered for the package's
+top-level name (macslint.torchnn.names registers torch; einops would be one more entry).
+What such values do when code runs (building and tracing a model) is the runtime's: see
+macslint.torchnn.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+# top-level package name -> its library
+LIBRARIES: Dict[str, "Library"] = {}
+
+
+class Library:
+    """The evaluator's knowledge of one package. Every method may answer NotImplemented: the
+    value is not this library's, Python's rules apply."""
+
+    root = ""
+
+    def module(self, path: str) -> Any:
+        """The value `import <path> as m` binds (`import <root>` binds module(root))."""
+        raise NotImplementedError
+
+    def star(self, source: str) -> Dict[str, Any]:
+        """The names `from <source> import *` binds."""
+        return {}
+
+    def attribute(self, base: Any, name: str) -> Any:
+        """`base.name` for a value of this library."""
+        return NotImplemented
+
+    def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
+                  keywords: Dict[str, Any], spread: Optional[str]) -> Any:
+        """Reading a file: a call this library costs (a layer construction), recorded as a
+        site by the interpreter; its value, or NotImplemented."""
+        return NotImplemented
+
+    def unresolved_call(self, interpreter: Any, node: Any, callee: Any,
+                        positional: List[Any], keywords: Dict[str, Any]) -> None:
+        """Reading a file: a call that may be one of this library's but cannot be costed
+        (an uncatalogued layer, a name that cannot be told): recorded with the reason."""
+
+
+def register(library: Library) -> Library:
+    LIBRARIES[library.root] = library
+    return library
+
+
+def library_of(path: str) -> Optional[Library]:
+    return LIBRARIES.get(path.split(".", 1)[0])

@@ -1,0 +1,386 @@
+"""Building modules: attributes of modules and classes, user functions and classes called
+and instantiated, torch.nn layers constructed, torch functions dispatched."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Dict, Iterable, List, Optional
+
+import libcst as cst
+
+from ..costmodel import LAYERS, Args, LayerError, LayerSpec, Unresolved
+from ..evaluator.scope import Scope
+from ..evaluator.syntax import last_name
+from ..evaluator.values import (
+    BreakSignal, ContinueSignal, Partial, PyBuiltin, RaiseSignal, ReturnSignal, Unknown, UserClass,
+    UserFunction,
+)
+from ..results.sites import LayerSite
+from .builtins import MODULE_BASES
+from .calls import op_spec, torch_call
+from .common import (
+    NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy, unknown_argument,
+    unknown_arguments,
+)
+from .names import LayerClass, ModuleRef, is_uncatalogued_layer
+from .values import (
+    MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
+)
+
+MAX_DEPTH = 48  # nested user calls
+
+
+class ModuleBuilding:
+    """Part of ModelInterpreter (torchnn.tracer): attributes of modules and classes, calls of
+    functions, classes, layers and torch names (the run_call hook)."""
+
+    # -- attributes -----------------------------------------------------------
+    def set_attribute(self, obj: Any, name: str, value: Any, node: cst.CSTNode) -> None:
+        if isinstance(obj, UserModule):
+            if self.forks:
+                self.note(f"{self.where(node)} is assigned under a condition that is not known")
+            if isinstance(value, MODULE_VALUES):
+                obj.params.pop(name, None)
+                obj.attrs.pop(name, None)
+                obj.children[name] = value  # a re-assigned name keeps its place, as in torch
+            elif isinstance(value, Tensor) and value.param:
+                obj.children.pop(name, None)
+                obj.params[name] = value
+            elif name in obj.children and value is None:
+                obj.children[name] = None
+            else:
+                obj.attrs[name] = value
+                if isinstance(value, Unknown) and name not in obj.opaque:
+                    obj.opaque.append(name)
+                    self.note(f"`self.{name}` ({self.place(node)}) may hold a module "
+                              f"macslint does not know: {value.reason}")
+        elif isinstance(obj, UserClass):
+            self.set_class_attribute(None, obj, name, value)
+        elif isinstance(obj, (Container, LayerModule, SuperProxy)):
+            self.note(f"the assignment to {self.where(node)} is not followed")
+
+    def set_class_attribute(self, scope: Optional[Scope], cls: UserClass, name: str,
+                            value: Any) -> None:
+        """`Cfg.width = 16` while building: under a condition that is not known, merged with the
+        other branch; in a loop the tracer does not follow, unknown."""
+        if id(cls) not in self.class_snapshots and id(cls) not in self.touched_classes:
+            # a class of an imported file: restored for the next model, as this file's are
+            self.touched_classes[id(cls)] = (cls, dict(cls.body.values))
+        if self.uncertain:
+            value = Unknown(f"'{cls.name}.{name}' is assigned in a loop that is not followed")
+        self.write(cls.body.values, name, value, f"{cls.name}.{name}")
+
+    def attribute(self, node: cst.Attribute, base: Any) -> Any:
+        name = node.attr.value
+        if isinstance(base, Tensor):
+            return self.tensor_attribute(node, base, name)
+        if isinstance(base, UserModule):
+            return self.module_attribute(base, name)
+        if isinstance(base, LayerModule):
+            if base.args is not None and name in base.args.values:
+                return base.args.values[name]
+            if name in NO_EFFECT_MODULE_METHODS or name == "forward":
+                return BoundMethod(base, name)
+            return Unknown(f"attribute `{self.code(node)}` of a {base.kind} is not modelled")
+        if isinstance(base, Container):
+            return BoundMethod(base, name)
+        if isinstance(base, (list, dict)):
+            return BoundMethod(base, name)
+        if isinstance(base, SuperProxy):
+            for cls in self.mro(base.cls)[1:]:
+                if name in cls.body.values:
+                    return self.bind_member(base.instance, cls.body.values[name])
+            return BoundMethod(base, name)
+        if isinstance(base, UserClass):
+            for cls in self.mro(base):
+                if name in cls.body.values:
+                    value = cls.body.values[name]
+                    if isinstance(value, UserFunction) and "classmethod" in decorator_names(value):
+                        return BoundMethod(base, name, value)
+                    return value
+            return Unknown(f"`{self.code(node)}` is not defined in this file")
+        return super().attribute(node, base)
+
+    def module_attribute(self, module: UserModule, name: str) -> Any:
+        for table in (module.children, module.params, module.attrs):
+            if name in table:
+                return table[name]
+        for cls in self.mro(module.cls):
+            if name in cls.body.values:
+                return self.bind_member(module, cls.body.values[name])
+        return BoundMethod(module, name)
+
+    def bind_member(self, instance: Any, value: Any) -> Any:
+        if isinstance(value, UserFunction):
+            decorators = decorator_names(value)
+            if "staticmethod" in decorators:
+                return value
+            if "property" in decorators:
+                return self.call_function(value, [instance], {})
+            if "classmethod" in decorators:
+                owner = instance.cls if isinstance(instance, UserModule) else instance
+                return BoundMethod(owner, value.name, value)
+            return BoundMethod(instance, value.name, value)
+        return value
+
+    # -- classes ----------------------------------------------------------------
+    def mro(self, cls: UserClass) -> List[UserClass]:
+        order: List[UserClass] = []
+
+        def visit(c: UserClass) -> None:
+            if c in order or len(order) > 64:
+                return
+            order.append(c)
+            for base in c.bases:
+                if isinstance(base, UserClass):
+                    visit(base)
+
+        visit(cls)
+        return order
+
+    def is_module_class(self, cls: UserClass) -> bool:
+        return self.module_kind(cls) is not None
+
+    def module_kind(self, cls: UserClass) -> Optional[str]:
+        """"module" or "sequential" for nn.Module / nn.Sequential subclasses, else None."""
+        for c in self.mro(cls):
+            for base in c.bases:
+                if isinstance(base, ModuleRef) and base.path in MODULE_BASES:
+                    return "module"
+                if isinstance(base, ModuleRef) and base.path in SEQUENTIAL_BASES:
+                    return "sequential"
+        return None
+
+    def find_method(self, cls: UserClass, name: str) -> Optional[UserFunction]:
+        for c in self.mro(cls):
+            value = c.body.values.get(name)
+            if isinstance(value, UserFunction):
+                return value
+            if value is not None:
+                return None
+        return None
+
+    def instantiate(self, node: cst.CSTNode, cls: UserClass, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        kind = self.module_kind(cls)
+        if kind is None:
+            return Unknown(f"an instance of {cls.name}, which is not an nn.Module")
+        module = UserModule(cls, sequential=kind == "sequential")
+        init = self.find_method(cls, "__init__")
+        if init is not None:
+            self.call_function(init, [module, *positional], keywords)
+        elif kind == "sequential":
+            self.sequential_init(module, positional)
+        return module
+
+    def sequential_init(self, target: Any, modules: List[Any]) -> None:
+        children = target.children
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
+            if not isinstance(module, MODULE_VALUES):
+                self.note(f"an element of a Sequential is not a known module: "
+                          f"{getattr(module, 'reason', type(module).__name__)}")
+                if isinstance(target, UserModule):
+                    target.opaque.append(str(name))
+                continue
+            children[str(name)] = module
+
+    # -- calls ------------------------------------------------------------------
+    def call_function(self, function: UserFunction, positional: List[Any],
+                      keywords: Dict[str, Any]) -> Any:
+        if self.depth >= MAX_DEPTH:
+            self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
+            return Unknown("calls nest too deep")
+        node = function.node
+        # The body's names are walked once per function, not per call (_names_bound_in is
+        # cached): a call is one step of the budget, whatever the size of the function's text.
+        scope = Scope("function", function.scope, self.function_locals(node), deferred=True)
+        problem = self.bind_parameters(function, positional, keywords, scope)
+        if problem is not None:
+            raise RaiseSignal(f"{function.name}() {problem}")
+        self.depth += 1
+        self.frames.append((function, positional[0] if positional else None))
+        try:
+            self.walk_body(node.body, scope)
+        except ReturnSignal as exc:
+            return exc.value
+        except (BreakSignal, ContinueSignal):
+            return None
+        finally:
+            self.depth -= 1
+            self.frames.pop()
+        return None
+
+    def bind_parameters(self, function: UserFunction, positional: List[Any],
+                        keywords: Dict[str, Any], scope: Scope) -> Optional[str]:
+        params = function.node.params
+        ordered = [*params.posonly_params, *params.params]
+        values: Dict[str, Any] = {}
+        rest = list(positional)
+        for param in ordered:
+            if rest:
+                values[param.name.value] = rest.pop(0)
+        star = params.star_arg
+        if rest:
+            if not isinstance(star, cst.Param):
+                return f"takes {len(ordered)} positional arguments but {len(positional)} were given"
+            values[star.name.value] = tuple(rest)
+        elif isinstance(star, cst.Param):
+            values[star.name.value] = ()
+        by_name = {p.name.value: p for p in (*params.params, *params.kwonly_params)}
+        extra: Dict[str, Any] = {}
+        for key, value in keywords.items():
+            if key in by_name:
+                if key in values:
+                    return f"got multiple values for argument '{key}'"
+                values[key] = value
+            elif params.star_kwarg is not None:
+                extra[key] = value
+            else:
+                return f"got an unexpected keyword argument '{key}'"
+        defaults: Optional[Dict[str, Any]] = None
+        for param in (*ordered, *params.kwonly_params):
+            name = param.name.value
+            if name not in values:
+                if param.default is None:
+                    return f"missing a required argument: '{name}'"
+                if defaults is None:
+                    defaults = self.defaults_of(function)
+                values[name] = defaults.get(name, Unknown(f"the default of '{name}' is not known"))
+        if params.star_kwarg is not None:
+            values[params.star_kwarg.name.value] = dict(extra)
+        scope.values.update(values)
+        return None
+
+    def defaults_of(self, function: UserFunction) -> Dict[str, Any]:
+        """The defaults of a function, evaluated once, when its `def` ran (a `def` of the module
+        or a class, run by the file's walk: this model's copy of them, as of a fresh import)."""
+        entry = self.defaults.get(id(function))
+        if entry is None:
+            entry = self.defaults[id(function)] = (function, fresh_copy(function.defaults, self.memo))
+        return entry[1]
+
+    def run_call(self, node: cst.Call, scope: Scope, callee: Any, positional: List[Any],
+                 keywords: Dict[str, Any], spread: Optional[str]) -> Any:
+        if spread is not None:
+            if isinstance(callee, LayerClass):
+                site = self.record_site(node, callee.spec.name, callee.spec, positional,
+                                        keywords, spread)
+                return LayerModule(callee.spec.name, callee.spec, site,
+                                   reason=spread)
+            self.note(f"the call {self.where(node)} is not followed: {spread}")
+            return Untraced(spread)
+        self.scopes.append(scope)  # where a list or dict the call changes may live
+        try:
+            return self.call(node, callee, positional, keywords)
+        finally:
+            self.scopes.pop()
+
+    def star_items(self, value: Any) -> Any:
+        return self.iterate(value)
+
+    def star_keywords(self, value: Any) -> Any:
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return value
+        return Unknown("not a dict of known keys")
+
+    def call(self, node: cst.Call, callee: Any, positional: List[Any],
+             keywords: Dict[str, Any]) -> Any:
+        if isinstance(callee, LayerClass):
+            return self.construct_layer(node, callee.spec, positional, keywords)
+        if isinstance(callee, MODULE_VALUES):
+            return self.apply_module(node, callee, positional, keywords)
+        if isinstance(callee, BoundMethod):
+            return self.call_method(node, callee, positional, keywords)
+        if isinstance(callee, UserFunction):
+            return self.call_function(callee, positional, keywords)
+        if isinstance(callee, UserClass):
+            return self.instantiate(node, callee, positional, keywords)
+        if isinstance(callee, ModuleRef):
+            return self.call_torch(node, callee, positional, keywords)
+        if isinstance(callee, PyBuiltin):
+            return self.call_builtin(node, callee.name, positional, keywords)
+        if isinstance(callee, Partial):
+            return self.call(node, callee.function, [*callee.positional, *positional],
+                             {**callee.keywords, **keywords})
+        if isinstance(callee, Unknown) and last_name(node.func) in LAYERS:
+            kind = last_name(node.func)
+            reason = (f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "
+                      f"{callee.reason}")
+            site = self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, site, reason=reason)
+        for value in (*positional, *keywords.values()):
+            self.forget(value)  # a call macslint does not follow may change the lists it gets
+        return self.unknown_call(node, callee, [*positional, *keywords.values()])
+
+    def unknown_call(self, node: cst.Call, callee: Any, values: Iterable[Any]) -> Unknown:
+        why = callee.reason if isinstance(callee, Unknown) else "not modelled"
+        if any(isinstance(v, (Tensor,) + MODULE_VALUES) for v in values) \
+                and not isinstance(callee, Untraced):
+            self.note(f"the call {self.where(node)} is not followed: {why}")
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        if isinstance(callee, Untraced) or any(isinstance(v, Untraced) for v in values):
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        return Unknown(f"the result of `{self.code(node.func)}(...)` is not known")
+
+    def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],
+                        keywords: Dict[str, Any]) -> LayerModule:
+        site = self.record_site(node, spec.name, spec, positional, keywords, None)
+        try:
+            args = spec.bind(positional, keywords)
+        except LayerError as exc:
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+        unknown = unknown_argument(args)
+        if unknown is not None:
+            return LayerModule(spec.name, spec, site, reason=unknown)
+        try:
+            spec.check_args(args)
+        except Unresolved as exc:
+            return LayerModule(spec.name, spec, site, reason=str(exc))
+        except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
+            if site.error is None and site.args is None:
+                site.error, site.unresolved = str(exc), None
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+        self.complete_site(site, args)
+        self.built_sites.add((site.file, site.line, site.col))
+        return LayerModule(spec.name, spec, site, args)
+
+    def complete_site(self, site: LayerSite, args: Args) -> None:
+        """A site whose arguments the file's walk did not know takes the ones building a model
+        gave it, if every build gave the same ones (a block built with different widths stays
+        unresolved on its own: its calls in the traced models carry their own arguments)."""
+        key = (site.file, site.line, site.col)
+        if key in self.completed:
+            original, unresolved, first = self.completed[key]
+            if first is not None and first.values != args.values:
+                site.args, site.unresolved = original, (
+                    f"{unresolved}; the models of this file build it with different arguments")
+                self.completed[key] = (original, unresolved, None)
+            return
+        incomplete = site.args is None and site.unresolved is not None or (
+            site.args is not None and unknown_argument(site.args) is not None)
+        if site.spec is None or site.error is not None or not incomplete:
+            return
+        self.completed[key] = (site.args, site.unresolved or unknown_arguments(site.args), args)
+        site.args, site.unresolved = args, None
+
+    def call_torch(self, node: cst.Call, ref: ModuleRef, positional: List[Any],
+                   keywords: Dict[str, Any]) -> Any:
+        path = ref.path
+        parts = path.split(".")
+        handler = torch_call(path)
+        if handler is not None:
+            return handler(self, node, positional, keywords)
+        if is_uncatalogued_layer(ref):
+            kind = parts[-1]
+            reason = f"torch.nn.{kind} is not in macslint's layer catalogue"
+            site = self.record_site(node, kind, None, positional, keywords, reason)
+            return LayerModule(kind, None, site, reason=reason)
+        spec = op_spec(path)
+        if spec is not None:
+            return self.run_op(node, spec, self.code(node.func), positional, keywords)
+        return self.unknown_call(node, Unknown(f"`{path}` is not modelled"),
+                                 [*positional, *keywords.values()])

@@ -1,0 +1,102 @@
+"""Constants and small helpers the model interpreter's parts share."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Sequence
+
+import libcst as cst
+
+from ..costmodel import Args, Shape
+from ..evaluator.syntax import last_name
+from ..evaluator.values import Unknown, UserFunction
+from ..results.sites import first_unknown
+from .values import LayerModule
+
+SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
+
+END = object()  # an iterator is exhausted (the walks of module trees)
+
+TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
+                  cst.Power, cst.BitAnd, cst.BitOr, cst.BitXor)
+
+OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
+             cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
+             cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
+
+# Layers whose arguments fix the size of their input's features or channels.
+SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_features",
+                         "num_channels", "normalized_shape"})
+
+# Tensor attributes that are not methods and carry no shape macslint needs.
+TENSOR_PROPERTIES = frozenset({"dtype", "device", "is_cuda", "requires_grad", "grad", "layout",
+                                "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})
+
+STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
+
+VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
+                        "chunk", "split", "detach"})
+
+
+NO_EFFECT_MODULE_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "double", "half", "eval", "train", "apply", "requires_grad_",
+    "zero_grad", "share_memory", "type", "bfloat16", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook", "load_state_dict",
+})
+
+def shape_text(shape: Sequence[int]) -> str:
+    return "x".join(str(d) for d in shape) if shape else "scalar"
+
+def plain_number(value: Any) -> bool:
+    return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
+
+MISSING = object()
+
+NESTED = (list, dict, tuple)
+
+def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
+    """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
+    if isinstance(value, (list, dict, tuple)):
+        if id(value) in memo:
+            return memo[id(value)]
+        if isinstance(value, list):
+            copy: Any = []
+            memo[id(value)] = copy
+            copy.extend(fresh_copy(v, memo) for v in value)
+        elif isinstance(value, dict):
+            copy = type(value)()
+            memo[id(value)] = copy
+            copy.update((k, fresh_copy(v, memo)) for k, v in value.items())
+        else:
+            copy = tuple(fresh_copy(v, memo) for v in value)
+            memo[id(value)] = copy
+        return copy
+    return value
+
+def unknown_argument(args: Args) -> Optional[str]:
+    """Why an argument that matters is not known (where a layer lives does not matter)."""
+    for name, value in args.values.items():
+        unknown = first_unknown(value)
+        if unknown is not None and name not in ("device", "dtype"):
+            return f"argument '{name}' is not known: {unknown.reason}"
+    return None
+
+def unknown_arguments(args: Optional[Args]) -> str:
+    return (unknown_argument(args) if args is not None else None) or "its arguments are not known"
+
+def decorator_names(function: UserFunction) -> set:
+    return {last_name(d.decorator) for d in function.node.decorators}
+
+
+def expected_shape(layer: LayerModule, shape: Shape) -> Optional[Shape]:
+    """The input shape the layer would accept, where one dimension is at fault."""
+    values = layer.args.values if layer.args is not None else {}
+    if not shape:
+        return None
+    for name in ("in_features", "in1_features"):
+        if isinstance(values.get(name), int):
+            return (*shape[:-1], values[name])
+    for name in ("in_channels", "num_features", "num_channels"):
+        if isinstance(values.get(name), int) and len(shape) >= 2:
+            return (shape[0], values[name], *shape[2:])
+    return None
+

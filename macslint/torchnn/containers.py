@@ -1,0 +1,336 @@
+"""nn.Sequential / ModuleList / ModuleDict, and the lists and dicts model code builds
+them from: their methods, changes in place, and forgetting what a call may have changed."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Dict, Iterator, List, Optional
+
+import libcst as cst
+
+from ..costmodel import TENSOR_METHODS
+from ..evaluator.operators import MAX_SEQUENCE
+from ..evaluator.scope import Scope
+from ..evaluator.values import RaiseSignal, Unknown
+from .builtins import PLAIN_SCALAR
+from .common import END, MISSING, NESTED, NO_EFFECT_MODULE_METHODS
+from .values import (
+    MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
+)
+
+
+class ContainerCalls:
+    """Part of ModelInterpreter (torchnn.tracer): methods of containers, modules, lists and
+    dicts, and forgetting what a call not followed may have changed."""
+
+    # -- containers and modules -------------------------------------------------
+    def extend_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
+        items = self.iterate(modules)
+        if isinstance(items, Unknown):
+            self.note(f"the modules of {self.where(node)} are not known: {items.reason}")
+            return
+        for module in items:
+            self.append_module(node, container, module)
+
+    def append_module(self, node: cst.CSTNode, container: Container, module: Any) -> None:
+        self.check_module(node, module)
+        container.children[str(len(container.children))] = module
+
+    def check_module(self, node: cst.CSTNode, value: Any, none: bool = False) -> None:
+        """A value going into a container that is not a module macslint knows (None too,
+        where torch takes it) stays there, so that the indices and names of the others hold;
+        the model's count is incomplete, and running it gives an untraced value."""
+        if not (isinstance(value, MODULE_VALUES) or (none and value is None)):
+            self.note(f"{self.where(node)} adds a value that is not a known module: "
+                      f"{getattr(value, 'reason', type(value).__name__)}")
+
+    def update_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
+        if isinstance(modules, dict):
+            items = list(modules.items())
+        else:
+            items = self.iterate(modules)
+            if isinstance(items, Unknown):
+                self.note(f"the modules of {self.where(node)} are not known: {items.reason}")
+                return
+        for item in items:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2 and isinstance(item[0], str)):
+                self.note(f"an entry of {self.where(node)} is not a (name, module) pair")
+                continue
+            if not isinstance(item[1], MODULE_VALUES):
+                self.note(f"the entry '{item[0]}' of {self.where(node)} is not a known module")
+                continue
+            container.children[item[0]] = item[1]
+
+    def index_name(self, container: Container, index: int) -> Optional[str]:
+        names = list(container.children.keys())
+        if -len(names) <= index < len(names):
+            return names[index]
+        return None
+
+    def call_method(self, node: cst.Call, method: BoundMethod, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        receiver, name = method.receiver, method.name
+        if method.function is not None:
+            return self.call_function(method.function, [receiver, *positional], keywords)
+        if isinstance(receiver, Tensor):
+            spec = TENSOR_METHODS.get(name)
+            if spec is None:
+                self.note(f"the tensor method {self.where(node)} is not modelled")
+                return Untraced(f"the result of `.{name}()` is not known")
+            return self.run_op(node, spec, f"x.{name}", [receiver, *positional], keywords)
+        if isinstance(receiver, SuperProxy):
+            if name == "__init__":
+                kind = self.module_kind(receiver.cls)
+                if kind == "sequential" and isinstance(receiver.instance, UserModule):
+                    self.sequential_init(receiver.instance, positional)
+                return None
+            return self.unknown_call(node, Unknown(f"super().{name} is not modelled"), positional)
+        if isinstance(receiver, UserModule):
+            return self.module_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, LayerModule):
+            if name == "forward":
+                return self.apply_module(node, receiver, positional, keywords)
+            return receiver  # .to(), .eval(), .float(): the same module
+        if isinstance(receiver, Container):
+            return self.container_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, list):
+            return self.list_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, dict):
+            return self.dict_method(node, receiver, name, positional, keywords)
+        return self.unknown_call(node, Unknown(f"`.{name}()` is not modelled"), positional)
+
+    def module_method(self, node: cst.Call, module: UserModule, name: str,
+                      positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        args = [*positional, *keywords.values()]
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            self.set_attribute(module, args[0], args[1], node)
+            return None
+        if name == "register_parameter" and len(args) == 2 and isinstance(args[0], str):
+            if isinstance(args[1], Tensor):
+                module.params[args[0]] = Tensor(args[1].shape, args[1].line, param=True)
+            elif args[1] is not None:
+                self.note(f"the parameter of {self.where(node)} is not known")
+            return None
+        if name == "register_buffer":
+            if args and isinstance(args[0], str):
+                module.attrs[args[0]] = args[1] if len(args) > 1 else None
+            return None
+        if name == "forward":
+            return self.apply_module(node, module, positional, keywords)
+        if name in ("modules", "children"):
+            return self.all_modules(module) if name == "modules" else [
+                c for c in module.children.values() if c is not None]
+        if name in NO_EFFECT_MODULE_METHODS:
+            return module
+        if name == "__init__":
+            return None
+        return self.unknown_call(node, Unknown(f"`{self.code(node.func)}` is not modelled"),
+                                 [module, *args])
+
+    def all_modules(self, root: Any) -> List[Any]:
+        """`root` and the modules under it, depth first, each once. Not recursive: a loop can
+        nest modules thousands deep (`for _ in range(n): m = nn.Sequential(m)`)."""
+        seen: Dict[int, Any] = {}
+        stack: List[Iterator[Any]] = [iter((root,))]
+        while stack:
+            module = next(stack[-1], END)
+            if module is END:
+                stack.pop()
+            elif module is not None and id(module) not in seen:
+                seen[id(module)] = module
+                if not isinstance(module, LayerModule):
+                    stack.append(iter(getattr(module, "children", {}).values()))
+        return list(seen.values())
+
+    def container_method(self, node: cst.Call, container: Container, name: str,
+                         positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        args = [*positional, *keywords.values()]
+        if self.forks and name in ("append", "extend", "insert", "add_module", "update"):
+            self.note(f"{self.where(node)} changes a container under a condition that is not known")
+        if name == "append" and len(args) == 1:
+            self.append_module(node, container, args[0])
+            return container
+        if name == "extend" and len(args) == 1:
+            self.extend_container(node, container, args[0])
+            return container
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+            self.check_module(node, args[1])
+            items = [v for v in container.children.values()]
+            items.insert(args[0], args[1])
+            container.children = OrderedDict((str(i), m) for i, m in enumerate(items))
+            return None
+        if name in ("add_module", "register_module") and len(args) == 2 and isinstance(args[0], str):
+            self.check_module(node, args[1], none=True)
+            container.children[args[0]] = args[1]
+            return None
+        if name == "update" and len(args) == 1:
+            self.update_container(node, container, args[0])
+            return None
+        if name == "keys":
+            return list(container.children.keys())
+        if name == "values":
+            return list(container.children.values())
+        if name == "items":
+            return list(container.children.items())
+        if name == "forward" and container.kind == "Sequential":
+            return self.apply_module(node, container, positional, keywords)
+        if name == "__len__":
+            return len(container.children)
+        if name in ("modules", "children"):
+            return self.all_modules(container) if name == "modules" else \
+                list(container.children.values())
+        if name in NO_EFFECT_MODULE_METHODS:
+            return container
+        return self.unknown_call(node, Unknown(f"`{container.kind}.{name}()` is not modelled"),
+                                 [container, *args])
+
+    def list_method(self, node: cst.Call, target: list, name: str, args: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        # Changed in place as Python does, outside a branch whose condition is not known (the
+        # list is the same object in every branch); a call not modelled forgets the list.
+        def plain() -> bool:  # only for the methods that compare items (not on every append)
+            return all(isinstance(v, PLAIN_SCALAR) for v in target)
+
+        if self.forks == 0 and not keywords:
+            if name == "append" and len(args) == 1 and len(target) < MAX_SEQUENCE:
+                target.append(args[0])
+                return None
+            if name == "extend" and len(args) == 1:
+                items = self.iterate(args[0])
+                if not isinstance(items, Unknown) and len(target) + len(items) <= MAX_SEQUENCE:
+                    target.extend(items)
+                    return None
+            if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+                target.insert(args[0], args[1])
+                return None
+            if name == "pop" and len(args) <= 1 and target:
+                index = args[0] if args else -1
+                if isinstance(index, int) and -len(target) <= index < len(target):
+                    return target.pop(index)
+            if name in ("reverse", "clear") and not args:
+                getattr(target, name)()
+                return None
+            if name == "remove" and len(args) == 1 and isinstance(args[0], PLAIN_SCALAR) \
+                    and plain() and args[0] in target:
+                target.remove(args[0])
+                return None
+        if name == "sort" and self.forks == 0 and not args and set(keywords) <= {"reverse"} \
+                and isinstance(keywords.get("reverse", False), bool) and plain():
+            try:
+                ordered = sorted(target, reverse=keywords.get("reverse", False))
+            except TypeError:  # Python raises: not modelled
+                pass
+            else:
+                target[:] = ordered
+                return None
+        if name in ("index", "count", "copy"):  # they leave the list as it is
+            if keywords or len(args) != (0 if name == "copy" else 1):
+                return Unknown(f"`list.{name}()` with these arguments is not modelled")
+            if name == "copy":
+                return list(target)
+            if not (isinstance(args[0], PLAIN_SCALAR) and plain()):
+                return Unknown(f"`list.{name}()` of values that are not known")
+            try:
+                return getattr(target, name)(args[0])
+            except ValueError:
+                return Unknown("list.index raises")
+        self.forget(target)
+        return self.unknown_call(node, Unknown(f"`list.{name}()` is not modelled"), [target, *args])
+
+    def dict_method(self, node: cst.Call, target: dict, name: str, args: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        if name == "keys":
+            return list(target.keys())
+        if name == "values":
+            return list(target.values())
+        if name == "items":
+            return list(target.items())
+        key = args[0] if args and isinstance(args[0], (str, int)) else MISSING
+        if key is not MISSING and not keywords and 1 <= len(args) <= 2:
+            if name == "get" or (name == "setdefault" and key in target):
+                return target.get(key, args[1] if len(args) > 1 else None)
+            if name == "setdefault" and self.forks == 0:
+                return target.setdefault(key, args[1] if len(args) > 1 else None)
+            if name == "pop" and key not in target and len(args) == 2:
+                return args[1]
+            if name == "pop" and key in target and self.forks == 0:
+                return target.pop(key)
+        if name == "update" and self.forks == 0 and len(args) <= 1:
+            if args and isinstance(args[0], dict):
+                target.update(args[0])
+            target.update(keywords)
+            return None
+        if name == "copy" and not args and not keywords:
+            return dict(target)
+        self.forget(target)  # whatever it does, the dict may have changed
+        return self.unknown_call(node, Unknown(f"`dict.{name}()` is not modelled"), args)
+
+    def forget(self, value: Any, scope: Optional[Scope] = None) -> None:
+        """`value` may have been changed in place in a way macslint does not model: every name
+        that holds one of its lists or dicts becomes unknown, where it lives: in `scope` and
+        the scopes of the calls running (their locals, then the scopes around them), and the
+        attributes of the modules they build."""
+        targets = {id(c) for c in self.containers(value) if isinstance(c, (list, dict))}
+        if not targets:
+            return
+        tables: Dict[int, Scope] = {}
+        for held_in in (scope, *reversed(self.scopes), self.module_scope):
+            while held_in is not None and id(held_in) not in tables:
+                tables[id(held_in)] = held_in
+                tables.setdefault(id(held_in.origin), held_in.origin)
+                held_in = held_in.parent
+        for table in tables.values():
+            for name, held in list(table.values.items()):
+                if targets.intersection(map(id, self.containers(held))):
+                    kind = "dict" if isinstance(held, dict) else "list"
+                    table.values[name] = Unknown(f"'{name}' is a {kind} changed in place")
+                    table.rebound.add(name)
+        for _, instance in self.frames:
+            if isinstance(instance, UserModule):
+                for name, held in list(instance.attrs.items()):
+                    if targets.intersection(map(id, self.containers(held))):
+                        instance.attrs[name] = Unknown(f"`self.{name}` is changed in place")
+
+    def containers(self, value: Any) -> List[Any]:
+        """The lists, dicts and tuples in `value`, itself included. Looking costs steps of the
+        budget by the items looked at (a file's big lists must not make every call slow);
+        items of plain values are skipped at C speed."""
+        if not isinstance(value, NESTED):
+            return []
+        found: Dict[int, Any] = {id(value): value}
+        stack = [value]
+        while stack:
+            items = stack.pop()
+            items = items.values() if isinstance(items, dict) else items
+            self.scanned += 1 + len(items)
+            if self.scanned >= 1024:  # a step per thousand items
+                self.tick(self.scanned // 1024)
+                self.scanned %= 1024
+            if all(not issubclass(t, NESTED) for t in set(map(type, items))):
+                continue
+            for item in items:
+                if isinstance(item, NESTED) and id(item) not in found:
+                    found[id(item)] = item
+                    stack.append(item)
+        return list(found.values())
+
+    def index_container(self, node: cst.Subscript, container: Container, key: Any) -> Any:
+        if isinstance(key, Unknown):
+            self.note(f"{self.where(node)} is not followed: {key.reason}")
+            return key
+        if container.kind == "ModuleDict":
+            if isinstance(key, str) and key in container.children:
+                return container.children[key]
+            raise RaiseSignal(f"{self.where(node)}: no module named {key!r}")
+        items = list(container.children.items())
+        if isinstance(key, slice):
+            try:
+                chosen = items[key]
+            except (TypeError, ValueError) as exc:  # `layers[:1.5]`, `layers[::0]`
+                raise RaiseSignal(f"{self.where(node)} raises: {exc}")
+            if container.kind == "ModuleList":
+                chosen = [(str(i), m) for i, (_, m) in enumerate(chosen)]
+            return Container(container.kind, OrderedDict(chosen))
+        if isinstance(key, int) and -len(items) <= key < len(items):
+            return items[key][1]
+        raise RaiseSignal(f"{self.where(node)}: index {key!r} is out of range")

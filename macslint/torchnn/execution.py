@@ -1,0 +1,84 @@
+"""The run's hooks on Python's semantics for torch's values: the truth of modules and tensors,
+iterating containers, assigning items of containers, and the `def`s a build runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from ..evaluator.scope import Scope
+from ..evaluator.values import Partial, PyBuiltin, Unknown, UserClass, UserFunction
+from ..results.sites import first_unknown
+from .names import LayerClass, ModuleRef
+from .values import BoundMethod, Container, LayerModule, Tensor, UserModule
+
+
+class Execution:
+    """Part of ModelInterpreter (torchnn.tracer): overrides the evaluator's value hooks
+    (truth, iterate, defined) and provides set_item for the RUN policy's assignments."""
+
+    def defined(self, function: UserFunction) -> None:
+        # A `def` run while building: its defaults are this model's own already.
+        self.defaults[id(function)] = (function, function.defaults)
+
+    def iterate(self, value: Any) -> Any:
+        """The items a `for` over `value` sees, or Unknown."""
+        if isinstance(value, (list, tuple, str, range)):
+            return list(value)
+        if isinstance(value, dict):
+            return list(value.keys())
+        if isinstance(value, Container):
+            if value.kind == "ModuleDict":
+                return list(value.children.keys())
+            return [v for v in value.children.values() if v is not None]
+        if isinstance(value, UserModule) and value.sequential:
+            return [v for v in value.children.values() if v is not None]
+        if isinstance(value, Unknown):
+            return value
+        return Unknown(f"iteration over a {type(value).__name__} is not modelled")
+
+    def set_item(self, base: Any, target: cst.Subscript, value: Any, scope: Scope) -> None:
+        keys = [self.eval(e.slice.value, scope) for e in target.slice
+                if isinstance(e.slice, cst.Index)]
+        if len(keys) == 1 and len(target.slice) == 1 and self.forks == 0:
+            key = keys[0]
+            if isinstance(base, dict) and isinstance(key, (str, int)):
+                base[key] = value
+                return
+            if isinstance(base, list) and isinstance(key, int) and -len(base) <= key < len(base):
+                base[key] = value
+                return
+            if isinstance(base, Container) and isinstance(key, (str, int)):
+                name = key if base.kind == "ModuleDict" else self.index_name(base, key)
+                if name is not None:
+                    self.check_module(target, value, none=True)
+                    base.children[name] = value
+                    return
+        if isinstance(base, (Container, UserModule)):
+            self.note(f"the assignment to {self.where(target)} is not followed")
+        self.forget(base, scope)
+
+    def truth(self, value: Any) -> Any:
+        """Python's truth value of `value`, or Unknown."""
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, Tensor):
+            return Unknown("the truth value of a tensor depends on its data")
+        if isinstance(value, Container):
+            return bool(value.children)  # an empty container is falsy, as torch's are
+        if isinstance(value, (LayerModule, UserModule, UserClass, UserFunction, LayerClass,
+                              ModuleRef, BoundMethod, PyBuiltin, Partial)):
+            return True
+        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
+            if isinstance(value, (tuple, list)) and first_unknown(value) is not None:
+                return bool(value)  # length decides, whatever the items are
+            return bool(value)
+        return Unknown(f"the truth value of a {type(value).__name__}")
+
+
+
+
+
+
+

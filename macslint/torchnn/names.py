@@ -1,0 +1,102 @@
+"""torch's names as the evaluator sees them: `import torch`, `nn.Conv2d` (a layer class of
+the cost model's catalogue), torch.nn names that are not layers; and the torch Library
+registered on the evaluator, which records layer constructions as sites when a file is read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional
+
+from ..costmodel import LAYERS, LayerSpec
+from ..evaluator.library import Library, register
+from ..evaluator.syntax import last_name
+from ..evaluator.values import Partial, Unknown
+
+# torch.nn names that are containers or helpers, not layers to cost.
+NOT_LAYERS = frozenset({
+    "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "ParameterList",
+    "ParameterDict", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+})
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    """A torch module (or non-layer attribute of one), known by its dotted path."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class LayerClass:
+    spec: LayerSpec
+
+    def __repr__(self) -> str:  # messages show values (`kernel_size must be an int, got ...`)
+        return f"<class 'torch.nn.{self.spec.name}'>"
+
+
+def resolve_torch_path(path: str) -> Any:
+    """The value of a dotted torch name: a layer class or a module reference."""
+    parts = path.split(".")
+    name = parts[-1]
+    spec = LAYERS.get(name)
+    if spec is not None:
+        prefix = parts[:-1]
+        if prefix in (["torch", "nn"], ["torch", "nn", "modules"],
+                      ["torch", "nn", "modules", spec.module]):
+            return LayerClass(spec)
+    return ModuleRef(path)
+
+
+def is_uncatalogued_layer(ref: ModuleRef) -> bool:
+    parts = ref.path.split(".")
+    return (
+        len(parts) >= 3 and parts[:2] == ["torch", "nn"]
+        and (len(parts) == 3 or parts[2] == "modules")
+        and parts[-1][:1].isupper() and parts[-1] not in NOT_LAYERS
+    )
+
+
+class TorchLibrary(Library):
+    root = "torch"
+
+    def module(self, path: str) -> Any:
+        return resolve_torch_path(path)
+
+    def star(self, source: str) -> Dict[str, Any]:
+        names = {}
+        for name in LAYERS:
+            value = resolve_torch_path(f"{source}.{name}")
+            if isinstance(value, LayerClass):
+                names[name] = value
+        return names
+
+    def attribute(self, base: Any, name: str) -> Any:
+        if isinstance(base, ModuleRef):
+            return resolve_torch_path(f"{base.path}.{name}")
+        return NotImplemented
+
+    def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
+                  keywords: Dict[str, Any], spread: Optional[str]) -> Any:
+        if isinstance(callee, Partial) and isinstance(callee.function, LayerClass):
+            callee, positional, keywords = (callee.function, [*callee.positional, *positional],
+                                            {**callee.keywords, **keywords})
+        if not isinstance(callee, LayerClass):
+            return NotImplemented
+        interpreter.record_site(node, callee.spec.name, callee.spec, positional, keywords, spread)
+        return Unknown(f"a {callee.spec.name} instance")
+
+    def unresolved_call(self, interpreter: Any, node: Any, callee: Any,
+                        positional: List[Any], keywords: Dict[str, Any]) -> None:
+        if isinstance(callee, ModuleRef) and is_uncatalogued_layer(callee):
+            kind = callee.path.rsplit(".", 1)[-1]
+            interpreter.record_site(node, kind, None, positional, keywords,
+                                    f"torch.nn.{kind} is not in macslint's layer catalogue")
+        elif isinstance(callee, Unknown) and last_name(node.func) in LAYERS:
+            kind = last_name(node.func)
+            interpreter.record_site(
+                node, kind, None, positional, keywords,
+                f"cannot tell whether `{interpreter.code(node.func)}` is torch.nn.{kind}: "
+                f"{callee.reason}")
+
+
+TORCH = register(TorchLibrary())

@@ -1,0 +1,393 @@
+"""Running modules and tensor operations on symbolic tensors: layer calls, ops, operators,
+indexing, and the shape errors torch would raise."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import libcst as cst
+
+from ..costmodel import (
+    TENSOR_METHODS, Args, LayerError, ShapeError, Unresolved, broadcast, matmul, output_count,
+)
+from ..evaluator.operators import MAX_SEQUENCE
+from ..evaluator.values import IN_PLACE, RaiseSignal, Unknown
+from ..results.traces import LayerCall, OpCall, ShapeIssue
+from .builtins import percent_format
+from .common import (
+    OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
+    plain_number, shape_text,
+)
+from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
+
+
+class TensorOps:
+    """Part of ModelInterpreter (torchnn.tracer): running modules, tensor operations and
+    operators (the operate/augmented/unary_value/index_value hooks), shape errors."""
+
+    def tensor_attribute(self, node: cst.Attribute, tensor: Tensor, name: str) -> Any:
+        if name == "shape":
+            return tensor.shape
+        if name == "ndim":
+            return len(tensor.shape)
+        if name == "data":
+            return tensor
+        if name == "T":
+            if len(tensor.shape) < 2:
+                return tensor  # torch returns a 0-d or 1-d tensor unchanged
+            result = self.run_op(node, TENSOR_METHODS["permute"], "x.T",
+                                 [tensor, *reversed(range(len(tensor.shape)))], {})
+            if isinstance(result, Tensor):
+                result.strided = self.line_of(node)
+            return result
+        if name in TENSOR_PROPERTIES:
+            return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
+        return BoundMethod(tensor, name)  # a method call on it says whether it is modelled
+
+    # -- running modules ----------------------------------------------------------
+    def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        self.tick()
+        if isinstance(module, LayerModule):
+            return self.apply_layer(node, module, positional, keywords)
+        if isinstance(module, UserModule):
+            forward = self.find_method(module.cls, "forward")
+            if forward is not None:
+                return self.call_function(forward, [module, *positional], keywords)
+            if module.sequential:
+                return self.apply_sequence(node, module.children.values(), positional, keywords)
+            self.note(f"{module.cls.name} has no forward() in this file")
+            return Untraced(f"{module.cls.name} has no forward()")
+        if not isinstance(module, Container):  # a value a container holds, not known
+            return Untraced(f"{self.where(node)} runs a module that is not known: "
+                            f"{getattr(module, 'reason', type(module).__name__)}")
+        if module.kind == "Sequential":
+            return self.apply_sequence(node, module.children.values(), positional, keywords)
+        raise RaiseSignal(f"{self.where(node)} calls a {module.kind}, which has no forward()")
+
+    def apply_sequence(self, node: cst.CSTNode, modules: Iterable[Any], positional: List[Any],
+                       keywords: Dict[str, Any]) -> Any:
+        if len(positional) != 1 or keywords:
+            self.note(f"{self.where(node)} passes a Sequential other than one input")
+            return Untraced("a Sequential called with other than one input")
+        value = positional[0]
+        for module in modules:
+            if module is not None:
+                value = self.apply_module(node, module, [value], {})
+        return value
+
+    def apply_layer(self, node: cst.CSTNode, layer: LayerModule, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        call = LayerCall(self.paths.get(id(layer), ""), layer.kind, layer.site, layer.spec,
+                         layer.args, params=layer.params())
+        self.calls.append(call)
+        line = self.line_of(node)
+        if layer.spec is None or layer.args is None:
+            call.reason = layer.reason
+            self.note(f"{layer.site.call_text} (line {layer.site.line}) is not costed: "
+                      f"{layer.reason}")
+            return Untraced(f"the output of {layer.kind} is not known")
+        inputs = [*positional, *keywords.values()]
+        if not inputs or not all(isinstance(t, Tensor) for t in inputs):
+            bad = next((v for v in inputs if not isinstance(v, Tensor)), None)
+            why = bad.reason if isinstance(bad, Unknown) else "its input is not a traced tensor"
+            call.reason = f"its input is not traced: {why}"
+            if not isinstance(bad, Untraced):
+                self.note(f"{layer.site.call_text} (line {layer.site.line}) gets an input that "
+                          f"is not traced: {why}")
+            return Untraced(f"the output of {layer.kind} is not known")
+        shapes = [t.shape for t in inputs]
+        try:
+            output, macs = layer.spec.run(layer.args, shapes)
+        except Unresolved as exc:
+            call.reason = str(exc)
+            self.note(f"{layer.site.call_text} (line {layer.site.line}): {exc}")
+            return Untraced(str(exc))
+        except (LayerError, OverflowError, ValueError) as exc:
+            # ValueError, OverflowError: sizes from `scale_factor=float('nan')` or `10**1000`
+            # (the catalogue's arithmetic; torch raises too)
+            call.reason = f"torch raises: {exc}"
+            if type(exc) is LayerError:
+                self.layer_argument_error(layer, exc)
+            self.layer_shape_error(layer, inputs, exc)
+            return Unknown("a layer call that raises")
+        call.inputs, call.output, call.macs = shapes, output, macs
+        if any(t.from_input for t in inputs) and SIZED_ARGS & set(layer.args.values):
+            self.input_accepted = True
+        first = inputs[0]
+        result = Tensor(output, line, strided=first.strided if output == first.shape else None)
+        if output_count(layer.args) == 2:  # max pools: (output, indices)
+            return (result, Tensor(output, line))
+        return result
+
+    # -- shape errors ---------------------------------------------------------------
+    def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:
+        """A failure the untouched model input takes part in, before any layer that checks its
+        input's features or channels has accepted it: the configured input does not fit this
+        model (a setting to fix), not a bug in the model (MAC011)."""
+        if any(t.from_input for t in tensors) and not self.input_accepted:
+            self.input_issue = f"{what}: {exc}"
+            shape = next(t.shape for t in tensors if t.from_input)
+            raise RaiseSignal(f"the input {shape_text(shape)} does not fit {self.model_name}: "
+                         f"{what}: {exc}; set the model's input size with "
+                         f"`# macslint: input-size=...` on its class line or "
+                         f"[tool.macslint.models.{self.model_name}]")
+        return False
+
+    def layer_argument_error(self, layer: LayerModule, exc: LayerError) -> None:
+        """torch raises on the first call whatever the input (`MaxPool2d(3, padding=2)`): the
+        construction's arguments are wrong (MAC010 at it), not the input nor the model."""
+        site = layer.site
+        if site.error is None:
+            site.error, site.unresolved = str(exc), None
+        raise RaiseSignal(f"{site.call_text} (line {site.line}) raises when called: {exc}")
+
+    def layer_shape_error(self, layer: LayerModule, inputs: Sequence[Tensor], exc: Exception) -> None:
+        self.input_mismatch(inputs, layer.site.call_text, exc)
+        x = inputs[0]
+        expected = expected_shape(layer, x.shape)
+        wanted = f"expects {shape_text(expected)} but gets" if expected else "gets"
+        message = (f"{layer.site.call_text} {wanted} {shape_text(x.shape)} (from line {x.line})"
+                   f"{' in ' + self.paths[id(layer)] if id(layer) in self.paths else ''}: {exc}")
+        self.shape_error(layer.site.line, layer.site.col + 1, message, layer.site.file)
+
+    def shape_error(self, line: int, col: int, message: str, file: Optional[str] = None) -> None:
+        if file is not None:  # in an imported project file: said on the model's line here
+            message = f"{message} (at {file}:{line})"
+            line, col = self.model_line, self.model_col
+        self.shape_errors.setdefault((line, col), ShapeIssue(line, col, message))
+        raise RaiseSignal(f"torch raises at line {line}: {message}")
+
+    # -- tensor operations --------------------------------------------------------------
+    def run_op(self, node: cst.CSTNode, spec: Any, what: str, positional: List[Any],
+               keywords: Dict[str, Any]) -> Any:
+        try:
+            args = spec.bind(positional, keywords)
+        except LayerError as exc:
+            raise RaiseSignal(f"{self.where(node)} raises: {exc}")
+        values = dict(args.values)
+        tensors: List[Tensor] = []
+        for name in spec.tensors:
+            value = values.get(name)
+            if isinstance(value, Tensor):
+                tensors.append(value)
+                values[name] = value.shape
+            elif plain_number(value) or value == ():  # bind() made a number a 0-d shape
+                values[name] = ()
+            elif value is None:
+                continue
+            else:
+                return self.untraced_op(node, value, positional, keywords)
+        for name in spec.tensor_lists:
+            items = self.iterate(values.get(name))
+            if isinstance(items, Unknown) or not all(isinstance(t, Tensor) for t in items):
+                return self.untraced_op(node, values.get(name), positional, keywords)
+            tensors.extend(items)
+            values[name] = [t.shape for t in items]
+        line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+        op = spec.name.rsplit(".", 1)[-1]
+        strided = next((t.strided for t in tensors if t.strided is not None), None)
+        if op in ("view", "view_as") and strided is not None:
+            self.note(f"{self.where(node)} views a tensor that may not be contiguous (after "
+                      f"line {strided}): whether torch accepts it depends on its strides; "
+                      f"use reshape() or call contiguous() first")
+            return Untraced("a view of a tensor that may not be contiguous")
+        try:
+            result, macs = spec.run(Args(values))
+        except Unresolved as exc:
+            self.note(f"{self.where(node)} is not followed: {exc.reason}")
+            return Untraced(exc.reason)
+        except LayerError as exc:
+            # A tensor passed where the op wants something else (`torch.zeros(x)`) takes
+            # part in the failure too: the model input may simply not be what forward() takes.
+            passed = [v for v in (*positional, *keywords.values()) if isinstance(v, Tensor)]
+            self.input_mismatch([*tensors, *passed], f"`{self.code(node)}`", exc)
+            shapes = " and ".join(f"{shape_text(t.shape)} (from line {t.line})" for t in tensors)
+            self.shape_error(line, col, f"`{self.code(node)}`{' on ' + shapes if shapes else ''}: "
+                             f"{exc}", self.file_of(node))
+        from_input = bool(tensors) and all(t.from_input for t in tensors)
+        kind = spec.result_kind(args) if callable(spec.result_kind) else spec.result_kind
+        if macs:
+            self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
+                                   result if kind == "tensor" else (), macs))
+        if op in STRIDING:
+            strided = line
+        elif op == "contiguous":
+            strided = None
+        elif strided is not None and op not in VIEW_LIKE:
+            # Elementwise results keep their input's layout; new shapes are fresh memory.
+            shapes = {t.shape for t in tensors if t.strided is not None}
+            strided = strided if kind == "tensor" and tuple(result) in shapes else None
+        if kind == "tensor":
+            return Tensor(result, line, from_input, strided=strided)
+        if kind == "tensors":
+            return tuple(Tensor(s, line, from_input, strided=strided) for s in result)
+        return result
+
+    def untraced_op(self, node: cst.CSTNode, value: Any, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Unknown:
+        why = value.reason if isinstance(value, Unknown) else \
+            f"a {type(value).__name__} where a tensor is expected"
+        if isinstance(value, Untraced):
+            return Untraced(why)
+        if any(isinstance(v, Tensor) for v in (*positional, *keywords.values())) or \
+                isinstance(value, Unknown):
+            self.note(f"{self.where(node)} is not followed: {why}")
+        return Untraced(why)
+
+    def combine(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any,
+                in_place: bool = False) -> Any:
+        """A binary operator; tensors broadcast (or multiply as matrices for `@`)."""
+        if not (isinstance(left, Tensor) or isinstance(right, Tensor)):
+            if op is cst.MatrixMultiply:
+                return Unknown("`@` on values that are not tensors")
+            if op is cst.Modulo and isinstance(left, str):
+                return percent_format(left, right)
+            if isinstance(left, (list, tuple)) and isinstance(right, (list, tuple)) \
+                    and op is cst.Add and type(left) is type(right) and len(left) + len(right) <= MAX_SEQUENCE:
+                return left + right
+            return self.binary(op, left, right)
+        tensors = [v for v in (left, right) if isinstance(v, Tensor)]
+        other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
+        if other is not None and not plain_number(other):
+            why = other.reason if isinstance(other, Unknown) else f"a {type(other).__name__}"
+            if not isinstance(other, Untraced):
+                self.note(f"{self.where(node)} combines a tensor with a value that is not known: "
+                          f"{why}")
+            return Untraced(why)
+        a = left.shape if isinstance(left, Tensor) else ()
+        b = right.shape if isinstance(right, Tensor) else ()
+        line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+        from_input = all(t.from_input for t in tensors)
+        try:
+            if op is cst.MatrixMultiply:
+                if other is not None:
+                    raise ShapeError("both arguments to matmul need to be at least 1D")
+                shape, macs = matmul(a, b)
+                if macs:
+                    self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
+                return Tensor(shape, line, from_input)
+            if op not in TENSOR_BINARY:
+                return Unknown("an operator on tensors that is not modelled")
+            shape = broadcast(a, b)
+            if in_place and shape != a:
+                raise ShapeError(f"output with shape [{', '.join(map(str, a))}] doesn't match "
+                                 f"the broadcast shape [{', '.join(map(str, shape))}]")
+        except Unresolved as exc:
+            self.note(f"{self.where(node)} is not followed: {exc.reason}")
+            return Untraced(exc.reason)
+        except LayerError as exc:
+            self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
+            word = "multiply" if op is cst.MatrixMultiply else OP_WORDS.get(op, "combine")
+            shapes = " and ".join(f"{shape_text(t.shape)} (from line {t.line})" for t in tensors)
+            self.shape_error(line, col, f"cannot {word} {shapes}: {exc}", self.file_of(node))
+        strided = next((t.strided for t in tensors
+                        if t.strided is not None and t.shape == shape), None)
+        return Tensor(shape, line, from_input, strided=strided)
+
+    def operate(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any) -> Any:
+        return self.combine(node, op, left, right)
+
+    def augmented(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any) -> Any:
+        if isinstance(left, Container) and left.kind == "ModuleList" and op is cst.Add:
+            # ModuleList.__iadd__ is extend(): in place, the same object stays bound
+            self.container_method(node, left, "extend", [right], {})
+            return IN_PLACE
+        return self.combine(node, op, left, right, in_place=True)
+
+    def unary_value(self, node: cst.UnaryOperation, value: Any) -> Any:
+        if isinstance(value, Tensor):
+            if isinstance(node.operator, cst.Not):
+                return self.truth(value)
+            return Tensor(value.shape, self.line_of(node), value.from_input,
+                          strided=value.strided)
+        if isinstance(node.operator, cst.Not):
+            truth = self.truth(value)
+            return truth if isinstance(truth, Unknown) else not truth
+        return self.unary(node, value)
+
+    def binary_compare(self, op: type, left: Any, right: Any) -> Any:
+        if isinstance(left, Tensor) or isinstance(right, Tensor):
+            if op in (cst.Is, cst.IsNot):
+                return (left is right) == (op is cst.Is)
+            if op in (cst.In, cst.NotIn):
+                return Unknown("`in` on a tensor")
+            a = left.shape if isinstance(left, Tensor) else ()
+            b = right.shape if isinstance(right, Tensor) else ()
+            tensors = [t for t in (left, right) if isinstance(t, Tensor)]
+            other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
+            if other is not None and not plain_number(other):
+                return Untraced("a comparison of a tensor with a value that is not known")
+            try:
+                return Tensor(broadcast(a, b), tensors[0].line,
+                              all(t.from_input for t in tensors))
+            except LayerError:
+                return Untraced("a comparison of tensors that do not broadcast")
+        if op in (cst.Is, cst.IsNot) and not isinstance(left, Unknown) \
+                and not isinstance(right, Unknown) and (left is None or right is None):
+            return (left is right) == (op is cst.Is)
+        if op in (cst.In, cst.NotIn) and isinstance(right, (dict, Container)) \
+                and isinstance(left, str):
+            keys = right if isinstance(right, dict) else right.children
+            return (left in keys) == (op is cst.In)
+        return super().binary_compare(op, left, right)
+
+    def elementwise(self, value: Any) -> bool:
+        return isinstance(value, Tensor)
+
+    def untraced(self, reason: str) -> Untraced:
+        return Untraced(reason)
+
+    def index_value(self, node: cst.Subscript, base: Any, keys: List[Any]) -> Any:
+        if isinstance(base, Tensor):
+            return self.index_tensor(node, base, keys)
+        if isinstance(base, Container) and len(keys) == 1:
+            return self.index_container(node, base, keys[0])
+        return NotImplemented
+
+    def index_tensor(self, node: cst.Subscript, tensor: Tensor, keys: List[Any]) -> Any:
+        shape = list(tensor.shape)
+        out: List[int] = []
+        dim = 0
+        if sum(1 for k in keys if k is Ellipsis) > 1:
+            return self.untraced_op(node, Unknown("an index with two `...`"), [tensor], {})
+        consumed = sum(1 for k in keys if k is not None and k is not Ellipsis)
+        for key in keys:
+            if key is None:
+                out.append(1)
+            elif key is Ellipsis:
+                skip = len(shape) - consumed
+                out.extend(shape[dim:dim + skip])
+                dim += skip
+            elif dim >= len(shape):
+                break
+            elif isinstance(key, bool) or not isinstance(key, (int, slice)):
+                why = key.reason if isinstance(key, Unknown) else "an index that is not an int or slice"
+                return self.untraced_op(node, Unknown(why), [tensor], {})
+            elif isinstance(key, int):
+                if not -shape[dim] <= key < shape[dim]:
+                    line = self.line_of(node)
+                    self.input_mismatch([tensor], f"`{self.code(node)}`", IndexError("out of range"))
+                    self.shape_error(line, self.positions[node].start.column + 1,
+                                     f"`{self.code(node)}` indexes {key} in dimension {dim} of "
+                                     f"{shape_text(tensor.shape)} (from line {tensor.line}), which has "
+                                     f"size {shape[dim]}", self.file_of(node))
+                dim += 1
+            else:
+                if key.step is not None and (not isinstance(key.step, int) or key.step <= 0):
+                    return self.untraced_op(node, Unknown("a slice step that is not positive"),
+                                            [tensor], {})
+                if not all(b is None or isinstance(b, int) for b in (key.start, key.stop)):
+                    return self.untraced_op(node, Unknown("a slice bound that is not an int"),
+                                            [tensor], {})
+                out.append(len(range(*key.indices(shape[dim]))))
+                dim += 1
+        if dim > len(shape):
+            return self.untraced_op(node, Unknown("too many indices for the tensor"), [tensor], {})
+        out.extend(shape[dim:])
+        strided = tensor.strided
+        for position, key in enumerate(keys):
+            if position > 0 and (isinstance(key, int) or (
+                    isinstance(key, slice) and key != slice(None, None, None))):
+                strided = self.line_of(node)  # a slice of an inner dim is not contiguous
+        return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided)
