@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from macslint.config import Settings  # noqa: E402
 from macslint.engine import check_file  # noqa: E402
-from macslint.results.report import call_json  # noqa: E402
+from macslint.render.report_json import call_json  # noqa: E402
 
 WHEELS = {"torchvision": "torchvision==0.28.0", "timm": "timm==1.0.31"}
 MODEL_SOURCES = {"torchvision": ["torchvision/models"], "timm": ["timm/models", "timm/layers"]}

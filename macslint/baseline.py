@@ -14,8 +14,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
+from .config import Config
 from .errors import ConfigError
-from .render.formats import Located, relative_to
+from .locations import Located, relative_to
 
 BASELINE_SCHEMA = 1
 Key = Tuple[str, str, str]  # (path relative to the baseline's directory, code, anchor)
@@ -95,3 +96,24 @@ def new_findings(located: Sequence[Located], baselines: Dict[Path, Counter],
         else:
             out.append(item)
     return out
+
+
+def without_baselined(located: List[Located], baseline_of: Sequence[Optional[Path]],
+                      given: Optional[str], configs: Sequence[Config]) -> List[Located]:
+    """Drop the findings recorded in their baseline: `given` (`--baseline FILE`) for every
+    file, else each file's `baseline` key (`baseline_of[i]` for `located[i]`; `configs` are
+    the run's, to say where a key was set). A baseline that cannot be read is a
+    ConfigError."""
+    files = [Path(given) if given is not None else b for b in baseline_of]
+    if given is None and not any(files):
+        return located
+    baselines = {}
+    for file in {f for f in files if f is not None}:
+        origin = "--baseline" if given is not None else _origin(configs, file)
+        baselines[file] = load_baseline(file, origin)
+    return new_findings(located, baselines, files)
+
+
+def _origin(configs: Sequence[Config], file: Path) -> str:
+    source = next((c.source for c in configs if c.baseline == file), None)
+    return f"{source}: baseline" if source is not None else "baseline"

@@ -28,15 +28,18 @@ DEFAULT_DIR = ".macslint_cache"
 FORMAT = 1  # bump when the entry layout changes
 
 
+PACKAGE = Path(__file__).resolve().parent
+
+
 @functools.lru_cache(maxsize=None)
-def _code_fingerprint() -> str:
+def code_fingerprint(package: Path = PACKAGE) -> str:
     """macslint's own code: its version and each module's size and mtime, so an edited
     checkout (an editable install) never reads results of older code."""
-    package = Path(__file__).resolve().parent
     digest = hashlib.sha256(f"{__version__}\0{FORMAT}".encode())
-    for module in sorted(package.glob("*.py")):
+    for module in sorted(package.rglob("*.py")):  # the subpackages too
         stat = module.stat()
-        digest.update(f"\0{module.name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
+        name = module.relative_to(package).as_posix()
+        digest.update(f"\0{name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 
@@ -81,7 +84,7 @@ class ResultCache:
         _HASHES.clear()
 
     def key(self, display: str, data: bytes, settings: Settings) -> str:
-        digest = hashlib.sha256(_code_fingerprint().encode())
+        digest = hashlib.sha256(code_fingerprint().encode())
         for part in (display.encode("utf-8", "surrogateescape"),
                      settings_key(settings).encode("utf-8", "surrogateescape"), data):
             digest.update(len(part).to_bytes(8, "little"))

@@ -66,7 +66,7 @@ from typing import Any, Callable
 
 from macslint.errors import ConfigError
 from macslint.files import read_regular_file
-from macslint.units import Increase, _type_name, parse_count, parse_increase, parse_shape
+from macslint.units import Increase, type_name, parse_count, parse_increase, parse_shape
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -267,12 +267,12 @@ def _fail(source: str, key: str, value: object, problem: str, fix: str) -> Confi
 
 def _check_input_size(value: object, *, key: str, source: str) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)):
-        raise _fail(source, key, value, f"not a list ({_type_name(value)})", _INPUT_SIZE_HINT)
+        raise _fail(source, key, value, f"not a list ({type_name(value)})", _INPUT_SIZE_HINT)
     if not value:
         raise _fail(source, key, value, "empty", _INPUT_SIZE_HINT)
     for index, dim in enumerate(value):
         if isinstance(dim, bool) or not isinstance(dim, int):
-            problem = f"entry {index} ({dim!r}) is {_type_name(dim)}, not an integer"
+            problem = f"entry {index} ({dim!r}) is {type_name(dim)}, not an integer"
             raise _fail(source, key, value, problem, _INPUT_SIZE_HINT)
         if dim <= 0:
             problem = f"entry {index} ({dim!r}) is not positive"
@@ -283,7 +283,7 @@ def _check_input_size(value: object, *, key: str, source: str) -> tuple[int, ...
 def _check_batch_size(value: object, *, key: str, source: str) -> int:
     fix = "use a positive integer like 1"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(source, key, value, f"not an integer ({_type_name(value)})", fix)
+        raise _fail(source, key, value, f"not an integer ({type_name(value)})", fix)
     if value <= 0:
         raise _fail(source, key, value, "not positive", fix)
     return int(value)
@@ -364,10 +364,10 @@ def _top_level_only(keys: tuple[str, ...]) -> dict[str, str]:
 def _check_exclude(value: object, *, source: str) -> tuple[str, ...]:
     fix = 'use a list of glob strings like ["build", "vendor/*"]'
     if not isinstance(value, list):
-        raise _fail(source, "exclude", value, f"not a list ({_type_name(value)})", fix)
+        raise _fail(source, "exclude", value, f"not a list ({type_name(value)})", fix)
     for index, pattern in enumerate(value):
         if not isinstance(pattern, str):
-            raise _fail(source, f"exclude[{index}]", pattern, f"not a string ({_type_name(pattern)})", fix)
+            raise _fail(source, f"exclude[{index}]", pattern, f"not a string ({type_name(pattern)})", fix)
         if not pattern.strip():
             raise _fail(source, f"exclude[{index}]", pattern, "empty pattern", fix)
     return tuple(value)
@@ -379,7 +379,7 @@ def _check_per_path(value: object, *, source: str) -> tuple[tuple[str, Mapping[s
             source,
             "per-path",
             value,
-            f"not a table ({_type_name(value)})",
+            f"not a table ({type_name(value)})",
             'use [tool.macslint.per-path."glob"] sections of overrides',
         )
     entries: list[tuple[str, Mapping[str, Any]]] = []
@@ -392,7 +392,7 @@ def _check_per_path(value: object, *, source: str) -> tuple[tuple[str, Mapping[s
                 source,
                 prefix,
                 overrides,
-                f"not a table ({_type_name(overrides)})",
+                f"not a table ({type_name(overrides)})",
                 'use a table of overrides like { max-layer-macs = "1G" }',
             )
         checked = _check_settings_table(
@@ -419,7 +419,7 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
             source,
             "models",
             value,
-            f"not a table ({_type_name(value)})",
+            f"not a table ({type_name(value)})",
             "use one [tool.macslint.models.<Name>] section per model class or factory function",
         )
     entries: list[tuple[str, Mapping[str, Any]]] = []
@@ -433,7 +433,7 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
                 fix = f"models holds one table per model: put {name} in a [tool.macslint.models.<Name>] section"
             else:
                 fix = "use a table of settings like { input-size = [3, 32, 32] }"
-            raise _fail(source, prefix, table, f"not a table ({_type_name(table)})", fix)
+            raise _fail(source, prefix, table, f"not a table ({type_name(table)})", fix)
         checked = _check_settings_table(
             table,
             prefix=prefix + ".",
@@ -449,7 +449,7 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
 def _check_baseline(value: object, *, source: str) -> str:
     fix = 'use a path relative to this pyproject.toml, like "macslint-baseline.json"'
     if not isinstance(value, str):
-        raise _fail(source, "baseline", value, f"not a string ({_type_name(value)})", fix)
+        raise _fail(source, "baseline", value, f"not a string ({type_name(value)})", fix)
     if not value.strip():
         raise _fail(source, "baseline", value, "empty path", fix)
     return value
@@ -573,7 +573,7 @@ def load_config(pyproject: Path | None, *, cwd: Path | None = None) -> Config:
         raise ConfigError(f"{source}: no [tool.macslint] table; add a [tool.macslint] section or pass another file")
     table = tool["macslint"]
     if not isinstance(table, dict):
-        problem = f"not a table ({_type_name(table)})"
+        problem = f"not a table ({type_name(table)})"
         raise _fail(source, "tool.macslint", table, problem, "write it as a [tool.macslint] section")
     base, exclude, per_path, baseline = _parse_table(table, source=source)
     root = pyproject.resolve().parent

@@ -18,7 +18,7 @@ from typing import Optional
 from macslint.errors import ConfigError
 
 __all__ = ["ConfigError", "parse_count", "format_count", "parse_shape", "format_shape",
-           "Increase", "parse_increase"]
+           "Increase", "parse_increase", "format_signed", "format_percent_change"]
 
 SUFFIXES: dict[str, int] = {"K": 3, "M": 6, "G": 9, "T": 12}
 
@@ -41,7 +41,7 @@ def _exact_context(digits: int) -> decimal.Context:
     return ctx
 
 
-def _type_name(value: object) -> str:
+def type_name(value: object) -> str:
     """Describe a value's type the way a TOML user would ("a float", "a table")."""
     if value is None:
         return "None"
@@ -85,7 +85,7 @@ def parse_count(value: object, *, key: str, source: str) -> int:
     if isinstance(value, float):
         raise fail("a float is not a count (it may not be exact)")
     if not isinstance(value, str):
-        raise fail(f"not a count ({_type_name(value)})")
+        raise fail(f"not a count ({type_name(value)})")
 
     text = value.strip()
     if not text:
@@ -144,6 +144,16 @@ def format_count(n: int) -> str:
         return f"{tenths // 10}.{tenths % 10}{name}"
 
 
+def format_signed(n: int, factor: int = 1) -> str:
+    """A change in a count, with its sign and thousands separators: ``+1,024``."""
+    return f"{n * factor:+,}"
+
+
+def format_percent_change(p: Fraction) -> str:
+    """A relative change in percent, signed, one decimal: ``+12.5%``."""
+    return f"{float(p):+.1f}%" if p else "+0.0%"
+
+
 def parse_shape(text: object, *, key: str, source: str) -> tuple[int, ...]:
     """Parse ``"3x224x224"`` (or ``"3,224,224"``, ``"3X224X224"``, spaces allowed) into a tuple.
 
@@ -155,7 +165,7 @@ def parse_shape(text: object, *, key: str, source: str) -> tuple[int, ...]:
         return ConfigError(f"{source}: {key} = {text!r}: {problem}; {_SHAPE_HINT}")
 
     if not isinstance(text, str):
-        raise fail(f"not a shape string ({_type_name(text)})")
+        raise fail(f"not a shape string ({type_name(text)})")
     if not text.strip():
         raise fail("empty")
     dims: list[int] = []

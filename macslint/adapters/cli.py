@@ -8,22 +8,24 @@ import argparse
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
 from .. import __version__
-from ..codes import CODES, DEFAULT_DISABLED
-from ..baseline import load_baseline, new_findings, write_baseline
+from ..baseline import without_baselined, write_baseline
 from ..cache import DEFAULT_DIR as DEFAULT_CACHE_DIR, ResultCache
+from ..codes import CODES, DEFAULT_DISABLED
+from ..commands.diff import run_diff
+from ..commands.verify import TorchMissing, run_verify
 from ..config import ConfigError
-from ..commands.diff import render as render_diff, run_diff
-from ..render.formats import FORMATS, Located, locate, render as render_findings, repository_root
-from ..noqa import NoqaFilter
-from ..results.report import FileReport, report_json
-from ..runner import Run, UsageError, default_jobs, run_files
-from ..results.traces import ModelTrace
-from ..units import format_count, format_shape
+from ..locations import repository_root
+from ..render.diff import render as render_diff
+from ..render.formats import FORMATS, render as render_findings
+from ..render.report_json import display_unit, report_json
+from ..render.report_text import render_report
+from ..render.verify import render_verify
+from ..selection import CodeSelection, parse_codes
+from ..service import UsageError, check_paths, default_jobs, selected_in_run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -154,39 +156,8 @@ def _overrides(args: argparse.Namespace) -> Dict[str, object]:
     }
 
 
-def _codes(text: Optional[str]) -> Optional[List[str]]:
-    if text is None:
-        return None
-    return [c.strip().upper() for c in text.replace(" ", ",").split(",") if c.strip()]
-
-
-@dataclass
-class CodeSelection:
-    """flake8's rule: the longest matching prefix decides; an explicit select beats a
-    default ignore."""
-
-    select: Optional[List[str]] = None
-    ignore: Optional[List[str]] = None
-    extend_select: List[str] = field(default_factory=list)
-    extend_ignore: List[str] = field(default_factory=list)
-
-    def enabled(self, code: str) -> bool:
-        def longest(prefixes: Sequence[str]) -> int:
-            return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
-
-        explicit_select = longest((self.select or []) + self.extend_select)
-        select = max(explicit_select, longest(["MAC"] if self.select is None else []))
-        explicit_ignore = longest((self.ignore or []) + self.extend_ignore)
-        default_ignore = longest(list(DEFAULT_DISABLED) if self.ignore is None else [])
-        if select < 0:
-            return False
-        if explicit_ignore < 0 and (default_ignore < 0 or explicit_select >= 0):
-            return True
-        return select > max(explicit_ignore, default_ignore)
-
-
 # ---------------------------------------------------------------------------
-# Commands
+# Commands: the service checks, render writes
 
 
 def cmd_check(args: argparse.Namespace, out) -> int:
@@ -195,18 +166,12 @@ def cmd_check(args: argparse.Namespace, out) -> int:
             state = "" if code.default_enabled else " (off by default)"
             out.write(f"{code.code}  {code.title}{state}\n")
         return EXIT_CLEAN
-    selection = CodeSelection(_codes(args.select), _codes(args.ignore),
-                              _codes(args.extend_select) or [], _codes(args.extend_ignore) or [])
-    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
-    items, baseline_of = [], []
-    for result, config in zip(run.results, run.configs):
-        noqa = NoqaFilter.for_result(result)
-        for finding in result.findings:
-            if selection.enabled(finding.code) and not noqa.ignores(finding):
-                items.append((finding, result.source))
-                baseline_of.append(config.baseline)
+    selection = CodeSelection(parse_codes(args.select), parse_codes(args.ignore),
+                              parse_codes(args.extend_select) or [],
+                              parse_codes(args.extend_ignore) or [])
+    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args))
     root = repository_root(Path.cwd())
-    located = locate(items, root)
+    located, baseline_of = selected_in_run(run, selection, root)
     if args.write_baseline is not None:
         file = Path(args.write_baseline)
         try:
@@ -215,215 +180,60 @@ def cmd_check(args: argparse.Namespace, out) -> int:
             raise UsageError(f"--write-baseline {file}: {exc.strerror or exc}") from None
         sys.stderr.write(f"macslint: recorded {len(located)} finding"
                          f"{'s' if len(located) != 1 else ''} in {file}\n")
-        return _config_errors(run) or EXIT_CLEAN
-    located = _without_baseline(located, baseline_of, args.baseline, run)
+        return _config_errors(run.config_errors) or EXIT_CLEAN
+    located = without_baselined(located, baseline_of, args.baseline, run.configs)
     report = None
     if args.format == "json":
         reports = [r.report for r in run.results]
-        report = report_json(reports, _display_unit(args, reports))
+        report = report_json(reports, display_unit(args.unit, reports))
     out.write(render_findings(args.format, located, root=root, files_checked=len(run.results),
                               report=report, errors=run.config_errors))
-    return _config_errors(run) or (EXIT_FINDINGS if located else EXIT_CLEAN)
+    return _config_errors(run.config_errors) or (EXIT_FINDINGS if located else EXIT_CLEAN)
 
 
-def _display_unit(args: argparse.Namespace, reports: List[FileReport]) -> str:
-    """The unit a JSON report is shown in: the flag, else the first file's setting."""
-    return args.unit or next((r.settings.unit for r in reports if r.settings), "macs")
-
-
-def _config_errors(run: Run) -> int:
-    for message in run.config_errors:
+def _config_errors(errors: List[str]) -> int:
+    for message in errors:
         sys.stderr.write(f"macslint: error: {message}\n")
-    return EXIT_ERROR if run.config_errors else EXIT_CLEAN
-
-
-def _without_baseline(located: List[Located], baseline_of: List[Optional[Path]],
-                      given: Optional[str], run: Run) -> List[Located]:
-    """Drop the findings recorded in their baseline: `--baseline FILE` for every file, else
-    each file's `baseline` key. A baseline that cannot be read is a usage error."""
-    files = [Path(given) if given is not None else b for b in baseline_of]
-    if given is None and not any(files):
-        return located
-    baselines = {}
-    for file in {f for f in files if f is not None}:
-        origin = "--baseline" if given is not None else _baseline_origin(run, file)
-        baselines[file] = load_baseline(file, origin)
-    return new_findings(located, baselines, files)
-
-
-def _baseline_origin(run: Run, file: Path) -> str:
-    source = next((c.source for c in run.configs if c.baseline == file), None)
-    return f"{source}: baseline" if source is not None else "baseline"
-
-
-def _count(n: Optional[int]) -> str:
-    return "?" if n is None else f"{n:,}"
-
-
-def _layer_rows(report: FileReport, factor: int) -> List[Tuple[str, ...]]:
-    """One table row per layer; `factor` turns MACs into the display unit (2 for FLOPs)."""
-    rows = []
-    for layer in report.layers:
-        shapes = (format_shape(layer.input) if layer.input is not None else "-",
-                  format_shape(layer.output) if layer.output is not None else "-")
-        cost = None if layer.macs is None else layer.macs * factor
-        rows.append((f"{layer.line}:{layer.col}", layer.call, *shapes,
-                     _count(layer.params), _count(cost)))
-    return rows
-
-
-def _table(rows: List[Tuple[str, ...]], header: Tuple[str, ...]) -> List[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = []
-    for row in [header, *rows]:
-        cells = [c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  " + "  ".join(cells).rstrip())
-    return lines
-
-
-def render_text(report: FileReport) -> str:
-    lines = [report.path]
-    settings = report.settings
-    if report.error is not None:
-        lines.append(f"  error: {report.error}")
-        return "\n".join(lines) + "\n"
-    if not report.layers:
-        lines.append("  no torch.nn layers")
-        return "\n".join(lines) + "\n"
-    assert settings is not None
-    unit = "FLOPs" if settings.unit == "flops" else "MACs"
-    factor = 2 if settings.unit == "flops" else 1
-    lines.extend(_table(_layer_rows(report, factor),
-                        ("line:col", "layer", "input", "output", "params", unit)))
-    problems = [l for l in report.layers if not l.resolved]
-    if problems:
-        lines.append("  not counted:")
-        for layer in problems:
-            label = "invalid" if layer.error else "unresolved"
-            lines.append(f"    {layer.line}:{layer.col} {layer.call}: {label}: {layer.reason}")
-    resolved = [l for l in report.layers if l.resolved]  # what the line says it sums
-    params = sum(l.params for l in resolved if l.params is not None)
-    macs = sum(l.macs for l in resolved if l.macs is not None)
-    batch = f", batch {settings.batch_size}" if settings.batch_size != 1 else ""
-    lines.append(
-        f"  sum of the {len(resolved)} resolved layers, each costed on "
-        f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
-        f"{format_count(macs * factor)} {unit}"
-    )
-    lines.append(f"  {report.sites_resolved} of {len(report.layers)} construction sites resolved "
-                 f"(all arguments known on some evaluated path)")
-    for model in report.models:
-        lines.append("")
-        lines.extend("  " + line for line in render_model(report.path, model))
-    return "\n".join(lines) + "\n"
-
-
-def _percent(part: Optional[int], total: Optional[int]) -> str:
-    if part is None or not total:
-        return "-"
-    return f"{100 * part / total:.1f}%"
-
-
-def render_model(path: str, model: ModelTrace) -> List[str]:
-    """A torchinfo-like table of one traced model: each layer call in execution order."""
-    settings = model.settings
-    unit = "FLOPs" if settings.unit == "flops" else "MACs"
-    factor = 2 if settings.unit == "flops" else 1
-    shape = format_shape(model.input) if model.input is not None else "?"
-    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {shape}"]
-    rows = []
-    shown: set = set()
-    for call in model.calls:
-        parts = call.path.split(".")
-        for depth in range(1, len(parts)):
-            prefix = ".".join(parts[:depth])
-            if prefix in shown or prefix not in model.containers:
-                continue
-            shown.add(prefix)
-            kind, params = model.containers[prefix]
-            inside = [c.macs for c in model.calls if c.path.startswith(prefix + ".")]
-            macs = None if None in inside else sum(inside) * factor
-            rows.append(("  " * (depth - 1) + parts[depth - 1], kind, "", "", _count(params),
-                         _count(macs), _percent(None if macs is None else macs // factor,
-                                                model.macs)))
-        depth = call.path.count(".")
-        label = "  " * depth + (parts[-1] if call.path else "(not registered)")
-        shapes = (format_shape(call.inputs[0]) if call.inputs else "?",
-                  format_shape(call.output) if call.output is not None else "?")
-        cost = None if call.macs is None else call.macs * factor
-        rows.append((label, call.kind, *shapes, _count(call.params), _count(cost),
-                     _percent(call.macs, model.macs)))
-    for op in model.ops:
-        rows.append((f"(line {op.line})", op.op, " & ".join(format_shape(s) for s in op.inputs),
-                     format_shape(op.output), "0", _count(op.macs * factor),
-                     _percent(op.macs, model.macs)))
-    if rows:
-        lines.extend(_table(rows, ("module", "layer", "input", "output", "params", unit, "%")))
-    macs = None if model.macs is None else model.macs * factor
-    lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
-                 + ("" if model.complete else " (incomplete)"))
-    for reason in model.reasons:
-        lines.append(f"  incomplete: {reason}")
-    untraced = [c for c in model.calls if not c.traced and c.reason]
-    for call in untraced:
-        lines.append(f"  not traced: {call.site.line}:{call.site.col + 1} {call.site.call_text}: "
-                     f"{call.reason}")
-    return lines
+    return EXIT_ERROR if errors else EXIT_CLEAN
 
 
 def cmd_report(args: argparse.Namespace, out) -> int:
     # With --model only that model is traced; the others are traced only to name them when
     # there is no such model.
-    run = run_files(args.paths, _overrides(args), args.jobs, _cache(args), args.model)
+    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args), args.model)
     reports = [r.report for r in run.results]
     if args.model is not None:
         for report in reports:
             report.models = [m for m in report.models if m.name == args.model]
         if not any(r.models for r in reports) and not run.config_errors:
-            every = run_files(args.paths, _overrides(args), args.jobs, _cache(args))
+            every = check_paths(args.paths, _overrides(args), args.jobs, _cache(args))
             names = sorted({m.name for r in every.results for m in r.report.models})
             known = f"; models found: {', '.join(names)}" if names else "; no models found"
             raise UsageError(f"no model named {args.model!r} in {' '.join(args.paths)}{known}")
     if args.format == "json":
-        json.dump(report_json(reports, _display_unit(args, reports)), out, indent=2)
+        json.dump(report_json(reports, display_unit(args.unit, reports)), out, indent=2)
         out.write("\n")
-    elif args.model is not None:
-        out.write("\n".join("\n".join(render_model(r.path, m)) + "\n"
-                            for r in reports for m in r.models))
     else:
-        out.write("\n".join(render_text(r) for r in reports))
-    for message in run.config_errors:
-        sys.stderr.write(f"macslint: error: {message}\n")
-    if run.config_errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if any(r.error for r in reports) else EXIT_CLEAN
+        out.write(render_report(reports, only_models=args.model is not None))
+    return _config_errors(run.config_errors) or (
+        EXIT_FINDINGS if any(r.error for r in reports) else EXIT_CLEAN)
 
 
 def cmd_diff(args: argparse.Namespace, out) -> int:
     result = run_diff(args.base, args.paths, _overrides(args), jobs=args.jobs)
     out.write(render_diff(args.format, result))
-    for message in result.errors:
-        sys.stderr.write(f"macslint: error: {message}\n")
-    if result.errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if result.findings else EXIT_CLEAN
+    return _config_errors(result.errors) or (EXIT_FINDINGS if result.findings else EXIT_CLEAN)
 
 
 def cmd_verify(args: argparse.Namespace, out) -> int:
-    # torch is imported by macslint.verify only, and only here.
-    from ..commands.verify import TorchMissing, render as render_verify, run_verify
-
     try:
         result = run_verify(args.paths, _overrides(args), args.jobs)
     except TorchMissing as exc:
         sys.stderr.write(f"macslint: error: {exc}\n")
         return EXIT_ERROR
     out.write(render_verify(result, args.format))
-    for message in result.config_errors:
-        sys.stderr.write(f"macslint: error: {message}\n")
-    if result.config_errors:
-        return EXIT_ERROR
-    return EXIT_FINDINGS if any(f.disagreements for f in result.files) else EXIT_CLEAN
+    return _config_errors(result.config_errors) or (
+        EXIT_FINDINGS if any(f.disagreements for f in result.files) else EXIT_CLEAN)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import ast
 import os
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Iterator, Optional, Sequence, Tuple
 
 from .. import __version__
 from ..cache import DEFAULT_DIR, ResultCache
 from ..codes import DEFAULT_DISABLED
-from ..config import ConfigError, config_for_path
-from ..engine import FileResult, check_source, config_error, internal_error
+from ..engine import internal_error
+from ..service import check_buffer
 
 Flake8Result = Tuple[int, int, str, type]
 
@@ -54,28 +54,11 @@ class MacsPlugin:
 
     def run(self) -> Iterator[Flake8Result]:
         try:
-            results = self._check()
+            checked = check_buffer(self.filename, "".join(self.lines), Path(self.filename),
+                                   cache=self.cache)
+            findings = [] if checked.result is None else checked.result.findings
         except Exception as exc:  # noqa: BLE001 - see module docstring
-            results = internal_error(self.filename, None, exc).findings
-        for finding in results:
+            findings = internal_error(self.filename, None, exc).findings
+        for finding in findings:
             # flake8 wants 0-based columns; findings carry 1-based ones.
             yield finding.line, max(finding.col - 1, 0), f"{finding.code} {finding.message}", type(self)
-
-    def _check(self) -> List[Any]:
-        path = Path(self.filename)
-        try:
-            config = config_for_path(path)
-        except ConfigError as exc:
-            return config_error(self.filename, str(exc)).findings
-        if config.is_excluded(path):
-            return []
-        settings = config.settings_for(path)
-        source = "".join(self.lines)
-        if self.cache is None:
-            return check_source(self.filename, source, settings).findings
-        key = self.cache.key(self.filename, source.encode("utf-8", "surrogatepass"), settings)
-        result: Optional[FileResult] = self.cache.get(key)
-        if result is None:
-            result = check_source(self.filename, source, settings)
-            self.cache.put(key, result)
-        return result.findings

@@ -2,8 +2,9 @@
 
 The analysis and configuration of `macslint check`, run on the editor's buffer text:
 diagnostics (the findings `check` reports), an inlay hint at the end of each layer
-construction, a hover table per construction and a code lens per model. The texts come from
-hints.py; this module is the protocol: documents, debouncing and the analysis thread.
+construction, a hover table per construction and a code lens per model. The check is the
+service's (macslint.service.check_buffer), the texts come from macslint.render.hints; this
+module is the protocol: documents, debouncing and the analysis thread.
 
 Each document is analysed DEBOUNCE_SECONDS after its last change (at once when opened or
 saved), with the newest text at that moment, one analysis at a time in one worker thread.
@@ -23,17 +24,12 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from .. import __version__
-from ..baseline import load_baseline, new_findings
-from .cli import CodeSelection
 from ..codes import BY_CODE, help_url
-from ..config import Config, ConfigError, clear_caches, config_for_path
-from ..engine import FileResult, check_source, config_error, internal_error
-from ..results.findings import Finding
-from ..render.formats import Located, locate, source_lines
+from ..engine import FileResult
+from ..locations import Located, source_lines
 from ..render.hints import client_column, hover_markdown, layer_at, layer_hints, model_lenses, python_index
-from ..noqa import NoqaFilter
 from ..results.report import FileReport
-from ..runner import UsageError
+from ..service import UsageError, check_buffer, locate_findings, reported_findings
 
 try:
     from lsprotocol import types
@@ -87,42 +83,14 @@ def target_for(uri: str, workspace_root: Optional[str]) -> Target:
 
 
 def analyse(target: Target, text: str) -> Analysis:
-    lines = source_lines(text)
     # A long-running server must see pyproject.toml files edited or created since it started.
-    clear_caches()
-    try:
-        config = config_for_path(target.path)
-    except ConfigError as exc:
-        result = config_error(target.display, str(exc))
-        return Analysis(result, _located(result.findings, text), lines)
-    if config.is_excluded(target.path):
+    checked = check_buffer(target.display, text, target.path, target.file, reload_config=True)
+    lines = source_lines(text)
+    if checked.result is None:  # excluded
         return Analysis(None, [], lines)
-    try:
-        result = check_source(target.display, text, config.settings_for(target.path), target.file)
-    except Exception as exc:  # noqa: BLE001 - the engine's own boundary missed it
-        result = internal_error(target.display, None, exc)
-    return Analysis(result, reported_findings(result, config), lines)
-
-
-def _located(findings: List[Finding], source: str) -> List[Located]:
-    return locate([(finding, source) for finding in findings], Path.cwd())
-
-
-def reported_findings(result: FileResult, config: Config) -> List[Located]:
-    """What `macslint check` prints for the file: `# noqa`, the codes off by default and the
-    configured baseline applied. A baseline that cannot be read is a MAC902 on line 1."""
-    noqa, selection = NoqaFilter.for_result(result), CodeSelection()
-    kept = [f for f in result.findings if selection.enabled(f.code) and not noqa.ignores(f)]
-    located = _located(kept, result.source)
-    baseline = config.baseline
-    if baseline is None:
-        return located
-    try:
-        recorded = load_baseline(baseline, f"{config.source}: baseline")
-    except ConfigError as exc:
-        failed = Finding(result.report.path, 1, 1, "MAC902", f"invalid configuration: {exc}")
-        return _located([failed], result.source) + located
-    return new_findings(located, {baseline: recorded}, [baseline] * len(located))
+    if checked.config is None:  # the configuration is invalid: its MAC902
+        return Analysis(checked.result, locate_findings(checked.result.findings, text), lines)
+    return Analysis(checked.result, reported_findings(checked.result, checked.config), lines)
 
 
 # ---------------------------------------------------------------------------

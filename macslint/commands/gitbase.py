@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import List
 
-from ..runner import UsageError
+from ..service import UsageError
 
 
 class GitMissing(UsageError):

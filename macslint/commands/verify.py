@@ -34,9 +34,7 @@ torch is imported here lazily, and only by `macslint verify`.
 
 from __future__ import annotations
 
-import ast
 import inspect
-import json
 import math
 import multiprocessing
 import os
@@ -50,11 +48,9 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved, output_count
 
 from ..evaluator.values import Unknown
-from ..config import Config, ConfigError, Settings, apply_overrides, config_for_path
-from ..engine import check_file, decode_source
-from ..files import read_regular_file
-from ..results.report import FileReport, file_report
-from ..runner import iter_files
+from ..config import Settings
+from ..results.report import FileReport
+from ..service import analyse_sites, iter_files, plan_files
 from ..results.sites import LayerSite
 from ..results.traces import LayerCall, ModelTrace
 
@@ -627,24 +623,8 @@ class FileVerifier:
         return torch
 
 
-def analyse(path: Path, display: str, settings: Settings
-            ) -> Tuple[FileReport, Optional[List[LayerSite]]]:
-    """The report `macslint report` makes of the file, and its construction sites with their
-    bound arguments (which cached results do not keep). When the analysis fails here, the
-    engine says why, as `report` does, and there are no sites."""
-    from ..analysis import analyze_source
-
-    try:
-        source = decode_source(read_regular_file(path))
-        compile(source, display, "exec", ast.PyCF_ONLY_AST)
-        analysis = analyze_source(source, settings, display, path)
-    except Exception:  # noqa: BLE001 - the engine's own handling reports it
-        return check_file(path, display, settings).report, None
-    return file_report(display, analysis.sites, settings, analysis.models), analysis.sites
-
-
 def verify_file(path: Path, display: str, settings: Settings) -> FileVerification:
-    report, sites = analyse(path, display, settings)
+    report, sites = analyse_sites(path, display, settings)
     if report.error is not None:
         return FileVerification(display, error=report.error)
     try:
@@ -682,34 +662,13 @@ class Verification:
         return total
 
 
-def plan(paths: Sequence[str], overrides: Dict[str, object]
-         ) -> Tuple[List[Tuple[Path, str, Settings]], List[str]]:
-    """The files `report` would analyse, each with its settings (configuration discovery,
-    command-line overrides and `exclude` as runner.analyse_files applies them)."""
-    configs: Dict[Optional[Path], Config] = {}
-    work: List[Tuple[Path, str, Settings]] = []
-    errors: List[str] = []
-    for path, display in iter_files(paths):
-        try:
-            config = config_for_path(path)
-            if config.source not in configs:
-                configs[config.source] = apply_overrides(config, overrides)
-            config = configs[config.source]
-        except ConfigError as exc:
-            if str(exc) not in errors:
-                errors.append(str(exc))
-            continue
-        if config.is_excluded(path):
-            continue
-        work.append((path, display, config.settings_for(path)))
-    return work, errors
-
-
 def run_verify(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1) -> Verification:
     """TorchMissing without torch; UsageError for a path that does not exist."""
     require_torch()
-    work, errors = plan(paths, overrides)
-    run = Verification(config_errors=errors)
+    # The files `report` would analyse, each with its settings.
+    plan = plan_files(iter_files(paths), overrides)
+    work = plan.work
+    run = Verification(config_errors=plan.config_errors)
     workers = min(jobs, len(work))
     if workers <= 1:
         run.files = [verify_file(*item) for item in work]
@@ -727,57 +686,3 @@ def run_verify(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1
                 results[i] = verify_file(*work[i])
     run.files = [r for r in results if r is not None]
     return run
-
-
-# ---------------------------------------------------------------------------
-# Output
-
-
-def _n(count: int, one: str, many: str) -> str:
-    return f"{count} {one if count == 1 else many}"
-
-
-def summary(total: FileVerification) -> str:
-    layers = _n(total.layers, "layer", "layers")
-    if total.shapeless:
-        layers += f" ({total.shapeless} without a shape of their own: params only)"
-    verified = [layers, _n(total.calls, "model call", "model calls")]
-    if total.ops:
-        verified.append(_n(total.ops, "matrix product in forward()",
-                           "matrix products in forward()"))
-    verified.append(_n(total.model_macs, "model MAC total", "model MAC totals"))
-    verified.append(_n(total.model_params, "model param total", "model param totals"))
-    parts = ["verified " + ", ".join(verified),
-             _n(len(total.disagreements), "disagreement", "disagreements")]
-    unrebuilt = sum(total.not_rebuilt.values())
-    reasons = ", ".join(f"{n} {reason}" for reason, n in
-                        sorted(total.not_rebuilt.items(), key=lambda kv: (-kv[1], kv[0])))
-    parts.append(f"{unrebuilt} not rebuildable" + (f" ({reasons})" if reasons else ""))
-    if total.not_counted:
-        parts.append(f"{total.not_counted} sites and calls macslint does not count "
-                     "(unresolved, untraced or not catalogued): nothing to verify")
-    return "; ".join(parts)
-
-
-def render(run: Verification, fmt: str) -> str:
-    total = run.total()
-    if fmt == "json":
-        data = {
-            "schema": 1,
-            "summary": summary(total),
-            "verified": {"layers": total.layers, "layers_params_only": total.shapeless,
-                         "invalid_layers_torch_rejects": total.invalid,
-                         "model_calls": total.calls, "ops": total.ops,
-                         "model_macs_totals": total.model_macs,
-                         "model_params_totals": total.model_params},
-            "disagreements": [{"path": d.path, "line": d.line, "col": d.col,
-                               "message": d.message} for d in total.disagreements],
-            "not_rebuildable": dict(sorted(total.not_rebuilt.items())),
-            "not_counted": total.not_counted,
-            "errors": [{"path": f.path, "error": f.error} for f in run.files if f.error],
-        }
-        return json.dumps(data, indent=2) + "\n"
-    lines = [d.text() for d in total.disagreements]
-    lines.extend(f"{f.path}: not verified: {f.error}" for f in run.files if f.error)
-    lines.append(summary(total))
-    return "\n".join(lines) + "\n"

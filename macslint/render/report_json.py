@@ -1,0 +1,123 @@
+"""The report as JSON (`macslint check --format json`, `macslint report --format json`).
+
+The contract (schema 1): fields are only ever added, never renamed. `macs` fields always
+count multiply-accumulates; with the unit `flops` a `flops` field is added beside them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Tuple
+
+from ..config import Settings
+from ..costmodel import LayerError, Unresolved
+from ..results.report import FileReport, LayerReport, standalone_cost
+from ..results.traces import LayerCall, ModelTrace
+
+SCHEMA_VERSION = 1
+
+
+def display_unit(flag: Optional[str], reports: List[FileReport]) -> str:
+    """The unit a JSON report is shown in: the `--unit` flag, else the first file's setting."""
+    return flag or next((r.settings.unit for r in reports if r.settings), "macs")
+
+
+def _shape(shape: Optional[Tuple[int, ...]]) -> Optional[List[int]]:
+    return None if shape is None else list(shape)
+
+
+def layer_json(layer: LayerReport, unit: str) -> Dict[str, Any]:
+    data: Dict[str, Any] = {
+        "line": layer.line,
+        "col": layer.col,
+        "kind": layer.kind,
+        "resolved": layer.resolved,
+        "reason": layer.reason,
+        "params": layer.params,
+        "macs": layer.macs,
+        "input": _shape(layer.input),
+        "output": _shape(layer.output),
+        "call": layer.call,
+        "error": layer.error,
+        "args": layer.args,
+        "traced": layer.traced,
+    }
+    if layer.extra_inputs:
+        data["extra_inputs"] = [list(s) for s in layer.extra_inputs]
+    if unit == "flops":
+        data["flops"] = None if layer.macs is None else 2 * layer.macs
+    return data
+
+
+def file_json(report: FileReport) -> Dict[str, Any]:
+    settings = report.settings
+    unit = settings.unit if settings else "macs"
+    return {
+        "path": report.path,
+        "error": report.error,
+        "unit": unit,
+        "input": _shape(settings.input_size) if settings else None,
+        "batch_size": settings.batch_size if settings else None,
+        "layers": [layer_json(layer, unit) for layer in report.layers],
+        "models": [model_json(model, unit) for model in report.models],
+        "sites": {"total": len(report.layers), "resolved": report.sites_resolved},
+    }
+
+
+def call_json(call: LayerCall, settings: Settings, unit: str) -> Dict[str, Any]:
+    """One call of a layer instance in a traced forward(); an untraced call is costed with the
+    single-layer semantics where it can be, and says so."""
+    data: Dict[str, Any] = {
+        "path": call.path,
+        "kind": call.kind,
+        "line": call.site.line,
+        "col": call.site.col + 1,
+        "call": call.site.call_text,
+        "file": call.site.file,
+        "input": _shape(call.inputs[0]) if call.inputs else None,
+        "output": _shape(call.output),
+        "params": call.params,
+        "macs": call.macs,
+        "traced": call.traced,
+        "reason": call.reason,
+    }
+    if call.inputs and len(call.inputs) > 1:
+        data["extra_inputs"] = [list(s) for s in call.inputs[1:]]
+    if not call.traced and call.spec is not None and call.args is not None:
+        try:
+            standalone = standalone_cost(call.spec, call.args, settings)
+        except (Unresolved, LayerError):
+            pass
+        else:
+            data["macs"] = standalone.macs
+            data["reason"] = f"{call.reason}; costed on its own at the configured input size"
+    if unit == "flops":
+        data["flops"] = None if data["macs"] is None else 2 * data["macs"]
+    return data
+
+
+def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
+    settings = model.settings
+    data: Dict[str, Any] = {
+        "name": model.name,
+        "line": model.line,
+        "col": model.col,
+        "input": _shape(model.input),
+        "batch_size": settings.batch_size,
+        "params": model.params,
+        "macs": model.macs,
+        "complete": model.complete,
+        "reason": "; ".join(model.reasons) if model.reasons else None,
+        "output": _shape(model.output),
+        "layers": [call_json(call, settings, unit) for call in model.calls],
+        "ops": [{"op": op.op, "line": op.line, "col": op.col,
+                 "input": [list(s) for s in op.inputs], "output": list(op.output),
+                 "macs": op.macs} for op in model.ops],
+    }
+    if unit == "flops":
+        data["flops"] = None if model.macs is None else 2 * model.macs
+    return data
+
+
+def report_json(files: List[FileReport], unit: str) -> Dict[str, Any]:
+    """`unit` is the run's display unit; `macs` fields always count multiply-accumulates."""
+    return {"schema": SCHEMA_VERSION, "unit": unit, "files": [file_json(f) for f in files]}
