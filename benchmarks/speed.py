@@ -13,6 +13,12 @@ Not a test. In one run, with several repetitions each (median and min-max spread
 (e) `--corpus lsp`: how fast the language server answers an editor (lsp_latency.py).
 
     python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
+                               [--root DIR] [--against CHECKOUT]
+
+`--root DIR`: an unpacked tree holding torchvision/ and timm/ to use instead of the pinned
+wheels. `--against CHECKOUT`: also time the cold `macslint check` of another checkout of
+macslint (its code first on PYTHONPATH), alternating run by run with this one, to tell
+whether a change made the cold run slower.
 
 The corpus is the model sources of the torchvision and timm wheels pinned in real_code.py,
 downloaded into the cache directory (never committed); `torchvision-package` is the whole
@@ -78,6 +84,24 @@ def measure(command: Sequence[str], cwd: Path, repeat: int,
             "peak_mib": max(peaks)}
 
 
+# The command line of any checkout (before the restructuring it was macslint.cli).
+MAIN_ANY = ("import sys\ntry:\n    from macslint.adapters.cli import main\n"
+            "except ImportError:\n    from macslint.cli import main\nsys.exit(main())")
+
+
+def measure_alternating(a: Sequence[str], env_a: Optional[Dict[str, str]], b: Sequence[str],
+                        env_b: Optional[Dict[str, str]], cwd: Path, repeat: int,
+                        before=None) -> List[Dict[str, float]]:
+    """Two commands run in turn, `repeat` times each: a loaded machine slows both alike."""
+    runs: List[List[Dict[str, float]]] = [[], []]
+    for _ in range(repeat):
+        for i, (command, env) in enumerate(((a, env_a), (b, env_b))):
+            runs[i].append(measure(command, cwd, 1, env=env, before=before))
+    return [{"median": statistics.median(r["median"] for r in rs),
+             "min": min(r["min"] for r in rs), "max": max(r["max"] for r in rs),
+             "peak_mib": max(r["peak_mib"] for r in rs)} for rs in runs]
+
+
 def flake8_alone(cache: Path) -> Path:
     """A virtualenv with the flake8 of this environment and nothing else."""
     import flake8
@@ -103,8 +127,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--corpus", nargs="+", choices=sorted([*CORPORA, "lsp"]),
                         default=[*sorted(MODEL_SOURCES), "lsp"])
+    parser.add_argument("--root", type=Path, help="an unpacked tree with torchvision/ and timm/")
+    parser.add_argument("--against", type=Path, help="another macslint checkout to time too")
     args = parser.parse_args(argv)
-    roots = fetch(args.cache)
+    roots = ({"torchvision": args.root, "timm": args.root} if args.root is not None
+             else fetch(args.cache))
+    if args.against is not None:
+        compileall.compile_dir(str(args.against / "macslint"), quiet=1)
+        against_env = dict(os.environ, PYTHONPATH=str(args.against.resolve()))
     alone = flake8_alone(args.cache)
     # Measured as installed: pip writes bytecode at install time, an editable checkout (or a
     # PYTHONDONTWRITEBYTECODE environment) would make every process compile macslint again.
@@ -141,6 +171,14 @@ def main(argv: Optional[List[str]] = None) -> int:
         cold = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat, before=empty_cache)
         print(row("macslint check, cold (vs flake8 alone)", cold, base))
+        if args.against is not None:
+            this, other = measure_alternating(
+                [*macslint, "check", "--cache-dir", str(cache_dir), *paths], None,
+                [sys.executable, "-c", MAIN_ANY, "check", "--cache-dir", str(cache_dir), *paths],
+                against_env, root, args.repeat, before=empty_cache)
+            print(row(f"macslint check at {args.against}, cold, alternating (vs flake8 alone)",
+                      other, base))
+            print(row("macslint check, cold, alternating (vs the other checkout)", this, other))
         warm = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat)
         print(row("macslint check, warm (vs its cold run)", warm, cold))

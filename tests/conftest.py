@@ -23,13 +23,82 @@ def _own_result_cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("MACSLINT_CACHE_DIR", str(tmp_path_factory.mktemp("macslint_cache")))
 
 
-
-# Property tests (tests/test_differential.py, tests/test_fuzz.py): "ci", the default, is
-# derandomized (the same examples on every run, so main is never red by luck); "nightly"
+# Property tests (tests/costmodel/test_differential.py, tests/integration/test_fuzz.py): "ci",
+# the default, is derandomized (the same examples on every run, so main is never red by luck); "nightly"
 # draws new examples on each run, ten times as many (tests.helpers.examples):
-#   HYPOTHESIS_PROFILE=nightly python -m pytest -q tests/test_differential.py
+#   HYPOTHESIS_PROFILE=nightly python -m pytest -q tests/costmodel/test_differential.py
 settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("nightly", deadline=None, print_blob=True,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(PROFILE)
+
+
+# --------------------------------------------------------------------------- markers
+# Registered in pyproject.toml ([tool.pytest.ini_options], --strict-markers) and applied here,
+# by module, so a test file needs no decorator:
+#   oracle       numbers checked against torch (the module builds and runs torch itself)
+#   property     hypothesis tests (@given): tests/costmodel/test_differential.py,
+#                tests/integration/test_fuzz.py
+#   integration  real subprocesses: the CLI, flake8, pre-commit, the LSP server, CI examples
+#   slow         left out of the quick profile, `python -m pytest -q -m "not slow"`
+# The quick profile still runs tests of every package: of a heavy parametrized test it keeps
+# one parametrization in THIN[module] (the first, then every THIN[module]-th); of a property
+# test, the first parametrization, with its full example count.
+
+ORACLE = {
+    "test_catalogue_torch.py", "test_tensor_ops_torch.py", "test_differential.py",
+    "test_evaluator.py", "test_analyzer.py", "test_models_torch.py", "test_fixtures.py",
+    "test_verify.py", "test_diff.py", "test_lsp.py", "test_tracer_completeness.py",
+    "test_tracer_params_mismatch.py", "test_tracer_budgets_json.py", "test_tracer_semantics.py",
+    "test_tracer_robustness.py", "test_tracer_model_settings.py",
+}
+INTEGRATION_DIRS = {"integration"}
+INTEGRATION = {"test_flake8.py", "test_lsp.py"}
+
+# Parametrized tests of these modules: the quick profile keeps one in N.
+THIN = {
+    "test_catalogue_torch.py": 20,
+    "test_tensor_ops_torch.py": 20,
+    "test_positions.py": 20,
+    "test_fixtures.py": 10,
+    "test_models_torch.py": 10,
+    "test_fuzz.py": 4,
+}
+# Whole tests (or modules) that are slow by themselves: seconds each, or hundreds of examples.
+SLOW_MODULES = {"test_precommit.py"}
+# Property tests whose @given is inside the test body (one hypothesis run per parametrization).
+NESTED_PROPERTY = {"test_one_mutation_of_a_fixture", "test_hypothesmith_grammar_programs"}
+SLOW_TESTS = {
+    "test_complete_models_of_the_other_fixtures_match_torch",
+    "test_several_mutations_of_a_fixture",
+    "test_hypothesmith_node_programs",
+    "test_models_from_a_grammar_of_torch_idioms",
+    "test_cli_on_a_sample_of_generated_files",
+    "test_deep_nesting",
+    "test_big_and_deep_models",
+    "test_fixtures_verify_clean",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    seen: dict = {}
+    for item in items:
+        path = item.path
+        module, directory = path.name, path.parent.name
+        name = getattr(item, "originalname", item.name)
+        is_property = (getattr(getattr(item, "obj", None), "is_hypothesis_test", False)
+                       or name in NESTED_PROPERTY)
+        if module in ORACLE:
+            item.add_marker(pytest.mark.oracle)
+        if directory in INTEGRATION_DIRS or module in INTEGRATION:
+            item.add_marker(pytest.mark.integration)
+        if is_property:
+            item.add_marker(pytest.mark.property)
+        slow = module in SLOW_MODULES or name in SLOW_TESTS
+        if hasattr(item, "callspec") and (is_property or module in THIN):
+            key = (path, name)
+            index = seen[key] = seen.get(key, -1) + 1
+            slow = slow or (index > 0 if is_property else index % THIN[module] != 0)
+        if slow:
+            item.add_marker(pytest.mark.slow)

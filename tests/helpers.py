@@ -9,8 +9,15 @@ from pathlib import Path
 from typing import List, Sequence, Union
 
 REPO = Path(__file__).resolve().parent.parent
+# Two data roots, on purpose. fixtures/ is the user-facing showcase (the README runs
+# `macslint report fixtures/`): every .py file under it is a showcase file with its .expected.
+# tests/data/ holds inputs only the tests want (a bad pyproject.toml, syntax errors, hostile
+# code, excluded files), each directory with its own pyproject.toml. It cannot live under
+# fixtures/: a file is checked with its nearest pyproject.toml, so fixtures/pyproject.toml
+# cannot exclude a subdirectory that has its own, and `macslint check fixtures` would print
+# its findings and its configuration error.
 FIXTURES = REPO / "fixtures"
-DATA = Path(__file__).resolve().parent / "data"
+DATA = REPO / "tests" / "data"
 
 BIN = Path(sys.executable).parent
 MACSLINT: List[str] = (

@@ -1,4 +1,4 @@
-"""Hostile model code for tests/test_evaluator.py: evaluating it must end, bounded.
+"""Hostile model code for tests/evaluator/test_evaluator.py: evaluating it must end, bounded.
 
 Each Hostile* model never finishes building or tracing (or would take ages, or memory): macslint
 must give up on it with a reason naming the bound, quickly, and still report the file's

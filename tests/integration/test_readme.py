@@ -4,7 +4,7 @@ from pathlib import Path
 
 from macslint.codes import CODES, markdown_table
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_codes_table_matches_codes_module():

@@ -15,8 +15,8 @@ import textwrap
 
 import pytest
 
-from macslint.costmodel import catalogue
-from macslint.costmodel.catalogue import LayerError
+from macslint import costmodel as catalogue
+from macslint.costmodel import LayerError
 from macslint.adapters.cli import main
 from tests.helpers import REPO, macslint, run
 

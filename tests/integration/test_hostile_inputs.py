@@ -3,8 +3,8 @@ message and exit code (2 for configuration, a per-file finding with a code other
 traceback, never a hang, and the other files are still checked.
 
 Covered elsewhere, with exact messages: syntax errors, non-UTF-8 bytes, coding cookies, BOM,
-nesting past the recursion limit (tests/test_cli.py); hostile model code, unbounded loops and
-recursion (tests/test_hostile.py); every configuration key's wrong values (tests/test_config.py).
+nesting past the recursion limit (tests/adapters/test_cli.py); hostile model code, unbounded loops and
+recursion (tests/integration/test_hostile.py); every configuration key's wrong values (tests/config/test_config.py).
 TESTING.md lists them all.
 """
 

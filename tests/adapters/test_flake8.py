@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from macslint.adapters import flake8_plugin
+from macslint import service
 from macslint.errors import ConfigError
 from macslint.adapters.flake8_plugin import MacsPlugin
 from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
@@ -227,7 +227,7 @@ def test_plugin_check_source_raising_gives_one_mac900(project, monkeypatch):
         raise RuntimeError("boom")
 
     # the name the plugin calls (it imports check_source from macslint.engine)
-    monkeypatch.setattr(flake8_plugin, "check_source", boom)
+    monkeypatch.setattr(service, "check_source", boom)
     results = plugin_results(project / "m.py", CONV)
     assert results == [
         (1, 0, "MAC900 internal error: RuntimeError: boom; please report it with this file", MacsPlugin)
@@ -251,7 +251,7 @@ def test_plugin_config_lookup_raising_gives_one_mac900(project, monkeypatch):
     def boom(path):
         raise OSError("disk on fire")
 
-    monkeypatch.setattr(flake8_plugin, "config_for_path", boom)
+    monkeypatch.setattr(service, "config_for_path", boom)
     results = plugin_results(project / "m.py", CONV)
     assert results == [
         (1, 0, "MAC900 internal error: OSError: disk on fire; please report it with this file", MacsPlugin)
@@ -262,7 +262,7 @@ def test_plugin_config_error_gives_one_mac902(project, monkeypatch):
     def bad(path):
         raise ConfigError("pyproject.toml: unit = 'watts': not a unit; use \"macs\" or \"flops\"")
 
-    monkeypatch.setattr(flake8_plugin, "config_for_path", bad)
+    monkeypatch.setattr(service, "config_for_path", bad)
     results = plugin_results(project / "m.py", CONV)
     assert results == [(1, 0, "MAC902 invalid configuration: pyproject.toml: unit = 'watts': not a unit; "
                         'use "macs" or "flops"', MacsPlugin)]
@@ -287,7 +287,7 @@ def test_plugin_reads_results_back_from_the_cache(project, tmp_path, monkeypatch
     def analysed(*args, **kwargs):
         raise AssertionError("analysed again")
 
-    monkeypatch.setattr(flake8_plugin, "check_source", analysed)
+    monkeypatch.setattr(service, "check_source", analysed)
     assert plugin_results(project / "m.py", CONV) == first
     # another text is another entry: analysed (and here, the spy's MAC900)
     assert plugin_results(project / "m.py", CONV + "\n")[0][2].startswith("MAC900 internal error")

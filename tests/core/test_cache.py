@@ -144,3 +144,22 @@ def test_warm_run_does_not_import_libcst(project):
     runs = [subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True,
                            text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
     assert runs == ["1 True", "1 False"]
+
+
+def test_code_fingerprint_covers_the_subpackages(tmp_path):
+    """An edit anywhere in macslint's code (the evaluator, the cost model...) makes older
+    results stale, not only an edit of a top-level module."""
+    import os
+
+    from macslint.cache import code_fingerprint
+
+    fingerprint = code_fingerprint.__wrapped__  # computed once per process otherwise
+    (tmp_path / "costmodel").mkdir()
+    (tmp_path / "top.py").write_text("A = 1\n")
+    inner = tmp_path / "costmodel" / "conv.py"
+    inner.write_text("B = 1\n")
+    before = fingerprint(tmp_path)
+    assert fingerprint(tmp_path) == before
+    inner.write_text("B = 22\n")
+    os.utime(inner, ns=(1, 1))
+    assert fingerprint(tmp_path) != before

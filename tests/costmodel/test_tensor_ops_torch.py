@@ -19,8 +19,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.costmodel.catalogue import LayerError, ShapeError, Unknown, Unresolved
-from macslint.costmodel.tensor_ops import (
+from macslint.costmodel import LayerError, ShapeError, Unresolved
+from macslint.evaluator.values import Unknown
+from macslint.costmodel import (
     FUNCTIONAL,
     TENSOR_METHODS,
     TORCH_FUNCTIONS,
@@ -36,12 +37,7 @@ REGISTRIES = {"method": TENSOR_METHODS, "torch": TORCH_FUNCTIONS, "F": FUNCTIONA
 Shape = Tuple[int, ...]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# _one_thread (torch on one thread per module): tests/costmodel/conftest.py
 
 
 # ---------------------------------------------------------------------------

@@ -500,7 +500,7 @@ def test_jobs_give_the_same_output_in_the_same_order(capsys, monkeypatch, comman
 def test_results_survive_pickling_for_workers():
     import pickle
 
-    from macslint.runner import run_files
+    from macslint.service import check_paths as run_files
 
     results = run_files([str(FIXTURES)], {}).results
     assert any(r.report.models for r in results)

@@ -21,7 +21,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from macslint.analysis import analyze_source
 from macslint.results.sites import LayerSite
-from macslint.costmodel.catalogue import LAYERS
+from macslint.costmodel import LAYERS
 from macslint.config import Settings
 from macslint.results.report import LayerReport, cost_site
 

@@ -22,7 +22,7 @@ from macslint.config import (
 )
 from macslint.errors import ConfigError
 
-from tests.test_config import _fresh_caches, write  # noqa: F401 - the same fixture and helper
+from tests.config.test_config import _fresh_caches, write  # noqa: F401 - the same fixture and helper
 
 COUNT_HINT = 'use an integer or a string like "500M" or "1.5G" (suffixes K, M, G, T)'
 SHAPE_HINT = 'use positive integers separated by "x" or ",", like "3x224x224"'

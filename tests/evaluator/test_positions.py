@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from macslint.evaluator import positions as fast
 from macslint.evaluator.positions import LazyPositions
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FILES = sorted(p for folder in ("fixtures", "tests", "macslint")
                for p in (ROOT / folder).rglob("*.py"))
 

@@ -3,7 +3,7 @@
 One small model per evaluator feature.  Each model takes its layer sizes from that feature, so
 a wrong evaluation changes the numbers, and every number asserted comes from PyTorch: the same
 source is executed, the model built (a class with no arguments, or a factory function called
-with none), run on zeros under FlopCounterMode, its parameters counted (tests/test_tracer.py's
+with none), run on zeros under FlopCounterMode, its parameters counted (tests/torchnn/tracer_helpers.py's
 oracle).  `test_the_feature_decides_the_numbers` shows each model is sensitive: a plausible
 wrong evaluation of the feature (the `mutant` edit) changes torch's own numbers.
 
@@ -12,7 +12,7 @@ run fail until the mark is dropped).
 
 Then the other side of the contract: a value macslint cannot know stays unknown, and poisons
 only what depends on it.  Hostile code (tests/data/hostile.py) is run through the CLI and
-flake8 by tests/test_hostile.py; here, that the step budget bounds time as well.
+flake8 by tests/integration/test_hostile.py; here, that the step budget bounds time as well.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any, Dict, Optional, Tuple
 import pytest
 import torch.nn as nn
 
-from tests.test_tracer import (
+from tests.torchnn.tracer_helpers import (
     analyse, assert_matches_torch, codes, line_of, src, the_model, torch_counts, trace,
 )
 
@@ -1291,14 +1291,14 @@ def test_writes_every_branch_agrees_on_are_known():
 
 
 # =========================================================================== time
-# tests/test_hostile.py runs tests/data/hostile.py through the CLI and flake8 within 60 s.
+# tests/integration/test_hostile.py runs tests/data/hostile.py through the CLI and flake8 within 60 s.
 
 
 def test_evaluation_time_is_bounded_by_the_step_budget(monkeypatch):
-    from macslint.torchnn import tracer
+    from macslint.torchnn import building, tracer
 
     monkeypatch.setattr(tracer, "MAX_STEPS", 500)
-    monkeypatch.setattr(tracer, "MAX_DEPTH", 8)  # far from Python's recursion limit under pytest
+    monkeypatch.setattr(building, "MAX_DEPTH", 8)  # far from Python's recursion limit under pytest
     dead = "".join(f"    y{i} = n + {i}\n" for i in range(400))  # after the returns: never run
     source = src(
         "def f(n):\n"

@@ -34,8 +34,8 @@ write (empty dims, fewer than two dims) and inputs that are not the model's own.
 PyTorch is the oracle: no expected number is written here. Run it (the "ci" profile is
 derandomized: the same examples on every run; "nightly" draws new ones, ten times as many):
 
-    python -m pytest -q -p no:cacheprovider tests/test_differential.py --hypothesis-show-statistics
-    HYPOTHESIS_PROFILE=nightly python -m pytest -q -p no:cacheprovider tests/test_differential.py
+    python -m pytest -q -p no:cacheprovider tests/costmodel/test_differential.py --hypothesis-show-statistics
+    HYPOTHESIS_PROFILE=nightly python -m pytest -q -p no:cacheprovider tests/costmodel/test_differential.py
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.costmodel.catalogue import LAYERS
+from macslint.costmodel import LAYERS
 from macslint.config import Settings
 from macslint.engine import check_source
 from tests.helpers import examples
@@ -66,12 +66,7 @@ Shape = Tuple[int, ...]
 INDEX_INPUT = {"Embedding", "EmbeddingBag"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# _one_thread (torch on one thread per module): tests/costmodel/conftest.py
 
 
 # ---------------------------------------------------------------------------
@@ -208,7 +203,7 @@ def _count(module: nn.Module, ex: Example, params: int, y: Any) -> TorchAccepts:
 
 def _bilinear_macs(module: nn.Module, ex: Example) -> int:
     """FlopCounterMode does not see torch.bilinear (it counts 0); macslint counts it as the
-    Linear over the outer product of the inputs that it is (tests/test_catalogue_torch.py
+    Linear over the outer product of the inputs that it is (tests/costmodel/test_catalogue_torch.py
     checks that identity numerically): torch counts that Linear."""
     x1, _ = torch_inputs(ex)
     rows = x1.reshape(-1, x1.shape[-1]).shape[0]

@@ -17,9 +17,11 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import DATA
+
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-2.1.0-rtm.5.json")
+SARIF_SCHEMA = json.loads((DATA / "sarif-2.1.0-rtm.5.json")
                           .read_text(encoding="utf-8"))
 INSTALL = "pip install macslint"  # the test environment has it installed already
 

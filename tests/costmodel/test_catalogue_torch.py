@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 
-from macslint.costmodel.catalogue import LAYERS, LayerError
+from macslint.costmodel import LAYERS, LayerError
 
 # torch warns about zero-element initialisation, even 'same' kernels, implicit softmax dims...
 pytestmark = pytest.mark.filterwarnings("ignore")
@@ -27,12 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 Shape = Tuple[int, ...]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+# _one_thread (torch on one thread per module): tests/costmodel/conftest.py
 
 
 # ---------------------------------------------------------------------------
@@ -977,7 +972,7 @@ def test_odd_configuration_torch_accepts(name, pos, kw, shapes):
 
 
 # ---------------------------------------------------------------------------
-# 4. Disagreements the differential tests (tests/test_differential.py) found, each pinned
+# 4. Disagreements the differential tests (tests/costmodel/test_differential.py) found, each pinned
 
 DIFFERENTIAL_INVALID = [
     # Bilinear.reset_parameters() divides by sqrt(in1_features); in2_features=0 makes

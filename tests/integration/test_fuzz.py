@@ -26,10 +26,10 @@ The programs, and how many in the "ci" profile (derandomized: the same on every 
 - the CLI (`check -j 2` and `report --format json`) on 40 seeded mutants, 9 of the above and
   6 hypothesmith modules.
 
-    HYPOTHESIS_PROFILE=nightly python -m pytest -q tests/test_fuzz.py
+    HYPOTHESIS_PROFILE=nightly python -m pytest -q tests/integration/test_fuzz.py
 
-The counts of a run are printed at its end. Built on tests/test_hostile.py (hostile model
-code) and tests/test_cli.py (syntax errors, non-UTF-8, nesting past the recursion limit),
+The counts of a run are printed at its end. Built on tests/integration/test_hostile.py (hostile model
+code) and tests/adapters/test_cli.py (syntax errors, non-UTF-8, nesting past the recursion limit),
 which give exact messages; here only the properties above are checked, on many more
 programs. The bugs they found have regression tests with the minimal program, at the end.
 """
@@ -483,7 +483,7 @@ def call_args(draw, value: st.SearchStrategy, most: int = 4) -> str:
 
 
 def _layer_kinds() -> List[str]:
-    from macslint.costmodel.catalogue import LAYERS
+    from macslint.costmodel import LAYERS
 
     return sorted(LAYERS) + ["Sequential", "ModuleList", "ModuleDict", "Module", "LSTM",
                              "MultiheadAttention", "Transformer"]
@@ -493,7 +493,7 @@ LAYER_KINDS = _layer_kinds()
 
 
 def _op_names() -> Tuple[List[str], List[str], List[str]]:
-    from macslint.costmodel.tensor_ops import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS
+    from macslint.costmodel import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS
 
     return sorted(TENSOR_METHODS), sorted(TORCH_FUNCTIONS), sorted(FUNCTIONAL)
 

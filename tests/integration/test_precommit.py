@@ -29,7 +29,7 @@ import pytest
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = REPO_ROOT / ".pre-commit-hooks.yaml"
 TIMEOUT = 900  # a cold pip install may be slow; it is not expected to take this long
 
