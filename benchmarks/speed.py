@@ -13,7 +13,7 @@ Not a test. In one run, with several repetitions each (median and min-max spread
 (e) `--corpus lsp`: how fast the language server answers an editor (lsp_latency.py).
 
     python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
-                               [--root DIR] [--against CHECKOUT]
+                               [--root DIR] [--against CHECKOUT] [--check-only]
 
 `--root DIR`: an unpacked tree holding torchvision/ and timm/ to use instead of the pinned
 wheels. `--against CHECKOUT`: also time the cold `macslint check` of another checkout of
@@ -129,6 +129,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         default=[*sorted(MODEL_SOURCES), "lsp"])
     parser.add_argument("--root", type=Path, help="an unpacked tree with torchvision/ and timm/")
     parser.add_argument("--against", type=Path, help="another macslint checkout to time too")
+    parser.add_argument("--check-only", action="store_true",
+                        help="only flake8 alone and macslint check (no plugin, -j1 or models)")
     args = parser.parse_args(argv)
     roots = ({"torchvision": args.root, "timm": args.root} if args.root is not None
              else fetch(args.cache))
@@ -163,14 +165,23 @@ def main(argv: Optional[List[str]] = None) -> int:
             subprocess.run(["rm", "-rf", str(cache_dir)], check=True)
 
         flake8 = [sys.executable, "-m", "flake8", "--macslint-cache-dir", str(cache_dir), *paths]
-        plugin = measure(flake8, root, args.repeat, before=empty_cache)
-        print(row("flake8, default checks + MAC plugin, cold (vs flake8 alone)", plugin, base))
-        plugin_warm = measure(flake8, root, args.repeat)
-        print(row("flake8, default checks + MAC plugin, warm (vs flake8 alone)", plugin_warm, base))
+        if not args.check_only:
+            plugin = measure(flake8, root, args.repeat, before=empty_cache)
+            print(row("flake8, default checks + MAC plugin, cold (vs flake8 alone)", plugin, base))
+            plugin_warm = measure(flake8, root, args.repeat)
+            print(row("flake8, default checks + MAC plugin, warm (vs flake8 alone)", plugin_warm,
+                      base))
         empty_cache()
         cold = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat, before=empty_cache)
         print(row("macslint check, cold (vs flake8 alone)", cold, base))
+        warm = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
+                       args.repeat)
+        print(row("macslint check, warm (vs its cold run)", warm, cold))
+        if not args.check_only:
+            cold1 = measure([*macslint, "check", "-j", "1", "--cache-dir", str(cache_dir), *paths],
+                            root, args.repeat, before=empty_cache)
+            print(row("macslint check -j1, cold (vs flake8 alone)", cold1, base))
         if args.against is not None:
             this, other = measure_alternating(
                 [*macslint, "check", "--cache-dir", str(cache_dir), *paths], None,
@@ -179,15 +190,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(row(f"macslint check at {args.against}, cold, alternating (vs flake8 alone)",
                       other, base))
             print(row("macslint check, cold, alternating (vs the other checkout)", this, other))
-        warm = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
-                       args.repeat)
-        print(row("macslint check, warm (vs its cold run)", warm, cold))
-        cold1 = measure([*macslint, "check", "-j", "1", "--cache-dir", str(cache_dir), *paths],
-                        root, args.repeat, before=empty_cache)
-        print(row("macslint check -j1, cold (vs flake8 alone)", cold1, base))
         empty_cache()
         print()
-        if name != "torchvision":
+        if name != "torchvision" or args.check_only:
             continue  # the models below are counted once
         print("| one model | macslint report --model, cold | warm | dynamic (torch) | speed-up "
               "(cold) | speed-up (warm) |")

@@ -31,61 +31,12 @@ from .values import (
     UserFunction, UserObject, lists_in, resolved, same_value,
 )
 
-# ---------------------------------------------------------------------------
-# Scopes
-
-
-
-
-# ---------------------------------------------------------------------------
-# Helpers on syntax
-
-
-
-
-
-
-
-
-
-
-
-
 # Python's builtins running code may call (when the name is not bound in the file).
 PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
 })
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------------------
-# The interpreter
 
 
 class Interpreter(Statements):
@@ -150,32 +101,6 @@ class Interpreter(Statements):
         if "global" not in self.source:
             return set()
         return declared_names(self.module, cst.Global)
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
     # -- expressions ------------------------------------------------------
@@ -426,28 +351,6 @@ class Interpreter(Statements):
             parts.append(prefix + self.code(arg.value, 30))
         text = f"{kind}({', '.join(parts)})"
         return text if len(text) <= 80 else text[:76] + "...)"
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
     # -- expressions that depend on the policy ----------------------------
@@ -740,14 +643,9 @@ class Interpreter(Statements):
         return NotImplemented
 
 
-
 # id(node) -> (node, its code on one line): the node is kept so that its id is not reused.
 # Bounded, as the parse cache is.
 _CODE: Dict[int, Tuple[cst.CSTNode, str]] = {}
 _CODE_SIZE = 100_000
-
-
-
-
 
 

@@ -18,8 +18,8 @@ from .values import (
 
 
 class Statements:
+    """The statement half of evaluator.interpreter.Interpreter (one class, two files)."""
 
-    # -- statements -------------------------------------------------------
     def walk_block(self, body: Sequence[cst.CSTNode], scope: Scope) -> None:
         for stmt in body:
             self.walk_stmt(stmt, scope)
@@ -31,7 +31,6 @@ class Statements:
         self.walk_block(stmt.body, scope)
 
     stmt_SimpleStatementSuite = stmt_SimpleStatementLine
-
     stmt_IndentedBlock = stmt_SimpleStatementLine
 
     def stmt_Assign(self, stmt: cst.Assign, scope: Scope) -> None:

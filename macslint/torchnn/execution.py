@@ -77,8 +77,3 @@ class Execution:
         return Unknown(f"the truth value of a {type(value).__name__}")
 
 
-
-
-
-
-

@@ -40,12 +40,6 @@ MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomple
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 
 
-
-
-
-
-
-
 class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, BuiltinCalls,
                        Interpreter):
     """The interpreter with the RUN policy and the torch.nn runtime: runs `__init__` and
@@ -336,10 +330,6 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         return total
 
 
-
-
-
-
 def _tables_first(modules: Iterable[Any]) -> List[Any]:
     """The project modules whose position table exists first: a node belongs to one module,
     so the order does not change which is found, and fewer tables are computed."""
@@ -374,14 +364,6 @@ class _Positions:
         return True
 
 
-
-
-
-
-
-
-
-
 def _returns(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
     """The return statements of a function body, not of functions nested in it."""
     stack = [body]
@@ -402,8 +384,6 @@ def _header_comment(node: cst.CSTNode) -> Optional[str]:
     if isinstance(body, cst.SimpleStatementSuite) and body.trailing_whitespace.comment is not None:
         return body.trailing_whitespace.comment.value
     return None
-
-
 
 
 def trace_models(base: Interpreter, settings: Settings, path: str) -> List[ModelTrace]:
