@@ -95,6 +95,10 @@ class Plan:
     # The files whose own configuration is invalid (not an override), with why.
     unconfigured: Dict[str, str] = field(default_factory=dict)
 
+    def add_error(self, exc: ConfigError) -> None:
+        if str(exc) not in self.config_errors:  # said once, however many files it covers
+            self.config_errors.append(str(exc))
+
 
 def plan_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
                fallback: Optional[Config] = None, only_model: Optional[str] = None) -> Plan:
@@ -105,20 +109,20 @@ def plan_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
     configs: Dict[Optional[Path], Config] = {}
     for path, display in files:
         try:
-            try:
-                config = config_for_path(path)
-            except ConfigError as exc:
-                plan.unconfigured[display] = str(exc)
-                raise
-            if config.source is None and fallback is not None:
-                config = fallback
-            if config.source not in configs:
-                configs[config.source] = apply_overrides(config, overrides)
-            config = configs[config.source]
+            config = config_for_path(path)
         except ConfigError as exc:
-            if str(exc) not in plan.config_errors:
-                plan.config_errors.append(str(exc))
+            plan.unconfigured[display] = str(exc)
+            plan.add_error(exc)
             continue
+        if config.source is None and fallback is not None:
+            config = fallback
+        if config.source not in configs:
+            try:
+                configs[config.source] = apply_overrides(config, overrides)
+            except ConfigError as exc:
+                plan.add_error(exc)
+                continue
+        config = configs[config.source]
         if config.is_excluded(path):
             continue
         settings = config.settings_for(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import List, Sequence, Tuple
 
+from ..units import format_shape
 from .spec import LayerError, Shape, ShapeError
 
 # ---------------------------------------------------------------------------
@@ -22,14 +23,9 @@ def show_times(dims: Sequence[int]) -> str:
     return "(" + " x ".join(str(d) for d in dims) + ")"
 
 
-def show_compact(shape: Sequence[int]) -> str:
-    """1x64x56x56; a 0-dim tensor is 'scalar'."""
-    return "x".join(map(str, shape)) if len(shape) else "scalar"
-
-
 def op_on(op: str, x: Shape) -> str:
     """Where an op failed, for the end of a message: "permute on a 2x3 tensor"."""
-    return f"{op} on a {show_compact(x)} tensor"
+    return f"{op} on a {format_shape(x)} tensor"
 
 
 # ---------------------------------------------------------------------------
@@ -65,7 +61,7 @@ def broadcast(*shapes: Shape) -> Shape:
         for i, (x, y) in enumerate(zip(a, b)):
             if x != y and x != 1 and y != 1:
                 raise ShapeError(
-                    f"cannot broadcast {show_compact(tuple(out))} with {show_compact(shape)}: "
+                    f"cannot broadcast {format_shape(tuple(out))} with {format_shape(shape)}: "
                     f"the size of tensor a ({x}) must match the size of tensor b ({y}) at "
                     f"non-singleton dimension {i}"
                 )
@@ -86,7 +82,7 @@ def matmul(a: Shape, b: Shape) -> Tuple[Shape, int]:
                          f"{len(a)}D and {len(b)}D")
     inner = b[0] if len(b) == 1 else b[-2]
     if a[-1] != inner:
-        raise ShapeError(f"matmul: cannot multiply {show_compact(a)} by {show_compact(b)}: "
+        raise ShapeError(f"matmul: cannot multiply {format_shape(a)} by {format_shape(b)}: "
                          f"the inner sizes {a[-1]} and {inner} differ")
     if len(b) == 1:
         return a[:-1], 0
@@ -107,7 +103,7 @@ def infer_shape(sizes: Tuple[int, ...], x: Shape, op: str) -> Shape:
         raise LayerError("only one dimension can be inferred")
     known = math.prod(s for s in sizes if s != -1)
     invalid = ShapeError(f"{op}: shape '{list(sizes)}' is invalid for input of size {numel} "
-                         f"(a {show_compact(x)} tensor)")
+                         f"(a {format_shape(x)} tensor)")
     if -1 in sizes:
         if known == 0:
             if numel:
@@ -126,7 +122,7 @@ def infer_shape(sizes: Tuple[int, ...], x: Shape, op: str) -> Shape:
 def expand_to(sizes: Tuple[int, ...], x: Shape) -> Shape:
     """x.expand(*sizes): new leading dims, -1 keeps a dim, a size 1 stretches."""
     if len(sizes) < len(x):
-        raise ShapeError(f"expand({show_compact(x)}, size={list(sizes)}): the number of sizes "
+        raise ShapeError(f"expand({format_shape(x)}, size={list(sizes)}): the number of sizes "
                          f"provided ({len(sizes)}) must be greater or equal to the number of "
                          f"dimensions in the tensor ({len(x)})")
     lead = len(sizes) - len(x)
@@ -134,7 +130,7 @@ def expand_to(sizes: Tuple[int, ...], x: Shape) -> Shape:
     for i, s in enumerate(sizes):
         d = x[i - lead] if i >= lead else None
         if s < -1 or (s == -1 and d is None):
-            raise ShapeError(f"expand({show_compact(x)}, size={list(sizes)}): the expanded size "
+            raise ShapeError(f"expand({format_shape(x)}, size={list(sizes)}): the expanded size "
                              f"{s} is not allowed at dimension {i}")
         if d is not None and s != -1 and d != 1 and s != d:
             raise ShapeError(f"The expanded size of the tensor ({s}) must match the existing "

@@ -20,7 +20,7 @@ import libcst as cst
 
 from ..costmodel import LayerError, LayerSpec
 from ..results.sites import LayerSite, first_unknown
-from .library import LIBRARIES
+from .library import LIBRARIES, LIBRARY_OF_VALUE
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .policy import WALK, Policy
 from .scope import Scope, unbound
@@ -152,10 +152,9 @@ class Interpreter(Statements):
         return self.attribute(node, self.eval(node.value, scope))
 
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
-        for library in LIBRARIES.values():
-            value = library.attribute(base, node.attr.value)
-            if value is not NotImplemented:
-                return value
+        library = LIBRARY_OF_VALUE.get(type(base))
+        if library is not None:
+            return library.attribute(base, node.attr.value)
         if isinstance(base, ProjectModule):
             names = base.loaded.names()
             return resolved(names.get(node.attr.value, Unknown(
@@ -605,6 +604,8 @@ class Interpreter(Statements):
         """Python's truth value of `value`, or Unknown."""
         if isinstance(value, Unknown):
             return value
+        if isinstance(value, (UserClass, UserFunction, PyBuiltin, Partial)):
+            return True
         if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
             return bool(value)
         return Unknown(f"the truth value of a {type(value).__name__}")

@@ -9,17 +9,19 @@ macslint.torchnn.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-# top-level package name -> its library
+# top-level package name -> its library; the type of a value a library made -> that library
 LIBRARIES: Dict[str, "Library"] = {}
+LIBRARY_OF_VALUE: Dict[type, "Library"] = {}
 
 
 class Library:
-    """The evaluator's knowledge of one package. Every method may answer NotImplemented: the
-    value is not this library's, Python's rules apply."""
+    """The evaluator's knowledge of one package. `construct` answers NotImplemented for a
+    callee that is not this library's: Python's rules apply."""
 
     root = ""
+    value_types: Tuple[type, ...] = ()  # the values whose attributes it answers
 
     def module(self, path: str) -> Any:
         """The value `import <path> as m` binds (`import <root>` binds module(root))."""
@@ -30,8 +32,8 @@ class Library:
         return {}
 
     def attribute(self, base: Any, name: str) -> Any:
-        """`base.name` for a value of this library."""
-        return NotImplemented
+        """`base.name` for a value of one of its `value_types`."""
+        raise NotImplementedError
 
     def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
                   keywords: Dict[str, Any], spread: Optional[str]) -> Any:
@@ -47,6 +49,8 @@ class Library:
 
 def register(library: Library) -> Library:
     LIBRARIES[library.root] = library
+    for kind in library.value_types:
+        LIBRARY_OF_VALUE[kind] = library
     return library
 
 

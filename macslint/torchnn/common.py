@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional
 
 import libcst as cst
 
@@ -12,46 +12,36 @@ from ..evaluator.values import Unknown, UserFunction
 from ..results.sites import first_unknown
 from .values import LayerModule
 
-SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
 
+SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
 END = object()  # an iterator is exhausted (the walks of module trees)
+MISSING = object()
+NESTED = (list, dict, tuple)
 
 TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
-                  cst.Power, cst.BitAnd, cst.BitOr, cst.BitXor)
-
+                 cst.Power, cst.BitAnd, cst.BitOr, cst.BitXor)
 OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
-             cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
-             cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
-
+            cst.Divide: "divide", cst.FloorDivide: "divide", cst.Modulo: "take the modulo of",
+            cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
 # Layers whose arguments fix the size of their input's features or channels.
 SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_features",
-                         "num_channels", "normalized_shape"})
-
+                        "num_channels", "normalized_shape"})
 # Tensor attributes that are not methods and carry no shape macslint needs.
 TENSOR_PROPERTIES = frozenset({"dtype", "device", "is_cuda", "requires_grad", "grad", "layout",
-                                "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})
-
+                               "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})
 STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
-
 VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
-                        "chunk", "split", "detach"})
-
-
+                       "chunk", "split", "detach"})
 NO_EFFECT_MODULE_METHODS = frozenset({
     "to", "cuda", "cpu", "float", "double", "half", "eval", "train", "apply", "requires_grad_",
     "zero_grad", "share_memory", "type", "bfloat16", "register_forward_hook",
     "register_forward_pre_hook", "register_full_backward_hook", "load_state_dict",
 })
 
-def shape_text(shape: Sequence[int]) -> str:
-    return "x".join(str(d) for d in shape) if shape else "scalar"
 
 def plain_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
 
-MISSING = object()
-
-NESTED = (list, dict, tuple)
 
 def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
     """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
@@ -72,6 +62,7 @@ def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
         return copy
     return value
 
+
 def unknown_argument(args: Args) -> Optional[str]:
     """Why an argument that matters is not known (where a layer lives does not matter)."""
     for name, value in args.values.items():
@@ -80,8 +71,10 @@ def unknown_argument(args: Args) -> Optional[str]:
             return f"argument '{name}' is not known: {unknown.reason}"
     return None
 
+
 def unknown_arguments(args: Optional[Args]) -> str:
     return (unknown_argument(args) if args is not None else None) or "its arguments are not known"
+
 
 def decorator_names(function: UserFunction) -> set:
     return {last_name(d.decorator) for d in function.node.decorators}

@@ -8,8 +8,7 @@ from typing import Any
 import libcst as cst
 
 from ..evaluator.scope import Scope
-from ..evaluator.values import Partial, PyBuiltin, Unknown, UserClass, UserFunction
-from ..results.sites import first_unknown
+from ..evaluator.values import Unknown, UserFunction
 from .names import LayerClass, ModuleRef
 from .values import BoundMethod, Container, LayerModule, Tensor, UserModule
 
@@ -23,20 +22,13 @@ class Execution:
         self.defaults[id(function)] = (function, function.defaults)
 
     def iterate(self, value: Any) -> Any:
-        """The items a `for` over `value` sees, or Unknown."""
-        if isinstance(value, (list, tuple, str, range)):
-            return list(value)
-        if isinstance(value, dict):
-            return list(value.keys())
         if isinstance(value, Container):
             if value.kind == "ModuleDict":
                 return list(value.children.keys())
             return [v for v in value.children.values() if v is not None]
         if isinstance(value, UserModule) and value.sequential:
             return [v for v in value.children.values() if v is not None]
-        if isinstance(value, Unknown):
-            return value
-        return Unknown(f"iteration over a {type(value).__name__} is not modelled")
+        return super().iterate(value)
 
     def set_item(self, base: Any, target: cst.Subscript, value: Any, scope: Scope) -> None:
         keys = [self.eval(e.slice.value, scope) for e in target.slice
@@ -60,20 +52,10 @@ class Execution:
         self.forget(base, scope)
 
     def truth(self, value: Any) -> Any:
-        """Python's truth value of `value`, or Unknown."""
-        if isinstance(value, Unknown):
-            return value
         if isinstance(value, Tensor):
             return Unknown("the truth value of a tensor depends on its data")
         if isinstance(value, Container):
             return bool(value.children)  # an empty container is falsy, as torch's are
-        if isinstance(value, (LayerModule, UserModule, UserClass, UserFunction, LayerClass,
-                              ModuleRef, BoundMethod, PyBuiltin, Partial)):
+        if isinstance(value, (LayerModule, UserModule, LayerClass, ModuleRef, BoundMethod)):
             return True
-        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
-            if isinstance(value, (tuple, list)) and first_unknown(value) is not None:
-                return bool(value)  # length decides, whatever the items are
-            return bool(value)
-        return Unknown(f"the truth value of a {type(value).__name__}")
-
-
+        return super().truth(value)

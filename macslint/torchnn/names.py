@@ -58,6 +58,7 @@ def is_uncatalogued_layer(ref: ModuleRef) -> bool:
 
 class TorchLibrary(Library):
     root = "torch"
+    value_types = (ModuleRef,)
 
     def module(self, path: str) -> Any:
         return resolve_torch_path(path)
@@ -71,9 +72,7 @@ class TorchLibrary(Library):
         return names
 
     def attribute(self, base: Any, name: str) -> Any:
-        if isinstance(base, ModuleRef):
-            return resolve_torch_path(f"{base.path}.{name}")
-        return NotImplemented
+        return resolve_torch_path(f"{base.path}.{name}")
 
     def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
                   keywords: Dict[str, Any], spread: Optional[str]) -> Any:

@@ -13,10 +13,11 @@ from ..costmodel import (
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.values import IN_PLACE, RaiseSignal, Unknown
 from ..results.traces import LayerCall, OpCall, ShapeIssue
+from ..units import format_shape
 from .builtins import percent_format
 from .common import (
     OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
-    plain_number, shape_text,
+    plain_number,
 )
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
 
@@ -128,7 +129,7 @@ class TensorOps:
         if any(t.from_input for t in tensors) and not self.input_accepted:
             self.input_issue = f"{what}: {exc}"
             shape = next(t.shape for t in tensors if t.from_input)
-            raise RaiseSignal(f"the input {shape_text(shape)} does not fit {self.model_name}: "
+            raise RaiseSignal(f"the input {format_shape(shape)} does not fit {self.model_name}: "
                          f"{what}: {exc}; set the model's input size with "
                          f"`# macslint: input-size=...` on its class line or "
                          f"[tool.macslint.models.{self.model_name}]")
@@ -146,8 +147,8 @@ class TensorOps:
         self.input_mismatch(inputs, layer.site.call_text, exc)
         x = inputs[0]
         expected = expected_shape(layer, x.shape)
-        wanted = f"expects {shape_text(expected)} but gets" if expected else "gets"
-        message = (f"{layer.site.call_text} {wanted} {shape_text(x.shape)} (from line {x.line})"
+        wanted = f"expects {format_shape(expected)} but gets" if expected else "gets"
+        message = (f"{layer.site.call_text} {wanted} {format_shape(x.shape)} (from line {x.line})"
                    f"{' in ' + self.paths[id(layer)] if id(layer) in self.paths else ''}: {exc}")
         self.shape_error(layer.site.line, layer.site.col + 1, message, layer.site.file)
 
@@ -202,7 +203,7 @@ class TensorOps:
             # part in the failure too: the model input may simply not be what forward() takes.
             passed = [v for v in (*positional, *keywords.values()) if isinstance(v, Tensor)]
             self.input_mismatch([*tensors, *passed], f"`{self.code(node)}`", exc)
-            shapes = " and ".join(f"{shape_text(t.shape)} (from line {t.line})" for t in tensors)
+            shapes = " and ".join(f"{format_shape(t.shape)} (from line {t.line})" for t in tensors)
             self.shape_error(line, col, f"`{self.code(node)}`{' on ' + shapes if shapes else ''}: "
                              f"{exc}", self.file_of(node))
         from_input = bool(tensors) and all(t.from_input for t in tensors)
@@ -279,7 +280,7 @@ class TensorOps:
         except LayerError as exc:
             self.input_mismatch(tensors, f"`{self.code(node)}`", exc)
             word = "multiply" if op is cst.MatrixMultiply else OP_WORDS.get(op, "combine")
-            shapes = " and ".join(f"{shape_text(t.shape)} (from line {t.line})" for t in tensors)
+            shapes = " and ".join(f"{format_shape(t.shape)} (from line {t.line})" for t in tensors)
             self.shape_error(line, col, f"cannot {word} {shapes}: {exc}", self.file_of(node))
         strided = next((t.strided for t in tensors
                         if t.strided is not None and t.shape == shape), None)
@@ -370,7 +371,7 @@ class TensorOps:
                     self.input_mismatch([tensor], f"`{self.code(node)}`", IndexError("out of range"))
                     self.shape_error(line, self.positions[node].start.column + 1,
                                      f"`{self.code(node)}` indexes {key} in dimension {dim} of "
-                                     f"{shape_text(tensor.shape)} (from line {tensor.line}), which has "
+                                     f"{format_shape(tensor.shape)} (from line {tensor.line}), which has "
                                      f"size {shape[dim]}", self.file_of(node))
                 dim += 1
             else:

@@ -11,7 +11,7 @@ import copyreg
 from typing import Dict
 
 from ..spec import Args
-from . import activation, conv, dropout, embedding, linear, norm, pool, reshape, resample
+from . import activation, conv, dropout, embedding, linear, norm, pool, resample, reshape
 from .base import LayerSpec
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [

@@ -11,7 +11,6 @@ from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, as_int
 from .base import LayerSpec, reject_bool
 from .pool import adaptive_pool_output
 
-
 _INTERPOLATING = ("linear", "bilinear", "bicubic", "trilinear")
 # mode -> the number of spatial dims it needs (None: 1, 2 or 3)
 _UPSAMPLE_MODES = {"nearest": None, "nearest-exact": None, "area": None, "linear": 1,

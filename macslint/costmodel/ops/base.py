@@ -13,7 +13,6 @@ from ..spec import (
     is_python_scalar, signature,
 )
 
-
 # ---------------------------------------------------------------------------
 # Tensors, and the default rules
 

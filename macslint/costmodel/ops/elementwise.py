@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..shapes import broadcast, show_compact
+from ...units import format_shape
+from ..shapes import broadcast
 from ..spec import Args, LayerError, Shape, ShapeError, Unresolved
 from .base import BINARY, ONE_TENSOR, shape_of
 
@@ -36,7 +37,7 @@ def _masked_fill(args: Args) -> Shape:
     value = shape_of(args, "value")
     if value:
         raise ShapeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
-                         f"tensor with {len(value)} dimension(s) ({show_compact(value)})")
+                         f"tensor with {len(value)} dimension(s) ({format_shape(value)})")
     return _elementwise("input", "mask")(args)
 
 

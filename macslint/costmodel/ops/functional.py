@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Tuple
 
+from ...units import format_shape
 from ..layers import LAYERS
-from ..shapes import normalize_dim, op_on, show_compact
+from ..shapes import normalize_dim, op_on
 from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, is_python_scalar
 from .base import ONE_TENSOR, int_arg, int_list_arg, resolve, resolved, shape_of
 from .matmul import linear_parts
@@ -28,10 +29,10 @@ def _dropout(min_rank: int = 0, ranks: Optional[Tuple[int, ...]] = None):
         x = shape_of(args)
         if ranks is not None and len(x) not in ranks:
             raise ShapeError(f"dropout1d: Expected 2D or 3D input, but received a {len(x)}D "
-                             f"input ({show_compact(x)})")
+                             f"input ({format_shape(x)})")
         if len(x) < min_rank and args.known("training"):
             raise ShapeError(f"Feature dropout requires at least 2 dimensions in the input "
-                             f"(got {show_compact(x)})")
+                             f"(got {format_shape(x)})")
         return x
 
     return result
@@ -146,13 +147,13 @@ def _pad(args: Args) -> Shape:
     if k > len(x):
         raise ShapeError(f"Padding length should be less than or equal to two times the input "
                          f"dimension but got padding length {len(pad)} and input of dimension "
-                         f"{len(x)} ({show_compact(x)})")
+                         f"{len(x)} ({format_shape(x)})")
     pairs = {len(x) - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(k)}
     out = list(x)
     if mode == "constant":
         for d, (lo, hi) in pairs.items():
             if x[d] + min(lo, 0) + min(hi, 0) < 0:
-                raise ShapeError(f"pad {list(pad)} on a {show_compact(x)} tensor: negative padding "
+                raise ShapeError(f"pad {list(pad)} on a {format_shape(x)} tensor: negative padding "
                                  f"({lo}, {hi}) removes more than the {x[d]} elements of "
                                  f"dimension {d} (narrow(): length must be non-negative)")
             out[d] = x[d] + lo + hi
@@ -163,7 +164,7 @@ def _pad(args: Args) -> Shape:
         raise LayerError(f'Padding mode "{mode}" doesn\'t take in value argument')
     if not 1 <= k <= 3 or len(x) not in (k + 1, k + 2):
         raise ShapeError(f"Padding size {len(pad)} is not supported for {len(x)}D input tensor "
-                         f"({show_compact(x)}, mode={mode!r}): pad 2, 4 or 6 values for a 2D/3D, "
+                         f"({format_shape(x)}, mode={mode!r}): pad 2, 4 or 6 values for a 2D/3D, "
                          "3D/4D or 4D/5D input")
     if mode != "circular" and 0 in (x[1:] if len(x) == k + 2 else x):
         raise ShapeError(f"Expected {k + 1}D or {k + 2}D (batch mode) tensor with possibly 0 "

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ..shapes import normalize_dim, op_on, show_compact
+from ...units import format_shape
+from ..shapes import normalize_dim, op_on
 from ..spec import Args, LayerError, Shape, ShapeError
 from .base import dims_arg, int_arg, shape_of
 
@@ -22,11 +23,11 @@ def _reduce(op: str, *, nonempty: bool = False) -> Callable[[Args], Shape]:
         if nonempty and x:
             if everything and 0 in x:
                 raise ShapeError(f"{op}(): Expected reduction dim to be specified for "
-                                 f"input.numel() == 0 (a {show_compact(x)} tensor)")
+                                 f"input.numel() == 0 (a {format_shape(x)} tensor)")
             for d in dims:
                 if x[d] == 0:
                     raise ShapeError(f"{op}(): Expected reduction dim {d} to have non-zero "
-                                     f"size (a {show_compact(x)} tensor)")
+                                     f"size (a {format_shape(x)} tensor)")
         keep = bool(args["keepdim"])
         return tuple(1 if i in dims else s for i, s in enumerate(x) if keep or i not in dims)
 

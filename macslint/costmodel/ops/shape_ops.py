@@ -6,12 +6,12 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Optional, Sequence, Tuple
 
+from ...units import format_shape
 from ..layers import LAYERS
-from ..shapes import expand_to, infer_shape, normalize_dim, op_on, show_compact
+from ..shapes import expand_to, infer_shape, normalize_dim, op_on
 from ..spec import Args, LayerError, Shape, ShapeError
 from .base import (
-    BINARY, ONE_TENSOR, dims_arg, int_arg, int_list_arg, resolved, shape_of, shapes_of,
-    sizes_arg,
+    BINARY, ONE_TENSOR, dims_arg, int_arg, int_list_arg, resolved, shape_of, shapes_of, sizes_arg,
 )
 
 
@@ -38,7 +38,7 @@ def _expand(args: Args) -> Shape:
 def _repeat(args: Args) -> Shape:
     x, reps = shape_of(args), sizes_arg(args, "sizes", "repeats")
     if len(reps) < len(x):
-        raise ShapeError(f"repeat{list(reps)} on a {show_compact(x)} tensor: Number of dimensions "
+        raise ShapeError(f"repeat{list(reps)} on a {format_shape(x)} tensor: Number of dimensions "
                          "of repeat dims can not be smaller than number of dimensions of "
                          "tensor")
     padded = (1,) * (len(reps) - len(x)) + x
@@ -53,7 +53,7 @@ def _permute(var: Optional[str], keyword: str) -> Callable[[Args], Shape]:
         x = shape_of(args)
         raw = sizes_arg(args, var, keyword) if var else int_list_arg(args, keyword)
         if len(raw) != len(x):
-            raise ShapeError(f"permute({list(raw)}) on a {show_compact(x)} tensor: number of dims "
+            raise ShapeError(f"permute({list(raw)}) on a {format_shape(x)} tensor: number of dims "
                              f"don't match ({len(raw)} given, tensor has {len(x)})")
         dims = tuple(normalize_dim(d, len(x), op_on("permute", x)) for d in raw)
         if len(set(dims)) != len(dims):
@@ -95,7 +95,7 @@ def _t(args: Args) -> Shape:
     x = shape_of(args)
     if len(x) > 2:
         raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
-                         f"{len(x)}D ({show_compact(x)})")
+                         f"{len(x)}D ({format_shape(x)})")
     return x[::-1]
 
 
@@ -207,18 +207,18 @@ def _cat(dim_names: Tuple[str, ...] = ("dim",)) -> Callable[[Args], Shape]:
         given = [n for n in dim_names if args.values.get(n) is not None]
         ref = kept[0]
         d = normalize_dim(int_arg(args, given[-1] if given else dim_names[0]), len(ref),
-                          "cat of " + ", ".join(map(show_compact, shapes)))
+                          "cat of " + ", ".join(map(format_shape, shapes)))
         for i, s in enumerate(kept):
             if len(s) != len(ref):
                 raise ShapeError(f"Tensors must have same number of dimensions: got "
                                  f"{len(ref)} and {len(s)} (cat of "
-                                 f"{', '.join(map(show_compact, shapes))})")
+                                 f"{', '.join(map(format_shape, shapes))})")
             for j, (a, b) in enumerate(zip(ref, s)):
                 if j != d and a != b:
                     raise ShapeError(f"Sizes of tensors must match except in dimension {d}. "
                                      f"Expected size {a} but got size {b} for tensor number "
                                      f"{shapes.index(s)} in the list (cat of "
-                                     f"{', '.join(map(show_compact, shapes))})")
+                                     f"{', '.join(map(format_shape, shapes))})")
         return (*ref[:d], sum(s[d] for s in kept), *ref[d + 1:])
 
     return result
@@ -233,7 +233,7 @@ def _stack(args: Args) -> Shape:
             raise ShapeError(f"stack expects each tensor to be equal size, but got "
                              f"{list(shapes[0])} at entry 0 and {list(s)} at entry {i}")
     ref = shapes[0]
-    d = normalize_dim(int_arg(args, "dim"), len(ref) + 1, "stack of " + show_compact(ref))
+    d = normalize_dim(int_arg(args, "dim"), len(ref) + 1, "stack of " + format_shape(ref))
     return (*ref[:d], len(shapes), *ref[d:])
 
 
