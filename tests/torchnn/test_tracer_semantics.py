@@ -590,3 +590,22 @@ def test_a_model_does_not_see_another_models_list_mutations():
     assert [m.params for m in result.report.models] == [72, 72]
     assert torch_counts(source, "A", (1, 8)).params == 72
     assert torch_counts(source, "B", (1, 8)).params == 72
+
+
+def test_an_empty_container_is_false_and_a_filled_one_true():
+    # Python's truth of nn.ModuleList / nn.Sequential is their length (torch's __len__).
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.empty = nn.ModuleList()
+                self.filled = nn.Sequential(nn.Linear(8, 8))
+                if self.empty:
+                    self.extra = nn.Linear(8, 64)
+                if self.filled:
+                    self.head = nn.Linear(8, 4)
+
+            def forward(self, x):
+                return self.head(self.filled(x))
+    """)
+    assert_matches_torch(source, "Net")
