@@ -3,13 +3,13 @@ and `try`, under the WALK or RUN policy (evaluator.policy). Mixed into evaluator
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from .library import library_of
 from .scope import Scope
-from .syntax import assigned_names, declared_names, dotted, handler, names_bound_in
+from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
 from .values import (
     IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
     PyModule, RaiseSignal, ReturnSignal, Unknown, UserClass, UserFunction, holds, lists_in,
@@ -411,8 +411,7 @@ class Statements:
 
         self.loop(scope, [stmt.body], run)
         self.invalidate(scope, assigned_names(stmt.target), "is a loop variable")
-        if stmt.orelse is not None:
-            self.walk_body(stmt.orelse.body, scope)
+        self.loop_else(stmt, scope)
 
     def stmt_While(self, stmt: cst.While, scope: Scope) -> None:
         if self.policy.runs:
@@ -434,8 +433,18 @@ class Statements:
             self.walk_body(stmt.body, scope)
 
         self.loop(scope, [stmt.body], run)
-        if stmt.orelse is not None:
-            self.walk_body(stmt.orelse.body, scope)
+        self.loop_else(stmt, scope)
+
+    def loop_else(self, stmt: Union[cst.For, cst.While], scope: Scope) -> None:
+        """A loop's `else` after a loop not followed: it runs unless a `break` ended the loop,
+        so with a `break` in the body it is one of two branches."""
+        if stmt.orelse is None:
+            return
+        orelse = stmt.orelse.body
+        if breaks_out(stmt.body):
+            self.run_branches(scope, [lambda fork: self.walk_body(orelse, fork), lambda fork: None])
+        else:
+            self.walk_body(orelse, scope)
 
     def stmt_Try(self, stmt: cst.Try, scope: Scope) -> None:
         if self.policy.runs:

@@ -105,6 +105,21 @@ def declared_names(root: cst.CSTNode, statement: type) -> Set[str]:
     return names
 
 
+# Statements whose `break` belongs to themselves (or to no loop around them).
+_OWN_LOOP = (cst.For, cst.While, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def breaks_out(body: cst.CSTNode) -> bool:
+    """A `break` in `body` may end the loop whose body it is (skipping the loop's `else`)."""
+    stack: List[cst.CSTNode] = [body]
+    while stack:
+        node = stack.pop()
+        if type(node) is cst.Break:
+            return True
+        stack.extend(child for child in child_nodes(node) if not isinstance(child, _OWN_LOOP))
+    return False
+
+
 # (interpreter class, "eval_" or "stmt_", node type) -> the method handling it, or None
 _HANDLERS: Dict[Tuple[type, str, type], Optional[Callable]] = {}
 
