@@ -1,10 +1,57 @@
 """Shared by every test module."""
 
-import pytest
-from hypothesis import HealthCheck, settings
+import os
+import shutil
+import sys
+import tempfile
 
-from macslint import config
-from tests.helpers import PROFILE
+# The tests write nothing into the repository (.ci/run checks it). No bytecode: the fixture
+# modules the tests import (fixtures/, tests/data/), the package and the Python subprocesses
+# the tests start would leave __pycache__ beside them. Set before anything below is imported;
+# only this file's own bytecode is written before this line runs (pytest compiles the file to
+# import it: .ci/run allows exactly that one).
+sys.dont_write_bytecode = True
+os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+
+import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+from hypothesis.configuration import set_hypothesis_home_dir  # noqa: E402
+
+import tests.helpers  # noqa: E402
+from macslint import config  # noqa: E402
+from tests.helpers import PROFILE  # noqa: E402
+
+
+_SESSION = {}
+
+
+def pytest_configure(config):
+    # For the whole session, from before collection (hypothesis writes while test modules
+    # are imported) and before any module-scoped fixture runs `macslint`: the result cache
+    # of this process and of every subprocess, and hypothesis's directory (its cache of the
+    # constants in the code under test, the patches it writes for a failure), in a temporary
+    # directory rather than the working directory. Each test still gets its own result cache
+    # (_own_result_cache below).
+    home = _SESSION["home"] = tempfile.mkdtemp(prefix="macslint-tests-")
+    _SESSION["cache"] = os.environ.get("MACSLINT_CACHE_DIR")
+    os.environ["MACSLINT_CACHE_DIR"] = os.path.join(home, "macslint_cache")
+    set_hypothesis_home_dir(os.path.join(home, "hypothesis"))
+    # A copy of the terminal's stderr for tests.helpers.no_hang (pytest captures fd 2 during
+    # each test, not here).
+    tests.helpers.HANG_REPORT_FD = os.dup(sys.stderr.fileno())
+
+
+def pytest_unconfigure(config):
+    if tests.helpers.HANG_REPORT_FD is not None:
+        os.close(tests.helpers.HANG_REPORT_FD)
+        tests.helpers.HANG_REPORT_FD = None
+    if "home" in _SESSION:
+        set_hypothesis_home_dir(None)
+        if _SESSION["cache"] is None:
+            os.environ.pop("MACSLINT_CACHE_DIR", None)
+        else:
+            os.environ["MACSLINT_CACHE_DIR"] = _SESSION["cache"]
+        shutil.rmtree(_SESSION.pop("home"), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +74,11 @@ def _own_result_cache(tmp_path_factory, monkeypatch):
 # the default, is derandomized (the same examples on every run, so main is never red by luck); "nightly"
 # draws new examples on each run, ten times as many (tests.helpers.examples):
 #   HYPOTHESIS_PROFILE=nightly python -m pytest -q tests/costmodel/test_differential.py
-settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True,
+# No example database in either (it would be written under the working directory): a failure
+# prints its reproduction blob (print_blob), and "ci" draws the same examples anyway.
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("nightly", deadline=None, print_blob=True,
+settings.register_profile("nightly", deadline=None, print_blob=True, database=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(PROFILE)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 import sys
 import textwrap
-import time
 import types
 from dataclasses import dataclass
 from typing import Any, Dict, Optional, Tuple
@@ -28,8 +27,9 @@ from typing import Any, Dict, Optional, Tuple
 import pytest
 import torch.nn as nn
 
+from tests.helpers import Budget
 from tests.torchnn.tracer_helpers import (
-    analyse, assert_matches_torch, codes, line_of, src, the_model, torch_counts, trace,
+    analyse, assert_matches_torch, codes, declared_input, line_of, src, the_model, torch_counts, trace,
 )
 
 
@@ -1040,7 +1040,7 @@ def test_unknown_import_poisons_only_what_depends_on_it(somewhere_unknown):
     assert not model.complete and (model.params, model.macs) == (None, None)
     assert f"(line {line_of(source, 'self.b =')})" in "; ".join(model.reasons)
     # the calls that do not depend on WIDTH are traced as torch runs them
-    expected = torch_counts(source, "Net", model.input).calls
+    expected = torch_counts(source, "Net", declared_input(source, "Net")).calls
     traced = {(c.path, c.kind, c.inputs[0], c.output) for c in model.calls if c.traced}
     assert {t[0] for t in traced} == {"a", "c"} and traced <= set(expected)
     assert_matches_torch(source, "Other")  # the file's other model is whole
@@ -1290,17 +1290,17 @@ def test_writes_every_branch_agrees_on_are_known():
     assert_matches_torch(source, "Net")
 
 
-# =========================================================================== time
-# tests/integration/test_hostile.py runs tests/data/hostile.py through the CLI and flake8 within 60 s.
+# =========================================================================== the step budget
+# The work of running hostile code is bounded by the tracer's step budget (MAX_STEPS a model,
+# MAX_FILE_STEPS a file) and the call depth (MAX_DEPTH): asserted as steps, and as counts of the
+# work done (Python calls made, items looked at), which load cannot change; never as seconds.
+# tests/integration/test_hostile.py runs tests/data/hostile.py through the CLI and flake8.
 
 
-def test_evaluation_time_is_bounded_by_the_step_budget(monkeypatch):
-    from macslint.torchnn import building, tracer
-
-    monkeypatch.setattr(tracer, "MAX_STEPS", 500)
-    monkeypatch.setattr(building, "MAX_DEPTH", 8)  # far from Python's recursion limit under pytest
-    dead = "".join(f"    y{i} = n + {i}\n" for i in range(400))  # after the returns: never run
-    source = src(
+def _exponential(dead_lines: int) -> str:
+    """f(60) calls itself 2**60 times; `dead_lines` statements after its returns never run."""
+    dead = "".join(f"    y{i} = n + {i}\n" for i in range(dead_lines))
+    return src(
         "def f(n):\n"
         "    if n:\n"
         "        return f(n - 1) + f(n - 1)\n"
@@ -1315,19 +1315,76 @@ def test_evaluation_time_is_bounded_by_the_step_budget(monkeypatch):
         "    def forward(self, x):\n"
         "        return self.fc(x)\n"
     )
-    started = time.perf_counter()
-    model = trace(source, "Net")
-    elapsed = time.perf_counter() - started
-    assert "building Net() takes more than 500 steps" in model.reasons
-    assert elapsed < 1.0, elapsed  # 500 steps take milliseconds, whatever the function's text
+
+
+def _python_calls(run: Any) -> int:
+    """The Python and builtin function calls made while `run()` runs (in this thread and the
+    threads it starts): the work done, the same on every run however loaded the machine."""
+    import threading
+
+    calls = 0
+
+    def count(frame: Any, event: str, arg: Any) -> None:
+        nonlocal calls
+        if event in ("call", "c_call"):
+            calls += 1
+
+    threading.setprofile(count)
+    sys.setprofile(count)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+        threading.setprofile(None)  # type: ignore[arg-type]
+    return calls
+
+
+def test_evaluation_is_bounded_by_the_step_budget_whatever_the_function_text(monkeypatch):
+    """Building Net() ends at the budget, with the reason naming it, after exactly the steps
+    the budget allows. A call is one step whatever the function's text: its 400 statements
+    after the returns never run, and the names they bind are collected once per function,
+    not per call (it was per call: 400 statements walked at each of thousands of calls). So a
+    step costs the same work with or without them."""
+    from macslint.torchnn import building, tracer
+
+    monkeypatch.setattr(building, "MAX_DEPTH", 12)  # far from Python's recursion limit under pytest
+    monkeypatch.setattr(tracer, "MAX_STEPS", 500)
+    trace(_exponential(0), "Net")  # the interpreter's lookups warmed, as for every run below
+    work: Dict[Tuple[int, int], int] = {}
+    for steps in (500, 2000):
+        monkeypatch.setattr(tracer, "MAX_STEPS", steps)
+        for dead in (0, 400):
+            source = _exponential(dead)
+            models = []
+            with Budget() as budget:
+                work[steps, dead] = _python_calls(lambda: models.append(trace(source, "Net")))
+            (model,) = models
+            assert f"building Net() takes more than {steps:,} steps" in model.reasons
+            assert model.params is None and model.macs is None
+            assert budget.by_model["Net", model.line] == steps + 1 and budget.problems() == []
+    # The text is read once whatever the budget (the same extra work at 500 and 2,000 steps),
+    # so the work of 1,500 more steps does not depend on it (about 40 calls a step here).
+    per_step = {dead: (work[2000, dead] - work[500, dead]) / 1500 for dead in (0, 400)}
+    assert per_step[400] < 1.25 * per_step[0], per_step
 
 
 def test_forgetting_a_list_in_a_big_module_is_bounded_by_the_step_budget(monkeypatch):
     """A list given to a call macslint does not follow is forgotten wherever a name holds it:
-    looking through the file's big lists costs steps, so many such calls end the build."""
+    looking through the file's big lists costs a step per 1,024 items looked at, so many such
+    calls end the build. The items looked at are bounded by the steps, and those by the budget."""
     from macslint.torchnn import tracer
 
     monkeypatch.setattr(tracer, "MAX_STEPS", 5000)
+    looked = 0
+    containers = tracer.ModelInterpreter.containers
+
+    def counted(self: Any, value: Any) -> Any:
+        nonlocal looked
+        found = containers(self, value)
+        looked += sum(1 + len(c) for c in found)  # what containers() counts, item by item
+        return found
+
+    monkeypatch.setattr(tracer.ModelInterpreter, "containers", counted)
     big = "".join(f"BIG{i} = [0] * 99999\n" for i in range(20))
     source = src(
         "import random\n"
@@ -1343,8 +1400,11 @@ def test_forgetting_a_list_in_a_big_module_is_bounded_by_the_step_budget(monkeyp
         "    def forward(self, x):\n"
         "        return self.fc(x)\n"
     )
-    started = time.perf_counter()
-    model = trace(source, "Net")
-    elapsed = time.perf_counter() - started
+    with Budget() as budget:
+        model = trace(source, "Net")
     assert "building Net() takes more than 5,000 steps" in model.reasons
-    assert elapsed < 2.0, elapsed
+    assert budget.problems() == []
+    # Every 1,024 items looked at were charged (the last look, cut short by the budget, is
+    # not counted: it raised); the budget went on looking, not on the loop's calls.
+    assert looked <= 1024 * (budget.charged + 1), (looked, budget.charged)
+    assert looked > 1024 * 4000, looked
