@@ -11,9 +11,25 @@ from pathlib import Path
 import pytest
 
 from macslint.adapters import cli
+from macslint.units import format_count, format_shape
 from tests.helpers import DATA, FIXTURES, macslint
+from tests.torchnn.tracer_helpers import (
+    TorchCounts, torch_costs as costs, torch_counts, torch_has_params as has_params, torch_layer_counts,
+)
 
-CONV_224 = "Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
+
+# Every count below is torch's: the layer built from the constructor text the file holds and
+# run on zeros of the shape the message prints (a layer on its own: its in-channels at the
+# configured spatial size, batch first). Budgets ("budget 100M"), positions and counts of
+# findings are the test's own.
+def torch_layer(call: str, shape, batch: int = 1) -> TorchCounts:
+    """`call` as macslint prints it (`Conv2d(64, 64, 3, padding=1)`), run by torch at
+    `shape` (no batch) with `batch`."""
+    return torch_layer_counts("nn." + call, (batch, *shape))
+
+
+CONV = "Conv2d(64, 64, 3, padding=1)"  # tests/data/model.py's first layer
+CONV_224 = f"{CONV} {costs(CONV, (64, 224, 224))}, budget 100M"
 MODEL_MAC001 = f"model.py:6:9: MAC001 {CONV_224}"
 MODEL_MAC100 = (
     "model.py:7:9: MAC100 Conv2d(width, 8, 1) is not resolved: argument 'in_channels' is not known: "
@@ -141,20 +157,20 @@ def test_exclude_applies_to_files_named_explicitly(capsys, monkeypatch):
 
 
 def test_per_path_input_size(capsys, monkeypatch):
-    # small/* is costed at 3x32x32: the 1.8G conv of model.py costs 37.7M there
+    # small/* is costed at 3x32x32: under the 100M budget there, over it at 224x224
     code, out, _ = run(capsys, monkeypatch, DATA, "check", "small/model.py", "model.py")
     assert (code, out) == (1, [MODEL_MAC001])
     code, out, _ = run(capsys, monkeypatch, DATA, "check", "--max-layer-macs", "10M", "small/model.py")
-    assert out == ["small/model.py:6:9: MAC001 Conv2d(64, 64, 3, padding=1) costs 37.7M MACs at "
-                   "64x32x32, budget 10M"]
+    assert out == [f"small/model.py:6:9: MAC001 {CONV} {costs(CONV, (64, 32, 32))}, budget 10M"]
 
 
 def test_per_path_budget(capsys, monkeypatch):
     # legacy/*: max-layer-macs = "2G"; the same layer is MAC001 elsewhere
     code, out, _ = run(capsys, monkeypatch, FIXTURES, "check", "legacy/old_net.py")
-    assert out[0] == ("legacy/old_net.py:12:22: MAC001 Conv2d(128, 128, 3, padding=1) costs 7.4G MACs "
-                      "at 128x224x224, budget 2G")
-    assert not any(":11:" in line for line in out)  # conv2: 1.8G, within 2G
+    conv3 = "Conv2d(128, 128, 3, padding=1)"
+    assert out[0] == f"legacy/old_net.py:12:22: MAC001 {conv3} {costs(conv3, (128, 224, 224))}, budget 2G"
+    assert torch_layer("Conv2d(64, 64, 3, padding=1)", (64, 224, 224)).macs <= 2_000_000_000  # "2G"
+    assert not any(":11:" in line for line in out)  # conv2: within the legacy budget
 
 
 # --------------------------------------------------------------------------- flags beat the file
@@ -165,8 +181,7 @@ def test_input_size_flag(capsys, monkeypatch):
     assert (code, out) == (0, [])
     code, out, _ = run(capsys, monkeypatch, DATA, "check", "--input-size", "3x32x32",
                        "--max-layer-macs", "10M", "model.py")
-    assert out == ["model.py:6:9: MAC001 Conv2d(64, 64, 3, padding=1) costs 37.7M MACs at 64x32x32, "
-                   "budget 10M"]
+    assert out == [f"model.py:6:9: MAC001 {CONV} {costs(CONV, (64, 32, 32))}, budget 10M"]
 
 
 def test_input_size_flag_beats_per_path(capsys, monkeypatch):
@@ -175,37 +190,44 @@ def test_input_size_flag_beats_per_path(capsys, monkeypatch):
     files = json.loads("\n".join(out))["files"]
     assert [f["input"] for f in files] == [[4, 16, 16], [4, 16, 16]]
     conv3d = next(layer for layer in files[0]["layers"] if layer["kind"] == "Conv3d")
-    assert conv3d["resolved"] and conv3d["input"] == [1, 4, 16, 16] and conv3d["output"] == [4, 2, 14, 14]
+    # Conv3d(1, 4, 3): its 1 channel at the flag's 4x16x16
+    expected = torch_layer("Conv3d(1, 4, 3)", (1, 4, 16, 16))
+    assert conv3d["resolved"] and conv3d["input"] == [1, 4, 16, 16]
+    assert conv3d["output"] == list(expected.output[1:])  # no batch dim
 
 
 def test_max_layer_macs_flag(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, FIXTURES, "check", "--max-layer-macs", "500M", "vgg.py")
     assert code == 1
-    assert [line for line in out if "MAC001" in line] == [
-        "vgg.py:13:13: MAC001 Conv2d(64, 64, kernel_size=3, padding=1) costs 1.8G MACs at 1x64x224x224 "
-        "in VGG16.features.2, budget 500M",
-        "vgg.py:16:13: MAC001 Conv2d(64, 128, kernel_size=3, padding=1) costs 924.8M MACs at 1x64x112x112 "
-        "in VGG16.features.5, budget 500M",
-        "vgg.py:19:13: MAC001 Conv2d(128, 512, kernel_size=3, padding=1) costs 1.8G MACs at 1x128x56x56 "
-        "in VGG16.features.8, budget 500M",
-    ]
+    # the model traced by torch at the file's 3x224x224: each conv's input, then its MACs there
+    vgg = torch_counts((FIXTURES / "vgg.py").read_text(), "VGG16", (1, 3, 224, 224))
+    inputs = {path: shape for path, _, shape, _ in vgg.calls}
+    expected = []
+    for line, path, call in ((13, "features.2", "Conv2d(64, 64, kernel_size=3, padding=1)"),
+                             (16, "features.5", "Conv2d(64, 128, kernel_size=3, padding=1)"),
+                             (19, "features.8", "Conv2d(128, 512, kernel_size=3, padding=1)")):
+        shape = inputs[path]
+        expected.append(f"vgg.py:{line}:13: MAC001 {call} {costs(call, shape[1:], shape[0], traced=True)} "
+                        f"in VGG16.{path}, budget 500M")
+    assert [line for line in out if "MAC001" in line] == expected
 
 
 def test_max_layer_macs_flag_beats_per_path_budget(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, FIXTURES, "check", "--max-layer-macs", "8G", "legacy/old_net.py")
-    assert out == ["legacy/old_net.py:13:19: MAC002 Linear(2048, 1000) has 2.0M params, budget 1M"]
+    assert out == [f"legacy/old_net.py:13:19: MAC002 Linear(2048, 1000) {has_params('Linear(2048, 1000)')}, "
+                   "budget 1M"]
 
 
 def test_unit_flops_flag(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, DATA, "check", "--unit", "flops", "model.py")
     assert (code, out) == (1, [
-        "model.py:6:9: MAC001 Conv2d(64, 64, 3, padding=1) costs 3.7G FLOPs at 64x224x224, budget 200M"
+        f"model.py:6:9: MAC001 {CONV} {costs(CONV, (64, 224, 224), unit='FLOPs')}, budget 200M"
     ])
 
 
 def test_batch_size_flag(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, DATA, "check", "--batch-size", "4", "model.py")
-    assert out == ["model.py:6:9: MAC001 Conv2d(64, 64, 3, padding=1) costs 7.4G MACs at 64x224x224 "
+    assert out == [f"model.py:6:9: MAC001 {CONV} {costs(CONV, (64, 224, 224), batch=4)} "
                    "(batch 4), budget 100M"]
 
 
@@ -236,7 +258,7 @@ def test_mac100_only_file_is_clean_by_default(capsys, monkeypatch):
     assert run(capsys, monkeypatch, FIXTURES, "check", "unresolved.py") == (0, [], "")
     code, out, _ = run(capsys, monkeypatch, FIXTURES, "check", "--extend-select", "MAC100", "unresolved.py")
     expected = (FIXTURES / "unresolved.expected").read_text(encoding="utf-8").splitlines()
-    assert code == 1 and out == [line for line in expected if "MAC100" in line] and len(out) == 7
+    assert code == 1 and out == [line for line in expected if "MAC100" in line] and len(out) == 7  # findings
 
 
 # --------------------------------------------------------------------------- noqa
@@ -331,7 +353,7 @@ def test_deep_but_valid_python_is_analysed(capsys, monkeypatch, project, express
     compile(source, "m.py", "exec")  # valid Python
     (project / "m.py").write_text(source)
     code, out, _ = run(capsys, monkeypatch, project, "check", "m.py")
-    assert out == ["m.py:3:6: MAC002 Linear(4096, 4096) has 16.8M params, budget 1M"]
+    assert out == [f"m.py:3:6: MAC002 Linear(4096, 4096) {has_params('Linear(4096, 4096)')}, budget 1M"]
 
 
 def test_syntax_error_is_an_error_in_report(capsys, monkeypatch):
@@ -391,10 +413,11 @@ def test_report_json_contract(capsys, monkeypatch):
     assert (pyramid["name"], pyramid["line"], pyramid["col"], pyramid["complete"]) == ("Pyramid", 17, 1, False)
     assert pyramid["macs"] is None and "LSTM" in pyramid["reason"] and pyramid["params"] is None
     stem = data["files"][0]["layers"][0]
+    torch_stem = torch_layer("Conv2d(3, 128, 3, padding=1)", (3, 224, 224))
     assert {k: stem[k] for k in LAYER_KEYS} == {
         "line": 11, "col": 8, "kind": "Conv2d", "resolved": True, "reason": None,
-        "params": 3 * 128 * 9 + 128, "macs": 3 * 128 * 9 * 224 * 224,
-        "input": [3, 224, 224], "output": [128, 224, 224],
+        "params": torch_stem.params, "macs": torch_stem.macs,
+        "input": [3, 224, 224], "output": list(torch_stem.output[1:]),
     }
     lstm = next(layer for layer in data["files"][1]["layers"] if layer["kind"] == "LSTM")
     assert {k: lstm[k] for k in LAYER_KEYS} == {
@@ -420,8 +443,9 @@ def test_report_json_batch_and_flops(capsys, monkeypatch):
     file = data["files"][0]
     assert (file["input"], file["batch_size"]) == ([3, 224, 224], 2)
     conv = file["layers"][0]
-    assert conv["input"] == [64, 224, 224] and conv["output"] == [64, 224, 224]  # no batch dim
-    assert conv["macs"] == 2 * 64 * 64 * 9 * 224 * 224  # MACs include the batch
+    expected = torch_layer(CONV, (64, 224, 224), batch=2)
+    assert conv["input"] == [64, 224, 224] and conv["output"] == list(expected.output[1:])  # no batch dim
+    assert conv["macs"] == expected.macs  # MACs include the batch
     assert conv["flops"] == 2 * conv["macs"]
 
 
@@ -437,25 +461,31 @@ def test_json_args_of_var_argument_layers_rebuild_them(capsys, monkeypatch, proj
 def test_report_text(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, DATA, "report", "model.py", "small/model.py")
     assert code == 0
+    big, small = torch_layer(CONV, (64, 224, 224)), torch_layer(CONV, (64, 32, 32))
+    # the column widths are those of torch's numbers: a number of another length fails too
     assert out == [
         "model.py",
         "  line:col  layer                         input       output      params           MACs",
-        "  6:9       Conv2d(64, 64, 3, padding=1)  64x224x224  64x224x224  36,928  1,849,688,064",
+        f"  6:9       Conv2d(64, 64, 3, padding=1)  64x224x224  {format_shape(big.output[1:])}  "
+        f"{big.params:,}  {big.macs:,}",
         "  7:9       Conv2d(width, 8, 1)           -           -                ?              ?",
         "  not counted:",
         "    7:9 Conv2d(width, 8, 1): unresolved: argument 'in_channels' is not known: 'width' is a "
         "parameter of build()",
-        "  sum of the 1 resolved layers, each costed on its own at 3x224x224: 36.9K params, 1.8G MACs",
+        f"  sum of the 1 resolved layers, each costed on its own at 3x224x224: {format_count(big.params)} "
+        f"params, {format_count(big.macs)} MACs",
         "  1 of 2 construction sites resolved (all arguments known on some evaluated path)",
         "",
         "small/model.py",
         "  line:col  layer                         input     output    params        MACs",
-        "  6:9       Conv2d(64, 64, 3, padding=1)  64x32x32  64x32x32  36,928  37,748,736",
+        f"  6:9       Conv2d(64, 64, 3, padding=1)  64x32x32  {format_shape(small.output[1:])}  "
+        f"{small.params:,}  {small.macs:,}",
         "  7:9       Conv2d(width, 8, 1)           -         -              ?           ?",
         "  not counted:",
         "    7:9 Conv2d(width, 8, 1): unresolved: argument 'in_channels' is not known: 'width' is a "
         "parameter of build()",
-        "  sum of the 1 resolved layers, each costed on its own at 3x32x32: 36.9K params, 37.7M MACs",
+        f"  sum of the 1 resolved layers, each costed on its own at 3x32x32: {format_count(small.params)} "
+        f"params, {format_count(small.macs)} MACs",
         "  1 of 2 construction sites resolved (all arguments known on some evaluated path)",
     ]
 
@@ -471,9 +501,10 @@ def test_report_text_invalid_layers_are_not_counted(capsys, monkeypatch):
 
 def test_report_text_unit_flops(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, DATA, "report", "--unit", "flops", "model.py")
+    expected = torch_layer(CONV, (64, 224, 224))
     assert out[1].split()[-1] == "FLOPs"
-    assert out[2].split()[-1] == "3,699,376,128"
-    assert out[-2].endswith(": 36.9K params, 3.7G FLOPs")
+    assert out[2].split()[-1] == f"{2 * expected.macs:,}"
+    assert out[-2].endswith(f": {format_count(expected.params)} params, {format_count(2 * expected.macs)} FLOPs")
 
 
 @pytest.mark.parametrize("separator", ["\x0c", "\u2028", "\x1c", "\x85"])
@@ -494,7 +525,7 @@ def test_jobs_give_the_same_output_in_the_same_order(capsys, monkeypatch, comman
     one = run(capsys, monkeypatch, FIXTURES, *command, "-j", "1", ".")
     two = run(capsys, monkeypatch, FIXTURES, *command, "-j", "2", ".")
     assert one == two
-    assert len(one[1]) > 20  # enough files and lines for the order to matter
+    assert len(one[1]) > 20  # lines of output: enough files and lines for the order to matter
 
 
 def test_results_survive_pickling_for_workers():

@@ -13,10 +13,15 @@ from macslint import service
 from macslint.errors import ConfigError
 from macslint.adapters.flake8_plugin import MacsPlugin
 from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
+from tests.torchnn.tracer_helpers import torch_costs, torch_has_params
 
+# The costs in the messages are torch's (`torch_costs`: the layer as the message prints it, run
+# at the shape it prints: its in-channels at the configured size); budgets and positions are
+# the test's own.
 CONV = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
 CONV1D = "import torch.nn as nn\n\nconv = nn.Conv1d(64, 128, 3, padding=1)\n"
-AT_224 = "3:8: MAC001 Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
+LAYER = "Conv2d(64, 64, 3, padding=1)"
+AT_224 = f"3:8: MAC001 {LAYER} {torch_costs(LAYER, (64, 224, 224))}, budget 100M"
 
 
 @pytest.fixture
@@ -38,8 +43,9 @@ def test_stdin_display_name_finds_config_above_it():
 
 def test_stdin_display_name_gets_per_path_override():
     result = flake8("--select", "MAC", "-", "--stdin-display-name", "fixtures/audio/x.py", cwd=REPO, stdin=CONV1D)
+    conv1d = "Conv1d(64, 128, 3, padding=1)"  # at the audio/* input size, 1x16000
     assert lines(result.stdout) == [
-        "fixtures/audio/x.py:3:8: MAC001 Conv1d(64, 128, 3, padding=1) costs 393.2M MACs at 64x16000, budget 100M"
+        f"fixtures/audio/x.py:3:8: MAC001 {conv1d} {torch_costs(conv1d, (64, 16000))}, budget 100M"
     ]
     # lenet.py is costed at 1x32x32 (a per-path pattern without "/")
     result = flake8("--select", "MAC", "-", "--stdin-display-name", "fixtures/lenet.py", cwd=REPO, stdin=CONV)
@@ -59,9 +65,10 @@ def test_stdin_without_display_name_uses_cwd_config(tmp_path):
     assert (lines(result.stdout), result.returncode) == ([f"stdin:{AT_224}"], 1)
     # per-path entries match "stdin" as a file of the working directory
     result = flake8("--select", "MAC", "-", cwd=DATA / "small", stdin=CONV.replace("64, 64", "512, 512"))
+    wide = "Conv2d(512, 512, 3, padding=1)"  # at the small/* input size, 3x32x32
     assert lines(result.stdout) == [
-        "stdin:3:8: MAC001 Conv2d(512, 512, 3, padding=1) costs 2.4G MACs at 512x32x32, budget 100M",
-        "stdin:3:8: MAC002 Conv2d(512, 512, 3, padding=1) has 2.4M params, budget 1M",
+        f"stdin:3:8: MAC001 {wide} {torch_costs(wide, (512, 32, 32))}, budget 100M",
+        f"stdin:3:8: MAC002 {wide} {torch_has_params(wide)}, budget 1M",
     ]
     # no [tool.macslint] anywhere above: no budgets, nothing to report
     result = flake8("--select", "MAC", "-", cwd=tmp_path, stdin=CONV)
@@ -167,9 +174,9 @@ def test_bad_config_one_mac902_per_file_and_flake8_keeps_going():
 def test_bad_config_does_not_stop_other_files():
     result = flake8("--select", "MAC0,MAC9", "bad_config/one.py", "model.py", cwd=DATA)
     out = lines(result.stdout)
-    assert len(out) == 2
+    assert len(out) == 2  # lines of output
     assert out[0].startswith("bad_config/one.py:1:1: MAC902 ")
-    assert out[1] == "model.py:6:9: MAC001 Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
+    assert out[1] == f"model.py:{AT_224.replace('3:8:', '6:9:', 1)}"
 
 
 # --------------------------------------------------------------------------- columns
@@ -218,7 +225,7 @@ def plugin_results(path: Path, source: str):
 def test_plugin_results_are_flake8_tuples(project):
     path = project / "m.py"
     results = plugin_results(path, CONV)
-    message = "MAC001 Conv2d(64, 64, 3, padding=1) costs 1.8G MACs at 64x224x224, budget 100M"
+    message = AT_224.split(": ", 1)[1]
     assert results == [(3, 7, message, MacsPlugin)]  # flake8 wants 0-based columns
 
 

@@ -39,7 +39,8 @@ import torch.nn as nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from macslint.adapters.cli import main
-from macslint.units import format_count
+from macslint.units import format_count, format_shape
+from tests.helpers import HANG_SECONDS
 
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 Shape = Tuple[int, ...]
@@ -62,7 +63,7 @@ def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.email=test@example.com", "-c", "user.name=macslint tests",
          "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main", *args],
-        cwd=repo, env=_git_env(), capture_output=True, text=True, timeout=60)
+        cwd=repo, env=_git_env(), capture_output=True, text=True, timeout=HANG_SECONDS)
     assert done.returncode == 0, f"git {' '.join(args)}: {done.stderr}"
     return done.stdout
 
@@ -507,6 +508,9 @@ def test_statuses_and_numbers_match_torch_for_both_revisions(scenario, monkeypat
 
 def test_layers_added_removed_changed_by_module_path(scenario, monkeypatch, capsys):
     models = by_name(diff_json(monkeypatch, capsys, scenario.repo, "--base", scenario.rev1))
+    grow_fc_before = measure(REV1["nets/vision.py"], "GrowFc", INPUT, scenario.tmp).layers
+    grow_fc_after = measure(WORKTREE["nets/vision.py"], "GrowFc", INPUT, scenario.tmp).layers
+    shrink_before = measure(REV1["nets/vision.py"], "Shrink", INPUT, scenario.tmp).layers
     # spelled out once, besides the generic comparison with torch above
     statuses = {name: {layer["path"]: layer["status"] for layer in models[name]["layers"]}
                 for name in ("GrowConv", "GrowFc", "Shrink", "Kept", "Stable", "NewName", "Mover")}
@@ -519,16 +523,18 @@ def test_layers_added_removed_changed_by_module_path(scenario, monkeypatch, caps
                                   "aux": "removed"}
     assert statuses["Kept"] == {"conv": "changed", "pool": "changed", "fc": "changed"}
     assert statuses["Stable"] == statuses["NewName"] == statuses["Mover"] == {}
-    # a module called twice, then three times: one entry, its calls counted, its MACs summed
+    # a module called twice, then three times (torch's hooks count the calls): one entry, its
+    # calls counted, its MACs summed
     shared = models["GrowFc"]["layers"][0]
-    assert (shared["path"], shared["before"]["calls"], shared["after"]["calls"]) == ("shared", 2, 3)
-    assert (shared["before"]["macs"], shared["after"]["macs"]) == (2 * 32 * 32, 3 * 32 * 32)
-    assert shared["before"]["params"] == shared["after"]["params"] == 32 * 32 + 32
+    old, new = grow_fc_before["shared"], grow_fc_after["shared"]
+    assert (old.calls, new.calls) == (2, 3)  # the calls written in the two sources
+    assert (shared["path"], shared["before"]["calls"], shared["after"]["calls"]) == ("shared", old.calls, new.calls)
+    assert (shared["before"]["macs"], shared["after"]["macs"]) == (old.macs, new.macs)
+    assert shared["before"]["params"] == shared["after"]["params"] == old.params == new.params
     extra = models["GrowFc"]["layers"][1]
-    assert extra["after"] == {"kind": "Linear", "params": 32 * 32 + 32, "macs": 32 * 32,
-                              "calls": 1, "input": [32], "output": [32]}
+    assert extra["after"] == layer_json(grow_fc_after["extra"])
     aux = [layer for layer in models["Shrink"]["layers"] if layer["path"] == "aux"][0]
-    assert aux["before"]["params"] == 32 * 10 + 10 and aux["after"] is None
+    assert aux["before"]["params"] == shrink_before["aux"].params and aux["after"] is None
 
 
 def test_against_the_last_commit_only_the_dirty_tree_counts(scenario, monkeypatch, capsys):
@@ -594,7 +600,7 @@ def test_a_rename_is_only_claimed_when_every_layer_costs_the_same(tmp_path, monk
     write(repo, {"a.py": beta})
     before, after = measure(alpha, "Alpha", (64,), tmp_path), measure(beta, "Beta", (64,), tmp_path)
     # the same totals and layer names, but not the same layers: a model removed, another added
-    assert (before.params, before.macs) == (after.params, after.macs) == (384, 384)
+    assert (before.params, before.macs) == (after.params, after.macs)
     assert before.layers != after.layers
     models = by_name(diff_json(monkeypatch, capsys, repo, "--base", "HEAD"))
     assert {n: m["status"] for n, m in models.items()} == {"Alpha": "removed", "Beta": "added"}
@@ -725,7 +731,8 @@ def test_markdown_and_text_in_flops(scenario, monkeypatch, capsys):
     before = measure(REV1["nets/vision.py"], "GrowConv", INPUT, scenario.tmp)
     after = measure(WORKTREE["nets/vision.py"], "GrowConv", INPUT, scenario.tmp)
     assert f"| FLOPs | {2 * before.macs:,} | {2 * after.macs:,} | " \
-           f"{2 * (after.macs - before.macs):+,} (+100.0%) |" in out.splitlines()
+           f"{2 * (after.macs - before.macs):+,} ({100 * (after.macs - before.macs) / before.macs:+.1f}%) |" \
+        in out.splitlines()
     # JSON keeps counting MACs whatever the unit
     data = diff_json(monkeypatch, capsys, scenario.repo, "--base", scenario.rev1, "--unit", "flops",
                      "nets/vision.py")
@@ -752,8 +759,9 @@ def test_text_format_has_the_numbers(scenario, monkeypatch, capsys):
             old, new = getattr(before, field), getattr(after, field)
             assert line == f"  {label:<6} {old:,} -> {new:,}  {new - old:+,} " \
                            f"({100 * (new - old) / old:+.1f}%)"
-    conv_before = measure(REV1["nets/vision.py"], "Shrink", INPUT, scenario.tmp).layers["aux"]
-    assert f"  - aux: Linear 32 -> 10, {conv_before.params} params, {conv_before.macs} MACs => -" in lines
+    aux = measure(REV1["nets/vision.py"], "Shrink", INPUT, scenario.tmp).layers["aux"]
+    assert f"  - aux: Linear {format_shape(aux.input)} -> {format_shape(aux.output)}, {aux.params} params, " \
+           f"{aux.macs} MACs => -" in lines
     assert "./nets/gone.py:5: Gone: removed" in lines
     assert "./nets/untracked.py:5: Newbie: added" in lines
     assert "unchanged: Remain, Companion, Stable, Top" in lines
@@ -852,7 +860,8 @@ def test_syntax_error_in_the_working_tree_is_not_compared(tmp_path, monkeypatch,
         {"Net": "not compared", "Other": "not compared", "Fine": "unchanged"}
     assert models["Net"]["reason"].startswith("in the working tree: cannot parse file")
     assert models["Net"]["after"] is None
-    assert models["Net"]["before"]["params"] == 3 * 32 * 32 * 4 + 4
+    net_before = measure(module(linear_model("Net", 4), conv_model("Other", 3)), "Net", INPUT, tmp_path)
+    assert models["Net"]["before"]["params"] == net_before.params
     assert data["findings"] == []
     code, out, _ = macslint_diff(monkeypatch, capsys, repo, "--base", "HEAD")
     assert "./a.py:5: Net: not compared" in out.splitlines()
@@ -901,7 +910,7 @@ def test_invalid_config_at_the_base(tmp_path, monkeypatch, capsys):
     models = by_name(json.loads(out))
     assert models["Net"]["status"] == "not compared"  # not "removed"
     assert models["Net"]["reason"].startswith("in the working tree: ")
-    assert models["Net"]["before"]["params"] == 3 * 32 * 32 * 4 + 4
+    assert models["Net"]["before"]["params"] == measure(module(linear_model("Net", 4)), "Net", INPUT, tmp_path).params
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks")
@@ -957,7 +966,7 @@ def test_each_revision_uses_its_own_pyproject(tmp_path, monkeypatch, capsys):
                         measure(source64, "Net", (3, 64, 64), tmp_path))
     # the first commit had no configuration at all: torch's 224x224 default
     net = by_name(diff_json(monkeypatch, capsys, repo, "--base", "HEAD~1"))["Net"]
-    assert net["before"]["input"] == [3, 224, 224]
+    assert net["before"]["input"] == [3, 224, 224]  # the documented default input size
     assert net["before"]["complete"] is False  # Linear(4*16*16) does not fit 224x224
     # --input-size applies to both revisions
     net = by_name(diff_json(monkeypatch, capsys, repo, "--base", rev2, "--input-size", "3x32x32"))["Net"]
@@ -1006,19 +1015,21 @@ def grown(tmp_path: Path) -> Tuple[Path, TorchModel, TorchModel]:
 
 def test_percent_limit_just_below_and_above(grown, monkeypatch, capsys):
     repo, before, after = grown
-    assert Fraction(after.macs - before.macs, before.macs) == Fraction(1, 10)  # exactly +10%
+    macs_pct = Fraction(after.macs - before.macs, before.macs) * 100
+    assert macs_pct == 10  # the test's premise, torch's numbers: exactly +10%
     params_pct = Fraction(after.params - before.params, before.params) * 100
-    assert 9 < params_pct < 10
+    assert 9 < params_pct < 10  # the premise: between the two limits below
     data = diff_json(monkeypatch, capsys, repo, "--base", "HEAD",
                      "--max-model-macs-increase", "10%", "--max-model-params-increase", "10%")
     assert data["findings"] == [] and data["unchecked"] == []
     data = diff_json(monkeypatch, capsys, repo, "--base", "HEAD", "--max-model-macs-increase", "9.99%",
                      "--max-model-params-increase", "9.8%", expect=1)
+    # line 5: the class line (HEADER is 4 lines)
     assert [(f["code"], f["path"], f["line"], f["col"]) for f in data["findings"]] == \
         [("MAC005", "./a.py", 5, 1), ("MAC006", "./a.py", 5, 1)]
     assert data["findings"][0]["message"] == (
-        f"Net MACs grew from {before.macs} to {after.macs} (+{after.macs - before.macs}, +10.0%) "
-        f"against HEAD, limit +9.99%")
+        f"Net MACs grew from {before.macs} to {after.macs} (+{after.macs - before.macs}, "
+        f"+{float(macs_pct):.1f}%) against HEAD, limit +9.99%")
     assert data["findings"][1]["message"] == (
         f"Net params grew from {before.params} to {after.params} "
         f"(+{after.params - before.params}, +{float(params_pct):.1f}%) against HEAD, limit +9.8%")
@@ -1039,10 +1050,11 @@ def test_absolute_limit_just_below_and_above(grown, monkeypatch, capsys):
                                    "--max-model-macs-increase", str(macs - 1),
                                    "--max-model-params-increase", str(params - 1))
     assert code == 1
+    # 5:1: the class line (HEADER is 4 lines)
     findings = [line for line in out.splitlines() if re.match(r"\./a\.py:5:1: MAC00[56] ", line)]
     assert findings == [
         f"./a.py:5:1: MAC005 Net MACs grew from {before.macs} to {after.macs} (+{macs}, "
-        f"+10.0%) against HEAD, limit +{macs - 1}",
+        f"+{100 * macs / before.macs:.1f}%) against HEAD, limit +{macs - 1}",
         f"./a.py:5:1: MAC006 Net params grew from {before.params} to {after.params} (+{params}, "
         f"+{100 * params / before.params:.1f}%) against HEAD, limit +{params - 1}",
     ]
@@ -1125,13 +1137,15 @@ def test_incomplete_on_one_side_is_unchecked_not_a_finding(tmp_path, monkeypatch
     assert net["status"] == "changed" and net["after"]["complete"] is False
     assert net["after"]["macs"] is None and "Mystery" in net["after"]["reason"]
     assert net["change"]["macs"] is None and net["change"]["macs_percent"] is None
+    # line 6: the class line, after HEADER and the import
     assert [(u["path"], u["line"], u["name"]) for u in data["unchecked"]] == [("./a.py", 6, "Net")] * 2
     assert data["unchecked"][0]["reason"].startswith("MAC005 not checked: MACs unknown at the working tree (")
     assert data["unchecked"][1]["reason"].startswith(
         "MAC006 not checked: params unknown at the working tree (")
     code, out, _ = macslint_diff(monkeypatch, capsys, repo, "--base", "HEAD", "--format", "markdown", *limits)
     assert code == 0
-    assert "| MACs | 740 | ? | ? |" in out.splitlines()
+    base = measure(mlp(10), "Net", (64,), tmp_path)  # the pyproject's input size
+    assert f"| MACs | {base.macs:,} | ? | ? |" in out.splitlines()
     assert "Incomplete at the working tree: `self.odd`" in out
     # the other way round: incomplete at the base
     commit(repo, "mystery")

@@ -14,11 +14,13 @@ import sys
 import textwrap
 
 import pytest
+import torch
 
 from macslint import costmodel as catalogue
 from macslint.costmodel import LayerError
 from macslint.adapters.cli import main
 from tests.helpers import REPO, macslint, run
+from tests.torchnn.tracer_helpers import torch_counts, torch_layer, torch_layer_counts
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -96,6 +98,19 @@ ZOO = textwrap.dedent("""\
     """)
 
 
+# The input `project` configures, batch 1: what the expected numbers below are measured at.
+INPUT = (1, 3, 32, 32)
+
+
+def torch_net():
+    """NET as torch runs it at INPUT: the model, and its conv and fc layers on their inputs."""
+    model = torch_counts(NET, "Net", INPUT)
+    inputs = {path: shape for path, _, shape, _ in model.calls}
+    conv = torch_layer_counts("nn.Conv2d(3, 8, 3, padding=1)", inputs["conv"])
+    fc = torch_layer_counts("nn.Linear(8, 10)", inputs["fc"])
+    return model, conv, fc, inputs
+
+
 @pytest.fixture
 def project(tmp_path, monkeypatch):
     """A directory with its own [tool.macslint] (3x32x32), as the working directory."""
@@ -126,6 +141,7 @@ def test_fixtures_verify_clean():
     assert found, lines[0]
     counts = {k: int(v) for k, v in found.groupdict().items() if v is not None}
     assert counts["disagreements"] == 0
+    # how many layers, calls and model totals were checked (lower bounds), not costs
     assert counts["layers"] >= 300 and counts["calls"] >= 500 and counts["macs"] >= 40, counts
     # The parts it could not rebuild are named with their reasons.
     assert "model param totals: parameters outside the traced layer calls" in lines[0]
@@ -140,7 +156,7 @@ def test_fixtures_json_counts_invalid_layers(capsys, monkeypatch):
     assert data["schema"] == 1 and data["disagreements"] == [] and data["errors"] == []
     # Every MAC010 layer of the fixture is rejected by torch too, except the one whose call
     # does not bind to the signature: there are no arguments to rebuild it from.
-    assert data["verified"]["invalid_layers_torch_rejects"] == 10
+    assert data["verified"]["invalid_layers_torch_rejects"] == 10  # a count of layers, not a cost
     assert data["not_rebuildable"] == {
         "MAC010 sites: the call does not bind to the constructor's signature, no arguments to "
         "rebuild": 1}
@@ -151,6 +167,7 @@ def test_every_kind_of_part_agrees_with_torch(project, capsys):
     (project / "zoo.py").write_text(ZOO)
     code, out, err = verify(capsys, "--batch-size", "2", "zoo.py")
     assert code == 0, out
+    # how many things of each kind verify checked, not costs
     assert out == [
         "verified 17 layers (10 without a shape of their own: params only), 17 model calls, "
         "4 matrix products in forward(), 3 model MAC totals, 2 model param totals; "
@@ -170,13 +187,16 @@ def test_a_wrong_mac_formula_is_a_disagreement(project, capsys, monkeypatch):
     _broken(monkeypatch, "Conv2d", macs=lambda args, inputs, out: real(args, inputs, out) + 1)
     code, out, _ = verify(capsys, "net.py")
     assert code == 1
-    # Conv2d(3, 8, 3, padding=1) at 1x3x32x32: 8 * 32 * 32 * 3 * 9 = 221184 MACs in torch.
+    model, conv, _, inputs = torch_net()
+    at = list(inputs["conv"])
+    # the broken formula adds 1 to torch's count of each conv call (one in Net)
     assert out == [
-        "net.py:7:21: layer Conv2d(3, 8, 3, padding=1) at [1, 3, 32, 32]: "
-        "MACs macslint 221185, torch 221184",
-        "net.py:7:21: model Net conv Conv2d(3, 8, 3, padding=1) at [1, 3, 32, 32]: "
-        "MACs macslint 221185, torch 221184",
-        "net.py:4:1: model Net total: MACs macslint 221265, torch 221264",
+        f"net.py:7:21: layer Conv2d(3, 8, 3, padding=1) at {at}: "
+        f"MACs macslint {conv.macs + 1}, torch {conv.macs}",
+        f"net.py:7:21: model Net conv Conv2d(3, 8, 3, padding=1) at {at}: "
+        f"MACs macslint {conv.macs + 1}, torch {conv.macs}",
+        f"net.py:4:1: model Net total: MACs macslint {model.macs + 1}, torch {model.macs}",
+        # how many things verify checked, not costs
         "verified 4 layers (2 without a shape of their own: params only), 4 model calls, "
         "1 model MAC total, 1 model param total; 3 disagreements; 0 not rebuildable",
     ]
@@ -187,10 +207,13 @@ def test_flops_unit_and_params(project, capsys, monkeypatch):
     _broken(monkeypatch, "Linear", params=lambda args: 7)
     code, out, _ = verify(capsys, "--unit", "flops", "net.py")
     assert code == 1
+    model, _, fc, inputs = torch_net()
+    at = list(inputs["fc"])
+    # 7: the broken formula's Linear params, in place of torch's
     assert out[:3] == [
-        "net.py:10:19: layer Linear(8, 10) at [1, 8]: params macslint 7, torch 90",
-        "net.py:10:19: model Net fc Linear(8, 10) at [1, 8]: params macslint 7, torch 90",
-        "net.py:4:1: model Net total: params macslint 231, torch 314",
+        f"net.py:10:19: layer Linear(8, 10) at {at}: params macslint 7, torch {fc.params}",
+        f"net.py:10:19: model Net fc Linear(8, 10) at {at}: params macslint 7, torch {fc.params}",
+        f"net.py:4:1: model Net total: params macslint {model.params - fc.params + 7}, torch {model.params}",
     ]
 
 
@@ -200,6 +223,10 @@ def test_counted_but_torch_rejects(project, capsys, monkeypatch):
     _broken(monkeypatch, "Conv2d", check=lambda args: None)  # forgets the groups rule
     code, out, _ = verify(capsys, "bad.py")
     assert code == 1
+    with pytest.raises(ValueError):
+        torch_layer("nn.Conv2d(6, 4, 3, groups=4)")
+    # torch builds no such layer, so it has no count for it: params 40 and MACs 32400 are
+    # macslint's (the catalogue's formulas on 6 // 4 input channels a group) as verify prints them
     assert out[0] == (
         "bad.py:3:9: layer Conv2d(6, 4, 3, groups=4) at [1, 6, 32, 32]: macslint counts it "
         "(params 40, MACs 32400), torch raises building it: ValueError: in_channels must be "
@@ -215,8 +242,10 @@ def test_invalid_but_torch_accepts(project, capsys, monkeypatch):
     _broken(monkeypatch, "Linear", check=refuse)
     code, out, _ = verify(capsys, "net.py")
     assert code == 1
-    assert out[0] == ("net.py:10:19: layer Linear(8, 10) at [1, 8]: macslint says torch raises "
-                      "(MAC010: Linear refuses 8 features), torch accepts it (params 90, MACs 80)")
+    _, _, fc, inputs = torch_net()
+    assert out[0] == (f"net.py:10:19: layer Linear(8, 10) at {list(inputs['fc'])}: macslint says torch raises "
+                      f"(MAC010: Linear refuses 8 features), torch accepts it (params {fc.params}, "
+                      f"MACs {fc.macs})")
 
 
 def test_parallel_output_is_the_same(project, capsys, monkeypatch):
@@ -232,6 +261,9 @@ def test_a_layer_returning_indices_agrees_and_a_wrong_tuple_claim_is_found(proje
     """verify found that MaxPool/AdaptiveMaxPool with return_indices=True were traced as one
     tensor (torch returns (output, indices)); now traced as the pair, verify agrees. Claiming
     one tensor again is a disagreement."""
+    pool = "nn.AdaptiveMaxPool1d(3, return_indices=True)"
+    at = (1, 8, 65)  # the pragma's input size, batch 1
+    out_shape, indices_shape = (tuple(t.shape) for t in torch_layer(pool)(torch.zeros(at, device="meta")))
     (project / "pool.py").write_text(textwrap.dedent("""\
         import torch.nn as nn
 
@@ -250,9 +282,9 @@ def test_a_layer_returning_indices_agrees_and_a_wrong_tuple_claim_is_found(proje
     monkeypatch.setattr("macslint.commands.verify.output_count", lambda args: 1)
     code, out, _ = verify(capsys, "pool.py")
     assert code == 1
-    assert out[0] == ("pool.py:7:18: model Pool p AdaptiveMaxPool1d(3, return_indices=True) at "
-                      "[1, 8, 65]: output macslint one tensor [1, 8, 3], torch a tuple of 2 "
-                      "tensors ([1, 8, 3], [1, 8, 3])")
+    assert out[0] == (f"pool.py:7:18: model Pool p AdaptiveMaxPool1d(3, return_indices=True) at "
+                      f"{list(at)}: output macslint one tensor {list(out_shape)}, torch a tuple of 2 "
+                      f"tensors ({list(out_shape)}, {list(indices_shape)})")
 
 
 def test_usage_and_config_errors_exit_2(project, capsys):

@@ -18,6 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from tests.helpers import DATA
+from tests.torchnn.tracer_helpers import torch_counts, torch_has_params
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -31,6 +32,7 @@ input-size = [3, 32, 32]
 max-layer-params = "1K"
 max-model-macs-increase = "10%"
 """
+INPUT = (3, 32, 32)  # PYPROJECT's input-size: torch runs Net at it, batch 1
 
 MODEL = """\
 import torch.nn as nn
@@ -57,7 +59,7 @@ def git(repo: Path, *args: str) -> str:
 @pytest.fixture
 def pull_request(tmp_path):
     """A repository whose base commit has Net at width 16 and whose head grows it to 64
-    (a 1,792-param conv, over `max-layer-params`, and 4x the MACs, over the 10% limit)."""
+    (a conv over `max-layer-params`, and more MACs than the 10% limit allows)."""
     repo = tmp_path / "repo"
     (repo / "models").mkdir(parents=True)
     git(repo, "init", "-q")
@@ -102,23 +104,12 @@ def html_tables(html: str) -> list:
     return parser.tables
 
 
-def _torch_net(width: int):
-    namespace: dict = {}
-    exec(compile(MODEL.format(width=width), f"net{width}.py", "exec"), namespace)
-    return namespace["Net"]()
-
-
 def torch_params(width: int) -> int:
-    return sum(p.numel() for p in _torch_net(width).parameters())
+    return torch_counts(MODEL.format(width=width), "Net", (1, *INPUT)).params
 
 
 def torch_macs(width: int) -> int:
-    import torch
-    from torch.utils.flop_counter import FlopCounterMode
-
-    with FlopCounterMode(display=False) as counter:
-        _torch_net(width)(torch.zeros(1, 3, 32, 32))
-    return counter.get_total_flops() // 2
+    return torch_counts(MODEL.format(width=width), "Net", (1, *INPUT)).macs
 
 
 def fake_gh(bin_dir: Path, log: Path) -> None:
@@ -203,7 +194,7 @@ def test_github_actions_workflow(pull_request, tmp_path):
     # `nn.Conv2d(3, 64, 3, padding=1)` spans columns 21 to 50 of line 7 (endColumn is inclusive).
     assert annotations[:-1] == [
         "::warning file=models/net.py,line=7,col=21,endLine=7,endColumn=50,title=MAC002::"
-        "Conv2d(3, 64, 3, padding=1) has 1.8K params, budget 1K"]
+        f"Conv2d(3, 64, 3, padding=1) {torch_has_params('Conv2d(3, 64, 3, padding=1)')}, budget 1K"]
     assert annotations[-1].startswith("::notice title=macslint::")
     results = outputs["sarif"]["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {"MAC002"}

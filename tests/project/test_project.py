@@ -18,6 +18,8 @@ from torch.utils.flop_counter import FlopCounterMode
 from macslint.config import Settings
 from macslint.engine import check_file
 from macslint.project.loader import clear_cache
+from macslint.units import format_shape
+from tests.torchnn.tracer_helpers import failing_operands
 
 BLOCKS = """
     import torch.nn as nn
@@ -131,15 +133,18 @@ def test_shape_mismatch_inside_an_imported_block_is_reported_on_the_model(tmp_pa
     package = write_package(tmp_path, "projpkg3", {"blocks.py": BLOCKS, "net.py": net})
     result, found = models(package / "net.py")
     [issue] = [f for f in result.findings if f.code == "MAC011" and f.line == found["Net"].line]
-    assert "Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False) expects 1x16x16x16 " \
-           "but gets 1x32x16x16" in issue.message
-    assert issue.message.endswith("(at blocks.py:6)")
     sys.path.insert(0, str(tmp_path))
     try:
         with pytest.raises(RuntimeError, match="expected input.*to have 16 channels"):
             importlib.import_module("projpkg3.net").Net()(torch.zeros(1, 3, 32, 32))
+        # what the conv gets, as torch runs it at the pragma's input
+        gets = failing_operands(importlib.import_module("projpkg3.net").Net(), (1, 3, 32, 32))[0]
     finally:
         sys.path.remove(str(tmp_path))
+    # what it expects is macslint's wording of its arguments (torch names the weight instead)
+    assert "Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False) expects 1x16x16x16 " \
+           f"but gets {format_shape(gets)}" in issue.message
+    assert issue.message.endswith("(at blocks.py:6)")  # the conv's file and line
 
 
 @pytest.mark.parametrize("blocks, why", [
@@ -175,7 +180,8 @@ def test_changed_import_is_read_again(tmp_path):
     (package / "blocks.py").write_text(textwrap.dedent(BLOCKS).replace("bias=False", "bias=True"),
                                        encoding="utf-8")
     _, found = models(package / "net.py")
-    assert found["Net"].params == before + 16 + 32 + 32  # three convs gained a bias
+    params, _ = torch_counts(tmp_path, "projpkg5.net", "Net", (1, 3, 32, 32))  # the pragma's input
+    assert found["Net"].params == params > before  # three convs gained a bias
 
 
 def test_imports_are_read_when_used(tmp_path):

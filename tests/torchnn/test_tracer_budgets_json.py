@@ -15,11 +15,14 @@ import pytest
 
 from macslint.engine import FileResult
 from macslint.render.report_json import report_json
-from macslint.units import format_count
+from macslint.units import format_count, format_shape
 from tests.helpers import macslint
 from tests.torchnn.tracer_helpers import (
     UNKNOWN_LIB, src, analyse, line_of, col_of, codes, torch_counts, assert_matches_torch,
+    declared_input, torch_layer_counts, torch_ops, torch_params,
 )
+
+# Budgets (max_layer_macs=1000 and the like) are thresholds the tests choose, not counts.
 
 
 # =========================================================================== 5. budgets
@@ -42,7 +45,7 @@ BUDGET_SOURCE = src("""
 
 def test_model_macs_over_budget_is_mac003_on_the_class_line():
     result = analyse(BUDGET_SOURCE, max_model_macs=1000)
-    expected = torch_counts(BUDGET_SOURCE, "Net", (1, 3, 32, 32))
+    expected = torch_counts(BUDGET_SOURCE, "Net", declared_input(BUDGET_SOURCE, "Net"))
     (finding,) = codes(result, "MAC003")
     assert (finding.line, finding.col) == (line_of(BUDGET_SOURCE, "class Net"), 1)
     assert finding.message == f"Net costs {format_count(expected.macs)} MACs at 3x32x32, budget 1K"
@@ -51,7 +54,7 @@ def test_model_macs_over_budget_is_mac003_on_the_class_line():
 def test_model_macs_budget_in_flops_with_batch():
     source = BUDGET_SOURCE.replace("input-size=3x32x32", "input-size=3x32x32, batch-size=2")
     result = analyse(source, max_model_macs=1000, unit="flops")
-    expected = torch_counts(source, "Net", (2, 3, 32, 32))
+    expected = torch_counts(source, "Net", declared_input(source, "Net"))
     (finding,) = codes(result, "MAC003")
     assert finding.message == (f"Net costs {format_count(2 * expected.macs)} FLOPs at 3x32x32 "
                                f"(batch 2), budget 2K")
@@ -59,14 +62,14 @@ def test_model_macs_budget_in_flops_with_batch():
 
 def test_model_params_over_budget_is_mac004_on_the_class_line():
     result = analyse(BUDGET_SOURCE, max_model_params=100)
-    expected = torch_counts(BUDGET_SOURCE, "Net", (1, 3, 32, 32))
+    expected = torch_counts(BUDGET_SOURCE, "Net", declared_input(BUDGET_SOURCE, "Net"))
     (finding,) = codes(result, "MAC004")
     assert (finding.line, finding.col) == (line_of(BUDGET_SOURCE, "class Net"), 1)
     assert finding.message == f"Net has {format_count(expected.params)} params, budget 100"
 
 
 def test_model_budgets_not_exceeded_give_no_findings():
-    expected = torch_counts(BUDGET_SOURCE, "Net", (1, 3, 32, 32))
+    expected = torch_counts(BUDGET_SOURCE, "Net", declared_input(BUDGET_SOURCE, "Net"))
     result = analyse(BUDGET_SOURCE, max_model_macs=expected.macs, max_model_params=expected.params)
     assert codes(result, "MAC003") == [] and codes(result, "MAC004") == []
 
@@ -74,7 +77,7 @@ def test_model_budgets_not_exceeded_give_no_findings():
 def test_incomplete_model_has_no_mac003():
     result = analyse(UNKNOWN_LIB, max_model_macs=1, max_model_params=1)
     assert codes(result, "MAC003") == []
-    assert len(codes(result, "MAC004")) == 1  # its params are known
+    assert len(codes(result, "MAC004")) == 1  # one finding: its params are known
 
 
 def test_decorated_model_budget_is_on_the_class_line():
@@ -97,9 +100,10 @@ def test_decorated_model_budget_is_on_the_class_line():
 
 def test_layer_budget_uses_the_traced_shape():
     result = analyse(BUDGET_SOURCE, max_layer_macs=1000)
-    expected = torch_counts(BUDGET_SOURCE, "Net", (1, 3, 32, 32))
-    conv_macs = 16 * 32 * 32 * 3 * 9
-    assert expected.macs == conv_macs + 160
+    expected = torch_counts(BUDGET_SOURCE, "Net", declared_input(BUDGET_SOURCE, "Net"))
+    ((_, _, conv_input, _),) = [call for call in expected.calls if call[0] == "conv"]
+    conv_macs = torch_layer_counts("nn.Conv2d(3, 16, 3, padding=1)", conv_input).macs
+    assert 0 < conv_macs < expected.macs  # the fc costs too
     conv = [f for f in codes(result, "MAC001") if f.line == line_of(BUDGET_SOURCE, "self.conv =")]
     (finding,) = conv
     assert finding.col == col_of(BUDGET_SOURCE, "nn.Conv2d(3, 16")
@@ -111,8 +115,9 @@ def test_layer_budget_uses_the_traced_shape():
 def test_layer_outside_models_keeps_the_single_layer_semantics():
     result = analyse(BUDGET_SOURCE, max_layer_macs=1000)
     (finding,) = [f for f in codes(result, "MAC001") if f.line == line_of(BUDGET_SOURCE, "lonely")]
-    # the file's input size (the class pragma is the model's only)
-    assert finding.message == f"Conv2d(3, 8, 3) costs {format_count(8 * 222 * 222 * 3 * 9)} MACs " \
+    # the file's input size, the default 3x224x224 (the class pragma is the model's only)
+    alone = torch_layer_counts("nn.Conv2d(3, 8, 3)", (1, 3, 224, 224))
+    assert finding.message == f"Conv2d(3, 8, 3) costs {format_count(alone.macs)} MACs " \
                               "at 3x224x224, budget 1K"
     assert " in " not in finding.message
 
@@ -131,9 +136,12 @@ def test_deep_layer_is_held_to_its_traced_cost():
     """)
     model = assert_matches_torch(source, "Net")
     deep = model.calls[1]
-    assert deep.macs == 16 * 8 * 8 * 16 * 9
-    budget = 200_000
-    single = 16 * 224 * 224 * 16 * 9  # on its own: 16 channels at the file's 224x224
+    ran = torch_counts(source, "Net", declared_input(source, "Net"))
+    ((_, _, deep_input, _),) = [call for call in ran.calls if call[0] == "deep"]
+    assert deep.macs == torch_layer_counts("nn.Conv2d(16, 16, 3, padding=1)", deep_input).macs
+    budget = 200_000  # a threshold between the two costs
+    # on its own: its 16 channels at the file's (default) 224x224
+    single = torch_layer_counts("nn.Conv2d(16, 16, 3, padding=1)", (1, 16, 224, 224)).macs
     assert deep.macs < budget < single
     result = analyse(source, max_layer_macs=budget)
     assert [f.line for f in codes(result, "MAC001")] == []
@@ -153,12 +161,15 @@ def test_layer_called_twice_is_held_to_its_costliest_call():
                 small = self.conv(F.avg_pool2d(x, 2))
                 return self.conv(x)
     """)
-    model = assert_matches_torch(source, "Net")
+    assert_matches_torch(source, "Net")
+    ran = torch_counts(source, "Net", declared_input(source, "Net"))
+    costliest = max(torch_layer_counts("nn.Conv2d(4, 4, 3, padding=1)", inputs).macs
+                    for path, _, inputs, _ in ran.calls if path == "conv")
     result = analyse(source, max_layer_macs=1)
     (layer,) = result.report.layers
-    assert layer.traced["macs"] == max(c.macs for c in model.calls) == 4 * 16 * 16 * 4 * 9
+    assert layer.traced["macs"] == costliest
     (finding,) = codes(result, "MAC001")
-    assert format_count(4 * 16 * 16 * 4 * 9) in finding.message
+    assert f"costs {format_count(costliest)} MACs" in finding.message
 
 
 def test_block_built_by_a_model_is_resolved_with_its_arguments():
@@ -183,7 +194,7 @@ def test_block_built_by_a_model_is_resolved_with_its_arguments():
     assert [m.name for m in result.report.models] == ["Net"]  # Block needs an argument
     assert_matches_torch(source, "Net")
     (layer,) = result.report.layers
-    assert layer.resolved and layer.params == 30
+    assert layer.resolved and layer.params == torch_params(source, "Net", path="inner.fc")
     assert codes(result, "MAC100") == []
 
 
@@ -209,7 +220,8 @@ def test_block_built_with_different_arguments_stays_unresolved_on_its_own():
     """)
     result = analyse(source)
     model = assert_matches_torch(source, "Net")
-    assert [(c.path, c.params) for c in model.calls] == [("a.fc", 30), ("b", 42), ("c.fc", 56)]
+    assert [(c.path, c.params) for c in model.calls] == [
+        (path, torch_params(source, "Net", path=path)) for path in ("a.fc", "b", "c.fc")]
     (layer,) = [l for l in result.report.layers if l.line == line_of(source, "nn.Linear(d, d)")]
     assert not layer.resolved and "different arguments" in layer.reason
 
@@ -243,15 +255,25 @@ def json_models(result: FileResult, unit: str = "macs") -> List[Dict[str, Any]]:
 
 def test_json_model_entry():
     result = analyse(JSON_SOURCE)
-    expected = torch_counts(JSON_SOURCE, "Net", (1, 4, 8))
+    shape = declared_input(JSON_SOURCE, "Net")
+    expected = torch_counts(JSON_SOURCE, "Net", shape)
     (data,) = json_models(result)
     assert set(data) == MODEL_KEYS
     assert data["name"] == "Net"
     assert (data["line"], data["col"]) == (line_of(JSON_SOURCE, "class Net"), 1)
-    assert data["input"] == [1, 4, 8] and data["batch_size"] == 1
+    assert data["input"] == list(shape) and data["batch_size"] == 1  # the pragma's, default batch
     assert (data["params"], data["macs"]) == (expected.params, expected.macs)
     assert data["complete"] is True and data["reason"] is None
-    assert data["output"] == list(expected.output) == [1, 4, 4]
+    assert data["output"] == list(expected.output)
+
+
+def torch_q_call() -> Dict[str, Any]:
+    """JSON_SOURCE's layer `q` as torch runs it in Net: input, output, params and MACs."""
+    ran = torch_counts(JSON_SOURCE, "Net", declared_input(JSON_SOURCE, "Net"))
+    ((_, _, inputs, output),) = [call for call in ran.calls if call[0] == "q"]
+    q = torch_layer_counts("nn.Linear(8, 8)", inputs)
+    assert q.output == output
+    return {"input": list(inputs), "output": list(output), "params": q.params, "macs": q.macs}
 
 
 def test_json_layer_calls():
@@ -261,17 +283,20 @@ def test_json_layer_calls():
     q = data["layers"][0]
     assert q == {"path": "q", "kind": "Linear", "line": line_of(JSON_SOURCE, "self.q ="),
                  "col": col_of(JSON_SOURCE, "nn.Linear(8, 8)"), "call": "Linear(8, 8)",
-                 "file": None, "input": [1, 4, 8], "output": [1, 4, 8], "params": 72, "macs": 4 * 64,
-                 "traced": True, "reason": None}
+                 "file": None, **torch_q_call(), "traced": True, "reason": None}
 
 
 def test_json_ops():
     result = analyse(JSON_SOURCE)
     (data,) = json_models(result)
     (op,) = data["ops"]
+    shape = declared_input(JSON_SOURCE, "Net")
+    ((_, operands, (output,)),) = [op for op in torch_ops(JSON_SOURCE, "Net", shape) if op[0] == "matmul"]
+    ran = torch_counts(JSON_SOURCE, "Net", shape)
+    layers = sum(torch_layer_counts("nn.Linear(8, 8)", inputs).macs for _, _, inputs, _ in ran.calls)
     assert op == {"op": "matmul", "line": line_of(JSON_SOURCE, "q @ k"),
-                  "col": col_of(JSON_SOURCE, "q @ k"), "input": [[1, 4, 8], [1, 8, 4]],
-                  "output": [1, 4, 4], "macs": 4 * 8 * 4}
+                  "col": col_of(JSON_SOURCE, "q @ k"), "input": [list(s) for s in operands],
+                  "output": list(output), "macs": ran.macs - layers}
     assert data["macs"] == sum(l["macs"] for l in data["layers"]) + op["macs"]
 
 
@@ -288,7 +313,7 @@ def test_json_incomplete_model():
     (layer,) = data["layers"]
     assert layer["traced"] is False and layer["input"] is None
     # an untraced call is costed on its own, and says so
-    assert layer["macs"] == 64
+    assert layer["macs"] == torch_layer_counts("nn.Linear(8, 8)", declared_input(UNKNOWN_LIB, "Net")).macs
     assert layer["reason"].endswith("costed on its own at the configured input size")
 
 
@@ -298,8 +323,7 @@ def test_json_file_layers_have_traced():
     assert all("traced" in layer for layer in layers)
     by_line = {layer["line"]: layer for layer in layers}
     assert by_line[line_of(JSON_SOURCE, "self.q =")]["traced"] == {
-        "model": "Net", "path": "q", "input": [1, 4, 8], "output": [1, 4, 8], "macs": 256,
-        "params": 72}
+        "model": "Net", "path": "q", **torch_q_call()}
     assert by_line[line_of(JSON_SOURCE, "lonely")]["traced"] is None
 
 
@@ -326,9 +350,12 @@ CLI_SOURCE = src("""
 """)
 
 
+CLI_INPUT = declared_input(CLI_SOURCE, "Net", input_size=(3, 16, 16))  # cli_dir's pyproject.toml
+
+
 @pytest.fixture
 def cli_dir(tmp_path: Path) -> Path:
-    (tmp_path / "pyproject.toml").write_text("[tool.macslint]\ninput-size = [3, 16, 16]\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.macslint]\ninput-size = [3, 16, 16]\n")  # CLI_INPUT
     (tmp_path / "m.py").write_text(CLI_SOURCE)
     return tmp_path
 
@@ -336,12 +363,13 @@ def cli_dir(tmp_path: Path) -> Path:
 def test_cli_report_model_prints_its_table_and_totals(cli_dir):
     proc = macslint("report", "--model", "Net", "m.py", cwd=cli_dir)
     assert proc.returncode == 0, proc.stderr
-    expected = torch_counts(CLI_SOURCE, "Net", (1, 3, 16, 16))
+    expected = torch_counts(CLI_SOURCE, "Net", CLI_INPUT)
     out = proc.stdout
-    assert out.startswith(f"m.py:{line_of(CLI_SOURCE, 'class Net')}:1: model Net at 1x3x16x16\n")
+    assert out.startswith(f"m.py:{line_of(CLI_SOURCE, 'class Net')}:1: model Net at {format_shape(CLI_INPUT)}\n")
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line.startswith("  ")}
-    assert rows["conv"][1:4] == ["Conv2d", "1x3x16x16", "1x8x16x16"]
-    assert rows["fc"][1:4] == ["Linear", "1x8", "1x4"]
+    for path, kind, inputs, output in expected.calls:
+        assert rows[path][1:4] == [kind, format_shape(inputs), format_shape(output)]
+    assert {path for path, *_ in expected.calls} == {"conv", "fc"}
     assert f"total: {expected.params:,} params, {expected.macs:,} MACs\n" in out
     assert "matmul" in out
     assert "Other" not in out and "head" not in out
@@ -362,7 +390,7 @@ def test_cli_report_json_model_keeps_only_that_model(cli_dir):
     data = json.loads(proc.stdout)
     (file,) = data["files"]
     assert [m["name"] for m in file["models"]] == ["Net"]
-    expected = torch_counts(CLI_SOURCE, "Net", (1, 3, 16, 16))
+    expected = torch_counts(CLI_SOURCE, "Net", CLI_INPUT)
     assert (file["models"][0]["params"], file["models"][0]["macs"]) == (expected.params, expected.macs)
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from macslint.units import format_shape
 from tests.torchnn.tracer_helpers import (
     HEADER, src, analyse, the_model, trace, line_of, col_of, reasons, codes, assert_matches_torch, torch_raises,
+    declared_input, torch_failing_operands, torch_layer_counts, torch_model, torch_params,
 )
 
 
@@ -29,7 +31,7 @@ def test_shared_module_is_counted_once():
                 return self.seq(self.again(self.fc(x)))
     """)
     model = assert_matches_torch(source, "Net")
-    assert model.params == 72
+    assert model.params == torch_params(source, "Net", path="fc")  # one Linear's, once
     assert [c.path for c in model.calls] == ["fc", "fc", "fc", "seq.1", "fc"]
 
 
@@ -47,7 +49,8 @@ def test_module_repeated_in_a_module_list_is_counted_once():
                 return x
     """)
     model = assert_matches_torch(source, "Net")
-    assert model.params == 72 and model.macs == 3 * 64
+    one = torch_layer_counts("nn.Linear(8, 8)", declared_input(source, "Net"))
+    assert model.params == one.params and model.macs == 3 * one.macs  # counted once, run 3 times
 
 
 PARAMS_SOURCE = src("""
@@ -69,13 +72,18 @@ PARAMS_SOURCE = src("""
 
 def test_parameters_and_buffers_as_torch_counts_them():
     model = assert_matches_torch(PARAMS_SOURCE, "Net")
-    assert model.params == 8 * 16 + 16 + (16 * 4 + 4) + (100 * 100 + 100)
+    net = torch_model(PARAMS_SOURCE, "Net")
+    # the parameters (pos, gain, both layers'), not the buffer or the plain tensor
+    assert {name for name, _ in net.named_parameters()} == {
+        "pos", "gain", "fc.weight", "fc.bias", "unused.weight", "unused.bias"}
+    assert model.params == sum(p.numel() for p in net.parameters())
 
 
 def test_unused_layer_is_counted_in_params_but_not_called():
     model = trace(PARAMS_SOURCE, "Net")
     assert [c.path for c in model.calls] == ["fc"]
-    assert model.params - (100 * 100 + 100) == 8 * 16 + 16 + 68
+    unused = torch_params(PARAMS_SOURCE, "Net", path="unused")
+    assert unused > 0 and model.params == torch_params(PARAMS_SOURCE, "Net")  # unused included
 
 
 def test_plain_list_of_layers_is_not_registered():
@@ -92,8 +100,11 @@ def test_plain_list_of_layers_is_not_registered():
                 return self.fc(x)
     """)
     model = assert_matches_torch(source, "Net")
-    assert model.params == 36  # torch does not register layers held in a plain list
-    assert model.macs == 64 + 64 + 32  # but they run, and torch counts their MACs
+    shape = declared_input(source, "Net")
+    block = torch_layer_counts("nn.Linear(8, 8)", shape)
+    fc = torch_layer_counts("nn.Linear(8, 4)", shape)
+    assert model.params == fc.params  # torch does not register layers held in a plain list
+    assert model.macs == 2 * block.macs + fc.macs  # but they run, and torch counts their MACs
     assert [c.path for c in model.calls] == ["", "", "fc"]
 
 
@@ -111,7 +122,7 @@ def test_reassigned_attribute_replaces_the_module():
                 return self.fc(x)
     """)
     model = assert_matches_torch(source, "Net")
-    assert model.params == 36
+    assert model.params == torch_params(source, "Net", path="fc")  # the last Linear(8, 4) alone
 
 
 def test_parameter_used_in_matmul_is_counted_and_costed():
@@ -146,8 +157,8 @@ def test_first_layer_not_fitting_the_input_is_a_setting_problem():
     result = analyse(source)
     model = the_model(result, "Audio")
     assert not model.complete and model.macs is None
-    assert model.params == 32
-    assert "the input 1x3x224x224 does not fit Audio" in reasons(model)
+    assert model.params == torch_params(source, "Audio")
+    assert "the input 1x3x224x224 does not fit Audio" in reasons(model)  # the default input size
     assert "input-size" in reasons(model)
     assert "[tool.macslint.models.Audio]" in reasons(model)
     assert codes(result, "MAC011") == [] and model.shape_errors == []
@@ -180,7 +191,7 @@ def test_input_not_fitting_a_parameter_is_a_setting_problem():
             def forward(self, x):
                 return self.fc(x + self.pos)
     """)
-    assert torch_raises(source, "Net", (1, 4, 8))
+    assert torch_raises(source, "Net", declared_input(source, "Net"))
     result = analyse(source)
     assert "the input 1x4x8 does not fit Net" in reasons(the_model(result, "Net"))
     assert codes(result, "MAC011") == []
@@ -197,7 +208,7 @@ def test_input_mismatch_names_the_input_shape_whatever_the_operand_order():
             def forward(self, x):
                 return self.fc(self.pos + x)
     """)
-    assert torch_raises(source, "Net", (1, 4, 8))
+    assert torch_raises(source, "Net", declared_input(source, "Net"))
     assert "the input 1x4x8 does not fit Net" in reasons(trace(source, "Net"))
 
 
@@ -229,42 +240,45 @@ def test_fitting_input_after_setting_it_traces():
     assert_matches_torch(source, "Audio")
 
 
-# name -> (__init__ lines, forward lines, input size, where MAC011 goes, shapes in its message).
+# name -> (__init__ lines, forward lines, input size, where MAC011 goes, what a layer expects).
 # A layer's mismatch is reported where the layer is constructed, an operation's where it is written.
+# The shapes the layer or operation gets are torch's (`torch_failing_operands`); what a layer
+# expects is macslint's wording of its arguments (torch names the weight instead), None for an
+# operation.
 MISMATCHES = {
     "conv_in_channels": (
         ["self.a = nn.Conv2d(3, 16, 3, padding=1)", "self.b = nn.Conv2d(8, 16, 3, padding=1)"],
         ["return self.b(F.relu(self.a(x)))"],
-        "3x8x8", "nn.Conv2d(8, 16", ["1x8x8x8", "1x16x8x8"]),
+        "3x8x8", "nn.Conv2d(8, 16", "1x8x8x8"),
     "linear_in_features": (
         ["self.conv = nn.Conv2d(1, 6, 5)", "self.fc = nn.Linear(6 * 4 * 4, 10)"],
         ["x = F.max_pool2d(self.conv(x), 2)", "return self.fc(torch.flatten(x, 1))"],
-        "1x16x16", "nn.Linear(6 * 4 * 4", ["1x96", "1x216"]),
+        "1x16x16", "nn.Linear(6 * 4 * 4", "1x96"),
     "batchnorm_features": (
         ["self.conv = nn.Conv2d(3, 16, 3, padding=1)", "self.bn = nn.BatchNorm2d(8)"],
         ["return self.bn(self.conv(x))"],
-        "3x8x8", "nn.BatchNorm2d(8)", ["1x8x8x8", "1x16x8x8"]),
+        "3x8x8", "nn.BatchNorm2d(8)", "1x8x8x8"),
     "sequential_linear": (
         ["self.net = nn.Sequential(", "    nn.Conv2d(3, 8, 3, stride=2, padding=1),",
          "    nn.Flatten(),", "    nn.Linear(8 * 8 * 8, 10),", ")"],
         ["return self.net(x)"],
-        "3x8x8", "nn.Linear(8 * 8 * 8", ["1x512", "1x128"]),
+        "3x8x8", "nn.Linear(8 * 8 * 8", "1x512"),
     "cat": (
         ["self.enc = nn.Conv2d(3, 8, 3, padding=1)", "self.down = nn.Conv2d(8, 8, 3, stride=2, padding=1)"],
         ["skip = self.enc(x)", "y = self.down(skip)", "return torch.cat([y, skip], dim=1)"],
-        "3x16x16", "torch.cat(", ["1x8x8x8", "1x8x16x16"]),
+        "3x16x16", "torch.cat(", None),
     "view": (
         ["self.conv = nn.Conv2d(1, 4, 3)"],
         ["x = self.conv(x)", "return x.view(-1, 4 * 28 * 28)"],
-        "1x28x28", "x.view(", ["1x4x26x26"]),
+        "1x28x28", "x.view(", None),
     "add": (
         ["self.conv0 = nn.Conv2d(8, 8, 1)", "self.conv = nn.Conv2d(8, 16, 3, padding=1)"],
         ["skip = self.conv0(x)", "out = self.conv(skip)", "return out + skip"],
-        "8x8x8", "out + skip", ["1x16x8x8", "1x8x8x8"]),
+        "8x8x8", "out + skip", None),
     "matmul": (
         ["self.fc = nn.Linear(8, 6)", "self.w = nn.Parameter(torch.zeros(5, 3))"],
         ["return self.fc(x) @ self.w"],
-        "4x8", "self.fc(x) @", ["1x4x6", "5x3"]),
+        "4x8", "self.fc(x) @", None),
 }
 
 
@@ -281,16 +295,20 @@ def mismatch_source(name: str) -> str:
 @pytest.mark.parametrize("name", sorted(MISMATCHES))
 def test_internal_mismatch_is_mac011_where_it_is_written(name):
     source = mismatch_source(name)
-    size, anchor, shapes = MISMATCHES[name][2:]
-    assert torch_raises(source, "Net", (1, *map(int, size.split("x"))))
+    size, anchor, expects = MISMATCHES[name][2:]
+    operands = torch_failing_operands(source, "Net", (1, *map(int, size.split("x"))))
+    assert operands  # torch raises
     result = analyse(source)
     model = the_model(result, "Net")
     assert not model.complete and model.macs is None
     assert "does not fit" not in reasons(model)
     (finding,) = codes(result, "MAC011")
     assert (finding.line, finding.col) == (line_of(source, anchor), col_of(source, anchor))
-    for shape in shapes:
-        assert shape in finding.message
+    if expects is None:  # an operation: every operand torch was given
+        for shape in operands:
+            assert format_shape(shape) in finding.message
+    else:  # a layer: the input torch gave it
+        assert f"expects {expects} but gets {format_shape(operands[0])} (from line " in finding.message
     assert [(i.line, i.col) for i in model.shape_errors] == [(finding.line, finding.col)]
 
 
@@ -309,7 +327,8 @@ def test_residual_add_with_the_raw_input_is_mac011():
                 out = self.conv2(out)
                 return out + x
     """)
-    assert torch_raises(source, "Net", (1, 8, 16, 16))
+    operands = torch_failing_operands(source, "Net", declared_input(source, "Net"))
+    assert len(operands) == 2  # torch raises at the add
     result = analyse(source)
     model = the_model(result, "Net")
     assert not model.complete and model.macs is None
@@ -317,14 +336,16 @@ def test_residual_add_with_the_raw_input_is_mac011():
     (finding,) = codes(result, "MAC011")
     assert (finding.line, finding.col) == (line_of(source, "return out + x"),
                                            col_of(source, "out + x"))
-    assert "1x16x16x16" in finding.message and "1x8x16x16" in finding.message
+    assert f"cannot add {format_shape(operands[0])} (from line " in finding.message
+    assert f" and {format_shape(operands[1])} (from line " in finding.message
 
 
 def test_layer_mismatch_message_names_the_module_path():
     source = mismatch_source("sequential_linear")
     (finding,) = codes(analyse(source), "MAC011")
     assert "in net.2" in finding.message
-    assert finding.message.startswith("Linear(8 * 8 * 8, 10) expects 1x512 but gets 1x128")
+    gets = format_shape(torch_failing_operands(source, "Net", declared_input(source, "Net"))[0])
+    assert finding.message.startswith(f"Linear(8 * 8 * 8, 10) expects 1x512 but gets {gets}")
 
 
 def test_mismatch_in_a_block_shared_by_two_models_is_one_finding():

@@ -183,3 +183,146 @@ UNKNOWN_LIB = src("""
             x = some_lib.op(x)
             return self.fc(x)
 """, header=HEADER + "import some_lib\n")
+
+
+# ----------------------------------------- one layer, params alone, operations, formatted costs
+
+import contextlib  # noqa: E402 - appended section
+import sys  # noqa: E402
+import types  # noqa: E402
+from typing import Iterator  # noqa: E402
+
+
+@contextlib.contextmanager
+def stub_modules(*names: str) -> Iterator[None]:
+    """Empty modules importable under `names` while the block runs (a source's `import some_lib`
+    of a library macslint does not follow), so torch can build what does not call them."""
+    saved = {name: sys.modules.get(name) for name in names}
+    sys.modules.update({name: types.ModuleType(name) for name in names})
+    try:
+        yield
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+
+
+def torch_params(source: str, class_name: str, path: str = "", stubs: Tuple[str, ...] = ()) -> int:
+    """The parameters torch counts for `class_name()` built from `source` on the meta device (or
+    for its submodule at the dotted `path`), without running forward(): for models macslint
+    cannot trace but whose module tree it knows. `stubs`: libraries the source imports and
+    __init__ does not call."""
+    with stub_modules(*stubs):
+        model = torch_model(source, class_name)
+    module = model.get_submodule(path) if path else model
+    return sum(p.numel() for p in module.parameters())
+
+
+def torch_layer(constructor: str, header: str = HEADER, **names: Any) -> nn.Module:
+    """The layer torch builds on the meta device from its constructor text as the test's source
+    writes it (`"nn.Conv2d(3, 8, 3)"`), with `header`'s imports and `names` in scope."""
+    namespace: Dict[str, Any] = {"__name__": "_macslint_tracer_test_layer"}
+    exec(compile(header, "<header>", "exec"), namespace)
+    namespace.update(names)
+    with torch.device("meta"):
+        return eval(compile(constructor.strip(), "<layer>", "eval"), namespace)
+
+
+def torch_layer_counts(constructor: str, input_shape: Shape, header: str = HEADER,
+                       **names: Any) -> TorchCounts:
+    """One layer built by torch from its constructor text (`torch_layer`) and run once in eval
+    mode on zeros of `input_shape` (batch included), on the meta device under FlopCounterMode:
+    its params, MACs (flops // 2) and output shape; `calls` is empty."""
+    layer = torch_layer(constructor, header, **names).eval()
+    x = torch.zeros(input_shape, device="meta")
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        out = layer(x)
+    params = sum(p.numel() for p in layer.parameters())
+    output = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+    return TorchCounts(params, counter.get_total_flops() // 2, output, [])
+
+
+def torch_failing_operands(source: str, name: str, input_shape: Shape) -> List[Shape]:
+    """The shapes of the tensors torch was given by the call that raised when model `name` ran
+    on zeros of `input_shape` (on the CPU, as `torch_raises`): the innermost torch function or
+    tensor method that raised, its tensor arguments in order (those in a list too, as
+    `torch.cat`'s). For a layer that is its functional form (`F.linear(input, weight, bias)`):
+    the input comes first. Empty when torch does not raise."""
+    return failing_operands(torch_model(source, name, device="cpu"), input_shape)
+
+
+def failing_operands(model: nn.Module, input_shape: Shape) -> List[Shape]:
+    """`torch_failing_operands` for a model already built (on the CPU)."""
+    from torch.overrides import TorchFunctionMode
+
+    failed: List[List[Shape]] = []
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types_, args=(), kwargs=None):
+            try:
+                return func(*args, **(kwargs or {}))
+            except Exception:
+                if not failed:
+                    failed.append(_tensor_shapes(list(args)))
+                raise
+
+    try:
+        with torch.no_grad(), Recorder():
+            model(torch.zeros(input_shape))
+    except (RuntimeError, IndexError, ValueError):
+        return failed[0] if failed else []
+    return []
+
+
+def _tensor_shapes(value: Any) -> List[Shape]:
+    if isinstance(value, torch.Tensor):
+        return [tuple(value.shape)]
+    if isinstance(value, (list, tuple)):
+        return [shape for item in value for shape in _tensor_shapes(item)]
+    return []
+
+
+def torch_ops(source: str, name: str, input_shape: Shape) -> List[Tuple[str, List[Shape], List[Shape]]]:
+    """Every torch function and tensor method model `name` calls in one forward on zeros of
+    `input_shape` (meta device, eval mode), in order: (its name, the shapes of its tensor
+    arguments, the shapes of the tensors it returns). A layer shows as its functional form
+    (`linear`, `conv2d`); `a @ b` as `matmul`."""
+    from torch.overrides import TorchFunctionMode
+
+    ops: List[Tuple[str, List[Shape], List[Shape]]] = []
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types_, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            ops.append((getattr(func, "__name__", str(func)), _tensor_shapes(list(args)),
+                        _tensor_shapes(out)))
+            return out
+
+    model = torch_model(source, name).eval()
+    x = torch.zeros(input_shape, device="meta")
+    with torch.device("meta"), Recorder():
+        model(x)
+    return ops
+
+
+def torch_costs(call: str, shape: Shape, batch: int = 1, unit: str = "MACs", traced: bool = False) -> str:
+    """A layer's cost as macslint's messages word it (`costs 1.8G MACs at 64x224x224`), with
+    torch's count: the layer built from `call` as the message prints it (`Conv2d(64, 64, 3,
+    padding=1)`, torch.nn's) and run at `shape` (no batch) with `batch`; the count formatted
+    with macslint's `format_count` (formatting, not analysis). A call traced in a model prints
+    its input with the batch."""
+    from macslint.units import format_count, format_shape
+
+    macs = torch_layer_counts("nn." + call, (batch, *shape)).macs
+    at = format_shape((batch, *shape) if traced else shape)
+    return f"costs {format_count(2 * macs if unit == 'FLOPs' else macs)} {unit} at {at}"
+
+
+def torch_has_params(call: str) -> str:
+    """`has 2.0M params`: the parameters of torch's layer built from `call` (as `torch_costs`),
+    formatted with macslint's `format_count`."""
+    from macslint.units import format_count
+
+    return f"has {format_count(sum(p.numel() for p in torch_layer('nn.' + call).parameters()))} params"
