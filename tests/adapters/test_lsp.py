@@ -302,7 +302,7 @@ def test_diagnostics_hints_hover_and_lenses_of_a_project_file(tmp_path: Path) ->
             outside = await session.hover(uri, line_of(MODEL, "def forward"), 6)
             lenses = await session.lenses(uri)
 
-            # The example, to the character.
+            # The example, to the character (label(stem) is made of torch's numbers).
             assert label(stem) == "9.4K params · 118.0M MACs · 3x224x224 -> 64x112x112"
             assert hints_found == [
                 (*end_of(MODEL, stem_text), label(stem)),
