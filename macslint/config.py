@@ -17,7 +17,7 @@ Example::
     input-size = [3, 64, 64]
     max-model-macs = "1G"
 
-A model class may also carry a pragma comment (see :func:`parse_pragma`)::
+A model class may also carry a pragma comment (see :func:`macslint.pragmas.parse_pragma`)::
 
     class ResNet(nn.Module):  # macslint: input-size=3x32x32, max-model-macs=500M
 
@@ -81,11 +81,8 @@ __all__ = [
     "load_config",
     "config_for_path",
     "apply_overrides",
-    "parse_pragma",
     "clear_caches",
     "PYPROJECT",
-    "PRAGMA_MARKER",
-    "PRAGMA_RE",
     "TOP_LEVEL_KEYS",
     "PER_PATH_KEYS",
     "MODEL_KEYS",
@@ -261,37 +258,37 @@ def _toml_key(key: str) -> str:
     return key if _BARE_KEY_RE.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 
-def _fail(source: str, key: str, value: object, problem: str, fix: str) -> ConfigError:
+def value_error(source: str, key: str, value: object, problem: str, fix: str) -> ConfigError:
     return ConfigError(f"{source}: {key} = {value!r}: {problem}; {fix}")
 
 
 def _check_input_size(value: object, *, key: str, source: str) -> tuple[int, ...]:
     if not isinstance(value, (list, tuple)):
-        raise _fail(source, key, value, f"not a list ({type_name(value)})", _INPUT_SIZE_HINT)
+        raise value_error(source, key, value, f"not a list ({type_name(value)})", _INPUT_SIZE_HINT)
     if not value:
-        raise _fail(source, key, value, "empty", _INPUT_SIZE_HINT)
+        raise value_error(source, key, value, "empty", _INPUT_SIZE_HINT)
     for index, dim in enumerate(value):
         if isinstance(dim, bool) or not isinstance(dim, int):
             problem = f"entry {index} ({dim!r}) is {type_name(dim)}, not an integer"
-            raise _fail(source, key, value, problem, _INPUT_SIZE_HINT)
+            raise value_error(source, key, value, problem, _INPUT_SIZE_HINT)
         if dim <= 0:
             problem = f"entry {index} ({dim!r}) is not positive"
-            raise _fail(source, key, value, problem, _INPUT_SIZE_HINT)
+            raise value_error(source, key, value, problem, _INPUT_SIZE_HINT)
     return tuple(int(d) for d in value)
 
 
 def _check_batch_size(value: object, *, key: str, source: str) -> int:
     fix = "use a positive integer like 1"
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _fail(source, key, value, f"not an integer ({type_name(value)})", fix)
+        raise value_error(source, key, value, f"not an integer ({type_name(value)})", fix)
     if value <= 0:
-        raise _fail(source, key, value, "not positive", fix)
+        raise value_error(source, key, value, "not positive", fix)
     return int(value)
 
 
 def _check_unit(value: object, *, key: str, source: str) -> str:
     if not isinstance(value, str) or value not in UNITS:
-        raise _fail(source, key, value, "not a unit", 'use "macs" or "flops"')
+        raise value_error(source, key, value, "not a unit", 'use "macs" or "flops"')
     return value
 
 
@@ -319,13 +316,13 @@ _CHECKS: dict[str, Callable[..., Any]] = {
 assert set(_CHECKS) == set(SETTINGS_FIELDS)
 
 
-def _unknown_key(
+def unknown_key(
     source: str, key_path: str, key: str, value: object, valid: tuple[str, ...], where: str
 ) -> ConfigError:
     guesses = difflib.get_close_matches(key.replace("_", "-").lower(), valid, n=1)
     hint = f" (did you mean {guesses[0]!r}?)" if guesses else ""
     fix = "valid keys are: " + ", ".join(valid)
-    return _fail(source, key_path, value, f"unknown key in {where}{hint}", fix)
+    return value_error(source, key_path, value, f"unknown key in {where}{hint}", fix)
 
 
 def _check_settings_table(
@@ -348,8 +345,8 @@ def _check_settings_table(
         key_path = prefix + _toml_key(key)
         if key not in valid:
             if key in misplaced:
-                raise _fail(source, key_path, value, f"not allowed in {where}", misplaced[key])
-            raise _unknown_key(source, key_path, key, value, valid, where)
+                raise value_error(source, key_path, value, f"not allowed in {where}", misplaced[key])
+            raise unknown_key(source, key_path, key, value, valid, where)
         if key not in PER_PATH_KEYS:
             continue  # exclude, models, per-path: handled by the caller
         name = key.replace("-", "_")
@@ -364,18 +361,18 @@ def _top_level_only(keys: tuple[str, ...]) -> dict[str, str]:
 def _check_exclude(value: object, *, source: str) -> tuple[str, ...]:
     fix = 'use a list of glob strings like ["build", "vendor/*"]'
     if not isinstance(value, list):
-        raise _fail(source, "exclude", value, f"not a list ({type_name(value)})", fix)
+        raise value_error(source, "exclude", value, f"not a list ({type_name(value)})", fix)
     for index, pattern in enumerate(value):
         if not isinstance(pattern, str):
-            raise _fail(source, f"exclude[{index}]", pattern, f"not a string ({type_name(pattern)})", fix)
+            raise value_error(source, f"exclude[{index}]", pattern, f"not a string ({type_name(pattern)})", fix)
         if not pattern.strip():
-            raise _fail(source, f"exclude[{index}]", pattern, "empty pattern", fix)
+            raise value_error(source, f"exclude[{index}]", pattern, "empty pattern", fix)
     return tuple(value)
 
 
 def _check_per_path(value: object, *, source: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
     if not isinstance(value, dict):
-        raise _fail(
+        raise value_error(
             source,
             "per-path",
             value,
@@ -386,9 +383,9 @@ def _check_per_path(value: object, *, source: str) -> tuple[tuple[str, Mapping[s
     for pattern, overrides in value.items():
         prefix = f"per-path.{_toml_key(pattern)}"
         if not pattern.strip():
-            raise _fail(source, prefix, overrides, "empty glob", 'use a glob like "tests/*"')
+            raise value_error(source, prefix, overrides, "empty glob", 'use a glob like "tests/*"')
         if not isinstance(overrides, dict):
-            raise _fail(
+            raise value_error(
                 source,
                 prefix,
                 overrides,
@@ -415,7 +412,7 @@ _MODEL_MISPLACED: dict[str, str] = {
 
 def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
     if not isinstance(value, dict):
-        raise _fail(
+        raise value_error(
             source,
             "models",
             value,
@@ -427,13 +424,13 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
         prefix = f"models.{_toml_key(name)}"
         if not name.strip():
             fix = "use the model's class or factory function name, like [tool.macslint.models.ResNet]"
-            raise _fail(source, prefix, table, "empty model name", fix)
+            raise value_error(source, prefix, table, "empty model name", fix)
         if not isinstance(table, dict):
             if name in TOP_LEVEL_KEYS:
                 fix = f"models holds one table per model: put {name} in a [tool.macslint.models.<Name>] section"
             else:
                 fix = "use a table of settings like { input-size = [3, 32, 32] }"
-            raise _fail(source, prefix, table, f"not a table ({type_name(table)})", fix)
+            raise value_error(source, prefix, table, f"not a table ({type_name(table)})", fix)
         checked = _check_settings_table(
             table,
             prefix=prefix + ".",
@@ -449,9 +446,9 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
 def _check_baseline(value: object, *, source: str) -> str:
     fix = 'use a path relative to this pyproject.toml, like "macslint-baseline.json"'
     if not isinstance(value, str):
-        raise _fail(source, "baseline", value, f"not a string ({type_name(value)})", fix)
+        raise value_error(source, "baseline", value, f"not a string ({type_name(value)})", fix)
     if not value.strip():
-        raise _fail(source, "baseline", value, "empty path", fix)
+        raise value_error(source, "baseline", value, "empty path", fix)
     return value
 
 
@@ -574,7 +571,7 @@ def load_config(pyproject: Path | None, *, cwd: Path | None = None) -> Config:
     table = tool["macslint"]
     if not isinstance(table, dict):
         problem = f"not a table ({type_name(table)})"
-        raise _fail(source, "tool.macslint", table, problem, "write it as a [tool.macslint] section")
+        raise value_error(source, "tool.macslint", table, problem, "write it as a [tool.macslint] section")
     base, exclude, per_path, baseline = _parse_table(table, source=source)
     root = pyproject.resolve().parent
     return Config(source=pyproject, root=root, base=base, exclude=exclude, per_path=per_path,
@@ -630,7 +627,7 @@ def apply_overrides(config: Config, overrides: Mapping[str, object], source: str
     for name, value in overrides.items():
         flag = "--" + str(name).replace("_", "-")
         if name not in _CHECKS:
-            raise _fail(
+            raise value_error(
                 source,
                 flag,
                 value,
@@ -651,99 +648,3 @@ def apply_overrides(config: Config, overrides: Mapping[str, object], source: str
         config.base, **checked, models=models, cli_fixed=config.base.cli_fixed | frozenset(checked)
     )
     return dataclasses.replace(config, base=base, per_path=per_path)
-
-
-# --------------------------------------------------------------------------- pragmas
-
-PRAGMA_MARKER = "macslint:"
-"""Every pragma comment contains this text: a cheap test before :func:`parse_pragma`."""
-
-PRAGMA_RE = re.compile(r"#\s*macslint:")
-"""Finds the start of a pragma in a line or comment (``# macslint:`` or ``#macslint:``)."""
-
-_PRAGMA_EXAMPLE = "# macslint: input-size=3x32x32, batch-size=4, max-model-macs=500M"
-# A separator (comma or whitespace) before the next "key=": shapes may contain commas ("3,32,32").
-_PRAGMA_SPLIT_RE = re.compile(r"[\s,]+(?=[A-Za-z_][A-Za-z0-9_-]*\s*=)")
-_INT_RE = re.compile(r"\+?[0-9]+(?:_[0-9]+)*")
-_PRAGMA_VALUE_EXAMPLES = {
-    "input-size": "3x32x32",
-    "batch-size": "4",
-    "max-layer-macs": "500M",
-    "max-layer-params": "1M",
-    "max-model-macs": "4G",
-    "max-model-params": "25M",
-    "max-model-macs-increase": "10%",
-    "max-model-params-increase": "1M",
-}
-assert set(_PRAGMA_VALUE_EXAMPLES) == set(MODEL_KEYS)
-
-
-def _pragma_value(key: str, text: str, *, source: str) -> Any:
-    name = key.replace("-", "_")
-    if not text:
-        fix = f"write {key}={_PRAGMA_VALUE_EXAMPLES[key]}"
-        raise _fail(source, key, text, "no value", fix)
-    if name == "input_size":
-        return parse_shape(text, key=key, source=source)
-    if name == "batch_size":
-        if not _INT_RE.fullmatch(text):
-            raise _fail(source, key, text, "not an integer", "use a positive integer like 1")
-        if int(text.replace("_", "")) <= 0:
-            raise _fail(source, key, text, "not positive", "use a positive integer like 1")
-        return int(text.replace("_", ""))
-    if name.endswith("_increase"):
-        return parse_increase(text, key=key, source=source)
-    return parse_count(text, key=key, source=source)
-
-
-def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
-    """Parse the ``macslint:`` pragma of a comment into {Settings field name: value}.
-
-    A pragma is a ``#``-separated part of the comment that starts with
-    ``macslint:`` (``# macslint: ...`` or ``#macslint: ...``); it ends at the next
-    ``#``, so ``# macslint: batch-size=2  # noqa: MAC003`` and
-    ``# noqa: MAC003 # macslint: batch-size=2`` both work. It holds ``key=value``
-    items separated by commas and/or whitespace, spaces around ``=`` allowed::
-
-        # macslint: input-size=1x32x32, batch-size=4, max-model-macs=500M
-
-    Keys are those of a ``[tool.macslint.models.<Name>]`` table: ``input-size``
-    (a shape like ``3x32x32``, no batch dimension), ``batch-size`` (a positive
-    integer), ``max-layer-macs``, ``max-layer-params``, ``max-model-macs`` and
-    ``max-model-params`` (counts like ``500M``, ``1.5G``, ``1_000``). The result
-    is for :meth:`Settings.for_model`; it is ``{}`` when the comment has no
-    pragma.
-
-    Raises :class:`ConfigError` naming ``source`` (e.g. ``"model.py:12"``), the
-    key, the value and what to write instead, for unknown or repeated keys,
-    items that are not ``key=value``, an empty pragma and invalid values.
-    """
-    if PRAGMA_MARKER not in comment:
-        return {}
-    result: dict[str, Any] = {}
-    for part in comment.split("#"):
-        part = part.strip()
-        if not part.startswith(PRAGMA_MARKER):
-            continue
-        body = part[len(PRAGMA_MARKER) :].strip(" \t,")
-        if not body:
-            raise ConfigError(f"{source}: empty macslint pragma; write settings like {_PRAGMA_EXAMPLE!r}")
-        for item in _PRAGMA_SPLIT_RE.split(body):
-            key, equals, value = item.partition("=")
-            key, value = key.strip(), value.strip(" \t,")
-            if not equals or not key:
-                raise ConfigError(
-                    f"{source}: macslint pragma item {item!r} is not key=value; "
-                    f"write settings like {_PRAGMA_EXAMPLE!r}"
-                )
-            if key not in MODEL_KEYS:
-                if key in TOP_LEVEL_KEYS:
-                    raise _fail(
-                        source, key, value, "not allowed in a macslint pragma", f"set {key} in [tool.macslint]"
-                    )
-                raise _unknown_key(source, key, key, value, MODEL_KEYS, "a macslint pragma")
-            name = key.replace("-", "_")
-            if name in result:
-                raise _fail(source, key, value, "given twice in a macslint pragma", "keep one")
-            result[name] = _pragma_value(key, value, source=source)
-    return result

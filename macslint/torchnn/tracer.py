@@ -19,9 +19,10 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
-from ..config import Settings, parse_pragma
+from ..config import Settings
 from ..costmodel import Args, LayerSpec
 from ..errors import ConfigError
+from ..pragmas import parse_pragma
 from ..evaluator.interpreter import Interpreter
 from ..evaluator.policy import RUN
 from ..evaluator.scope import Scope

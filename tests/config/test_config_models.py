@@ -11,16 +11,14 @@ import pytest
 
 from macslint.config import (
     MODEL_KEYS,
-    PRAGMA_MARKER,
-    PRAGMA_RE,
     TOP_LEVEL_KEYS,
     Config,
     Settings,
     apply_overrides,
     load_config,
-    parse_pragma,
 )
 from macslint.errors import ConfigError
+from macslint.pragmas import PRAGMA_MARKER, PRAGMA_RE, parse_pragma
 
 from tests.config.test_config import _fresh_caches, write  # noqa: F401 - the same fixture and helper
 
