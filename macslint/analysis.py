@@ -38,12 +38,13 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
     interpreter = Interpreter(module, source, positions, loader=loader, path=file)
     interpreter.run()
     models: List[Any] = []
+    not_built: List[Any] = []
     if settings is not None:
-        models = trace_models(interpreter, settings, path)
+        models, not_built = trace_models(interpreter, settings, path)
     # Tracing may complete a site's arguments (a block built with known values).
     sites = sorted(interpreter.sites.values(), key=lambda s: (s.line, s.col))
     depends_on = tuple(sorted(str(p) for p in loader.consulted)) if loader is not None else ()
-    return Analysis(sites, models, depends_on)
+    return Analysis(sites, models, not_built, depends_on)
 
 
 def analyze_source(source: str, settings: Any = None, path: str = "<string>",
@@ -54,7 +55,7 @@ def analyze_source(source: str, settings: Any = None, path: str = "<string>",
     file = _disk_file(path, file)
     might, consulted = might_construct_layers(source, file if settings is not None else None)
     if not might:
-        return Analysis([], [], consulted)
+        return Analysis([], [], [], consulted)
     if file is not None and settings is not None:
         module, positions = parse_file_source(file, source)
         return analyze_module(module, source, settings, path, file, positions)

@@ -77,6 +77,14 @@ CODES: tuple[Code, ...] = (
         "path (`per-path`).",
     ),
     Code(
+        "MAC013",
+        "declared model not built",
+        "A class carries a `# macslint:` pragma, or a `[tool.macslint.models.<Name>]` table "
+        "names it, but macslint does not build it (its constructor needs arguments), so the "
+        "settings and budgets written for it apply to nothing; declare how to build it "
+        "(`build=...`, see \"Declaring models\").",
+    ),
+    Code(
         "MAC100",
         "layer could not be resolved",
         "An argument of the layer is not a value macslint can compute from the source, so its "

@@ -64,8 +64,10 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Callable
 
+from macslint.builds import Build, parse_build
 from macslint.errors import ConfigError
 from macslint.files import read_regular_file
+from macslint.inputs import InputSpec, check_inputs
 from macslint.units import Increase, type_name, parse_count, parse_increase, parse_shape
 
 if sys.version_info >= (3, 11):
@@ -118,7 +120,14 @@ class Settings:
     max_model_macs_increase: Increase | None = None
     max_model_params_increase: Increase | None = None
     unit: str = "macs"
+    # `inputs`: the model's inputs (macslint.inputs); None: one input of `input_size`. When
+    # given, `input_size` is the first one's shape (a level that sets one resets the other).
+    inputs: tuple[InputSpec, ...] | None = None
     models: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=(), hash=False)
+    # `build = "..."` of the models table: how to build each labelled model (macslint.builds).
+    builds: tuple[Build, ...] = field(default=(), hash=False)
+    # Constructions of the project's models found in its code are models too.
+    discover_constructions: bool = True
     cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
     # `macslint report --model NAME`: trace only that model (not a configuration key).
     trace_only: str | None = None
@@ -152,11 +161,14 @@ class Settings:
         values: dict[str, Any] = {}
         for model, entry in self.models:
             if model == name:
-                values.update(entry)
+                values.update(paired_inputs(entry))
                 break
-        values.update(pragma)
+        values.update(paired_inputs(pragma))
         for key in self.cli_fixed:
             values.pop(key, None)
+        if self.cli_fixed & {"input_size", "inputs"}:  # either one fixes the model's inputs
+            values.pop("input_size", None)
+            values.pop("inputs", None)
         if not values:
             return self
         return dataclasses.replace(self, **values)
@@ -170,12 +182,12 @@ def _settings_from(values: dict[str, Any]) -> Settings:
 # The fields that hold settings values (not the models table or the bookkeeping).
 SETTINGS_FIELDS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(Settings)
-    if f.name not in ("models", "cli_fixed", "trace_only")
+    if f.name not in ("models", "builds", "discover_constructions", "cli_fixed", "trace_only")
 )
 _MODEL_FIELDS: tuple[str, ...] = tuple(name for name in SETTINGS_FIELDS if name != "unit")
 PER_PATH_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in SETTINGS_FIELDS))
 MODEL_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in _MODEL_FIELDS))
-_STRUCTURE_KEYS: tuple[str, ...] = ("baseline", "exclude", "models", "per-path")
+_STRUCTURE_KEYS: tuple[str, ...] = ("baseline", "discover-constructions", "exclude", "models", "per-path")
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(sorted(PER_PATH_KEYS + _STRUCTURE_KEYS))
 
 
@@ -237,7 +249,7 @@ class Config:
         settings = self.base
         for pattern, overrides in self.per_path:
             if overrides and _matches(pattern, relative):
-                settings = dataclasses.replace(settings, **overrides)
+                settings = dataclasses.replace(settings, **paired_inputs(overrides))
         return settings
 
     def is_excluded(self, path: Path) -> bool:
@@ -312,6 +324,7 @@ _CHECKS: dict[str, Callable[..., Any]] = {
     "max_model_macs_increase": _check_increase,
     "max_model_params_increase": _check_increase,
     "unit": _check_unit,
+    "inputs": check_inputs,
 }
 assert set(_CHECKS) == set(SETTINGS_FIELDS)
 
@@ -351,6 +364,25 @@ def _check_settings_table(
             continue  # exclude, models, per-path: handled by the caller
         name = key.replace("-", "_")
         result[name] = _CHECKS[name](value, key=key_path, source=source)
+    if "inputs" in result and "input_size" in result:
+        raise value_error(source, prefix + "inputs", table["inputs"],
+                          f"given with {prefix}input-size in the same table",
+                          "keep one: input-size for one input, inputs for several "
+                          "inputs or their dtypes")
+    if "inputs" in result:
+        result["input_size"] = result["inputs"][0].shape
+    return result
+
+
+def paired_inputs(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A level's settings with `inputs` and `input_size` consistent: `inputs` sets
+    `input_size` to its first input's shape, and `input_size` alone resets `inputs` (the
+    level that gives either decides the model's inputs)."""
+    result = dict(values)
+    if result.get("inputs") is not None and "input_size" not in result:
+        result["input_size"] = result["inputs"][0].shape
+    elif "input_size" in result and "inputs" not in result:
+        result["inputs"] = None
     return result
 
 
@@ -410,7 +442,9 @@ _MODEL_MISPLACED: dict[str, str] = {
 }
 
 
-def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+def _check_models(value: object, *, source: str) -> tuple[tuple[tuple[str, Mapping[str, Any]], ...],
+                                                         tuple[Build, ...]]:
+    """The models table: per-model settings, and the constructions declared with `build`."""
     if not isinstance(value, dict):
         raise value_error(
             source,
@@ -420,6 +454,7 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
             "use one [tool.macslint.models.<Name>] section per model class or factory function",
         )
     entries: list[tuple[str, Mapping[str, Any]]] = []
+    builds: list[Build] = []
     for name, table in value.items():
         prefix = f"models.{_toml_key(name)}"
         if not name.strip():
@@ -431,6 +466,10 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
             else:
                 fix = "use a table of settings like { input-size = [3, 32, 32] }"
             raise value_error(source, prefix, table, f"not a table ({type_name(table)})", fix)
+        if "build" in table:
+            table = dict(table)
+            builds.append(parse_build(table.pop("build"), label=name, key=prefix + ".build",
+                                      source=source))
         checked = _check_settings_table(
             table,
             prefix=prefix + ".",
@@ -440,7 +479,7 @@ def _check_models(value: object, *, source: str) -> tuple[tuple[str, Mapping[str
             misplaced=_MODEL_MISPLACED,
         )
         entries.append((name, MappingProxyType(checked)))
-    return tuple(entries)
+    return tuple(entries), tuple(builds)
 
 
 def _check_baseline(value: object, *, source: str) -> str:
@@ -456,9 +495,14 @@ def _parse_table(table: Mapping[str, Any], *, source: str) -> tuple[Settings, tu
     base_values = _check_settings_table(table, prefix="", source=source, valid=TOP_LEVEL_KEYS, where="[tool.macslint]")
     exclude = _check_exclude(table["exclude"], source=source) if "exclude" in table else ()
     per_path = _check_per_path(table["per-path"], source=source) if "per-path" in table else ()
-    models = _check_models(table["models"], source=source) if "models" in table else ()
+    models, builds = _check_models(table["models"], source=source) if "models" in table else ((), ())
     baseline = _check_baseline(table["baseline"], source=source) if "baseline" in table else None
-    return Settings(**base_values, models=models), exclude, per_path, baseline
+    discover = table.get("discover-constructions", True)
+    if not isinstance(discover, bool):
+        raise value_error(source, "discover-constructions", discover, f"not a boolean ({type_name(discover)})",
+                          "use true or false")
+    settings = Settings(**base_values, models=models, builds=builds, discover_constructions=discover)
+    return settings, exclude, per_path, baseline
 
 
 # --------------------------------------------------------------------------- reading files
@@ -619,9 +663,9 @@ def apply_overrides(config: Config, overrides: Mapping[str, object], source: str
 
     Keys are Settings field names (``max_layer_macs``); values are normally
     already parsed, but are validated again (errors name the flag, e.g.
-    ``--max-layer-macs``). Strings are also accepted for counts ("500M") and for
-    ``input_size`` ("3x224x224"). A value of None means "flag not given" and is
-    ignored.
+    ``--max-layer-macs``). Strings are also accepted for counts ("500M"), for
+    ``input_size`` ("3x224x224") and for ``inputs`` ("idx:1024:int64; mask:1024:bool").
+    A value of None means "flag not given" and is ignored.
     """
     checked: dict[str, Any] = {}
     for name, value in overrides.items():
@@ -639,12 +683,25 @@ def apply_overrides(config: Config, overrides: Mapping[str, object], source: str
         if name == "input_size" and isinstance(value, str):
             value = parse_shape(value, key=flag, source=source)
         checked[name] = _CHECKS[name](value, key=flag, source=source)
+    if "inputs" in checked and "input_size" in checked:
+        raise value_error(source, "--inputs", overrides["inputs"], "given with --input-size",
+                          "keep one: --input-size for one input, --inputs for several "
+                          "inputs or their dtypes")
+    given = frozenset(checked)
     if not checked:
         return config
-    per_path = tuple((pattern, MappingProxyType({**entry, **checked})) for pattern, entry in config.per_path)
+
+    def override(entry: Mapping[str, Any], values: Mapping[str, Any]) -> MappingProxyType:
+        merged = {**entry, **values}
+        if "input_size" in given and "inputs" not in given:
+            merged.pop("inputs", None)  # the entry's inputs give way to --input-size
+        return MappingProxyType(merged)
+
+    per_path = tuple((pattern, override(entry, checked)) for pattern, entry in config.per_path)
     model_values = {name: value for name, value in checked.items() if name in _MODEL_FIELDS}
-    models = tuple((name, MappingProxyType({**entry, **model_values})) for name, entry in config.base.models)
+    models = tuple((name, override(entry, model_values)) for name, entry in config.base.models)
     base = dataclasses.replace(
-        config.base, **checked, models=models, cli_fixed=config.base.cli_fixed | frozenset(checked)
+        config.base, **paired_inputs(checked), models=models,
+        cli_fixed=config.base.cli_fixed | given
     )
     return dataclasses.replace(config, base=base, per_path=per_path)

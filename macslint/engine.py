@@ -83,7 +83,7 @@ def check_source(path: str, source: str, settings: Settings,
             if not _caused_by_recursion(exc):
                 raise
             analysis = on_deep_stack(analyze_source, source, settings, path, file)
-        report = file_report(path, analysis.sites, settings, analysis.models)
+        report = file_report(path, analysis.sites, settings, analysis.models, analysis.not_built)
         findings = file_findings(report)
     except libcst.ParserSyntaxError as exc:
         return _file_error(path, settings, "MAC901", f"cannot parse file: {exc.message}",

@@ -6,7 +6,9 @@ import re
 from typing import Any
 
 from .config import MODEL_KEYS, TOP_LEVEL_KEYS, unknown_key, value_error
+from .builds import parse_build
 from .errors import ConfigError
+from .inputs import parse_inputs
 from .units import parse_count, parse_increase, parse_shape
 
 PRAGMA_MARKER = "macslint:"
@@ -21,6 +23,7 @@ _PRAGMA_SPLIT_RE = re.compile(r"[\s,]+(?=[A-Za-z_][A-Za-z0-9_-]*\s*=)")
 _INT_RE = re.compile(r"\+?[0-9]+(?:_[0-9]+)*")
 _PRAGMA_VALUE_EXAMPLES = {
     "input-size": "3x32x32",
+    "inputs": "idx:1024:int64; mask:1024:bool",
     "batch-size": "4",
     "max-layer-macs": "500M",
     "max-layer-params": "1M",
@@ -39,6 +42,8 @@ def _pragma_value(key: str, text: str, *, source: str) -> Any:
         raise value_error(source, key, text, "no value", fix)
     if name == "input_size":
         return parse_shape(text, key=key, source=source)
+    if name == "inputs":
+        return parse_inputs(text, key=key, source=source)
     if name == "batch_size":
         if not _INT_RE.fullmatch(text):
             raise value_error(source, key, text, "not an integer", "use a positive integer like 1")
@@ -48,6 +53,47 @@ def _pragma_value(key: str, text: str, *, source: str) -> Any:
     if name.endswith("_increase"):
         return parse_increase(text, key=key, source=source)
     return parse_count(text, key=key, source=source)
+
+
+_BUILD_RE = re.compile(r"(?:^|[\s,])build\s*=\s*")
+_CLOSING = {"(": ")", "[": "]", "{": "}"}
+
+
+def _take_build(body: str, *, source: str) -> tuple[str, str | None]:
+    """`build=Callee(arguments)` taken out of a pragma's body (its commas are the call's, not
+    separators): the rest of the body, and the expression (None when there is none)."""
+    match = _BUILD_RE.search(body)
+    if match is None:
+        return body, None
+    start = index = match.end()
+    while index < len(body) and (body[index].isalnum() or body[index] in "_."):
+        index += 1
+    if index == start or index >= len(body) or body[index] != "(":
+        raise value_error(source, "build", body[start:].split(",")[0], "not a call",
+                          "write build=ClassName(arguments), like build=UNet(3, 2)")
+    closing: list[str] = []
+    quote = None
+    while index < len(body):
+        char = body[index]
+        if quote is not None:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char in _CLOSING:
+            closing.append(_CLOSING[char])
+        elif closing and char == closing[-1]:
+            closing.pop()
+            if not closing:
+                break
+        index += 1
+    if closing or index >= len(body):
+        raise value_error(source, "build", body[start:], "its parentheses are not closed",
+                          "write build=ClassName(arguments), like build=UNet(3, 2)")
+    rest = (body[:match.start()] + " " + body[index + 1:]).strip(" \t,")
+    return rest, body[start:index + 1]
 
 
 def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
@@ -60,6 +106,10 @@ def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
     items separated by commas and/or whitespace, spaces around ``=`` allowed::
 
         # macslint: input-size=1x32x32, batch-size=4, max-model-macs=500M
+
+    ``build=Callee(arguments)`` declares how to build the model (:mod:`macslint.builds`):
+    the result holds it under ``"build"`` (a :class:`macslint.builds.Build`), which is not a
+    setting: take it out before :meth:`Settings.for_model`.
 
     Keys are those of a ``[tool.macslint.models.<Name>]`` table: ``input-size``
     (a shape like ``3x32x32``, no batch dimension), ``batch-size`` (a positive
@@ -82,6 +132,13 @@ def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
         body = part[len(PRAGMA_MARKER) :].strip(" \t,")
         if not body:
             raise ConfigError(f"{source}: empty macslint pragma; write settings like {_PRAGMA_EXAMPLE!r}")
+        body, build = _take_build(body, source=source)
+        if build is not None:
+            if "build" in result:
+                raise value_error(source, "build", build, "given twice in a macslint pragma", "keep one")
+            result["build"] = parse_build(build, label=" ".join(build.split()), key="build", source=source)
+            if not body:
+                continue
         for item in _PRAGMA_SPLIT_RE.split(body):
             key, equals, value = item.partition("=")
             key, value = key.strip(), value.strip(" \t,")
@@ -99,5 +156,11 @@ def parse_pragma(comment: str, *, source: str) -> dict[str, Any]:
             name = key.replace("-", "_")
             if name in result:
                 raise value_error(source, key, value, "given twice in a macslint pragma", "keep one")
+            if {name, "inputs", "input_size"} == {"inputs", "input_size"} and \
+                    ({"inputs", "input_size"} - {name}) & set(result):
+                raise value_error(source, key, value, "given with "
+                                  f"{'input-size' if name == 'inputs' else 'inputs'} in the "
+                                  "same pragma", "keep one: input-size for one input, "
+                                  "inputs for several inputs or their dtypes")
             result[name] = _pragma_value(key, value, source=source)
     return result

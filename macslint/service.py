@@ -215,7 +215,7 @@ def analyse_sites(path: Path, display: str, settings: Settings
         analysis = analyze_source(source, settings, display, path)
     except Exception:  # noqa: BLE001 - the engine's own handling reports it
         return check_file(path, display, settings).report, None
-    return file_report(display, analysis.sites, settings, analysis.models), analysis.sites
+    return file_report(display, analysis.sites, settings, analysis.models, analysis.not_built), analysis.sites
 
 
 # ---------------------------------------------------------------------------

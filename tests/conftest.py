@@ -101,6 +101,9 @@ ORACLE = {
     "test_verify.py", "test_diff.py", "test_lsp.py", "test_tracer_completeness.py",
     "test_tracer_params_mismatch.py", "test_tracer_budgets_json.py", "test_tracer_semantics.py",
     "test_tracer_robustness.py", "test_tracer_model_settings.py",
+    "test_config_objects.py",
+    "test_tracer_idioms.py", "test_star_imports.py",
+    "test_tracer_inputs.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

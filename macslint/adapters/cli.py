@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         g = p.add_argument_group("settings (override [tool.macslint] in pyproject.toml)")
         g.add_argument("--input-size", metavar="CxHxW",
                        help="per-sample input shape without batch, e.g. 3x224x224")
+        g.add_argument("--inputs", metavar="SPEC",
+                       help="the model's inputs, [name:]SHAPE[:dtype] separated by ';', e.g. "
+                       "'idx:1024:int64; mask:1024:bool' (shapes without batch, dtype float32 "
+                       "by default)")
         g.add_argument("--batch-size", type=int, metavar="N")
         for key in ("max-layer-macs", "max-layer-params", "max-model-macs", "max-model-params"):
             g.add_argument(f"--{key}", metavar="COUNT", help="e.g. 500M, 1.5G, 20000")
@@ -147,6 +151,7 @@ def _overrides(args: argparse.Namespace) -> Dict[str, object]:
     return {
         **growth,
         "input_size": args.input_size,
+        "inputs": args.inputs,
         "batch_size": args.batch_size,
         "max_layer_macs": args.max_layer_macs,
         "max_layer_params": args.max_layer_params,
@@ -204,9 +209,13 @@ def cmd_report(args: argparse.Namespace, out) -> int:
     reports = [r.report for r in run.results]
     if args.model is not None:
         for report in reports:
-            report.models = [m for m in report.models if m.name == args.model]
+            report.models = [m for m in report.models if args.model in (m.name, m.built)]
         if not any(r.models for r in reports) and not run.config_errors:
             every = check_paths(args.paths, _overrides(args), args.jobs, _cache(args))
+            unbuilt = [f"{r.report.path}:{n.line}: {n.name} is not built: {n.reason}"
+                       for r in every.results for n in r.report.not_built if n.name == args.model]
+            if unbuilt:
+                raise UsageError("; ".join(unbuilt))
             names = sorted({m.name for r in every.results for m in r.report.models})
             known = f"; models found: {', '.join(names)}" if names else "; no models found"
             raise UsageError(f"no model named {args.model!r} in {' '.join(args.paths)}{known}")

@@ -23,6 +23,8 @@ from ..results.sites import LayerSite, first_unknown
 from .library import LIBRARIES, LIBRARY_OF_VALUE
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .policy import WALK, Policy
+from .record_calls import RecordCalls
+from .records import RECORD_VALUES, AttrsView, StdName
 from .scope import Scope, unbound
 from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, literal
@@ -39,7 +41,7 @@ PY_BUILTIN_NAMES = frozenset({
 })
 
 
-class Interpreter(Statements):
+class Interpreter(RecordCalls, Statements):
     """The one interpreter of Python for macslint; `policy` says whether it reads a file or
     runs code (evaluator.policy)."""
 
@@ -69,6 +71,11 @@ class Interpreter(Statements):
         self.forks = 0
         self.branch_writes: List[Dict[Tuple[int, str], Tuple[Dict[str, Any], str, Any, str]]] = []
         self.tracing = False  # running forward(): unknown conditions are noted
+        self.changed_by_functions: Dict[int, str] = {}  # config objects (record_calls)
+        # Calls of the file's (or an imported project file's) classes with arguments, read
+        # while walking: (call, class, the scope it is in, copied when a function's or a
+        # class body's). The model runtime builds those that are models (torchnn.tracer).
+        self.constructions: List[Tuple[cst.Call, "UserClass", Scope]] = []
 
     # -- entry point ------------------------------------------------------
     def run(self, walk_functions: bool = True) -> List[LayerSite]:
@@ -92,6 +99,7 @@ class Interpreter(Statements):
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
         scope.rebound |= self.global_names()
         scope.settle()
+        self.walking_functions = True
         while self.pending_functions and walk_functions:
             node, parent = self.pending_functions.pop(0)
             self.walk_function(node, parent)
@@ -152,6 +160,10 @@ class Interpreter(Statements):
         return self.attribute(node, self.eval(node.value, scope))
 
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
+        if isinstance(base, (*RECORD_VALUES, UserClass)) and not isinstance(base, StdName):
+            value = self.record_attribute(node, base)  # config objects (evaluator.record_calls)
+            if value is not NotImplemented:
+                return value
         library = LIBRARY_OF_VALUE.get(type(base))
         if library is not None:
             return library.attribute(base, node.attr.value)
@@ -308,6 +320,8 @@ class Interpreter(Statements):
                 else:
                     positional.extend(items)
             elif arg.star == "**":
+                if isinstance(value, AttrsView) and value.record.opaque is None:
+                    value = dict(value.record.attrs)  # `**vars(args)`
                 named = self.star_keywords(value)
                 if isinstance(named, Unknown):
                     spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
@@ -323,6 +337,8 @@ class Interpreter(Statements):
         return list(value) if isinstance(value, (tuple, list)) else Unknown("not a sequence")
 
     def star_keywords(self, value: Any) -> Any:
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return value
         return Unknown("keywords are not spread outside a model build")
 
     def record_site(self, node: cst.Call, kind: str, spec: Optional[LayerSpec],
@@ -331,6 +347,8 @@ class Interpreter(Statements):
         key = id(node)
         if key in self.sites:
             return self.sites[key]
+        if self.record_depth:  # a constructor the file's walk runs: its body is read later
+            return LayerSite(0, 0, kind, "", spec)
         start, end = self.positions[node].start, self.positions[node].end
         site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec,
                          file=self.display, end_line=end.line, end_col=end.column)
@@ -456,6 +474,9 @@ class Interpreter(Statements):
 
     def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
         base = self.eval(node.value, scope)
+        if isinstance(base, AttrsView):  # `vars(args)["lr"]`
+            base = dict(base.record.attrs) if base.record.opaque is None else \
+                Unknown(base.record.opaque)
         keys: List[Any] = []
         for element in node.slice:
             index = element.slice
@@ -567,11 +588,17 @@ class Interpreter(Statements):
         else:
             callee = self.eval(node.func, scope)
         positional, keywords, spread = self.call_arguments(node, scope)
+        value = self.record_call(node, scope, receiver, callee, positional, keywords, spread)
+        if value is not NotImplemented:  # config objects (evaluator.record_calls)
+            return value
         if self.policy.runs:
             return self.run_call(node, scope, callee, positional, keywords, spread)
         if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
                 and spread is None:
             return Partial(positional[0], positional[1:], keywords)
+        if isinstance(callee, UserClass) and node.args:
+            self.constructions.append(
+                (node, callee, scope if scope.kind == "module" else self.fork(scope)))
         for library in LIBRARIES.values():
             value = library.construct(self, node, callee, positional, keywords, spread)
             if value is not NotImplemented:
@@ -604,7 +631,8 @@ class Interpreter(Statements):
         """Python's truth value of `value`, or Unknown."""
         if isinstance(value, Unknown):
             return value
-        if isinstance(value, (UserClass, UserFunction, PyBuiltin, Partial)):
+        if isinstance(value, (UserClass, UserFunction, PyBuiltin, Partial, *RECORD_VALUES)) \
+                and not isinstance(value, tuple):
             return True
         if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
             return bool(value)
@@ -616,6 +644,8 @@ class Interpreter(Statements):
             return list(value)
         if isinstance(value, dict):
             return list(value.keys())
+        if isinstance(value, AttrsView) and value.record.opaque is None:
+            return list(value.record.attrs)
         if isinstance(value, Unknown):
             return value
         return Unknown(f"iteration over a {type(value).__name__} is not modelled")

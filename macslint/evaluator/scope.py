@@ -24,6 +24,7 @@ class Scope:
         # Names a function nested in this one may rebind (`nonlocal`) in calls the file's walk
         # does not follow: never known here.
         self.volatile: Set[str] = set()
+        self.params: Set[str] = set()  # a function's parameters (unknown while reading a file)
 
     def lookup(self, name: str) -> Any:
         if name in self.values:

@@ -8,6 +8,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 import libcst as cst
 
 from .library import library_of
+from .records import AttrsView, Record
 from .scope import Scope
 from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
 from .values import (
@@ -76,6 +77,12 @@ class Statements:
             if library is not None:
                 for name, value in library.star(source).items():
                     self.bind(scope, name, value)
+            elif self.loader is not None and self.path is not None:
+                star = self.loader.star_import(self, source, len(stmt.relative), self.path,
+                                               scope.values)
+                for name, value in star.items():
+                    # a name already bound is read now: the same value is no rebinding
+                    self.bind(scope, name, resolved(value) if name in scope.values else value)
             return
         for alias in stmt.names:
             name = dotted(alias.name)
@@ -127,20 +134,21 @@ class Statements:
         self.functions.append((function, self.user_calls))
 
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
-        for decorator in stmt.decorators:
-            self.eval(decorator.decorator, scope)
+        decorators = [self.eval(decorator.decorator, scope) for decorator in stmt.decorators]
         bases = tuple(self.eval(arg.value, scope) for arg in stmt.bases)
         for arg in stmt.keywords:
             self.eval(arg.value, scope)
         body_scope = Scope("class", scope)
         self.walk_body(stmt.body, body_scope)
         value = UserClass(stmt.name.value, stmt, scope.origin, bases, body_scope)
+        self.class_made(value, stmt, decorators)  # dataclasses, namedtuples (record_calls)
         self.classes.append(value)
         self.bind(scope, stmt.name.value, value)
 
     def fork(self, scope: Scope) -> Scope:
         copy = Scope(scope.kind, scope.parent, scope.local_names, scope.deferred)
         copy.volatile = scope.volatile
+        copy.params = scope.params
         copy.values = dict(scope.values)
         copy.origin = scope.origin
         return copy
@@ -175,7 +183,8 @@ class Statements:
         scope = Scope("function", parent, self.function_locals(node), deferred=True)
         if "nonlocal" in self.source:
             scope.volatile = declared_names(node.body, cst.Nonlocal) & scope.local_names
-        for name in self.param_names(node.params):
+        scope.params = set(self.param_names(node.params))
+        for name in scope.params:
             scope.values[name] = Unknown(f"'{name}' is a parameter of {node.name.value}()")
         self.walk_body(node.body, scope)
         scope.settle()  # what the functions nested in it, which run later, may rely on
@@ -493,6 +502,11 @@ class Statements:
                 value = self.binary(op, left, right)
                 self.mutated(scope, left)  # `+=` changes a list in place, under every alias
                 self.bind(scope, stmt.target.value, value)
+            elif isinstance(stmt.target, cst.Attribute) and isinstance(
+                    owner := self.eval(stmt.target.value, scope), Record):
+                left = self.record_attribute(stmt.target, owner)  # `cfg.width += 8`
+                self.record_set(owner, stmt.target.attr.value, self.binary(op, left, right),
+                                stmt.target, scope)
             else:
                 self.mutate_target(stmt.target, scope)
             return
@@ -522,6 +536,10 @@ class Statements:
         while current is not None:
             for target in {id(current): current, id(current.origin): current.origin}.values():
                 for name, held in list(target.values.items()):
+                    if isinstance(held, Record):  # `self.sizes.append(3)`: its attribute too
+                        for attr, item in list(held.attrs.items()):
+                            if any(holds(item, lst) for lst in lists):
+                                held.attrs[attr] = Unknown(f"'{name}.{attr}' is changed in place")
                     if any(holds(held, lst) for lst in lists):
                         kind = "dict" if isinstance(held, dict) else "list"
                         target.values[name] = Unknown(f"'{name}' is a {kind} changed in place")
@@ -537,6 +555,7 @@ class Statements:
                 self.eval_children(element, scope)
         elif isinstance(target, cst.Attribute):
             owner = self.eval(target.value, scope)
+            self.record_reassigned(owner, target, scope)
             if isinstance(owner, UserClass):  # `Cfg.width += 8`, `del Cfg.width`
                 self.set_class_attribute(scope, owner, target.attr.value,
                                          Unknown(f"'{owner.name}.{target.attr.value}' is changed"))
@@ -584,9 +603,19 @@ class Statements:
 
     def bind_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
         if self.policy.runs and isinstance(target, cst.Attribute):
-            self.set_attribute(self.eval(target.value, scope), target.attr.value, value, target)
+            owner = self.eval(target.value, scope)
+            if isinstance(owner, Record):  # a config object (evaluator.record_calls)
+                self.record_set(owner, target.attr.value, value, target, scope)
+            else:
+                self.set_attribute(owner, target.attr.value, value, target)
         elif self.policy.runs and isinstance(target, cst.Subscript):
-            self.set_item(self.eval(target.value, scope), target, value, scope)
+            owner = self.eval(target.value, scope)
+            key = self.eval(target.slice[0].slice.value, scope) if isinstance(owner, AttrsView) \
+                and len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index) else None
+            if isinstance(owner, AttrsView) and isinstance(key, str):  # `self.__dict__[k] = v`
+                self.record_set(owner, key, value, target, scope)
+            else:
+                self.set_item(owner, target, value, scope)
         else:
             self.assign_target(scope, target, value)
 
@@ -612,6 +641,8 @@ class Statements:
             owner = self.eval(target.value, scope)
             if isinstance(owner, UserClass):
                 self.set_class_attribute(scope, owner, target.attr.value, value)
+            elif isinstance(owner, Record):  # a config object (evaluator.record_calls)
+                self.record_set(owner, target.attr.value, value, target, scope)
             else:
                 self.mutated(scope, owner)
         else:

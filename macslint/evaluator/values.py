@@ -88,6 +88,9 @@ class UserClass(UserObject):
         object.__setattr__(self, "scope", scope)
         object.__setattr__(self, "bases", bases)
         object.__setattr__(self, "body", body)
+        # what the evaluator learnt of the class when its statement ran (evaluator.record_calls:
+        # "plain": why it is not a plain Python class, or None; "dataclass", "namedtuple")
+        object.__setattr__(self, "meta", {})
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
@@ -121,12 +124,12 @@ class PyModule:
 
 # Standard-library names model code builds sizes and containers with.
 STDLIB_HELPERS = {
-    "collections": frozenset({"OrderedDict"}),
+    "collections": frozenset({"OrderedDict", "namedtuple"}),
     "math": frozenset({"ceil", "floor", "sqrt", "prod", "gcd", "log2", "log", "exp", "pow",
                        "isqrt", "pi", "e", "inf"}),
     "functools": frozenset({"partial", "reduce"}),
     "operator": frozenset({"mul", "add"}),
-    "typing": frozenset({"cast"}),
+    "typing": frozenset({"cast", "NamedTuple"}),
 }
 
 

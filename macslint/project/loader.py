@@ -5,6 +5,7 @@ A file's analysis may read the project files it imports from: each is parsed onc
 binds are the values the importing file sees. Modules outside the project (the standard library, installed packages
 other than torch) stay unknown. Loading is bounded: a cycle, a file that cannot be read or
 parsed, or more than MAX_MODULES files for one analysis give unknown values, never an error.
+A star import (`from .parts import *`) binds the names the file exports, each read when used.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ import libcst as cst
 from ..files import read_regular_file
 from ..stack import on_deep_stack
 from ..evaluator.interpreter import Interpreter
+from ..evaluator.library import library_of
 from ..evaluator.positions import LazyPositions
-from ..evaluator.values import ProjectModule
+from ..evaluator.syntax import child_nodes, dotted, names_bound_in
+from ..evaluator.values import LazyImport, ProjectModule, Unknown, resolved, same_value
 
 MAX_MODULES = 64  # project files read for one analysis
 MAX_FILE_BYTES = 2_000_000
@@ -86,6 +89,8 @@ class ProjectLoader:
         self.roots: List[Path] = [_package_root(self.file.parent), self.file.parent]
         self.loading: Set[Path] = set()
         self.loaded: Dict[Path, Optional[LoadedModule]] = {}
+        # `from <file> import *`: the names it binds, and why they are unknown (see _exports)
+        self.exports: Dict[Path, Optional[Tuple[List[str], Optional[str]]]] = {}
         # Every file looked for or read, present or not: the analysis depends on each (a
         # cached result is stale when one of them changes, appears or goes).
         self.consulted: Set[Path] = set()
@@ -124,6 +129,78 @@ class ProjectLoader:
         loaded = self.load(found) if found is not None else None
         return (True, ProjectModule(loaded)) if loaded is not None else (False, None)
 
+    def star_import(self, interpreter: Any, source: str, level: int, importer: Path,
+                    bound: Dict[str, Any]) -> Dict[str, Any]:
+        """What `from <source> import *` binds in `importer` (read by `interpreter`) when
+        <source> is a project file, as Python binds it: its `__all__` if it has one, else its
+        module-level names that do not start with an underscore. Each name is read from the
+        file when first used (as `from <source> import <name>`): the names come from its text
+        and that of the files it star-imports in turn, so the file is walked only when one is
+        used or its `__all__` is not a literal list (the value the file's walk gives it). When
+        that value is not known either, each name the file may export is unknown, saying why,
+        unless the importer has it `bound` to the value the file gives it already. Nothing for
+        a file that is not the project's, or cannot be read."""
+        found = self.find(source, level, importer) if source or level else None
+        exports = self._exports(found) if found is not None else None
+        if exports is None:
+            return {}
+        names, why = exports
+        if why is None:
+            return {name: LazyImport(interpreter, source, level, name) for name in names}
+        loaded = self.load(found)
+        values = loaded.names() if loaded is not None else {}
+        return {name: Unknown(why) for name in names
+                if not (name in bound and name in values
+                        and same_value(bound[name], resolved(values[name])))}
+
+    def _exports(self, path: Path) -> Optional[Tuple[List[str], Optional[str]]]:
+        """(the names a star import of `path` binds, None or why their values are not
+        known), None if the file cannot be read."""
+        path = path.resolve()
+        self.consulted.add(path)
+        if path in self.exports:
+            return self.exports[path]
+        self.exports[path] = ([], None)  # a cycle of star imports adds nothing more
+        parsed = self._parsed(path)
+        exports: Optional[Tuple[List[str], Optional[str]]] = None
+        if parsed is not None:
+            module = parsed[1]
+            bound = set(names_bound_in([module]).names)
+            for stmt in _star_imports(module):
+                source = dotted(stmt.module) if stmt.module is not None else ""
+                library = library_of(source) if not stmt.relative else None
+                if library is not None:
+                    bound.update(library.star(source))
+                elif source or stmt.relative:
+                    found = self.find(source, len(stmt.relative), path)
+                    inner = self._exports(found) if found is not None else None
+                    bound.update(inner[0] if inner is not None else ())
+            public = sorted(n for n in bound if not n.startswith("_"))
+            exports = (public, None)
+            if "__all__" in bound:
+                names = _literal_all(module)
+                if names is None:
+                    loaded = self.load(path)
+                    value = resolved(loaded.names().get("__all__")) if loaded else None
+                    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+                        names = list(value)
+                exports = (names, None) if names is not None else (public, (
+                    f"`from {_display(path, self.file)} import *` may or may not bind it: "
+                    f"the file's __all__ is not known"))
+        self.exports[path] = exports
+        return exports
+
+    def _parsed(self, path: Path) -> Optional[Tuple[str, Any, Any]]:
+        """(source, module, positions) of a project file: parsed once per process (cached by
+        path, mtime and size). None if it cannot be read or parsed."""
+        key = _cache_key(path)
+        if key is None:
+            return None
+        parsed = _recall(key)
+        if parsed is None:
+            parsed = _remember(key, _parse(path))
+        return parsed if parsed is not False else None
+
     def load(self, path: Path) -> Optional[LoadedModule]:
         path = path.resolve()
         self.consulted.add(path)
@@ -131,17 +208,14 @@ class ProjectLoader:
             return self.loaded[path]
         if path in self.loading or path == self.file or len(self.loaded) >= MAX_MODULES:
             return None
-        # Parsed once per process (cached by path, mtime and size); walked once per analysis,
-        # so that everything an analysis reads belongs to it (its positions, its bounds).
-        key = _cache_key(path)
-        if key is None:
-            return None
-        parsed = _recall(key)
+        # Walked once per analysis, so that everything an analysis reads belongs to it (its
+        # positions, its bounds).
+        parsed = self._parsed(path)
         if parsed is None:
-            parsed = _remember(key, _parse(path))
+            return None
         self.loading.add(path)
         try:
-            loaded = self._walk(path, parsed) if parsed is not False else None
+            loaded = self._walk(path, parsed)
         finally:
             self.loading.discard(path)
         self.loaded[path] = loaded
@@ -156,6 +230,74 @@ class ProjectLoader:
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)
         return LoadedModule(path, display, interpreter)
+
+
+def _star_imports(module: cst.Module) -> Iterator[cst.ImportFrom]:
+    """The `from x import *` statements of a module (Python allows them at module level only:
+    in its body and the blocks of its `if`, `try`, loops and `with`)."""
+    stack: List[cst.CSTNode] = list(module.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            yield node
+        elif isinstance(node, (cst.BaseCompoundStatement, cst.BaseSuite, cst.SimpleStatementLine,
+                               cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)) \
+                and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(child_nodes(node))
+
+
+def _literal_all(module: cst.Module) -> Optional[List[str]]:
+    """`__all__` as the module's top-level statements write it: assigned a list or tuple of
+    strings, then extended (`+=`, `.extend`, `.append`) with more. None for anything else."""
+    names: Optional[List[str]] = None
+    for line in module.body:
+        statements = line.body if isinstance(line, cst.SimpleStatementLine) else [line]
+        for stmt in statements:
+            target = stmt.targets[0].target if isinstance(stmt, cst.Assign) \
+                and len(stmt.targets) == 1 else getattr(stmt, "target", None)
+            call = stmt.value if isinstance(stmt, cst.Expr) else None
+            if isinstance(stmt, (cst.Assign, cst.AnnAssign)) and dotted(target) == "__all__" \
+                    and stmt.value is not None:
+                names = _strings(stmt.value)
+            elif isinstance(stmt, cst.AugAssign) and dotted(target) == "__all__" \
+                    and isinstance(stmt.operator, cst.AddAssign) and names is not None:
+                more = _strings(stmt.value)
+                names = names + more if more is not None else None
+            elif isinstance(call, cst.Call) and names is not None and len(call.args) == 1 \
+                    and dotted(call.func) in ("__all__.extend", "__all__.append"):
+                arg = call.args[0].value
+                more = _strings(arg) if dotted(call.func) == "__all__.extend" else \
+                    _strings(cst.List([cst.Element(arg)]))
+                names = names + more if more is not None else None
+            elif _mentions_all(stmt):
+                return None  # bound or changed some other way
+            else:
+                continue
+            if names is None:
+                return None
+    return names
+
+
+def _mentions_all(node: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == "__all__":
+            return True
+        if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):  # their own scopes
+            stack.extend(child_nodes(node))
+    return False
+
+
+def _strings(node: cst.BaseExpression) -> Optional[List[str]]:
+    if not isinstance(node, (cst.List, cst.Tuple)):
+        return None
+    values = []
+    for element in node.elements:
+        if not isinstance(element, cst.Element) or not isinstance(element.value, cst.SimpleString):
+            return None
+        values.append(element.value.evaluated_value)
+    return values
 
 
 def parse_module(source: str) -> Any:

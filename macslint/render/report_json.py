@@ -59,6 +59,8 @@ def file_json(report: FileReport) -> Dict[str, Any]:
         "batch_size": settings.batch_size if settings else None,
         "layers": [layer_json(layer, unit) for layer in report.layers],
         "models": [model_json(model, unit) for model in report.models],
+        "not_built": [{"name": n.name, "line": n.line, "col": n.col, "reason": n.reason}
+                      for n in report.not_built],
         "sites": {"total": len(report.layers), "resolved": report.sites_resolved},
     }
 
@@ -99,9 +101,12 @@ def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
     settings = model.settings
     data: Dict[str, Any] = {
         "name": model.name,
+        "builds": model.built or model.name,
         "line": model.line,
         "col": model.col,
         "input": _shape(model.input),
+        "inputs": [{"name": spec.name, "shape": list(spec.shape), "dtype": spec.dtype}
+                   for spec in model.model_inputs()],
         "batch_size": settings.batch_size,
         "params": model.params,
         "macs": model.macs,

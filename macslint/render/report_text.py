@@ -41,10 +41,14 @@ def render_text(report: FileReport) -> str:
     if report.error is not None:
         lines.append(f"  error: {report.error}")
         return "\n".join(lines) + "\n"
-    if not report.layers:
+    if not report.layers and not report.models and not report.not_built:
         lines.append("  no torch.nn layers")
         return "\n".join(lines) + "\n"
     assert settings is not None
+    if not report.layers:  # models built from other files' classes (a training script)
+        lines.append("  no torch.nn layers of its own")
+        lines.extend(_models_and_not_built(report))
+        return "\n".join(lines) + "\n"
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
     lines.extend(_table(_layer_rows(report, factor),
@@ -66,10 +70,20 @@ def render_text(report: FileReport) -> str:
     )
     lines.append(f"  {report.sites_resolved} of {len(report.layers)} construction sites resolved "
                  f"(all arguments known on some evaluated path)")
+    lines.extend(_models_and_not_built(report))
+    return "\n".join(lines) + "\n"
+
+
+def _models_and_not_built(report: FileReport) -> List[str]:
+    lines: List[str] = []
     for model in report.models:
         lines.append("")
         lines.extend("  " + line for line in render_model(report.path, model))
-    return "\n".join(lines) + "\n"
+    if report.not_built:
+        lines.append("")
+        lines.append("  model classes not built:")
+        lines.extend(f"    {n.line}:{n.col} {n.name}: {n.reason}" for n in report.not_built)
+    return lines
 
 
 def _percent(part: Optional[int], total: Optional[int]) -> str:
@@ -84,6 +98,8 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
     shape = format_shape(model.input) if model.input is not None else "?"
+    if settings.inputs is not None:  # declared: every input, with its dtype
+        shape = ", ".join(f"{format_shape(s.shape)} {s.dtype}" for s in model.model_inputs())
     lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {shape}"]
     rows = []
     shown: set = set()

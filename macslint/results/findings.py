@@ -85,6 +85,15 @@ def file_findings(report: FileReport) -> List[Finding]:
         found.extend(layer_findings(report.path, layer, report.settings))
     for model in report.models:
         found.extend(model_findings(report.path, model))
+    for unbuilt in report.not_built:
+        if unbuilt.config_error is not None:
+            found.append(Finding(report.path, unbuilt.line, unbuilt.col, "MAC902",
+                                 f"invalid configuration: {unbuilt.config_error}",
+                                 anchor=unbuilt.name))
+        elif unbuilt.declared:
+            found.append(Finding(report.path, unbuilt.line, unbuilt.col, "MAC013",
+                                 f"{unbuilt.name} has settings but is not built: {unbuilt.reason}",
+                                 anchor=unbuilt.name))
     # A mismatch inside a block reached by several models is one finding.
     unique = {(f.line, f.col, f.code): f for f in reversed(found)}
     return sorted(unique.values(), key=lambda f: (f.line, f.col, f.code))

@@ -53,6 +53,8 @@ class FileReport:
     error: Optional[str] = None
     layers: List[LayerReport] = field(default_factory=list)
     models: List[Any] = field(default_factory=list)  # tracer.ModelTrace
+    # The model classes and factories no model builds, with why (torchnn.entries.NotBuilt).
+    not_built: List[Any] = field(default_factory=list)
     # Constructions some evaluated path builds with every argument known: on their own, or
     # in a model (a block built with different widths by different models counts).
     sites_resolved: int = 0
@@ -169,7 +171,8 @@ def _plain(value: Any) -> Any:
 
 
 def file_report(path: str, sites: List[LayerSite], settings: Settings,
-                models: Optional[List[ModelTrace]] = None) -> FileReport:
+                models: Optional[List[ModelTrace]] = None,
+                not_built: Optional[List[Any]] = None) -> FileReport:
     layers = [cost_site(site, settings) for site in sites]
     models = models or []
     by_site = {(layer.line, layer.col): layer for layer in layers}
@@ -193,5 +196,5 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             if call.params is not None and (layer.traced_params is None
                                             or call.params > layer.traced_params[0]):
                 layer.traced_params = (call.params, f"{model.name}.{call.path}")
-    return FileReport(path, settings, layers=layers, models=models,
+    return FileReport(path, settings, layers=layers, models=models, not_built=not_built or [],
                       sites_resolved=len(known & set(by_site)))

@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Set, Tuple
 from .sites import LayerSite
 from ..costmodel import Args, LayerSpec, Shape
 from ..config import Settings
+from ..inputs import InputSpec, declared
 
 
 @dataclass
@@ -71,6 +72,19 @@ class ModelTrace:
     built_sites: Set[Tuple[Optional[str], int, int]] = field(default_factory=set)
     # Each submodule that holds others, as torch names it: path -> (class name, params)
     containers: Dict[str, Tuple[str, Optional[int]]] = field(default_factory=dict)
+    # The class or factory built, when the model's name is another (a declared or written
+    # construction: "UNet(3, 2)" builds UNet)
+    built: Optional[str] = None
+    # The inputs forward() was traced with (shapes with the batch; names: the parameters they
+    # were passed to, where known); None when tracing did not reach forward().
+    inputs: Optional[List[InputSpec]] = None
+
+    def model_inputs(self) -> List[InputSpec]:
+        """The inputs it was traced with, or else the ones its settings declare (batched)."""
+        if self.inputs is not None:
+            return self.inputs
+        batch = self.settings.batch_size
+        return [InputSpec(s.name, (batch, *s.shape), s.dtype) for s in declared(self.settings)]
 
     @property
     def complete(self) -> bool:

@@ -83,6 +83,10 @@ class ModuleBuilding:
                 return BoundMethod(base, name)
             return Unknown(f"attribute `{self.code(node)}` of a {base.kind} is not modelled")
         if isinstance(base, Container):
+            # torch's Module.__getattr__: a child by its name (`self.transformer.wte` of a
+            # ModuleDict); torch refuses a child named as one of the container's attributes
+            if name in base.children:
+                return base.children[name]
             return BoundMethod(base, name)
         if isinstance(base, (list, dict)):
             return BoundMethod(base, name)
@@ -102,6 +106,8 @@ class ModuleBuilding:
         return super().attribute(node, base)
 
     def module_attribute(self, module: UserModule, name: str) -> Any:
+        if name == "__class__":  # `self.__class__.helper(x)`
+            return module.cls
         for table in (module.children, module.params, module.attrs):
             if name in table:
                 return table[name]
@@ -324,6 +330,11 @@ class ModuleBuilding:
             return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
         if isinstance(callee, Untraced) or any(isinstance(v, Untraced) for v in values):
             return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        if isinstance(callee, Unknown):  # what is called is not known: why (the first cause)
+            why = callee.reason
+            if why.startswith("the result of `") and " is not known: " in why:
+                why = why.split(" is not known: ", 1)[1]
+            return Unknown(f"the result of `{self.code(node.func)}(...)` is not known: {why}")
         return Unknown(f"the result of `{self.code(node.func)}(...)` is not known")
 
     def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],

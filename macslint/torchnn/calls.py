@@ -82,9 +82,18 @@ def module_dict(run: Any, node: Any, positional: List[Any], keywords: Dict[str, 
 def parameter(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     data = positional[0] if positional else keywords.get("data")
     if isinstance(data, Tensor):
-        return Tensor(data.shape, run.line_of(node), param=True)
-    run.note(f"the parameter {run.where(node)} has no known shape")
+        return Tensor(data.shape, run.line_of(node), param=True, dtype=data.dtype)
+    why = f": {data.reason}" if isinstance(data, Unknown) else ""
+    run.note(f"the parameter {run.where(node)} has no known shape{why}")
     return Unknown("a parameter of unknown shape")
+
+
+# Tensor methods that fill a tensor in place and return it, shape unchanged, no FLOPs
+# (`self.bias.data.uniform_(-b, b)`, `w.data.normal_(0, 0.02)`, `b.data.zero_()`).
+TENSOR_FILLS = frozenset({
+    "uniform_", "normal_", "zero_", "fill_", "random_", "bernoulli_", "exponential_", "cauchy_",
+    "log_normal_", "geometric_", "requires_grad_",
+})
 
 
 @handles("torch.nn.Module.__init__", "torch.nn.Module")
@@ -96,3 +105,55 @@ def module_init(run: Any, node: Any, positional: List[Any], keywords: Dict[str, 
 def initialiser(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     """`nn.init.kaiming_normal_(w)`: fills the tensor in place and returns it."""
     return positional[0] if positional else None
+
+
+def legacy_tensor(path: str) -> Handler:
+    """A legacy constructor of floating-point tensors: `torch.Tensor(4, 8)` is an
+    uninitialised tensor of that shape, `torch.Tensor([[1, 2], [3, 4]])` one of that data,
+    `torch.Tensor(t)` the same data as tensor `t` (the typed ones refuse a tensor of another
+    dtype, which the tensor values do not tell; the integer ones make tensors that cannot be
+    parameters: not modelled)."""
+    name = path.rpartition(".")[2]
+
+    def construct(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        if keywords:
+            return Unknown(f"`torch.{name}()` with keyword arguments is not modelled")
+        if len(positional) == 1 and isinstance(positional[0], Tensor):
+            if name != "Tensor":
+                return Unknown(f"`torch.{name}()` of a tensor whose dtype is not known")
+            return Tensor(positional[0].shape, run.line_of(node))
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in positional):
+            negative = [v for v in positional if v < 0]
+            if negative:
+                raise RaiseSignal(f"{run.where(node)} raises: Trying to create tensor with "
+                                  f"negative dimension {negative[0]}: {list(positional)}")
+            return Tensor(tuple(positional) if positional else (0,), run.line_of(node))
+        if len(positional) == 1 and isinstance(positional[0], list):
+            shape = data_shape(run, node, positional[0])
+            if shape is not None:
+                return Tensor(shape, run.line_of(node))
+            return Unknown(f"the data of `torch.{name}()` is not known")
+        # a tuple may be a tensor's shape (a torch.Size: the size) or data: not told apart
+        return Unknown(f"`torch.{name}()` of these arguments is not modelled")
+
+    return construct
+
+
+for _path in ("torch.Tensor", "torch.FloatTensor", "torch.DoubleTensor", "torch.HalfTensor",
+              "torch.BFloat16Tensor"):
+    handles(_path)(legacy_tensor(_path))
+
+
+def data_shape(run: Any, node: Any, data: Any) -> Optional[Tuple[int, ...]]:
+    """The shape of a tensor made from nested lists (or tuples) of numbers; raises what torch
+    raises for ragged data; None when an item is not known."""
+    if isinstance(data, (int, float)):
+        return ()
+    if not isinstance(data, (list, tuple)):
+        return None
+    shapes = [data_shape(run, node, item) for item in data]
+    if any(s is None for s in shapes):
+        return None
+    if shapes and any(s != shapes[0] for s in shapes):
+        raise RaiseSignal(f"{run.where(node)} raises: the data is not rectangular")
+    return (len(data), *(shapes[0] if shapes else ()))

@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional
 import libcst as cst
 
 from ..costmodel import Args, Shape
+from ..evaluator.records import NamedTupleValue, Record
 from ..evaluator.syntax import last_name
 from ..evaluator.values import Unknown, UserFunction
 from ..results.sites import first_unknown
@@ -45,6 +46,12 @@ def plain_number(value: Any) -> bool:
 
 def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
     """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
+    if isinstance(value, (Record, NamedTupleValue)):  # config objects (evaluator.records)
+        if id(value) not in memo:
+            memo[id(value)] = value.remade(fresh_copy(v, memo) for v in value) \
+                if isinstance(value, NamedTupleValue) else \
+                value.copied(lambda v: fresh_copy(v, memo), memo)
+        return memo[id(value)]
     if isinstance(value, (list, dict, tuple)):
         if id(value) in memo:
             return memo[id(value)]

@@ -13,6 +13,7 @@ from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.scope import Scope
 from ..evaluator.values import RaiseSignal, Unknown
 from .builtins import PLAIN_SCALAR
+from .calls import TENSOR_FILLS
 from .common import END, MISSING, NESTED, NO_EFFECT_MODULE_METHODS
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
@@ -73,6 +74,8 @@ class ContainerCalls:
         if method.function is not None:
             return self.call_function(method.function, [receiver, *positional], keywords)
         if isinstance(receiver, Tensor):
+            if name in TENSOR_FILLS:
+                return receiver
             spec = TENSOR_METHODS.get(name)
             if spec is None:
                 self.note(f"the tensor method {self.where(node)} is not modelled")

@@ -3,12 +3,13 @@ iterating containers, assigning items of containers, and the `def`s a build runs
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Dict, List
 
 import libcst as cst
 
 from ..evaluator.scope import Scope
 from ..evaluator.values import Unknown, UserFunction
+from .common import decorator_names
 from .names import LayerClass, ModuleRef
 from .values import BoundMethod, Container, LayerModule, Tensor, UserModule
 
@@ -20,6 +21,19 @@ class Execution:
     def defined(self, function: UserFunction) -> None:
         # A `def` run while building: its defaults are this model's own already.
         self.defaults[id(function)] = (function, function.defaults)
+
+    def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        """`module(x)`: torch calls `module.forward(x)`, which for a `@staticmethod` forward
+        gets no `self` and for a `@classmethod` one gets the module's class."""
+        if isinstance(module, UserModule):
+            forward = self.find_method(module.cls, "forward")
+            decorators = decorator_names(forward) if forward is not None else set()
+            if "staticmethod" in decorators or "classmethod" in decorators:
+                self.tick()
+                receiver = [module.cls] if "classmethod" in decorators else []
+                return self.call_function(forward, [*receiver, *positional], keywords)
+        return super().apply_module(node, module, positional, keywords)
 
     def iterate(self, value: Any) -> Any:
         if isinstance(value, Container):

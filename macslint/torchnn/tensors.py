@@ -3,15 +3,20 @@ indexing, and the shape errors torch would raise."""
 
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 
 import libcst as cst
 
 from ..costmodel import (
     TENSOR_METHODS, Args, LayerError, ShapeError, Unresolved, broadcast, matmul, output_count,
 )
+from ..costmodel.dtypes import (
+    UNKNOWN_REQUEST, DtypeError, Operand, binary_dtype, canonical_dtype, inplace_dtype,
+    invert_dtype, layer_dtype, matrix_dtype, negate_dtype, op_dtypes, scalar,
+)
+from ..costmodel.spec import bind
 from ..evaluator.operators import MAX_SEQUENCE
-from ..evaluator.values import IN_PLACE, RaiseSignal, Unknown
+from ..evaluator.values import IN_PLACE, PyBuiltin, RaiseSignal, Unknown
 from ..results.traces import LayerCall, OpCall, ShapeIssue
 from ..units import format_shape
 from .builtins import percent_format
@@ -19,12 +24,66 @@ from .common import (
     OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
     plain_number,
 )
+from .names import ModuleRef
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
+
+# The Python operators on tensors, as costmodel.dtypes.binary_dtype names them.
+_OPERATOR_NAMES = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
+                   cst.FloorDivide: "floor_divide", cst.Modulo: "remainder", cst.Power: "pow",
+                   cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
+_PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(float)`
+
+
+def operand(value: Any) -> Optional[Operand]:
+    """A tensor or Python number as costmodel.dtypes sees it; None for other values."""
+    if isinstance(value, Tensor):
+        return Operand(value.dtype, "tensor" if value.shape else "zero")
+    if plain_number(value):
+        return scalar(value)
+    return None
+
+
+def dtype_named(value: Any) -> Optional[str]:
+    """The dtype a value names (`torch.long`, `torch.float16`, `float`), or None."""
+    if isinstance(value, ModuleRef) and value.path.count(".") == 1:
+        return canonical_dtype(value.path)
+    if isinstance(value, PyBuiltin):
+        return _PYTHON_TYPES.get(value.name)
+    return None
+
+
+def requested_dtype(op: str, raw: Dict[str, Any]) -> Optional[str]:
+    """The dtype an operation's arguments ask for: `dtype=`, or what `.to(...)` converts to
+    (a dtype or another tensor's); None for none, UNKNOWN_REQUEST for one not known."""
+    if op == "to":
+        kwargs = raw.get("kwargs") or {}
+        candidates = [kwargs["dtype"]] if "dtype" in kwargs else list(raw.get("args") or ())
+        found = UNKNOWN_REQUEST if "dtype" in kwargs else None
+        for value in candidates:
+            if isinstance(value, Tensor):
+                return value.dtype or UNKNOWN_REQUEST
+            if dtype_named(value) is not None:
+                return dtype_named(value)
+            if isinstance(value, Unknown):
+                found = UNKNOWN_REQUEST  # `x.to(device)`: may be a dtype too
+        return found
+    value = raw.get("dtype")
+    if value is None:
+        return None
+    return dtype_named(value) or UNKNOWN_REQUEST
+
+
+def described(tensor: Tensor) -> str:
+    """`1x16 int64 (from line 12)`: a tensor in a message."""
+    dtype = f" {tensor.dtype}" if tensor.dtype else ""
+    return f"{format_shape(tensor.shape)}{dtype} (from line {tensor.line})"
 
 
 class TensorOps:
     """Part of ModelInterpreter (torchnn.tracer): running modules, tensor operations and
     operators (the operate/augmented/unary_value/index_value hooks), shape errors."""
+
+    declared_inputs = False  # the model's settings give `inputs` (set by trace_forward)
 
     def tensor_attribute(self, node: cst.Attribute, tensor: Tensor, name: str) -> Any:
         if name == "shape":
@@ -112,13 +171,23 @@ class TensorOps:
                 self.layer_argument_error(layer, exc)
             self.layer_shape_error(layer, inputs, exc)
             return Unknown("a layer call that raises")
+        try:
+            dtype = layer_dtype(layer.kind, layer.args, [t.dtype for t in inputs])
+        except DtypeError as exc:
+            call.reason = f"torch raises: {exc}"
+            where = f" in {self.paths[id(layer)]}" if id(layer) in self.paths else ""
+            at_fault = [inputs[exc.operand]] if isinstance(exc.operand, int) else inputs
+            self.dtype_error(at_fault, layer.site.call_text, exc, layer.site.line,
+                             layer.site.col + 1, f"{layer.site.call_text} gets "
+                             f"{described(inputs[0])}{where}: {exc}", layer.site.file)
         call.inputs, call.output, call.macs = shapes, output, macs
         if any(t.from_input for t in inputs) and SIZED_ARGS & set(layer.args.values):
             self.input_accepted = True
         first = inputs[0]
-        result = Tensor(output, line, strided=first.strided if output == first.shape else None)
+        result = Tensor(output, line, strided=first.strided if output == first.shape else None,
+                        dtype=dtype)
         if output_count(layer.args) == 2:  # max pools: (output, indices)
-            return (result, Tensor(output, line))
+            return (result, Tensor(output, line, dtype="int64"))
         return result
 
     # -- shape errors ---------------------------------------------------------------
@@ -129,11 +198,26 @@ class TensorOps:
         if any(t.from_input for t in tensors) and not self.input_accepted:
             self.input_issue = f"{what}: {exc}"
             shape = next(t.shape for t in tensors if t.from_input)
+            setting = ("inputs with `# macslint: inputs=...`" if self.declared_inputs else
+                       "input size with `# macslint: input-size=...`")
             raise RaiseSignal(f"the input {format_shape(shape)} does not fit {self.model_name}: "
-                         f"{what}: {exc}; set the model's input size with "
-                         f"`# macslint: input-size=...` on its class line or "
+                         f"{what}: {exc}; set the model's {setting} on its class line or "
                          f"[tool.macslint.models.{self.model_name}]")
         return False
+
+    def dtype_error(self, tensors: Sequence[Tensor], what: str, exc: Exception, line: int,
+                    col: int, message: str, file: Optional[str] = None) -> None:
+        """torch refuses a tensor's dtype (`message`, MAC011 at line:col), or, when the
+        tensors at fault are untouched model inputs, the inputs' declared dtypes do not fit
+        the model (a setting to fix)."""
+        if tensors and all(t.from_input for t in tensors):
+            self.input_issue = f"{what}: {exc}"
+            inputs = ", ".join(f"{format_shape(t.shape)} {t.dtype or ''}".strip() for t in tensors)
+            raise RaiseSignal(f"the input {inputs} does not fit {self.model_name}: {what}: {exc}; "
+                              f"declare the input's dtype with `# macslint: inputs=...` on its "
+                              f"class line or inputs = [...] in "
+                              f"[tool.macslint.models.{self.model_name}]")
+        self.shape_error(line, col, message, file)
 
     def layer_argument_error(self, layer: LayerModule, exc: LayerError) -> None:
         """torch raises on the first call whatever the input (`MaxPool2d(3, padding=2)`): the
@@ -208,6 +292,11 @@ class TensorOps:
                              f"{exc}", self.file_of(node))
         from_input = bool(tensors) and all(t.from_input for t in tensors)
         kind = spec.result_kind(args) if callable(spec.result_kind) else spec.result_kind
+        count = 1 if kind == "tensor" else len(result) if kind == "tensors" else 0
+        dtypes = self.op_dtypes(node, spec, op, positional, keywords, tensors, count)
+        if any(d is not None and t.dtype is not None and t.dtype != d
+               for d in dtypes for t in tensors):
+            from_input = False  # a cast, a comparison: no longer the input as declared
         if macs:
             self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
                                    result if kind == "tensor" else (), macs))
@@ -220,10 +309,36 @@ class TensorOps:
             shapes = {t.shape for t in tensors if t.strided is not None}
             strided = strided if kind == "tensor" and tuple(result) in shapes else None
         if kind == "tensor":
-            return Tensor(result, line, from_input, strided=strided)
+            return Tensor(result, line, from_input, strided=strided, dtype=dtypes[0])
         if kind == "tensors":
-            return tuple(Tensor(s, line, from_input, strided=strided) for s in result)
+            return tuple(Tensor(s, line, from_input, strided=strided, dtype=d)
+                         for s, d in zip(result, dtypes))
         return result
+
+    def op_dtypes(self, node: cst.CSTNode, spec: Any, op: str, positional: List[Any],
+                  keywords: Dict[str, Any], tensors: List[Tensor], count: int
+                  ) -> List[Optional[str]]:
+        """The dtypes of the `count` tensors an operation returns (None where not known);
+        torch's refusal of a dtype is MAC011 at the operation (dtype_error)."""
+        if not count:
+            return []
+        raw = bind(spec.signature_of, f"{spec.name}()", positional, keywords)
+        operands: Dict[str, Any] = {}
+        for name, value in raw.items():
+            if name in spec.tensor_lists:
+                items = self.iterate(value)
+                value = [operand(t) for t in items] if isinstance(items, list) else None
+            operands[name] = operand(value) or value
+        try:
+            return op_dtypes(op, operands, count, requested_dtype(op, raw))
+        except DtypeError as exc:
+            code = f"`{self.code(node)}`"
+            line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+            shapes = " and ".join(described(t) for t in tensors)
+            at_fault = raw.get(exc.operand) if isinstance(exc.operand, str) else None
+            self.dtype_error([at_fault] if isinstance(at_fault, Tensor) else tensors, code, exc,
+                             line, col, f"{code} on {shapes}: {exc}", self.file_of(node))
+            raise  # dtype_error raises
 
     def untraced_op(self, node: cst.CSTNode, value: Any, positional: List[Any],
                     keywords: Dict[str, Any]) -> Unknown:
@@ -265,9 +380,11 @@ class TensorOps:
                 if other is not None:
                     raise ShapeError("both arguments to matmul need to be at least 1D")
                 shape, macs = matmul(a, b)
+                dtype = self.operator_dtype(node, tensors, lambda: matrix_dtype(left.dtype,
+                                                                                right.dtype))
                 if macs:
                     self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
-                return Tensor(shape, line, from_input)
+                return Tensor(shape, line, from_input and dtype == left.dtype, dtype=dtype)
             if op not in TENSOR_BINARY:
                 return Unknown("an operator on tensors that is not modelled")
             shape = broadcast(a, b)
@@ -284,7 +401,27 @@ class TensorOps:
             self.shape_error(line, col, f"cannot {word} {shapes}: {exc}", self.file_of(node))
         strided = next((t.strided for t in tensors
                         if t.strided is not None and t.shape == shape), None)
-        return Tensor(shape, line, from_input, strided=strided)
+        operands = [operand(left), operand(right)]
+        dtype = self.operator_dtype(node, tensors, lambda: binary_dtype(
+            _OPERATOR_NAMES.get(op, ""), operands))  # type: ignore[arg-type]
+        if in_place and isinstance(left, Tensor):
+            dtype = self.operator_dtype(node, tensors, lambda: inplace_dtype(left.dtype, dtype))
+        if any(t.dtype is not None and dtype is not None and t.dtype != dtype for t in tensors):
+            from_input = False
+        return Tensor(shape, line, from_input, strided=strided, dtype=dtype)
+
+    def operator_dtype(self, node: cst.CSTNode, tensors: Sequence[Tensor],
+                       rule: Callable[[], Optional[str]]) -> Optional[str]:
+        """The dtype an operator's result has (`rule`), or MAC011 where torch refuses it."""
+        try:
+            return rule()
+        except DtypeError as exc:
+            code = f"`{self.code(node)}`"
+            line, col = self.positions[node].start.line, self.positions[node].start.column + 1
+            shapes = " and ".join(described(t) for t in tensors)
+            self.dtype_error(tensors, code, exc, line, col, f"{code} on {shapes}: {exc}",
+                             self.file_of(node))
+            raise
 
     def operate(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any) -> Any:
         return self.combine(node, op, left, right)
@@ -300,8 +437,11 @@ class TensorOps:
         if isinstance(value, Tensor):
             if isinstance(node.operator, cst.Not):
                 return self.truth(value)
+            rule = {cst.Minus: negate_dtype, cst.BitInvert: invert_dtype}.get(
+                type(node.operator), lambda dtype: dtype)
+            dtype = self.operator_dtype(node, [value], lambda: rule(value.dtype))
             return Tensor(value.shape, self.line_of(node), value.from_input,
-                          strided=value.strided)
+                          strided=value.strided, dtype=dtype)
         if isinstance(node.operator, cst.Not):
             truth = self.truth(value)
             return truth if isinstance(truth, Unknown) else not truth
@@ -321,7 +461,8 @@ class TensorOps:
                 return Untraced("a comparison of a tensor with a value that is not known")
             try:
                 return Tensor(broadcast(a, b), tensors[0].line,
-                              all(t.from_input for t in tensors))
+                              all(t.from_input for t in tensors) and
+                              all(t.dtype in (None, "bool") for t in tensors), dtype="bool")
             except LayerError:
                 return Untraced("a comparison of tensors that do not broadcast")
         if op in (cst.Is, cst.IsNot) and not isinstance(left, Unknown) \
@@ -391,4 +532,5 @@ class TensorOps:
             if position > 0 and (isinstance(key, int) or (
                     isinstance(key, slice) and key != slice(None, None, None))):
                 strided = self.line_of(node)  # a slice of an inner dim is not contiguous
-        return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided)
+        return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided,
+                      dtype=tensor.dtype)

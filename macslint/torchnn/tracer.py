@@ -21,17 +21,22 @@ import libcst as cst
 
 from ..config import Settings
 from ..costmodel import Args, LayerSpec
-from ..errors import ConfigError
-from ..pragmas import parse_pragma
 from ..evaluator.interpreter import Interpreter
+from ..pragmas import PRAGMA_RE
 from ..evaluator.policy import RUN
 from ..evaluator.scope import Scope
+from ..evaluator.syntax import child_nodes
 from ..evaluator.values import RaiseSignal, Unknown, UserClass, UserFunction
+from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
 from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
 from .building import ModuleBuilding
 from .builtins import BuiltinCalls
 from .common import END, fresh_copy
+from .entries import (
+    ModelEntry, NotBuilt, class_pragma, construction_entries, declared_entries, header_comment,
+    required_parameters,
+)
 from .containers import ContainerCalls
 from .execution import Execution
 from .tensors import TensorOps
@@ -63,6 +68,10 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.completed: Dict[Tuple[Optional[str], int, int],
                              Tuple[Optional[Args], Optional[str], Optional[Args]]] = {}
         self.class_snapshots = base.class_snapshots
+        self.constructions = base.constructions
+        # factory name -> (its entry, why what it returns is not known): said, not dropped
+        self.unfollowed: Dict[str, Tuple[ModelEntry, str]] = {}
+        self.part_classes: set = set()  # id() of the classes of modules inside built models
         self.owner: Dict[int, UserClass] = {}
         self.touched_classes: Dict[int, Tuple[UserClass, Dict[str, Any]]] = {}
         imported = [c for m in (base.loader.modules() if base.loader else ())
@@ -172,38 +181,46 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         ordered = [*params.posonly_params, *params.params][1:]
         return all(p.default is not None for p in (*ordered, *params.kwonly_params))
 
-    def trace_model(self, entry: Any, settings: Settings, path: str) -> Optional[ModelTrace]:
-        """Build a model class with no arguments, or call a factory function with none, and
-        trace what it returns. None for a function that turns out not to return a model."""
+    def trace_model(self, entry: ModelEntry, settings: Settings, path: str) -> Optional[ModelTrace]:
+        """Build a model as its entry says (a class with no arguments, a factory called with
+        none, a declared or written construction), and trace it. None for a factory that
+        turns out not to return a model."""
         self.reset()
         name = entry.name
         self.model_name = name
         start = self.positions[entry.node].start
         trace = ModelTrace(name, start.line, start.column + 1, settings)
         self.model_line, self.model_col = start.line, start.column + 1
-        comment = _header_comment(entry.node)
-        if comment:
-            try:
-                pragma = parse_pragma(comment, source=f"{path}:{start.line}")
-            except ConfigError as exc:
-                trace.config_error = str(exc)
-                pragma = {}
-            trace.settings = settings = settings.for_model(name, pragma)
+        trace.config_error = entry.config_error
+        trace.built = entry.built if entry.built != name else None
+        if entry.kind != "declared" or entry.name == entry.built:
+            settings = settings.for_model(entry.built, entry.pragma)
         else:
-            trace.settings = settings = settings.for_model(name)
+            settings = settings.for_model(entry.built, entry.pragma).for_model(entry.name)
+        trace.settings = settings
         model: Any = None
         try:
-            if isinstance(entry, UserClass):
-                model = self.instantiate(entry.node, entry, [], {})
+            if entry.expression is not None:
+                scope = entry.scope
+                if scope is not None:  # a function's locals, as read: fresh for this model
+                    scope = self.fork(scope)
+                    scope.values = {k: fresh_copy(v, self.memo) for k, v in scope.values.items()}
+                model = self.eval(entry.expression, scope or self.module_scope)
+            elif entry.kind == "class":
+                model = self.instantiate(entry.node, entry.target, [], {})
             else:
-                model = self.call_function(entry, [], {})
+                model = self.call_function(entry.target, [], {})
         except RaiseSignal as exc:
-            self.build_notes.append(f"building {name}() raises: {exc}")
+            self.build_notes.append(f"building {name}{'' if entry.expression else '()'} raises: {exc}")
         except OutOfBudget:
-            self.build_notes.append(self.budget_spent(f"building {name}()"))
+            self.build_notes.append(self.budget_spent(f"building {name}{'' if entry.expression else '()'}"))
         except RecursionError:
-            self.build_notes.append(f"building {name}() nests too deeply")
-        if isinstance(entry, UserFunction) and not isinstance(model, (UserModule, Container)):
+            self.build_notes.append(f"building {name}{'' if entry.expression else '()'} nests too deeply")
+        if isinstance(model, Unknown) and entry.expression is not None:
+            self.build_notes.append(f"building {name} gives no model: {model.reason}")
+        if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
+            if isinstance(model, Unknown):  # a factory whose result is not known: say why
+                self.unfollowed[entry.name] = (entry, "; ".join(self.build_notes) or model.reason)
             return None  # not a factory (or not one macslint can follow: nothing to claim)
         if not isinstance(model, (UserModule, Container)):
             trace.reasons.extend(self.build_notes)
@@ -216,6 +233,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         # nested in one another (a loop wrapping a module) cost n * n / 2 module visits.
         visits = MAX_FILE_STEPS
         for module in self.all_modules(model):
+            if isinstance(module, UserModule):
+                self.part_classes.add(id(module.cls))
             path = self.paths.get(id(module))
             if path is not None and isinstance(module, (UserModule, Container)):
                 kind = module.cls.name if isinstance(module, UserModule) else module.kind
@@ -225,7 +244,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                 params = self.count_params(module, below) if below is not None else None
                 trace.containers[path] = (kind, params)
                 del self.build_notes[notes:]  # already said for the whole model
-        trace.input = (settings.batch_size, *settings.input_size)
+        trace.input = (settings.batch_size, *(settings.inputs[0].shape if settings.inputs
+                                              else settings.input_size))
         self.trace_forward(model, trace)
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
@@ -244,22 +264,43 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         cls = model.cls if isinstance(model, UserModule) else None
         forward = self.find_method(cls, "forward") if cls is not None else None
         line = self.line_of(forward.node) if forward is not None else trace.line
-        x = Tensor(trace.input, line, from_input=True)
-        extra = []
+        settings = trace.settings
+        self.declared_inputs = settings.inputs is not None
+        specs = declared_inputs(settings)
+        tensors = [Tensor((settings.batch_size, *spec.shape), line, from_input=True,
+                          dtype=spec.dtype) for spec in specs]
+        positional = [t for spec, t in zip(specs, tensors) if spec.name is None]
+        keywords = {spec.name: t for spec, t in zip(specs, tensors) if spec.name is not None}
+        names: Tuple[Optional[str], ...] = tuple(spec.name for spec in specs)
+        problem, extra = None, ()
         if forward is not None:
             params = forward.node.params
-            ordered = [*params.posonly_params, *params.params][2:]
-            extra = [p.name.value for p in (*ordered, *params.kwonly_params) if p.default is None]
-        if extra:
-            self.note(f"forward() takes more inputs than one tensor: "
+            ordered = [*params.posonly_params, *params.params][1:]
+            signature = ForwardSignature(
+                tuple((p.name.value, p.default is not None) for p in ordered),
+                tuple((p.name.value, p.default is not None) for p in params.kwonly_params),
+                max(len(params.posonly_params) - 1, 0), isinstance(params.star_arg, cst.Param),
+                params.star_kwarg is not None)
+            names, problem, extra = bind_inputs(signature, specs)
+        trace.inputs = [InputSpec(name, t.shape, spec.dtype)
+                        for name, spec, t in zip(names, specs, tensors)]
+        if problem is not None and self.declared_inputs:
+            self.note(f"the declared inputs cannot be passed to forward(): {problem}")
+        elif extra:
+            how = ("with inputs = [...] in [tool.macslint.models.{0}] or `# macslint: inputs=...` "
+                   "on its class line").format(self.model_name)
+            self.note(f"forward() takes more inputs than "
+                      f"{'one tensor' if len(specs) == 1 else f'the {len(specs)} declared'}: "
                       f"{', '.join(repr(e) for e in extra)} {'is' if len(extra) == 1 else 'are'} "
-                      f"not traced")
+                      f"not traced; declare {'it' if len(extra) == 1 else 'them'} {how}")
         try:
             if cls is not None and forward is None and not model.sequential:
                 self.note(f"{cls.name} has no forward() in this file")
                 return
             node = cls.node if cls is not None else self.module
-            result = self.apply_module(node, model, [x], {}) if not extra else Unknown("")
+            blocked = extra or (problem is not None and self.declared_inputs)
+            result = self.apply_module(node, model, positional, keywords) if not blocked \
+                else Unknown("")
         except RaiseSignal as exc:
             if self.build_notes and self.input_issue is None:
                 # The modules built may not be the ones __init__ builds: no proof of a bug.
@@ -345,11 +386,24 @@ class _Positions:
     def __init__(self, own: Any, loader: Any) -> None:
         self.own = own
         self.loader = loader
+        # id(node) -> (node, the node it is reported at): a declared construction's nodes,
+        # parsed from configuration, are placed at the class or function they build
+        self.anchors: Dict[int, Tuple[cst.CSTNode, cst.CSTNode]] = {}
+
+    def anchor(self, expression: cst.CSTNode, at: cst.CSTNode) -> None:
+        stack = [expression]
+        while stack:
+            node = stack.pop()
+            self.anchors[id(node)] = (node, at)
+            stack.extend(child_nodes(node))
 
     def __getitem__(self, node: cst.CSTNode) -> Any:
         try:
             return self.own[node]
         except KeyError:
+            anchored = self.anchors.get(id(node))
+            if anchored is not None and anchored[0] is node:
+                return self[anchored[1]]
             for module in _tables_first(self.loader.modules() if self.loader else ()):
                 try:
                     return module.interpreter.positions[node]
@@ -378,34 +432,51 @@ def _returns(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
                 stack.append(child)
 
 
-def _header_comment(node: cst.CSTNode) -> Optional[str]:
-    body = node.body
-    if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:
-        return body.header.comment.value
-    if isinstance(body, cst.SimpleStatementSuite) and body.trailing_whitespace.comment is not None:
-        return body.trailing_whitespace.comment.value
-    return None
-
-
-def trace_models(base: Interpreter, settings: Settings, path: str) -> List[ModelTrace]:
-    """Every nn.Module subclass at the top of the file that can be built without arguments."""
-    if not base.classes and not any(isinstance(v, UserFunction)
-                                    for v in base.module_snapshot.values()):
-        return []
+def trace_models(base: Interpreter, settings: Settings, path: str
+                 ) -> Tuple[List[ModelTrace], List[NotBuilt]]:
+    """The file's models (macslint.torchnn.entries), each built and traced; and its model
+    classes and factories no model builds, with why."""
+    if not base.classes and not settings.builds and not base.constructions and not any(
+            isinstance(v, UserFunction) for v in base.module_snapshot.values()):
+        return [], []
     tracer = ModelInterpreter(base)
-    entries: List[Any] = [cls for cls in base.classes if cls.scope.kind == "module"
-                          and tracer.is_module_class(cls) and tracer.standalone(cls)]
-    entries.extend(f for f in base.module_snapshot.values()
-                   if isinstance(f, UserFunction) and f.scope.kind == "module" and tracer.factory(f))
+    declared, replaced = declared_entries(tracer, settings, path)
+    entries: List[ModelEntry] = []
+    for cls in base.classes:
+        if cls.scope.kind == "module" and tracer.is_module_class(cls) and \
+                tracer.standalone(cls) and cls.name not in replaced:
+            pragma, _, error = class_pragma(tracer, cls.node, path)
+            entries.append(ModelEntry(cls.name, cls.node, "class", cls, pragma, error))
+    for function in base.module_snapshot.values():
+        if isinstance(function, UserFunction) and function.scope.kind == "module" and \
+                tracer.factory(function):
+            pragma, _, error = class_pragma(tracer, function.node, path)
+            entries.append(ModelEntry(function.name, function.node, "factory", function, pragma,
+                                      error))
+    entries.extend(declared)
     entries.sort(key=lambda e: tracer.positions[e.node].start.line)
-    if settings.trace_only is not None:  # report --model: the others would be thrown away
-        entries = [e for e in entries if e.name == settings.trace_only]
-    traces = []
+    traces = _trace_entries(tracer, entries, settings, path)
+    if settings.discover_constructions and tracer.constructions:
+        # Not inside a model class (its blocks) or a factory traced as a model.
+        inside = [c.node for c in base.classes if tracer.is_module_class(c)]
+        inside += [e.node for e, t in zip(entries, traces) if e.kind == "factory" and t is not None]
+        found = construction_entries(tracer, path, inside)
+        traces += _trace_entries(tracer, found, settings, path)
+        entries += found
+    models = [t for t in traces if t is not None]
+    return models, _not_built(tracer, entries, settings, path)
+
+
+def _trace_entries(tracer: ModelInterpreter, entries: List[ModelEntry], settings: Settings,
+                   path: str) -> List[Optional[ModelTrace]]:
+    """Each entry's trace (None: a factory that returns no model), in order."""
+    traces: List[Optional[ModelTrace]] = []
     for entry in entries:
+        if settings.trace_only is not None and settings.trace_only not in (entry.name, entry.built):
+            traces.append(None)  # report --model: the others would be thrown away
+            continue
         try:
-            trace = tracer.trace_model(entry, settings, path)
-            if trace is not None:
-                traces.append(trace)
+            traces.append(tracer.trace_model(entry, settings, path))
         except Exception as exc:  # noqa: BLE001 - a bug of ours loses this model, not the file
             start = tracer.positions[entry.node].start
             trace = ModelTrace(entry.name, start.line, start.column + 1, settings)
@@ -414,3 +485,35 @@ def trace_models(base: Interpreter, settings: Settings, path: str) -> List[Model
             trace.reasons.append(f"internal error while tracing: {trace.internal_error}")
             traces.append(trace)
     return traces
+
+
+def _not_built(tracer: ModelInterpreter, entries: List[ModelEntry],
+               settings: Settings, path: str) -> List[NotBuilt]:
+    """The file's model classes no entry builds (and that no built model holds as a part),
+    and its factories whose result is not known: each with why, and how to declare it."""
+    built = {id(e.target) for e in entries}
+    parts = tracer.part_classes
+    found: List[NotBuilt] = []
+    for cls in tracer.classes:
+        if cls.scope.kind != "module" or not tracer.is_module_class(cls) or \
+                id(cls) in built or id(cls) in parts:
+            continue
+        start = tracer.positions[cls.node].start
+        required = required_parameters(tracer.find_method(cls, "__init__"), 1)
+        if required:
+            arguments = ", ".join(required)
+            example = ", ".join(f"{a}=..." for a in required)
+            reason = (f"needs constructor arguments {arguments}: declare a construction, "
+                      f"e.g. `# macslint: build={cls.name}({example})` on its class line")
+        else:
+            reason = "not built"
+        comment = header_comment(cls.node)
+        declared = (comment is not None and PRAGMA_RE.search(comment) is not None) \
+            or any(name == cls.name for name, _ in settings.models)
+        error = class_pragma(tracer, cls.node, path)[2] if declared else None
+        found.append(NotBuilt(cls.name, start.line, start.column + 1, reason, declared, error))
+    for entry, reason in tracer.unfollowed.values():
+        start = tracer.positions[entry.node].start
+        found.append(NotBuilt(entry.name, start.line, start.column + 1,
+                              f"{entry.name}() returns a value macslint cannot follow: {reason}"))
+    return sorted(found, key=lambda n: (n.line, n.col))

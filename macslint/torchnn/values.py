@@ -13,22 +13,25 @@ from ..results.sites import LayerSite
 
 class Tensor:
     """A tensor known by its shape; `line` is where it was made (for messages), `from_input`
-    says its shape is the model input's, untouched by any layer."""
+    says its shape is the model input's, untouched by any layer. `dtype`: its dtype's
+    canonical name (costmodel.dtypes), None where it is not known."""
 
-    __slots__ = ("shape", "line", "from_input", "param", "strided")
+    __slots__ = ("shape", "line", "from_input", "param", "strided", "dtype")
 
     def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False,
-                 strided: Optional[int] = None):
+                 strided: Optional[int] = None, dtype: Optional[str] = None):
         self.shape = tuple(shape)
         self.line = line
         self.from_input = from_input
         self.param = param
+        self.dtype = dtype
         # The line of the transpose/permute/expand/slice that may have left this tensor's
         # memory non-contiguous: a later `view` may or may not be accepted by torch.
         self.strided = strided
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Tensor) and other.shape == self.shape
+        return isinstance(other, Tensor) and other.shape == self.shape and (
+            self.dtype is None or other.dtype is None or self.dtype == other.dtype)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -159,7 +159,7 @@ def test_bad_config_one_mac902_per_file_and_flake8_keeps_going():
     message = (
         f"MAC902 invalid configuration: {DATA / 'bad_config' / 'pyproject.toml'}: max-layer-mac = '100M': "
         "unknown key in [tool.macslint] (did you mean 'max-layer-macs'?); valid keys are: baseline, "
-        "batch-size, exclude, input-size, max-layer-macs, max-layer-params, max-model-macs, "
+        "batch-size, discover-constructions, exclude, input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, "
         "max-model-macs-increase, max-model-params, max-model-params-increase, models, per-path, unit"
     )
     assert sorted(lines(result.stdout)) == [

@@ -467,8 +467,8 @@ def test_unknown_key(tmp_path):
     message = error(tmp_path, "input_size = [3, 32, 32]\n")
     assert message == (
         f"{tmp_path / 'pyproject.toml'}: input_size = [3, 32, 32]: unknown key in [tool.macslint] "
-        "(did you mean 'input-size'?); valid keys are: baseline, batch-size, exclude, input-size, "
-        "max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
+        "(did you mean 'input-size'?); valid keys are: baseline, batch-size, discover-constructions, exclude, input-size, "
+        "inputs, max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
         "max-model-params-increase, models, per-path, unit"
     )
 
@@ -482,7 +482,7 @@ def test_unknown_key_in_per_path(tmp_path):
     message = error(tmp_path, '[per-path."tests/*"]\nmax-layer-mac = 1\n')
     assert message == (
         f'{tmp_path / "pyproject.toml"}: per-path."tests/*".max-layer-mac = 1: unknown key in a per-path entry '
-        "(did you mean 'max-layer-macs'?); valid keys are: batch-size, input-size, max-layer-macs, "
+        "(did you mean 'max-layer-macs'?); valid keys are: batch-size, input-size, inputs, max-layer-macs, "
         "max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
         "max-model-params-increase, unit"
     )
@@ -678,7 +678,7 @@ def test_apply_overrides_values(tmp_path):
             {"exclude": ["x"]},
             "command line: --exclude = ['x']: unknown setting; valid settings are: input_size, batch_size, "
             "max_layer_macs, max_layer_params, max_model_macs, max_model_params, "
-            "max_model_macs_increase, max_model_params_increase, unit",
+            "max_model_macs_increase, max_model_params_increase, unit, inputs",
         ),
     ],
 )

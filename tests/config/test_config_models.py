@@ -24,7 +24,7 @@ from tests.config.test_config import _fresh_caches, write  # noqa: F401 - the sa
 
 COUNT_HINT = 'use an integer or a string like "500M" or "1.5G" (suffixes K, M, G, T)'
 SHAPE_HINT = 'use positive integers separated by "x" or ",", like "3x224x224"'
-MODEL_VALID = ("batch-size, input-size, max-layer-macs, max-layer-params, max-model-macs, "
+MODEL_VALID = ("batch-size, input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, "
                "max-model-macs-increase, max-model-params, max-model-params-increase")
 EXAMPLE = "'# macslint: input-size=3x32x32, batch-size=4, max-model-macs=500M'"
 
@@ -60,6 +60,7 @@ def test_key_lists():
     assert MODEL_KEYS == (
         "batch-size",
         "input-size",
+        "inputs",
         "max-layer-macs",
         "max-layer-params",
         "max-model-macs",
@@ -369,7 +370,7 @@ def test_cli_fixed_is_not_compared():
         (
             "model = { Net = { batch-size = 2 } }",
             "model = {'Net': {'batch-size': 2}}: unknown key in [tool.macslint] (did you mean 'models'?); "
-            "valid keys are: baseline, batch-size, exclude, input-size, max-layer-macs, max-layer-params, "
+            "valid keys are: baseline, batch-size, discover-constructions, exclude, input-size, inputs, max-layer-macs, max-layer-params, "
             "max-model-macs, max-model-macs-increase, max-model-params, max-model-params-increase, "
             "models, per-path, unit",
         ),

@@ -121,8 +121,8 @@ CONFIG_VALUE_ERRORS = {
     "unknown key": (
         "[tool.macslint]\nmax-layer-mac = \"1M\"\n",
         "max-layer-mac = '1M': unknown key in [tool.macslint] (did you mean "
-        "'max-layer-macs'?); valid keys are: baseline, batch-size, exclude, input-size, "
-        "max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, "
+        "'max-layer-macs'?); valid keys are: baseline, batch-size, discover-constructions, exclude, "
+        "input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, "
         "max-model-params, max-model-params-increase, models, per-path, unit"),
     "negative budget": (
         "[tool.macslint]\nmax-model-params = -5\n",

@@ -287,8 +287,8 @@ UNKNOWN = {
               "arguments passed as `*args`"),
     "**kwargs": ("def build(**kwargs):\n    return nn.Linear(3, 4, **kwargs)\n",
                  "arguments passed as `**kwargs`"),
-    "** of a dict literal": ("kw = dict(in_features=3, out_features=4)\nnn.Linear(**kw)\n",
-                             "arguments passed as `**kw`"),
+    "** of a dict not known": ("import cfg\nkw = cfg.load()\nnn.Linear(**kw)\n",
+                               "arguments passed as `**kw`"),
     "module name rebound, used in a function": (
         "W = 3\nW = 4\ndef build():\n    return nn.Linear(W, 10)\n",
         _not_known("in_features", "'W' is bound to different values in this file")),
@@ -338,6 +338,14 @@ def test_unknown_values_and_their_reasons(source, reason):
     assert report.params is None and report.macs is None and report.args is None
     assert report.error is None
     assert report.reason == reason
+
+
+def test_splat_of_a_dict_literal_is_resolved_as_torch_builds_it():
+    import torch.nn as torch_nn
+
+    report = only(NN + "kw = dict(in_features=3, out_features=4)\nnn.Linear(**kw)\n")
+    expected = torch_nn.Linear(**dict(in_features=3, out_features=4), device="meta")
+    assert report.resolved and report.params == sum(p.numel() for p in expected.parameters())
 
 
 def test_splat_unknowns_are_the_site_reason():

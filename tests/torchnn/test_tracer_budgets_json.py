@@ -242,8 +242,8 @@ JSON_SOURCE = src("""
     lonely = nn.Linear(8, 2)
 """)
 
-MODEL_KEYS = {"name", "line", "col", "input", "batch_size", "params", "macs", "complete", "reason",
-              "output", "layers", "ops"}
+MODEL_KEYS = {"name", "builds", "line", "col", "input", "inputs", "batch_size", "params", "macs",
+              "complete", "reason", "output", "layers", "ops"}
 CALL_KEYS = {"path", "kind", "line", "col", "call", "file", "input", "output", "params", "macs",
              "traced", "reason"}
 

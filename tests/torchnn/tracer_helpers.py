@@ -326,3 +326,58 @@ def torch_has_params(call: str) -> str:
     from macslint.units import format_count
 
     return f"has {format_count(sum(p.numel() for p in torch_layer('nn.' + call).parameters()))} params"
+
+
+# ------------------------------------------------- several inputs, by position or by name
+
+# One input as a test declares it to torch: (the forward() parameter it is passed to by
+# keyword, or None for by position; its shape with the batch; its torch dtype).
+TorchInput = Tuple[Optional[str], Shape, torch.dtype]
+
+
+def torch_inputs(inputs: List[TorchInput], device: str) -> Tuple[List[Any], Dict[str, Any]]:
+    """Zeros of each declared shape and dtype: the positional arguments, then the keywords."""
+    positional = [torch.zeros(shape, dtype=dtype, device=device)
+                  for name, shape, dtype in inputs if name is None]
+    keywords = {name: torch.zeros(shape, dtype=dtype, device=device)
+                for name, shape, dtype in inputs if name is not None}
+    return positional, keywords
+
+
+def torch_counts_inputs(source: str, class_name: str, inputs: List[TorchInput]) -> TorchCounts:
+    """`torch_counts` with the model called on several inputs, by position and by keyword, of
+    the given shapes and dtypes (zeros, meta device, eval mode, grad enabled). `calls` record
+    each torch.nn layer's first input."""
+    model = torch_model(source, class_name).eval()
+    calls: List[Tuple[str, str, Shape, Shape]] = []
+    handles = []
+    for name, module in model.named_modules():
+        if not name or isinstance(module, CONTAINERS) or any(True for _ in module.children()) \
+                or not type(module).__module__.startswith("torch.nn."):
+            continue
+
+        def hook(mod, args, output, name=name):
+            calls.append((name, type(mod).__name__, tuple(args[0].shape), tuple(output.shape)))
+
+        handles.append(module.register_forward_hook(hook))
+    positional, keywords = torch_inputs(inputs, "meta")
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        out = model(*positional, **keywords)
+    for handle in handles:
+        handle.remove()
+    params = sum(p.numel() for p in model.parameters())
+    output = tuple(out.shape) if isinstance(out, torch.Tensor) else None
+    return TorchCounts(params, counter.get_total_flops() // 2, output, calls)
+
+
+def torch_raises_inputs(source: str, class_name: str, inputs: List[TorchInput]) -> Optional[str]:
+    """torch's message when model `class_name` refuses the inputs, on the CPU (where a kernel
+    checks dtypes the meta device may not); None when it runs."""
+    model = torch_model(source, class_name, device="cpu").eval()
+    positional, keywords = torch_inputs(inputs, "cpu")
+    try:
+        with torch.no_grad():
+            model(*positional, **keywords)
+    except (RuntimeError, IndexError, ValueError, TypeError, NotImplementedError) as exc:
+        return str(exc)
+    return None
