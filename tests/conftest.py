@@ -103,7 +103,7 @@ ORACLE = {
     "test_tracer_robustness.py", "test_tracer_model_settings.py",
     "test_config_objects.py",
     "test_tracer_idioms.py", "test_star_imports.py",
-    "test_tracer_inputs.py",
+    "test_tracer_inputs.py", "test_tracer_constructions.py", "test_readme_declaring.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}
