@@ -622,7 +622,14 @@ class Interpreter(RecordCalls, Statements):
         """Something the run could not follow (kept by the model runtime)."""
 
     def place(self, node: cst.CSTNode) -> str:
-        return f"line {self.positions[node].start.line}"
+        """"line 12", or "blocks.py line 12" for a node of an imported project file (a
+        constructor of another file run while reading this one)."""
+        if node in self.positions:
+            return f"line {self.positions[node].start.line}"
+        for module in self.loader.modules() if self.loader is not None else ():
+            if node in module.interpreter.positions:
+                return f"{module.display} line {module.interpreter.positions[node].start.line}"
+        return "in another file"
 
     def where(self, node: cst.CSTNode) -> str:
         return f"`{self.code(node)}` ({self.place(node)})"

@@ -227,7 +227,7 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                        instance: Instance, positional: List[Any],
                        keywords: Dict[str, Any]) -> Optional[str]:
         """The `__init__` a dataclass generates: fields from the arguments or their defaults,
-        then `__post_init__` with the InitVar ones; `frozen` after."""
+        then `__post_init__` with the InitVar ones (a frozen one already frozen)."""
         fields = self.dataclass_fields(owner)
         taken = [n for n, (d, kind) in fields.items()
                  if not (isinstance(d, FieldSpec) and not d.init)]
@@ -255,12 +255,14 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 initvars.append(value)
             else:
                 instance.attrs[name] = value
+        # Frozen from here: the fields were set as object.__setattr__ sets them, and
+        # `self.x = ...` in __post_init__ raises FrozenInstanceError, as in Python.
+        instance.frozen = owner.meta["dataclass"].get("frozen") is True
         post_init = self.find_member(owner, "__post_init__")
         if isinstance(post_init, UserFunction):
             problem = self.run_method(post_init, instance, initvars, {})
             if problem is not None:
                 return problem
-        instance.frozen = owner.meta["dataclass"].get("frozen") is True
         return None
 
     def field_default(self, node: cst.CSTNode, scope: Scope, default: Any) -> Any:

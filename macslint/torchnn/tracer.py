@@ -220,7 +220,9 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             self.build_notes.append(f"building {name} gives no model: {model.reason}")
         if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
             if isinstance(model, Unknown):  # a factory whose result is not known: say why
-                self.unfollowed[entry.name] = (entry, "; ".join(self.build_notes) or model.reason)
+                notes = self.build_notes or [model.reason]
+                more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
+                self.unfollowed[entry.name] = (entry, notes[0] + more)
             return None  # not a factory (or not one macslint can follow: nothing to claim)
         if not isinstance(model, (UserModule, Container)):
             trace.reasons.extend(self.build_notes)

@@ -366,3 +366,42 @@ def test_position_tables_are_computed_at_most_once_per_module(tmp_path, monkeypa
     assert len(computed) == len(set(computed)) <= count + 1
     assert (found["chain"].params, found["chain"].macs) == torch_counts(
         tmp_path, "manyblocks.net", "chain", (1, 4, 8, 8))
+
+
+def test_a_class_of_another_file_constructed_while_reading_names_its_own_file(tmp_path):
+    """Reading a file runs the constructor of a plain class of another project file (a config
+    object): what it says of that code names that file and line, never a position of this one
+    (it was a KeyError: MAC900 on torchvision's detection files)."""
+    package = write_package(tmp_path, "projrec", {
+        "frozen.py": """
+            from dataclasses import dataclass
+
+
+            @dataclass(frozen=True)
+            class Spec:
+                width: int = 8
+
+                def __post_init__(self):
+                    self.width = 16  # Python raises FrozenInstanceError here
+        """,
+        "net.py": """
+            import torch.nn as nn
+            from .frozen import Spec
+
+            spec = Spec()
+            layer = nn.Linear(8, spec.width)
+        """,
+    })
+    import dataclasses
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        with pytest.raises(dataclasses.FrozenInstanceError):  # Python never builds the layer
+            importlib.import_module("projrec.net")
+    finally:
+        sys.path.remove(str(tmp_path))
+    result = check_file(package / "net.py", "net.py", Settings())
+    assert [f.code for f in result.findings] == ["MAC100"]  # the layer, unresolved: no MAC900
+    (layer,) = result.report.layers
+    assert not layer.resolved
+    assert f"frozen.py line {line_of(package / 'frozen.py', 'self.width = 16')}" in layer.reason
