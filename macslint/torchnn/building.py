@@ -172,6 +172,7 @@ class ModuleBuilding:
         if kind is None:
             return Unknown(f"an instance of {cls.name}, which is not an nn.Module")
         module = UserModule(cls, sequential=kind == "sequential")
+        self.modules_made += 1
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.call_function(init, [module, *positional], keywords)

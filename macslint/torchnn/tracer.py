@@ -120,6 +120,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.input_accepted = False  # a layer that checks sizes took the model input as it is
         self.model_name = ""
         self.built_sites: set = set()
+        self.modules_made = 0  # instances of model classes made (a factory that made some)
 
     # -- bookkeeping --------------------------------------------------------
     def tick(self, cost: int = 1) -> None:
@@ -219,7 +220,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         if isinstance(model, Unknown) and entry.expression is not None:
             self.build_notes.append(f"building {name} gives no model: {model.reason}")
         if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
-            if isinstance(model, Unknown):  # a factory whose result is not known: say why
+            if isinstance(model, Unknown) and (self.modules_made or self.built_sites):
+                # a factory that built modules and returns something not known: say why
                 notes = self.build_notes or [model.reason]
                 more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
                 self.unfollowed[entry.name] = (entry, notes[0] + more)
