@@ -340,7 +340,15 @@ class ModuleBuilding:
 
     def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],
                         keywords: Dict[str, Any]) -> LayerModule:
+        home = self.home(node)
+        new = id(node) not in (home.interpreter.sites if home is not None else self.sites)
         site = self.record_site(node, spec.name, spec, positional, keywords, None)
+        if new and self.forks and site.error is not None:
+            # Only a branch whose condition is not known builds it: it may never run, so no
+            # MAC010 (the branch is left out, as one that raises)
+            site.unresolved = (f"built only where a condition macslint cannot decide holds, "
+                               f"and there torch raises: {site.error}")
+            site.error = None
         try:
             args = spec.bind(positional, keywords)
         except LayerError as exc:
@@ -353,7 +361,7 @@ class ModuleBuilding:
         except Unresolved as exc:
             return LayerModule(spec.name, spec, site, reason=str(exc))
         except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
-            if site.error is None and site.args is None:
+            if site.error is None and site.args is None and not self.forks:
                 site.error, site.unresolved = str(exc), None
             raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
         self.complete_site(site, args)

@@ -68,8 +68,10 @@ class BuiltinCalls:
             return None
         if name == "typing.cast" and len(args) == 2:
             return args[1]  # a type checker's hint, the value itself at run time
-        if name in ("isinstance", "issubclass") and len(args) == 2:
+        if name == "isinstance" and len(args) == 2:
             return self.isinstance_of(args[0], args[1])
+        if name == "issubclass" and len(args) == 2:
+            return self.subclass_of(args[0], args[1])
         if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
             fake = cst.Attribute(value=cst.Name("_"), attr=cst.Name(args[1]))
             value = self.attribute(fake, args[0]) if not isinstance(args[0], UserModule) else \
@@ -181,6 +183,38 @@ class BuiltinCalls:
             if cls is not None:
                 return SuperProxy(cls, instance)
         return Unknown("super() outside a method of this file")
+
+    def subclass_of(self, cls: Any, kind: Any) -> Any:
+        """`issubclass(cls, kind)` for the classes macslint knows: the file's classes, torch's
+        layers and bases; Unknown where torch's own hierarchy would decide (ReLU6 is a
+        Hardtanh)."""
+        if isinstance(kind, tuple):
+            answers = [self.subclass_of(cls, k) for k in kind]
+            if any(a is True for a in answers):
+                return True
+            return False if all(a is False for a in answers) else Unknown("issubclass() unknown")
+        if isinstance(cls, Unknown):
+            return cls
+        if isinstance(kind, ModuleRef) and kind.path in MODULE_BASES:
+            if isinstance(cls, LayerClass):
+                return True
+            if isinstance(cls, UserClass):
+                return self.module_kind(cls) is not None or Unknown(
+                    f"issubclass() of {cls.name}, whose bases macslint does not all know")
+        if isinstance(cls, UserClass):
+            if isinstance(kind, UserClass):
+                return kind in self.mro(cls) or Unknown(
+                    f"issubclass() of {cls.name}, whose bases macslint does not all know")
+            if isinstance(kind, LayerClass):
+                bases = [b for c in self.mro(cls) for b in c.bases]
+                if any(isinstance(b, LayerClass) and b.spec == kind.spec for b in bases):
+                    return True
+        if isinstance(cls, LayerClass):
+            if isinstance(kind, LayerClass) and kind.spec == cls.spec:
+                return True
+            if isinstance(kind, UserClass):
+                return False  # a class of torch's is no subclass of the project's
+        return Unknown("issubclass() of classes whose relation torch's hierarchy decides")
 
     def isinstance_of(self, value: Any, kind: Any) -> Any:
         if isinstance(kind, tuple):

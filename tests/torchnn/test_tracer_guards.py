@@ -283,3 +283,50 @@ def test_a_loop_variable_names_the_loop_in_the_reason():
     source = src(LOOPS["for"], header=LOOP_HEADER)
     (site,) = [layer for layer in analyse(source).report.layers if not layer.resolved]
     assert "'c' changes in a loop" in site.reason
+
+
+# --------------------------------------------------------------------------- branches that may not run
+
+def test_issubclass_of_torch_layer_classes_decides_the_branch():
+    """timm's `if issubclass(aa_layer, nn.AvgPool2d): aa_layer(2) else: aa_layer(channels=...)`
+    (issubclass was read as isinstance: False, so the branch torch never takes was built, a
+    false MAC010 on timm's resnet.py)."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=3x8x8
+            def __init__(self, pool=nn.AvgPool2d):
+                super().__init__()
+                if issubclass(pool, nn.AvgPool2d) and issubclass(Net, nn.Module):
+                    self.pool = pool(2)
+                else:
+                    self.pool = pool(channels=3, stride=2)
+
+            def forward(self, x):
+                return self.pool(x)
+    """)
+    assert codes(analyse(source), "MAC010") == []
+    assert_matches_torch(source, "Net")
+
+
+def test_a_layer_torch_refuses_only_under_a_condition_not_known_is_not_mac010():
+    """A model's arguments make a construction invalid only in a branch macslint cannot
+    decide: that branch may never run (here torch never runs it), so no MAC010; it is left
+    out as a branch that raises, and the site says why it is not counted."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=3x8x8
+            def __init__(self, pool=nn.AvgPool2d):
+                super().__init__()
+                if os.environ.get("MACSLINT_TEST_ODD_POOL"):
+                    self.pool = pool(channels=3, stride=2)
+                else:
+                    self.pool = pool(2)
+
+            def forward(self, x):
+                return self.pool(x)
+    """, header=HEADER + "import os\n")
+    result = analyse(source)
+    assert codes(result, "MAC010") == []
+    (site,) = [layer for layer in result.report.layers if layer.line == line_of(source, "channels=3")]
+    assert not site.resolved and "a condition macslint cannot decide" in site.reason
+    model = trace(source, "Net")  # and the model says it cannot know which pool it holds
+    assert (model.complete, model.macs) == (False, None)
+    assert f"`self.pool` (line {line_of(source, 'pool(2)')}) is assigned under a condition that is not known" in model.reasons
