@@ -297,8 +297,8 @@ class Statements:
         for name in names:
             values = [o.get(name, MISSING) for o in outcomes]
             first = values[0]
-            if all(v is not MISSING and same_value(v, first) for v in values):
-                self.bind(scope, name, first)
+            if all(v is not MISSING and (v is first or same_value(v, first)) for v in values):
+                self.bind(scope, name, first)  # (an Unknown no branch touched keeps its reason)
             else:
                 self.bind(scope, name, Unknown(f"'{name}' depends on which branch ran"))
         # `global` / `nonlocal` names and class attributes the branches set, merged the same
