@@ -104,6 +104,8 @@ ORACLE = {
     "test_config_objects.py",
     "test_tracer_idioms.py", "test_star_imports.py",
     "test_tracer_inputs.py", "test_tracer_constructions.py", "test_readme_declaring.py",
+    "test_tracer_layer_subclasses.py",
+    "test_value_helpers.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

@@ -24,13 +24,16 @@ from .library import LIBRARIES, LIBRARY_OF_VALUE
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .policy import WALK, Policy
 from .record_calls import RecordCalls
-from .records import RECORD_VALUES, AttrsView, StdName
+from .records import (
+    RECORD_VALUES, AttrsView, DataclassDecorator, FieldSpec, Instance, Method, Namespace,
+    NamedTupleType, Parser, StdName,
+)
 from .scope import Scope, unbound
 from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, literal
 from .values import (
-    PLAIN, STDLIB_HELPERS, Partial, ProjectModule, PyBuiltin, PyModule, Unknown, UserClass,
-    UserFunction, UserObject, lists_in, resolved, same_value,
+    MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule, Unknown,
+    UserClass, UserFunction, UserObject, lists_in, resolved, same_value,
 )
 
 # Python's builtins running code may call (when the name is not bound in the file).
@@ -38,6 +41,7 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
+    "callable", "globals",
 })
 
 
@@ -169,6 +173,8 @@ class Interpreter(RecordCalls, Statements):
             return library.attribute(base, node.attr.value)
         if isinstance(base, ProjectModule):
             names = base.loaded.names()
+            if node.attr.value == "__dict__":
+                return NamesView(names, base.loaded.display)
             return resolved(names.get(node.attr.value, Unknown(
                 f"`{self.code(node)}` is not defined in {base.loaded.display}")))
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
@@ -470,7 +476,11 @@ class Interpreter(RecordCalls, Statements):
         if self.tracing:
             self.note(f"the condition {self.where(node.test)} is not known: {truth.reason}")
         body, orelse = self.alternatives(scope, [node.body, node.orelse])
-        return body if same_value(body, orelse) else Unknown("a condition that is not known")
+        if same_value(body, orelse):
+            return body
+        if self.policy.runs:  # building a model: which condition, and why
+            return Unknown(f"the condition {self.where(node.test)} is not known: {truth.reason}")
+        return Unknown("a condition that is not known")
 
     def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
         base = self.eval(node.value, scope)
@@ -491,6 +501,10 @@ class Interpreter(RecordCalls, Statements):
                 else:
                     keys.append(Unknown("a slice bound") if any(isinstance(p, Unknown) for p in parts)
                                 else slice(*parts))
+        if isinstance(base, NamesView) and len(keys) == 1 and isinstance(keys[0], str):
+            return resolved(base.names.get(keys[0], Unknown(
+                f"`{self.code(node)}` ({self.place(node)}): '{keys[0]}' is not a name of "
+                f"{base.display}")))
         if self.policy.runs:
             value = self.index_value(node, base, keys)
             if value is not NotImplemented:
@@ -633,6 +647,21 @@ class Interpreter(RecordCalls, Statements):
 
     def where(self, node: cst.CSTNode) -> str:
         return f"`{self.code(node)}` ({self.place(node)})"
+
+    def callable_value(self, value: Any) -> Any:
+        """`callable(value)`: True, False, or Unknown (the model runtime adds its values)."""
+        if isinstance(value, Unknown):
+            return value
+        if isinstance(value, (UserObject, PyBuiltin, Partial, NamedTupleType, Method,
+                              DataclassDecorator)):
+            return True
+        if isinstance(value, Instance) and value.cls.meta.get("plain", "") is None:
+            return self.find_member(value.cls, "__call__") is not MISSING
+        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range,
+                              ProjectModule, PyModule, NamesView, FieldSpec, AttrsView,
+                              Namespace, Parser)):
+            return False
+        return Unknown(f"callable() of a {type(value).__name__} is not modelled")
 
     def truth(self, value: Any) -> Any:
         """Python's truth value of `value`, or Unknown."""

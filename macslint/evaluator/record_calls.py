@@ -19,12 +19,16 @@ import libcst as cst
 
 from .argparse_calls import ArgparseCalls
 from .namedtuple_calls import NamedTupleCalls
+from .numpy_values import numpy_call
 from .records import (
     AttrsView, DataclassDecorator, FieldSpec, Instance, Method, NamedTupleType, NamedTupleValue,
     Namespace, Record, StdName,
 )
 from .scope import Scope, unbound
-from .values import MISSING, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction
+from .values import (
+    MISSING, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
+    resolved,
+)
 
 MAX_CONSTRUCTOR_DEPTH = 8  # constructors run by the file's walk inside one another
 MAX_CONSTRUCTOR_WALKS = 2000  # and in all, per file
@@ -32,7 +36,7 @@ MAX_CONSTRUCTOR_WALKS = 2000  # and in all, per file
 # Builtins the file's walk evaluates (on plain values and records): conversions and dicts.
 CONVERSIONS = {"int": int, "float": float, "str": str, "bool": bool}
 WALK_BUILTINS = frozenset({*CONVERSIONS, "dict", "vars", "getattr", "hasattr", "setattr",
-                           "isinstance", "print"})
+                           "isinstance", "print", "callable", "globals"})
 DICT_READERS = frozenset({"get", "keys", "values", "items", "copy"})
 
 
@@ -500,6 +504,20 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
     def builtin_call(self, node: cst.Call, scope: Scope, name: str, positional: List[Any],
                      keywords: Dict[str, Any]) -> Any:
         args = positional
+        if name.startswith("numpy."):  # evaluator.numpy_values
+            value = numpy_call(name, args, keywords)
+            return Unknown(f"{self.where(node)}: {value.reason}") \
+                if isinstance(value, Unknown) and not self.where(node) in value.reason else value
+        if name == "callable" and len(args) == 1 and not keywords:
+            return self.callable_value(args[0])
+        if name == "globals" and not args and not keywords:
+            return NamesView(module_names(scope), "this module")
+        if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str) \
+                and isinstance(args[0], ProjectModule) and not keywords:
+            names = args[0].loaded.names()
+            if args[1] in names:
+                return resolved(names[args[1]])
+            return args[2] if len(args) == 3 else self.missing_attribute(node, args[1])
         if name == "vars" and len(args) == 1 and not keywords and isinstance(args[0], Record):
             return AttrsView(args[0])
         if name in ("getattr", "hasattr") and len(args) in (2, 3) and isinstance(args[1], str) \
@@ -718,3 +736,10 @@ def bind_arguments(function: UserFunction, positional: List[Any], keywords: Dict
     if params.star_kwarg is not None:
         values[params.star_kwarg.name.value] = dict(extra)
     return values, None
+
+
+def module_names(scope: Scope) -> Dict[str, Any]:
+    """The names of the module `scope` is in (`globals()`)."""
+    while scope.parent is not None:
+        scope = scope.parent
+    return scope.origin.values

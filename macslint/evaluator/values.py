@@ -34,6 +34,18 @@ class ProjectModule:
         return f"<module '{self.loaded.display}'>"
 
 
+class NamesView:
+    """`module.__dict__` of a project module, `globals()`: its names as a dict to read
+    (`vits.__dict__[arch](**kwargs)`); `names` may hold lazy imports."""
+
+    def __init__(self, names: Dict[str, Any], display: str) -> None:
+        self.names = names
+        self.display = display
+
+    def __repr__(self) -> str:
+        return f"<names of {self.display}>"
+
+
 # Control flow of code being run (RUN policy): raised by the statements, caught where
 # Python would.
 class ReturnSignal(Exception):

@@ -19,8 +19,8 @@ from ..results.sites import LayerSite
 from .builtins import MODULE_BASES
 from .calls import op_spec, torch_call
 from .common import (
-    NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy, unknown_argument,
-    unknown_arguments,
+    MISSING, NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy,
+    unknown_argument, unknown_arguments,
 )
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .values import (
@@ -28,6 +28,17 @@ from .values import (
 )
 
 MAX_DEPTH = 48  # nested user calls
+CONTAINER_BASES = {
+    "torch.nn.ModuleList": "ModuleList", "torch.nn.modules.container.ModuleList": "ModuleList",
+    "torch.nn.ModuleDict": "ModuleDict", "torch.nn.modules.container.ModuleDict": "ModuleDict",
+}
+CONTAINER_KINDS = {"sequential": "Sequential", "modulelist": "ModuleList",
+                   "moduledict": "ModuleDict"}
+# Methods of nn.Module (not attributes of a layer) a layer's subclass may call on itself.
+LAYER_PART_METHODS = NO_EFFECT_MODULE_METHODS | {
+    "forward", "add_module", "register_module", "register_parameter", "register_buffer",
+    "modules", "children", "__init__", "reset_parameters", "extra_repr",
+}
 
 
 class ModuleBuilding:
@@ -37,6 +48,10 @@ class ModuleBuilding:
     # -- attributes -----------------------------------------------------------
     def set_attribute(self, obj: Any, name: str, value: Any, node: cst.CSTNode) -> None:
         if isinstance(obj, UserModule):
+            if obj.layer is not None and obj.layer.spec is not None \
+                    and self.layer_attribute(obj.layer, name) is not MISSING:
+                self.note(f"the assignment to {self.where(node)} changes the torch.nn."
+                          f"{obj.layer.kind} {obj.cls.name} subclasses: not followed")
             if self.forks:
                 self.note(f"{self.where(node)} is assigned under a condition that is not known")
             if isinstance(value, MODULE_VALUES):
@@ -77,10 +92,11 @@ class ModuleBuilding:
         if isinstance(base, UserModule):
             return self.module_attribute(base, name)
         if isinstance(base, LayerModule):
-            if base.args is not None and name in base.args.values:
-                return base.args.values[name]
             if name in NO_EFFECT_MODULE_METHODS or name == "forward":
                 return BoundMethod(base, name)
+            value = self.layer_attribute(base, name)
+            if value is not MISSING:
+                return value
             return Unknown(f"attribute `{self.code(node)}` of a {base.kind} is not modelled")
         if isinstance(base, Container):
             # torch's Module.__getattr__: a child by its name (`self.transformer.wte` of a
@@ -111,10 +127,26 @@ class ModuleBuilding:
         for table in (module.children, module.params, module.attrs):
             if name in table:
                 return table[name]
+        layer = module.layer
+        if layer is not None and layer.spec is not None and name not in LAYER_PART_METHODS:
+            value = self.layer_attribute(layer, name)
+            if value is not MISSING:
+                return value
         for cls in self.mro(module.cls):
             if name in cls.body.values:
                 return self.bind_member(module, cls.body.values[name])
+        if layer is not None and name not in LAYER_PART_METHODS:
+            value = self.layer_attribute(layer, name)  # the catalogue's reason, if not in it
+            return value if isinstance(value, Unknown) else Unknown(
+                f"`self.{name}` of {module.cls.name} (a torch.nn.{layer.kind}) is not modelled")
         return BoundMethod(module, name)
+
+    def layer_attribute(self, layer: LayerModule, name: str) -> Any:
+        """torch's attribute `name` of a layer (LayerModule.attribute), MISSING if it has none."""
+        try:
+            return layer.attribute(name, layer.site.line)
+        except KeyError:
+            return MISSING
 
     def bind_member(self, instance: Any, value: Any) -> Any:
         if isinstance(value, UserFunction):
@@ -148,13 +180,29 @@ class ModuleBuilding:
         return self.module_kind(cls) is not None
 
     def module_kind(self, cls: UserClass) -> Optional[str]:
-        """"module" or "sequential" for nn.Module / nn.Sequential subclasses, else None."""
+        """"module", "sequential", "modulelist" or "moduledict" for subclasses of nn.Module,
+        nn.Sequential, nn.ModuleList, nn.ModuleDict; "layer" for subclasses of a torch.nn
+        layer (`class LayerNorm(nn.LayerNorm)`, of the catalogue or not); else None."""
+        base = self.torch_base(cls)
+        if isinstance(base, ModuleRef):
+            if base.path in MODULE_BASES:
+                return "module"
+            if base.path in SEQUENTIAL_BASES:
+                return "sequential"
+            if base.path in CONTAINER_BASES:
+                return CONTAINER_BASES[base.path].lower()
+        return "layer" if base is not None else None
+
+    def torch_base(self, cls: UserClass) -> Any:
+        """The first torch.nn class among the bases of `cls` and of its classes' bases: a
+        ModuleRef of nn.Module or a container, a LayerClass, a ModuleRef of a layer that is
+        not in the catalogue; None."""
         for c in self.mro(cls):
             for base in c.bases:
-                if isinstance(base, ModuleRef) and base.path in MODULE_BASES:
-                    return "module"
-                if isinstance(base, ModuleRef) and base.path in SEQUENTIAL_BASES:
-                    return "sequential"
+                if isinstance(base, LayerClass) or isinstance(base, ModuleRef) and (
+                        base.path in MODULE_BASES or base.path in SEQUENTIAL_BASES
+                        or base.path in CONTAINER_BASES or is_uncatalogued_layer(base)):
+                    return base
         return None
 
     def find_method(self, cls: UserClass, name: str) -> Optional[UserFunction]:
@@ -171,14 +219,48 @@ class ModuleBuilding:
         kind = self.module_kind(cls)
         if kind is None:
             return Unknown(f"an instance of {cls.name}, which is not an nn.Module")
-        module = UserModule(cls, sequential=kind == "sequential")
+        module = UserModule(cls, container=CONTAINER_KINDS.get(kind))
         self.modules_made += 1
         init = self.find_method(cls, "__init__")
         if init is not None:
             self.call_function(init, [module, *positional], keywords)
-        elif kind == "sequential":
-            self.sequential_init(module, positional)
+        else:
+            self.torch_init(node, module, positional, keywords)
         return module
+
+    def torch_init(self, node: cst.CSTNode, module: UserModule, positional: List[Any],
+                   keywords: Dict[str, Any]) -> None:
+        """The torch.nn class's `__init__` run on an instance of its subclass (by
+        `super().__init__(...)`, or as the subclass has none of its own)."""
+        if module.container == "Sequential":
+            self.sequential_init(module, positional)
+        elif module.container is not None:
+            modules = positional[0] if positional else keywords.get("modules")
+            if modules is None:
+                return
+            if module.container == "ModuleList":
+                self.extend_container(node, module, modules)
+            else:
+                self.update_container(node, module, modules)
+        elif self.module_kind(module.cls) == "layer":
+            self.build_layer_part(node, module, positional, keywords)
+
+    def build_layer_part(self, node: cst.CSTNode, module: UserModule, positional: List[Any],
+                         keywords: Dict[str, Any]) -> None:
+        """The torch.nn layer an instance of its subclass is: built by torch's constructor
+        as `nn.Conv2d(...)` is (what torch refuses raises here), at the call `node`."""
+        base = self.torch_base(module.cls)
+        if not isinstance(node, cst.Call):
+            raise RaiseSignal(f"{module.cls.name} is built without its arguments")
+        if isinstance(base, LayerClass):
+            layer = self.construct_layer(node, base.spec, positional, keywords)
+        else:
+            kind = base.path.rsplit(".", 1)[-1]
+            reason = f"torch.nn.{kind} is not in macslint's layer catalogue"
+            site = self.record_site(node, kind, None, positional, keywords, reason)
+            layer = LayerModule(kind, None, site, reason=reason)
+        layer.owner = module
+        module.layer = layer
 
     def sequential_init(self, target: Any, modules: List[Any]) -> None:
         children = target.children

@@ -4,6 +4,7 @@ model interpreter: `range`, `len`, `min`/`max`, `zip`, `enumerate`, `isinstance`
 
 from __future__ import annotations
 
+import copy
 import math
 import operator
 import re
@@ -13,7 +14,7 @@ from typing import Any, Callable, Dict, List
 import libcst as cst
 
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
-from ..evaluator.values import Partial, PyBuiltin, Unknown, UserClass
+from ..evaluator.values import Partial, PyBuiltin, RaiseSignal, Unknown, UserClass
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
@@ -54,6 +55,13 @@ def percent_format(template: str, values: Any) -> Any:
         return Unknown(f"`%` formatting raises {type(exc).__name__}")
 
 
+def flat_items(values: Any) -> List[Any]:
+    """The items of nested lists, in order (a number is one item)."""
+    if not isinstance(values, list):
+        return [values]
+    return [item for value in values for item in flat_items(value)]
+
+
 class BuiltinCalls:
     """Calls of builtins, mixed into the model interpreter (which provides `iterate`, `note`,
     `attribute`, `module_attribute`, `set_attribute`, `unknown_call`, `mro` and `frames`)."""
@@ -64,6 +72,21 @@ class BuiltinCalls:
         unknown = next((v for v in (*args, *keywords.values()) if isinstance(v, Unknown)), None)
         if name == "super":
             return self.super_proxy(node, args)
+        if name in ("torch.Tensor.item", "torch.Tensor.tolist") and len(args) == 1 \
+                and not keywords:  # of a tensor of known items (tensors.ValuedTensor)
+            values, shape = args[0].values, args[0].shape
+            if isinstance(values, Unknown):  # the count is known: a list of unknown items
+                if math.prod(shape) > MAX_SEQUENCE:
+                    return Unknown(values.reason)
+                for size in reversed(shape):
+                    values = [copy.copy(values) for _ in range(size)]
+            if name.endswith("tolist"):
+                return copy.deepcopy(values)
+            items = flat_items(values)
+            if len(items) != 1:
+                raise RaiseSignal(f"{self.where(node)} raises: a Tensor with {len(items)} "
+                                  f"elements cannot be converted to Scalar")
+            return items[0]
         if name == "print":
             return None
         if name == "typing.cast" and len(args) == 2:
@@ -173,6 +196,13 @@ class BuiltinCalls:
                     "math.prod": math.prod}[name](values)
         except (TypeError, ValueError) as exc:
             return Unknown(f"{name}() raises {type(exc).__name__}")
+
+    def callable_value(self, value: Any) -> Any:
+        if isinstance(value, (LayerClass, BoundMethod, *MODULE_VALUES)):
+            return True  # a torch.nn class, a module (its __call__), a method
+        if isinstance(value, Tensor):
+            return False
+        return super().callable_value(value)  # type: ignore[misc]
 
     def super_proxy(self, node: cst.Call, args: List[Any]) -> Any:
         if len(args) == 2 and isinstance(args[0], UserClass):

@@ -9,6 +9,9 @@ arguments, and returns the call's value.
 
 from __future__ import annotations
 
+import math
+import struct
+from fractions import Fraction
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -157,3 +160,135 @@ def data_shape(run: Any, node: Any, data: Any) -> Optional[Tuple[int, ...]]:
     if shapes and any(s != shapes[0] for s in shapes):
         raise RaiseSignal(f"{run.where(node)} raises: the data is not rectangular")
     return (len(data), *(shapes[0] if shapes else ()))
+
+
+def _float32(value: float) -> float:
+    """`value` rounded to float32, as a Python float (one float32 operation's result is the
+    double result rounded: +, -, *, / are exact in double before that rounding)."""
+    try:
+        return struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+
+
+def _data_values(data: Any, dtype: str) -> Any:
+    if isinstance(data, (list, tuple)):
+        return [_data_values(item, dtype) for item in data]
+    if dtype == "bool":
+        return bool(data)
+    if dtype == "int64":
+        return int(data)
+    return _float32(float(data)) if dtype == "float32" else None
+
+
+def _data_dtype(data: Any) -> Optional[str]:
+    """The dtype torch infers for nested lists of Python numbers: float32 (the default) if any
+    is a float, int64 if any is an int, else bool; None for another item."""
+    items = [data]
+    kinds = set()
+    while items:
+        item = items.pop()
+        if isinstance(item, (list, tuple)):
+            items.extend(item)
+        elif isinstance(item, (bool, int, float)):
+            kinds.add(type(item))
+        else:
+            return None
+    return "float32" if float in kinds else "int64" if int in kinds else "bool"
+
+
+@handles("torch.tensor")
+def tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.tensor(0.)`, `torch.tensor([[1, 2], [3, 4]])`: its shape (0-d for a number), the
+    dtype torch infers (or `dtype=`), and its items."""
+    from .tensors import ValuedTensor, dtype_named  # tensors imports this module's users
+
+    data = positional[0] if len(positional) == 1 else keywords.get("data", MISSING_DATA) \
+        if not positional else MISSING_DATA
+    extra = set(keywords) - {"data", "dtype", "device", "requires_grad", "pin_memory"}
+    if data is MISSING_DATA or extra:
+        return Unknown(f"`torch.tensor()` with these arguments is not modelled ({run.place(node)})")
+    if isinstance(data, Tensor):
+        return Tensor(data.shape, run.line_of(node), dtype=data.dtype)
+    shape = data_shape(run, node, data)
+    inferred = _data_dtype(data)
+    if shape is None or inferred is None:
+        why = f": {data.reason}" if isinstance(data, Unknown) else ""
+        return Unknown(f"the data of {run.where(node)} is not known{why}")
+    if any(isinstance(v, int) and not isinstance(v, bool) and not -2 ** 63 <= v < 2 ** 63
+           for v in _flat(data)):
+        raise RaiseSignal(f"{run.where(node)} raises: Overflow when unpacking long")
+    dtype = inferred
+    if keywords.get("dtype") is not None:
+        dtype = dtype_named(keywords["dtype"])  # None: not known
+    values = _data_values(data, dtype) if dtype == inferred or dtype == "float32" \
+        and inferred != "bool" else Unknown(f"the items of {run.where(node)} are not modelled")
+    return ValuedTensor(shape, run.line_of(node), values, dtype)
+
+
+def _flat(data: Any) -> List[Any]:
+    if isinstance(data, (list, tuple)):
+        return [item for value in data for item in _flat(value)]
+    return [data]
+
+
+MISSING_DATA = object()
+
+
+@handles("torch.linspace")
+def linspace(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.linspace(start, end, steps)`: a 1-d float32 tensor of `steps` items, computed as
+    torch's CPU kernel does in float32 (from both ends, `start + step * i` for the first half,
+    `end - step * (steps - 1 - i)` for the rest)."""
+    from .tensors import ValuedTensor, dtype_named
+
+    names = ("start", "end", "steps")
+    bound = dict(zip(names, positional))
+    bound.update({k: v for k, v in keywords.items() if k in names})
+    extra = set(keywords) - {*names, "dtype", "device", "requires_grad", "layout", "out"}
+    if len(positional) > 3 or extra or set(names) - set(bound) or keywords.get("out") is not None:
+        return Unknown(f"`torch.linspace()` with these arguments is not modelled "
+                       f"({run.place(node)})")
+    start, end, steps = bound["start"], bound["end"], bound["steps"]
+    for value in (start, end, steps):
+        if isinstance(value, Unknown):
+            return Unknown(f"an argument of {run.where(node)} is not known: {value.reason}")
+    if not isinstance(steps, int) or isinstance(steps, bool):
+        return Unknown(f"the steps of {run.where(node)} are not an int")
+    if steps < 0:
+        raise RaiseSignal(f"{run.where(node)} raises: number of steps must be non-negative")
+    dtype = "float32"
+    if keywords.get("dtype") is not None:
+        dtype = dtype_named(keywords["dtype"])
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, end))
+    if not numbers or dtype != "float32" or steps > 10_000:
+        return ValuedTensor((steps,), run.line_of(node), Unknown(
+            f"the items of {run.where(node)} are not modelled"), dtype)
+    values = _linspace32(start, end, steps)
+    if values is None:  # the count is known, and often enough (`for x in ...`)
+        values = Unknown(f"the items of {run.where(node)} are not known: torch rounds them in "
+                         f"float32 in a way that depends on the CPU")
+    return ValuedTensor((steps,), run.line_of(node), values, dtype)
+
+
+def _linspace32(start: float, end: float, steps: int) -> Optional[List[float]]:
+    """The items when no rounding can happen on the way (`torch.linspace(0, 1, 5)`,
+    `torch.linspace(0, 0, 12)`): then every formula torch's kernels may use (scalar or vector
+    lanes, fused multiply-add or not: which depends on the CPU) gives them. None otherwise."""
+    first, last = _float32(float(start)), _float32(float(end))
+    if not (math.isfinite(first) and math.isfinite(last)):
+        return None
+    if steps == 1:
+        return [first]
+    step = _float32(_float32(last - first) / _float32(steps - 1))
+    values = []
+    for i in range(steps):
+        exact = Fraction(first) + Fraction(step) * i
+        for part in (exact, Fraction(step) * i, Fraction(step) * (steps - 1 - i),
+                     Fraction(last) - Fraction(step) * (steps - 1 - i)):
+            if Fraction(_float32(float(part))) != part:
+                return None
+        if exact != Fraction(last) - Fraction(step) * (steps - 1 - i):
+            return None
+        values.append(float(exact))
+    return values

@@ -20,6 +20,18 @@ from .values import (
 )
 
 
+# The methods of nn.Sequential / ModuleList / ModuleDict a subclass calls on itself.
+CONTAINER_METHODS = frozenset({
+    "append", "extend", "insert", "update", "keys", "values", "items", "__len__",
+})
+
+
+def container_kind(container: Any) -> str:
+    """"Sequential", "ModuleList" or "ModuleDict" of a Container or of an instance of the
+    file's subclass of one."""
+    return container.kind if isinstance(container, Container) else container.container
+
+
 class ContainerCalls:
     """Part of ModelInterpreter (torchnn.tracer): methods of containers, modules, lists and
     dicts, and forgetting what a call not followed may have changed."""
@@ -82,11 +94,17 @@ class ContainerCalls:
                 return Untraced(f"the result of `.{name}()` is not known")
             return self.run_op(node, spec, f"x.{name}", [receiver, *positional], keywords)
         if isinstance(receiver, SuperProxy):
+            instance = receiver.instance
             if name == "__init__":
-                kind = self.module_kind(receiver.cls)
-                if kind == "sequential" and isinstance(receiver.instance, UserModule):
-                    self.sequential_init(receiver.instance, positional)
+                if isinstance(instance, UserModule) and self.module_kind(receiver.cls) not in (
+                        None, "module"):
+                    self.torch_init(node, instance, positional, keywords)
                 return None
+            if name == "forward" and isinstance(instance, UserModule) and instance.layer is not None:
+                return self.apply_part(node, instance, positional, keywords)
+            if isinstance(instance, UserModule) and instance.container is not None and \
+                    name in CONTAINER_METHODS:
+                return self.container_method(node, instance, name, positional, keywords)
             return self.unknown_call(node, Unknown(f"super().{name} is not modelled"), positional)
         if isinstance(receiver, UserModule):
             return self.module_method(node, receiver, name, positional, keywords)
@@ -121,12 +139,15 @@ class ContainerCalls:
         if name == "forward":
             return self.apply_module(node, module, positional, keywords)
         if name in ("modules", "children"):
-            return self.all_modules(module) if name == "modules" else [
-                c for c in module.children.values() if c is not None]
+            # a layer's subclass is one module (its torch part is not another)
+            return [m for m in self.all_modules(module) if getattr(m, "owner", None) is None] \
+                if name == "modules" else [c for c in module.children.values() if c is not None]
         if name in NO_EFFECT_MODULE_METHODS:
             return module
-        if name == "__init__":
-            return None
+        if name == "__init__" or (name == "reset_parameters" and module.layer is not None):
+            return None  # torch's layer initialises its parameters: no shape changes
+        if module.container is not None and name in CONTAINER_METHODS:
+            return self.container_method(node, module, name, positional, keywords)
         return self.unknown_call(node, Unknown(f"`{self.code(node.func)}` is not modelled"),
                                  [module, *args])
 
@@ -142,12 +163,16 @@ class ContainerCalls:
             elif module is not None and id(module) not in seen:
                 seen[id(module)] = module
                 if not isinstance(module, LayerModule):
-                    stack.append(iter(getattr(module, "children", {}).values()))
+                    children = getattr(module, "children", {}).values()
+                    part = getattr(module, "layer", None)  # a layer's subclass: its torch part
+                    stack.append(iter((part, *children) if part is not None else children))
         return list(seen.values())
 
-    def container_method(self, node: cst.Call, container: Container, name: str,
+    def container_method(self, node: cst.Call, container: Any, name: str,
                          positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        """`container`: a Container, or an instance of the file's subclass of one."""
         args = [*positional, *keywords.values()]
+        kind = container_kind(container)
         if self.forks and name in ("append", "extend", "insert", "add_module", "update"):
             self.note(f"{self.where(node)} changes a container under a condition that is not known")
         if name == "append" and len(args) == 1:
@@ -175,7 +200,7 @@ class ContainerCalls:
             return list(container.children.values())
         if name == "items":
             return list(container.children.items())
-        if name == "forward" and container.kind == "Sequential":
+        if name == "forward" and kind == "Sequential":
             return self.apply_module(node, container, positional, keywords)
         if name == "__len__":
             return len(container.children)
@@ -184,7 +209,7 @@ class ContainerCalls:
                 list(container.children.values())
         if name in NO_EFFECT_MODULE_METHODS:
             return container
-        return self.unknown_call(node, Unknown(f"`{container.kind}.{name}()` is not modelled"),
+        return self.unknown_call(node, Unknown(f"`{kind}.{name}()` is not modelled"),
                                  [container, *args])
 
     def list_method(self, node: cst.Call, target: list, name: str, args: List[Any],
@@ -317,11 +342,17 @@ class ContainerCalls:
                     stack.append(item)
         return list(found.values())
 
-    def index_container(self, node: cst.Subscript, container: Container, key: Any) -> Any:
+    def index_container(self, node: cst.Subscript, container: Any, key: Any) -> Any:
+        """`container`: a Container, or an instance of the file's subclass of one."""
+        kind = container_kind(container)
         if isinstance(key, Unknown):
             self.note(f"{self.where(node)} is not followed: {key.reason}")
             return key
-        if container.kind == "ModuleDict":
+        if isinstance(container, UserModule) and isinstance(key, slice):
+            # torch makes another instance of the subclass (`self.__class__(...)`)
+            self.note(f"{self.where(node)}, a slice of a {container.cls.name}, is not followed")
+            return Untraced(f"a slice of a {container.cls.name}")
+        if kind == "ModuleDict":
             if isinstance(key, str) and key in container.children:
                 return container.children[key]
             raise RaiseSignal(f"{self.where(node)}: no module named {key!r}")
@@ -331,9 +362,9 @@ class ContainerCalls:
                 chosen = items[key]
             except (TypeError, ValueError) as exc:  # `layers[:1.5]`, `layers[::0]`
                 raise RaiseSignal(f"{self.where(node)} raises: {exc}")
-            if container.kind == "ModuleList":
+            if kind == "ModuleList":
                 chosen = [(str(i), m) for i, (_, m) in enumerate(chosen)]
-            return Container(container.kind, OrderedDict(chosen))
+            return Container(kind, OrderedDict(chosen))
         if isinstance(key, int) and -len(items) <= key < len(items):
             return items[key][1]
         raise RaiseSignal(f"{self.where(node)}: index {key!r} is out of range")

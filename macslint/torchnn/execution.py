@@ -10,8 +10,9 @@ import libcst as cst
 from ..evaluator.scope import Scope
 from ..evaluator.values import Unknown, UserFunction
 from .common import decorator_names
+from .containers import container_kind
 from .names import LayerClass, ModuleRef
-from .values import BoundMethod, Container, LayerModule, Tensor, UserModule
+from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
 
 
 class Execution:
@@ -33,16 +34,48 @@ class Execution:
                 self.tick()
                 receiver = [module.cls] if "classmethod" in decorators else []
                 return self.call_function(forward, [*receiver, *positional], keywords)
+            if forward is None and self.module_kind(module.cls) == "layer":
+                self.tick()
+                return self.apply_part(node, module, positional, keywords)
         return super().apply_module(node, module, positional, keywords)
 
+    def apply_part(self, node: cst.CSTNode, module: UserModule, positional: List[Any],
+                   keywords: Dict[str, Any]) -> Any:
+        """The forward of the torch layer an instance of its subclass is (the subclass has
+        none, or calls `super().forward(x)`): costed as that layer, and recorded as torch's
+        hooks see the instance: at its path, with its class's name."""
+        layer = module.layer
+        if layer is None:
+            self.note(f"{module.cls.name}'s torch.nn layer is not built: its __init__ does not "
+                      f"call super().__init__()")
+            return Untraced(f"{module.cls.name} is not built")
+        if id(module) in self.paths:
+            self.paths[id(layer)] = self.paths[id(module)]
+        first = len(self.calls)
+        try:
+            return self.apply_layer(node, layer, positional, keywords)
+        finally:
+            for call in self.calls[first:first + 1]:
+                call.kind = module.cls.name
+
     def iterate(self, value: Any) -> Any:
-        if isinstance(value, Container):
-            if value.kind == "ModuleDict":
+        if isinstance(value, Container) or isinstance(value, UserModule) and value.container:
+            if container_kind(value) == "ModuleDict":
                 return list(value.children.keys())
             return [v for v in value.children.values() if v is not None]
-        if isinstance(value, UserModule) and value.sequential:
-            return [v for v in value.children.values() if v is not None]
         return super().iterate(value)
+
+    def index_value(self, node: cst.Subscript, base: Any, keys: List[Any]) -> Any:
+        if isinstance(base, UserModule) and base.container is not None and len(keys) == 1:
+            return self.index_container(node, base, keys[0])
+        return super().index_value(node, base, keys)
+
+    def call_builtin(self, node: cst.Call, name: str, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+        if name == "len" and len(positional) == 1 and not keywords and \
+                isinstance(positional[0], UserModule) and positional[0].container is not None:
+            return len(positional[0].children)  # a subclass of a container: its items
+        return super().call_builtin(node, name, positional, keywords)
 
     def set_item(self, base: Any, target: cst.Subscript, value: Any, scope: Scope) -> None:
         keys = [self.eval(e.slice.value, scope) for e in target.slice
@@ -55,8 +88,9 @@ class Execution:
             if isinstance(base, list) and isinstance(key, int) and -len(base) <= key < len(base):
                 base[key] = value
                 return
-            if isinstance(base, Container) and isinstance(key, (str, int)):
-                name = key if base.kind == "ModuleDict" else self.index_name(base, key)
+            if (isinstance(base, Container) or isinstance(base, UserModule) and base.container) \
+                    and isinstance(key, (str, int)):
+                name = key if container_kind(base) == "ModuleDict" else self.index_name(base, key)
                 if name is not None:
                     self.check_module(target, value, none=True)
                     base.children[name] = value
@@ -68,7 +102,7 @@ class Execution:
     def truth(self, value: Any) -> Any:
         if isinstance(value, Tensor):
             return Unknown("the truth value of a tensor depends on its data")
-        if isinstance(value, Container):
+        if isinstance(value, Container) or isinstance(value, UserModule) and value.container:
             return bool(value.children)  # an empty container is falsy, as torch's are
         if isinstance(value, (LayerModule, UserModule, LayerClass, ModuleRef, BoundMethod)):
             return True

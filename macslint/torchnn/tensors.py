@@ -16,7 +16,7 @@ from ..costmodel.dtypes import (
 )
 from ..costmodel.spec import bind
 from ..evaluator.operators import MAX_SEQUENCE
-from ..evaluator.values import IN_PLACE, PyBuiltin, RaiseSignal, Unknown
+from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown
 from ..results.traces import LayerCall, OpCall, ShapeIssue
 from ..units import format_shape
 from .builtins import percent_format
@@ -32,6 +32,18 @@ _OPERATOR_NAMES = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst
                    cst.FloorDivide: "floor_divide", cst.Modulo: "remainder", cst.Power: "pow",
                    cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
 _PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(float)`
+
+
+class ValuedTensor(Tensor):
+    """A small tensor made from known numbers while building a model (`torch.tensor(0.5)`,
+    `torch.linspace(0, 0.1, 12)`): `values` are its items as `tolist()` gives them (a
+    number for a 0-d tensor), exactly torch's, or Unknown (why) where they are not known."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, shape: Any, line: int, values: Any, dtype: Optional[str] = None):
+        super().__init__(shape, line, dtype=dtype)
+        self.values = values
 
 
 def operand(value: Any) -> Optional[Operand]:
@@ -100,9 +112,19 @@ class TensorOps:
             if isinstance(result, Tensor):
                 result.strided = self.line_of(node)
             return result
+        if name in ("item", "tolist") and isinstance(tensor, ValuedTensor):
+            return Partial(PyBuiltin(f"torch.Tensor.{name}"), [tensor], {})  # builtins.py
         if name in TENSOR_PROPERTIES:
             return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
         return BoundMethod(tensor, name)  # a method call on it says whether it is modelled
+
+    def iterate(self, value: Any) -> Any:
+        """A 1-d tensor of known items: its 0-d tensors (`for x in torch.linspace(...)`)."""
+        if isinstance(value, ValuedTensor) and len(value.shape) == 1:
+            items = value.values if isinstance(value.values, list) else \
+                [value.values] * value.shape[0]
+            return [ValuedTensor((), value.line, v, value.dtype) for v in items]
+        return super().iterate(value)  # type: ignore[misc]
 
     # -- running modules ----------------------------------------------------------
     def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],

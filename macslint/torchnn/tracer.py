@@ -176,8 +176,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
     def standalone(self, cls: UserClass) -> bool:
         """Can the class be built with no arguments (a model on its own)?"""
         init = self.find_method(cls, "__init__")
-        if init is None:
-            return True
+        if init is None:  # a layer's subclass takes the layer's arguments
+            return self.module_kind(cls) != "layer"
         params = init.node.params
         ordered = [*params.posonly_params, *params.params][1:]
         return all(p.default is not None for p in (*ordered, *params.kwonly_params))
@@ -298,7 +298,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                       f"{', '.join(repr(e) for e in extra)} {'is' if len(extra) == 1 else 'are'} "
                       f"not traced; declare {'it' if len(extra) == 1 else 'them'} {how}")
         try:
-            if cls is not None and forward is None and not model.sequential:
+            if cls is not None and forward is None and not model.sequential \
+                    and self.module_kind(cls) != "layer":
                 self.note(f"{cls.name} has no forward() in this file")
                 return
             node = cls.node if cls is not None else self.module

@@ -3,10 +3,12 @@ instances, the file's module instances, containers; and the signals of control f
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved
+from ..costmodel.dtypes import DEFAULT_FLOAT
 from ..evaluator.values import Unknown, UserClass, UserFunction
 from ..results.sites import LayerSite
 
@@ -40,7 +42,10 @@ class Tensor:
 
 
 class LayerModule:
-    """An instance of a torch.nn layer; `args` None when its arguments are not all known."""
+    """An instance of a torch.nn layer; `args` None when its arguments are not all known.
+    `owner`: the instance of the file's subclass of the layer this is the torch part of
+    (`class LayerNorm(nn.LayerNorm)`: `super().__init__(...)` builds it), None for a layer
+    built on its own."""
 
     def __init__(self, kind: str, spec: Optional[LayerSpec], site: LayerSite,
                  args: Optional[Args] = None, reason: Optional[str] = None) -> None:
@@ -49,6 +54,7 @@ class LayerModule:
         self.site = site
         self.args = args
         self.reason = reason
+        self.owner: Optional["UserModule"] = None
 
     # Values appear in messages (`kernel_size must be an int, got ...`): as Python would show
     # them, never with an object's address (a message must be the same on every run).
@@ -63,13 +69,128 @@ class LayerModule:
         except (Unresolved, LayerError):
             return None
 
+    def attribute(self, name: str, line: int) -> Any:
+        """torch's attribute `name` of this layer as torch keeps it (`stride` of a Conv2d a
+        pair, `normalized_shape` of a LayerNorm a tuple, `weight` a parameter of its shape,
+        `bias` None without one); KeyError when torch's layer has no such attribute, Unknown
+        where the layer's arguments are not known."""
+        if self.spec is None or self.args is None:
+            return Unknown(f"`{name}` of {self.site.call_text} (line {self.site.line}) is not "
+                           f"known: {self.reason or 'not modelled'}")
+        values = self.args.values
+        if name in values and name not in _NOT_ATTRIBUTES and name not in _TENSORS:
+            return torch_attribute(self.kind, self.spec.module, name, values)
+        if self.spec.module == "conv" and name in ("transposed", "output_padding"):
+            return torch_attribute(self.kind, "conv", name, values)
+        try:
+            tensors = layer_tensors(self.kind, self.spec.module, values)
+        except (TypeError, ValueError, ArithmeticError):
+            tensors = {name: (None, False)} if name in ("weight", "bias") else {}
+            return Unknown(f"`{name}` of {self.site.call_text} is not modelled") if tensors \
+                else _absent(name)
+        if name not in tensors:
+            raise KeyError(name)
+        count = sum(math.prod(shape) for shape, param in tensors.values() if param and shape is not None)
+        if count != self.params():
+            return Unknown(f"the parameters of {self.site.call_text} are not modelled")
+        shape, param = tensors[name]
+        if shape is None:
+            return None
+        dtype = None if values.get("dtype") is not None else (
+            "int64" if name == "num_batches_tracked" else DEFAULT_FLOAT)
+        # not `param`: the layer counts it (bound under another name too, as
+        # `self.w = self.fc.weight`, torch counts it once)
+        return Tensor(shape, line, dtype=dtype)
+
+
+def _absent(name: str) -> Any:
+    raise KeyError(name)
+
+
+# The parameters and buffers layers register (`bias` is one, not the constructor's argument).
+_TENSORS = frozenset({"weight", "bias", "running_mean", "running_var", "num_batches_tracked"})
+_NOT_ATTRIBUTES = frozenset({"args", "kwargs", "device", "dtype", "_weight", "_freeze"})
+
+
+def _ntuple(value: Any, n: int) -> Any:
+    """torch's `_ntuple(n)`: an iterable as a tuple, a single value repeated."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+
+
+def torch_attribute(kind: str, family: str, name: str, values: Dict[str, Any]) -> Any:
+    """The attribute torch's constructor of layer `kind` sets from its argument `name`."""
+    value = values.get(name)
+    if family == "conv":
+        n = int(kind[-2])
+        if name == "transposed":
+            return kind.startswith("ConvTranspose")
+        if name == "output_padding" and name not in values:
+            return (0,) * n
+        if name in ("kernel_size", "stride", "dilation", "output_padding") or (
+                name == "padding" and not isinstance(value, str)):
+            return _ntuple(value, n)
+    if kind == "LayerNorm" and name == "normalized_shape":
+        return _ntuple(value, 1)
+    if family == "pooling" and name == "stride" and value is None and "Adaptive" not in kind:
+        return values["kernel_size"]
+    if family == "sparse" and name == "padding_idx" and isinstance(value, int) and value < 0:
+        return values["num_embeddings"] + value
+    return value
+
+
+Shapes = Dict[str, Tuple[Optional[Shape], bool]]  # name -> (shape or None, is a parameter)
+
+
+def layer_tensors(kind: str, family: str, v: Dict[str, Any]) -> Shapes:
+    """The parameters and buffers torch's layer `kind` registers, by name: their shapes
+    (None where torch registers None: `bias=False`), and whether each is a parameter. Empty
+    for a layer macslint does not know them of."""
+    if family == "conv":
+        n = int(kind[-2])
+        kernel = _ntuple(v["kernel_size"], n)
+        weight = (v["in_channels"], v["out_channels"] // v["groups"], *kernel) \
+            if kind.startswith("ConvTranspose") else \
+            (v["out_channels"], v["in_channels"] // v["groups"], *kernel)
+        return {"weight": (weight, True), "bias": ((v["out_channels"],) if v["bias"] else None, True)}
+    if kind == "Linear":
+        return {"weight": ((v["out_features"], v["in_features"]), True),
+                "bias": ((v["out_features"],) if v["bias"] else None, True)}
+    if kind == "Bilinear":
+        return {"weight": ((v["out_features"], v["in1_features"], v["in2_features"]), True),
+                "bias": ((v["out_features"],) if v["bias"] else None, True)}
+    if family in ("batchnorm", "instancenorm"):
+        features, affine, stats = (v["num_features"],), v["affine"], v["track_running_stats"]
+        return {"weight": (features if affine else None, True),
+                "bias": (features if affine and v.get("bias", True) else None, True),
+                "running_mean": (features if stats else None, False),
+                "running_var": (features if stats else None, False),
+                "num_batches_tracked": (() if stats else None, False)}
+    if kind in ("LayerNorm", "GroupNorm"):
+        shape = _ntuple(v["normalized_shape"], 1) if kind == "LayerNorm" else (v["num_channels"],)
+        affine = v["elementwise_affine"] if kind == "LayerNorm" else v["affine"]
+        return {"weight": (shape if affine else None, True),
+                "bias": (shape if affine and v.get("bias", True) else None, True)}
+    if kind == "Embedding" and v.get("_weight") is None:
+        return {"weight": ((v["num_embeddings"], v["embedding_dim"]), True)}
+    if kind == "PReLU":
+        return {"weight": ((v["num_parameters"],), True)}
+    return {}
+
 
 class UserModule:
-    """An instance of one of the file's nn.Module subclasses."""
+    """An instance of one of the file's nn.Module subclasses. A subclass of a torch.nn layer
+    is one too: its `layer` is the torch layer `super().__init__(...)` built (its parameters,
+    attributes and forward), beside what the subclass adds (children, params, attrs). A
+    subclass of a container has its `container` kind ("Sequential", "ModuleList",
+    "ModuleDict"): its children are the container's items."""
 
-    def __init__(self, cls: UserClass, sequential: bool = False) -> None:
+    def __init__(self, cls: UserClass, sequential: bool = False,
+                 container: Optional[str] = None) -> None:
         self.cls = cls
-        self.sequential = sequential  # subclasses nn.Sequential: forward applies the children
+        self.container = container or ("Sequential" if sequential else None)
+        # subclasses nn.Sequential: forward applies the children
+        self.sequential = self.container == "Sequential"
+        self.layer: Optional[LayerModule] = None
         self.children: "OrderedDict[str, Any]" = OrderedDict()
         self.params: "OrderedDict[str, Tensor]" = OrderedDict()
         self.attrs: Dict[str, Any] = {"training": True}

@@ -652,6 +652,6 @@ def test_a_value_no_branch_changes_keeps_its_own_reason():
     """An unknown module-level value (an import macslint does not follow) before an
     `if __name__ == "__main__":` block kept a wrong reason after it: "'np' depends on which
     branch ran", hiding the real cause."""
-    report = only(NN + "import numpy as np\n\nif __name__ == '__main__':\n    y = 2\n"
-                  "nn.Linear(int(np.prod((3, 4))), 2)\n")
+    report = only(NN + "import widths as w\n\nif __name__ == '__main__':\n    y = 2\n"
+                  "nn.Linear(int(w.prod((3, 4))), 2)\n")
     assert not report.resolved and "depends on which branch ran" not in report.reason

@@ -381,3 +381,39 @@ def torch_raises_inputs(source: str, class_name: str, inputs: List[TorchInput]) 
     except (RuntimeError, IndexError, ValueError, TypeError, NotImplementedError) as exc:
         return str(exc)
     return None
+
+
+# ------------------------------------------- the project's subclasses of torch.nn layers
+
+def is_layer_subclass(module: nn.Module) -> bool:
+    """An instance of a class of the test's source that subclasses a torch.nn layer (not
+    nn.Module itself, nor a container): `class LayerNorm(nn.LayerNorm)`."""
+    if type(module).__module__.startswith("torch.nn."):
+        return False
+    return any(base.__module__.startswith("torch.nn.") and base is not nn.Module
+               and not issubclass(base, CONTAINERS) for base in type(module).__mro__[1:])
+
+
+def torch_leaf_calls(source: str, class_name: str, input_shape: Shape
+                     ) -> List[Tuple[str, str, Shape, Shape]]:
+    """`torch_counts(...).calls` with the leaves torch's hooks see that are instances of the
+    source's subclasses of torch.nn layers too (those with no children, as `torch_counts`'
+    torch.nn layers): (path, `type(module).__name__`, first input, output), in call order."""
+    model = torch_model(source, class_name).eval()
+    calls: List[Tuple[str, str, Shape, Shape]] = []
+    handles = []
+    for name, module in model.named_modules():
+        if not name or isinstance(module, CONTAINERS) or any(True for _ in module.children()) \
+                or not (type(module).__module__.startswith("torch.nn.")
+                        or is_layer_subclass(module)):
+            continue
+
+        def hook(mod, inputs, output, name=name):
+            calls.append((name, type(mod).__name__, tuple(inputs[0].shape), tuple(output.shape)))
+
+        handles.append(module.register_forward_hook(hook))
+    with torch.device("meta"):
+        model(torch.zeros(input_shape, device="meta"))
+    for handle in handles:
+        handle.remove()
+    return calls
