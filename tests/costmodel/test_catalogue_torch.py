@@ -417,6 +417,70 @@ def _upsample_cases() -> list:
     return cases
 
 
+PAD_KINDS = ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad", "CircularPad")
+
+
+def _pad_args(kind: str, padding: Any) -> tuple:
+    return (padding, 2.5) if kind == "ConstantPad" else (padding,)
+
+
+def _padding_cases() -> list:
+    cases = []
+    spatial = {1: (5,), 2: (4, 5), 3: (3, 4, 5)}
+    for kind, n in itertools.product(PAD_KINDS, (1, 2, 3)):
+        name = f"{kind}{n}d"
+        paddings = [0, 1, 2, (1, 2, 0, 3, 2, 1)[:2 * n], [2, 0, 1, 1, 0, 2][:2 * n],
+                    (-1, 2, 1, -1, 0, 1)[:2 * n], -1]
+        for i, padding in enumerate(paddings):
+            x = spatial[n]
+            lead = [(2, 3), (3,), (1, 2), (0, 2)][i % 4]  # batched, unbatched, empty batch
+            cases.append(case(name, _pad_args(kind, padding), {}, (*lead, *x)))
+        # a tuple of 2 values pads the last dim only (F.pad applies it to as many dims)
+        if name != "CircularPad3d":
+            cases.append(case(name, _pad_args(kind, (1, 1)), {}, (2, 3, 5)))
+    cases += [
+        case("ConstantPad2d", (), {"padding": 1, "value": -1}, (2, 3, 4, 4)),
+        case("ConstantPad1d", (2, None), {}, (2, 3, 4)),
+        case("ConstantPad3d", ((1, 1),), {"value": True}, (7,)),
+        case("ZeroPad2d", (1,), {}, (3, 4)),  # any rank: constant padding checks none
+        case("ZeroPad2d", ((1, 2),), {}, (2, 3, 4, 5, 6)),
+        case("ZeroPad1d", ((),), {}, (2, 3)),
+        case("ZeroPad3d", ((1, 1, 1, 1, 1, 1, 1, 1),), {}, (3, 3, 3, 3)),
+        case("ZeroPad1d", (-2,), {}, (1, 3, 4)),  # cropped to nothing
+        case("ZeroPad2d", (1,), {}, (2, 0, 0, 3)),
+        case("ReflectionPad1d", ((-3, 1),), {}, (2, 3, 3)),
+        case("ReflectionPad2d", ((1, 1, 1, 1, 1, 1),), {}, (2, 3, 3, 3)),
+        case("ReflectionPad3d", ((-1, -1, 0, 0, -1, -1),), {}, (2, 3, 2, 3, 2)),
+        case("ReplicationPad1d", (5,), {}, (2, 3, 1)),
+        case("ReplicationPad2d", ((-1, -1, -1, -1),), {}, (2, 3, 3, 2)),
+        case("CircularPad1d", (3,), {}, (2, 3, 3)),
+        case("CircularPad1d", ((-3, 0),), {}, (2, 3, 3)),
+        case("CircularPad1d", ((2, -5),), {}, (1, 1, 3)),
+        case("CircularPad1d", ((3, -2),), {}, (2, 4)),  # a copy onto itself torch cannot see
+        case("CircularPad1d", ((-1, 3),), {}, (2, 3, 3)),
+        case("CircularPad2d", ((-1, 3, 2, -2),), {}, (2, 3, 3, 3)),
+        case("CircularPad2d", ((-1, -1, -1, -1),), {}, (2, 3, 2, 2)),
+        case("CircularPad1d", (1,), {}, (2, 0, 3)),
+        case("CircularPad3d", (1,), {}, (2, 3, 2, 2)),
+    ]
+    return cases
+
+
+def _shuffle_cases() -> list:
+    cases = []
+    for r, lead in itertools.product((1, 2, 3), [(), (2,), (2, 3)]):
+        cases.append(case("PixelShuffle", (r,), {}, (*lead, 2 * r * r, 3, 4)))
+        cases.append(case("PixelUnshuffle", (r,), {}, (*lead, 2, 2 * r, 3 * r)))
+    cases += [
+        case("PixelShuffle", (), {"upscale_factor": 2}, (0, 8, 2, 2)),
+        case("PixelShuffle", (2,), {}, (1, 0, 3, 4)),
+        case("PixelUnshuffle", (), {"downscale_factor": 2}, (0, 4, 4)),
+        case("PixelUnshuffle", (2,), {}, (1, 0, 4)),  # torch's CPU kernel returns it as it is
+        case("PixelUnshuffle", (3,), {}, (0, 0, 0)),
+    ]
+    return cases
+
+
 # Constructor arguments and an input shape for every elementwise layer in LAYERS.
 ELEMENTWISE_ARGS: Dict[str, List[Tuple[tuple, dict]]] = {
     "Threshold": [((0.1, 20.0), {}), ((), {"threshold": 0.5, "value": -1, "inplace": True})],
@@ -461,6 +525,7 @@ VALID_CASES = [
     *_conv_cases(), *_conv_transpose_cases(), *_linear_cases(), *_norm_cases(),
     *_embedding_cases(), *_prelu_cases(), *_pool_cases(), *_reshape_cases(),
     *_upsample_cases(), *_elementwise_cases(),
+    *_padding_cases(), *_shuffle_cases(),
 ]
 
 
@@ -839,6 +904,96 @@ INVALID_CASES = [
         match="list"),
     bad("Upsample", (), {"scale_factor": 0}, (1, 1, 3, 3), error=ValueError,
         match="either size or scale_factor"),
+    # -- padding and pixel shuffles
+    bad("ConstantPad1d", (-3, 1.0), {}, (1, 3, 4), error=RuntimeError,
+        match="length must be non-negative"),
+    bad("ConstantPad1d", ((-5, 2), 1.0), {}, (1, 3, 4), error=RuntimeError,
+        match="length must be non-negative"),
+    bad("ConstantPad2d", (1, 1.0), {}, (4,), error=RuntimeError,
+        match="Padding length should be less than or equal to two times"),
+    bad("ZeroPad2d", (1,), {}, (), error=RuntimeError, match="two times the input dimension"),
+    bad("ZeroPad2d", ((1, 2, 3),), {}, (2, 3, 4, 5), error=RuntimeError,
+        match="Padding length must be divisible by 2"),
+    bad("ZeroPad1d", (True,), {}, (2, 2), error=TypeError, match="bool"),
+    bad("ZeroPad1d", (1.0,), {}, (2, 2), error=TypeError, match="float"),
+    bad("ZeroPad1d", ((1, 1.5),), {}, (2, 2), error=TypeError, match="float"),
+    bad("ZeroPad1d", (None,), {}, (2, 2), error=TypeError, match="NoneType"),
+    bad("ConstantPad1d", (1, "a"), {}, (2, 2), error=TypeError, match="must be float"),
+    bad("ConstantPad1d", (1, 1j), {}, (2, 2), error=TypeError, match="must be float"),
+    bad("ConstantPad1d", (1,), {}, (2, 2), error=TypeError, match="value"),
+    bad("ReflectionPad1d", (2,), {}, (3, 2), error=RuntimeError,
+        match="Padding size should be less than the corresponding input dimension"),
+    bad("ReflectionPad2d", (2,), {}, (2, 3, 3, 2), error=RuntimeError,
+        match="Padding size should be less than"),
+    bad("ReflectionPad3d", (1,), {}, (3, 3, 3, 1), error=RuntimeError,
+        match="Padding size should be less than"),
+    bad("ReflectionPad1d", (2,), {}, (3,), error=NotImplementedError,
+        match="Padding size 2 is not supported for 1D input"),
+    bad("ReflectionPad1d", (1,), {}, (2, 3, 3, 3), error=NotImplementedError,
+        match="not supported for 4D input"),
+    bad("ReplicationPad2d", ((1, 1),), {}, (2, 3, 3, 3), error=NotImplementedError,
+        match="Padding size 2 is not supported"),
+    bad("ReflectionPad2d", ((1,) * 8,), {}, (2, 3, 3, 3, 3), error=NotImplementedError,
+        match="Padding size 8"),
+    bad("ReplicationPad1d", ((),), {}, (2, 2), error=NotImplementedError, match="Padding size 0"),
+    bad("ReflectionPad1d", ((-2, -1),), {}, (2, 3, 3), error=RuntimeError, match="too small"),
+    bad("ReplicationPad1d", (-1,), {}, (2, 3, 2), error=RuntimeError, match="too small"),
+    bad("ReflectionPad2d", ((-1, -1, -1, -1),), {}, (2, 3, 2, 2), error=RuntimeError,
+        match="too small"),
+    bad("ReplicationPad3d", (-1,), {}, (2, 3, 2, 2, 2), error=RuntimeError, match="too small"),
+    bad("ReplicationPad2d", ((-2, -1, 0, 0),), {}, (2, 3, 3, 2), error=RuntimeError,
+        match="negative dimension"),
+    bad("ReflectionPad3d", ((-3, 0, 0, 0, 0, 0),), {}, (2, 3, 2, 3, 2), error=RuntimeError,
+        match="negative dimension"),
+    bad("ReflectionPad1d", (1,), {}, (2, 0, 3), error=RuntimeError,
+        match="other non-zero dimensions"),
+    bad("ReplicationPad2d", (1,), {}, (0, 3, 3), error=RuntimeError,
+        match="other non-zero dimensions"),
+    bad("ReplicationPad3d", (1,), {}, (1, 2, 0, 3, 3), error=RuntimeError,
+        match="other non-zero dimensions"),
+    bad("CircularPad1d", (4,), {}, (2, 3, 3), error=RuntimeError,
+        match="wrapping around more than once"),
+    bad("CircularPad2d", ((0, 0, 5, 0),), {}, (2, 3, 2, 2), error=RuntimeError,
+        match="wrapping around more than once"),
+    bad("CircularPad1d", (1,), {}, (2, 3, 0), error=RuntimeError, match="wrapping around"),
+    bad("CircularPad1d", ((-2, -2),), {}, (2, 3, 3), error=RuntimeError,
+        match="Negative padding value is resulting in an empty dimension"),
+    bad("CircularPad1d", (1,), {}, (2, 3, 3, 3), error=ValueError,
+        match=r"expected 2D or 3D input \(got 4D input\)"),
+    bad("CircularPad1d", (1,), {}, (3,), error=ValueError, match="expected 2D or 3D input"),
+    bad("CircularPad3d", (1,), {}, (3, 2, 2), error=ValueError, match="expected 4D or 5D input"),
+    bad("CircularPad2d", ((1, 1),), {}, (2, 3, 3, 3), error=NotImplementedError,
+        match="Padding size 2 is not supported for 4D"),
+    # torch's circular copies: a crop beyond the input, a border copied onto itself
+    bad("CircularPad1d", ((1, -4),), {}, (4, 3), error=RuntimeError, match="must match"),
+    bad("CircularPad3d", ((-4, 3, 1, -2, 1, -4),), {}, (1, 5, 3, 5, 4), error=RuntimeError,
+        match="must match"),
+    bad("CircularPad1d", ((3, -2),), {}, (1, 4), error=RuntimeError,
+        match="refer to a single memory location"),
+    bad("CircularPad1d", ((-1, 3),), {}, (1, 1, 3), error=RuntimeError,
+        match="refer to a single memory location"),
+    bad("CircularPad2d", ((0, 0, 3, -2),), {}, (1, 1, 4, 2), error=RuntimeError,
+        match="refer to a single memory location"),
+    bad("PixelShuffle", (2,), {}, (8, 4), error=RuntimeError,
+        match="expects input to have at least 3 dimensions"),
+    bad("PixelShuffle", (2,), {}, (6, 4, 4), error=RuntimeError,
+        match="divisible by the square of upscale_factor"),
+    bad("PixelShuffle", (0,), {}, (8, 4, 4), error=RuntimeError,
+        match="expects a positive upscale_factor"),
+    bad("PixelShuffle", (-1,), {}, (1, 8, 4, 4), error=RuntimeError, match="positive"),
+    bad("PixelShuffle", (True,), {}, (8, 4, 4), error=TypeError, match="not bool"),
+    bad("PixelShuffle", (2.0,), {}, (8, 4, 4), error=TypeError, match="not float"),
+    bad("PixelShuffle", (2**32,), {}, (1, 8, 1, 4), error=ValueError, match="overflowed"),
+    bad("PixelShuffle", (), {}, (8, 4, 4), error=TypeError, match="upscale_factor"),
+    bad("PixelUnshuffle", (2,), {}, (8, 4, 3), error=RuntimeError,
+        match="expects width to be divisible by downscale_factor"),
+    bad("PixelUnshuffle", (2,), {}, (2, 8, 3, 4), error=RuntimeError,
+        match="expects height to be divisible"),
+    bad("PixelUnshuffle", (2,), {}, (0, 3, 4), error=RuntimeError, match="height"),
+    bad("PixelUnshuffle", (2,), {}, (4, 4), error=RuntimeError, match="at least 3 dimensions"),
+    bad("PixelUnshuffle", (0,), {}, (1, 4, 4), error=RuntimeError,
+        match="expects a positive downscale_factor"),
+    bad("PixelUnshuffle", (None,), {}, (1, 4, 4), error=TypeError, match="NoneType"),
     # -- elementwise layers
     bad("Dropout", (1.5,), {}, (2, 3), error=ValueError, match="between 0 and 1"),
     bad("Dropout2d", (-0.1,), {}, (2, 3, 4, 4), error=ValueError, match="between 0 and 1"),

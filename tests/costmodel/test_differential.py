@@ -49,7 +49,7 @@ import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -775,6 +775,51 @@ def elementwise_examples(draw, name: str) -> Example:
 
 
 # ---------------------------------------------------------------------------
+# Padding layers and pixel shuffles
+
+PAD_VALUES = st.integers(-2, 3)
+
+
+@st.composite
+def padding_examples(draw, name: str) -> Example:
+    """ZeroPad, ConstantPad, ReflectionPad, ReplicationPad and CircularPad in 1d-3d: an int or
+    2n ints mostly (negative ones crop), another length or a bad type sometimes."""
+    n = int(name[-2])
+    padding = draw(often(
+        st.one_of(PAD_VALUES, st.tuples(*[PAD_VALUES] * (2 * n)),
+                  st.lists(PAD_VALUES, min_size=2 * n, max_size=2 * n)),
+        st.one_of(st.sampled_from([True, 1.0, None, ()]),
+                  st.lists(PAD_VALUES, min_size=1, max_size=8).map(tuple)), odds=8))
+    args: Dict[str, Any] = {"padding": padding}
+    if name.startswith("ConstantPad"):
+        # not 1j: the evaluator reads no complex literal (the catalogue refuses one)
+        args["value"] = draw(often(st.sampled_from([0.0, 1, -2.5, None, True]), st.just("a"),
+                                   odds=10))
+    spatial = tuple(draw(st.integers(1, 5 if n < 3 else 4)) for _ in range(n))
+    lead = draw(often(st.tuples(batch(), st.integers(1, 3)), st.just((2,)), odds=3))
+    x = draw(near((*lead, *spatial), channel_dim=len(lead) - 1))
+    if name == "ReflectionPad2d" and len(x) == 4 and x[0] == 0:
+        # an empty batch cropped below zero: torch returns a negative size (not modelled,
+        # test_reflection_of_an_empty_batch_to_a_negative_size_is_not_counted)
+        assume(not isinstance(padding, (int, tuple, list)) or isinstance(padding, bool)
+               or all(not isinstance(p, int) or p >= 0 for p in
+                      (padding if isinstance(padding, (tuple, list)) else (padding,))))
+    return draw(example(name, args, x))
+
+
+@st.composite
+def shuffle_examples(draw, name: str) -> Example:
+    arg = "upscale_factor" if name == "PixelShuffle" else "downscale_factor"
+    r = draw(often(st.integers(1, 3), st.sampled_from([0, -1, True, 2.0, None]), odds=10))
+    f = r if isinstance(r, int) and not isinstance(r, bool) and r > 0 else 2
+    c, h, w = draw(st.integers(0, 2)), draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    chw = (c * f * f, h, w) if name == "PixelShuffle" else (c, h * f, w * f)
+    lead = tuple(draw(st.lists(batch(), max_size=2)))
+    x = draw(near((*lead, *chw), channel_dim=len(lead)))
+    return draw(example(name, {arg: r}, x))
+
+
+# ---------------------------------------------------------------------------
 # Every layer's strategy, and how many examples it gets in the "ci" profile: weighted towards
 # the convolutions, whose arithmetic has the most ways to go wrong.
 
@@ -800,6 +845,10 @@ STRATEGIES.update({
     "Unflatten": unflatten_examples(),
     "Upsample": upsample_examples(),
 })
+STRATEGIES.update({f"{_kind}{_n}d": padding_examples(f"{_kind}{_n}d")
+                   for _kind in ("ZeroPad", "ConstantPad", "ReflectionPad", "ReplicationPad",
+                                 "CircularPad") for _n in (1, 2, 3)})
+STRATEGIES.update({_name: shuffle_examples(_name) for _name in ("PixelShuffle", "PixelUnshuffle")})
 ELEMENTWISE = sorted(name for name, spec in LAYERS.items()
                      if name not in STRATEGIES
                      and (spec.module in ("activation", "dropout") or name == "Identity"))
@@ -862,3 +911,18 @@ def test_padding_of_another_length_with_a_padding_mode_is_not_counted(mode):
     assert model.reasons == [
         f"Conv1d(1, 1, 1, padding=(0, 1), padding_mode={mode!r}) (line 8): argument 'padding' "
         f"is unknown: 2 values for 1 spatial dims with padding_mode={mode!r} {NOT_MODELLED}"]
+
+
+def test_reflection_of_an_empty_batch_to_a_negative_size_is_not_counted():
+    """reflection_pad2d checks that some padded dim stays non-empty, then creates its output:
+    on an empty batch, with another dim cropped below zero, torch returns a tensor of a
+    negative size. Not modelled: the layer is not counted, and says why; no number, no
+    MAC010."""
+    ex = Example("ReflectionPad2d", ((0, 0, -1, -1),), {}, ((0, 1, 1, 3),), "tensor")
+    truth = torch_outcome(ex)
+    assert isinstance(truth, TorchAccepts) and truth.output == (0, 1, -1, 3)
+    result = check_source("model.py", model_source(ex), file_settings(ex))
+    (model,) = result.report.models
+    assert (model.complete, model.macs) == (False, None)
+    assert not {"MAC010", "MAC011"} & {f.code for f in result.findings}
+    assert "returns a tensor of a negative size (not modelled)" in "; ".join(model.reasons)

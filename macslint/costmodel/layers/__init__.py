@@ -11,7 +11,8 @@ import copyreg
 from typing import Dict
 
 from ..spec import Args
-from . import activation, conv, dropout, embedding, linear, norm, pool, resample, reshape
+from . import (activation, conv, dropout, embedding, linear, norm, padding, pool, resample,
+               reshape, shuffle)
 from .base import LayerSpec
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
@@ -23,6 +24,8 @@ LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
     *pool.SPECS,
     *reshape.SPECS,
     *resample.SPECS,
+    *padding.SPECS,
+    *shuffle.SPECS,
     *activation.SPECS,
     *dropout.SPECS,
     linear.IDENTITY,
