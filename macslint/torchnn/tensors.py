@@ -8,12 +8,13 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 import libcst as cst
 
 from ..costmodel import (
-    TENSOR_METHODS, Args, LayerError, ShapeError, Unresolved, broadcast, matmul, output_count,
+    Args, LayerError, ShapeError, Unresolved, broadcast, matmul, output_count,
 )
 from ..costmodel.dtypes import (
     UNKNOWN_REQUEST, DtypeError, Operand, binary_dtype, canonical_dtype, inplace_dtype,
     invert_dtype, layer_dtype, matrix_dtype, negate_dtype, op_dtypes, scalar,
 )
+from ..costmodel.ops import PROPERTIES
 from ..costmodel.spec import bind
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown
@@ -32,6 +33,9 @@ _OPERATOR_NAMES = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst
                    cst.FloorDivide: "floor_divide", cst.Modulo: "remainder", cst.Power: "pow",
                    cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
 _PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(float)`
+# Layers whose output torch allocates contiguous whatever their input's strides (a
+# LayerNorm or Linear after a permute: a `view` of the output is accepted).
+_CONTIGUOUS_OUTPUT = frozenset({"Linear", "LayerNorm"})
 
 
 class ValuedTensor(Tensor):
@@ -104,13 +108,12 @@ class TensorOps:
             return len(tensor.shape)
         if name == "data":
             return tensor
-        if name == "T":
-            if len(tensor.shape) < 2:
-                return tensor  # torch returns a 0-d or 1-d tensor unchanged
-            result = self.run_op(node, TENSOR_METHODS["permute"], "x.T",
-                                 [tensor, *reversed(range(len(tensor.shape)))], {})
+        if name in PROPERTIES:  # x.T, x.mT, x.H, x.mH
+            if not tensor.shape or (name == "T" and len(tensor.shape) == 1):
+                return tensor  # torch returns a 0-d (and x.T a 1-d) tensor unchanged
+            result = self.run_op(node, PROPERTIES[name], f"x.{name}", [tensor], {})
             if isinstance(result, Tensor):
-                result.strided = self.line_of(node)
+                result.strided, result.dtype = self.line_of(node), tensor.dtype
             return result
         if name in ("item", "tolist") and isinstance(tensor, ValuedTensor):
             return Partial(PyBuiltin(f"torch.Tensor.{name}"), [tensor], {})  # builtins.py
@@ -206,8 +209,9 @@ class TensorOps:
         if any(t.from_input for t in inputs) and SIZED_ARGS & set(layer.args.values):
             self.input_accepted = True
         first = inputs[0]
-        result = Tensor(output, line, strided=first.strided if output == first.shape else None,
-                        dtype=dtype)
+        strided = first.strided if output == first.shape and layer.kind not in _CONTIGUOUS_OUTPUT \
+            else None
+        result = Tensor(output, line, strided=strided, dtype=dtype)
         if output_count(layer.args) == 2:  # max pools: (output, indices)
             return (result, Tensor(output, line, dtype="int64"))
         return result

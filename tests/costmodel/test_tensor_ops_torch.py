@@ -560,6 +560,27 @@ VALID_CASES = [
 ]
 
 
+def _triangle_unbind_cases() -> list:
+    """tril/triu (minGPT's causal mask, CLIP's `mask.triu_(1)`) and unbind (SAM's q, k, v)."""
+    cases = []
+    for make, op in itertools.product((meth, fn), ("tril", "triu")):
+        cases += [make(op, T(2, 3)), make(op, T(3, 3), 1), make(op, T(2, 3, 4), -1),
+                  make(op, T(4, 4), diagonal=2), make(op, T(0, 3)), make(op, T(2, 0, 4), 5),
+                  make(op, T(5, 5), -10), make(op, T(1, 1, 8, 8))]
+    for op in ("tril_", "triu_"):
+        cases += [meth(op, T(3, 3)), meth(op, T(2, 3, 4), 1), meth(op, T(4, 4), diagonal=-1),
+                  meth(op, T(0, 2))]
+    for make in (meth, fn):
+        cases += [make("unbind", T(3, 4)), make("unbind", T(3, 4), 1),
+                  make("unbind", T(2, 3, 4), -1), make("unbind", T(2, 3, 4), dim=1),
+                  make("unbind", T(5)), make("unbind", T(0, 3)), make("unbind", T(3, 0), 1),
+                  make("unbind", T(3, 4, 16, 8), 0)]
+    return cases
+
+
+VALID_CASES += _triangle_unbind_cases()
+
+
 @pytest.mark.parametrize("kind, name, pos, kw, meta", VALID_CASES)
 def test_valid_call_matches_torch(kind, name, pos, kw, meta):
     expected = torch_truth(kind, name, pos, kw, meta)
@@ -921,6 +942,25 @@ INVALID_CASES = [
 ]
 
 
+INVALID_CASES += [
+    # -- tril / triu / unbind
+    bad("method", "tril", T(3), match="at least 2 dimensions"),
+    bad("torch", "triu", T(), match="at least 2 dimensions"),
+    bad("method", "triu_", T(4), 1, match="at least 2 dimensions"),
+    bad("method", "tril", T(2, 3), 1.5, error=LayerError, match="must be int, not float"),
+    bad("torch", "triu", T(2, 3), True, error=LayerError, match="must be int, not bool"),
+    bad("method", "tril_", T(2, 3), diagonal=None, error=LayerError, match="must be int"),
+    bad("torch", "tril", T(2, 3), 10**20, error=LayerError, match="Overflow"),
+    bad("method", "triu", T(2, 3), 1, 2, error=LayerError, match="positional argument"),
+    bad("method", "unbind", T(), match="no dimensions"),
+    bad("torch", "unbind", T(2, 3), 2, match="Dimension out of range"),
+    bad("method", "unbind", T(2, 3), -3, match="Dimension out of range"),
+    bad("method", "unbind", T(2, 3), True, error=LayerError, match="must be int, not bool"),
+    bad("torch", "unbind", T(2, 3), None, error=LayerError, match="must be int"),
+    bad("method", "unbind", T(2, 3), 0, 1, error=LayerError, match="positional argument"),
+]
+
+
 @pytest.mark.parametrize("kind, name, pos, kw, error, match", INVALID_CASES)
 def test_invalid_call_rejected_like_torch(kind, name, pos, kw, error, match):
     with pytest.raises(Exception, match=match):
@@ -1089,3 +1129,32 @@ def test_names_and_kinds():
         assert next(iter(TENSOR_METHODS[name].signature.parameters)) == "input"
     assert {TENSOR_METHODS[n].result_kind for n in ("size", "dim", "numel")} == {"value"}
     assert {TENSOR_METHODS[n].result_kind for n in ("chunk", "split")} == {"tensors"}
+
+
+# ---------------------------------------------------------------------------
+# 5. The tensor properties that are ops (x.T, x.mT, x.H, x.mH): eager torch decides, on every
+# rank, whether the property is valid (then ours gives its shape) or raises (then ours too).
+
+from macslint.costmodel.ops import PROPERTIES  # noqa: E402 - appended section
+
+PROPERTY_SHAPES = [(), (3,), (2, 3), (3, 3), (2, 3, 4), (0, 3), (2, 0, 4), (1, 2, 3, 4)]
+PROPERTY_CASES = [pytest.param(name, shape, id=f"T({','.join(map(str, shape))}).{name}")
+                  for name in ("T", "mT", "H", "mH") for shape in PROPERTY_SHAPES]
+
+
+@pytest.mark.parametrize("name, shape", PROPERTY_CASES)
+def test_property_agrees_with_torch(name, shape):
+    spec = PROPERTIES[name]
+    try:
+        expected = tuple(getattr(torch.zeros(shape), name).shape)
+    except RuntimeError:
+        with pytest.raises(ShapeError):
+            spec.run(spec.bind([shape], {}))
+        return
+    assert tuple(getattr(torch.zeros(shape, device="meta"), name).shape) == expected
+    assert spec.run(spec.bind([shape], {})) == (expected, 0)
+    assert spec.kind(spec.bind([shape], {})) == "tensor"
+
+
+def test_property_cases_cover_every_property():
+    assert {p.values[0] for p in PROPERTY_CASES} == set(PROPERTIES)

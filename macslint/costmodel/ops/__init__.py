@@ -3,6 +3,7 @@
   TENSOR_METHODS   x.view(...)       the tensor binds to the first parameter, `input`
   TORCH_FUNCTIONS  torch.cat(...)    keyed by the name after `torch.`
   FUNCTIONAL       F.max_pool2d(...) keyed by the name after `torch.nn.functional.`
+  PROPERTIES       x.mT              tensor properties that are ops (x.T, x.mT, x.H, x.mH)
 
 Each kind module lists its entries; this one only orders them, in the registries' order of
 old (listings and test ids follow it), so some kinds come in more than one group.
@@ -23,6 +24,7 @@ TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
     *shape_ops.FLIP_SPLIT_METHODS,
     *matmul.METHODS,
     *elementwise.BROADCASTING_METHODS,
+    *shape_ops.TRIANGLE_UNBIND_METHODS,
 ])
 
 TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
@@ -35,6 +37,10 @@ TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
     *elementwise.TORCH_BROADCASTING,
     *reductions.REDUCTIONS,
     *creation.TORCH,
+    *shape_ops.TORCH_TRIANGLE_UNBIND,
 ])
 
 FUNCTIONAL: Dict[str, OpSpec] = registry("F.", functional.FUNCTIONAL)
+
+# x.T, x.mT, x.H, x.mH: tensor properties, read as attributes (not called)
+PROPERTIES: Dict[str, OpSpec] = registry("", shape_ops.PROPERTIES)

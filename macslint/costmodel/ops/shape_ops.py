@@ -237,6 +237,58 @@ def _stack(args: Args) -> Shape:
     return (*ref[:d], len(shapes), *ref[d:])
 
 
+def _strict_int(args: Args, name: str) -> int:
+    """An int argument; a bool is refused, as torch's argument parser does."""
+    value = resolved(args, name)
+    if isinstance(value, bool):
+        raise LayerError(f"argument '{name}' must be int, not bool")
+    return int_arg(args, name)
+
+
+def _triangle(op: str) -> Callable[[Args], Shape]:
+    """tril/triu (and in place): the shape kept; a batch of matrices needed."""
+
+    def result(args: Args) -> Shape:
+        x = shape_of(args)
+        _strict_int(args, "diagonal")
+        if len(x) < 2:
+            raise ShapeError(f"{op}: input tensor must have at least 2 dimensions (a "
+                             f"{format_shape(x)} tensor)")
+        return x
+
+    return result
+
+
+def _unbind(args: Args) -> Tuple[Shape, ...]:
+    x, dim = shape_of(args), _strict_int(args, "dim")
+    if not x:
+        raise ShapeError(f"Dimension specified as {dim} but tensor has no dimensions")
+    d = normalize_dim(dim, len(x), op_on("unbind", x))
+    return tuple((*x[:d], *x[d + 1:]) for _ in range(x[d]))
+
+
+def _property(name: str) -> Callable[[Args], Shape]:
+    """x.T (all dims reversed), x.mT, x.mH (the last two swapped), x.H (a matrix's): a 0-d
+    tensor is returned as it is (deprecated), and a 1-d one by x.T."""
+
+    def result(args: Args) -> Shape:
+        x = shape_of(args)
+        if not x or (name == "T" and len(x) == 1):
+            return x
+        if name == "T":
+            return x[::-1]
+        if name == "H" and len(x) != 2:
+            raise ShapeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                             f"{len(x)}-D tensor." + (" For batches of matrices, consider "
+                                                      "using tensor.mH" if x[2:] else ""))
+        if len(x) < 2:
+            raise ShapeError(f"tensor.{name} is only supported on matrices or batches of "
+                             f"matrices. Got {len(x)}-D tensor.")
+        return (*x[:-2], x[-1], x[-2])
+
+    return result
+
+
 # x.view(...) and the other tensor methods, listed before the ones elementwise.py lists
 METHODS = [
     ("view", lambda input, *sizes, size=None: None,
@@ -302,3 +354,20 @@ TORCH_SPLIT = [
      dict(tensors=("tensor",), result=_split("split_size_or_sections", "tensor"),
           result_kind="tensors")),
 ]
+
+# x.tril(...), x.unbind(...): listed last
+TRIANGLE_UNBIND_METHODS = [
+    *((op, lambda input, diagonal=0: None, dict(result=_triangle(op.rstrip("_"))))
+      for op in ("tril", "triu", "tril_", "triu_")),
+    ("unbind", lambda input, dim=0: None, dict(result=_unbind, result_kind="tensors")),
+]
+
+# torch.tril(...), torch.unbind(...): listed last
+TORCH_TRIANGLE_UNBIND = [
+    *((op, lambda input, diagonal=0, *, out=None: None, dict(result=_triangle(op)))
+      for op in ("tril", "triu")),
+    ("unbind", lambda input, dim=0: None, dict(result=_unbind, result_kind="tensors")),
+]
+
+# the properties x.T, x.mT, x.H, x.mH (not methods: read as attributes)
+PROPERTIES = [(name, ONE_TENSOR, dict(result=_property(name))) for name in ("T", "mT", "H", "mH")]
