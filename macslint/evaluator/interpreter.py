@@ -28,9 +28,10 @@ from .records import (
     RECORD_VALUES, AttrsView, DataclassDecorator, FieldSpec, Instance, Method, Namespace,
     NamedTupleType, Parser, StdName,
 )
+from .rounded import PASSES_ROUNDED, Rounded, compare_rounded, known_only, truth_of_rounded
 from .scope import Scope, unbound
 from .statements import Statements
-from .syntax import assigned_names, declared_names, handler, literal
+from .syntax import assigned_names, declared_names, handler, lambda_def, literal
 from .values import (
     MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule, Unknown,
     UserClass, UserFunction, UserObject, lists_in, resolved, same_value,
@@ -41,7 +42,7 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
-    "callable", "globals",
+    "callable", "globals", "map", "filter",
 })
 
 
@@ -248,6 +249,8 @@ class Interpreter(RecordCalls, Statements):
                 return value
         if op in (cst.Is, cst.IsNot) and not (left is None or right is None):
             return Unknown("an identity test on values that are not None")
+        if isinstance(left, Rounded) or isinstance(right, Rounded):
+            return compare_rounded(COMPARISONS[op], left, right)
         return self.apply(COMPARISONS[op], left, right)
 
     def eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
@@ -275,7 +278,9 @@ class Interpreter(RecordCalls, Statements):
         return value
 
     def eval_Lambda(self, node: cst.Lambda, scope: Scope) -> Any:
-        self.eval_parameters(node.params, scope)
+        defaults = self.eval_parameters(node.params, scope)
+        if self.policy.runs:  # called as the `def` it stands for, when it is called
+            return UserFunction("<lambda>", lambda_def(node), scope.origin, defaults)
         names = self.param_names(node.params)
         inner = Scope("function", scope, names)
         for name in names:
@@ -419,10 +424,13 @@ class Interpreter(RecordCalls, Statements):
         return value
 
     def eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Any:
-        return self.unary_value(node, self.eval(node.expression, scope))
+        value = self.eval(node.expression, scope)
+        if isinstance(value, Rounded) and not isinstance(node.operator, cst.Not):
+            return Unknown(value.reason)  # its exact value would matter
+        return self.unary_value(node, value)
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
-        left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        left, right = known_only(self.eval(node.left, scope)), known_only(self.eval(node.right, scope))
         return self.operate(node, type(node.operator), left, right)
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, scope: Scope) -> Any:
@@ -606,6 +614,9 @@ class Interpreter(RecordCalls, Statements):
         if value is not NotImplemented:  # config objects (evaluator.record_calls)
             return value
         if self.policy.runs:
+            if not self.passes_rounded(callee):  # where the exact value may matter
+                positional = [known_only(v) for v in positional]
+                keywords = {k: known_only(v) for k, v in keywords.items()}
             return self.run_call(node, scope, callee, positional, keywords, spread)
         if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
                 and spread is None:
@@ -663,10 +674,20 @@ class Interpreter(RecordCalls, Statements):
             return False
         return Unknown(f"callable() of a {type(value).__name__} is not modelled")
 
+    def passes_rounded(self, callee: Any) -> bool:
+        """Does calling `callee` keep a Rounded argument one (the file's own code, builtins
+        that pass values along)? The model runtime adds the methods of the file's classes."""
+        if isinstance(callee, Partial):
+            return self.passes_rounded(callee.function)
+        return isinstance(callee, (UserFunction, UserClass)) or \
+            isinstance(callee, PyBuiltin) and callee.name in PASSES_ROUNDED
+
     def truth(self, value: Any) -> Any:
         """Python's truth value of `value`, or Unknown."""
         if isinstance(value, Unknown):
             return value
+        if isinstance(value, Rounded):
+            return truth_of_rounded(value)
         if isinstance(value, (UserClass, UserFunction, PyBuiltin, Partial, *RECORD_VALUES)) \
                 and not isinstance(value, tuple):
             return True

@@ -188,3 +188,22 @@ def last_name(node: cst.BaseExpression) -> str:
     if isinstance(node, cst.Attribute):
         return node.attr.value
     return ""
+
+
+# id(lambda node) -> (the node, the `def` it runs as): kept so that the id is not reused and
+# a lambda's body is walked for its names once.
+_LAMBDA_DEFS: Dict[int, Tuple[cst.Lambda, cst.FunctionDef]] = {}
+
+
+def lambda_def(node: cst.Lambda) -> cst.FunctionDef:
+    """`lambda a, b=1: body` as the `def` Python runs it as (`def _(a, b=1): return body`):
+    the same parameter and body nodes, so that a call of it is an ordinary call of a function
+    of the file (its lines are the lambda's)."""
+    hit = _LAMBDA_DEFS.get(id(node))
+    if hit is None:
+        if len(_LAMBDA_DEFS) >= _BOUND_NAMES_MAX:
+            _LAMBDA_DEFS.clear()
+        body = cst.IndentedBlock([cst.SimpleStatementLine([cst.Return(node.body)])])
+        hit = _LAMBDA_DEFS[id(node)] = (node, cst.FunctionDef(cst.Name("_lambda"), node.params,
+                                                              body))
+    return hit[1]

@@ -13,9 +13,10 @@ from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
+from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
 from ..evaluator.values import Partial, PyBuiltin, RaiseSignal, Unknown, UserClass
-from .names import LayerClass, ModuleRef, is_uncatalogued_layer
+from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
 )
@@ -53,6 +54,28 @@ def percent_format(template: str, values: Any) -> Any:
         return template % values
     except (TypeError, ValueError, KeyError, OverflowError) as exc:  # `"%d" % float("inf")`
         return Unknown(f"`%` formatting raises {type(exc).__name__}")
+
+
+def _orderable(value: Any) -> bool:
+    if isinstance(value, tuple):
+        return all(_orderable(v) for v in value)
+    return isinstance(value, PLAIN_SCALAR)
+
+
+# torch names macslint knows exist (torch >= 2.0) besides its catalogue and op registries
+KNOWN_TORCH_NAMES = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
+
+
+def torch_has(path: str, name: str) -> Any:
+    """`hasattr(<torch module>, name)`: True for names macslint knows torch has (its layer
+    catalogue, op registries); Unknown otherwise (torch may have it)."""
+    full = f"{path}.{name}"
+    op = FUNCTIONAL.get(name) if path == "torch.nn.functional" else \
+        TORCH_FUNCTIONS.get(name) if path == "torch" else None
+    if isinstance(resolve_torch_path(full), LayerClass) or op is not None \
+            or full in KNOWN_TORCH_NAMES:
+        return True
+    return Unknown(f"hasattr({path}, {name!r}): macslint does not know whether torch has it")
 
 
 def flat_items(values: Any) -> List[Any]:
@@ -104,6 +127,8 @@ class BuiltinCalls:
             self.set_attribute(args[0], args[1], args[2], node)
             return None
         if name == "hasattr" and len(args) == 2 and isinstance(args[1], str):
+            if isinstance(args[0], ModuleRef):  # `hasattr(F, "scaled_dot_product_attention")`
+                return torch_has(args[0].path, args[1])
             if isinstance(args[0], UserModule):
                 value = self.module_attribute(args[0], args[1])
                 return not (isinstance(value, BoundMethod) and value.function is None)
@@ -117,6 +142,8 @@ class BuiltinCalls:
             if isinstance(value, (list, tuple, str, dict, range)):
                 return len(value)
             return unknown or Unknown("len() of a value that is not known")
+        if name in ("map", "filter"):
+            return self.apply_each(node, name, args, keywords)
         if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
                     "sum", "min", "max", "dict", "collections.OrderedDict", "math.prod"):
             return self.iterable_builtin(node, name, args, keywords)
@@ -162,7 +189,8 @@ class BuiltinCalls:
                         result[item[0]] = item[1]
             result.update(keywords)
             return result
-        allowed = {"enumerate": {"start"}, "zip": {"strict"}}.get(name, set())
+        allowed = {"enumerate": {"start"}, "zip": {"strict"}, "sorted": {"key", "reverse"},
+                   "min": {"key", "default"}, "max": {"key", "default"}}.get(name, set())
         if set(keywords) - allowed:  # key=, reverse=, default=, ...: not modelled, not ignored
             return Unknown(f"{name}() with keyword arguments is not modelled")
         if name in ("min", "max") and len(args) > 1:
@@ -187,6 +215,8 @@ class BuiltinCalls:
             return tuple(values)
         if name == "reversed":
             return list(reversed(values))
+        if keywords:  # sorted(), min(), max() with key=, reverse=, default=
+            return self.keyed(node, name, values, keywords)
         if not all(isinstance(v, PLAIN_SCALAR) for v in values):
             return Unknown(f"{name}() of values that are not plain numbers")
         try:
@@ -196,6 +226,63 @@ class BuiltinCalls:
                     "math.prod": math.prod}[name](values)
         except (TypeError, ValueError) as exc:
             return Unknown(f"{name}() raises {type(exc).__name__}")
+
+    def call_item(self, node: cst.Call, function: Any, args: List[Any]) -> Any:
+        """`function(*args)` for a builtin that calls it (`map`, `sorted(key=...)`): the
+        ordinary call path, one step of the budget each."""
+        self.tick()
+        return self.call(node, function, args, {})
+
+    def apply_each(self, node: cst.Call, name: str, args: List[Any],
+                   keywords: Dict[str, Any]) -> Any:
+        """`map(f, *iterables)` (a list: what iterating it gives), `filter(f, xs)`,
+        `filter(None, xs)`."""
+        if keywords or len(args) < 2 or (name == "filter" and len(args) != 2):
+            return Unknown(f"{name}() with these arguments is not modelled")
+        function = args[0]
+        if isinstance(function, Unknown):
+            return Unknown(f"the function given to {name}() is not known: {function.reason}")
+        lists = [self.iterate(a) for a in args[1:]]
+        bad = next((v for v in lists if isinstance(v, Unknown)), None)
+        if bad is not None:
+            return Unknown(bad.reason)
+        if name == "map":
+            return [self.call_item(node, function, list(items)) for items in zip(*lists)]
+        kept = []
+        for item in lists[0]:
+            truth = self.truth(item if function is None else self.call_item(node, function, [item]))
+            if isinstance(truth, Unknown):
+                return Unknown(f"filter() of an item whose truth is not known: {truth.reason}")
+            if truth:
+                kept.append(item)
+        return kept
+
+    def keyed(self, node: cst.Call, name: str, values: List[Any], keywords: Dict[str, Any]) -> Any:
+        """`sorted(xs, key=f, reverse=r)`, `max(xs, key=f, default=d)`: f called on each item,
+        the items ordered by its results as Python does (stable; the first of equal ones)."""
+        key, reverse = keywords.get("key"), keywords.get("reverse", False)
+        for value in (key, reverse):
+            if isinstance(value, Unknown):
+                return Unknown(f"an argument of {name}() is not known: {value.reason}")
+        if not isinstance(reverse, (bool, int)):
+            return Unknown(f"{name}() with a reverse= that is not a bool")
+        keys = list(values) if key is None else [self.call_item(node, key, [v]) for v in values]
+        if not all(_orderable(k) for k in keys):
+            return Unknown(f"{name}() by keys that are not plain values")
+        order = range(len(values))
+        try:
+            if name == "sorted":
+                return [values[i] for i in sorted(order, key=keys.__getitem__, reverse=bool(reverse))]
+            if not values and "default" in keywords:
+                return keywords["default"]
+            return values[(max if name == "max" else min)(order, key=keys.__getitem__)]
+        except (TypeError, ValueError) as exc:
+            return Unknown(f"{name}() raises {type(exc).__name__}")
+
+    def passes_rounded(self, callee: Any) -> bool:
+        if isinstance(callee, BoundMethod) and callee.function is not None:
+            return True  # a method of the file's classes
+        return super().passes_rounded(callee)  # type: ignore[misc]
 
     def callable_value(self, value: Any) -> Any:
         if isinstance(value, (LayerClass, BoundMethod, *MODULE_VALUES)):

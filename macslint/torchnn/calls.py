@@ -266,8 +266,9 @@ def linspace(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any
             f"the items of {run.where(node)} are not modelled"), dtype)
     values = _linspace32(start, end, steps)
     if values is None:  # the count is known, and often enough (`for x in ...`)
-        values = Unknown(f"the items of {run.where(node)} are not known: torch rounds them in "
-                         f"float32 in a way that depends on the CPU")
+        values = _linspace_bounds(start, end, steps, f"the items of {run.where(node)} are not "
+                                  f"known: torch rounds them in float32 in a way that depends "
+                                  f"on the CPU")
     return ValuedTensor((steps,), run.line_of(node), values, dtype)
 
 
@@ -291,4 +292,46 @@ def _linspace32(start: float, end: float, steps: int) -> Optional[List[float]]:
         if exact != Fraction(last) - Fraction(step) * (steps - 1 - i):
             return None
         values.append(float(exact))
+    return values
+
+
+U32 = Fraction(1, 2 ** 24)  # float32's unit roundoff: |fl(x) - x| <= U32 * |x| (normal range)
+SUBNORMAL32 = Fraction(1, 2 ** 150)  # |fl(x) - x| below the normal range
+
+
+def _linspace_bounds(start: float, end: float, steps: int, reason: str) -> Any:
+    """Each item of `torch.linspace(start, end, steps)` (float32, steps >= 2) as an interval
+    that holds torch's value whatever its CPU kernel does (evaluator.rounded.Rounded); the
+    first item, `start + step * 0`, exactly. Unknown when not finite.
+
+    torch's kernel (aten/src/ATen/native/cpu/RangeFactoriesKernel.cpp) computes in float32
+    `step = (end - start) / (steps - 1)` (deterministic: correctly rounded, as here), then item
+    i < steps // 2 from the start, by the scalar loop `start + step * i` or by a vector lane
+    `(start + step * j) + step * (i - j)` (j <= i, its vector's first index; `arange` lanes),
+    and item i >= steps // 2 either way or from the end: `end - step * (steps - 1 - i)`, or
+    `(end - step * (steps - 1 - j)) + step * (i - j)`. Each is the exact real `start + step*i`
+    (or `end - step*(steps-1-i)`) plus at most four rounding errors (two products, two sums;
+    a fused multiply-add only drops some), each at most U32 times the exact intermediate, whose
+    magnitudes are bounded by |start| + |step|*i (or |end| + |step|*(steps-1)), plus
+    SUBNORMAL32 each below the normal range; 1.001 covers the intermediates' own rounding."""
+    from ..evaluator.rounded import Rounded  # the interpreter imports this package's users
+
+    first, last = _float32(float(start)), _float32(float(end))
+    if steps < 2 or not (math.isfinite(first) and math.isfinite(last)):
+        return Unknown(reason)
+    step = _float32(_float32(last - first) / _float32(steps - 1))
+    if not math.isfinite(step):
+        return Unknown(reason)
+    a, b, s = Fraction(first), Fraction(last), Fraction(step)
+    slack = Fraction(1001, 1000)
+    values: List[Any] = [first]
+    for i in range(1, steps):
+        near = a + s * i
+        err = (U32 * (2 * abs(a) + 4 * abs(s) * i) + 4 * SUBNORMAL32) * slack
+        lo, hi = near - err, near + err
+        if i >= steps // 2:
+            far = b - s * (steps - 1 - i)
+            err = (U32 * (2 * abs(b) + 4 * abs(s) * (steps - 1)) + 4 * SUBNORMAL32) * slack
+            lo, hi = min(lo, far - err), max(hi, far + err)
+        values.append(Rounded(lo, hi, reason))
     return values

@@ -29,7 +29,7 @@ import torch.nn as nn
 
 from tests.helpers import Budget
 from tests.torchnn.tracer_helpers import (
-    analyse, assert_matches_torch, codes, declared_input, line_of, src, the_model, torch_counts, torch_layer_counts, trace,
+    analyse, assert_matches_torch, codes, declared_input, line_of, src, the_model, torch_counts, trace,
 )
 
 
@@ -950,9 +950,9 @@ def test_the_feature_decides_the_numbers(c: Case):
     assert _torch_numbers(source, c.name, shape) != _torch_numbers(mutant, c.name, shape)
 
 
-def test_builtins_with_unmodelled_keywords_are_unknown_not_wrong():
+def test_builtins_keywords_are_honoured_not_ignored():
     """sorted(reverse=True), max(key=...) would give a wrong value if their keywords were
-    ignored: they are unknown instead; enumerate's positional start is honoured."""
+    ignored: they are Python's (issue 19), as is enumerate's positional start."""
     source = src("""
         class Net(nn.Module):  # macslint: input-size=4
             def __init__(self):
@@ -964,11 +964,7 @@ def test_builtins_with_unmodelled_keywords_are_unknown_not_wrong():
             def forward(self, x):
                 return self.c(x)
     """)
-    model = trace(source, "Net")
-    assert model.params is None and "with keyword arguments is not modelled" in " ".join(model.reasons)
-    [c] = [call for call in model.calls if call.path == "c"]
-    layer_c = torch_layer_counts("nn.Linear(4, [i for i, _ in enumerate([7, 7], 1)][-1])", (1, 4))
-    assert c.output == layer_c.output and c.macs == layer_c.macs
+    assert_matches_torch(source, "Net")
 
 
 # =========================================================================== unknown stays unknown
