@@ -105,7 +105,7 @@ ORACLE = {
     "test_tracer_idioms.py", "test_star_imports.py",
     "test_tracer_inputs.py", "test_tracer_constructions.py", "test_readme_declaring.py",
     "test_tracer_layer_subclasses.py",
-    "test_value_helpers.py", "test_builtins_and_rounding.py",
+    "test_value_helpers.py", "test_mutation_kills.py", "test_builtins_and_rounding.py",
     "test_tracer_new_ops.py",
     "test_tracer_new_layers.py",
 }
