@@ -18,6 +18,7 @@ from ..evaluator.values import (
 from ..results.sites import LayerSite
 from .builtins import MODULE_BASES
 from .calls import op_spec, torch_call
+from .containers import MEMBER_METHODS, STR_METHODS
 from .common import (
     MISSING, NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy,
     unknown_argument, unknown_arguments,
@@ -37,8 +38,8 @@ CONTAINER_KINDS = {"sequential": "Sequential", "modulelist": "ModuleList",
 # Methods of nn.Module (not attributes of a layer) a layer's subclass may call on itself.
 LAYER_PART_METHODS = NO_EFFECT_MODULE_METHODS | {
     "forward", "add_module", "register_module", "register_parameter", "register_buffer",
-    "modules", "children", "__init__", "reset_parameters", "extra_repr",
-}
+    "__init__", "reset_parameters", "extra_repr",
+} | MEMBER_METHODS
 
 
 class ModuleBuilding:
@@ -71,8 +72,21 @@ class ModuleBuilding:
                               f"macslint does not know: {value.reason}")
         elif isinstance(obj, UserClass):
             self.set_class_attribute(None, obj, name, value)
+        elif isinstance(obj, LayerModule) and self.tie(obj, name, value, node):
+            return
         elif isinstance(obj, (Container, LayerModule, SuperProxy)):
             self.note(f"the assignment to {self.where(node)} is not followed")
+
+    def tie(self, layer: LayerModule, name: str, value: Any, node: cst.CSTNode) -> bool:
+        """`wte.weight = lm_head.weight`: a parameter (nn.Parameter) put in the place of one of
+        the layer's own; torch counts each parameter once, by identity. False where this is
+        not that (torch raises for a tensor that is not a parameter: not followed)."""
+        if layer.own_shape(name) is None or not (isinstance(value, Tensor) and value.param):
+            return False
+        if self.forks:
+            self.note(f"{self.where(node)} is assigned under a condition that is not known")
+        layer.tied[name] = value
+        return True
 
     def set_class_attribute(self, scope: Optional[Scope], cls: UserClass, name: str,
                             value: Any) -> None:
@@ -88,11 +102,13 @@ class ModuleBuilding:
     def attribute(self, node: cst.Attribute, base: Any) -> Any:
         name = node.attr.value
         if isinstance(base, Tensor):
+            if name == "data" and base.param:  # the same data, not the parameter
+                return Tensor(base.shape, self.line_of(node), dtype=base.dtype)
             return self.tensor_attribute(node, base, name)
         if isinstance(base, UserModule):
             return self.module_attribute(base, name)
         if isinstance(base, LayerModule):
-            if name in NO_EFFECT_MODULE_METHODS or name == "forward":
+            if name in NO_EFFECT_MODULE_METHODS or name in MEMBER_METHODS or name == "forward":
                 return BoundMethod(base, name)
             value = self.layer_attribute(base, name)
             if value is not MISSING:
@@ -104,7 +120,7 @@ class ModuleBuilding:
             if name in base.children:
                 return base.children[name]
             return BoundMethod(base, name)
-        if isinstance(base, (list, dict)):
+        if isinstance(base, (list, dict)) or isinstance(base, str) and name in STR_METHODS:
             return BoundMethod(base, name)
         if isinstance(base, SuperProxy):
             for cls in self.mro(base.cls)[1:]:

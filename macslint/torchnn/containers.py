@@ -4,7 +4,7 @@ them from: their methods, changes in place, and forgetting what a call may have 
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import libcst as cst
 
@@ -24,6 +24,53 @@ from .values import (
 CONTAINER_METHODS = frozenset({
     "append", "extend", "insert", "update", "keys", "values", "items", "__len__",
 })
+
+
+# nn.Module's walks of its tree (torch's names, order and de-duplication) and `apply`.
+MEMBER_METHODS = frozenset({
+    "parameters", "named_parameters", "buffers", "named_buffers", "modules", "named_modules",
+    "children", "named_children", "apply",
+})
+# each one's parameters after `self`, with their defaults, in torch's order
+_MEMBER_SIGNATURES: Dict[str, Tuple[Tuple[str, Any], ...]] = {
+    "parameters": (("recurse", True),), "buffers": (("recurse", True),),
+    "named_parameters": (("prefix", ""), ("recurse", True), ("remove_duplicate", True)),
+    "named_buffers": (("prefix", ""), ("recurse", True), ("remove_duplicate", True)),
+    "named_modules": (("memo", None), ("prefix", ""), ("remove_duplicate", True)),
+    "modules": (), "children": (), "named_children": (), "apply": (("fn", MISSING),),
+}
+
+
+# Methods of str that only read it (`pn.endswith('c_proj.weight')` of a parameter's name).
+STR_METHODS = frozenset({
+    "endswith", "startswith", "split", "rsplit", "replace", "lower", "upper", "strip", "lstrip",
+    "rstrip", "count", "find", "rfind", "partition", "rpartition", "isdigit", "isalpha", "join",
+})
+_MAX_TEXT = 100_000
+
+
+def str_method(text: str, name: str, args: List[Any], keywords: Dict[str, Any]) -> Any:
+    """Python's `text.name(*args)` where every argument is a str, an int, None or a tuple of
+    str (and `join`'s a list or tuple of str), and the result is not too long to hold."""
+    def plain(value: Any) -> bool:
+        return value is None or isinstance(value, (str, int)) and not isinstance(value, bool) or (
+            isinstance(value, tuple) and all(isinstance(v, str) for v in value))
+
+    values = [*args, *keywords.values()]
+    if name == "join" and len(args) == 1 and not keywords and isinstance(args[0], (list, tuple)) \
+            and all(isinstance(v, str) for v in args[0]):
+        size = sum(map(len, args[0])) + len(text) * len(args[0])
+    elif name != "join" and all(map(plain, values)):
+        size = len(text) * (1 + sum(len(v) for v in values if isinstance(v, str)))
+    else:
+        return Unknown(f"`str.{name}()` of these arguments is not modelled")
+    if size > _MAX_TEXT:
+        return Unknown(f"`str.{name}()` of a text this long is not modelled")
+    try:
+        result = getattr(text, name)(*args, **keywords)
+    except (TypeError, ValueError) as exc:
+        raise RaiseSignal(f"`str.{name}()` raises: {exc}")
+    return list(result) if isinstance(result, list) else result
 
 
 def container_kind(container: Any) -> str:
@@ -111,9 +158,13 @@ class ContainerCalls:
         if isinstance(receiver, LayerModule):
             if name == "forward":
                 return self.apply_module(node, receiver, positional, keywords)
+            if name in MEMBER_METHODS:
+                return self.members(node, receiver, name, positional, keywords)
             return receiver  # .to(), .eval(), .float(): the same module
         if isinstance(receiver, Container):
             return self.container_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, str):
+            return str_method(receiver, name, positional, keywords)
         if isinstance(receiver, list):
             return self.list_method(node, receiver, name, positional, keywords)
         if isinstance(receiver, dict):
@@ -127,21 +178,22 @@ class ContainerCalls:
             self.set_attribute(module, args[0], args[1], node)
             return None
         if name == "register_parameter" and len(args) == 2 and isinstance(args[0], str):
-            if isinstance(args[1], Tensor):
-                module.params[args[0]] = Tensor(args[1].shape, args[1].line, param=True)
+            if isinstance(args[1], Tensor):  # the same parameter (bound elsewhere: counted once)
+                module.params[args[0]] = args[1] if args[1].param else \
+                    Tensor(args[1].shape, args[1].line, param=True, dtype=args[1].dtype)
             elif args[1] is not None:
                 self.note(f"the parameter of {self.where(node)} is not known")
             return None
         if name == "register_buffer":
             if args and isinstance(args[0], str):
                 module.attrs[args[0]] = args[1] if len(args) > 1 else None
+                if args[0] not in module.buffers:
+                    module.buffers.append(args[0])
             return None
         if name == "forward":
             return self.apply_module(node, module, positional, keywords)
-        if name in ("modules", "children"):
-            # a layer's subclass is one module (its torch part is not another)
-            return [m for m in self.all_modules(module) if getattr(m, "owner", None) is None] \
-                if name == "modules" else [c for c in module.children.values() if c is not None]
+        if name in MEMBER_METHODS:
+            return self.members(node, module, name, positional, keywords)
         if name in NO_EFFECT_MODULE_METHODS:
             return module
         if name == "__init__" or (name == "reset_parameters" and module.layer is not None):
@@ -167,6 +219,143 @@ class ContainerCalls:
                     part = getattr(module, "layer", None)  # a layer's subclass: its torch part
                     stack.append(iter((part, *children) if part is not None else children))
         return list(seen.values())
+
+    # -- the module tree as torch walks it ----------------------------------------
+    def members(self, node: cst.Call, root: Any, name: str, positional: List[Any],
+                keywords: Dict[str, Any]) -> Any:
+        """`root.parameters()`, `.named_modules()`, `.apply(fn)`, ...: torch's names, order and
+        de-duplication (by identity: a module or parameter held twice comes once); a list.
+        Where a module or tensor of the tree is not known, the model's count is not either."""
+        signature = _MEMBER_SIGNATURES[name]
+        bound = dict(signature)
+        names = [n for n, _ in signature]
+        extra = set(keywords) - set(names)
+        if len(positional) > len(names) or extra or set(names[:len(positional)]) & set(keywords):
+            return self.unknown_call(node, Unknown(f"`{name}()` with these arguments is not "
+                                                   f"modelled"), [root, *positional])
+        bound.update(zip(names, positional))
+        bound.update(keywords)
+        if bound.get("memo") is not None or not isinstance(bound.get("prefix", ""), str) or \
+                not all(isinstance(bound.get(k, True), bool) for k in ("recurse", "remove_duplicate")):
+            return self.unknown_call(node, Unknown(f"`{name}()` with these arguments is not "
+                                                   f"modelled"), [root, *positional])
+        if name == "apply":
+            return self.apply_function(node, root, bound["fn"])
+        try:
+            if name in ("children", "named_children"):
+                found: List[Any] = self.named_children(root)
+            else:
+                found = self.named_modules(root, bound.get("prefix", ""),
+                                           bound.get("remove_duplicate", True))
+            if name in ("modules", "children"):
+                return [module for _, module in found]
+            if name in ("named_modules", "named_children"):
+                return found
+            if not bound["recurse"]:
+                found = [(bound.get("prefix", ""), root)]
+            named = self.named_tensors(found, name.endswith("parameters"),
+                                       bound.get("remove_duplicate", True))
+        except _NotKnown as exc:
+            self.note(f"{self.where(node)} is not followed: {exc}")
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        return named if name.startswith("named_") else [tensor for _, tensor in named]
+
+    def module_children(self, module: Any) -> List[Tuple[str, Any]]:
+        """torch's `_modules` of `module` (a layer's subclass's torch part is not one)."""
+        if isinstance(module, LayerModule):
+            return []
+        if isinstance(module, UserModule) and module.opaque:
+            raise _NotKnown(f"`self.{module.opaque[0]}` of {module.cls.name} may hold a module "
+                            f"macslint does not know")
+        for child in module.children.values():
+            if child is not None and not isinstance(child, MODULE_VALUES):
+                raise _NotKnown(f"a module of {module!r} is not known")
+        return list(module.children.items())
+
+    def named_children(self, module: Any) -> List[Tuple[str, Any]]:
+        seen: set = set()
+        found = []
+        for name, child in self.module_children(module):
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                found.append((name, child))
+        return found
+
+    def named_modules(self, root: Any, prefix: str, remove_duplicate: bool) -> List[Tuple[str, Any]]:
+        """torch's `named_modules`: depth first, `root` first; not recursive (a loop can nest
+        modules thousands deep)."""
+        seen: set = set()
+        found: List[Tuple[str, Any]] = []
+        stack: List[Iterator[Tuple[str, Any]]] = [iter(((prefix, root),))]
+        while stack:
+            item = next(stack[-1], END)
+            if item is END:
+                stack.pop()
+                continue
+            path, module = item
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
+            self.tick()
+            found.append((path, module))
+            stack.append(iter([(f"{path}.{name}" if path else name, child)
+                               for name, child in self.module_children(module) if child is not None]))
+        return found
+
+    def named_tensors(self, modules: List[Tuple[str, Any]], parameters: bool,
+                      remove_duplicate: bool) -> List[Tuple[str, Tensor]]:
+        """torch's `_named_members`: each module's `_parameters` (or `_buffers`) in order, those
+        None left out, each tensor once."""
+        seen: set = set()
+        found: List[Tuple[str, Tensor]] = []
+        for path, module in modules:
+            for name, tensor in self.own_tensors(module, parameters):
+                if remove_duplicate:
+                    if id(tensor) in seen:
+                        continue
+                    seen.add(id(tensor))
+                found.append((f"{path}.{name}" if path else name, tensor))
+        return found
+
+    def own_tensors(self, module: Any, parameters: bool) -> List[Tuple[str, Tensor]]:
+        kind = "parameters" if parameters else "buffers"
+        own: List[Tuple[str, Any]] = []
+        layer = module if isinstance(module, LayerModule) else getattr(module, "layer", None)
+        if layer is not None:
+            named = layer.named_tensors(parameters)
+            if named is None:
+                raise _NotKnown(f"the {kind} of {layer.site.call_text} (line {layer.site.line}) "
+                                f"are not modelled")
+            own.extend(named)
+        if isinstance(module, UserModule):
+            own.extend(module.params.items() if parameters else
+                       [(name, module.attrs.get(name)) for name in module.buffers])
+        for name, tensor in own:
+            if tensor is not None and not isinstance(tensor, Tensor):
+                raise _NotKnown(f"the {kind} `{name}` of {module!r} is not known")
+        return [(name, tensor) for name, tensor in own if tensor is not None]
+
+    def apply_function(self, node: cst.Call, root: Any, fn: Any) -> Any:
+        """`root.apply(fn)`: `fn` called on each module under `root`, its children first (each
+        child's own tree, in order), then on `root`; returns `root`."""
+        order: List[Any] = []
+        stack: List[Tuple[Any, bool]] = [(root, False)]
+        try:
+            while stack:
+                module, expanded = stack.pop()
+                if expanded:
+                    order.append(module)
+                    continue
+                self.tick()
+                stack.append((module, True))
+                stack.extend((child, False) for _, child in reversed(self.named_children(module)))
+        except _NotKnown as exc:
+            self.note(f"{self.where(node)} is not followed: {exc}")
+            return Untraced(f"the result of `{self.code(node.func)}(...)` is not known")
+        for module in order:
+            self.call(node, fn, [module], {})
+        return root
 
     def container_method(self, node: cst.Call, container: Any, name: str,
                          positional: List[Any], keywords: Dict[str, Any]) -> Any:
@@ -204,9 +393,8 @@ class ContainerCalls:
             return self.apply_module(node, container, positional, keywords)
         if name == "__len__":
             return len(container.children)
-        if name in ("modules", "children"):
-            return self.all_modules(container) if name == "modules" else \
-                list(container.children.values())
+        if name in MEMBER_METHODS:
+            return self.members(node, container, name, positional, keywords)
         if name in NO_EFFECT_MODULE_METHODS:
             return container
         return self.unknown_call(node, Unknown(f"`{kind}.{name}()` is not modelled"),
@@ -368,3 +556,7 @@ class ContainerCalls:
         if isinstance(key, int) and -len(items) <= key < len(items):
             return items[key][1]
         raise RaiseSignal(f"{self.where(node)}: index {key!r} is out of range")
+
+
+class _NotKnown(Exception):
+    """A module or tensor of the tree walked is not known (the message says which)."""

@@ -27,6 +27,13 @@ class Execution:
                      keywords: Dict[str, Any]) -> Any:
         """`module(x)`: torch calls `module.forward(x)`, which for a `@staticmethod` forward
         gets no `self` and for a `@classmethod` one gets the module's class."""
+        if isinstance(module, LayerModule):
+            for name, tensor in module.tied.items():
+                if tensor.shape != module.own_shape(name):
+                    self.note(f"{module.site.call_text} (line {module.site.line}) runs with a "
+                              f"`{name}` of another shape ({'x'.join(map(str, tensor.shape))}) "
+                              f"assigned to it: not followed")
+                    return Untraced(f"the output of {module.kind} is not known")
         if isinstance(module, UserModule):
             forward = self.find_method(module.cls, "forward")
             decorators = decorator_names(forward) if forward is not None else set()

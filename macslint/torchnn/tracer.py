@@ -364,7 +364,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                         f"the parameters of {module.site.call_text} (line {module.site.line}) "
                         f"are not known: {module.reason or 'not modelled'}")
                     return None
-                total += count
+                total += count + module.shared_params(seen_params)
             elif not isinstance(module, (UserModule, Container)):
                 return None  # a value in a container that is not known (noted when added)
             elif isinstance(module, UserModule):

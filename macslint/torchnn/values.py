@@ -55,6 +55,11 @@ class LayerModule:
         self.args = args
         self.reason = reason
         self.owner: Optional["UserModule"] = None
+        # Its parameters and buffers as read (`fc.weight`): one tensor each, so that a
+        # parameter bound elsewhere too is the same object, which torch counts once; `tied`:
+        # the parameters assigned to it (`wte.weight = lm_head.weight`), by name.
+        self.tensors: Dict[str, Tensor] = {}
+        self.tied: Dict[str, Tensor] = {}
 
     # Values appear in messages (`kernel_size must be an int, got ...`): as Python would show
     # them, never with an object's address (a message must be the same on every run).
@@ -74,6 +79,8 @@ class LayerModule:
         pair, `normalized_shape` of a LayerNorm a tuple, `weight` a parameter of its shape,
         `bias` None without one); KeyError when torch's layer has no such attribute, Unknown
         where the layer's arguments are not known."""
+        if name in self.tied:
+            return self.tied[name]
         if self.spec is None or self.args is None:
             return Unknown(f"`{name}` of {self.site.call_text} (line {self.site.line}) is not "
                            f"known: {self.reason or 'not modelled'}")
@@ -96,11 +103,54 @@ class LayerModule:
         shape, param = tensors[name]
         if shape is None:
             return None
-        dtype = None if values.get("dtype") is not None else (
-            "int64" if name == "num_batches_tracked" else DEFAULT_FLOAT)
-        # not `param`: the layer counts it (bound under another name too, as
-        # `self.w = self.fc.weight`, torch counts it once)
-        return Tensor(shape, line, dtype=dtype)
+        if name not in self.tensors:
+            dtype = None if values.get("dtype") is not None else (
+                "int64" if name == "num_batches_tracked" else DEFAULT_FLOAT)
+            self.tensors[name] = Tensor(shape, line, param=param, dtype=dtype)
+        return self.tensors[name]
+
+    def named_tensors(self, parameters: bool) -> Optional[List[Tuple[str, Tensor]]]:
+        """torch's `_parameters` (or `_buffers`) of this layer, in its order, as `attribute`
+        gives them (the tied ones in their place; those torch registers as None left out);
+        None where they are not known."""
+        if self.spec is None or self.args is None:
+            return None
+        try:
+            tensors = layer_tensors(self.kind, self.spec.module, self.args.values)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+        count = sum(math.prod(shape) for shape, param in tensors.values() if param and shape is not None)
+        if count != self.params():
+            return None
+        named = [(name, self.attribute(name, self.site.line)) for name, (shape, param)
+                 in tensors.items() if param == parameters and shape is not None]
+        return [(name, tensor) for name, tensor in named if isinstance(tensor, Tensor)]
+
+    def shared_params(self, seen: set) -> int:
+        """What `params()` misses or counts twice, by identity: the parameters read (which
+        another module may hold too) and those tied to this layer are counted where `seen`
+        (ids) does not have them yet; the ones tied replace the layer's own."""
+        change = 0
+        for name in {**self.tensors, **self.tied}:
+            current = self.tied.get(name, self.tensors.get(name))
+            own = self.own_shape(name)
+            if own is None or current is None or not current.param:
+                continue  # a buffer
+            change -= math.prod(own)
+            if id(current) not in seen:
+                seen.add(id(current))
+                change += math.prod(current.shape)
+        return change
+
+    def own_shape(self, name: str) -> Optional[Shape]:
+        """The shape torch's constructor gives parameter `name` (before a tying)."""
+        if self.spec is None or self.args is None:
+            return None
+        try:
+            entry = layer_tensors(self.kind, self.spec.module, self.args.values).get(name)
+        except (TypeError, ValueError, ArithmeticError):
+            return None
+        return entry[0] if entry is not None and entry[1] else None
 
 
 def _absent(name: str) -> Any:
@@ -195,6 +245,7 @@ class UserModule:
         self.params: "OrderedDict[str, Tensor]" = OrderedDict()
         self.attrs: Dict[str, Any] = {"training": True}
         self.opaque: List[str] = []  # attributes that may hold modules macslint cannot see
+        self.buffers: List[str] = []  # the names of `attrs` registered as buffers, in order
 
     def __repr__(self) -> str:
         return f"{self.cls.name}(...)"

@@ -191,6 +191,7 @@ def _elementwise_cases() -> list:
         meth("add_", T(2, 3), T(3)), meth("sub_", T(2, 3), 1), meth("mul_", T(2, 3), T(2, 1)),
         meth("div_", T(2, 3), T(2, 3)), meth("add_", T(2, 3), T(1, 1), alpha=3),
         meth("pow", T(2, 3), 2), meth("pow", T(2, 3), T(4, 1, 1)),
+        fn("pow", T(2, 3), 3.0), fn("pow", T(2, 3), T(4, 1, 1)), fn("pow", T(3), T(2, 3)),
         meth("clamp", T(2, 3), 0), meth("clamp", T(2, 3), max=1.0),
         meth("clamp", T(2, 3), T(3), T(2, 1)), fn("clamp", T(3), min=T(2, 3)),
         fn("clamp", T(2, 3), min=T(4, 1, 1), max=T(5, 1, 1, 1)), fn("clamp", T(2, 3), 0, 1),
@@ -713,6 +714,7 @@ INVALID_CASES = [
     bad("method", "masked_fill", T(2, 3), B(2), 0.0, match="must match the size"),
     bad("method", "masked_fill", T(2, 3), B(2, 3), T(3), match="0-dimensional value"),
     bad("method", "pow", T(2, 3), T(2, 2), match="must match the size"),
+    bad("torch", "pow", T(2, 3), T(2, 2), match="must match the size"),
     # -- in place: the broadcast result must be self's shape
     bad("method", "add_", T(3), T(2, 3), match="doesn't match the broadcast shape"),
     bad("method", "mul_", T(2, 1), T(2, 3), match="doesn't match the broadcast shape"),

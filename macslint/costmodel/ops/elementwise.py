@@ -117,6 +117,8 @@ TORCH_BROADCASTING = [
      dict(tensors=BINARY, result=_elementwise(*BINARY))),
     ("maximum", lambda input, other, *, out=None: None,
      dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("pow", lambda input, exponent, *, out=None: None,
+     dict(tensors=("input", "exponent"), result=_elementwise("input", "exponent"))),
     ("minimum", lambda input, other, *, out=None: None,
      dict(tensors=BINARY, result=_elementwise(*BINARY))),
     ("where", lambda condition, input=None, other=None, *, out=None: None,
