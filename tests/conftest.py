@@ -107,7 +107,8 @@ ORACLE = {
     "test_tracer_layer_subclasses.py",
     "test_value_helpers.py", "test_mutation_kills.py", "test_builtins_and_rounding.py",
     "test_tracer_new_ops.py",
-    "test_tracer_new_layers.py",
+    "test_tracer_new_layers.py", "test_tracer_parameters.py",
+    "test_rounded_numpy.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

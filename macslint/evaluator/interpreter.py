@@ -430,7 +430,10 @@ class Interpreter(RecordCalls, Statements):
         return self.unary_value(node, value)
 
     def eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
-        left, right = known_only(self.eval(node.left, scope)), known_only(self.eval(node.right, scope))
+        left, right = self.eval(node.left, scope), self.eval(node.right, scope)
+        if not (isinstance(left, Rounded) and self.elementwise(right) or
+                isinstance(right, Rounded) and self.elementwise(left)):
+            left, right = known_only(left), known_only(right)  # a tensor's result keeps no value
         return self.operate(node, type(node.operator), left, right)
 
     def eval_BooleanOperation(self, node: cst.BooleanOperation, scope: Scope) -> Any:

@@ -19,7 +19,8 @@ import libcst as cst
 
 from .argparse_calls import ArgparseCalls
 from .namedtuple_calls import NamedTupleCalls
-from .numpy_values import numpy_call
+from .numpy_values import NumpyMethod, array_method, numpy_call
+from .rounded import Rounded
 from .records import (
     AttrsView, DataclassDecorator, FieldSpec, Instance, Method, NamedTupleType, NamedTupleValue,
     Namespace, Record, StdName,
@@ -150,6 +151,8 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
             return self.make_instance(node, scope, callee, positional, keywords)
         if isinstance(callee, Method):
             return self.method_call(node, scope, callee, positional, keywords)
+        if isinstance(callee, NumpyMethod):  # `np.linspace(...).tolist()`
+            return array_method(callee, positional, keywords)
         builtin = self.builtin_name(node, scope, callee)
         if builtin is not None:
             value = self.builtin_call(node, scope, builtin, positional, keywords)
@@ -506,6 +509,8 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
         args = positional
         if name.startswith("numpy."):  # evaluator.numpy_values
             value = numpy_call(name, args, keywords)
+            if isinstance(value, Rounded):  # known up to rounding: say where, when it matters
+                return Rounded(value.lo, value.hi, f"{self.where(node)}: {value.reason}")
             return Unknown(f"{self.where(node)}: {value.reason}") \
                 if isinstance(value, Unknown) and not self.where(node) in value.reason else value
         if name == "callable" and len(args) == 1 and not keywords:

@@ -1,17 +1,22 @@
 """A number known only up to rounding: torch computed it in float32 in a way that depends on
 the CPU (a `torch.linspace` item: which of its formulas, and whether with fused multiply-adds,
-depends on the kernel), and the interval [lo, hi] (exact fractions) holds whatever it is.
+depends on the kernel), or numpy computed it in float64 with its own kernels (`np.log(1 /
+0.07)`: numpy's log may round differently from Python's), and the interval [lo, hi] (exact
+fractions) holds whatever it is. Either way it is a Python float (`.item()`, a float64).
 
 It is good for one thing: a comparison with a number (or another such value) is decided when
 the interval lies on one side (`dpr[i] > 0.0` for a stochastic-depth rate), and Unknown
 otherwise. It may be passed to the file's own functions and classes and kept in a module's
 attribute (DropPath's `drop_prob`); everywhere else, where the exact value could matter
 (arithmetic, `int()`, an index, a layer's or a torch function's argument), it is Unknown with
-its reason. Plain data: no libcst.
+its reason. One exception: an operator with a tensor (`torch.ones([]) * np.log(1 / 0.07)`),
+whose shape and dtype do not depend on the value, only on its being a Python float (the
+tensor's values are not kept). Plain data: no libcst.
 """
 
 from __future__ import annotations
 
+import math
 import operator
 from fractions import Fraction
 from typing import Any, Callable, Optional, Tuple
@@ -20,7 +25,7 @@ from .values import Unknown
 
 
 class Rounded:
-    """A float32 value of torch's somewhere in [lo, hi]; `reason` says why it is not exact."""
+    """A Python float somewhere in [lo, hi]; `reason` says why it is not exact."""
 
     __slots__ = ("lo", "hi", "reason")
 
@@ -28,13 +33,20 @@ class Rounded:
         self.lo, self.hi, self.reason = lo, hi, reason
 
     def __repr__(self) -> str:
-        return f"<a float32 between {float(self.lo)!r} and {float(self.hi)!r}>"
+        return f"<a float between {float(self.lo)!r} and {float(self.hi)!r}>"
 
     def __copy__(self) -> "Rounded":
         return self  # immutable
 
     def __deepcopy__(self, memo: Any) -> "Rounded":
         return self
+
+
+def near_float(value: float, ulps: int, reason: str) -> Rounded:
+    """The floats within `ulps` units in the last place of `value` (finite, normal: a unit
+    is math.ulp(value), the larger one at a power of two)."""
+    error = Fraction(math.ulp(value)) * ulps
+    return Rounded(Fraction(value) - error, Fraction(value) + error, reason)
 
 
 def _bounds(value: Any) -> Optional[Tuple[Any, Any]]:

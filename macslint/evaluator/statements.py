@@ -619,17 +619,33 @@ class Statements:
         else:
             self.assign_target(scope, target, value)
 
+    def unpacked(self, value: Any, count: int) -> Any:
+        """The items `a, b, ... = value` takes, as a list: a tuple's or list's, or what the
+        iterate hook gives for a runtime value (a ModuleList's modules); else None."""
+        if isinstance(value, (tuple, list)):
+            return list(value)
+        if isinstance(value, (Unknown, str, range, dict, int, float, type(None))) or \
+                not self.policy.runs:
+            return None  # a long range or string is not listed to unpack it
+        items = self.iterate(value)
+        return items if isinstance(items, list) else None
+
     def assign_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
         """Names, unpacking, and (reading a file) attributes and items a value is assigned to."""
         if isinstance(target, cst.Name):
             self.bind(scope, target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            starred = any(isinstance(e, cst.StarredElement) for e in elements)
-            if (isinstance(value, (tuple, list)) and not starred
-                    and len(value) == len(elements)):
-                for element, item in zip(elements, value):
+            items = self.unpacked(value, len(elements))
+            stars = [i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)]
+            if isinstance(items, list) and not stars and len(items) == len(elements):
+                for element, item in zip(elements, items):
                     self.bind_target(scope, element.value, item)
+            elif isinstance(items, list) and len(stars) == 1 and len(items) >= len(elements) - 1:
+                star, after = stars[0], len(items) - (len(elements) - stars[0] - 1)
+                for element, item in zip(elements, [*items[:star], items[star:after],
+                                                    *items[after:]]):
+                    self.bind_target(scope, element.value, item)  # `a, *rest = ...`
             else:
                 reason = value if isinstance(value, Unknown) else Unknown(
                     "unpacked from a value of unknown length")

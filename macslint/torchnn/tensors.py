@@ -17,6 +17,7 @@ from ..costmodel.dtypes import (
 from ..costmodel.ops import PROPERTIES
 from ..costmodel.spec import bind
 from ..evaluator.operators import MAX_SEQUENCE
+from ..evaluator.rounded import Rounded
 from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown
 from ..results.traces import LayerCall, OpCall, ShapeIssue
 from ..units import format_shape
@@ -56,6 +57,8 @@ def operand(value: Any) -> Optional[Operand]:
         return Operand(value.dtype, "tensor" if value.shape else "zero")
     if plain_number(value):
         return scalar(value)
+    if isinstance(value, Rounded):  # a Python float whose exact value is not known
+        return scalar(0.0)
     return None
 
 
@@ -391,7 +394,8 @@ class TensorOps:
             return self.binary(op, left, right)
         tensors = [v for v in (left, right) if isinstance(v, Tensor)]
         other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
-        if other is not None and not plain_number(other):
+        # a float known up to rounding (np.log(...)): only its type matters to the result
+        if other is not None and not plain_number(other) and not isinstance(other, Rounded):
             why = other.reason if isinstance(other, Unknown) else f"a {type(other).__name__}"
             if not isinstance(other, Untraced):
                 self.note(f"{self.where(node)} combines a tensor with a value that is not known: "
@@ -483,7 +487,7 @@ class TensorOps:
             b = right.shape if isinstance(right, Tensor) else ()
             tensors = [t for t in (left, right) if isinstance(t, Tensor)]
             other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
-            if other is not None and not plain_number(other):
+            if other is not None and not plain_number(other) and not isinstance(other, Rounded):
                 return Untraced("a comparison of a tensor with a value that is not known")
             try:
                 return Tensor(broadcast(a, b), tensors[0].line,
