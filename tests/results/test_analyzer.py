@@ -326,8 +326,6 @@ UNKNOWN = {
                                    "'W' depends on whether an exception was raised")),
     "call result": ("nn.Linear(max(3, 4), 4)\n",
                     _not_known("in_features", "the result of `max(...)` is not evaluated")),
-    "starred unpacking": ("a, *b = 1, 2, 3\nnn.Linear(a, 4)\n",
-                          _not_known("in_features", "unpacked from a value of unknown length")),
 }
 
 
@@ -655,3 +653,12 @@ def test_a_value_no_branch_changes_keeps_its_own_reason():
     report = only(NN + "import widths as w\n\nif __name__ == '__main__':\n    y = 2\n"
                   "nn.Linear(int(w.prod((3, 4))), 2)\n")
     assert not report.resolved and "depends on which branch ran" not in report.reason
+
+
+def test_starred_unpacking_of_known_values_is_resolved_as_python_binds_it():
+    import torch.nn as torch_nn
+
+    report = only(NN + "a, *b = 1, 2, 3\nnn.Linear(a, 4)\n")
+    a, *_ = 1, 2, 3  # what Python binds: the layer torch builds from the same values
+    assert report.resolved and report.params == sum(
+        p.numel() for p in torch_nn.Linear(a, 4, device="meta").parameters())
