@@ -348,6 +348,13 @@ class BuiltinCalls:
         if isinstance(kind, ModuleRef):
             if kind.path in MODULE_BASES:
                 return isinstance(value, MODULE_VALUES)
+            if kind.path in ("torch.Tensor", "torch.nn.Parameter", "torch.nn.parameter.Parameter"):
+                if isinstance(value, Tensor):
+                    return value.param if kind.path != "torch.Tensor" else True
+                if isinstance(value, (int, float, complex, str, bytes, list, tuple, dict, type(None))) \
+                        or isinstance(value, MODULE_VALUES):
+                    return False
+                return Unknown(f"isinstance() of a {type(value).__name__} against {kind.path}")
             name = kind.path.rsplit(".", 1)[-1]
             if name in CONTAINER_KINDS:
                 return isinstance(value, Container) and value.kind == name

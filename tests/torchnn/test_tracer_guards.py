@@ -330,3 +330,26 @@ def test_a_layer_torch_refuses_only_under_a_condition_not_known_is_not_mac010():
     model = trace(source, "Net")  # and the model says it cannot know which pool it holds
     assert (model.complete, model.macs) == (False, None)
     assert f"`self.pool` (line {line_of(source, 'pool(2)')}) is assigned under a condition that is not known" in model.reasons
+
+
+def test_isinstance_against_torch_tensor_decides_as_in_torch():
+    """dinov2's `if isinstance(x_or_x_list, Tensor): ... elif isinstance(x_or_x_list, list):`
+    and densenet's `isinstance(input, torch.Tensor)`: a tensor is one, a list of them is not,
+    a parameter is a Parameter."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.gain = nn.Parameter(torch.ones(8))
+                self.wide = isinstance(self.gain, nn.Parameter) and not isinstance(8, torch.Tensor)
+
+            def forward(self, x):
+                if isinstance([x], torch.Tensor) or not self.wide:
+                    return x
+                if isinstance(x, torch.Tensor) and not isinstance(x, nn.Parameter):
+                    return self.fc(x) * self.gain
+                return x
+    """)
+    model = assert_matches_torch(source, "Net")
+    assert [c.kind for c in model.calls] == ["Linear"]  # the branch torch takes
