@@ -16,6 +16,10 @@ from ..costmodel.dtypes import (
 )
 from ..costmodel.ops import PROPERTIES
 from ..costmodel.spec import bind
+from ..costmodel.strides import (
+    VIEW_ERROR, VIEW_OPS, contiguous_strides, index_strides, is_contiguous,
+    view_strides,
+)
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.rounded import Rounded
 from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown
@@ -37,6 +41,7 @@ _PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(fl
 # Layers whose output torch allocates contiguous whatever their input's strides (a
 # LayerNorm or Linear after a permute: a `view` of the output is accepted).
 _CONTIGUOUS_OUTPUT = frozenset({"Linear", "LayerNorm"})
+_CONTIGUOUS_OPS = frozenset({"linear", "layer_norm"})  # F.linear, F.layer_norm: the same
 
 
 class ValuedTensor(Tensor):
@@ -47,8 +52,19 @@ class ValuedTensor(Tensor):
     __slots__ = ("values",)
 
     def __init__(self, shape: Any, line: int, values: Any, dtype: Optional[str] = None):
-        super().__init__(shape, line, dtype=dtype)
+        super().__init__(shape, line, dtype=dtype, strides=contiguous_strides(tuple(shape)))
         self.values = values
+
+
+def contiguous(tensor: Tensor) -> bool:
+    """Whether the tensor's strides are known and contiguous."""
+    return tensor.strides is not None and is_contiguous(tensor.shape, tensor.strides)
+
+
+def fresh_strides(shape: Any, tensors: Sequence[Tensor]) -> Any:
+    """The strides of a new tensor made from `tensors`: contiguous where all of them are
+    (torch allocates so), else not known (TensorIterator may keep an input's layout)."""
+    return contiguous_strides(shape) if all(contiguous(t) for t in tensors) else None
 
 
 def operand(value: Any) -> Optional[Operand]:
@@ -116,7 +132,8 @@ class TensorOps:
                 return tensor  # torch returns a 0-d (and x.T a 1-d) tensor unchanged
             result = self.run_op(node, PROPERTIES[name], f"x.{name}", [tensor], {})
             if isinstance(result, Tensor):
-                result.strided, result.dtype = self.line_of(node), tensor.dtype
+                result.dtype = tensor.dtype
+                result.strided = None if contiguous(result) else self.line_of(node)
             return result
         if name in ("item", "tolist") and isinstance(tensor, ValuedTensor):
             return Partial(PyBuiltin(f"torch.Tensor.{name}"), [tensor], {})  # builtins.py
@@ -214,9 +231,11 @@ class TensorOps:
         first = inputs[0]
         strided = first.strided if output == first.shape and layer.kind not in _CONTIGUOUS_OUTPUT \
             else None
-        result = Tensor(output, line, strided=strided, dtype=dtype)
+        strides = contiguous_strides(output) if layer.kind in _CONTIGUOUS_OUTPUT else \
+            fresh_strides(output, inputs)
+        result = Tensor(output, line, strided=strided, dtype=dtype, strides=strides)
         if output_count(layer.args) == 2:  # max pools: (output, indices)
-            return (result, Tensor(output, line, dtype="int64"))
+            return (result, Tensor(output, line, dtype="int64", strides=strides))
         return result
 
     # -- shape errors ---------------------------------------------------------------
@@ -301,13 +320,16 @@ class TensorOps:
         line, col = self.positions[node].start.line, self.positions[node].start.column + 1
         op = spec.name.rsplit(".", 1)[-1]
         strided = next((t.strided for t in tensors if t.strided is not None), None)
-        if op in ("view", "view_as") and strided is not None:
+        if op in ("view", "view_as") and strided is not None and tensors[0].strides is None:
             self.note(f"{self.where(node)} views a tensor that may not be contiguous (after "
                       f"line {strided}): whether torch accepts it depends on its strides; "
                       f"use reshape() or call contiguous() first")
             return Untraced("a view of a tensor that may not be contiguous")
         try:
             result, macs = spec.run(Args(values))
+            strides = self.op_strides(op, args, tensors, result)
+            if op in ("view", "view_as") and strides is None and tensors[0].strides is not None:
+                raise ShapeError(VIEW_ERROR)
         except Unresolved as exc:
             self.note(f"{self.where(node)} is not followed: {exc.reason}")
             return Untraced(exc.reason)
@@ -315,7 +337,8 @@ class TensorOps:
             # A tensor passed where the op wants something else (`torch.zeros(x)`) takes
             # part in the failure too: the model input may simply not be what forward() takes.
             passed = [v for v in (*positional, *keywords.values()) if isinstance(v, Tensor)]
-            self.input_mismatch([*tensors, *passed], f"`{self.code(node)}`", exc)
+            if str(exc) != VIEW_ERROR:  # strides a permute left: the model's, not the input's
+                self.input_mismatch([*tensors, *passed], f"`{self.code(node)}`", exc)
             shapes = " and ".join(f"{format_shape(t.shape)} (from line {t.line})" for t in tensors)
             self.shape_error(line, col, f"`{self.code(node)}`{' on ' + shapes if shapes else ''}: "
                              f"{exc}", self.file_of(node))
@@ -329,7 +352,9 @@ class TensorOps:
         if macs:
             self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
                                    result if kind == "tensor" else (), macs))
-        if op in STRIDING:
+        if strides is not None and kind == "tensor" and is_contiguous(result, strides):
+            strided = None  # exactly known: contiguous
+        elif op in STRIDING:
             strided = line
         elif op == "contiguous":
             strided = None
@@ -338,11 +363,29 @@ class TensorOps:
             shapes = {t.shape for t in tensors if t.strided is not None}
             strided = strided if kind == "tensor" and tuple(result) in shapes else None
         if kind == "tensor":
-            return Tensor(result, line, from_input, strided=strided, dtype=dtypes[0])
+            return Tensor(result, line, from_input, strided=strided, dtype=dtypes[0],
+                          strides=strides)
         if kind == "tensors":
-            return tuple(Tensor(s, line, from_input, strided=strided, dtype=d)
-                         for s, d in zip(result, dtypes))
+            pieces = strides if isinstance(strides, tuple) and len(strides) == len(result) \
+                else (None,) * len(result)
+            return tuple(Tensor(s, line, from_input, strided=strided, dtype=d, strides=p)
+                         for s, d, p in zip(result, dtypes, pieces))
         return result
+
+    @staticmethod
+    def op_strides(op: str, args: Args, tensors: List[Tensor], result: Any) -> Any:
+        """The strides of an op's result (a tuple of them for several tensors) where known,
+        else None; None too for a `view` torch refuses (its input's strides known)."""
+        if op in VIEW_OPS:
+            if not tensors or tensors[0].strides is None:
+                return None
+            found = view_strides(op, args, tensors[0].shape, tensors[0].strides, result)
+            return None if found is ... else found
+        if op in _CONTIGUOUS_OPS:
+            return contiguous_strides(result)
+        if isinstance(result, tuple) and all(isinstance(d, int) for d in result):
+            return fresh_strides(result, tensors)
+        return None
 
     def op_dtypes(self, node: cst.CSTNode, spec: Any, op: str, positional: List[Any],
                   keywords: Dict[str, Any], tensors: List[Tensor], count: int
@@ -431,6 +474,7 @@ class TensorOps:
             self.shape_error(line, col, f"cannot {word} {shapes}: {exc}", self.file_of(node))
         strided = next((t.strided for t in tensors
                         if t.strided is not None and t.shape == shape), None)
+        strides = fresh_strides(shape, tensors)
         operands = [operand(left), operand(right)]
         dtype = self.operator_dtype(node, tensors, lambda: binary_dtype(
             _OPERATOR_NAMES.get(op, ""), operands))  # type: ignore[arg-type]
@@ -438,7 +482,7 @@ class TensorOps:
             dtype = self.operator_dtype(node, tensors, lambda: inplace_dtype(left.dtype, dtype))
         if any(t.dtype is not None and dtype is not None and t.dtype != dtype for t in tensors):
             from_input = False
-        return Tensor(shape, line, from_input, strided=strided, dtype=dtype)
+        return Tensor(shape, line, from_input, strided=strided, dtype=dtype, strides=strides)
 
     def operator_dtype(self, node: cst.CSTNode, tensors: Sequence[Tensor],
                        rule: Callable[[], Optional[str]]) -> Optional[str]:
@@ -471,7 +515,8 @@ class TensorOps:
                 type(node.operator), lambda dtype: dtype)
             dtype = self.operator_dtype(node, [value], lambda: rule(value.dtype))
             return Tensor(value.shape, self.line_of(node), value.from_input,
-                          strided=value.strided, dtype=dtype)
+                          strided=value.strided, dtype=dtype,
+                          strides=fresh_strides(value.shape, [value]))
         if isinstance(node.operator, cst.Not):
             truth = self.truth(value)
             return truth if isinstance(truth, Unknown) else not truth
@@ -562,5 +607,11 @@ class TensorOps:
             if position > 0 and (isinstance(key, int) or (
                     isinstance(key, slice) and key != slice(None, None, None))):
                 strided = self.line_of(node)  # a slice of an inner dim is not contiguous
+        strides = None if tensor.strides is None else \
+            index_strides(tensor.shape, tensor.strides, keys)
+        if not isinstance(strides, tuple) or len(strides) != len(out):
+            strides = None
+        elif is_contiguous(tuple(out), strides):
+            strided = None
         return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided,
-                      dtype=tensor.dtype)
+                      dtype=tensor.dtype, strides=strides)

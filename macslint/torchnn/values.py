@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved
 from ..costmodel.dtypes import DEFAULT_FLOAT
+from ..costmodel.strides import contiguous_strides
 from ..evaluator.values import Unknown, UserClass, UserFunction
 from ..results.sites import LayerSite
 
@@ -18,10 +19,11 @@ class Tensor:
     says its shape is the model input's, untouched by any layer. `dtype`: its dtype's
     canonical name (costmodel.dtypes), None where it is not known."""
 
-    __slots__ = ("shape", "line", "from_input", "param", "strided", "dtype")
+    __slots__ = ("shape", "line", "from_input", "param", "strided", "dtype", "strides")
 
     def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False,
-                 strided: Optional[int] = None, dtype: Optional[str] = None):
+                 strided: Optional[int] = None, dtype: Optional[str] = None,
+                 strides: Any = ...):
         self.shape = tuple(shape)
         self.line = line
         self.from_input = from_input
@@ -30,6 +32,12 @@ class Tensor:
         # The line of the transpose/permute/expand/slice that may have left this tensor's
         # memory non-contiguous: a later `view` may or may not be accepted by torch.
         self.strided = strided
+        # Its strides (costmodel.strides) where known, which decide a `view` exactly; None
+        # where not known. Unless given: a model input's and a parameter's are contiguous.
+        self.strides: Optional[Tuple[int, ...]] = (
+            tuple(strides) if strides is not None and strides is not ... else
+            contiguous_strides(self.shape) if strides is ... and (from_input or param)
+            and strided is None else None)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Tensor) and other.shape == self.shape and (

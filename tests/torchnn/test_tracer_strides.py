@@ -1,0 +1,91 @@
+"""`view` decided by strides (costmodel.strides): torch runs the same source; where it accepts
+a view after a permute, the model is complete with torch's counts, and where it raises (a view
+across dims no longer adjacent in memory) macslint reports MAC011 at the view."""
+
+from __future__ import annotations
+
+from tests.torchnn.tracer_helpers import (
+    analyse, assert_matches_torch, codes, declared_input, line_of, src, torch_raises,
+)
+
+ACCEPTED = src("""
+    class Split(nn.Module):  # macslint: input-size=16x8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 4)
+
+        def forward(self, x):
+            b, n, c = x.shape
+            y = x.transpose(1, 2).view(b, c // 2, 2, n)[:, :, 0]
+            y = y.permute(0, 2, 1).unsqueeze(1).view(b, n, 2, 2)
+            return self.fc(y)
+
+
+    class Windows(nn.Module):  # macslint: input-size=8x8x4
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def forward(self, x):
+            B, H, W, C = x.shape
+            x = x.view(B, H // 4, 4, W // 4, 4, C)
+            w = x.permute(0, 1, 3, 2, 4, 5).contiguous().view(-1, 4, 4, C)
+            w = self.fc(w)
+            w = w.view(B, H // 4, W // 4, 4, 4, -1).permute(0, 1, 3, 2, 4, 5)
+            return w.reshape(B, H, W, -1).view(B, H * W, C)
+
+
+    class AfterLinear(nn.Module):  # macslint: input-size=8x6
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+
+        def forward(self, x):
+            return self.fc(x.permute(0, 2, 1)).view(x.shape[0], -1)
+""")
+
+REFUSED = src("""
+    class Merge(nn.Module):  # macslint: input-size=16x8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(128, 4)
+
+        def forward(self, x):
+            return self.fc(x.transpose(1, 2).view(x.shape[0], -1))
+
+
+    class ChunkMerge(nn.Module):  # macslint: input-size=4x12
+        def __init__(self):
+            super().__init__()
+
+        def forward(self, x):
+            q, k, v = x.chunk(3, dim=-1)
+            return q.view(x.shape[0], -1)
+""")
+
+
+def test_views_torch_accepts_after_a_permute_are_traced():
+    for name in ("Split", "Windows", "AfterLinear"):
+        assert not torch_raises(ACCEPTED, name, declared_input(ACCEPTED, name))
+        assert_matches_torch(ACCEPTED, name)
+
+
+def test_views_torch_refuses_are_mac011_at_the_view():
+    result = analyse(REFUSED)
+    found = {f.line: f.message for f in codes(result, "MAC011")}
+    for name, text in (("Merge", "x.transpose(1, 2).view"), ("ChunkMerge", "q.view")):
+        assert torch_raises(REFUSED, name, declared_input(REFUSED, name))
+        line = line_of(REFUSED, text)
+        assert line in found, found
+        assert "view size is not compatible with input tensor's size and stride" in found[line]
+
+
+def test_torch_says_the_same():
+    import torch
+    x = torch.zeros(1, 16, 8).transpose(1, 2)
+    try:
+        x.view(1, -1)
+    except RuntimeError as exc:
+        assert "view size is not compatible with input tensor's size and stride" in str(exc)
+    else:
+        raise AssertionError("torch accepted the view")
