@@ -108,7 +108,8 @@ ORACLE = {
     "test_value_helpers.py", "test_mutation_kills.py", "test_builtins_and_rounding.py",
     "test_tracer_new_ops.py",
     "test_tracer_new_layers.py", "test_tracer_parameters.py",
-    "test_rounded_numpy.py",
+    "test_rounded_numpy.py", "test_sets.py",
+    "test_strides_torch.py", "test_tracer_strides.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

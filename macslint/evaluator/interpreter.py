@@ -30,6 +30,7 @@ from .records import (
 )
 from .rounded import PASSES_ROUNDED, Rounded, compare_rounded, known_only, truth_of_rounded
 from .scope import Scope, unbound
+from .sets import SETS, SetValues
 from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, lambda_def, literal
 from .values import (
@@ -42,11 +43,11 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
-    "callable", "globals", "map", "filter",
+    "callable", "globals", "map", "filter", "set", "frozenset",
 })
 
 
-class Interpreter(RecordCalls, Statements):
+class Interpreter(RecordCalls, Statements, SetValues):
     """The one interpreter of Python for macslint; `policy` says whether it reads a file or
     runs code (evaluator.policy)."""
 
@@ -77,6 +78,7 @@ class Interpreter(RecordCalls, Statements):
         self.branch_writes: List[Dict[Tuple[int, str], Tuple[Dict[str, Any], str, Any, str]]] = []
         self.tracing = False  # running forward(): unknown conditions are noted
         self.changed_by_functions: Dict[int, str] = {}  # config objects (record_calls)
+        self.lost_sets: Dict[int, Tuple[set, str]] = {}  # sets changed as not modelled (sets)
         # Calls of the file's (or an imported project file's) classes with arguments, read
         # while walking: (call, class, the scope it is in, copied when a function's or a
         # class body's). The model runtime builds those that are models (torchnn.tracer).
@@ -198,6 +200,7 @@ class Interpreter(RecordCalls, Statements):
         for element in elements:
             value = self.eval(element.value, scope)
             if isinstance(element, cst.StarredElement):
+                value = self.iterate(value) if isinstance(value, SETS) else value
                 if isinstance(value, (tuple, list)):
                     items.extend(value)
                     continue
@@ -236,8 +239,11 @@ class Interpreter(RecordCalls, Statements):
         return result
 
     def apply(self, function: Callable[..., Any], *values: Any) -> Any:
-        if not all(isinstance(v, PLAIN) for v in values):
+        if not all(isinstance(v, (*PLAIN, *SETS)) for v in values):
             return Unknown("an operation on values that are not plain constants")
+        lost = next((self.lost(v) for v in values if self.lost(v) is not None), None)
+        if lost is not None:
+            return lost
         try:
             return function(*values)
         except (ArithmeticError, TypeError, ValueError) as exc:
@@ -600,7 +606,7 @@ class Interpreter(RecordCalls, Statements):
         if isinstance(node, cst.DictComp):
             return {k: v for k, v in results}
         if isinstance(node, cst.SetComp):
-            return Unknown("a set comprehension")
+            return self.make_set([r[0] for r in results], set)
         return [r[0] for r in results]
 
     # -- calls ------------------------------------------------------------
@@ -617,6 +623,9 @@ class Interpreter(RecordCalls, Statements):
         if value is not NotImplemented:  # config objects (evaluator.record_calls)
             return value
         if self.policy.runs:
+            value = self.set_call(node, receiver, callee, positional, keywords, spread)
+            if value is not NotImplemented:  # sets (evaluator.sets)
+                return value
             if not self.passes_rounded(callee):  # where the exact value may matter
                 positional = [known_only(v) for v in positional]
                 keywords = {k: known_only(v) for k, v in keywords.items()}
@@ -671,7 +680,7 @@ class Interpreter(RecordCalls, Statements):
             return True
         if isinstance(value, Instance) and value.cls.meta.get("plain", "") is None:
             return self.find_member(value.cls, "__call__") is not MISSING
-        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range,
+        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range, *SETS,
                               ProjectModule, PyModule, NamesView, FieldSpec, AttrsView,
                               Namespace, Parser)):
             return False
@@ -694,8 +703,8 @@ class Interpreter(RecordCalls, Statements):
         if isinstance(value, (UserClass, UserFunction, PyBuiltin, Partial, *RECORD_VALUES)) \
                 and not isinstance(value, tuple):
             return True
-        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range)):
-            return bool(value)
+        if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range, *SETS)):
+            return self.lost(value) or bool(value)
         return Unknown(f"the truth value of a {type(value).__name__}")
 
     def iterate(self, value: Any) -> Any:
@@ -704,6 +713,8 @@ class Interpreter(RecordCalls, Statements):
             return list(value)
         if isinstance(value, dict):
             return list(value.keys())
+        if isinstance(value, SETS):
+            return self.set_items(value)
         if isinstance(value, AttrsView) and value.record.opaque is None:
             return list(value.record.attrs)
         if isinstance(value, Unknown):

@@ -516,6 +516,8 @@ class Statements:
             if not isinstance(items, Unknown):
                 left.extend(items)  # `+=` extends the list in place, under every alias
                 return
+        if self.set_augmented(op, left, right) is True:  # `s |= t`: in place (evaluator.sets)
+            return
         value = self.augmented(stmt, op, left, right)
         if value is IN_PLACE:
             return
@@ -541,7 +543,7 @@ class Statements:
                             if any(holds(item, lst) for lst in lists):
                                 held.attrs[attr] = Unknown(f"'{name}.{attr}' is changed in place")
                     if any(holds(held, lst) for lst in lists):
-                        kind = "dict" if isinstance(held, dict) else "list"
+                        kind = type(held).__name__ if isinstance(held, (dict, set)) else "list"
                         target.values[name] = Unknown(f"'{name}' is a {kind} changed in place")
                         target.rebound.add(name)
             current = current.parent

@@ -188,8 +188,8 @@ def same_value(a: Any, b: Any) -> bool:
 
 
 def lists_in(value: Any) -> Iterable[Any]:
-    """The mutable containers (lists, dicts) in a value."""
-    if isinstance(value, (list, dict)):
+    """The mutable containers (lists, dicts, sets) in a value."""
+    if isinstance(value, (list, dict)) or type(value) is set:
         yield value
     if isinstance(value, (list, tuple)):
         for item in value:
