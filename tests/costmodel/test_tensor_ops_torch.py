@@ -832,6 +832,11 @@ INVALID_CASES = [
     bad("method", "flip", T(2, 3), 0, 0, match="appears multiple times in the list of dims"),
     bad("torch", "arange", 0, 5, 0, error=LayerError, match="step must be nonzero"),
     bad("torch", "arange", 5, 0, error=LayerError, match="upper bound and lower bound inconsistent"),
+    # found by mutation testing: the sign test by a product underflowed to -0.0
+    bad("torch", "arange", 0, 1e-200, -1e-200, error=LayerError,
+        match="upper bound and lower bound inconsistent"),
+    bad("torch", "arange", 1e-200, 0, 1e-200, error=LayerError,
+        match="upper bound and lower bound inconsistent"),
     bad("torch", "zeros", error=LayerError, match="missing 1 required"),
     bad("torch", "full", (2, -3), 1.0, error=LayerError, match="negative dimension"),
     bad("torch", "full", 2, 1.0, error=LayerError, match="must be tuple of ints"),

@@ -18,7 +18,8 @@ def _arange(args: Args) -> Shape:
             raise Unresolved(name, f"arange() of {value!r} is not modelled")
     if step == 0:
         raise LayerError("step must be nonzero")
-    if (end - start) * step < 0:
+    # torch's own test (no product: (end - start) * step underflows to -0.0 for 1e-200s)
+    if not ((step > 0 and end >= start) or (step < 0 and end <= start)):
         raise LayerError("upper bound and lower bound inconsistent with step sign")
     return (max(0, math.ceil((end - start) / step)),)
 
