@@ -129,14 +129,16 @@ def declared_entries(tracer: Any, settings: Settings, path: str
     replaces (built only that way)."""
     entries: List[ModelEntry] = []
     replaced: Set[str] = set()
-    for cls in tracer.classes:
-        if cls.scope.kind != "module":
+    functions = [f for f in tracer.module_snapshot.values()
+                 if isinstance(f, UserFunction) and f.scope.kind == "module"]
+    for owner in [*tracer.classes, *functions]:  # a class line, or a factory's def line
+        if owner.scope.kind != "module" or owner.node not in tracer.own_positions:
             continue
-        pragma, build, error = class_pragma(tracer, cls.node, path)
+        pragma, build, error = class_pragma(tracer, owner.node, path)
         if build is not None:
-            replaced.add(cls.name)
-            entries.append(ModelEntry(build.label, cls.node, "declared", cls, pragma, error,
-                                      _declared_expression(tracer, build, cls.node)))
+            replaced.add(owner.name)
+            entries.append(ModelEntry(build.label, owner.node, "declared", owner, pragma, error,
+                                      _declared_expression(tracer, build, owner.node)))
     own = {name: value for name, value in tracer.module_snapshot.items()
            if isinstance(value, (UserClass, UserFunction)) and value.node in tracer.own_positions}
     for build in settings.builds:

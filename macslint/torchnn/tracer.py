@@ -454,7 +454,7 @@ def trace_models(base: Interpreter, settings: Settings, path: str
             entries.append(ModelEntry(cls.name, cls.node, "class", cls, pragma, error))
     for function in base.module_snapshot.values():
         if isinstance(function, UserFunction) and function.scope.kind == "module" and \
-                tracer.factory(function):
+                function.name not in replaced and tracer.factory(function):
             pragma, _, error = class_pragma(tracer, function.node, path)
             entries.append(ModelEntry(function.name, function.node, "factory", function, pragma,
                                       error))

@@ -286,3 +286,15 @@ def test_report_model_of_a_class_not_built_says_why(tmp_path, capsys):
     assert main(["report", "--no-cache", "--model", "UNet", str(tmp_path / "unet.py")]) == 2
     error = capsys.readouterr().err
     assert "UNet is not built: needs constructor arguments n_channels, n_classes" in error
+
+
+def test_a_pragma_build_on_a_factorys_def_line():
+    """`def vit(depth, width):  # macslint: build=vit(2, 16)`: a factory that needs
+    arguments is built the declared way (its def line was not read)."""
+    source = src("""
+        def mlp(depth, width):  # macslint: build=mlp(3, width=16), input-size=16
+            return nn.Sequential(*[nn.Linear(width, width) for _ in range(depth)])
+    """)
+    (model,) = analyse(source).report.models
+    assert (model.name, model.built, model.line) == ("mlp(3, width=16)", "mlp", line_of(source, "def mlp"))
+    assert numbers(model) == torch_built(source, "mlp(3, width=16)", (1, 16))
