@@ -123,12 +123,12 @@ class ModuleBuilding:
         if isinstance(base, (list, dict)) or isinstance(base, str) and name in STR_METHODS:
             return BoundMethod(base, name)
         if isinstance(base, SuperProxy):
-            for cls in self.mro(base.cls)[1:]:
+            for cls in self.class_mro(base.cls)[1:]:
                 if name in cls.body.values:
                     return self.bind_member(base.instance, cls.body.values[name])
             return BoundMethod(base, name)
         if isinstance(base, UserClass):
-            for cls in self.mro(base):
+            for cls in self.class_mro(base):
                 if name in cls.body.values:
                     value = cls.body.values[name]
                     if isinstance(value, UserFunction) and "classmethod" in decorator_names(value):
@@ -148,7 +148,7 @@ class ModuleBuilding:
             value = self.layer_attribute(layer, name)
             if value is not MISSING:
                 return value
-        for cls in self.mro(module.cls):
+        for cls in self.class_mro(module.cls):
             if name in cls.body.values:
                 return self.bind_member(module, cls.body.values[name])
         if layer is not None and name not in LAYER_PART_METHODS:
@@ -178,20 +178,6 @@ class ModuleBuilding:
         return value
 
     # -- classes ----------------------------------------------------------------
-    def mro(self, cls: UserClass) -> List[UserClass]:
-        order: List[UserClass] = []
-
-        def visit(c: UserClass) -> None:
-            if c in order or len(order) > 64:
-                return
-            order.append(c)
-            for base in c.bases:
-                if isinstance(base, UserClass):
-                    visit(base)
-
-        visit(cls)
-        return order
-
     def is_module_class(self, cls: UserClass) -> bool:
         return self.module_kind(cls) is not None
 
@@ -213,7 +199,7 @@ class ModuleBuilding:
         """The first torch.nn class among the bases of `cls` and of its classes' bases: a
         ModuleRef of nn.Module or a container, a LayerClass, a ModuleRef of a layer that is
         not in the catalogue; None."""
-        for c in self.mro(cls):
+        for c in self.class_mro(cls):
             for base in c.bases:
                 if isinstance(base, LayerClass) or isinstance(base, ModuleRef) and (
                         base.path in MODULE_BASES or base.path in SEQUENTIAL_BASES
@@ -222,7 +208,7 @@ class ModuleBuilding:
         return None
 
     def find_method(self, cls: UserClass, name: str) -> Optional[UserFunction]:
-        for c in self.mro(cls):
+        for c in self.class_mro(cls):
             value = c.body.values.get(name)
             if isinstance(value, UserFunction):
                 return value

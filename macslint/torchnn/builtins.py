@@ -320,10 +320,10 @@ class BuiltinCalls:
                     f"issubclass() of {cls.name}, whose bases macslint does not all know")
         if isinstance(cls, UserClass):
             if isinstance(kind, UserClass):
-                return kind in self.mro(cls) or Unknown(
+                return kind in self.class_mro(cls) or Unknown(
                     f"issubclass() of {cls.name}, whose bases macslint does not all know")
             if isinstance(kind, LayerClass):
-                bases = [b for c in self.mro(cls) for b in c.bases]
+                bases = [b for c in self.class_mro(cls) for b in c.bases]
                 if any(isinstance(b, LayerClass) and b.spec == kind.spec for b in bases):
                     return True
         if isinstance(cls, LayerClass):
@@ -344,7 +344,7 @@ class BuiltinCalls:
         if isinstance(kind, LayerClass):
             return isinstance(value, LayerModule) and value.spec == kind.spec
         if isinstance(kind, UserClass):
-            return isinstance(value, UserModule) and kind in self.mro(value.cls)
+            return isinstance(value, UserModule) and kind in self.class_mro(value.cls)
         if isinstance(kind, ModuleRef):
             if kind.path in MODULE_BASES:
                 return isinstance(value, MODULE_VALUES)
