@@ -102,6 +102,54 @@ def expand_strides(shape: Shape, strides: Strides, out: Shape) -> Strides:
     return tuple(result)
 
 
+# The ops that allocate their output in the memory format their input suggests (channels
+# last stays channels last), else contiguous: the resampling kernels (UpSample.cpp's meta
+# functions: `input.suggest_memory_format()`).
+LAYOUT_KEEPING_OPS = frozenset({"interpolate", "upsample"})
+
+# The order c10 walks the dims of a channels-last tensor, innermost first (MemoryFormat.h).
+_CHANNELS_LAST_ORDER = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}
+
+
+def _strides_like_channels_last(shape: Sequence[int], strides: Sequence[int]) -> bool:
+    """c10's is_channels_last_strides_2d_s4 / _3d_s5 (MemoryFormat.h), ambiguous cases
+    (size-1 and empty dims) resolved to contiguous as there."""
+    order = _CHANNELS_LAST_ORDER.get(len(shape))
+    if order is None or strides[1] == 0:
+        return False
+    low = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < low:
+            return False
+        if d == 0 and low == strides[1]:
+            return False
+        low = strides[d] * (shape[d] if shape[d] > 1 else 1)
+    return True
+
+
+def channels_last_strides(shape: Sequence[int]) -> Strides:
+    """c10's get_channels_last_strides_2d / _3d: channels innermost, then the spatial dims."""
+    out = [0] * len(shape)
+    out[1] = 1
+    step = shape[1]
+    for d in range(len(shape) - 1, 1, -1):
+        out[d] = step
+        step *= shape[d]
+    out[0] = step
+    return tuple(out)
+
+
+def suggested_strides(shape: Sequence[int], strides: Sequence[int],
+                      out: Sequence[int]) -> Optional[Strides]:
+    """The strides of a new tensor of shape `out` allocated in the memory format an input of
+    `shape` and `strides` suggests (TensorBase::suggest_memory_format). None where the output
+    has a size-1 dim and is not channels last: some of torch's kernels (the linear modes'
+    decompositions) leave such a dim's stride at what an intermediate had."""
+    if len(out) == len(shape) and _strides_like_channels_last(shape, strides):
+        return channels_last_strides(out)
+    return None if 1 in out else contiguous_strides(out)
+
+
 # The ops whose result shares its input's memory (or is a copy only where a view cannot be).
 VIEW_OPS = frozenset({"view", "view_as", "reshape", "reshape_as", "flatten", "unflatten",
                       "permute", "transpose", "t", "t_", "T", "mT", "H", "mH", "unsqueeze",

@@ -17,8 +17,8 @@ from ..costmodel.dtypes import (
 from ..costmodel.ops import PROPERTIES
 from ..costmodel.spec import bind
 from ..costmodel.strides import (
-    VIEW_ERROR, VIEW_OPS, contiguous_strides, index_strides, is_contiguous,
-    view_strides,
+    LAYOUT_KEEPING_OPS, VIEW_ERROR, VIEW_OPS, contiguous_strides, index_strides, is_contiguous,
+    suggested_strides, view_strides,
 )
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.rounded import Rounded
@@ -383,6 +383,9 @@ class TensorOps:
             return None if found is ... else found
         if op in _CONTIGUOUS_OPS:
             return contiguous_strides(result)
+        if op in LAYOUT_KEEPING_OPS and isinstance(result, tuple) and tensors:
+            x = tensors[0]
+            return None if x.strides is None else suggested_strides(x.shape, x.strides, result)
         if isinstance(result, tuple) and all(isinstance(d, int) for d in result):
             return fresh_strides(result, tensors)
         return None

@@ -139,3 +139,49 @@ def test_layer_outputs_are_contiguous():
     x = torch.zeros(2, 8, 5).permute(0, 2, 1)
     assert torch.nn.Linear(8, 4)(x).is_contiguous()
     assert torch.nn.LayerNorm(8)(x).is_contiguous()
+
+
+def _four_and_five_d_layouts():
+    """4-D and 5-D tensors in every dim order, with size-1 and empty dims (the ambiguous cases
+    c10 resolves to contiguous), made on the meta device as the model oracle runs."""
+    out = []
+    for shape in [(2, 3, 4, 5), (1, 8, 5, 5), (2, 1, 4, 4), (2, 3, 1, 1), (1, 1, 3, 4),
+                  (2, 3, 1, 5), (2, 4, 3, 2, 5), (1, 3, 1, 2, 2), (2, 0, 3, 3)]:
+        base = torch.zeros(shape, device="meta")
+        for perm in itertools.permutations(range(len(shape))):
+            inverse = tuple(perm.index(d) for d in range(len(shape)))
+            # a tensor of `shape` laid out in the memory order `perm`
+            out.append((f"{shape}@{perm}", base.permute(perm).contiguous().permute(inverse)))
+        out.append((f"{shape}[..., ::2]", base[..., ::2]))
+    return out
+
+
+@pytest.mark.parametrize("name,tensor", _four_and_five_d_layouts(),
+                         ids=[n for n, _ in _four_and_five_d_layouts()])
+def test_interpolate_keeps_the_memory_format_torch_suggests(name, tensor):
+    """F.interpolate allocates its output channels last when its input suggests that
+    (dinov2's position embedding: interpolate of a permute, then permute and view)."""
+    from macslint.costmodel.strides import suggested_strides
+
+    if 0 in tensor.shape:
+        return  # interpolate refuses empty spatial inputs
+    size = (3,) * (tensor.dim() - 2)
+    mode = "bilinear" if tensor.dim() == 4 else "trilinear"
+    for kwargs in ({"mode": "nearest"}, {"mode": mode, "align_corners": False}):
+        out = torch.nn.functional.interpolate(tensor, size=size, **kwargs)
+        got = suggested_strides(tuple(tensor.shape), tensor.stride(), tuple(out.shape))
+        if got is None:  # not known: only a size-1 dim outside channels last (the docstring)
+            assert 1 in out.shape
+        else:
+            assert got == out.stride(), kwargs
+
+
+def test_interpolate_of_a_permute_is_channels_last():
+    """dinov2's `interpolate(pos.reshape(1, M, M, dim).permute(0, 3, 1, 2))`: the output is
+    channels last, so `.permute(0, 2, 3, 1).view(1, -1, dim)` is accepted."""
+    from macslint.costmodel.strides import suggested_strides
+
+    x = torch.zeros(1, 16, 16, 384, device="meta").permute(0, 3, 1, 2)
+    out = torch.nn.functional.interpolate(x, size=(14, 14), mode="bicubic")
+    assert suggested_strides(tuple(x.shape), x.stride(), tuple(out.shape)) == out.stride()
+    assert out.permute(0, 2, 3, 1).view(1, -1, 384).shape == (1, 196, 384)

@@ -35,6 +35,21 @@ ACCEPTED = src("""
             return w.reshape(B, H, W, -1).view(B, H * W, C)
 
 
+    class PositionEmbedding(nn.Module):  # macslint: input-size=16x8
+        # dinov2's interpolate_pos_encoding: resampling keeps the channels-last layout of its
+        # permuted input, so permuting back gives a contiguous tensor that `view` accepts.
+        def __init__(self):
+            super().__init__()
+            self.pos = nn.Parameter(torch.zeros(1, 16, 8))
+            self.fc = nn.Linear(8, 8)
+
+        def forward(self, x):
+            pos = F.interpolate(self.pos.reshape(1, 4, 4, 8).permute(0, 3, 1, 2),
+                                size=(5, 3), mode="bicubic")
+            pos = pos.permute(0, 2, 3, 1).view(1, -1, 8)
+            return self.fc(x + pos[:, :1])
+
+
     class AfterLinear(nn.Module):  # macslint: input-size=8x6
         def __init__(self):
             super().__init__()
@@ -65,7 +80,7 @@ REFUSED = src("""
 
 
 def test_views_torch_accepts_after_a_permute_are_traced():
-    for name in ("Split", "Windows", "AfterLinear"):
+    for name in ("Split", "Windows", "PositionEmbedding", "AfterLinear"):
         assert not torch_raises(ACCEPTED, name, declared_input(ACCEPTED, name))
         assert_matches_torch(ACCEPTED, name)
 
