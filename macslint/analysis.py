@@ -33,9 +33,11 @@ def analyze_module(module: cst.Module, source: str, settings: Any = None,
         positions = LazyPositions(module)
     loader = None
     file = _disk_file(path, file)
+    not_installed = frozenset(settings.not_installed) if settings is not None else frozenset()
     if settings is not None and file is not None and file.parent.is_dir():
-        loader = ProjectLoader(file)
-    interpreter = Interpreter(module, source, positions, loader=loader, path=file)
+        loader = ProjectLoader(file, not_installed)
+    interpreter = Interpreter(module, source, positions, loader=loader, path=file,
+                              not_installed=not_installed)
     interpreter.run()
     models: List[Any] = []
     not_built: List[Any] = []

@@ -128,6 +128,9 @@ class Settings:
     builds: tuple[Build, ...] = field(default=(), hash=False)
     # Constructions of the project's models found in its code are models too.
     discover_constructions: bool = True
+    # `not-installed`: modules (or packages) not installed where the models run; importing
+    # one raises ImportError (evaluator.optional_imports).
+    not_installed: tuple[str, ...] = ()
     cli_fixed: frozenset[str] = field(default=frozenset(), compare=False)
     # `macslint report --model NAME`: trace only that model (not a configuration key).
     trace_only: str | None = None
@@ -182,12 +185,14 @@ def _settings_from(values: dict[str, Any]) -> Settings:
 # The fields that hold settings values (not the models table or the bookkeeping).
 SETTINGS_FIELDS: tuple[str, ...] = tuple(
     f.name for f in dataclasses.fields(Settings)
-    if f.name not in ("models", "builds", "discover_constructions", "cli_fixed", "trace_only")
+    if f.name not in ("models", "builds", "discover_constructions", "not_installed", "cli_fixed",
+                      "trace_only")
 )
 _MODEL_FIELDS: tuple[str, ...] = tuple(name for name in SETTINGS_FIELDS if name != "unit")
 PER_PATH_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in SETTINGS_FIELDS))
 MODEL_KEYS: tuple[str, ...] = tuple(sorted(name.replace("_", "-") for name in _MODEL_FIELDS))
-_STRUCTURE_KEYS: tuple[str, ...] = ("baseline", "discover-constructions", "exclude", "models", "per-path")
+_STRUCTURE_KEYS: tuple[str, ...] = ("baseline", "discover-constructions", "exclude", "models",
+                                    "not-installed", "per-path")
 TOP_LEVEL_KEYS: tuple[str, ...] = tuple(sorted(PER_PATH_KEYS + _STRUCTURE_KEYS))
 
 
@@ -501,8 +506,22 @@ def _parse_table(table: Mapping[str, Any], *, source: str) -> tuple[Settings, tu
     if not isinstance(discover, bool):
         raise value_error(source, "discover-constructions", discover, f"not a boolean ({type_name(discover)})",
                           "use true or false")
-    settings = Settings(**base_values, models=models, builds=builds, discover_constructions=discover)
+    not_installed = _check_not_installed(table["not-installed"], source=source) \
+        if "not-installed" in table else ()
+    settings = Settings(**base_values, models=models, builds=builds, discover_constructions=discover,
+                        not_installed=not_installed)
     return settings, exclude, per_path, baseline
+
+
+def _check_not_installed(value: object, *, source: str) -> tuple[str, ...]:
+    fix = 'use a list of module names, like not-installed = ["xformers", "apex"]'
+    if not isinstance(value, list):
+        raise value_error(source, "not-installed", value, f"not a list ({type_name(value)})", fix)
+    for item in value:
+        if not isinstance(item, str) or not all(part.isidentifier() for part in item.split(".")):
+            raise value_error(source, "not-installed", value,
+                              f"{item!r} is not a module name", fix)
+    return tuple(value)
 
 
 # --------------------------------------------------------------------------- reading files

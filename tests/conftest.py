@@ -109,7 +109,7 @@ ORACLE = {
     "test_tracer_new_ops.py",
     "test_tracer_new_layers.py", "test_tracer_parameters.py",
     "test_rounded_numpy.py", "test_sets.py",
-    "test_strides_torch.py", "test_tracer_strides.py",
+    "test_strides_torch.py", "test_tracer_strides.py", "test_optional_imports.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
+from typing import AbstractSet, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 import libcst as cst
 
@@ -54,13 +54,15 @@ class Interpreter(RecordCalls, Statements, SetValues):
     policy: Policy = WALK
 
     def __init__(self, module: cst.Module, source: str, positions: Any, loader: Any = None,
-                 path: Any = None, display: Optional[str] = None) -> None:
+                 path: Any = None, display: Optional[str] = None,
+                 not_installed: AbstractSet[str] = frozenset()) -> None:
         self.module = module
         self.source = source
         self.positions = positions
         self.loader = loader  # project.ProjectLoader: the project files this one imports
         self.path = path  # this file, for relative imports
         self.display = display  # how sites of this file are named when another file uses them
+        self.not_installed = not_installed  # modules an import of raises (optional_imports)
         self.sites: Dict[int, LayerSite] = {}
         self.pending_functions: List[Tuple[cst.CSTNode, Scope]] = []
         self.classes: List["UserClass"] = []  # every class statement run, in order

@@ -3,11 +3,15 @@ and `try`, under the WALK or RUN policy (evaluator.policy). Mixed into evaluator
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 import libcst as cst
 
 from .library import library_of
+from .optional_imports import (
+    catching_handler, is_not_installed, optional_imports, raised_import_errors,
+)
 from .records import AttrsView, Record
 from .scope import Scope
 from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
@@ -474,6 +478,8 @@ class Statements:
         if stmt.orelse is not None:
             blocks.append(stmt.orelse)
         bound = names_bound_in(blocks).names
+        if self.try_import_fails(stmt, scope):
+            return
         self.uncertain += 1  # it may stop at any statement
         try:
             self.walk_body(stmt.body, scope)
@@ -487,11 +493,53 @@ class Statements:
             if caught.type is not None:
                 self.eval(caught.type, fork)
             self.walk_body(caught.body, fork)
-        self.invalidate(scope, bound, "depends on whether an exception was raised")
+        self.invalidate(scope, bound, "depends on whether an exception was raised" +
+                        self.optional_import_hint(stmt))
         if stmt.finalbody is not None:
             self.walk_body(stmt.finalbody.body, scope)
 
     stmt_TryStar = stmt_Try
+
+    def try_import_fails(self, stmt: cst.Try, scope: Scope) -> bool:
+        """A `try` whose body certainly raises an ImportError (a module the settings declare
+        not installed): the body up to there, then the handler that catches it, both run
+        (evaluator.optional_imports). False, having run nothing, where that is not certain."""
+        raised = raised_import_errors(stmt.body.body, self.not_installed)
+        if raised is None:
+            return False
+        handler = catching_handler(stmt.handlers, raised, scope.values.keys() |
+                                   (self.module_scope.values.keys() if self.module_scope else set()))
+        if handler is None:
+            return False
+        self.uncertain += 1  # where in the body it stops is not followed
+        try:
+            self.walk_body(stmt.body, scope)
+        finally:
+            self.uncertain -= 1
+        self.invalidate(scope, names_bound_in([stmt.body]).names,
+                        "may or may not be assigned before an import of a module not "
+                        "installed raised")
+        if handler.type is not None:
+            self.eval(handler.type, scope)
+        self.walk_body(handler.body, scope)
+        if stmt.finalbody is not None:
+            self.walk_body(stmt.finalbody.body, scope)
+        return True
+
+    def optional_import_hint(self, stmt: cst.Try) -> str:
+        """How to tell macslint that a module a `try` imports is not installed, for a module
+        of neither the project, the standard library nor a library macslint knows."""
+        for module in optional_imports(stmt.body.body):
+            top = module.split(".")[0]
+            if top in sys.stdlib_module_names or library_of(top) is not None or \
+                    is_not_installed(module, self.not_installed):
+                continue
+            if self.loader is not None and self.path is not None and \
+                    self.loader.find(module, 0, self.path) is not None:
+                continue
+            return (f" (whether `{module}` can be imported: if it is not installed where the "
+                    f"model runs, say so with not-installed = [\"{top}\"] in [tool.macslint])")
+        return ""
 
     def stmt_AugAssign(self, stmt: cst.AugAssign, scope: Scope) -> None:
         right = self.eval(stmt.value, scope)

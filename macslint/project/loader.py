@@ -15,7 +15,7 @@ import io
 import tokenize
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import AbstractSet, Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -84,8 +84,9 @@ def _package_root(directory: Path) -> Path:
 class ProjectLoader:
     """Finds and walks the project files one analysis imports from."""
 
-    def __init__(self, file: Path) -> None:
+    def __init__(self, file: Path, not_installed: AbstractSet[str] = frozenset()) -> None:
         self.file = file.resolve()
+        self.not_installed = not_installed  # the setting: the walks of imported files use it
         self.roots: List[Path] = [_package_root(self.file.parent), self.file.parent]
         self.loading: Set[Path] = set()
         self.loaded: Dict[Path, Optional[LoadedModule]] = {}
@@ -225,7 +226,7 @@ class ProjectLoader:
         source, module, positions = parsed
         display = _display(path, self.file)
         interpreter = Interpreter(module, source, positions, loader=self, path=path,
-                                  display=display)
+                                  display=display, not_installed=self.not_installed)
         interpreter.run(walk_functions=False)
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)

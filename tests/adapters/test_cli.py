@@ -40,7 +40,7 @@ BAD_CONFIG_MESSAGE = (
     f"{BAD_CONFIG}: max-layer-mac = '100M': unknown key in [tool.macslint] (did you mean "
     "'max-layer-macs'?); valid keys are: baseline, batch-size, discover-constructions, exclude, "
     "input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, "
-    "max-model-params, max-model-params-increase, models, per-path, unit"
+    "max-model-params, max-model-params-increase, models, not-installed, per-path, unit"
 )
 BIG = "import torch.nn as nn\n\nconv = nn.Conv2d(64, 64, 3, padding=1)\n"
 BIG_FINDING = f"3:8: MAC001 {CONV_224}"

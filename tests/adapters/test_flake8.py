@@ -160,7 +160,7 @@ def test_bad_config_one_mac902_per_file_and_flake8_keeps_going():
         f"MAC902 invalid configuration: {DATA / 'bad_config' / 'pyproject.toml'}: max-layer-mac = '100M': "
         "unknown key in [tool.macslint] (did you mean 'max-layer-macs'?); valid keys are: baseline, "
         "batch-size, discover-constructions, exclude, input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, "
-        "max-model-macs-increase, max-model-params, max-model-params-increase, models, per-path, unit"
+        "max-model-macs-increase, max-model-params, max-model-params-increase, models, not-installed, per-path, unit"
     )
     assert sorted(lines(result.stdout)) == [
         f"bad_config/one.py:1:1: {message}",

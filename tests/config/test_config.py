@@ -469,7 +469,7 @@ def test_unknown_key(tmp_path):
         f"{tmp_path / 'pyproject.toml'}: input_size = [3, 32, 32]: unknown key in [tool.macslint] "
         "(did you mean 'input-size'?); valid keys are: baseline, batch-size, discover-constructions, exclude, input-size, "
         "inputs, max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, max-model-params, "
-        "max-model-params-increase, models, per-path, unit"
+        "max-model-params-increase, models, not-installed, per-path, unit"
     )
 
 

@@ -372,7 +372,7 @@ def test_cli_fixed_is_not_compared():
             "model = {'Net': {'batch-size': 2}}: unknown key in [tool.macslint] (did you mean 'models'?); "
             "valid keys are: baseline, batch-size, discover-constructions, exclude, input-size, inputs, max-layer-macs, max-layer-params, "
             "max-model-macs, max-model-macs-increase, max-model-params, max-model-params-increase, "
-            "models, per-path, unit",
+            "models, not-installed, per-path, unit",
         ),
     ],
 )

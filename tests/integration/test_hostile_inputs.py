@@ -123,7 +123,7 @@ CONFIG_VALUE_ERRORS = {
         "max-layer-mac = '1M': unknown key in [tool.macslint] (did you mean "
         "'max-layer-macs'?); valid keys are: baseline, batch-size, discover-constructions, exclude, "
         "input-size, inputs, max-layer-macs, max-layer-params, max-model-macs, max-model-macs-increase, "
-        "max-model-params, max-model-params-increase, models, per-path, unit"),
+        "max-model-params, max-model-params-increase, models, not-installed, per-path, unit"),
     "negative budget": (
         "[tool.macslint]\nmax-model-params = -5\n",
         "max-model-params = -5: negative; use a count >= 0"),
