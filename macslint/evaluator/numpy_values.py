@@ -204,7 +204,9 @@ def _reduce(helper: str, data: Any) -> Any:
     # integer below 2**53
     if not all(math.isfinite(v) and float(v).is_integer() for v in items):
         return Unknown(f"`np.{helper}()` of floats, which numpy may sum in another order")
-    bound = math.prod(abs(v) for v in items) if helper == "prod" else sum(abs(v) for v in items)
+    # the bound in Python ints: a float sum past 2**53 would round it back under
+    whole = [abs(int(v)) for v in items]
+    bound = math.prod(whole) if helper == "prod" else sum(whole)
     if bound > EXACT_FLOAT:
         return Unknown(f"`np.{helper}()` of floats past 2**53, which numpy may round otherwise")
     return float(exact)
