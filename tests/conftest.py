@@ -111,6 +111,7 @@ ORACLE = {
     "test_rounded_numpy.py", "test_sets.py",
     "test_strides_torch.py", "test_tracer_strides.py", "test_optional_imports.py",
     "test_mutation_kills_values.py",
+    "test_mutation_kills_records.py",
     "test_attention_ops_torch.py", "test_tracer_attention.py",
     "test_einops_patterns.py", "test_tracer_einops.py",
 }

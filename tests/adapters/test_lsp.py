@@ -123,7 +123,7 @@ def torch_calls(model: nn.Module, *sample: int) -> Dict[str, TorchCost]:
 
 def torch_model(source: str, name: str) -> nn.Module:
     namespace: Dict[str, Any] = {}
-    exec(compile(source, "model.py", "exec"), namespace)  # the very code the server reads
+    exec(compile(source, "model.py", "exec", dont_inherit=True), namespace)  # the very code the server reads
     return namespace[name]()
 
 

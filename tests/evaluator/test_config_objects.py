@@ -73,7 +73,7 @@ def torch_namespace(source: str) -> Dict[str, Any]:
     line: the fixture sets `sys.argv = ["prog"]`)."""
     namespace: Dict[str, Any] = {"__name__": "_macslint_config_test"}
     with torch.device("meta"):
-        exec(compile(source, "<config>", "exec"), namespace)
+        exec(compile(source, "<config>", "exec", dont_inherit=True), namespace)
     return namespace
 
 

@@ -984,7 +984,7 @@ def somewhere_unknown(monkeypatch):
 
 def _torch_model(source: str, name: str) -> nn.Module:
     namespace: Dict[str, Any] = {}
-    exec(compile(source, "m.py", "exec"), namespace)  # noqa: S102 - our own test source
+    exec(compile(source, "m.py", "exec", dont_inherit=True), namespace)  # noqa: S102 - our own test source
     return namespace[name]()
 
 

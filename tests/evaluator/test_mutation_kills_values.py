@@ -59,7 +59,7 @@ def torch_params_of(source: str, function: str = "make") -> int:
     """The parameters of the layer the file's `function()` returns: the source run by Python,
     then the function called (on the meta device)."""
     namespace = {"__name__": "_macslint_site_test"}
-    exec(compile(source, "<site>", "exec"), namespace)
+    exec(compile(source, "<site>", "exec", dont_inherit=True), namespace)
     with torch.device("meta"):
         layer = namespace[function]()
     return sum(p.numel() for p in layer.parameters())

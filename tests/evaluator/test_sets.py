@@ -209,7 +209,7 @@ SITES = src("""
 
 def test_file_level_sites_read_sets_as_torch_builds_them():
     ns: dict = {}
-    exec(compile(SITES, "<sites>", "exec"), ns)  # torch builds the same source
+    exec(compile(SITES, "<sites>", "exec", dont_inherit=True), ns)  # torch builds the same source
     layers = {layer.line: layer for layer in analyse(SITES).report.layers}
     for name in ("fc", "fc2", "fc3"):
         layer = layers[line_of(SITES, f"{name} = ")]

@@ -49,7 +49,7 @@ def torch_built(source: str, expression: str, input_shape: Tuple[int, ...],
     """(params, MACs, output shape) of what `expression` builds in the namespace of `source`,
     run by torch on zeros of `input_shape` (meta device, eval mode, grad enabled)."""
     namespace = dict(namespace or {"__name__": "_macslint_constructions"})
-    exec(compile(source, "<model>", "exec"), namespace)
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
     with torch.device("meta"):
         model = eval(expression, namespace).eval()  # noqa: S307 - the test's own text
         with FlopCounterMode(display=False) as counter:

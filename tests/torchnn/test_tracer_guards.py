@@ -247,7 +247,7 @@ def _torch_params(source: str, loops: str) -> Optional[int]:
     try:
         namespace: Dict[str, Any] = {"__name__": "_macslint_loop_test"}
         with torch.device("meta"):
-            exec(compile(source, "<loops>", "exec"), namespace)
+            exec(compile(source, "<loops>", "exec", dont_inherit=True), namespace)
         return sum(p.numel() for p in namespace["layer"].parameters())
     finally:
         if old is None:

@@ -163,7 +163,7 @@ FACTORIES = """
 
 def _factory_counts(source, name, shape):
     namespace: Dict[str, Any] = {}
-    exec(compile(source, "m.py", "exec"), namespace)  # noqa: S102 - our own test source
+    exec(compile(source, "m.py", "exec", dont_inherit=True), namespace)  # noqa: S102 - our own test source
     model = namespace[name]()
     with FlopCounterMode(display=False) as counter:
         model(torch.zeros(shape))
@@ -386,7 +386,7 @@ def test_max_pool_with_indices_returns_output_and_indices(pool, forward):
     model = trace(source, "Net", batch_size=2)
     assert model.complete, model.reasons
     namespace: Dict[str, Any] = {}
-    exec(compile(source, "<model>", "exec"), namespace)
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
     built = namespace["Net"]()
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         out = built(torch.zeros(declared_input(source, "Net", batch_size=2)))

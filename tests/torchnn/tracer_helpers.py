@@ -91,10 +91,18 @@ class TorchCounts:
     calls: List[Tuple[str, str, Shape, Shape]]  # (named_modules path, class, input, output)
 
 
+def first_shape(output: Any) -> Shape:
+    """The shape of the first tensor a layer returns: its output, or the first of a tuple
+    (an LSTM's (output, (h_n, c_n)), a max pool's (output, indices))."""
+    while isinstance(output, (tuple, list)):
+        output = output[0]
+    return tuple(output.shape)
+
+
 def torch_model(source: str, class_name: str, device: str = "meta") -> nn.Module:
     """`class_name()` built by torch from the same source."""
     namespace: Dict[str, Any] = {"__name__": "_macslint_tracer_test_model"}
-    exec(compile(source, "<model>", "exec"), namespace)
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
     with torch.device(device):
         return namespace[class_name]()
 
@@ -113,7 +121,7 @@ def torch_counts(source: str, class_name: str, input_shape: Shape,
             continue
 
         def hook(mod, inputs, output, name=name):
-            calls.append((name, type(mod).__name__, tuple(inputs[0].shape), tuple(output.shape)))
+            calls.append((name, type(mod).__name__, tuple(inputs[0].shape), first_shape(output)))
 
         handles.append(module.register_forward_hook(hook))
     x = torch.zeros(input_shape, dtype=dtype, device="meta")
@@ -224,10 +232,10 @@ def torch_layer(constructor: str, header: str = HEADER, **names: Any) -> nn.Modu
     """The layer torch builds on the meta device from its constructor text as the test's source
     writes it (`"nn.Conv2d(3, 8, 3)"`), with `header`'s imports and `names` in scope."""
     namespace: Dict[str, Any] = {"__name__": "_macslint_tracer_test_layer"}
-    exec(compile(header, "<header>", "exec"), namespace)
+    exec(compile(header, "<header>", "exec", dont_inherit=True), namespace)
     namespace.update(names)
     with torch.device("meta"):
-        return eval(compile(constructor.strip(), "<layer>", "eval"), namespace)
+        return eval(compile(constructor.strip(), "<layer>", "eval", dont_inherit=True), namespace)
 
 
 def torch_layer_counts(constructor: str, input_shape: Shape, header: str = HEADER,
@@ -357,7 +365,7 @@ def torch_counts_inputs(source: str, class_name: str, inputs: List[TorchInput]) 
             continue
 
         def hook(mod, args, output, name=name):
-            calls.append((name, type(mod).__name__, tuple(args[0].shape), tuple(output.shape)))
+            calls.append((name, type(mod).__name__, tuple(args[0].shape), first_shape(output)))
 
         handles.append(module.register_forward_hook(hook))
     positional, keywords = torch_inputs(inputs, "meta")
@@ -409,7 +417,7 @@ def torch_leaf_calls(source: str, class_name: str, input_shape: Shape
             continue
 
         def hook(mod, inputs, output, name=name):
-            calls.append((name, type(mod).__name__, tuple(inputs[0].shape), tuple(output.shape)))
+            calls.append((name, type(mod).__name__, tuple(inputs[0].shape), first_shape(output)))
 
         handles.append(module.register_forward_hook(hook))
     with torch.device("meta"):
