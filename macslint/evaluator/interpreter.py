@@ -43,7 +43,7 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
-    "callable", "globals", "map", "filter", "set", "frozenset",
+    "callable", "globals", "map", "filter", "set", "frozenset", "vars",
 })
 
 

@@ -298,6 +298,31 @@ def test_simple_namespace_and_argparse_namespace():
     assert_sites_match_torch(source, fc="fc = nn.Linear", other="other = nn.Linear")
 
 
+def test_vars_of_a_config_in_a_models_init():
+    """`vars(cfg)` read while the model is built (it was "'vars' is not defined")."""
+    source = src("""
+        import dataclasses
+        import types
+
+        cfg = types.SimpleNamespace(width=10, depth=3)
+
+        @dataclasses.dataclass
+        class Config:
+            hidden: int = 6
+
+        class Net(nn.Module):  # macslint: input-size=10
+            def __init__(self, config=Config()):
+                super().__init__()
+                d = vars(cfg)
+                self.fc = nn.Linear(d["width"], vars(config)["hidden"])
+                self.out = nn.Linear(config.hidden, vars(cfg)["depth"])
+
+            def forward(self, x):
+                return self.out(self.fc(x))
+    """)
+    assert_matches_torch(source, "Net")
+
+
 # --------------------------------------------------------------------------- plain classes
 
 def test_plain_config_classes():
