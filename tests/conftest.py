@@ -114,6 +114,7 @@ ORACLE = {
     "test_mutation_kills_records.py",
     "test_attention_ops_torch.py", "test_tracer_attention.py",
     "test_einops_patterns.py", "test_tracer_einops.py",
+    "test_rnn_torch.py", "test_tracer_rnn.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

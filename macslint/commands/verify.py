@@ -45,7 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved, output_count
+from ..costmodel import (
+    Args, LayerError, LayerSpec, Shape, ShapeTuple, Unresolved, flat_shapes, output_count,
+)
 
 from ..evaluator.values import Unknown
 from ..config import Settings
@@ -89,7 +91,8 @@ class Accepts:
     macs: Optional[int]  # None: built only, not called (no shape)
     output: Optional[Shape]
     device: str  # "meta" or "cpu"
-    # When the module returns a tuple (MaxPool with return_indices=True): every shape in it.
+    # When the module returns a tuple (MaxPool with return_indices=True, an LSTM's (output,
+    # (h_n, c_n))): every tensor's shape in it, nested tuples flattened.
     outputs: Tuple[Shape, ...] = ()
 
 
@@ -137,16 +140,15 @@ def _plain_problem(name: str, value: Any) -> Optional[str]:
 def _constructor_call(spec: LayerSpec, args: Args, device: str) -> Tuple[list, dict]:
     """Positional and keyword arguments that bind to torch's constructor as `args` bound to the
     catalogue's copy of its signature (tests/test_catalogue_torch.py keeps them identical).
-    `device` replaces the user's; `dtype` is dropped (counts do not depend on it)."""
+    `device` replaces the user's; `dtype` is dropped (counts do not depend on it). Both go by
+    keyword: RNN and GRU take `*args` and would read a ninth positional as `proj_size`."""
     positional: list = []
     keywords: dict = {}
     for name, param in spec.signature.parameters.items():
         value = args.values.get(name, param.default)
-        if name == "device":
-            value = device
-        elif name == "dtype":
-            value = None
-        if param.kind is inspect.Parameter.VAR_POSITIONAL:
+        if name in ("device", "dtype"):
+            keywords[name] = device if name == "device" else None
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
             positional.extend(value or ())
         elif param.kind is inspect.Parameter.VAR_KEYWORD:
             keywords.update(value or {})
@@ -212,9 +214,16 @@ class Oracle:
         module = getattr(self.torch.nn, spec.name)(*positional, **keywords)
         return module.eval()
 
-    def _inputs(self, spec: LayerSpec, shapes: Sequence[Shape], device: str) -> list:
+    def _inputs(self, spec: LayerSpec, shapes: Sequence[Any], device: str) -> list:
+        """Zeros of each shape; None and tuples (an RNN's state) as the call passed them."""
         dtype = self.torch.long if spec.name in INDEX_INPUT else self.torch.float32
-        return [self.torch.zeros(tuple(s), dtype=dtype, device=device) for s in shapes]
+
+        def make(shape: Any) -> Any:
+            if shape is None or isinstance(shape, ShapeTuple):
+                return None if shape is None else tuple(make(s) for s in shape)
+            return self.torch.zeros(tuple(shape), dtype=dtype, device=device)
+
+        return [make(s) for s in shapes]
 
     def _layer(self, spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:
         try:
@@ -248,8 +257,9 @@ class Oracle:
             return Raises(_describe(exc), "calling", device, device == "cpu")
         outputs: Tuple[Shape, ...] = ()
         if isinstance(y, (tuple, list)):
-            outputs = tuple(tuple(t.shape) for t in y if isinstance(t, torch.Tensor))
-            y = y[0] if y else None
+            outputs = _tensor_shapes(torch, y)
+            while isinstance(y, (tuple, list)):
+                y = y[0] if y else None
         output = tuple(y.shape) if isinstance(y, torch.Tensor) else None
         params = sum(p.numel() for p in module.parameters())
         return Accepts(params, flops // 2, output, device, outputs)
@@ -267,7 +277,7 @@ class Oracle:
     def _cpu_feasible(self, params: Optional[int], inputs: Optional[Sequence[Shape]]) -> bool:
         if params is None:
             return False
-        return params + sum(math.prod(s) for s in inputs or ()) <= CPU_LIMIT
+        return params + sum(math.prod(s) for s in flat_shapes(list(inputs or ()))) <= CPU_LIMIT
 
     def _cpu_layer(self, spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:
         """The same layer on CPU with torch's reference kernels: the arbiter of validity."""
@@ -320,6 +330,27 @@ class Oracle:
         except Exception as exc:  # noqa: BLE001
             return Raises(_describe(exc), "calling", device, device == "cpu")
         return Accepts(0, counter.get_total_flops() // 2, tuple(y.shape), device)
+
+
+def _site_result(spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:
+    """The whole result the catalogue gives a construction site costed on its own at
+    `inputs`, for a layer returning a tuple of another structure than a max pool's (an
+    RNN's); else None."""
+    if spec.forward_of is None or inputs is None:
+        return None
+    try:
+        return spec.run(args, list(inputs))[0]
+    except (LayerError, Unresolved):
+        return None
+
+
+def _tensor_shapes(torch: Any, value: Any) -> Tuple[Shape, ...]:
+    """The shapes of the tensors in a (nested) tuple a module returns, in order."""
+    if isinstance(value, torch.Tensor):
+        return (tuple(value.shape),)
+    if isinstance(value, (tuple, list)):
+        return tuple(s for item in value for s in _tensor_shapes(torch, item))
+    return ()
 
 
 _ORACLE: Optional[Oracle] = None
@@ -396,19 +427,24 @@ class FileVerifier:
 
     def compare(self, where: Tuple[str, int, int], what: str, params: Optional[int],
                 macs: Optional[int], output: Optional[Shape], torch: Accepts,
-                args: Optional[Args] = None) -> None:
+                args: Optional[Args] = None, result: Any = None) -> None:
+        """`result`: the whole output macslint says a layer returns, where it is a tuple of
+        another structure than a max pool's (an RNN's: costmodel.ShapeTuple)."""
         if params is not None and params != torch.params:
             self.disagree(*where, f"{what}: params macslint {params}, torch {torch.params}")
         if macs is not None and torch.macs is not None and macs != torch.macs:
             self.disagree(*where, f"{what}: {self.unit} macslint {self.cost(macs)}, "
                                   f"torch {self.cost(torch.macs)}")
         count = 1 if args is None else output_count(args)
-        if output is not None and (count > 1 or torch.outputs) and (
-                torch.outputs != (tuple(output),) * count):
+        claimed = () if output is None else (tuple(output),) * count
+        if isinstance(result, ShapeTuple):
+            claimed = flat_shapes(result)
+            count = len(claimed)
+        if output is not None and (count > 1 or torch.outputs) and torch.outputs != claimed:
             # macslint's tuple (output, indices of its shape) against torch's, or one tensor
             # where torch returns a tuple: whatever forward() does next would be traced wrong.
             claim = (f"one tensor {_shape(output)}" if count == 1 else
-                     f"a tuple of {count} tensors ({', '.join([_shape(output)] * count)})")
+                     f"a tuple of {count} tensors ({', '.join(map(_shape, claimed))})")
             actual = (f"a tuple of {len(torch.outputs)} tensors "
                       f"({', '.join(_shape(s) for s in torch.outputs)})" if torch.outputs
                       else f"one tensor {_shape(torch.output)}")
@@ -418,14 +454,15 @@ class FileVerifier:
                                   f"torch {_shape(torch.output)}")
 
     def counted_but_raises(self, where: Tuple[str, int, int], what: str, spec: LayerSpec,
-                           args: Args, inputs: Optional[Sequence[Shape]], params: Optional[int],
-                           macs: Optional[int], output: Optional[Shape], torch: Raises) -> bool:
+                           args: Args, inputs: Optional[Sequence[Any]], params: Optional[int],
+                           macs: Optional[int], output: Optional[Shape], torch: Raises,
+                           result: Any = None) -> bool:
         """macslint counted it, torch (meta) raised: confirmed on CPU before it is said.
         True when torch accepts after all (then compared)."""
         if not torch.confirmed:
             cpu = self.oracle.confirm(spec, args, inputs, params)
             if isinstance(cpu, Accepts):
-                self.compare(where, what, params, macs, output, cpu, args)
+                self.compare(where, what, params, macs, output, cpu, args, result)
                 return True
             if isinstance(cpu, Raises):
                 torch = cpu
@@ -472,11 +509,13 @@ class FileVerifier:
             if inputs is None:
                 self.result.shapeless += 1
             output = None if layer.output is None else (settings.batch_size, *layer.output)
+            result = _site_result(site.spec, site.args, inputs)
             if isinstance(torch, Raises):
                 self.counted_but_raises(where, what, site.spec, site.args, inputs,
-                                        layer.params, layer.macs, output, torch)
+                                        layer.params, layer.macs, output, torch, result)
             else:
-                self.compare(where, what, layer.params, layer.macs, output, torch, site.args)
+                self.compare(where, what, layer.params, layer.macs, output, torch, site.args,
+                             result)
 
     def verify_invalid_site(self, where: Tuple[str, int, int], layer: Any, site: LayerSite,
                             settings: Settings) -> None:
@@ -607,19 +646,23 @@ class FileVerifier:
         where = (self.call_path(call), call.site.line, call.site.col + 1)
         what = (f"model {model.name} {call.path or '(not registered)'} {call.site.call_text} at "
                 f"{_shapes(call.inputs)}")
-        torch = self.oracle.layer(call.spec, call.args, call.inputs)
+        # an RNN's call: its arguments as passed (a state None or a tuple), its whole result
+        arguments = call.arguments if call.arguments is not None else call.inputs
+        torch = self.oracle.layer(call.spec, call.args, arguments)
         if isinstance(torch, NotRebuilt):
             self.result.not_rebuilt[f"model calls: {torch.reason}"] += 1
             return torch
         self.result.calls += 1
         if isinstance(torch, Raises):
-            accepted = self.counted_but_raises(where, what, call.spec, call.args, call.inputs,
-                                               call.params, call.macs, call.output, torch)
+            accepted = self.counted_but_raises(where, what, call.spec, call.args, arguments,
+                                               call.params, call.macs, call.output, torch,
+                                               call.result)
             if not accepted:
                 return torch
-            torch = self.oracle.confirm(call.spec, call.args, call.inputs, call.params)
+            torch = self.oracle.confirm(call.spec, call.args, arguments, call.params)
             return torch
-        self.compare(where, what, call.params, call.macs, call.output, torch, call.args)
+        self.compare(where, what, call.params, call.macs, call.output, torch, call.args,
+                     call.result)
         return torch
 
 

@@ -25,11 +25,14 @@ picks its kernel by contiguity; both are treated as for contiguous tensors.
 from .layers import LAYERS, LayerSpec, output_count
 from .ops import FUNCTIONAL, TENSOR_METHODS, TORCH_FUNCTIONS, OpSpec
 from .shapes import broadcast, matmul, normalize_dim
-from .spec import INT64_MAX, Args, LayerError, Shape, ShapeError, UnknownArgument, Unresolved
+from .spec import (
+    INT64_MAX, Args, LayerError, Shape, ShapeError, ShapeTuple, UnknownArgument, Unresolved,
+    flat_shapes,
+)
 
 __all__ = [
     "INT64_MAX", "LAYERS", "Args", "LayerError", "LayerSpec", "Shape", "ShapeError",
-    "UnknownArgument", "Unresolved", "output_count",
+    "ShapeTuple", "UnknownArgument", "Unresolved", "flat_shapes", "output_count",
     "FUNCTIONAL", "TENSOR_METHODS", "TORCH_FUNCTIONS", "OpSpec", "broadcast", "matmul",
     "normalize_dim",
 ]

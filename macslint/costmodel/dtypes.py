@@ -134,6 +134,10 @@ _FLOATING_ONLY = frozenset({
     "Linear", "Bilinear", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "InstanceNorm1d",
     "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "GroupNorm", "PReLU",
 })
+# Recurrent layers and cells: their input must have their weights' dtype (float32 unless
+# built with another `dtype`); their states' dtypes are not checked here.
+_RECURRENT = frozenset({"RNN", "LSTM", "GRU"})
+_CELLS = frozenset({"RNNCell", "LSTMCell", "GRUCell"})
 # Layers that return their input's dtype whatever it is.
 _ANY_DTYPE = frozenset({"Identity", "Flatten", "Unflatten", "Dropout", "AlphaDropout",
                         "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"})
@@ -176,6 +180,17 @@ def layer_dtype(kind: str, args: Args, dtypes: Sequence[Optional[str]]) -> Optio
             raise DtypeError(_layer_refusal(kind, args, dtypes[refused], dtypes), refused)
         return dtype
     if kind in _ANY_DTYPE:
+        return dtype
+    if kind in _RECURRENT or kind in _CELLS:
+        if args.values.get("dtype") is not None:
+            return None  # built with a dtype of its own
+        if dtype is not None and dtype != DEFAULT_FLOAT:
+            if kind in _CELLS:
+                raise DtypeError(f"mat1 and mat2 must have the same dtype, but got "
+                                 f"{_SCALAR[dtype]} and Float", 0)
+            raise DtypeError(f"RNN input dtype (torch.{dtype}) does not match weight dtype "
+                             f"(torch.{DEFAULT_FLOAT}). Convert input: input.to(torch."
+                             f"{DEFAULT_FLOAT}), or convert model: model.to(torch.{dtype})", 0)
         return dtype
     # activations, pools, resampling: a floating input stays so; on integers torch's CPU
     # kernels refuse some (not the meta ones): unknown, never refused
@@ -298,6 +313,29 @@ def _arange(operands: Operands) -> Optional[str]:
     return "int64" if all(v.dtype in ("int64", "bool") for v in numbers) else DEFAULT_FLOAT
 
 
+def _attention_dtype(operands: Operands) -> Optional[str]:
+    """F.scaled_dot_product_attention: the query's dtype. torch wants query, key and value of
+    one floating dtype (floats of another precision are not refused here, see the module's
+    docstring) and a mask of bool, float32 or the query's dtype."""
+    names = ("query", "key", "value")
+    q, k, v = dtypes = [_operand_dtype(operands.get(name)) for name in names]
+    for name, dtype in zip(names, dtypes):
+        if dtype is not None and not is_floating(dtype):
+            if None not in dtypes and len(set(dtypes)) > 1:
+                raise DtypeError(f"Expected query, key, and value to have the same dtype, but got "
+                                 f"query.dtype: {_C_TYPE[q]} key.dtype: {_C_TYPE[k]} and "
+                                 f"value.dtype: {_C_TYPE[v]} instead.", name)
+            raise DtypeError(f"scaled_dot_product_attention: query, key and value must be "
+                             f"floating point, not {_SCALAR[dtype]} ({name})", name)
+    mask = _operand_dtype(operands.get("attn_mask"))
+    if mask is not None and mask not in ("bool", "float32") and (
+            not is_floating(mask) or q is not None and mask != q):
+        raise DtypeError(f"Expected attn_mask dtype to be bool or float or to match query dtype, "
+                         f"but got attn_mask.dtype: {_C_TYPE[mask]} and  query.dtype: "
+                         f"{_C_TYPE[q] if q else 'unknown'} instead.", "attn_mask")
+    return q if q is not None and q == k == v else None
+
+
 def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Optional[str]:
     """The dtype of the tensor(s) operation `op` (a tensor method's, `torch.`'s or `F.`'s
     name) returns; DtypeError where torch raises for a dtype. `operands` by parameter name;
@@ -371,6 +409,8 @@ def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Op
         return first
     if op == "layer_norm" and first is not None and not is_floating(first):
         raise DtypeError(_layer_refusal("LayerNorm", Args({}), first, [first]), "input")
+    if op == "scaled_dot_product_attention":
+        return _attention_dtype(operands)
     # the rest of torch.nn.functional: floating tensors of one dtype stay so
     dtypes = _tensor_dtypes(operands)
     if dtypes and all(is_floating(d) and d == dtypes[0] for d in dtypes):

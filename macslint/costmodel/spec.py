@@ -133,3 +133,26 @@ def bind(signature_of: Callable[..., None], caller: str, positional: Sequence[An
         raise LayerError(f"{caller} {python_wording(str(exc))}") from None
     bound.apply_defaults()
     return dict(bound.arguments)
+
+
+class ShapeTuple(tuple):
+    """Several tensors passed or returned as one value, a tuple torch takes or gives: an
+    LSTM's initial state (h_0, c_0), its result (output, (h_n, c_n)). Each item is a Shape,
+    a ShapeTuple, or None (an optional tensor argument not given). A plain tuple of ints is
+    one tensor's Shape: a layer's inputs and output are Shapes unless it says otherwise
+    (`LayerSpec.forward_of`)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"ShapeTuple({tuple.__repr__(self)})"
+
+
+def flat_shapes(value: Any) -> Tuple[Shape, ...]:
+    """The tensors' shapes in a layer's inputs or output, in order: a Shape is one, a
+    ShapeTuple (or a list of inputs) holds several, None none."""
+    if value is None:
+        return ()
+    if isinstance(value, ShapeTuple) or isinstance(value, list):
+        return tuple(shape for item in value for shape in flat_shapes(item))
+    return (tuple(value),)

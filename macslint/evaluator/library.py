@@ -2,7 +2,8 @@
 
 The interpreter knows Python; what `import torch` binds, what `nn.Conv2d` is and what a
 call of it means when a file is read come from the `Library` registered for the package's
-top-level name (macslint.torchnn.names registers torch; einops would be one more entry).
+top-level name (macslint.torchnn.names registers torch, macslint.torchnn.einops_library
+einops).
 What such values do when code runs (building and tracing a model) is the runtime's: see
 macslint.torchnn.
 """

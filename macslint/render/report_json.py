@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..config import Settings
-from ..costmodel import LayerError, Unresolved
+from ..costmodel import LayerError, Unresolved, flat_shapes
 from ..results.report import FileReport, LayerReport, standalone_cost
 from ..results.traces import LayerCall, ModelTrace
 
@@ -84,6 +84,8 @@ def call_json(call: LayerCall, settings: Settings, unit: str) -> Dict[str, Any]:
     }
     if call.inputs and len(call.inputs) > 1:
         data["extra_inputs"] = [list(s) for s in call.inputs[1:]]
+    if call.result is not None:  # a tuple returned (an RNN's): every tensor in it, in order
+        data["outputs"] = [list(s) for s in flat_shapes(call.result)]
     if not call.traced and call.spec is not None and call.args is not None:
         try:
             standalone = standalone_cost(call.spec, call.args, settings)

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from .sites import LayerSite, first_unknown
 from .traces import ModelTrace
-from ..costmodel import Args, LayerError, LayerSpec, ShapeError, Unresolved
+from ..costmodel import Args, LayerError, LayerSpec, ShapeError, Unresolved, flat_shapes
 from ..config import Settings
 
 
@@ -142,7 +142,7 @@ def standalone_cost(spec: LayerSpec, args: Args, settings: Settings) -> Standalo
     inputs = spec.standalone_inputs(args, settings.input_size)
     batched = [(settings.batch_size, *shape) for shape in inputs]
     output, macs = spec.run(args, batched)
-    return Standalone(tuple(inputs), output[1:], macs)
+    return Standalone(tuple(inputs), flat_shapes(output)[0][1:], macs)  # an RNN's: its output
 
 
 def _keyword_arguments(spec: LayerSpec, args: Args) -> Optional[Dict[str, Any]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .sites import LayerSite
 from ..costmodel import Args, LayerSpec, Shape
@@ -25,6 +25,13 @@ class LayerCall:
     params: Optional[int] = None
     macs: Optional[int] = None
     reason: Optional[str] = None  # why it is not traced
+    # A call of a layer that takes or returns more than tensors (an RNN's initial state, its
+    # (output, (h_n, c_n))): every forward() argument and the whole result, as the cost
+    # model takes and gives them (Shapes, None for a state left out, costmodel.ShapeTuple for
+    # a tuple). `inputs` then lists the tensors passed, `output` the first one returned.
+    # None for every other call.
+    arguments: Optional[List[Any]] = None
+    result: Optional[Any] = None
 
     @property
     def traced(self) -> bool:

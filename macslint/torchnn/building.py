@@ -23,6 +23,7 @@ from .common import (
     MISSING, NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy,
     unknown_argument, unknown_arguments,
 )
+from .einops_library import EinopsName, call_einops
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
@@ -392,6 +393,8 @@ class ModuleBuilding:
             return self.instantiate(node, callee, positional, keywords)
         if isinstance(callee, ModuleRef):
             return self.call_torch(node, callee, positional, keywords)
+        if isinstance(callee, EinopsName):  # torchnn.einops_library
+            return call_einops(self, node, callee, positional, keywords)
         if isinstance(callee, PyBuiltin):
             return self.call_builtin(node, callee.name, positional, keywords)
         if isinstance(callee, Partial):

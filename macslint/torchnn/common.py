@@ -26,7 +26,7 @@ OP_WORDS = {cst.Add: "add", cst.Subtract: "subtract", cst.Multiply: "multiply",
             cst.Power: "raise", cst.BitAnd: "and", cst.BitOr: "or", cst.BitXor: "xor"}
 # Layers whose arguments fix the size of their input's features or channels.
 SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_features",
-                        "num_channels", "normalized_shape"})
+                        "num_channels", "normalized_shape", "input_size"})
 # Tensor attributes that are not methods and carry no shape macslint needs.
 TENSOR_PROPERTIES = frozenset({"dtype", "device", "is_cuda", "requires_grad", "grad", "layout",
                                "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})

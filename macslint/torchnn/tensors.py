@@ -8,7 +8,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence
 import libcst as cst
 
 from ..costmodel import (
-    Args, LayerError, ShapeError, Unresolved, broadcast, matmul, output_count,
+    Args, LayerError, ShapeError, ShapeTuple, Unresolved, broadcast, flat_shapes, matmul,
+    output_count,
 )
 from ..costmodel.dtypes import (
     UNKNOWN_REQUEST, DtypeError, Operand, binary_dtype, canonical_dtype, inplace_dtype,
@@ -30,6 +31,7 @@ from .common import (
     OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
     plain_number,
 )
+from .einops_library import EinopsLayer, apply_einops_layer
 from .names import ModuleRef
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
 
@@ -54,6 +56,22 @@ class ValuedTensor(Tensor):
     def __init__(self, shape: Any, line: int, values: Any, dtype: Optional[str] = None):
         super().__init__(shape, line, dtype=dtype, strides=contiguous_strides(tuple(shape)))
         self.values = values
+
+
+def _argument(value: Any, tensors: List[Tensor]) -> Any:
+    """A forward() argument as a layer with `forward_of` takes it: a tensor (added to
+    `tensors`), None, a ShapeTuple for a tuple or list of those; else the value itself (not
+    traced)."""
+    if isinstance(value, Tensor):
+        tensors.append(value)
+        return value
+    if isinstance(value, (tuple, list)):
+        items = [_argument(item, tensors) for item in value]
+        bad = next((v for v in items if v is not None and not isinstance(v, (Tensor, ShapeTuple))),
+                   None)
+        return bad if bad is not None else \
+            ShapeTuple(v.shape if isinstance(v, Tensor) else v for v in items)
+    return value
 
 
 def contiguous(tensor: Tensor) -> bool:
@@ -153,6 +171,8 @@ class TensorOps:
     def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
                      keywords: Dict[str, Any]) -> Any:
         self.tick()
+        if isinstance(module, EinopsLayer):  # einops' Rearrange/Reduce: an op, not a torch.nn call
+            return apply_einops_layer(self, node, module, positional, keywords)
         if isinstance(module, LayerModule):
             return self.apply_layer(node, module, positional, keywords)
         if isinstance(module, UserModule):
@@ -192,16 +212,29 @@ class TensorOps:
             self.note(f"{layer.site.call_text} (line {layer.site.line}) is not costed: "
                       f"{layer.reason}")
             return Untraced(f"the output of {layer.kind} is not known")
-        inputs = [*positional, *keywords.values()]
-        if not inputs or not all(isinstance(t, Tensor) for t in inputs):
-            bad = next((v for v in inputs if not isinstance(v, Tensor)), None)
+        structured = layer.spec.forward_of is not None
+        if structured:  # an RNN's optional state: every forward() argument, in order
+            try:
+                values = list(bind(layer.spec.forward_of, f"{layer.kind}.forward()", positional,
+                                   keywords).values())
+            except LayerError as exc:
+                raise RaiseSignal(f"{self.where(node)} raises: {exc}")
+        else:
+            values = [*positional, *keywords.values()]
+        inputs: List[Tensor] = []
+        arguments = [_argument(v, inputs) if structured else v for v in values]
+        bad = next((v for v in arguments if not isinstance(v, Tensor) and
+                    (not structured or v is not None and not isinstance(v, ShapeTuple))), None)
+        if not values or bad is not None:
             why = bad.reason if isinstance(bad, Unknown) else "its input is not a traced tensor"
             call.reason = f"its input is not traced: {why}"
             if not isinstance(bad, Untraced):
                 self.note(f"{layer.site.call_text} (line {layer.site.line}) gets an input that "
                           f"is not traced: {why}")
             return Untraced(f"the output of {layer.kind} is not known")
-        shapes = [t.shape for t in inputs]
+        if not structured:
+            inputs = list(arguments)
+        shapes = [v.shape if isinstance(v, Tensor) else v for v in arguments]
         try:
             output, macs = layer.spec.run(layer.args, shapes)
         except Unresolved as exc:
@@ -214,7 +247,7 @@ class TensorOps:
             call.reason = f"torch raises: {exc}"
             if type(exc) is LayerError:
                 self.layer_argument_error(layer, exc)
-            self.layer_shape_error(layer, inputs, exc)
+            self.layer_shape_error(layer, self.at_fault(layer, inputs, shapes), exc)
             return Unknown("a layer call that raises")
         try:
             dtype = layer_dtype(layer.kind, layer.args, [t.dtype for t in inputs])
@@ -225,9 +258,12 @@ class TensorOps:
             self.dtype_error(at_fault, layer.site.call_text, exc, layer.site.line,
                              layer.site.col + 1, f"{layer.site.call_text} gets "
                              f"{described(inputs[0])}{where}: {exc}", layer.site.file)
-        call.inputs, call.output, call.macs = shapes, output, macs
+        call.inputs, call.output, call.macs = [t.shape for t in inputs], output, macs
         if any(t.from_input for t in inputs) and SIZED_ARGS & set(layer.args.values):
             self.input_accepted = True
+        if structured:
+            call.arguments, call.result, call.output = shapes, output, flat_shapes(output)[0]
+            return self.layer_result(layer, output, line, dtype)
         first = inputs[0]
         strided = first.strided if output == first.shape and layer.kind not in _CONTIGUOUS_OUTPUT \
             else None
@@ -237,6 +273,33 @@ class TensorOps:
         if output_count(layer.args) == 2:  # max pools: (output, indices)
             return (result, Tensor(output, line, dtype="int64", strides=strides))
         return result
+
+    @staticmethod
+    def at_fault(layer: LayerModule, inputs: List[Tensor], shapes: List[Any]) -> List[Tensor]:
+        """The tensors a failing call blames: all, but where the layer runs on its input alone
+        (an RNN given a state of the wrong size), the state's."""
+        if layer.spec.forward_of is None or len(inputs) < 2 or inputs[0].shape != shapes[0]:
+            return inputs
+        try:
+            layer.spec.run(layer.args, [shapes[0]] + [None] * (len(shapes) - 1))
+        except (LayerError, Unresolved, OverflowError, ValueError):
+            return inputs
+        return inputs[1:]
+
+    def layer_result(self, layer: LayerModule, output: Any, line: int,
+                     dtype: Optional[str]) -> Any:
+        """The tensor, or nested tuple of tensors, a layer with `forward_of` returns."""
+        rule = layer.spec.output_strides
+        strides = iter(rule(layer.args, output) if rule is not None else ())
+
+        def build(value: Any) -> Any:
+            if isinstance(value, ShapeTuple):
+                return tuple(build(item) for item in value)
+            known = next(strides, None)
+            strided = line if known is not None and not is_contiguous(value, known) else None
+            return Tensor(value, line, dtype=dtype, strides=known, strided=strided)
+
+        return build(output)
 
     # -- shape errors ---------------------------------------------------------------
     def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:
@@ -277,6 +340,9 @@ class TensorOps:
 
     def layer_shape_error(self, layer: LayerModule, inputs: Sequence[Tensor], exc: Exception) -> None:
         self.input_mismatch(inputs, layer.site.call_text, exc)
+        if not inputs:  # `self.rnn(None)`: no tensor at all
+            self.shape_error(layer.site.line, layer.site.col + 1,
+                             f"{layer.site.call_text} gets no tensor: {exc}", layer.site.file)
         x = inputs[0]
         expected = expected_shape(layer, x.shape)
         wanted = f"expects {format_shape(expected)} but gets" if expected else "gets"

@@ -582,6 +582,21 @@ def _triangle_unbind_cases() -> list:
 VALID_CASES += _triangle_unbind_cases()
 
 
+def _attention_einsum_cases() -> list:
+    """A few calls of F.scaled_dot_product_attention and torch.einsum, so that this grid covers
+    every op; their own oracle is tests/costmodel/test_attention_ops_torch.py."""
+    return [
+        nnf("scaled_dot_product_attention", T(1, 2, 4, 8), T(1, 2, 6, 8), T(1, 2, 6, 3)),
+        nnf("scaled_dot_product_attention", T(1, 2, 4, 8), T(1, 2, 4, 8), T(1, 2, 4, 8),
+            is_causal=True),
+        fn("einsum", "bij,bjk->bik", T(2, 3, 4), T(2, 4, 5)),
+        fn("einsum", "ii->i", T(3, 3)), fn("einsum", "i,j", [T(2), T(3)]),
+    ]
+
+
+VALID_CASES += _attention_einsum_cases()
+
+
 @pytest.mark.parametrize("kind, name, pos, kw, meta", VALID_CASES)
 def test_valid_call_matches_torch(kind, name, pos, kw, meta):
     expected = torch_truth(kind, name, pos, kw, meta)
@@ -999,9 +1014,9 @@ def _torch_signature(kind: str, name: str):
     except (TypeError, ValueError):
         return None  # a builtin
     params = list(sig.parameters.values())
-    if [p.kind for p in params] == [inspect.Parameter.VAR_POSITIONAL,
-                                    inspect.Parameter.VAR_KEYWORD]:
-        return None
+    if params and all(p.kind in (inspect.Parameter.VAR_POSITIONAL,
+                                 inspect.Parameter.VAR_KEYWORD) for p in params):
+        return None  # takes anything (torch.einsum(*args)): its documented one is tested
     if params and params[0].name == "self":
         params = params[1:]
     return params

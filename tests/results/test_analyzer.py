@@ -188,9 +188,9 @@ def test_rebound_to_an_imported_name_is_reported_unresolved_never_costed():
 
 
 def test_uncatalogued_torch_layer_is_a_site_without_cost():
-    (site,) = sites(NN + "rnn = nn.LSTM(10, 20)\n")
-    assert (site.kind, site.spec, site.args) == ("LSTM", None, None)
-    assert site.unresolved == "torch.nn.LSTM is not in macslint's layer catalogue"
+    (site,) = sites(NN + "enc = nn.TransformerEncoderLayer(16, 4)\n")
+    assert (site.kind, site.spec, site.args) == ("TransformerEncoderLayer", None, None)
+    assert site.unresolved == "torch.nn.TransformerEncoderLayer is not in macslint's layer catalogue"
 
 
 def test_own_class_shadows_only_the_bare_name():

@@ -12,7 +12,7 @@ from typing import Dict
 
 from ..spec import Args
 from . import (activation, conv, dropout, embedding, linear, norm, padding, pool, resample,
-               reshape, shuffle)
+               reshape, rnn, shuffle)
 from .base import LayerSpec
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
@@ -20,6 +20,7 @@ LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
     *linear.SPECS,
     *norm.SPECS,
     *embedding.SPECS,
+    *rnn.SPECS,
     activation.PRELU,
     *pool.SPECS,
     *reshape.SPECS,

@@ -37,6 +37,17 @@ class LayerSpec:
     # Per-sample input shape(s) when the layer is costed on its own at the configured
     # input size (no traced shape); None for layers whose MACs do not depend on a shape.
     standalone_inputs: Optional[Callable[[Args, Shape], Tuple[Shape, ...]]] = None
+    # torch's forward() signature, for a layer that takes more than tensors (an RNN's
+    # optional initial state: None, a tensor or a tuple of them). A call binds to it, and
+    # `output`/`macs` get every parameter in order, defaults included: a Shape, None, or a
+    # ShapeTuple for a tuple; they may return a ShapeTuple, the structure torch returns
+    # (LSTM: (output, (h_n, c_n))). None: the inputs are the tensors passed, in order, and
+    # the output is one tensor (or, for max pools, `output_count` of them).
+    forward_of: Optional[Callable[..., None]] = None
+    # The strides of each tensor the output holds (flat_shapes order; None where not
+    # known), for a layer whose result torch does not allocate contiguous (a batch_first
+    # RNN's output is a transposed view). None: as for any new tensor.
+    output_strides: Optional[Callable[[Args, Any], Tuple[Optional[Shape], ...]]] = None
     # Pickled (for `-j` workers and the result cache) by name, as its rules are lambdas:
     # see the reducer macslint.costmodel.layers registers.
 
@@ -52,9 +63,10 @@ class LayerSpec:
         self.check(args)
         self.params(args)  # size errors (negative dims) surface at construction time
 
-    def run(self, args: Args, inputs: Sequence[Shape]) -> Tuple[Shape, int]:
+    def run(self, args: Args, inputs: Sequence[Any]) -> Tuple[Any, int]:
         """Output shape and MACs for input shape(s) (batched, or unbatched where torch
-        takes that too: convolutions, pools, InstanceNorm...)."""
+        takes that too: convolutions, pools, InstanceNorm...). With `forward_of`: every
+        forward() argument (Shape, None or ShapeTuple), and the output may be a ShapeTuple."""
         out = self.output(args, inputs)
         return out, self.macs(args, inputs, out)
 

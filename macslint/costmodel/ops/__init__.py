@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Dict
 
 from . import creation, elementwise, functional, matmul, reductions, shape_ops
+from . import attention, einsum
 from .base import OpSpec, registry
 
 TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
@@ -38,9 +39,10 @@ TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
     *reductions.REDUCTIONS,
     *creation.TORCH,
     *shape_ops.TORCH_TRIANGLE_UNBIND,
+    *einsum.TORCH,
 ])
 
-FUNCTIONAL: Dict[str, OpSpec] = registry("F.", functional.FUNCTIONAL)
+FUNCTIONAL: Dict[str, OpSpec] = registry("F.", [*functional.FUNCTIONAL, *attention.FUNCTIONAL])
 
 # x.T, x.mT, x.H, x.mH: tensor properties, read as attributes (not called)
 PROPERTIES: Dict[str, OpSpec] = registry("", shape_ops.PROPERTIES)

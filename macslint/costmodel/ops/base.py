@@ -50,6 +50,12 @@ def shapes_of(args: Args, name: str) -> List[Shape]:
     return [as_shape(name, s) for s in value]
 
 
+def _a_list(value: Any) -> bool:
+    """A list or tuple that is not a tensor's shape (a tuple of ints)."""
+    return isinstance(value, list) or isinstance(value, tuple) and \
+        not all(isinstance(d, int) for d in value)
+
+
 def same(args: Args) -> Shape:
     return shape_of(args)
 
@@ -73,6 +79,9 @@ class OpSpec:
     # "tensor" | "tensors" (a tuple of tensors) | "value" (int or tuple of ints); for
     # max/min and the pools with return_indices it depends on the arguments: `kind(args)`.
     result_kind: Union[str, Callable[[Args], str]] = "tensor"
+    # the tensor lists that are varargs may also come as one list or tuple, which is then
+    # the list (torch.einsum(eq, [a, b]), the old interface its Python wrapper still takes)
+    list_form: bool = False
 
     @property
     def signature(self) -> inspect.Signature:
@@ -85,6 +94,11 @@ class OpSpec:
         for name in self.tensors:
             if is_python_scalar(values.get(name)):
                 values[name] = ()
+        for name in self.tensor_lists if self.list_form else ():
+            items = values.get(name)
+            if isinstance(items, tuple) and len(items) == 1 and _a_list(items[0]) and \
+                    self.signature.parameters[name].kind is inspect.Parameter.VAR_POSITIONAL:
+                values[name] = items[0]
         return Args(values)
 
     def kind(self, args: Args) -> str:
