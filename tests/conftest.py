@@ -110,6 +110,7 @@ ORACLE = {
     "test_tracer_new_layers.py", "test_tracer_parameters.py",
     "test_rounded_numpy.py", "test_sets.py",
     "test_strides_torch.py", "test_tracer_strides.py", "test_optional_imports.py",
+    "test_indexing_torch.py", "test_tracer_indexing.py",
     "test_mutation_kills_values.py",
     "test_mutation_kills_records.py",
     "test_attention_ops_torch.py", "test_tracer_attention.py",

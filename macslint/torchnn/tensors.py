@@ -17,6 +17,7 @@ from ..costmodel.dtypes import (
 )
 from ..costmodel.ops import PROPERTIES
 from ..costmodel.spec import bind
+from ..costmodel.indexing import IndexArray, index_list, index_shape
 from ..costmodel.strides import (
     LAYOUT_KEEPING_OPS, VIEW_ERROR, VIEW_OPS, contiguous_strides, index_strides, is_contiguous,
     suggested_strides, view_strides,
@@ -632,6 +633,8 @@ class TensorOps:
         return NotImplemented
 
     def index_tensor(self, node: cst.Subscript, tensor: Tensor, keys: List[Any]) -> Any:
+        if any(isinstance(k, (Tensor, list)) for k in keys):  # (a tuple spreads into keys)
+            return self.index_advanced(node, tensor, keys)
         shape = list(tensor.shape)
         out: List[int] = []
         dim = 0
@@ -684,3 +687,45 @@ class TensorOps:
             strided = None
         return Tensor(tuple(out), self.line_of(node), tensor.from_input, strided=strided,
                       dtype=tensor.dtype, strides=strides)
+
+    def index_advanced(self, node: cst.Subscript, tensor: Tensor, keys: List[Any]) -> Any:
+        """`x[:, [-1]]`, `x[idx]`: integer tensors and lists among the keys
+        (costmodel.indexing); the result is a new tensor, contiguous if `x` is."""
+        converted: List[Any] = []
+        for key in keys:
+            if isinstance(key, Tensor):
+                if key.dtype in ("bool", "uint8"):
+                    return self.untraced_op(node, Unknown(
+                        "a boolean mask index: the result's size depends on the mask's values"),
+                        [tensor], {})
+                if key.dtype not in ("int64", "int32", "int16", "int8"):
+                    why = "an index tensor whose dtype is not known" if key.dtype is None else \
+                        f"an index tensor of {key.dtype} (torch wants long, int, byte or bool)"
+                    return self.untraced_op(node, Unknown(why), [tensor], {})
+                converted.append(IndexArray(key.shape))
+            elif isinstance(key, list):
+                array = index_list(key)
+                if array is None:
+                    return self.untraced_op(node, Unknown(
+                        "an index list that is not of known ints"), [tensor], {})
+                converted.append(array)
+            elif key is None or key is Ellipsis or isinstance(key, slice) and all(
+                    b is None or isinstance(b, int) and not isinstance(b, bool)
+                    for b in (key.start, key.stop, key.step)) and (key.step or 1) > 0 or (
+                    isinstance(key, int) and not isinstance(key, bool)):
+                converted.append(key)
+            else:
+                why = key.reason if isinstance(key, Unknown) else \
+                    "an index that is not an int, slice or integer tensor"
+                return self.untraced_op(node, Unknown(why), [tensor], {})
+        try:
+            shape = index_shape(tensor.shape, converted)
+        except ShapeError as exc:
+            line = self.line_of(node)
+            self.input_mismatch([tensor], f"`{self.code(node)}`", exc)
+            self.shape_error(line, self.positions[node].start.column + 1,
+                             f"`{self.code(node)}` of {format_shape(tensor.shape)} (from line "
+                             f"{tensor.line}): {exc}", self.file_of(node))
+        strides = contiguous_strides(shape) if contiguous(tensor) else None
+        return Tensor(shape, self.line_of(node), dtype=tensor.dtype, strides=strides)
+
