@@ -554,3 +554,195 @@ def test_names_bound_to_different_dataclasses_helpers_in_branches_are_unknown(mo
     monkeypatch.setitem(sys.modules, "some_lib", types.SimpleNamespace(flag=lambda: False))
     with pytest.raises(KeyError):
         torch_namespace(source)
+
+
+# ------------------------------------------------------------------------- second batch
+# (tests/mutation_survivors.md: record_calls.py, records.py, argparse_calls.py)
+
+def test_init_var_named_through_the_dataclasses_module():
+    """record_calls.py:103 (`.split(".")[-1]` -> `[not 1]`, the first part: "dataclasses"):
+    `scale: dataclasses.InitVar[int]` is an InitVar, given to `__post_init__` and not a
+    field (so not in `astuple`)."""
+    source = src("""
+        import dataclasses
+        from dataclasses import astuple, dataclass
+
+        @dataclass
+        class Config:
+            width: int = 8
+            scale: dataclasses.InitVar[int] = 2
+
+            def __post_init__(self, scale):
+                self.width = self.width * scale
+
+        cfg = Config()
+        default = nn.Linear(cfg.width, 3)
+        given = nn.Linear(Config(3, 3).width, astuple(Config(scale=5))[-1])
+    """)
+    namespace = torch_namespace(source)
+    assert [f.name for f in namespace["dataclasses"].fields(namespace["cfg"])] == ["width"]
+    assert_sites_match_torch(source, default="default = nn.Linear", given="given = nn.Linear")
+
+
+def test_keyword_only_fields_are_not_positional():
+    """record_calls.py:238 (`!= "kw_only"` -> `<= "kw_only"`, true of every kind): the fields
+    after a `KW_ONLY` marker (here a base's) are not filled by position. `Config(16)` sets
+    `width`; `Both(3, 4)` gives two positional arguments to one positional field, which
+    Python refuses (the mutant set the keyword-only field from the second)."""
+    source = src("""
+        from dataclasses import dataclass, KW_ONLY
+
+        @dataclass
+        class Base:
+            _: KW_ONLY
+            scale: int = 2
+
+        @dataclass
+        class Config(Base):
+            width: int = 8
+
+        cfg = Config(16)
+        fc = nn.Linear(cfg.width, cfg.scale + Config(4, scale=3).scale)
+
+        @dataclass
+        class Both:
+            a: int = 1
+            _: KW_ONLY
+            b: int = 2
+
+        refused = nn.Linear(4, Both(3, 4).b)
+    """)
+    with pytest.raises(TypeError) as raised:  # torch's run of the same source
+        torch_namespace(source)
+    assert "positional argument" in str(raised.value)
+    fine = source[:source.index("@dataclass\nclass Both")]
+    assert_sites_match_torch(fine, fc="fc = nn.Linear")
+    site = site_at(analyse(source), source, "refused = nn.Linear")
+    assert not site.resolved
+    assert "Both()" in site.reason and "positional argument" in site.reason, site.reason
+    assert f"line {line_of(source, 'refused = nn.Linear')}" in site.reason, site.reason
+
+
+def test_default_factory_of_a_builtin_container():
+    """record_calls.py:281 (`factory is not set` -> `is set`): `field(default_factory=list)`
+    (dict, tuple) is a new empty container, read both by the file's walk and in a model."""
+    source = src("""
+        from dataclasses import dataclass, field
+
+        @dataclass
+        class Config:
+            sizes: list = field(default_factory=list)
+            extra: dict = field(default_factory=dict)
+            pair: tuple = field(default_factory=tuple)
+
+        cfg = Config()
+        fc = nn.Linear(cfg.extra.get("width", 8), 2 + (cfg.pair == ()) + 2 * (cfg.sizes == []))
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self, cfg=Config()):
+                super().__init__()
+                sizes = cfg.sizes + [3]
+                self.fc = nn.Linear(cfg.extra.get("width", 8), 2 + len(sizes) + len(cfg.pair))
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+    assert_sites_match_torch(source, fc="fc = nn.Linear")
+
+
+def test_print_and_str_reading_the_file():
+    """record_calls.py:549 (`name == "print"` -> `>`): reading the file, `print(...)` is None
+    and `str(8)` is "8" (the mutant: `print` not evaluated, `str(...)` None)."""
+    source = src("""
+        shown = print("width", 8)
+        a = nn.Linear(4, 2 if shown is None else 3)
+        b = nn.Linear(int(str(8)), 2)
+    """)
+    assert_sites_match_torch(source, a="a = nn.Linear", b="b = nn.Linear")
+
+
+def test_int_of_strings_up_to_the_length_read():
+    """record_calls.py:557 (`len(value) > 100` -> `<= 100`): reading the file, `int()` of a
+    string of 1 and of 100 characters is evaluated; of 101 it may stay unknown, saying why."""
+    source = src("""
+        short = nn.Linear(int("8"), 2)
+        at_limit = nn.Linear(int("0" * 99 + "6"), 2)
+        longer = nn.Linear(int("0" * 100 + "6"), 2)
+    """)
+    assert_sites_match_torch(source, short="short = nn.Linear", at_limit="at_limit = nn.Linear")
+    longer = site_at(analyse(source), source, "longer = nn.Linear")
+    if longer.resolved:
+        assert longer.params == torch_params_of(torch_namespace(source)["longer"])
+    else:
+        assert "`int()` of a long string" in longer.reason, longer.reason
+
+
+def test_int_of_an_infinite_float_is_python_s_overflow_error():
+    """record_calls.py:561 (ExceptionReplacer: `ArithmeticError` replaced): `int(1e400)`
+    raises OverflowError (an ArithmeticError) in Python; reading the file it is unknown with
+    that reason, not an internal error (the mutant let the OverflowError escape)."""
+    source = src("""
+        fc = nn.Linear(int(1e400), 2)
+        ok = nn.Linear(int(float("8")), 2)
+    """)
+    with pytest.raises(OverflowError):  # torch's run of the same source
+        torch_namespace(source)
+    result = analyse(source)
+    assert not codes(result, "MAC900"), codes(result, "MAC900")
+    site = site_at(result, source, "fc = nn.Linear")
+    assert not site.resolved
+    assert "`int()` raises OverflowError" in site.reason, site.reason
+    ok = site_at(result, source, "ok = nn.Linear")
+    assert ok.resolved and ok.params == torch_params_of(
+        torch_namespace(source.replace("fc = nn.Linear(int(1e400), 2)\n", ""))["ok"])
+
+
+@pytest.mark.parametrize("made", ["types.SimpleNamespace(width=8)", "argparse.Namespace(width=8)"])
+def test_missing_attribute_of_a_namespace_names_its_type(made):
+    """record_calls.py:606 (`path.split(".")[-1]` -> `[~1]`, the module's name): the reason
+    names the namespace's type as Python's AttributeError does (`type(obj).__name__`:
+    SimpleNamespace, Namespace), not its module ("types", "argparse")."""
+    source = src(f"""
+        import argparse
+        import types
+
+        ns = {made}
+        fc = nn.Linear(ns.width, ns.depth)
+    """)
+    with pytest.raises(AttributeError) as raised:  # torch's run of the same source
+        torch_namespace(source)
+    python_type = type(raised.value.obj).__name__
+    assert python_type in str(raised.value)
+    site = site_at(analyse(source), source, "fc = nn.Linear")
+    assert not site.resolved
+    assert f"{python_type} has no attribute 'depth'" in site.reason, site.reason
+    assert f"line {line_of(source, 'ns.depth')}" in site.reason, site.reason
+
+
+def test_constructor_arguments_bound_in_order_and_defaults():
+    """record_calls.py:711 (`rest.pop(0)` -> `pop(-1)`: the arguments bound from the last,
+    `self` given the last of them) and :730 (ZeroIterationForLoop: no parameter left out
+    takes its default, keyword-only ones included): a constructor read by the file's walk."""
+    source = src("""
+        class Config:
+            def __init__(self, width, depth=2, *, scale=3):
+                self.width = width
+                self.depth = depth
+                self.scale = scale
+
+        first = Config(8)
+        second = Config(8, 5, scale=1)
+        a = nn.Linear(first.width, first.depth * first.scale)
+        b = nn.Linear(second.width + second.depth, second.scale)
+
+        class Net(nn.Module):  # macslint: input-size=6
+            def __init__(self, cfg=Config(6, 4)):
+                super().__init__()
+                self.fc = nn.Linear(cfg.width, cfg.depth + cfg.scale)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+    assert_sites_match_torch(source, a="a = nn.Linear", b="b = nn.Linear")

@@ -14,6 +14,10 @@ CPU, then moved to meta and run as torch_counts does.
 
 from __future__ import annotations
 
+import importlib
+import sys
+import textwrap
+
 import numpy as np
 import pytest
 import torch
@@ -21,6 +25,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from macslint.analysis import analyze_source
 from macslint.config import Settings
+from macslint.engine import check_file
 from macslint.evaluator.numpy_values import numpy_call
 from macslint.evaluator.values import Unknown
 from macslint.results.report import cost_site
@@ -439,3 +444,391 @@ def test_a_functions_names_are_known_when_another_function_uses_nonlocal():
     site, report = the_site(source, "Conv2d(channels, channels, 3)")
     assert report.resolved, report.reason
     assert report.params == torch_params_of(source)
+
+
+# ---------------------------------------------------------------- second batch (issue 18)
+# Survivors of the same run in interpreter.py, numpy_values.py, operators.py, rounded.py and
+# statements.py: Python's `math` constants, chained comparisons, `range` slices, partials read
+# from a file, project modules, numpy's int types on floats, `np.log`, the 4096-bit bound, the
+# truth of a linspace item at zero, and how functions, loops and `+=` bind names.
+
+@pytest.mark.parametrize("size_expr", ["int(math.pi * 10)", "int(math.e * 10)",
+                                       "8 if math.inf > 1e308 else 4"], ids=["pi", "e", "inf"])
+def test_math_constants_are_pythons(size_expr):
+    """interpreter.py:182 (`base.name == "math"`): `math.pi`, `math.e`, `math.inf` are Python's
+    floats (torch's side runs the same source)."""
+    assert_matches_torch(one_layer_model(size_expr, HEADER + "import math\n"), "Net")
+
+
+def test_a_chained_comparison_whose_first_link_is_unknown_is_unknown():
+    """interpreter.py:464 (`result is True`): in `a < b < c`, once a link is unknown the chain
+    is, with the link's reason and the condition's line (Python decides it: built on the
+    CPU, the model is complete)."""
+    condition = "dpr[3] * 2 < 1 < 2"
+    source = linspace_model(f"9 if {condition} else 8")
+    assert cpu_built_counts(source, "Net", (1, 16))[2] == (1, 9)  # Python: the chain holds
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"the condition `{condition}` (line {line_of(source, condition)}) is not known" \
+        in reasons(model)
+    assert f"torch.linspace(0, 0.1, 12)` (line {line_of(source, 'torch.linspace')})" \
+        in reasons(model)
+
+
+def test_a_range_sliced_with_step_zero_is_unknown_as_python_raises():
+    """interpreter.py:531 (`except (IndexError, TypeError, ValueError)`): `range(8)[::0]`
+    raises ValueError in Python; the model is incomplete, saying so at the call's line."""
+    source = one_layer_model("len(range(8)[::0])", HEADER)
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        torch_model(source, "Net")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert "the subscript raises ValueError" in reasons(model)
+    assert f"(line {line_of(source, 'range(8)[::0]')})" in reasons(model)
+
+
+def test_a_partial_of_a_layer_with_positional_arguments_is_costed_at_its_site():
+    """interpreter.py:623 (`positional[1:]`): reading a file, `functools.partial(nn.Conv2d,
+    16)` keeps 16 as the first argument of the layer its calls build (not the class too)."""
+    source = src("""
+        def make():
+            conv = functools.partial(nn.Conv2d, 16)
+            return conv(32, 3)
+    """)
+    site, report = the_site(source, "Conv2d(32, 3)")
+    assert report.resolved, report.reason
+    assert report.params == torch_params_of(source)
+
+
+@pytest.mark.parametrize("size_expr", ["int(np.log(1.0)) + 8", "int(np.log(1)) + 8"],
+                         ids=["float", "int"])
+def test_numpy_log_of_one_is_numpys(size_expr):
+    """numpy_values.py:171 (`helper == "log"`): `np.log(1.0)` is exactly 0.0 in numpy."""
+    assert_matches_torch(one_layer_model(size_expr), "Net")
+
+
+def test_numpy_exp_of_one_is_unknown():
+    """numpy_values.py:171: the exact case is `np.log(1.0)` only; `np.exp(1.0)` is not exact
+    (numpy's 2.718..., not 0.0): unknown with the call's line."""
+    assert float(np.exp(1.0)) != 0.0
+    source = one_layer_model("int(np.exp(1.0)) + 8")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"`np.exp(1.0)` (line {line_of(source, 'np.exp(1.0)')})" in reasons(model)
+
+
+FLOAT_OUT_OF_RANGE = [("int64", "2.0 ** 63"), ("int64", "-2.0 ** 64"), ("int32", "2.0 ** 31"),
+                      ("int16", "-32769.0")]
+
+
+@pytest.mark.parametrize("name, text", FLOAT_OUT_OF_RANGE,
+                         ids=[f"{n}({t})" for n, t in FLOAT_OUT_OF_RANGE])
+def test_numpy_ints_of_floats_out_of_their_range_are_unknown_as_numpy_raises(name, text):
+    """numpy_values.py:24 (int64's 64 bits): a float past int64 (not caught by the int64 check
+    of int arguments) makes numpy raise OverflowError; the model is incomplete with the call's
+    line (torch, running the same source, raises)."""
+    with pytest.raises(OverflowError):
+        getattr(np, name)(eval(text))
+    source = one_layer_model(f"int(np.{name}({text})) % 8 + 8")
+    with pytest.raises(OverflowError):
+        torch_model(source, "Net")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"`np.{name}({text})` (line {line_of(source, f'np.{name}(')})" in reasons(model)
+
+
+def test_numpy_float_sum_between_2_52_and_2_53_is_numpys():
+    """numpy_values.py:32 (EXACT_FLOAT = 2**53): floats whose absolute values sum to at most
+    2**53 are summed exactly in any order: numpy's value, in a model's size."""
+    assert_matches_torch(one_layer_model("int(np.sum([2.0 ** 52, 2.0 ** 52 - 8.0]) - 2.0 ** 53)"
+                                         " + 16"), "Net")
+
+
+# README: "4096-bit ints" (a bound of the evaluation, not a cost)
+INT_BITS_BOUND = 4096
+
+
+def test_a_shift_past_the_documented_int_bound_is_unknown_with_the_reason():
+    """interpreter.py:234 (the result's bit length): README bounds evaluated ints to 4096
+    bits; `1 << 100_000` is left unknown (the reason and the line)."""
+    assert (1 << 100_000).bit_length() > INT_BITS_BOUND
+    source = one_layer_model("8 if (1 << 100_000) > 0 else 4", HEADER)
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert "a value too large to evaluate" in reasons(model)
+    assert f"(line {line_of(source, '1 << 100_000')})" in reasons(model)
+
+
+def test_a_shift_python_cannot_build_is_unknown_not_attempted():
+    """operators.py:34 (`right > MAX_INT_BITS`): a shift past the bound is not attempted:
+    `1 << 10**18` raises MemoryError in Python (torch's side raises it); macslint leaves it
+    unknown with the bound's reason and the line, not an internal error."""
+    source = one_layer_model("8 if (1 << 10**18) > 0 else 4", HEADER)
+    with pytest.raises(MemoryError):
+        torch_model(source, "Net")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert "a value too large to evaluate" in reasons(model)
+    assert f"(line {line_of(source, '1 << 10**18')})" in reasons(model)
+    assert "internal error" not in reasons(model)
+
+
+def test_a_shift_within_the_documented_int_bound_is_computed():
+    assert (1 << 4000).bit_length() <= INT_BITS_BOUND
+    assert_matches_torch(one_layer_model("8 if (1 << 4000) > 0 else 4", HEADER), "Net")
+
+
+# torch.linspace(a, b, 257) whose item 167 is a tiny positive float32 (b - step * 89, about
+# 2e-42) but whose rounding interval (evaluator.rounded, torchnn.calls._linspace_bounds) starts
+# at exactly 0: its error bound equals the value.
+AT_ZERO = "torch.linspace(-6.526161108265987e-36, 3.47801830429911e-36, 257)"
+
+
+def test_the_truth_of_a_linspace_item_whose_interval_starts_at_zero_is_unknown():
+    """rounded.py:68 (`value.lo > 0`): an interval [0, hi] holds 0, whose truth is False: the
+    item's truth is not known (unknown, with the linspace's own reason and line)."""
+    from macslint.torchnn.calls import _linspace_bounds
+    assert _linspace_bounds(-6.526161108265987e-36, 3.47801830429911e-36, 257,
+                            "")[167].lo == 0  # the premise: the interval starts at 0
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=16
+            def __init__(self):
+                super().__init__()
+                dpr = {AT_ZERO}.tolist()
+                self.fc = nn.Linear(16, 9 if dpr[167] else 8)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert "the truth of a value known only up to rounding" in reasons(model)
+    assert f"`{AT_ZERO[:37]}...` (line {line_of(source, 'torch.linspace')}) are not known" \
+        in reasons(model)  # the call quoted up to 40 characters
+
+
+# ---------------------------------------------------------------- project modules
+
+def write_project(root, package: str, files) -> None:
+    """A package of the test's files under pytest's tmp_path (never the repository)."""
+    (root / package).mkdir()
+    (root / package / "__init__.py").write_text("", encoding="utf-8")
+    for name, text in files.items():
+        (root / package / name).write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def imported(root, module: str):
+    """The test's module imported by Python (then dropped from sys.modules)."""
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(module)
+    finally:
+        sys.path.remove(str(root))
+        package = module.split(".")[0]
+        for name in [n for n in sys.modules if n == package or n.startswith(package + ".")]:
+            del sys.modules[name]
+
+
+def test_a_project_modules_names_are_its_attributes(tmp_path):
+    """interpreter.py:177 (`node.attr.value == "__dict__"`): `blocks.WIDTH` of a project
+    module is the name's value; `blocks.__dict__` its names (torch imports the same files)."""
+    write_project(tmp_path, "mkv_attrs", {
+        "blocks.py": """
+            WIDTH = 16
+        """,
+        "net.py": """
+            import torch.nn as nn
+            from . import blocks
+
+
+            class Net(nn.Module):  # macslint: input-size=8
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, blocks.WIDTH)
+                    self.head = nn.Linear(blocks.WIDTH, blocks.__dict__["WIDTH"] // 4)
+
+                def forward(self, x):
+                    return self.head(self.fc(x))
+        """,
+    })
+    net = tmp_path / "mkv_attrs" / "net.py"
+    found = [m for m in check_file(net, net.name, Settings()).report.models if m.name == "Net"]
+    assert len(found) == 1 and found[0].complete, found
+    with torch.device("meta"):
+        model = imported(tmp_path, "mkv_attrs.net").Net().eval()
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        model(torch.zeros((1, 8), device="meta"))
+    params = sum(p.numel() for p in model.parameters())
+    assert (found[0].params, found[0].macs) == (params, counter.get_total_flops() // 2)
+
+
+def test_a_reason_about_another_files_code_names_that_file_and_line(tmp_path):
+    """interpreter.py:654 (`self.loader is not None`): reading a file runs the constructor of
+    a class of another project file; what it says of that code names that file and line."""
+    write_project(tmp_path, "mkv_place", {
+        "config.py": """
+            class Config:
+                def __init__(self, depth):
+                    self.width = 8
+                    for _ in range(depth):
+                        self.width = self.width * 2
+        """,
+        "net.py": """
+            import torch.nn as nn
+            from .config import Config
+
+            cfg = Config(2)
+            layer = nn.Linear(8, cfg.width)
+        """,
+    })
+    package = tmp_path / "mkv_place"
+    assert imported(tmp_path, "mkv_place.net").layer.out_features == 32  # Python runs it
+    (layer,) = check_file(package / "net.py", "net.py", Settings()).report.layers
+    assert not layer.resolved
+    line = next(i for i, text in enumerate((package / "config.py").read_text().splitlines(), 1)
+                if "self.width = self.width * 2" in text)
+    assert f"`self.width` (config.py line {line}) is assigned under a condition or in a loop" \
+        in layer.reason
+
+
+# ---------------------------------------------------------------- functions, loops, `+=`
+
+def test_a_parameter_rebound_by_a_nested_nonlocal_is_not_known_at_the_site():
+    """statements.py:180 (`collected.names | params`): a parameter the body assigns is local,
+    so a nested function's `nonlocal` of it makes it unknown at the site: Python's call builds
+    another layer than the value the text assigns (16)."""
+    source = src("""
+        def make(channels=8):
+            channels = 16
+
+            def bump():
+                nonlocal channels
+                channels += 1
+
+            bump()
+            return nn.Conv2d(channels, channels, 3)
+    """)
+    namespace = {"__name__": "_macslint_site_test"}
+    exec(compile(source, "<site>", "exec", dont_inherit=True), namespace)
+    with torch.device("meta"):
+        assert namespace["make"]().in_channels != 16  # Python: the nested function ran
+    site, report = the_site(source, "Conv2d(channels, channels, 3)")
+    assert not report.resolved
+    assert "'channels' may be rebound by a function nested in this one (`nonlocal channels`)" \
+        in report.reason
+
+
+def test_a_function_whose_other_branch_raises_returns_its_one_value():
+    """statements.py:291 (`returned[0]`): under a condition not known, one branch returns and
+    the other raises: the call returns that one value, as Python does."""
+    source = src("""
+        def width(flag):
+            if flag:
+                return 16
+            else:
+                raise ValueError("no width")
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, width(torch.cuda.is_available() or True))
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+
+
+def test_a_class_attribute_assigned_after_a_loop_at_module_level():
+    """statements.py:399 (`self.uncertain -= 1`): after a loop the module runs with certainty
+    again, so `Cfg.width = 16` below it changes Cfg for the models."""
+    source = src("""
+        class Cfg:
+            width = 8
+
+
+        for _ in range(2):
+            pass
+
+        Cfg.width = 16
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, Cfg.width)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+
+
+def test_an_augmented_assignment_to_an_attribute_while_building():
+    """statements.py:522 (`isinstance(stmt.target, cst.Name)`): `self.width += 8` in __init__
+    sets the attribute (a name is bound, an attribute or item set)."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.width = 8
+                self.width += 8
+                self.sizes = [4, 4]
+                self.sizes[1] += 4
+                self.fc = nn.Linear(8, self.width)
+                self.head = nn.Linear(self.width, self.sizes[1])
+
+            def forward(self, x):
+                return self.head(self.fc(x))
+    """)
+    assert_matches_torch(source, "Net")
+
+
+NESTED_DECLARATIONS = {
+    "nonlocal": """
+        def make():
+            width = 8
+
+            def a():
+                def b():
+                    nonlocal width
+                    width = 16
+                b()
+
+            a()
+            return nn.Linear(8, width)
+    """,
+    "global": """
+        WIDTH = 8
+
+
+        def make():
+            def a():
+                def b():
+                    global WIDTH
+                    WIDTH = 16
+                b()
+
+            a()
+            return nn.Linear(8, WIDTH)
+    """,
+}
+
+
+@pytest.mark.parametrize("declaration", NESTED_DECLARATIONS)
+def test_a_name_declared_two_functions_down_is_written_where_it_lives(declaration):
+    """statements.py:588 (`target is not None`): `nonlocal width` / `global WIDTH` in a
+    function nested two levels down writes the scope that holds the name, not the function
+    between."""
+    source = src(NESTED_DECLARATIONS[declaration] + """
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = make()
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
