@@ -356,6 +356,7 @@ def _matmul_cases() -> list:
         fn("matmul", T(2, 3), other=T(3, 4)),
         fn("mm", T(2, 3), T(3, 4)), fn("mm", T(0, 3), T(3, 4)), fn("mm", T(2, 3), mat2=T(3, 1)),
         fn("mm", T(2, 0), T(0, 5)), fn("bmm", T(5, 2, 3), T(5, 3, 4)),
+        fn("spmm", T(2, 3), T(3, 4)), fn("spmm", T(0, 3), T(3, 4)),
         fn("bmm", T(1, 2, 3), T(1, 3, 4)), fn("bmm", T(0, 2, 3), T(0, 3, 4)),
         fn("bmm", T(4, 16, 8), mat2=T(4, 8, 16)),
     ]
@@ -824,6 +825,8 @@ INVALID_CASES = [
     bad("torch", "mm", T(3), T(3, 2), match="must be a matrix"),
     bad("torch", "mm", T(2, 3), T(3), match="must be a matrix"),
     bad("torch", "mm", T(2, 3), T(2, 2), match="cannot be multiplied"),
+    bad("torch", "spmm", T(2, 3), T(2, 2), match="cannot be multiplied"),
+    bad("torch", "spmm", T(2, 5, 6), T(6, 7), match="must be a matrix"),
     bad("torch", "bmm", T(2, 3, 4), T(1, 4, 2), match="Expected size for first two dimensions"),
     bad("torch", "bmm", T(2, 3, 4), T(2, 5, 2), match="Expected size for first two dimensions"),
     bad("torch", "bmm", T(2, 3, 4), T(4, 2), match="must be a 3D tensor"),

@@ -97,4 +97,8 @@ TORCH = [
      dict(tensors=("input", "mat2"), result=_mm, macs=_product_macs)),
     ("bmm", lambda input, mat2, *, out=None: None,
      dict(tensors=("input", "mat2"), result=_bmm, macs=_product_macs)),
+    # torch.spmm of dense tensors is torch.mm (the same kernel and messages); macslint's
+    # tensors are dense (a sparse one is never traced)
+    ("spmm", lambda input, mat2: None,
+     dict(tensors=("input", "mat2"), result=_mm, macs=_product_macs)),
 ]
