@@ -17,6 +17,7 @@ this checkout: a mutant is written to disk while its tests run):
     python benchmarks/mutation.py run costmodel [--sample 300] [--seed 18] [--workdir DIR]
     python benchmarks/mutation.py report costmodel [--workdir DIR] [--markdown]
     python benchmarks/mutation.py recheck costmodel --copy tests/costmodel/test_mutation_kills.py
+        [--pytest-args "-k 'not X'"]  (tests of a fix made after the sampled commit)
 
 `run` is resumable (a mutant with a result is not run again) and can stop at a deadline
 (`--minutes N`: no mutant is started after N minutes). The session (DIR/.mutation/AREA.sqlite)
@@ -32,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shlex
 import subprocess
 import sys
@@ -203,7 +205,8 @@ def equivalents(area: str) -> set:
         return set()
     found = set()
     for line in path.read_text().splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        # cells split at the pipes that are not escaped (`\|` inside a quoted mutation)
+        cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
         if len(cells) >= 5 and cells[0] == area and cells[-1].lower().startswith("equivalent"):
             found.add(f"{cells[1].strip('`')} {cells[2]}")
     return found
@@ -265,7 +268,7 @@ def cmd_recheck(args: argparse.Namespace) -> None:
         shutil.copyfile(REPO / name, workdir / name)
     os.chdir(workdir)
     try:
-        recheck_survivors(workdir, args.area, args.copy)
+        recheck_survivors(workdir, args.area, args.copy, shlex.split(args.pytest_args))
     finally:  # the copied files would otherwise differ from the worktree's commit
         git("checkout", "--", ".", cwd=workdir)
         for name in args.copy:
@@ -273,7 +276,8 @@ def cmd_recheck(args: argparse.Namespace) -> None:
                 (workdir / name).unlink()
 
 
-def recheck_survivors(workdir: Path, area: str, copied: List[str]) -> None:
+def recheck_survivors(workdir: Path, area: str, copied: List[str],
+                      extra: Sequence[str] = ()) -> None:
     from cosmic_ray.mutating import mutate_and_test
     from cosmic_ray.work_db import WorkDB, use_db
 
@@ -283,7 +287,8 @@ def recheck_survivors(workdir: Path, area: str, copied: List[str]) -> None:
         survivors = [item for item, result in db.completed_work_items
                      if outcome(result) == "survived"]
     # The survivors passed the area's tests already: only the copied files can kill them.
-    command = shlex.join([sys.executable, *PYTEST, *copied]) if copied else meta["test_command"]
+    command = shlex.join([sys.executable, *PYTEST, *extra, *copied]) if copied \
+        else meta["test_command"]
     clean = subprocess.run(shlex.split(command), capture_output=True, text=True)
     if clean.returncode != 0:
         sys.exit(f"the tests fail on the unmutated code:\n{clean.stdout[-3000:]}")
@@ -328,6 +333,9 @@ def main(argv: Sequence[str] = None) -> None:
     recheck.add_argument("--copy", nargs="*", default=[],
                          help="test files of this checkout to copy into the worktree first")
     recheck.add_argument("--nice", type=int, default=10)
+    recheck.add_argument("--pytest-args", default="",
+                         help="more pytest arguments, e.g. -k 'not X' for tests of a fix made "
+                              "after the sampled commit")
     recheck.set_defaults(func=cmd_recheck)
     args = parser.parse_args(argv)
     args.func(args)
