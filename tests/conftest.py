@@ -113,9 +113,12 @@ ORACLE = {
     "test_indexing_torch.py", "test_tracer_indexing.py",
     "test_mutation_kills_values.py",
     "test_mutation_kills_records.py",
+    "test_mutation_kills_containers.py",
+    "test_mutation_kills_tensors.py",
     "test_attention_ops_torch.py", "test_tracer_attention.py",
     "test_einops_patterns.py", "test_tracer_einops.py",
     "test_rnn_torch.py", "test_tracer_rnn.py",
+    "test_attention_layers_torch.py", "test_tracer_transformer.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}
