@@ -1,0 +1,261 @@
+"""Tests added to kill tracer mutants (issue 18): survivors of cosmic-ray's sample of
+`macslint/torchnn` at a464175 in calls.py: which torch names are costed as `torch.nn.functional`
+operations, `torch.tensor()` (the int64 range of its data, its `dtype=`), and the items of
+`torch.linspace()`, known exactly where no rounding can happen and otherwise as intervals
+(evaluator.rounded.Rounded) that must hold torch's float32 values and still decide what users
+decide with them (a rate's sign, its order with the next rate).
+
+Every expected value comes from torch running the same source or the same call: the models are
+built and run by torch (tests/torchnn/tracer_helpers.py; a model whose __init__ reads tensor
+items, which meta tensors refuse, is built on the CPU, then moved to meta and run as
+torch_counts does), and the linspace items are `torch.linspace(...).tolist()` as torch computes
+them on this machine, for many (start, end, steps) drawn with fixed seeds.
+"""
+
+from __future__ import annotations
+
+import operator
+import random
+from fractions import Fraction
+from typing import Any, List, Tuple
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from macslint.evaluator.rounded import Rounded, compare_rounded
+from macslint.torchnn import calls
+from tests.torchnn.tracer_helpers import assert_matches_torch, line_of, reasons, src, \
+    torch_model, trace
+
+
+def cpu_built_counts(source: str, name: str, shape: Tuple[int, ...]):
+    """torch's (params, MACs, output) for a model whose __init__ reads tensor items: built on
+    the CPU, moved to meta, run in eval mode under FlopCounterMode."""
+    model = torch_model(source, name, device="cpu").to("meta").eval()
+    with torch.device("meta"), FlopCounterMode(display=False) as counter:
+        out = model(torch.zeros(shape, device="meta"))
+    return (sum(p.numel() for p in model.parameters()), counter.get_total_flops() // 2,
+            tuple(out.shape))
+
+
+def model_source(init: str, forward: str = "return self.fc(x)") -> str:
+    """A model of 8 input features whose __init__ runs `init` (lines) and forward `forward`."""
+    body = "\n".join("        " + line for line in init.strip().splitlines())
+    return src(f"""
+class Net(nn.Module):  # macslint: input-size=8
+    def __init__(self):
+        super().__init__()
+{body}
+
+    def forward(self, x):
+        {forward}
+""")
+
+
+def assert_matches_cpu_built(source: str) -> None:
+    model = trace(source, "Net")
+    assert model.complete, model.reasons
+    assert (model.params, model.macs, model.output) == cpu_built_counts(source, "Net", (1, 8))
+
+
+# ----------------------------------------------------- names costed as torch.nn.functional
+
+@pytest.mark.parametrize("call", ["torch.nn.modules.linear(x, self.weight)",
+                                  "torch.nn.modules.dropout(x, 0.5)"],
+                         ids=["modules.linear", "modules.dropout"])
+def test_a_torch_module_named_like_a_functional_is_not_costed_as_one(call):
+    """calls.py:50 (`parts[:3] == ["torch", "nn", "functional"]`): only `torch.nn.functional.<f>`
+    is F.<f>. `torch.nn.modules.linear` is a module (sorting after torch.nn.functional), which
+    Python refuses to call: torch cannot run the model, and macslint does not count it as
+    F.linear but leaves it unknown, naming the call and its line."""
+    source = model_source("self.weight = nn.Parameter(torch.zeros(4, 8))", f"return {call}")
+    with pytest.raises(TypeError, match="'module' object is not callable"):
+        torch_model(source, "Net", device="cpu")(torch.zeros(1, 8))
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None
+    path = call.split("(")[0]
+    assert f"`{path}` is not modelled" in reasons(model)
+    assert f"(line {line_of(source, call)})" in reasons(model)
+
+
+# ------------------------------------------------------------------------- torch.tensor()
+
+@pytest.mark.parametrize("data", ["[2 ** 63 - 1, -2 ** 63, 0, 5]", "[[1, 2], [3, 4], [5, 6]]",
+                                  "7"], ids=["int64-bounds", "nested", "scalar"])
+def test_tensor_of_ints_in_the_int64_range_is_built(data):
+    """calls.py:218 (`-2 ** 63 <= v < 2 ** 63`): torch.tensor() accepts every int64, the
+    smallest and the largest too; the model sizes a layer by the tensor's shape."""
+    source = model_source(f"t = torch.tensor({data})\n"
+                          f"self.fc = nn.Linear(8, 4 * (t.numel() + t.dim()))")
+    assert_matches_torch(source, "Net")
+
+
+def test_tensor_items_without_a_dtype_are_the_data():
+    """calls.py:222 (`keywords.get("dtype") is not None`): with no `dtype=`, the inferred
+    int64's items are the data's: a size read from them (built on the CPU by torch)."""
+    assert_matches_cpu_built(model_source("n = torch.tensor([3, 4]).tolist()[1]\n"
+                                          "self.fc = nn.Linear(8, n)"))
+
+
+def test_tensor_items_with_a_float_dtype_are_floats():
+    """calls.py:222: `dtype=torch.float32` on int data makes float items (torch's `tolist()`
+    gives 4.0, not 4): the layer chosen by `isinstance(v, float)` is torch's."""
+    source = model_source("v = torch.tensor([3, 4], dtype=torch.float32).tolist()[1]\n"
+                          "self.fc = nn.Linear(8, 6 if isinstance(v, float) else 2)")
+    assert cpu_built_counts(source, "Net", (1, 8))[2] == (1, 6)  # torch: a float
+    assert_matches_cpu_built(source)
+
+
+# ---------------------------------------------------------------- torch.linspace() in models
+
+@pytest.mark.parametrize("init", [
+    "dpr = torch.linspace(0, 1, 5).tolist()\nself.fc = nn.Linear(8, int(dpr[1] * 16))",
+    "dpr = torch.linspace(-2, 2, 9).tolist()\nself.fc = nn.Linear(8, int(dpr[7] * 5) + 1)",
+    "dpr = torch.linspace(0, 1, 0).tolist()\nself.fc = nn.Linear(8, 4 + len(dpr))",
+    "dpr = torch.linspace(0, 0.1, 12).tolist()\nself.fc = nn.Linear(8, 4 if dpr[6] > 0.05 else 2)",
+], ids=["quarters", "halves", "no-steps", "rates"])
+def test_linspace_in_a_model_is_torchs(init):
+    """calls.py:258 (`steps < 0`), 284 (the step over `steps - 1`), 292 (item i from the end):
+    a linspace of dyadic items is known exactly (`int(x * 16)` of it), none of zero steps is
+    empty, and an item that rounds still decides a comparison off its value (built on the CPU
+    by torch)."""
+    assert_matches_cpu_built(model_source(init))
+
+
+def test_linspace_with_negative_steps_raises_as_torch():
+    """calls.py:258: torch refuses negative steps; the model is not counted, and the reason
+    quotes torch's message and the call's line."""
+    source = model_source("dpr = torch.linspace(0, 1, -1)\nself.fc = nn.Linear(8, 4)")
+    with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
+        torch_model(source, "Net", device="cpu")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"`torch.linspace(0, 1, -1)` (line {line_of(source, 'torch.linspace')}) raises: " \
+           f"number of steps must be non-negative" in reasons(model)
+
+
+# ------------------------------------------------------- torch.linspace() items, property-style
+
+class Run:
+    """What calls.linspace asks of the running interpreter: where the call is."""
+
+    def where(self, node: Any) -> str:
+        return "`torch.linspace(...)` (line 1)"
+
+    def place(self, node: Any) -> str:
+        return "line 1"
+
+    def line_of(self, node: Any) -> int:
+        return 1
+
+
+def macslint_items(start: float, end: float, steps: int) -> List[Any]:
+    """The items macslint's handler of `torch.linspace(start, end, steps)` gives: floats where
+    known exactly, Rounded intervals where torch's kernel rounds."""
+    tensor = calls.linspace(Run(), None, [start, end, steps], {})
+    assert tensor.shape == (steps,)
+    assert isinstance(tensor.values, list), tensor.values
+    return tensor.values
+
+
+def draws(family: str) -> List[Tuple[float, float, int]]:
+    rng = random.Random(f"linspace-{family}")
+    if family == "rates":  # stochastic depth: torch.linspace(0, drop_path_rate, depth)
+        return [(0.0, rng.choice([0.1, 0.2, 0.3, 0.4, 0.5, 0.05, 1e-3, 1e-4]),
+                 rng.choice([2, 3, 4, 5, 8, 12, 16, 17, 24, 31, 32, 33, 40, 64, 100, 257]))
+                for _ in range(60)]
+    if family == "mixed":
+        return [(rng.uniform(-10, 10), rng.uniform(-10, 10), rng.randrange(2, 300))
+                for _ in range(60)]
+    if family == "scales":  # tiny and large ends, subnormal float32 too
+        return [(rng.uniform(-1, 1) * 10.0 ** rng.randint(-42, 6),
+                 rng.uniform(-1, 1) * 10.0 ** rng.randint(-42, 6), rng.randrange(2, 120))
+                for _ in range(60)]
+    if family == "small-start":
+        # a start small beside the end: the items torch computes from the end lie farther from
+        # `start + step * i` than that formula's own rounding; the first seven are such cases
+        # found with torch on an AVX512 CPU
+        found = [(-0.0262979217801947, 2.060796767463069, 261),
+                 (0.00033074360491917556, -1.1853629294216823, 147),
+                 (-0.06537412828864546, 4.723982772505148, 75),
+                 (-0.023470401837792473, 1.9777346298057525, 208),
+                 (0.018886322579896732, -1.994124966090888, 122),
+                 (-0.0013003959391126082, 1.0534511100719668, 261),
+                 (-0.07015550119459213, 2.121770847259489, 271)]
+        drawn = []
+        for _ in range(30):
+            end = rng.choice([1, -1]) * rng.uniform(0.5, 8)
+            drawn.append((-end * rng.uniform(-0.05, 0.05), end, rng.randrange(32, 300)))
+        return found + drawn
+    if family == "past-2**24":
+        # integers past float32's 2**24: `start + i` rounds to even, down or up, although
+        # every part is an integer (`start + step * i == end - step * (steps - 1 - i)`)
+        cases = [(2.0 ** 24 + 2, 2.0 ** 24 + 4, 3), (2.0 ** 24, 2.0 ** 24 + 2, 3)]
+        for _ in range(20):
+            start = 2.0 ** 24 + 2 * rng.randrange(2 ** 22)
+            cases.append((start, start + 2, 3))
+            steps = rng.choice([3, 5, 7, 9])
+            cases.append((start, start + steps - 1, steps))
+        return cases
+    raise AssertionError(family)
+
+
+# Torch's items, like macslint's intervals, are float32 values rounded a few times over: within
+# 64 of float32's unit roundoffs (2**-24) at the scale of the ends, items are "too close to
+# call" (different kernels may order them differently); past it, a decision is expected.
+def too_close(start: float, end: float) -> Fraction:
+    scale = abs(Fraction(start)) + abs(Fraction(end))
+    return Fraction(1, 2 ** 18) * scale + Fraction(1, 2 ** 140)
+
+
+def check_items(start: float, end: float, steps: int) -> None:
+    values = torch.linspace(start, end, steps).tolist()
+    items = macslint_items(start, end, steps)
+    case = (start, end, steps)
+    assert len(items) == len(values), case
+    if values:
+        assert items[0] == values[0] and isinstance(items[0], float), case  # `start`, exactly
+    margin = too_close(start, end)
+    for i, (item, value) in enumerate(zip(items, values)):
+        if isinstance(item, float):
+            assert item == value, (case, i, item, value)  # known exactly: torch's value
+            continue
+        assert isinstance(item, Rounded), (case, i, item)
+        assert item.lo <= Fraction(value) <= item.hi, (case, i, value, item)
+        if abs(Fraction(value)) > margin:  # the sign (`dpr[i] > 0.0`) is decided
+            assert compare_rounded(operator.gt, item, 0.0) is (value > 0), (case, i, item)
+    for i in range(len(values) - 1):
+        if abs(Fraction(values[i + 1]) - Fraction(values[i])) > margin:  # `dpr[i] < dpr[i+1]`
+            assert compare_rounded(operator.lt, Rounded(*bounds(items[i]), ""),
+                                   items[i + 1]) is (values[i] < values[i + 1]), (case, i)
+
+
+def bounds(item: Any) -> Tuple[Fraction, Fraction]:
+    return (item.lo, item.hi) if isinstance(item, Rounded) else (Fraction(item), Fraction(item))
+
+
+@pytest.mark.parametrize("family", ["rates", "mixed", "scales", "small-start", "past-2**24"])
+def test_linspace_items_hold_torchs_values_and_decide(family):
+    """calls.py:280-336 (`_linspace32`, `_linspace_bounds`): for each (start, end, steps) drawn,
+    every item macslint gives is torch's own value where it claims to know it exactly, else an
+    interval holding torch's value; and the intervals are tight enough to decide an item's sign
+    and its order with the next item wherever torch's values are farther apart than a few
+    float32 roundings at the scale of the ends."""
+    for start, end, steps in draws(family):
+        check_items(start, end, steps)
+
+
+@pytest.mark.parametrize("case", [
+    (0.0, 1.0, 5), (-2.0, 2.0, 9), (0.0, 0.5, 5), (0.0, 8.0, 9), (-1.0, 1.0, 3), (1.0, 3.0, 2),
+    (0.0, 0.0, 12), (0.25, 0.25, 4), (0.1, 0.1, 7), (0.1, 1.0, 1), (0.0, 1.0, 0),
+    (0.0, -0.75, 4), (2.0 ** 24, 2.0 ** 24 + 8, 5),
+], ids=str)
+def test_linspace_items_that_round_nowhere_are_known_exactly(case):
+    """calls.py:284-292 (`_linspace32`): when `start`, `step * i` and `start + step * i`
+    are float32 values (dyadic ends, or one item), every formula torch's kernels use gives
+    them: macslint knows each item exactly (a float, as `int(x * 16)` needs), and it is torch's."""
+    values = torch.linspace(*case).tolist()
+    items = macslint_items(*case)
+    assert all(isinstance(item, float) for item in items), items
+    assert items == values
