@@ -116,6 +116,7 @@ ORACLE = {
     "test_mutation_kills_containers.py",
     "test_mutation_kills_tensors.py",
     "test_mutation_kills_calls.py",
+    "test_mutation_kills_tracer.py",
     "test_attention_ops_torch.py", "test_tracer_attention.py",
     "test_einops_patterns.py", "test_tracer_einops.py",
     "test_rnn_torch.py", "test_tracer_rnn.py",
