@@ -370,7 +370,10 @@ class ContainerCalls:
         if name == "extend" and len(args) == 1:
             self.extend_container(node, container, args[0])
             return container
-        if name == "insert" and len(args) == 2 and isinstance(args[0], int):
+        if name == "insert" and len(args) == 2 and isinstance(args[0], int) \
+                and 0 <= args[0] <= len(container.children):
+            # (torch's insert shifts string keys: a negative index raises KeyError, one past
+            # the end leaves a gap; those are not modelled)
             self.check_module(node, args[1])
             items = [v for v in container.children.values()]
             items.insert(args[0], args[1])
@@ -471,8 +474,9 @@ class ContainerCalls:
                 return args[1]
             if name == "pop" and key in target and self.forks == 0:
                 return target.pop(key)
-        if name == "update" and self.forks == 0 and len(args) <= 1:
-            if args and isinstance(args[0], dict):
+        if name == "update" and self.forks == 0 and len(args) <= 1 and (
+                not args or isinstance(args[0], dict)):  # (pairs or unknowns: forgotten below)
+            if args:
                 target.update(args[0])
             target.update(keywords)
             return None

@@ -189,6 +189,9 @@ def torch_attribute(kind: str, family: str, name: str, values: Dict[str, Any]) -
             return _ntuple(value, n)
     if kind == "LayerNorm" and name == "normalized_shape":
         return _ntuple(value, 1)
+    if kind == "AvgPool1d" and name in ("kernel_size", "stride", "padding"):
+        # the one pool whose constructor stores them through `_single`: 1-tuples
+        return _ntuple(values["kernel_size"] if name == "stride" and value is None else value, 1)
     if family == "pooling" and name == "stride" and value is None and "Adaptive" not in kind:
         return values["kernel_size"]
     if family == "sparse" and name == "padding_idx" and isinstance(value, int) and value < 0:

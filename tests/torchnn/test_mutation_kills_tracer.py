@@ -307,3 +307,57 @@ def test_a_poolings_stride_read_back_is_torchs(layer):
 self.pool = {layer}
 self.fc = nn.Linear(8, 4 * self.pool.stride)
 """, "return self.fc(x)"), "Net")
+
+
+# ---------------------------------------- disagreements found while killing these mutants
+
+@pytest.mark.parametrize("update", ["cfg.update([('w', 16)])", "cfg.update(zip(['w'], [16]))"])
+def test_dict_update_with_pairs_is_pythons_or_unknown(update):
+    """`dict.update` of an iterable of pairs was ignored: a wrong complete count."""
+    source = model_source(f"""
+cfg = {{'w': 4}}
+{update}
+self.fc = nn.Linear(8, cfg['w'])
+""")
+    model = trace(source, "Net")
+    if model.complete:
+        assert_matches_torch(source, "Net")
+    else:
+        assert model.params is None and model.macs is None
+
+
+def test_module_list_insert_at_a_negative_index_is_not_counted_as_torch_raises():
+    """torch's ModuleList.insert shifts string keys: at -1 it reads key '-1' (KeyError)."""
+    source = model_source("""
+self.layers = nn.ModuleList([nn.Linear(16, 4)])
+self.layers.insert(-1, nn.Linear(8, 16))
+self.fc = nn.Linear(4, 4)
+""", "return self.fc(self.layers[1](self.layers[0](x)))")
+    with pytest.raises(KeyError):
+        torch_model(source, "Net")
+    model = trace(source, "Net")
+    assert model.macs is None and not model.complete
+
+
+def test_module_list_insert_past_the_end_is_not_renumbered():
+    """At an index past the end torch keeps the key ('0', '5'): `layers[1]` raises."""
+    source = model_source("""
+self.layers = nn.ModuleList([nn.Linear(8, 16)])
+self.layers.insert(5, nn.Linear(16, 4))
+self.fc = nn.Linear(4, 4)
+""", "return self.fc(self.layers[1](self.layers[0](x)))")
+    with pytest.raises((IndexError, KeyError)):
+        run_counts(torch_model(source, "Net"), declared_input(source, "Net"))
+    assert trace(source, "Net").macs is None
+
+
+@pytest.mark.parametrize("pool", ["nn.AvgPool1d(4)", "nn.AvgPool1d(4, 2, 1)", "nn.MaxPool1d(4)",
+                                  "nn.AvgPool2d(4)"])
+@pytest.mark.parametrize("attribute", ["kernel_size", "stride", "padding"])
+def test_a_pools_attributes_are_torchs(pool, attribute):
+    """AvgPool1d keeps them as 1-tuples (`_single`), the other pools as given."""
+    source = model_source(f"""
+self.pool = {pool}
+self.fc = nn.Linear(8, 16 if isinstance(self.pool.{attribute}, tuple) else 4)
+""")
+    assert_matches_torch(source, "Net")
