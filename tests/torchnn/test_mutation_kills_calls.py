@@ -3,7 +3,9 @@
 operations, `torch.tensor()` (the int64 range of its data, its `dtype=`), and the items of
 `torch.linspace()`, known exactly where no rounding can happen and otherwise as intervals
 (evaluator.rounded.Rounded) that must hold torch's float32 values and still decide what users
-decide with them (a rate's sign, its order with the next rate).
+decide with them (a rate's sign, its order with the next rate); and a few survivors of the same
+sample in builtins.py, containers.py and execution.py: issubclass() of a tuple, list.index(),
+remove() and insert(), item assignments macslint does not follow.
 
 Every expected value comes from torch running the same source or the same call: the models are
 built and run by torch (tests/torchnn/tracer_helpers.py; a model whose __init__ reads tensor
@@ -259,3 +261,136 @@ def test_linspace_items_that_round_nowhere_are_known_exactly(case):
     items = macslint_items(*case)
     assert all(isinstance(item, float) for item in items), items
     assert items == values
+
+
+# ------------------------------------------- issubclass(), list methods, item assignments
+# (survivors of the same sample outside calls.py: builtins.py, containers.py, execution.py)
+
+CLASSES = """
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+class Head(Block):
+    pass
+"""
+
+
+@pytest.mark.parametrize("test", [
+    "issubclass(Block, (nn.Module,))",
+    "issubclass(Head, (Block, nn.Module))",
+    "issubclass(nn.Linear, (Block, Head))",
+    "issubclass(nn.Conv2d, (Head,))",
+    "issubclass(Block, (nn.Linear, nn.Module))",
+], ids=["one-true", "all-true", "all-false", "one-false", "mixed"])
+def test_issubclass_of_a_tuple_is_pythons(test):
+    """builtins.py:310 (`any(a is True for a in answers)`): issubclass(cls, (A, B)) is true when
+    cls is a subclass of any of them, false when of none. Each sizes a Linear; torch builds the
+    same source (Python decides the test), its params, MACs, output and leaf calls."""
+    source = src(CLASSES + f"""
+
+class Net(nn.Module):  # macslint: input-size=8
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(8, 16 if {test} else 4)
+
+    def forward(self, x):
+        return self.fc(x)
+""")
+    assert_matches_torch(source, "Net")
+
+
+@pytest.mark.parametrize("init", [
+    'names = ["ab", "cd", "ef"]\nself.fc = nn.Linear(8, 4 * (names.index("cd") + 1) + len(names))',
+    'names = ["ab", "cd", "ef"]\nnames.remove("ab")\nself.fc = nn.Linear(8, 4 + len(names))',
+], ids=["index-of-a-string", "remove-a-string"])
+def test_list_index_and_remove_of_an_iterable_item_are_pythons(init):
+    """containers.py:414 (`name == "extend"`): `names.index("cd")` and `names.remove("ab")` take
+    one argument that is itself iterable (a string): Python looks the item up, it does
+    not extend the list with its characters. torch builds the same source: its counts."""
+    assert_matches_torch(model_source(init), "Net")
+
+
+@pytest.mark.parametrize("index", [0, 1, 3, -1, -3, 10, -10])
+def test_list_insert_is_pythons(index):
+    """containers.py:419 (`name == "insert" and len(args) == 2`): `sizes.insert(i, 2)` inserts
+    as Python's list.insert does (negative and past-the-end indexes too); the sizes chain
+    Linears in their order, so each position gives other params and MACs: torch's."""
+    source = model_source(f"sizes = [16, 8, 4]\nsizes.insert({index}, 2)\n"
+                          "self.net = nn.Sequential(*[nn.Linear(a, b) for a, b in "
+                          "zip([8] + sizes, sizes)])", "return self.net(x)")
+    assert_matches_torch(source, "Net")
+
+
+def test_an_assignment_to_a_plain_dict_not_followed_keeps_the_count():
+    """execution.py:105 (`isinstance(base, (Container, UserModule))`): an item assignment
+    macslint does not follow (a float key, a tuple key) into a dict nothing reads afterwards
+    forgets the dict, and the model's count stays known: torch's."""
+    assert_matches_torch(model_source("table = {}\ntable[0.5] = 2\ntable[1, 2] = 3\n"
+                                      "self.fc = nn.Linear(8, 16)"), "Net")
+
+
+def test_an_assignment_into_a_module_list_in_an_undecided_branch_is_not_counted():
+    """execution.py:105: `self.layers[1] = nn.Linear(8, 32)` under a condition macslint does
+    not evaluate (Python's version: true here) replaces a module torch counts; macslint cannot
+    follow it, so it counts nothing rather than the module list as it was, and names the line."""
+    source = src("""
+import sys
+
+
+class Net(nn.Module):  # macslint: input-size=8
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 8)])
+        if sys.version_info >= (3, 8):
+            self.layers[1] = nn.Linear(8, 32)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        return self.fc(x)
+""")
+    without = source.replace("self.layers[1] = nn.Linear(8, 32)", "pass")
+    counted = [sum(p.numel() for p in torch_model(text, "Net").parameters())
+               for text in (source, without)]
+    assert counted[0] != counted[1]  # torch counts the module the assignment puts in the list
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"`self.layers[1]` (line {line_of(source, 'self.layers[1] =')}) is not followed" \
+        in reasons(model)
+
+
+def test_an_assignment_past_a_module_lists_end_is_not_counted_as_torch_raises():
+    """execution.py:105: `self.layers[2] = ...` on a ModuleList of two: torch raises
+    IndexError building the model; macslint counts nothing and names the line."""
+    source = model_source("self.layers = nn.ModuleList([nn.Linear(8, 8), nn.Linear(8, 8)])\n"
+                          "self.layers[2] = nn.Linear(8, 8)\nself.fc = nn.Linear(8, 4)")
+    with pytest.raises(IndexError, match="index 2 is out of range"):
+        torch_model(source, "Net")
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    assert f"`self.layers[2]` (line {line_of(source, 'self.layers[2] =')}) is not followed" \
+        in reasons(model)
+
+
+@pytest.mark.parametrize("case", [
+    (118345600.0, -26565016.0, 3), (14.403800964355469, -22.774625778198242, 5),
+    (0.015093890950083733, -0.004120022989809513, 3), (-45020135424.0, 52431032320.0, 4),
+    (-15591793664.0, 5853323264.0, 10),
+], ids=str)
+def test_linspace_items_whose_two_formulas_differ_are_not_claimed_exact(case):
+    """calls.py:292 (`exact != end - step * (steps - 1 - i)`): float32 ends where `start`,
+    `step * i` and both `start + step * i` and `end - step * (steps - 1 - i)` are float32
+    values, but the two differ (the rounded step times `steps - 1` misses `end - start`):
+    torch computes the last items from the end, so `start + step * i` is not their value.
+    macslint's items are torch's where it gives a float, else intervals holding torch's and
+    deciding signs and order (check_items). The cases were found by a search over float32
+    ends for that property; the values expected are torch's."""
+    start, end, steps = case
+    values = torch.linspace(start, end, steps).tolist()
+    assert values[-1] == end  # torch's last item: from the end
+    check_items(start, end, steps)
