@@ -5,6 +5,11 @@ layers accept the model input as it is, the column of a dtype error, the documen
 items per sequence, `is None` on a module, the contiguity a slice of an inner dim loses,
 tensors that are the same whichever branch of an unknown condition ran, the `bias` of a
 LayerNorm or GroupNorm without affine weights, and macslint's own modules compiling cleanly.
+Then (the second part) the models a file gives (a construction at module level, constructions
+declared in the settings, macslint/torchnn/entries.py), what the tracer reports (a factory it
+cannot follow, a shape error in another file's block: tracer.py), `view_as` between tensors of
+known and unknown strides, `None is` a value not known, int indices at the edges of a dim, and
+`+` of a list and a tuple.
 
 Every expected value comes from the real thing running the same source: torch builds and runs
 the models (tests/torchnn/tracer_helpers.py: meta device, eval mode, FlopCounterMode; the real
@@ -334,3 +339,373 @@ def test_macslints_modules_compile_without_warnings():
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             compile(path.read_text(encoding="utf-8"), str(path), "exec", dont_inherit=True)
+
+
+# =====================================================================================
+# More survivors of the same sample (tests/mutation_survivors.md): the model entries a file
+# gives (macslint/torchnn/entries.py), the reports of the tracer (tracer.py), and tensors.py.
+
+import importlib  # noqa: E402 - appended section
+import sys  # noqa: E402
+import textwrap  # noqa: E402
+from typing import Any, Dict, Tuple  # noqa: E402
+
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from macslint.builds import parse_build  # noqa: E402
+from macslint.config import Settings  # noqa: E402
+from macslint.engine import check_file  # noqa: E402
+from macslint.project.loader import clear_cache  # noqa: E402
+from tests.torchnn.tracer_helpers import HEADER  # noqa: E402
+
+
+def torch_built(source: str, expression: str, input_shape: Tuple[int, ...]
+                ) -> Tuple[int, int, Tuple[int, ...]]:
+    """What `expression` builds in the namespace of `source` (torch on meta, eval mode): its
+    params, MACs (FlopCounterMode flops // 2) and output shape on zeros of `input_shape`."""
+    namespace: Dict[str, Any] = {"__name__": "_macslint_n3b_built"}
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
+    with torch.device("meta"):
+        model = eval(compile(expression, "<expression>", "eval", dont_inherit=True),  # noqa: S307
+                     namespace).eval()
+        with FlopCounterMode(display=False) as counter:
+            out = model(torch.zeros(input_shape))
+    params = sum(p.numel() for p in model.parameters())
+    return params, counter.get_total_flops() // 2, tuple(out.shape)
+
+
+# ----------------------------------- a construction written at module level (entries.py)
+
+CONSTRUCTIONS = src("""
+    WIDTH = 16
+
+
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self, width):
+            super().__init__()
+            self.fc = nn.Linear(8, width)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    def make(width):
+        return Net(width)
+
+
+    model = Net(WIDTH)
+    other = make(4)
+""")
+
+
+def test_a_construction_whose_arguments_name_a_module_constant_is_traced():
+    """`Net(WIDTH)` at module level builds a model (WIDTH a module constant): it is traced,
+    with torch's counts for the same expression. `Net(width)` inside `make(width)` depends on
+    the function's parameter (one model per call): not a model of its own."""
+    result = analyse(CONSTRUCTIONS)
+    assert [m.name for m in result.report.models] == ["Net(WIDTH)"]
+    (model,) = result.report.models
+    assert model.complete, model.reasons
+    assert model.input == declared_input(CONSTRUCTIONS, "Net")
+    assert (model.params, model.macs, model.output) == torch_built(
+        CONSTRUCTIONS, "Net(WIDTH)", declared_input(CONSTRUCTIONS, "Net"))
+    assert model.line == line_of(CONSTRUCTIONS, "model = Net(WIDTH)")
+
+
+# ------------------------------ constructions declared in the settings (entries.py)
+
+DECLARED = src("""
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self, width):
+            super().__init__()
+            self.fc = nn.Linear(8, width)
+
+        def forward(self, x):
+            return self.fc(x)
+""")
+
+
+@pytest.mark.parametrize("order", ["other-first", "net-first"])
+def test_a_declared_construction_of_another_file_does_not_hide_the_next(order):
+    """`builds` holds `Other(3)` (no module: a class of another file, skipped here) and
+    `Net(16)`, a class of this file: Net(16) is traced whatever their order, torch's counts."""
+    pairs = [("other", "Other(3)"), ("net", "Net(16)")]
+    if order == "net-first":
+        pairs.reverse()
+    builds = tuple(parse_build(text, label=label, key="build", source="pyproject.toml")
+                   for label, text in pairs)
+    result = analyse(DECLARED, builds=builds)
+    assert [m.name for m in result.report.models] == ["net"]
+    (model,) = result.report.models
+    assert model.complete, model.reasons
+    assert model.input == declared_input(DECLARED, "Net")
+    assert (model.params, model.macs, model.output) == torch_built(
+        DECLARED, "Net(16)", declared_input(DECLARED, "Net"))
+    assert not result.report.not_built
+
+
+# -------------------------------------- a factory macslint cannot follow (tracer.py)
+
+def unfollowed_factory(loops: int) -> str:
+    """A factory building a Linear, then replacing it in `loops` loops over what macslint
+    does not know (the environment, the command line): each loop is one reason."""
+    iterables = ["os.environ", "sys.argv", "sys.path"][:loops]
+    body = "".join(f"    for _ in {it}:\n        block = nn.Linear(8, {2 + i})\n"
+                   for i, it in enumerate(iterables))
+    return HEADER + "import os\nimport sys\n\n\ndef make():\n    block = nn.Linear(8, 8)\n" \
+        + body + "    return block\n"
+
+
+@pytest.mark.parametrize("loops", [1, 2, 3])
+def test_a_factory_that_cannot_be_followed_says_how_many_more_reasons(loops):
+    """make() returns a module (Python builds it), which one depends on loops macslint does not
+    follow: make is reported as not followed, naming the first loop and counting the others
+    ("and N more": N the loops after the first, from the test's text)."""
+    source = unfollowed_factory(loops)
+    namespace: Dict[str, Any] = {"__name__": "_macslint_n3b_factory"}
+    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
+    with torch.device("meta"):
+        assert isinstance(namespace["make"](), torch.nn.Module)
+    result = analyse(source)
+    assert not result.report.models
+    (unbuilt,) = result.report.not_built
+    assert (unbuilt.name, unbuilt.line) == ("make", line_of(source, "def make"))
+    first = line_of(source, "for _ in os.environ")
+    assert unbuilt.reason.startswith("make() returns a value macslint cannot follow: ")
+    assert f"the loop over `os.environ` (line {first}) is not followed" in unbuilt.reason
+    more = f" (and {loops - 1} more)"
+    assert unbuilt.reason.endswith(more) if loops > 1 else "more)" not in unbuilt.reason
+
+
+# ------------------- a shape error in a block of another project file (tracer.py)
+
+BLOCK_FILE = """
+    import torch.nn as nn
+
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout):
+            super().__init__()
+            self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(x)
+"""
+
+NET_FILE = """
+    import torch.nn as nn
+
+    from .blocks import Block
+
+
+    class Net(nn.Module):  # macslint: input-size=3x8x8
+        def __init__(self):
+            super().__init__()
+            self.b1 = Block(3, 8)
+            self.b2 = Block(16, 8)
+
+        def forward(self, x):
+            return self.b2(self.b1(x))
+
+
+    if True:
+        class Inner(nn.Module):  # macslint: input-size=3x8x8
+            def __init__(self):
+                super().__init__()
+                self.b1 = Block(3, 8)
+                self.b2 = Block(16, 8)
+
+            def forward(self, x):
+                return self.b2(self.b1(x))
+"""
+
+
+@pytest.fixture
+def project_caches():
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def test_a_shape_error_in_another_files_block_is_reported_at_the_models_line_and_column(
+        tmp_path, project_caches):
+    """Block(16, 8) gets the 8 channels Block(3, 8) makes: torch raises in blocks.py's conv.
+    The MAC011 is said on the model's class line and column (1-based, from the text), the
+    block's file and line at the end of the message."""
+    package = tmp_path / "n3b_project_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "blocks.py").write_text(textwrap.dedent(BLOCK_FILE), encoding="utf-8")
+    (package / "net.py").write_text(textwrap.dedent(NET_FILE), encoding="utf-8")
+    net_text = (package / "net.py").read_text(encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        module = importlib.import_module("n3b_project_pkg.net")
+        for name in ("Net", "Inner"):
+            with pytest.raises(RuntimeError, match="expected input.*to have 16 channels"):
+                getattr(module, name)()(torch.zeros(declared_input(net_text, name)))
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.startswith("n3b_project_pkg")]:
+            del sys.modules[name]
+    result = check_file(package / "net.py", "net.py", Settings())
+    assert result.report.error is None, result.report.error
+    issues = sorted((f.line, f.col, f.message) for f in result.findings if f.code == "MAC011")
+    conv_line = line_of(textwrap.dedent(BLOCK_FILE), "nn.Conv2d(")
+    expected = [(line_of(net_text, f"class {name}("), col_of(net_text, f"class {name}("))
+                for name in ("Net", "Inner")]
+    assert [(line, col) for line, col, _ in issues] == expected
+    assert expected[1][1] == 5  # the nested class: its column is not 1
+    for _, _, message in issues:
+        assert message.endswith(f"(at blocks.py:{conv_line})")
+    for name in ("Net", "Inner"):
+        model = next(m for m in result.report.models if m.name == name)
+        assert not model.complete and model.macs is None
+
+
+# ------------------------------ view_as / reshape_as of tensors of unknown strides
+
+@pytest.mark.parametrize("result", [
+    "torch.zeros(2, 8).view_as(y)",  # known strides viewed as the shape of unknown ones
+    "y.view_as(torch.zeros(2, 8))",  # unknown strides viewed as a fresh tensor's shape
+    "torch.zeros(2, 8).reshape_as(y)",
+    "torch.zeros(2, 8).view_as(y).view(-1)",
+], ids=["known-as-unknown", "unknown-as-known", "reshape_as", "view-after"])
+def test_view_as_between_tensors_of_known_and_unknown_strides_is_torchs(result):
+    """The strides of `a.view_as(b)` are a's: b only gives the shape. y (a product:
+    macslint does not know its strides) as either side: torch runs it, and so does macslint."""
+    assert_matches_torch(src(f"""
+        class Net(nn.Module):  # macslint: input-size=2x8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                y = self.fc(x) @ torch.ones(8, 8)
+                return {result}
+    """), "Net")
+
+
+# --------------------------------------- `None is` a value macslint does not know
+
+@pytest.mark.parametrize("condition, python", [
+    ('None is re.match("a", "b")', True),
+    ('None is not re.match("a", "b")', False),
+    ('None is re.match("a", "a")', False),
+    ('re.match("a", "b") is None', True),
+])
+def test_none_is_a_value_not_known_is_unknown(condition, python):
+    """`re` is not modelled: whether `re.match(...)` is None is not known to macslint, so
+    neither is the branch (torch's output shape depends on it). The model is left uncounted
+    with the condition and its line, never guessed."""
+    def model_source(test: str) -> str:
+        return src(f"""
+            import re
+
+
+            class Net(nn.Module):  # macslint: input-size=8
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 8)
+
+                def forward(self, x):
+                    if {test}:
+                        x = torch.cat([x, x], 1)
+                    return torch.cat([self.fc(x[:, :8]), x], 1)
+        """)
+
+    source = model_source(condition)
+    shape = declared_input(source, "Net")
+    assert eval(condition, {"re": __import__("re")}) is python  # noqa: S307 - the test's own text
+    when = {branch: torch_counts(model_source(str(branch)), "Net", shape)
+            for branch in (True, False)}
+    assert when[True] != when[False]  # a guess of the branch would give wrong counts
+    assert torch_counts(source, "Net", shape) == when[python]
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None
+    assert f"the condition `{condition[:8]}" in reasons(model)
+    assert f"(line {line_of(source, 'if ' + condition)})" in reasons(model)
+
+
+# ------------------------------------------------------- an int index at the edges of a dim
+
+@pytest.mark.parametrize("key", [-4, -1, 0, 3])
+def test_an_int_index_within_a_dim_is_torchs(key):
+    """`y[:, key]` of a 1x4 tensor, key from -4 to 3: torch runs it."""
+    assert_matches_torch(src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                return self.fc(x)[:, {key}]
+    """), "Net")
+
+
+@pytest.mark.parametrize("key", [-5, -6, 4, 5])
+def test_an_int_index_past_a_dim_is_a_shape_error_as_torch_raises(key):
+    """Past either end (below -4 or from 4 on): torch raises IndexError; macslint says MAC011
+    at the subscript, with the index, and counts no MACs."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                return self.fc(x)[:, {key}]
+    """)
+    assert torch_raises(source, "Net", declared_input(source, "Net"))
+    found = codes(analyse(source), "MAC011")
+    assert [(f.line, f.col) for f in found] == [
+        (line_of(source, "self.fc(x)["), col_of(source, "self.fc(x)["))]
+    assert f"indexes {key} in dimension 1" in found[0].message
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None
+
+
+# ---------------------------------------------------- `+` of lists and of sequences of modules
+
+@pytest.mark.parametrize("init, use", [
+    ("self.body = nn.Sequential(*([nn.Linear(8, 8)] + [nn.ReLU(), nn.Linear(8, 4)]))",
+     "self.body(x)"),
+    ("self.parts = nn.ModuleList((nn.Linear(8, 8),) + (nn.Linear(8, 4),))",
+     "self.parts[1](self.parts[0](x))"),
+], ids=["list-of-modules", "tuple-of-modules"])
+def test_sequences_of_modules_added_are_pythons(init, use):
+    """`[modules] + [modules]`, `(modules) + (modules)`: Python's concatenation, torch's
+    counts (the side of the next test where the two types are the same)."""
+    assert_matches_torch(src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                {init}
+
+            def forward(self, x):
+                return {use}
+    """), "Net")
+
+
+@pytest.mark.parametrize("expression", ["[1] + (4,)", "(1,) + [4]"])
+def test_a_list_plus_a_tuple_is_unknown_as_python_raises(expression):
+    """Python refuses `list + tuple` (TypeError; torch's forward raises). macslint does not
+    count the view the sum shapes, naming the line, and has no internal error."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                shape = {expression}
+                return self.fc(x).view(shape)
+    """)
+    with pytest.raises(TypeError, match="can only concatenate"):
+        torch_counts(source, "Net", declared_input(source, "Net"))
+    result = analyse(source)
+    (model,) = result.report.models
+    assert not model.complete and model.macs is None and model.output is None
+    assert "raises TypeError" in reasons(model)
+    assert f"(line {line_of(source, '.view(shape)')})" in reasons(model)
+    assert not codes(result, "MAC900") and "internal error" not in reasons(model)
