@@ -394,3 +394,90 @@ def test_linspace_items_whose_two_formulas_differ_are_not_claimed_exact(case):
     values = torch.linspace(start, end, steps).tolist()
     assert values[-1] == end  # torch's last item: from the end
     check_items(start, end, steps)
+
+
+# ------------------------------------------ fourth batch: legacy constructors, linspace items
+
+@pytest.mark.parametrize("init", [
+    "t = torch.Tensor(2, 0)\nself.fc = nn.Linear(8, 4 + t.numel() + 2 * t.dim())",
+    "t = torch.Tensor(0)\nself.fc = nn.Linear(8, 4 + t.numel() + 2 * t.dim())",
+    "t = torch.FloatTensor(3, 0, 2)\nself.fc = nn.Linear(8, 4 + t.numel() + 2 * t.dim())",
+    "self.extra = nn.Parameter(torch.Tensor(0, 8))\nself.fc = nn.Linear(8, 4)",
+], ids=["2x0", "0", "float-3x0x2", "parameter-0x8"])
+def test_legacy_tensor_of_a_zero_size_is_empty(init):
+    """calls.py:129 (`v < 0`): the legacy constructors refuse only negative sizes; a zero size
+    makes an empty tensor (and an empty parameter). The model sizes a layer by the tensor's
+    numel and rank: torch's params, MACs, output and leaf calls."""
+    assert_matches_torch(model_source(init), "Net")
+
+
+# `torch.linspace(start, end, 3)` with start 0 or -end: the step is `(end - start) / 2` in
+# float32, exact, and so are the items, while `step * 3` is no float32 value (24 bits).
+HALVING = [(0.0, 0.1, 3), (0.0, 0.2, 3), (0.0, 0.7, 3), (0.0, 1.1, 3), (-0.7, 0.7, 3)]
+
+
+@pytest.mark.parametrize("case", HALVING, ids=str)
+def test_linspace_of_three_exact_halves_is_known_exactly(case):
+    """calls.py:288 (`Fraction(step) * (steps - 1 - i)`): whether an item is exact depends on
+    the multiples of the step up to `steps - 1` only (not on `step * 3`); `linspace(0, 0.7, 3)`
+    is [0, 0.7f / 2, 0.7f] whatever the kernel, known exactly (floats) and torch's."""
+    values = torch.linspace(*case).tolist()
+    items = macslint_items(*case)
+    assert all(isinstance(item, float) for item in items), items
+    assert items == values
+
+
+def test_linspace_of_three_exact_halves_in_a_model_is_torchs():
+    """calls.py:288: the middle item of `torch.linspace(0, 0.7, 3)` is known exactly (0.35f,
+    just below 0.35), so `int(dpr[1] * 100)` is (an interval's int() is not): torch's
+    Linear(8, 34) (built on the CPU by torch)."""
+    source = model_source("dpr = torch.linspace(0, 0.7, 3).tolist()\n"
+                          "self.fc = nn.Linear(8, int(dpr[1] * 100))")
+    assert cpu_built_counts(source, "Net", (1, 8))[2] == (1, 34)  # torch: 0.35f * 100 < 35
+    assert_matches_cpu_built(source)
+
+
+U32 = Fraction(1, 2 ** 24)  # float32's unit roundoff
+SUBNORMAL32 = Fraction(1, 2 ** 150)  # float32's rounding below the normal range
+
+
+def own_scale(start: float, end: float, steps: int, i: int) -> Fraction:
+    """The magnitudes torch's float32 kernel rounds at when it computes item i: |start| +
+    |step| * i for the first half (always from the start: `start + step * i`, by the scalar
+    loop or a vector lane); for the rest, which it may compute from the end, that plus
+    |end| + |step| * (steps - 1). The step is the real (end - start) / (steps - 1), within a
+    few roundings of float32's."""
+    step = abs(Fraction(end) - Fraction(start)) / (steps - 1) if steps > 1 else Fraction(0)
+    near = abs(Fraction(start)) + step * i
+    return near if i < steps // 2 else near + abs(Fraction(end)) + step * (steps - 1)
+
+
+def check_tight(start: float, end: float, steps: int) -> None:
+    """Every item macslint gives as an interval is decided against thresholds a dozen float32
+    roundings of its own computation (own_scale) from torch's value (24 for the second half,
+    which torch may compute either way): `dpr[i] > t` for t just below it, `dpr[i] < t` just
+    above."""
+    values = torch.linspace(start, end, steps).tolist()
+    items = macslint_items(start, end, steps)
+    for i, (item, value) in enumerate(zip(items, values)):
+        if isinstance(item, float):
+            assert item == value, (start, end, steps, i)
+            continue
+        factor = 12 if i < steps // 2 else 24
+        apart = factor * U32 * own_scale(start, end, steps, i) + 16 * SUBNORMAL32
+        below, above = float(Fraction(value) - apart), float(Fraction(value) + apart)
+        assert below < value < above
+        case = (start, end, steps, i, value, item)
+        assert compare_rounded(operator.gt, item, below) is True, case
+        assert compare_rounded(operator.lt, item, above) is True, case
+
+
+@pytest.mark.parametrize("family", ["rates", "mixed", "scales", "small-start"])
+def test_linspace_items_are_decided_a_few_roundings_from_torchs(family):
+    """calls.py:332 (`i >= steps // 2`): torch computes the first half's items from the start
+    only, so their intervals are as narrow as that formula's few roundings (of |start| +
+    |step| * i), not as wide as the end's: item 8 of `torch.linspace(0, 0.001, 32)` is
+    compared with a threshold a dozen roundings from torch's value, decided (the second
+    half's, which torch may compute from either end, within 24 roundings of both formulas)."""
+    for start, end, steps in draws(family):
+        check_tight(start, end, steps)
