@@ -4,7 +4,10 @@
 objects made for each model, the methods of containers and modules (`super().append` in a
 subclass of nn.ModuleList, `add_module`/`register_module`), the methods of plain lists
 (`append`, `pop`, `remove`), forgetting a list a call not followed may have changed (and the
-budget steps that looking for it costs) and indexing a container out of range.
+budget steps that looking for it costs) and indexing a container out of range; then
+`getattr`'s argument count, `min`/`max`/`sorted` with a key, `issubclass` of subclasses of
+torch layers, the input a MAC011 message says a layer expects, item assignments past a
+container's end, the bound on texts, registered parameters and buffers.
 
 Every expected value comes from torch (or Python) running the same source
 (tests/torchnn/tracer_helpers.py: built on the meta device, eval mode, FlopCounterMode): where
@@ -14,6 +17,7 @@ with a reason naming the construct and its line (never an internal error, never 
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Any, Type
 
@@ -383,3 +387,256 @@ def test_looking_for_a_forgotten_list_costs_a_step_per_1024_items(monkeypatch):
     assert model.params is None and model.macs is None
     assert budget.problems() == []
     assert looked <= 1024 * (budget.charged + 1), (looked, budget.charged)
+
+
+# ------------------------------------------- the fourth sample: builtins, hints, texts, tensors
+# (survivors of cosmic-ray's sample of macslint/torchnn at a464175, judged in issue 18)
+
+
+def test_getattr_with_a_default_of_an_attribute_that_exists_is_pythons():
+    """`getattr(self.fc, "out_features", 3)`: the attribute exists, so Python gives it (the
+    default unused), as the two-argument form does; torch's counts."""
+    assert_matches_torch(src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 16)
+                width = getattr(self.fc, "out_features", 3)
+                self.fc2 = nn.Linear(width, getattr(self.fc, "in_features"))
+
+            def forward(self, x):
+                return self.fc2(self.fc(x))
+    """), "Net")
+
+
+def test_getattr_of_four_arguments_is_unknown_as_python_raises():
+    """`getattr(self.fc, "out_features", 3, 4)`: Python raises TypeError (getattr expected at
+    most 3 arguments); macslint must not read the attribute and count the model."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 16)
+                self.fc2 = nn.Linear(getattr(self.fc, "out_features", 3, 4), 4)
+
+            def forward(self, x):
+                return self.fc2(self.fc(x))
+    """)
+    assert "at most 3 arguments" in torch_build_raises(source, "Net", TypeError)
+    assert_unknown_where_python_raises(source, "Net", "getattr(")
+
+
+def test_max_min_and_sorted_with_a_key_are_pythons():
+    """`max(sizes, key=...)`, `min(sizes, key=...)`, `sorted(sizes, key=...)` with a key that
+    reverses the order: the item Python picks (the largest key), not the largest item; a
+    sorted list, not one item. Each sizes a layer: torch's counts."""
+    assert_matches_torch(src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                sizes = [4, 16, 8]
+                order = sorted(sizes, key=lambda v: -v)
+                self.fc = nn.Linear(8, min(sizes, key=lambda v: -v))
+                self.fc2 = nn.Linear(order[0], max(sizes, key=lambda v: -v) + order[1])
+                self.fc3 = nn.Linear(max([4, 16, 8], key=lambda v: v % 5),
+                                     min([3, 6, 5], key=lambda v: v % 3))
+
+            def forward(self, x):
+                return self.fc2(self.fc(x))
+    """), "Net")
+
+
+@pytest.mark.parametrize("test", ["issubclass(MyLinear, nn.Linear)",
+                                  "issubclass(Wide, nn.Linear)",
+                                  "issubclass(Wide, (nn.Conv2d, nn.Linear))"])
+def test_issubclass_of_a_subclass_of_a_torch_layer_is_pythons(test):
+    """`class MyLinear(nn.Linear)`, `class Wide(MyLinear)`: subclasses of torch's Linear, as
+    Python says; each sizes a Linear, torch's counts."""
+    assert_matches_torch(src(f"""
+        class MyLinear(nn.Linear):
+            pass
+
+
+        class Wide(MyLinear):
+            pass
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 16 if {test} else 4)
+
+            def forward(self, x):
+                return self.fc(x)
+    """), "Net")
+
+
+# the layers given a tensor forward() makes, of a shape torch refuses: (constructor, shape)
+WRONG_INPUTS = [
+    ("nn.Conv1d(4, 8, 3)", (32,)),
+    ("nn.Conv2d(4, 8, 3)", (8,)),
+    ("nn.Conv2d(4, 8, 3)", (1, 5, 8, 8)),
+    ("nn.Conv1d(4, 8, 3)", (2, 6, 8)),
+    ("nn.BatchNorm2d(4)", (2, 5, 8, 8)),
+    ("nn.BatchNorm1d(4)", (32,)),
+    ("nn.GroupNorm(2, 4)", (2, 6, 8)),
+    ("nn.Linear(4, 8)", (32,)),
+    ("nn.Linear(4, 8)", (2, 6)),
+]
+
+
+def cpu_layer(constructor: str) -> torch.nn.Module:
+    """The layer torch builds from its constructor text, on the CPU (the real kernels check
+    what the meta ones may skip)."""
+    namespace: dict = {}
+    exec(compile(HEADER, "<header>", "exec", dont_inherit=True), namespace)
+    return eval(compile(constructor, "<layer>", "eval", dont_inherit=True), namespace).eval()
+
+
+@pytest.mark.parametrize("constructor, shape", WRONG_INPUTS, ids=str)
+def test_the_input_a_layer_is_said_to_expect_is_one_torch_accepts(constructor, shape):
+    """A layer given a tensor it refuses (torch raises): MAC011 at the layer, the shape given,
+    and, where the message names the input the layer expects (`expects 1x4x8x8 but gets
+    1x5x8x8`), torch's layer runs on that shape. A 1-d tensor to a convolution has no such
+    shape (the rank is wrong, not a dimension): torch refuses 32x4 for Conv1d(4, 8, 3)."""
+    layer = cpu_layer(constructor)
+    with torch.no_grad(), pytest.raises((RuntimeError, ValueError)):
+        layer(torch.zeros(shape))
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.layer = {constructor}
+
+            def forward(self, x):
+                return self.layer(torch.zeros({shape}))
+    """)
+    result = analyse(source)
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None
+    (finding,) = codes(result, "MAC011")
+    assert finding.line == line_of(source, "self.layer = "), finding.message
+    gets = "x".join(map(str, shape))
+    match = re.match(r".+? expects (\S+) but gets (\S+) ", finding.message)
+    if match is None:
+        assert f" gets {gets} (from line " in finding.message, finding.message
+        return
+    assert match[2] == gets, finding.message
+    expects = tuple(map(int, match[1].split("x")))
+    with torch.no_grad():
+        layer(torch.zeros(expects))  # torch accepts what the message says the layer expects
+
+
+@pytest.mark.parametrize("kind", ["ModuleList", "Sequential"])
+@pytest.mark.parametrize("key", [3, 5])
+def test_an_assignment_far_past_a_containers_end_is_unknown_as_torch_raises(kind, key):
+    """`self.layers[3] = ...` on a container of two: torch raises IndexError building the
+    model; macslint counts nothing and names the line (not an internal error)."""
+    layers = "nn.Linear(8, 8), nn.Linear(8, 8)"
+    made = f"nn.ModuleList([{layers}])" if kind == "ModuleList" else f"nn.Sequential({layers})"
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.layers = {made}
+                self.layers[{key}] = nn.Linear(8, 8)
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert "out of range" in torch_build_raises(source, "Net", IndexError)
+    assert_unknown_where_python_raises(source, "Net", f"self.layers[{key}] =", IndexError)
+
+
+@pytest.mark.parametrize("new, known", [("x" * 10, True), ("x" * 100, False)],
+                         ids=["under-the-bound", "past-the-bound"])
+def test_a_str_replace_making_a_text_past_the_bound_is_not_evaluated(new, known):
+    """`text.replace("a", new)` on 2,000 characters: evaluated as Python does while its result
+    stays under the bound on texts (100,000 characters, a size limit, not a cost: a replace
+    of two short texts can make gigabytes), left unknown, with the reason and the line,
+    past it. Python's result lengths decide which case is which."""
+    text = "ab" * 1000
+    assert (len(text.replace("a", new)) <= 100_000) is known  # the bound, a literal
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                text = "ab" * 1000
+                self.fc = nn.Linear(8, len(text.replace("a", "{new}")) % 13 + 1)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    if known:
+        assert_matches_torch(source, "Net")
+        return
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    why = reasons(model)
+    assert "`str.replace()` of a text this long is not modelled" in why, why
+    assert f"(line {line_of(source, 'self.fc = ')})" in why, why
+
+
+def test_a_parameter_registered_from_a_method_returning_it_is_torchs():
+    """`nn.Parameter(...).float()` is the parameter itself in torch (float32 already: `float()`
+    returns self); registered with `register_parameter` it is a parameter of the model (counted,
+    `isinstance(self.w, nn.Parameter)` true): torch's counts."""
+    assert_matches_torch(src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.register_parameter("w", nn.Parameter(torch.zeros(3)).float())
+                self.register_parameter("v", nn.Parameter(torch.zeros(2, 8)).contiguous())
+                self.fc = nn.Linear(8, 16 if isinstance(self.w, nn.Parameter) else 4)
+
+            def forward(self, x):
+                return self.fc(x + self.v.sum() + self.w.sum())
+    """), "Net")
+
+
+@pytest.mark.parametrize("value", ["torch.ones(3) if random.random() > 2 else None",
+                                   "torch.ones(3) if random.random() < 2 else None",
+                                   "torch.ones(3)", "None"])
+def test_the_buffers_of_a_module_holding_an_unknown_value_are_not_counted(value):
+    """`self.register_buffer("scale", v)` of a value macslint cannot know (Python decides
+    `random.random() > 2`: None, no buffer; `< 2`: a tensor), then `len(list(self.buffers()))`
+    sizes a layer: torch's counts, or nothing with the line; never a count for a value that
+    may be None. The known values (a tensor, None) are torch's."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.register_buffer("scale", {value})
+                self.fc = nn.Linear(8, 4 + 4 * len(list(self.buffers())))
+
+            def forward(self, x):
+                return self.fc(x)
+    """, header=HEADER_RANDOM)
+    if "random" in value:
+        assert_torch_or_unknown(source, "Net", "self.fc = nn.Linear")
+    else:
+        assert_matches_torch(source, "Net")
+
+
+def test_looking_through_a_few_thousand_items_costs_a_few_steps():
+    """A module-level list of 5,000 items looked through for a list `random.shuffle` may have
+    changed: a step per 1,024 items (about five), far inside the budget; the model is
+    complete with torch's counts."""
+    source = src("""
+        BIG = [0] * 5000
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                random.shuffle([1, 2])
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, header=HEADER_RANDOM)
+    with Budget() as budget:
+        assert_matches_torch(source, "Net")
+    assert budget.problems() == []
+    assert budget.costliest < 100, budget.costliest  # a few steps per 1,024 items, not more
