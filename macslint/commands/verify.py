@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..costmodel import (
-    Args, LayerError, LayerSpec, Shape, ShapeTuple, Unresolved, flat_shapes, output_count,
+    Args, LayerError, LayerSpec, Shape, ShapeTuple, UnknownArgument, Unresolved, flat_shapes,
+    output_count,
 )
 
 from ..evaluator.values import Unknown
@@ -137,6 +138,13 @@ def _plain_problem(name: str, value: Any) -> Optional[str]:
     return f"argument '{name}' is a {type(value).__name__}, not a plain value"
 
 
+def _torch_name(value: Any) -> Optional[str]:
+    """The dotted name of torch's the analysis resolved an argument to (`F.gelu`, a function
+    of torch's passed as a Transformer layer's activation), or None."""
+    path = getattr(value, "path", None)
+    return path if isinstance(path, str) and path.startswith("torch.") else None
+
+
 def _constructor_call(spec: LayerSpec, args: Args, device: str) -> Tuple[list, dict]:
     """Positional and keyword arguments that bind to torch's constructor as `args` bound to the
     catalogue's copy of its signature (tests/test_catalogue_torch.py keeps them identical).
@@ -197,11 +205,10 @@ class Oracle:
     def layer(self, spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:
         """Accepts, Raises or NotRebuilt for `torch.nn.<spec.name>(args)` called on tensors of
         shapes `inputs` (None: built only)."""
-        for name, value in args.values.items():
-            if name not in ("device", "dtype"):
-                problem = _plain_problem(name, value)
-                if problem:
-                    return NotRebuilt(problem)
+        torch_args = self.torch_args(args)
+        if isinstance(torch_args, NotRebuilt):
+            return torch_args
+        args = torch_args
         key = ("layer", spec.name, _args_key(args), None if inputs is None else tuple(inputs))
         if key not in self.memo:
             with warnings.catch_warnings():
@@ -209,18 +216,50 @@ class Oracle:
                 self.memo[key] = self._layer(spec, args, inputs)
         return self.memo[key]
 
+    def torch_args(self, args: Args) -> Any:
+        """The arguments as torch takes them (a name of torch's the analysis resolved,
+        `activation=F.gelu`, as torch's object), or NotRebuilt: why they cannot be passed."""
+        values = dict(args.values)
+        for name, value in args.values.items():
+            path = _torch_name(value)
+            if path is not None:
+                values[name] = self.torch_object(path)
+                if values[name] is None:
+                    return NotRebuilt(f"argument '{name}' is `{path}`, which this torch has not")
+            elif name not in ("device", "dtype"):
+                problem = _plain_problem(name, value)
+                if problem:
+                    return NotRebuilt(problem)
+        return Args(values)
+
+    def torch_object(self, path: str) -> Any:
+        """What torch's dotted name `path` is (`torch.nn.functional.gelu`), or None."""
+        target = self.torch
+        for part in path.split(".")[1:]:
+            target = getattr(target, part, None)
+            if target is None:
+                return None
+        return target
+
     def _build(self, spec: LayerSpec, args: Args, device: str) -> Any:
         positional, keywords = _constructor_call(spec, args, device)
         module = getattr(self.torch.nn, spec.name)(*positional, **keywords)
         return module.eval()
 
     def _inputs(self, spec: LayerSpec, shapes: Sequence[Any], device: str) -> list:
-        """Zeros of each shape; None and tuples (an RNN's state) as the call passed them."""
+        """Zeros of each shape; None and tuples (an RNN's state) as the call passed them, and
+        the plain values of a layer's `forward_values` (MultiheadAttention's need_weights).
+        One not known (whether a mask is the causal one: is_causal) is False: the cost model
+        counts such a call only where every value gives the same count and output."""
         dtype = self.torch.long if spec.name in INDEX_INPUT else self.torch.float32
 
         def make(shape: Any) -> Any:
+            if isinstance(shape, UnknownArgument):
+                return False
             if shape is None or isinstance(shape, ShapeTuple):
                 return None if shape is None else tuple(make(s) for s in shape)
+            if not isinstance(shape, tuple):
+                return shape  # a plain value
             return self.torch.zeros(tuple(shape), dtype=dtype, device=device)
 
         return [make(s) for s in shapes]
@@ -295,6 +334,10 @@ class Oracle:
         is small enough (`params`: its parameter count, if known), else None."""
         if not self._cpu_feasible(params, inputs):
             return None
+        torch_args = self.torch_args(args)
+        if isinstance(torch_args, NotRebuilt):
+            return None
+        args = torch_args
         key = ("cpu", spec.name, _args_key(args), None if inputs is None else tuple(inputs))
         if key not in self.memo:
             with warnings.catch_warnings():

@@ -163,6 +163,35 @@ def _layer_refusal(kind: str, args: Args, dtype: str, dtypes: Sequence[Optional[
             f"or complex dtype. Got: {name}")
 
 
+def _multihead_dtype(args: Args, dtypes: Sequence[Optional[str]]) -> Optional[str]:
+    """MultiheadAttention, `dtypes` those of (query, key, value, key_padding_mask, attn_mask),
+    None where not given: the masks bool or floating (torch's _canonical_mask, the padding
+    mask's first), the inputs of the projections' dtype, and the mask the scores get (a bool
+    one made of the query's dtype, both masks summed) of the query's dtype."""
+    if args.values.get("dtype") is not None:
+        return None  # built with a dtype of its own
+    query, key, value, padding, mask = (*dtypes, None, None, None, None, None)[:5]
+    for index, name, dtype in ((3, "key_padding_mask", padding), (4, "attn_mask", mask)):
+        if dtype is not None and dtype != "bool" and not is_floating(dtype):
+            raise DtypeError(f"only bool and floating types of {name} are supported", index)
+    for index, dtype in enumerate((query, key, value)):
+        if dtype is not None and dtype != DEFAULT_FLOAT:
+            raise DtypeError(f"mat1 and mat2 must have the same dtype, but got "
+                             f"{_SCALAR.get(dtype, dtype)} and Float", index)
+    floats = [(index, DEFAULT_FLOAT if d == "bool" else d)
+              for index, d in ((3, padding), (4, mask)) if d is not None]
+    kinds = {d for _, d in floats}
+    # attn_mask + key_padding_mask: the wider float (two halves of different kinds: float)
+    wider = kinds.pop() if len(kinds) == 1 else "float64" if "float64" in kinds \
+        else DEFAULT_FLOAT
+    if floats and wider != DEFAULT_FLOAT:
+        # baddbmm's or scaled_dot_product_attention's words, as need_weights decides
+        raise DtypeError(f"a mask of dtype {wider} for a query of dtype {DEFAULT_FLOAT}: torch "
+                         "takes a floating mask of the query's dtype only",
+                         next(index for index, d in floats if d == wider))
+    return query
+
+
 def layer_dtype(kind: str, args: Args, dtypes: Sequence[Optional[str]]) -> Optional[str]:
     """The dtype of what layer `kind` returns for inputs of `dtypes`; DtypeError where torch
     raises (an Embedding's indices are not int64 or int32, a Linear gets integers)."""
@@ -181,6 +210,8 @@ def layer_dtype(kind: str, args: Args, dtypes: Sequence[Optional[str]]) -> Optio
         return dtype
     if kind in _ANY_DTYPE:
         return dtype
+    if kind == "MultiheadAttention":
+        return _multihead_dtype(args, dtypes)
     if kind in _RECURRENT or kind in _CELLS:
         if args.values.get("dtype") is not None:
             return None  # built with a dtype of its own
@@ -345,7 +376,7 @@ def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Op
     first = _operand_dtype(operands.get("input"))
     if op in _CASTS:
         return _CASTS[op]
-    if op == "to":
+    if op in ("to", "type"):
         return _requested(requested, first)
     if op == "type_as":
         return _operand_dtype(operands.get("other"))
@@ -393,6 +424,11 @@ def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Op
         return result_type([Operand(o.dtype, "tensor") for o in items])
     if op == "sum":
         return _requested(requested, "int64" if first == "bool" or is_integral(first) else first)
+    if op == "norm":
+        if first is not None and not is_floating(first):
+            raise DtypeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
+                             f"as input. Got {_SCALAR[first]}", "input")
+        return _requested(requested, first)
     if op == "mean":
         if requested is None and first is not None and not is_floating(first):
             raise DtypeError(f"mean(): could not infer output dtype. Input dtype must be "

@@ -23,6 +23,15 @@ class UnknownArgument:
         self.reason = reason
 
 
+class ModuleArgument:
+    """The base of a torch.nn module passed as an argument of a layer's constructor (a
+    Transformer layer's `activation=nn.GELU()`): the cost model does not know its parameters,
+    so a count that needs them is Unresolved. The tracer's module values
+    (macslint.torchnn.values) are ones."""
+
+    __slots__ = ()
+
+
 class Unresolved(Exception):
     """A cost needed an argument whose value is not known."""
 
@@ -150,8 +159,9 @@ class ShapeTuple(tuple):
 
 def flat_shapes(value: Any) -> Tuple[Shape, ...]:
     """The tensors' shapes in a layer's inputs or output, in order: a Shape is one, a
-    ShapeTuple (or a list of inputs) holds several, None none."""
-    if value is None:
+    ShapeTuple (or a list of inputs) holds several, None none, nor a plain value passed
+    beside the tensors (MultiheadAttention's `need_weights`: `LayerSpec.forward_values`)."""
+    if value is None or not isinstance(value, (tuple, list)):
         return ()
     if isinstance(value, ShapeTuple) or isinstance(value, list):
         return tuple(shape for item in value for shape in flat_shapes(item))

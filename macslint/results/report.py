@@ -183,8 +183,8 @@ def file_report(path: str, sites: List[LayerSite], settings: Settings,
             if not call.traced:
                 continue
             layer = by_site.get((call.site.line, call.site.col + 1))
-            if layer is None or call.site.file is not None:  # another file's construction
-                continue
+            if layer is None or call.site.file is not None or call.site.part is not None:
+                continue  # another file's construction, or a part of the one there
             if layer.error_at_input:
                 layer.error, layer.error_at_input = None, False
                 layer.reason = (f"costed on its own at {'x'.join(map(str, settings.input_size))}, "

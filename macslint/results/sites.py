@@ -29,6 +29,10 @@ class LayerSite:
     file: Optional[str] = None  # another project file, for a site a model of this one uses
     end_line: Optional[int] = None  # where the call ends (1-based line, 0-based column after it)
     end_col: Optional[int] = None
+    # A submodule torch's constructor builds for the module constructed here (a Transformer
+    # layer's `self_attn`: "TransformerEncoderLayer.self_attn"): not a construction of the
+    # source, placed at the one that builds it.
+    part: Optional[str] = None
 
 
 @dataclass

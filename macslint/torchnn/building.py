@@ -20,11 +20,12 @@ from .builtins import MODULE_BASES
 from .calls import op_spec, torch_call
 from .containers import MEMBER_METHODS, STR_METHODS
 from .common import (
-    MISSING, NO_EFFECT_MODULE_METHODS, SEQUENTIAL_BASES, decorator_names, fresh_copy,
+    MISSING, MODULE_MEMBERS, NO_EFFECT_MODULE_METHODS, MissingMember, SEQUENTIAL_BASES, decorator_names, fresh_copy,
     unknown_argument, unknown_arguments,
 )
 from .einops_library import EinopsName, call_einops
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
+from .transformer import COMPOSITES, METHODS, STACK_PATHS, build, build_part_of, is_composite_base
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
 )
@@ -156,6 +157,12 @@ class ModuleBuilding:
             value = self.layer_attribute(layer, name)  # the catalogue's reason, if not in it
             return value if isinstance(value, Unknown) else Unknown(
                 f"`self.{name}` of {module.cls.name} (a torch.nn.{layer.kind}) is not modelled")
+        if module.composite == "Transformer" and name in METHODS:  # a staticmethod of torch's
+            return ModuleRef(METHODS[name])
+        if name not in MODULE_MEMBERS and module.container is None and layer is None \
+                and module.composite is None:  # a plain nn.Module: torch raises
+            return MissingMember(
+                f"`self.{name}` is not set on {module.cls.name}: torch raises AttributeError")
         return BoundMethod(module, name)
 
     def layer_attribute(self, layer: LayerModule, name: str) -> Any:
@@ -204,7 +211,8 @@ class ModuleBuilding:
             for base in c.bases:
                 if isinstance(base, LayerClass) or isinstance(base, ModuleRef) and (
                         base.path in MODULE_BASES or base.path in SEQUENTIAL_BASES
-                        or base.path in CONTAINER_BASES or is_uncatalogued_layer(base)):
+                        or base.path in CONTAINER_BASES or is_uncatalogued_layer(base)
+                        or base.path in STACK_PATHS):
                     return base
         return None
 
@@ -255,6 +263,9 @@ class ModuleBuilding:
         base = self.torch_base(module.cls)
         if not isinstance(node, cst.Call):
             raise RaiseSignal(f"{module.cls.name} is built without its arguments")
+        if is_composite_base(base):  # a Transformer's: its submodules become the subclass's
+            build_part_of(self, node, module, base, positional, keywords)
+            return
         if isinstance(base, LayerClass):
             layer = self.construct_layer(node, base.spec, positional, keywords)
         else:
@@ -426,7 +437,10 @@ class ModuleBuilding:
         return Unknown(f"the result of `{self.code(node.func)}(...)` is not known")
 
     def construct_layer(self, node: cst.Call, spec: LayerSpec, positional: List[Any],
-                        keywords: Dict[str, Any]) -> LayerModule:
+                        keywords: Dict[str, Any]) -> Any:
+        """The LayerModule of `spec` built with these arguments (one with a reason where it
+        is not costed); for a module torch composes (a Transformer layer), the UserModule of
+        its submodules (torchnn.transformer)."""
         home = self.home(node)
         new = id(node) not in (home.interpreter.sites if home is not None else self.sites)
         site = self.record_site(node, spec.name, spec, positional, keywords, None)
@@ -443,8 +457,9 @@ class ModuleBuilding:
         unknown = unknown_argument(args)
         if unknown is not None:
             return LayerModule(spec.name, spec, site, reason=unknown)
+        composite = spec.name in COMPOSITES  # its parts hold the parameters
         try:
-            spec.check_args(args)
+            spec.check(args) if composite else spec.check_args(args)
         except Unresolved as exc:
             return LayerModule(spec.name, spec, site, reason=str(exc))
         except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
@@ -453,6 +468,8 @@ class ModuleBuilding:
             raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
         self.complete_site(site, args)
         self.built_sites.add((site.file, site.line, site.col))
+        if composite:
+            return build(self, node, spec, args, site)
         return LayerModule(spec.name, spec, site, args)
 
     def complete_site(self, site: LayerSite, args: Args) -> None:

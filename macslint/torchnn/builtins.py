@@ -16,6 +16,7 @@ import libcst as cst
 from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
 from ..evaluator.values import Partial, PyBuiltin, RaiseSignal, Unknown, UserClass
+from .common import MissingMember
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
@@ -122,6 +123,8 @@ class BuiltinCalls:
             fake = cst.Attribute(value=cst.Name("_"), attr=cst.Name(args[1]))
             value = self.attribute(fake, args[0]) if not isinstance(args[0], UserModule) else \
                 self.module_attribute(args[0], args[1])
+            if len(args) == 3 and isinstance(value, MissingMember) and not args[0].opaque:
+                return args[2]  # `getattr(self, "name", default)`
             return value
         if name == "setattr" and len(args) == 3 and isinstance(args[1], str):
             self.set_attribute(args[0], args[1], args[2], node)
@@ -131,6 +134,8 @@ class BuiltinCalls:
                 return torch_has(args[0].path, args[1])
             if isinstance(args[0], UserModule):
                 value = self.module_attribute(args[0], args[1])
+                if isinstance(value, MissingMember):
+                    return Unknown(value.reason) if args[0].opaque else False
                 return not (isinstance(value, BoundMethod) and value.function is None)
             return Unknown("hasattr on a value that is not a module")
         if name == "len" and len(args) == 1:
@@ -341,8 +346,9 @@ class BuiltinCalls:
             return False if all(a is False for a in answers) else Unknown("isinstance() unknown")
         if isinstance(value, Unknown):
             return value
-        if isinstance(kind, LayerClass):
-            return isinstance(value, LayerModule) and value.spec == kind.spec
+        if isinstance(kind, LayerClass):  # a Transformer's: the module of its parts
+            return isinstance(value, LayerModule) and value.spec == kind.spec or \
+                isinstance(value, UserModule) and value.composite == kind.spec.name
         if isinstance(kind, UserClass):
             return isinstance(value, UserModule) and kind in self.class_mro(value.cls)
         if isinstance(kind, ModuleRef):
@@ -360,6 +366,8 @@ class BuiltinCalls:
                 return isinstance(value, Container) and value.kind == name
             if is_uncatalogued_layer(kind):
                 return isinstance(value, LayerModule) and value.kind == name
+            if name in ("TransformerEncoder", "TransformerDecoder"):
+                return isinstance(value, UserModule) and value.composite == name
         if isinstance(kind, PyBuiltin) and kind.name in ("int", "float", "str", "bool", "list",
                                                          "tuple", "dict"):
             python_type = {"int": int, "float": float, "str": str, "bool": bool, "list": list,

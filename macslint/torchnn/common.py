@@ -39,6 +39,41 @@ NO_EFFECT_MODULE_METHODS = frozenset({
     "register_forward_pre_hook", "register_full_backward_hook", "load_state_dict",
 })
 
+# What an nn.Module has whatever its subclass sets: torch 2.13's `dir(nn.Module)` (dunders
+# aside) and the instance attributes `nn.Module.__init__` sets (tests/torchnn compares both
+# with torch). Any other `self.<name>` that a module's class and __init__ do not set is an
+# AttributeError in torch.
+MODULE_MEMBERS = frozenset({
+    "T_destination", "_apply", "_call_impl", "_compiled_call_impl", "_get_backward_hooks",
+    "_get_backward_pre_hooks", "_get_name", "_load_from_state_dict",
+    "_maybe_warn_non_full_backward_hook", "_named_members", "_register_load_state_dict_pre_hook",
+    "_register_state_dict_hook", "_replicate_for_data_parallel", "_save_to_state_dict",
+    "_slow_forward", "_version", "_wrapped_call_impl", "add_module", "apply", "bfloat16",
+    "buffers", "call_super_init", "children", "compile", "cpu", "cuda", "double",
+    "dump_patches", "eval", "extra_repr", "float", "forward", "get_buffer", "get_extra_state",
+    "get_parameter", "get_submodule", "half", "ipu", "load_state_dict", "modules", "mtia",
+    "named_buffers", "named_children", "named_modules", "named_parameters", "parameters",
+    "register_backward_hook", "register_buffer", "register_forward_hook",
+    "register_forward_pre_hook", "register_full_backward_hook",
+    "register_full_backward_pre_hook", "register_load_state_dict_post_hook",
+    "register_load_state_dict_pre_hook", "register_module", "register_parameter",
+    "register_state_dict_post_hook", "register_state_dict_pre_hook", "requires_grad_",
+    "set_extra_state", "set_submodule", "share_memory", "state_dict", "to", "to_empty", "train",
+    "type", "xpu", "zero_grad",
+    # instance attributes
+    "_backward_hooks", "_backward_pre_hooks", "_buffers", "_forward_hooks",
+    "_forward_hooks_always_called", "_forward_hooks_with_kwargs", "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs", "_is_full_backward_hook", "_load_state_dict_post_hooks",
+    "_load_state_dict_pre_hooks", "_modules", "_non_persistent_buffers_set", "_parameters",
+    "_state_dict_hooks", "_state_dict_pre_hooks", "training",
+})
+
+
+class MissingMember(Unknown):
+    """`self.<name>` of a model that neither its class, its __init__ nor nn.Module sets."""
+
+    __slots__ = ()
+
 
 def plain_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)

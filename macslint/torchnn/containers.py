@@ -147,7 +147,8 @@ class ContainerCalls:
                         None, "module"):
                     self.torch_init(node, instance, positional, keywords)
                 return None
-            if name == "forward" and isinstance(instance, UserModule) and instance.layer is not None:
+            if name == "forward" and isinstance(instance, UserModule) and (
+                    instance.layer is not None or instance.composite is not None):
                 return self.apply_part(node, instance, positional, keywords)
             if isinstance(instance, UserModule) and instance.container is not None and \
                     name in CONTAINER_METHODS:

@@ -12,6 +12,7 @@ from ..evaluator.values import Unknown, UserFunction
 from .common import decorator_names
 from .containers import container_kind
 from .names import LayerClass, ModuleRef
+from .transformer import apply_composite
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
 
 
@@ -51,6 +52,8 @@ class Execution:
         """The forward of the torch layer an instance of its subclass is (the subclass has
         none, or calls `super().forward(x)`): costed as that layer, and recorded as torch's
         hooks see the instance: at its path, with its class's name."""
+        if module.composite is not None:  # a Transformer's: torch's forward of its parts
+            return apply_composite(self, node, module, positional, keywords)
         layer = module.layer
         if layer is None:
             self.note(f"{module.cls.name}'s torch.nn layer is not built: its __init__ does not "

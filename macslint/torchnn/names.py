@@ -12,11 +12,16 @@ from ..evaluator.library import Library, register
 from ..evaluator.syntax import last_name
 from ..evaluator.values import Partial, Unknown
 
-# torch.nn names that are containers or helpers, not layers to cost.
+# torch.nn names that are containers or helpers, not layers to cost (TransformerEncoder and
+# TransformerDecoder: copies of the layer they are given, built by torchnn.transformer).
 NOT_LAYERS = frozenset({
     "Module", "Sequential", "ModuleList", "ModuleDict", "Parameter", "ParameterList",
     "ParameterDict", "Buffer", "UninitializedParameter", "UninitializedBuffer",
+    "TransformerEncoder", "TransformerDecoder",
 })
+# The static methods of catalogued classes a model calls (`nn.Transformer.generate_square_
+# subsequent_mask(sz)`): torch calls of their own (torchnn.transformer).
+CLASS_METHODS = {("Transformer", "generate_square_subsequent_mask")}
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def is_uncatalogued_layer(ref: ModuleRef) -> bool:
 
 class TorchLibrary(Library):
     root = "torch"
-    value_types = (ModuleRef,)
+    value_types = (ModuleRef, LayerClass)
 
     def module(self, path: str) -> Any:
         return resolve_torch_path(path)
@@ -69,9 +74,16 @@ class TorchLibrary(Library):
             value = resolve_torch_path(f"{source}.{name}")
             if isinstance(value, LayerClass):
                 names[name] = value
+        if source in ("torch.nn", "torch.nn.modules", "torch.nn.modules.transformer"):
+            names.update({name: ModuleRef(f"torch.nn.{name}") for name in (
+                "TransformerEncoder", "TransformerDecoder")})
         return names
 
     def attribute(self, base: Any, name: str) -> Any:
+        if isinstance(base, LayerClass):
+            if (base.spec.name, name) in CLASS_METHODS:
+                return ModuleRef(f"torch.nn.{base.spec.name}.{name}")
+            return Unknown(f"`torch.nn.{base.spec.name}.{name}` is not modelled")
         return resolve_torch_path(f"{base.path}.{name}")
 
     def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],

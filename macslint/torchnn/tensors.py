@@ -59,15 +59,19 @@ class ValuedTensor(Tensor):
         self.values = values
 
 
-def _argument(value: Any, tensors: List[Tensor]) -> Any:
+def _argument(value: Any, tensors: List[Tensor], slots: List[Optional[Tensor]]) -> Any:
     """A forward() argument as a layer with `forward_of` takes it: a tensor (added to
-    `tensors`), None, a ShapeTuple for a tuple or list of those; else the value itself (not
-    traced)."""
+    `tensors` and `slots`), None (a None slot), a ShapeTuple for a tuple or list of those;
+    else the value itself (not traced)."""
     if isinstance(value, Tensor):
         tensors.append(value)
+        slots.append(value)
         return value
+    if value is None:
+        slots.append(None)
+        return None
     if isinstance(value, (tuple, list)):
-        items = [_argument(item, tensors) for item in value]
+        items = [_argument(item, tensors, slots) for item in value]
         bad = next((v for v in items if v is not None and not isinstance(v, (Tensor, ShapeTuple))),
                    None)
         return bad if bad is not None else \
@@ -214,17 +218,25 @@ class TensorOps:
                       f"{layer.reason}")
             return Untraced(f"the output of {layer.kind} is not known")
         structured = layer.spec.forward_of is not None
+        flags = layer.spec.forward_values  # plain values (need_weights), passed as they are
+        names: List[Optional[str]] = []
         if structured:  # an RNN's optional state: every forward() argument, in order
             try:
-                values = list(bind(layer.spec.forward_of, f"{layer.kind}.forward()", positional,
-                                   keywords).values())
+                bound = bind(layer.spec.forward_of, f"{layer.kind}.forward()", positional,
+                             keywords)
             except LayerError as exc:
                 raise RaiseSignal(f"{self.where(node)} raises: {exc}")
+            names, values = list(bound), list(bound.values())
         else:
             values = [*positional, *keywords.values()]
+        names += [None] * (len(values) - len(names))
         inputs: List[Tensor] = []
-        arguments = [_argument(v, inputs) if structured else v for v in values]
-        bad = next((v for v in arguments if not isinstance(v, Tensor) and
+        # each tensor argument's tensors, None for one not given: what layer_dtype reads
+        slots: List[Optional[Tensor]] = []
+        arguments = [v if name in flags else _argument(v, inputs, slots) if structured else v
+                     for name, v in zip(names, values)]
+        bad = next((v for name, v in zip(names, arguments) if name not in flags and
+                    not isinstance(v, Tensor) and
                     (not structured or v is not None and not isinstance(v, ShapeTuple))), None)
         if not values or bad is not None:
             why = bad.reason if isinstance(bad, Unknown) else "its input is not a traced tensor"
@@ -234,7 +246,7 @@ class TensorOps:
                           f"is not traced: {why}")
             return Untraced(f"the output of {layer.kind} is not known")
         if not structured:
-            inputs = list(arguments)
+            inputs = slots = list(arguments)
         shapes = [v.shape if isinstance(v, Tensor) else v for v in arguments]
         try:
             output, macs = layer.spec.run(layer.args, shapes)
@@ -251,11 +263,13 @@ class TensorOps:
             self.layer_shape_error(layer, self.at_fault(layer, inputs, shapes), exc)
             return Unknown("a layer call that raises")
         try:
-            dtype = layer_dtype(layer.kind, layer.args, [t.dtype for t in inputs])
+            dtype = layer_dtype(layer.kind, layer.args,
+                                [None if t is None else t.dtype for t in slots])
         except DtypeError as exc:
             call.reason = f"torch raises: {exc}"
             where = f" in {self.paths[id(layer)]}" if id(layer) in self.paths else ""
-            at_fault = [inputs[exc.operand]] if isinstance(exc.operand, int) else inputs
+            faulty = slots[exc.operand] if isinstance(exc.operand, int) else None
+            at_fault = [faulty] if faulty is not None else inputs
             self.dtype_error(at_fault, layer.site.call_text, exc, layer.site.line,
                              layer.site.col + 1, f"{layer.site.call_text} gets "
                              f"{described(inputs[0])}{where}: {exc}", layer.site.file)
@@ -294,6 +308,8 @@ class TensorOps:
         strides = iter(rule(layer.args, output) if rule is not None else ())
 
         def build(value: Any) -> Any:
+            if value is None:  # MultiheadAttention's weights without need_weights
+                return None
             if isinstance(value, ShapeTuple):
                 return tuple(build(item) for item in value)
             known = next(strides, None)

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from typing import Any, Dict, List, Optional, Tuple
 
 from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved
+from ..costmodel.spec import ModuleArgument
 from ..costmodel.dtypes import DEFAULT_FLOAT
 from ..costmodel.strides import contiguous_strides
 from ..evaluator.values import Unknown, UserClass, UserFunction
@@ -49,7 +50,7 @@ class Tensor:
         return f"Tensor({'x'.join(map(str, self.shape))})"
 
 
-class LayerModule:
+class LayerModule(ModuleArgument):
     """An instance of a torch.nn layer; `args` None when its arguments are not all known.
     `owner`: the instance of the file's subclass of the layer this is the torch part of
     (`class LayerNorm(nn.LayerNorm)`: `super().__init__(...)` builds it), None for a layer
@@ -97,6 +98,8 @@ class LayerModule:
             return torch_attribute(self.kind, self.spec.module, name, values)
         if self.spec.module == "conv" and name in ("transposed", "output_padding"):
             return torch_attribute(self.kind, "conv", name, values)
+        if self.kind == "MultiheadAttention" and name in ("head_dim", "_qkv_same_embed_dim"):
+            return torch_attribute(self.kind, "", name, values)
         try:
             tensors = layer_tensors(self.kind, self.spec.module, values)
         except (TypeError, ValueError, ArithmeticError):
@@ -189,6 +192,12 @@ def torch_attribute(kind: str, family: str, name: str, values: Dict[str, Any]) -
             return _ntuple(value, n)
     if kind == "LayerNorm" and name == "normalized_shape":
         return _ntuple(value, 1)
+    if kind == "MultiheadAttention":  # what its constructor derives (checked arguments)
+        embed = values["embed_dim"]
+        kdim, vdim = (embed if values[d] is None else values[d] for d in ("kdim", "vdim"))
+        derived = {"kdim": kdim, "vdim": vdim, "head_dim": embed // values["num_heads"],
+                   "_qkv_same_embed_dim": kdim == embed and vdim == embed}
+        return derived.get(name, value)
     if kind == "AvgPool1d" and name in ("kernel_size", "stride", "padding"):
         # the one pool whose constructor stores them through `_single`: 1-tuples
         return _ntuple(values["kernel_size"] if name == "stride" and value is None else value, 1)
@@ -238,12 +247,15 @@ def layer_tensors(kind: str, family: str, v: Dict[str, Any]) -> Shapes:
     return {}
 
 
-class UserModule:
+class UserModule(ModuleArgument):
     """An instance of one of the file's nn.Module subclasses. A subclass of a torch.nn layer
     is one too: its `layer` is the torch layer `super().__init__(...)` built (its parameters,
     attributes and forward), beside what the subclass adds (children, params, attrs). A
     subclass of a container has its `container` kind ("Sequential", "ModuleList",
-    "ModuleDict"): its children are the container's items."""
+    "ModuleDict"): its children are the container's items. A torch.nn module torch composes
+    of others (`composite`: "TransformerEncoderLayer", "Transformer"...; or the file's subclass
+    of one) is one too: its children are the submodules torch's constructor builds, and its
+    forward is torch's (macslint.torchnn.transformer)."""
 
     def __init__(self, cls: UserClass, sequential: bool = False,
                  container: Optional[str] = None) -> None:
@@ -257,12 +269,14 @@ class UserModule:
         self.attrs: Dict[str, Any] = {"training": True}
         self.opaque: List[str] = []  # attributes that may hold modules macslint cannot see
         self.buffers: List[str] = []  # the names of `attrs` registered as buffers, in order
+        self.composite: Optional[str] = None  # the torch.nn class whose forward it runs
+        self.composite_site: Optional[LayerSite] = None  # the catalogued construction of it
 
     def __repr__(self) -> str:
         return f"{self.cls.name}(...)"
 
 
-class Container:
+class Container(ModuleArgument):
     """nn.Sequential / nn.ModuleList / nn.ModuleDict."""
 
     def __init__(self, kind: str, children: "OrderedDict[str, Any]") -> None:

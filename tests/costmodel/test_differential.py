@@ -70,6 +70,11 @@ INDEX_INPUT = {"Embedding", "EmbeddingBag"}
 # Layers counted on the meta device (on CPU FlopCounterMode counts the fused LSTM kernel as
 # 0; REFERENCE.md), whose calls may pass a state (LSTM's a pair of shapes) and return tuples.
 RECURRENT = ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell")
+# Counted on the meta device too (on CPU FlopCounterMode does not see the attention kernels),
+# called with forward() keywords (masks, need_weights, is_causal); MultiheadAttention returns
+# (attn_output, attn_weights or None).
+ATTENTION = ("MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+             "Transformer")
 
 
 def is_pair(shape: Any) -> bool:
@@ -93,6 +98,8 @@ class Example:
     # "input": the model's input (shape set by the pragma) goes straight into the layer;
     # "tensor": forward() creates the input with torch.zeros, any shape.
     feed: str
+    # forward() keywords: a tensor (zeros of a shape, a tuple of ints) or a plain value
+    call_kw: Dict[str, Any] = field(default_factory=dict, hash=False)
 
     def call_text(self) -> str:
         args = [repr(v) for v in self.pos] + [f"{k}={v!r}" for k, v in self.kw.items()]
@@ -100,16 +107,19 @@ class Example:
 
 
 def model_source(ex: Example) -> str:
+    keywords = [f"{k}=torch.zeros({v!r})" if isinstance(v, tuple) else f"{k}={v!r}"
+                for k, v in ex.call_kw.items()]
     if ex.feed == "input":
         (shape,) = ex.shapes
         pragma = f"  # macslint: input-size={'x'.join(map(str, shape[1:]))}, batch-size={shape[0]}"
-        call = "self.layer(x)"
+        call = "self.layer(" + ", ".join(["x", *keywords]) + ")"
     else:
         dtype = ", dtype=torch.long" if ex.name in INDEX_INPUT else ""
         pragma = ""
         zeros = lambda s: f"torch.zeros({s!r}{dtype})"  # noqa: E731
         call = "self.layer(" + ", ".join(
-            f"({zeros(s[0])}, {zeros(s[1])})" if is_pair(s) else zeros(s) for s in ex.shapes) + ")"
+            [f"({zeros(s[0])}, {zeros(s[1])})" if is_pair(s) else zeros(s) for s in ex.shapes]
+            + keywords) + ")"
     return (
         "import torch\n"
         "import torch.nn as nn\n"
@@ -176,11 +186,16 @@ def torch_inputs(ex: Example, device: str = "cpu") -> List[Any]:
             for shape in ex.shapes]
 
 
+def torch_keywords(ex: Example, device: str = "cpu") -> Dict[str, Any]:
+    return {k: torch.zeros(v, device=device) if isinstance(v, tuple) else v
+            for k, v in ex.call_kw.items()}
+
+
 def _forward(module: nn.Module, ex: Example) -> Any:
     # torch's reference kernels decide validity: oneDNN's CPU convolutions skip some of
     # torch's shape checks (a transposed convolution's empty output), a backend accident.
     with torch.backends.mkldnn.flags(enabled=False):
-        return module(*torch_inputs(ex))
+        return module(*torch_inputs(ex), **torch_keywords(ex))
 
 
 def torch_outcome(ex: Example) -> Any:
@@ -207,11 +222,13 @@ def torch_outcome(ex: Example) -> Any:
 def _count(module: nn.Module, ex: Example, params: int, y: Any) -> TorchAccepts:
     if ex.name == "Bilinear":
         macs = _bilinear_macs(module, ex)
-    elif ex.name in RECURRENT:
+    elif ex.name in RECURRENT or ex.name in ATTENTION:
         meta = copy.deepcopy(module).to("meta").eval()
         with FlopCounterMode(display=False) as counter:
-            meta(*torch_inputs(ex, "meta"))
+            meta(*torch_inputs(ex, "meta"), **torch_keywords(ex, "meta"))
         macs = counter.get_total_flops() // 2
+        if isinstance(y, torch.Tensor):
+            return TorchAccepts(params, macs, tuple(y.shape))
         return TorchAccepts(params, macs, None, _flat(y))
     else:
         with FlopCounterMode(display=False) as counter:
@@ -224,6 +241,8 @@ def _count(module: nn.Module, ex: Example, params: int, y: Any) -> TorchAccepts:
 
 
 def _flat(y: Any) -> Tuple[Shape, ...]:
+    if y is None:  # MultiheadAttention's weights without need_weights
+        return ()
     if isinstance(y, torch.Tensor):
         return (tuple(y.shape),)
     return tuple(s for item in y for s in _flat(item))
@@ -934,6 +953,130 @@ def cell_examples(draw, name: str) -> Example:
 
 
 # ---------------------------------------------------------------------------
+# MultiheadAttention and the Transformer family
+
+
+@st.composite
+def attention_examples(draw) -> Example:
+    """MultiheadAttention: every constructor argument (valid mostly), a batched (maybe
+    batch_first) or unbatched query, key and value near the sizes it wants, and forward()'s
+    keywords: need_weights, average_attn_weights, an attn_mask (2-D or 3-D), a
+    key_padding_mask, is_causal (with a mask mostly)."""
+    embed = draw(often(st.sampled_from([4, 6, 8]), BAD_COUNT, odds=10))
+    heads = draw(often(st.sampled_from([1, 2]), st.sampled_from([3, 0, -1, True, 2.0]),
+                       odds=10))
+    args: Dict[str, Any] = {"embed_dim": embed, "num_heads": heads}
+    e = size_of(embed, 4) or 4
+    h = heads if isinstance(heads, int) and not isinstance(heads, bool) and heads > 0 else 1
+    optional: Dict[str, Any] = {
+        "dropout": draw(often(st.sampled_from([0.0, 0.2]), st.just(1.5), odds=10)),
+        "bias": draw(FLAGS), "add_bias_kv": draw(FLAGS), "add_zero_attn": draw(FLAGS),
+        "kdim": draw(often(st.sampled_from([None, 3, e]), st.sampled_from([-1, 0]), odds=20)),
+        "vdim": draw(often(st.sampled_from([None, 5, e]), st.just(-2), odds=20)),
+        "batch_first": draw(FLAGS),
+    }
+    for key, value in optional.items():
+        if draw(st.booleans()):
+            args[key] = value
+    kd = args.get("kdim") if isinstance(args.get("kdim"), int) and args.get("kdim") >= 0 else e
+    vd = args.get("vdim") if isinstance(args.get("vdim"), int) and args.get("vdim") >= 0 else e
+    n, length = draw(batch()), draw(often(st.integers(1, 4), st.just(0), odds=10))
+    source = draw(often(st.integers(1, 4), st.just(0), odds=10))
+    batched = draw(st.integers(0, 4)) > 0
+    first = bool(args.get("batch_first")) and batched
+
+    def seq(t: int, width: int) -> Shape:
+        shape = ((n, t, width) if first else (t, n, width)) if batched else (t, width)
+        return draw(near(shape, channel_dim=-1, dim_max=4, odds=45))
+
+    q, k, v = seq(length, e), seq(source, kd), seq(source, vd)
+    call: Dict[str, Any] = {}
+    if draw(st.booleans()):
+        call["need_weights"] = draw(often(st.booleans(), st.sampled_from([1, None]), odds=8))
+    if draw(st.integers(0, 3)) == 0:
+        call["average_attn_weights"] = draw(st.booleans())
+    if draw(st.integers(0, 2)) == 0:
+        mask = (length, source) if draw(st.booleans()) else (n * h if batched else h, length,
+                                                             source)
+        call["attn_mask"] = draw(near(mask, dim_max=4, odds=20))
+    if draw(st.integers(0, 3)) == 0:
+        call["key_padding_mask"] = draw(near((n, source) if batched else (source,), dim_max=4,
+                                             odds=20))
+    if draw(st.integers(0, 3)) == 0:  # a hint with a mask mostly (without one torch raises)
+        causal = draw(often(st.just(True), st.just(False), odds=3))
+        if "attn_mask" in call or not causal or draw(st.integers(0, 5)) == 0:
+            call["is_causal"] = causal
+    return Example("MultiheadAttention", *split_call(draw, "MultiheadAttention", args),
+                   (q, k, v), "tensor", call)
+
+
+def _family_args(draw, name: str) -> Dict[str, Any]:
+    d_model = draw(often(st.sampled_from([4, 8]), BAD_COUNT, odds=12))
+    nhead = draw(often(st.sampled_from([1, 2]), st.sampled_from([3, 0]), odds=12))
+    args: Dict[str, Any] = {"d_model": d_model, "nhead": nhead}
+    optional: Dict[str, Any] = {
+        "dim_feedforward": draw(often(st.integers(0, 12), st.just(-1), odds=12)),
+        "dropout": draw(often(st.sampled_from([0.0, 0.1]), st.just(2.0), odds=12)),
+        "activation": draw(often(st.sampled_from(["relu", "gelu"]), st.just("tanh"), odds=12)),
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-3])),
+        "batch_first": draw(FLAGS), "norm_first": draw(FLAGS), "bias": draw(FLAGS),
+    }
+    if name == "Transformer":
+        optional["num_encoder_layers"] = draw(often(st.integers(1, 2), st.sampled_from(
+            [0, 1.5]), odds=12))
+        optional["num_decoder_layers"] = draw(often(st.integers(1, 2), st.just(0), odds=12))
+    for key, value in optional.items():
+        if draw(st.booleans()):
+            args[key] = value
+    return args
+
+
+@st.composite
+def transformer_examples(draw, name: str) -> Example:
+    """TransformerEncoderLayer, TransformerDecoderLayer, Transformer: their arguments (valid
+    mostly), batched (maybe batch_first) or unbatched inputs near d_model, and masks with
+    their causal hints given (torch on meta cannot compare a mask with the causal one: that
+    case is test_attention_layers_torch.py's, on the CPU)."""
+    args = _family_args(draw, name)
+    d_model = args["d_model"]
+    d = size_of(d_model, 4) or 4
+    n = draw(batch())
+    length, source = draw(st.integers(1, 4)), draw(st.integers(1, 4))
+    batched = draw(st.integers(0, 4)) > 0
+    first = bool(args.get("batch_first")) and batched
+
+    def seq(t: int) -> Shape:
+        shape = ((n, t, d) if first else (t, n, d)) if batched else (t, d)
+        return draw(near(shape, channel_dim=-1, dim_max=5, odds=24))
+
+    call: Dict[str, Any] = {}
+    square = draw(near((length, length), dim_max=4, odds=24))
+    if name == "TransformerEncoderLayer":
+        shapes: Tuple[Shape, ...] = (seq(length),)
+        if draw(st.booleans()):
+            call["src_mask"] = square
+            call["is_causal"] = draw(st.booleans())
+        if draw(st.integers(0, 3)) == 0:
+            call["src_key_padding_mask"] = (n, length) if batched else (length,)
+    else:
+        # Transformer(src, tgt): the source is the memory's sequence
+        shapes = (seq(source), seq(length)) if name == "Transformer" else \
+            (seq(length), seq(source))
+        if draw(st.booleans()):
+            call["tgt_mask"] = square
+            call["tgt_is_causal"] = draw(st.booleans())
+        if draw(st.integers(0, 2)) == 0:
+            call["memory_mask"] = draw(near((length, source), dim_max=4, odds=24))
+        if draw(st.integers(0, 3)) == 0:
+            call["memory_key_padding_mask"] = (n, source) if batched else (source,)
+        if name == "Transformer" and draw(st.integers(0, 3)) == 0:
+            call["src_mask"] = (source, source)
+            call["src_is_causal"] = draw(st.booleans())
+    pos, kw = split_call(draw, name, args)
+    return Example(name, pos, kw, shapes, draw(feed(shapes)), call)
+
+
+# ---------------------------------------------------------------------------
 # Every layer's strategy, and how many examples it gets in the "ci" profile: weighted towards
 # the convolutions, whose arithmetic has the most ways to go wrong.
 
@@ -965,6 +1108,8 @@ STRATEGIES.update({f"{_kind}{_n}d": padding_examples(f"{_kind}{_n}d")
 STRATEGIES.update({_name: shuffle_examples(_name) for _name in ("PixelShuffle", "PixelUnshuffle")})
 STRATEGIES.update({_name: recurrent_examples(_name) for _name in ("RNN", "LSTM", "GRU")})
 STRATEGIES.update({_name: cell_examples(_name) for _name in ("RNNCell", "LSTMCell", "GRUCell")})
+STRATEGIES["MultiheadAttention"] = attention_examples()
+STRATEGIES.update({_name: transformer_examples(_name) for _name in ATTENTION[1:]})
 ELEMENTWISE = sorted(name for name, spec in LAYERS.items()
                      if name not in STRATEGIES
                      and (spec.module in ("activation", "dropout") or name == "Identity"))
@@ -973,14 +1118,14 @@ STRATEGIES.update({name: elementwise_examples(name) for name in ELEMENTWISE})
 CONVOLUTIONS = sorted(name for name in STRATEGIES if name.startswith("Conv"))
 RESAMPLING = sorted(name for name in STRATEGIES if "Pool" in name) + ["Upsample"]
 OTHERS = sorted(set(STRATEGIES) - set(CONVOLUTIONS) - set(RESAMPLING) - set(ELEMENTWISE)
-                - set(RECURRENT))
+                - set(RECURRENT) - set(ATTENTION))
 
 
 def test_every_catalogued_layer_has_a_strategy():
     """A layer added to the catalogue needs a differential strategy here (and a strategy for
     a layer the catalogue dropped is stale)."""
     assert sorted(STRATEGIES) == sorted(LAYERS)
-    groups = [CONVOLUTIONS, RESAMPLING, OTHERS, ELEMENTWISE, list(RECURRENT)]
+    groups = [CONVOLUTIONS, RESAMPLING, OTHERS, ELEMENTWISE, list(RECURRENT), list(ATTENTION)]
     assert sorted(n for group in groups for n in group) == sorted(STRATEGIES)
 
 
@@ -1016,6 +1161,13 @@ def test_elementwise_layer_agrees_with_torch(name, data):
 @settings(max_examples=examples(100))
 @given(data=st.data())
 def test_recurrent_layer_agrees_with_torch(name, data):
+    check_example(data.draw(STRATEGIES[name], label="example"))
+
+
+@pytest.mark.parametrize("name", ATTENTION)
+@settings(max_examples=examples(60))
+@given(data=st.data())
+def test_attention_layer_agrees_with_torch(name, data):
     check_example(data.draw(STRATEGIES[name], label="example"))
 
 

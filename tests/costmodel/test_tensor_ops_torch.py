@@ -173,6 +173,8 @@ def _elementwise_cases() -> list:
         _case("method", "to", (T(2, 3), "cpu"), {}, meta=False),
         _case("method", "cpu", (T(2, 3),), {}, meta=False),
         meth("type_as", T(2, 3), T(4)),
+        meth("type", T(2, 3), torch.float64), meth("type", T(2, 3), dtype=torch.float16),
+        meth("type", T(), torch.float32),  # CLIP's `x.type(torch.float32)`
         meth("contiguous", T(2, 3), memory_format=torch.contiguous_format),
         meth("clone", T(2, 3), memory_format=torch.preserve_format),
     ]
@@ -304,6 +306,15 @@ def _reduction_cases() -> list:
                       make(op, T(2, 3), dim=-1), make(op, T(2, 3), dim=1, keepdim=True),
                       make(op, T()), make(op, T(), 0), make(op, T(0, 3), 1),
                       make(op, T(1, 10, 5), -1)]
+        # CLIP's image_features.norm(dim=1, keepdim=True)
+        cases += [make("norm", T(2, 3, 4)), make("norm", T(2, 3, 4), dim=1, keepdim=True),
+                  make("norm", T(2, 3, 4), dim=(0, 2)), make("norm", T(2, 3, 4), 2, -1),
+                  make("norm", T(2, 3, 4), p="fro", dim=(1, 2)), make("norm", T(0, 3), dim=1),
+                  make("norm", T(0, 3)), make("norm", T(), 1)]
+        for op in ("argmax", "argmin"):  # CLIP's text.argmax(dim=-1)
+            cases += [make(op, T(2, 3, 4)), make(op, T(2, 3, 4), keepdim=True),
+                      make(op, T(2, 3), dim=-1), make(op, T(2, 3, 4), 1, True), make(op, T()),
+                      make(op, T(), 0), make(op, T(0, 3), 1)]
     return cases
 
 
@@ -800,6 +811,11 @@ INVALID_CASES = [
     bad("method", "amax", T(0, 3), match="numel\\(\\) == 0"),
     bad("torch", "amin", T(2, 0), 1, True, match="non-zero size"),
     bad("method", "amax", T(0, 3), (0, 1), match="non-zero size"),
+    bad("method", "argmax", T(0, 3), match="numel\\(\\) == 0"),
+    bad("method", "norm", T(2, 3, 4), dim=3, match="Dimension out of range"),
+    bad("torch", "argmin", T(0, 3), 0, match="non-zero size"),
+    bad("method", "argmax", T(2, 3), 2, match="Dimension out of range"),
+    bad("method", "argmax", T(2, 3), (0, 1), error=LayerError, match="must be int, not tuple"),
     # -- softmax / chunk / split arguments
     bad("method", "softmax", T(2, 3), error=LayerError, match="missing 1 required"),
     bad("torch", "softmax", T(2, 3), error=LayerError, match="missing 1 required"),

@@ -475,8 +475,11 @@ def call_args(draw, value: st.SearchStrategy, most: int = 4) -> str:
 def _layer_kinds() -> List[str]:
     from macslint.costmodel import LAYERS
 
-    return sorted(LAYERS) + ["Sequential", "ModuleList", "ModuleDict", "Module", "LSTM",
-                             "MultiheadAttention", "Transformer"]
+    # the containers, the stacks built of a layer given (not catalogue entries), and layers
+    # outside the catalogue
+    return sorted(LAYERS) + ["Sequential", "ModuleList", "ModuleDict", "Module",
+                             "TransformerEncoder", "TransformerDecoder", "Fold",
+                             "LocalResponseNorm"]
 
 
 LAYER_KINDS = _layer_kinds()

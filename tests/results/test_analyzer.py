@@ -188,9 +188,19 @@ def test_rebound_to_an_imported_name_is_reported_unresolved_never_costed():
 
 
 def test_uncatalogued_torch_layer_is_a_site_without_cost():
-    (site,) = sites(NN + "enc = nn.TransformerEncoderLayer(16, 4)\n")
-    assert (site.kind, site.spec, site.args) == ("TransformerEncoderLayer", None, None)
-    assert site.unresolved == "torch.nn.TransformerEncoderLayer is not in macslint's layer catalogue"
+    (site,) = sites(NN + "fold = nn.Fold((4, 4), 2)\n")
+    assert (site.kind, site.spec, site.args) == ("Fold", None, None)
+    assert site.unresolved == "torch.nn.Fold is not in macslint's layer catalogue"
+
+
+def test_transformer_stacks_are_no_sites_their_layers_are():
+    """TransformerEncoder and TransformerDecoder copy the layer they are given: that layer's
+    construction is the site (costed), the stack none (as a Sequential is none)."""
+    found = sites(NN + "layer = nn.TransformerEncoderLayer(16, 4)\n"
+                       "enc = nn.TransformerEncoder(layer, 2)\n"
+                       "dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(16, 4), 2)\n")
+    assert [(s.kind, s.spec is LAYERS[s.kind], s.unresolved) for s in found] == [
+        ("TransformerEncoderLayer", True, None), ("TransformerDecoderLayer", True, None)]
 
 
 def test_own_class_shadows_only_the_bare_name():

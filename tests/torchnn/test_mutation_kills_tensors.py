@@ -28,7 +28,7 @@ import torch
 import macslint
 from tests.torchnn.tracer_helpers import (
     analyse, assert_matches_torch, codes, col_of, declared_input, line_of, reasons, src,
-    torch_counts, torch_failing_operands, torch_raises, trace,
+    torch_counts, torch_failing_operands, torch_model, torch_raises, trace,
 )
 
 
@@ -709,3 +709,246 @@ def test_a_list_plus_a_tuple_is_unknown_as_python_raises(expression):
     assert "raises TypeError" in reasons(model)
     assert f"(line {line_of(source, '.view(shape)')})" in reasons(model)
     assert not codes(result, "MAC900") and "internal error" not in reasons(model)
+
+
+# ---------------------------------------- a disagreement found while killing these mutants
+
+def test_module_members_are_torchs():
+    """What every nn.Module has (macslint.torchnn.common.MODULE_MEMBERS) is torch's."""
+    from macslint.torchnn.common import MODULE_MEMBERS
+
+    members = {n for n in dir(torch.nn.Module) if not n.startswith("__")}
+    assert MODULE_MEMBERS == members | set(vars(torch.nn.Module()))
+
+
+UNSET = src("""
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+
+        def forward(self, x):
+            if self.downsample is not None:
+                x = torch.cat([x, x], 1)
+            return self.fc(x[:, :8])
+
+
+    class WithDefault(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 16 if getattr(self, "wide", False) else 4)
+            self.has = nn.Linear(4, 2 if hasattr(self, "narrow") else 3)
+
+        def forward(self, x):
+            return self.has(self.fc(x))
+""")
+
+
+def test_an_attribute_never_set_is_not_taken_for_a_method():
+    """It was an nn.Module method (not None, true): a complete count where torch raises."""
+    with pytest.raises(AttributeError):
+        run_torch = torch_model(UNSET, "Net")
+        run_torch(torch.zeros(1, 8, device="meta"))
+    model = trace(UNSET, "Net")
+    assert model.macs is None
+    assert "`self.downsample` is not set on Net: torch raises AttributeError" in reasons(model)
+    assert_matches_torch(UNSET, "WithDefault")  # getattr's default, hasattr False
+
+
+# =====================================================================================
+# A fourth batch of survivors of the same sample: len() of a container's subclass
+# (execution.py), a loop over a tensor of known items, a product of the model input with
+# itself (tensors.py), and the bounded walks that give each container its own count (tracer.py).
+
+from macslint.torchnn import tracer as tracer_module  # noqa: E402 - appended section
+
+
+# ------------------------------------------------ len() of a subclass of a container
+
+def stack_model(size: str) -> str:
+    """`Stack` subclasses nn.Sequential: len() of it is its number of modules in Python."""
+    return src(f"""
+        class Stack(nn.Sequential):
+            pass
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.body = Stack(nn.Linear(8, 8), nn.Linear(8, 8))
+
+            def forward(self, x):
+                n = {size}
+                return self.body(x)[:, :n]
+    """)
+
+
+def test_len_of_a_container_subclass_is_pythons():
+    assert_matches_torch(stack_model("len(self.body)"), "Net")
+
+
+@pytest.mark.parametrize("size", ["len(self.body, 3)", "len(obj=self.body)"])
+def test_len_of_a_container_subclass_with_other_arguments_raises_as_python(size):
+    """len() takes exactly one positional argument: Python raises TypeError (torch's forward
+    too). macslint must not count the slice the result sizes; its reason names the call or
+    the slice, with the line."""
+    source = stack_model(size)
+    with pytest.raises(TypeError, match="len"):
+        torch_counts(source, "Net", declared_input(source, "Net"))
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None and model.output is None
+    lines = {line_of(source, size), line_of(source, "self.body(x)[")}
+    assert "len(" in reasons(model) and any(f"(line {n})" in reasons(model) for n in lines)
+
+
+# ------------------------------------------------- a loop over a tensor of known items
+
+def loop_model(loop: str, body: str) -> str:
+    return src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                {loop}
+                    {body}
+                return x
+    """)
+
+
+@pytest.mark.parametrize("items", [
+    "torch.linspace(0, 1, 3)", "torch.tensor([1.0, 2.0])", "torch.tensor([0.5, 0.5, 0.5, 0.5])",
+])
+def test_a_loop_over_a_1d_tensor_of_known_items_is_torchs(items):
+    """A 1-d tensor iterates over its items (0-d tensors): one fc call per item, torch's
+    counts."""
+    assert_matches_torch(loop_model(f"for v in {items}:", "x = self.fc(x) * v"), "Net")
+
+
+@pytest.mark.parametrize("rows", [
+    "torch.tensor([[1.0] * 8, [2.0] * 8])", "torch.tensor([[0.5] * 8] * 3)",
+])
+def test_a_loop_over_a_2d_tensor_gives_rows_not_items(rows):
+    """A 2-d tensor iterates over its rows, 1-d tensors of 8 items each: torch runs the fc on
+    each row (its calls show the (8,) inputs). macslint may leave the loop unfollowed, naming
+    it and its line, but must never take the rows for 0-d items (fc on a 0-d tensor raises:
+    a MAC011 where torch runs)."""
+    source = loop_model(f"for row in {rows}:", "x = self.fc(x) + self.fc(row)")
+    shape = declared_input(source, "Net")
+    assert not torch_raises(source, "Net", shape)
+    assert ("fc", "Linear", (8,), (8,)) in torch_counts(source, "Net", shape).calls
+    assert not codes(analyse(source), "MAC011")
+    model = trace(source, "Net")
+    if model.complete:
+        assert_matches_torch(source, "Net")
+    else:
+        assert model.macs is None and model.output is None
+        assert f"the loop over `{rows}` (line {line_of(source, 'for row in')}) is not followed" \
+            in reasons(model)
+
+
+# ------------------------------------------- a product of the model input with itself
+
+MATMUL_OF_INPUT = src("""
+    class Net(nn.Module):  # macslint: input-size=4x8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(6, 8)
+
+        def forward(self, x):
+            y = x @ x.transpose(1, 2)
+            return self.fc(y)
+""")
+
+
+def test_a_product_of_the_input_with_itself_that_does_not_fit_is_the_input_setting():
+    """`x @ x.transpose(1, 2)` is 1x4x4 from the 1x4x8 input: Linear(6, 8) refuses it (torch
+    raises) and takes the product of a 1x6x8 input. Its size comes from the input alone, so
+    the input setting is the fix: incomplete, saying how to set it, and no MAC011."""
+    shape = declared_input(MATMUL_OF_INPUT, "Net")
+    assert torch_raises(MATMUL_OF_INPUT, "Net", shape)
+    assert_matches_torch(MATMUL_OF_INPUT.replace("input-size=4x8", "input-size=6x8"), "Net")
+    result = analyse(MATMUL_OF_INPUT)
+    model = trace(MATMUL_OF_INPUT, "Net")
+    assert not model.complete and model.macs is None
+    assert "does not fit Net" in reasons(model) and "input-size=" in reasons(model)
+    assert not codes(result, "MAC011")
+
+
+def test_a_product_of_the_input_with_a_fixed_weight_that_does_not_fit_is_the_models():
+    """The other side: `x @ torch.ones(8, 4)` ends in 4 whatever the input, and Linear(6, 8)
+    refuses it at 4x8 and 6x8 alike (torch raises at both): a bug no input size fixes,
+    MAC011 at the layer."""
+    source = MATMUL_OF_INPUT.replace("x @ x.transpose(1, 2)", "x @ torch.ones(8, 4)")
+    for rows in (4, 6):
+        assert torch_raises(source, "Net", (1, rows, 8))
+    found = codes(analyse(source), "MAC011")
+    assert [(f.line, f.col) for f in found] == [
+        (line_of(source, "nn.Linear(6, 8)"), col_of(source, "nn.Linear(6, 8)"))]
+
+
+# ------------------------------------- each container's own count, within the file's budget
+
+NESTED_DEPTH = 1000
+
+
+def nested_model(pad: int) -> str:
+    """`pad` Identity layers in a Sequential, then a Linear wrapped in NESTED_DEPTH
+    Sequentials: each container's own count walks the modules under it."""
+    return src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.pad = nn.Sequential(*[nn.Identity() for _ in range({pad})])
+                m = nn.Linear(8, 8)
+                for _ in range({NESTED_DEPTH}):
+                    m = nn.Sequential(m)
+                self.m = m
+
+            def forward(self, x):
+                return self.pad(x)
+    """)
+
+
+def test_the_container_walked_with_one_visit_left_still_gets_its_count():
+    """The containers' own counts walk at most MAX_FILE_STEPS modules (README: 500,000 steps
+    per file); the walk that crosses the budget still ends with its count, the containers
+    after it have none. The pad is sized (from the test's arithmetic) so that exactly one
+    visit is left when the walk reaches one of the nested Sequentials: it has torch's count,
+    the next one (inside it) has none."""
+    budget = tracer_module.MAX_FILE_STEPS
+    assert budget == 500_000  # README's steps per file
+    # the walk's order: pad (its pad + 1 modules), then the Sequential k levels above the
+    # Linear, from k = NESTED_DEPTH down: k Sequentials and the Linear
+    sizes = [k + 1 for k in range(NESTED_DEPTH, 0, -1)]
+    spent, last = 0, 0
+    while spent + sizes[last] <= budget - 2:
+        spent += sizes[last]
+        last += 1
+    pad = budget - 2 - spent  # the pad's walk leaves exactly one visit for container `last`
+    assert 0 <= pad < sizes[last] and pad + 1 + spent == budget - 1
+    source = nested_model(pad)
+    model = trace(source, "Net")
+    counted = "m" + ".0" * last  # `last` levels inside self.m
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * NESTED_DEPTH))  # torch's module walks recurse
+    try:
+        built = torch_model(source, "Net")
+        inner = built.m
+        for _ in range(last):
+            inner = inner[0]
+        torch_params = {path: sum(p.numel() for p in module.parameters())
+                        for path, module in (("pad", built.pad), ("m", built.m), (counted, inner))}
+        expected = torch_counts(source, "Net", declared_input(source, "Net"))
+    finally:
+        sys.setrecursionlimit(limit)
+    for path, params in torch_params.items():
+        levels = path.count(".")
+        assert model.containers[path] == ("Sequential", params), f"{path[:3]}... ({levels} levels)"
+    assert model.containers[counted + ".0"] == ("Sequential", None)  # the walk after the budget
+    known = [path for path, (_, params) in model.containers.items() if params is not None]
+    assert len(known) == 1 + last + 1  # pad, then self.m down to `counted`
+    assert len(model.containers) == 1 + NESTED_DEPTH
+    assert (model.params, model.macs, model.output) == (
+        expected.params, expected.macs, expected.output)

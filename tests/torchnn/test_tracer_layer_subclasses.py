@@ -15,10 +15,11 @@ torch refuses the model, macslint counts nothing and says why.
 from __future__ import annotations
 
 import pytest
+import torch
 
 from tests.torchnn.tracer_helpers import (
     HEADER, analyse, assert_matches_torch, codes, declared_input, line_of, reasons, src, the_model,
-    torch_leaf_calls, torch_model, trace,
+    torch_counts_inputs, torch_leaf_calls, torch_model, trace,
 )
 
 
@@ -444,7 +445,7 @@ def test_invalid_arguments_to_super_init_raise_as_torch_does():
 
 
 TRANSFORMER = src("""
-    class TransformerModel(nn.Transformer):
+    class TransformerModel(nn.Transformer):  # macslint: inputs=src:12:int64, batch-size=3
         def __init__(self, ntoken=100, ninp=16, nhead=2, nhid=32, nlayers=1):
             super(TransformerModel, self).__init__(d_model=ninp, nhead=nhead,
                                                    dim_feedforward=nhid,
@@ -463,9 +464,32 @@ TRANSFORMER = src("""
 """, header="import math\n" + HEADER)
 
 
-def test_a_subclass_of_an_uncatalogued_layer_says_so():
-    torch_model(TRANSFORMER, "TransformerModel")  # torch builds it: the model is real
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+def test_a_subclass_of_nn_transformer_is_the_modules_torch_builds():
+    """pytorch/examples' TransformerModel: `super().__init__` builds torch's encoder and
+    decoder stacks into it, `self.decoder = nn.Linear(...)` replaces the decoder (its
+    parameters are not the model's any more), and `self.encoder(...)` runs torch's stack."""
+    inputs = [(None, (3, 12), torch.int64)]
     model = trace(TRANSFORMER, "TransformerModel")
+    assert model.complete, model.reasons
+    expected = torch_counts_inputs(TRANSFORMER, "TransformerModel", inputs)
+    assert (model.params, model.macs, model.output) == (expected.params, expected.macs,
+                                                        expected.output)
+    assert [(c.path, c.kind, c.inputs[0], c.output) for c in model.calls] == expected.calls
+    assert model.containers["encoder"][0] == "TransformerEncoder"
+    assert "decoder.layers" not in {c.path.rsplit(".", 2)[0] for c in model.calls}
+
+
+UNCATALOGUED_SUBCLASS = src("""
+    class Norm(nn.LocalResponseNorm):  # macslint: input-size=4x8
+        def __init__(self, size=2):
+            super().__init__(size)
+""")
+
+
+def test_a_subclass_of_an_uncatalogued_layer_says_so():
+    torch_model(UNCATALOGUED_SUBCLASS, "Norm")  # torch builds it: the model is real
+    model = trace(UNCATALOGUED_SUBCLASS, "Norm")
     assert not model.complete and model.params is None and model.macs is None
-    assert "torch.nn.Transformer is not in macslint's layer catalogue" in reasons(model)
+    assert "torch.nn.LocalResponseNorm is not in macslint's layer catalogue" in reasons(model)
     assert "not an nn.Module" not in reasons(model)

@@ -83,6 +83,13 @@ def codes(result: FileResult, code: str) -> List[Finding]:
 CONTAINERS = (nn.Sequential, nn.ModuleList, nn.ModuleDict)
 
 
+def has_parts(module: nn.Module) -> bool:
+    """A module whose forward calls submodules: one with children, but nn.MultiheadAttention,
+    whose forward reads its `out_proj`'s weights (F.multi_head_attention_forward) and never
+    calls it: torch's hooks see the attention itself run, the leaf macslint counts."""
+    return any(True for _ in module.children()) and not isinstance(module, nn.MultiheadAttention)
+
+
 @dataclass
 class TorchCounts:
     params: int
@@ -116,7 +123,7 @@ def torch_counts(source: str, class_name: str, input_shape: Shape,
     handles = []
     for name, module in model.named_modules():
         # the torch layers: a user module holding only parameters has no children either
-        if not name or isinstance(module, CONTAINERS) or any(True for _ in module.children()) \
+        if not name or isinstance(module, CONTAINERS) or has_parts(module) \
                 or not type(module).__module__.startswith("torch.nn."):
             continue
 
@@ -360,7 +367,7 @@ def torch_counts_inputs(source: str, class_name: str, inputs: List[TorchInput]) 
     calls: List[Tuple[str, str, Shape, Shape]] = []
     handles = []
     for name, module in model.named_modules():
-        if not name or isinstance(module, CONTAINERS) or any(True for _ in module.children()) \
+        if not name or isinstance(module, CONTAINERS) or has_parts(module) \
                 or not type(module).__module__.startswith("torch.nn."):
             continue
 
@@ -411,7 +418,7 @@ def torch_leaf_calls(source: str, class_name: str, input_shape: Shape
     calls: List[Tuple[str, str, Shape, Shape]] = []
     handles = []
     for name, module in model.named_modules():
-        if not name or isinstance(module, CONTAINERS) or any(True for _ in module.children()) \
+        if not name or isinstance(module, CONTAINERS) or has_parts(module) \
                 or not (type(module).__module__.startswith("torch.nn.")
                         or is_layer_subclass(module)):
             continue

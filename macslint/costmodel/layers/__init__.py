@@ -11,8 +11,8 @@ import copyreg
 from typing import Dict
 
 from ..spec import Args
-from . import (activation, conv, dropout, embedding, linear, norm, padding, pool, resample,
-               reshape, rnn, shuffle)
+from . import (activation, attention, conv, dropout, embedding, linear, norm, padding, pool,
+               resample, reshape, rnn, shuffle, transformer)
 from .base import LayerSpec
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
@@ -21,6 +21,8 @@ LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
     *norm.SPECS,
     *embedding.SPECS,
     *rnn.SPECS,
+    attention.SPEC,
+    *transformer.SPECS,
     activation.PRELU,
     *pool.SPECS,
     *reshape.SPECS,

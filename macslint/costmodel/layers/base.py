@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, FrozenSet, Mapping, Optional, Sequence, Tuple
 
 from ..spec import Args, LayerError, Shape, bind, signature
 
@@ -48,6 +48,10 @@ class LayerSpec:
     # known), for a layer whose result torch does not allocate contiguous (a batch_first
     # RNN's output is a transposed view). None: as for any new tensor.
     output_strides: Optional[Callable[[Args, Any], Tuple[Optional[Shape], ...]]] = None
+    # The forward() parameters (of `forward_of`) that take plain values, not tensors
+    # (MultiheadAttention's `need_weights`, `is_causal`): `output`/`macs` get them as the
+    # call passes them (a value not known as an UnknownArgument, which they may not read).
+    forward_values: FrozenSet[str] = frozenset()
     # Pickled (for `-j` workers and the result cache) by name, as its rules are lambdas:
     # see the reducer macslint.costmodel.layers registers.
 

@@ -47,6 +47,13 @@ def _clamp(args: Args) -> Shape:
     return _elementwise("input", "min", "max")(args)
 
 
+def _type(args: Args) -> Shape:
+    """x.type(dtype): x cast (a copy); x.type() returns the name of its type, not a tensor."""
+    if args.values.get("dtype") is None:
+        raise Unresolved("dtype", "`x.type()` without a dtype returns the tensor's type name")
+    return shape_of(args)
+
+
 def _where_op(args: Args) -> Shape:
     if args["input"] is None and args["other"] is None:
         raise Unresolved("condition", "torch.where(condition) returns indices: their number "
@@ -74,6 +81,7 @@ SAME_SHAPE_METHODS = [
     *((cast, _CAST, {}) for cast in ("float", "half", "double", "bfloat16", "long", "int",
                                      "bool")),
     ("to", lambda input, *args, **kwargs: None, {}),
+    ("type", lambda input, dtype=None, non_blocking=False, **kwargs: None, dict(result=_type)),
     ("cpu", _CAST, {}),
     ("type_as", lambda input, other: None, dict(tensors=BINARY)),
     *((op, ONE_TENSOR, {}) for op in UNARY),

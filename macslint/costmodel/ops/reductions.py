@@ -1,5 +1,5 @@
 """Reductions and ops along a dim: sum, mean, amax/amin, max/min (values and indices
-along a dim), softmax and log_softmax. No MACs."""
+along a dim), argmax/argmin, norm, softmax and log_softmax. No MACs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 from ...units import format_shape
 from ..shapes import normalize_dim, op_on
-from ..spec import Args, LayerError, Shape, ShapeError
+from ..spec import Args, LayerError, Shape, ShapeError, Unresolved
 from .base import dims_arg, int_arg, shape_of
 
 
@@ -50,6 +50,29 @@ def _max(op: str) -> Callable[[Args], Any]:
     return result
 
 
+def _arg(op: str) -> Callable[[Args], Shape]:
+    """argmax/argmin: the index of the max or min, over the whole tensor (dim None) or along
+    one dim (an int: not a sequence, as for sum); int64 indices (costmodel.dtypes)."""
+    full = _reduce(op, nonempty=True)
+
+    def result(args: Args) -> Shape:
+        if isinstance(args["dim"], (list, tuple)):
+            raise LayerError(f"{op}(): argument 'dim' (position 1) must be int, not "
+                             f"{type(args['dim']).__name__}")
+        return full(args)
+
+    return result
+
+
+def _norm(args: Args) -> Shape:
+    """x.norm(p, dim, keepdim): a vector norm (a number p, or 'fro') over dim, reduced as sum
+    reduces; a matrix norm ('nuc') is not modelled."""
+    p = args.values.get("p")
+    if isinstance(p, str) and p != "fro":
+        raise Unresolved("p", f"a norm of p={p!r} is not modelled")
+    return _reduce("norm")(args)
+
+
 def _max_kind(args: Args) -> str:
     return "tensor" if args["dim"] is None else "tensors"
 
@@ -83,4 +106,11 @@ REDUCTIONS = [
     ("amin", _AMAX, dict(result=_reduce("amin", nonempty=True))),
     ("max", _MAXDIM, dict(result=_max("max"), **_MAX_KW)),
     ("min", _MAXDIM, dict(result=_max("min"), **_MAX_KW)),
+    ("argmax", _MAXDIM, dict(result=_arg("argmax"))),
+    ("argmin", _MAXDIM, dict(result=_arg("argmin"))),
 ]
+# x.norm(...), torch.norm(...): torch's function takes `out` too
+NORM_METHOD = [("norm", lambda input, p="fro", dim=None, keepdim=False, dtype=None: None,
+                dict(result=_norm))]
+NORM_TORCH = [("norm", lambda input, p="fro", dim=None, keepdim=False, out=None, dtype=None:
+               None, dict(result=_norm))]
