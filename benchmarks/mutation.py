@@ -268,7 +268,8 @@ def cmd_recheck(args: argparse.Namespace) -> None:
         shutil.copyfile(REPO / name, workdir / name)
     os.chdir(workdir)
     try:
-        recheck_survivors(workdir, args.area, args.copy, shlex.split(args.pytest_args))
+        recheck_survivors(workdir, args.area, args.copy, shlex.split(args.pytest_args),
+                          args.resume)
     finally:  # the copied files would otherwise differ from the worktree's commit
         git("checkout", "--", ".", cwd=workdir)
         for name in args.copy:
@@ -277,7 +278,7 @@ def cmd_recheck(args: argparse.Namespace) -> None:
 
 
 def recheck_survivors(workdir: Path, area: str, copied: List[str],
-                      extra: Sequence[str] = ()) -> None:
+                      extra: Sequence[str] = (), resume: bool = False) -> None:
     from cosmic_ray.mutating import mutate_and_test
     from cosmic_ray.work_db import WorkDB, use_db
 
@@ -292,13 +293,21 @@ def recheck_survivors(workdir: Path, area: str, copied: List[str],
     clean = subprocess.run(shlex.split(command), capture_output=True, text=True)
     if clean.returncode != 0:
         sys.exit(f"the tests fail on the unmutated code:\n{clean.stdout[-3000:]}")
-    rechecked = {}
+    # Outcomes of an earlier recheck with the same files are kept (a recheck may be resumed,
+    # or run on a copy of the session while the run goes on; see --resume).
+    out = workdir / ".mutation" / f"{area}-recheck.json"
+    earlier = json.loads(out.read_text()) if resume and out.exists() else {}
+    # (only kills are kept: the files may have gained tests since, which may kill the rest)
+    rechecked = {k: v for k, v in earlier.get("outcomes", {}).items()
+                 if v in ("killed", "timeout")} if earlier.get("copied") == copied else {}
     for item in sorted(survivors, key=key):
+        if mutant_key(item.mutations[0]) in rechecked:
+            continue
         result = mutate_and_test(item.mutations, command, meta["timeout_s"])
         rechecked[mutant_key(item.mutations[0])] = outcome(result)
         print(f"{outcome(result):9} {mutant_key(item.mutations[0])}", flush=True)
-    (workdir / ".mutation" / f"{area}-recheck.json").write_text(
-        json.dumps({"copied": copied, "outcomes": rechecked}, indent=1))
+        out.write_text(json.dumps({"copied": copied, "outcomes": rechecked}, indent=1))
+    out.write_text(json.dumps({"copied": copied, "outcomes": rechecked}, indent=1))
 
 
 def mutant_key(m) -> str:
@@ -333,6 +342,8 @@ def main(argv: Sequence[str] = None) -> None:
     recheck.add_argument("--copy", nargs="*", default=[],
                          help="test files of this checkout to copy into the worktree first")
     recheck.add_argument("--nice", type=int, default=10)
+    recheck.add_argument("--resume", action="store_true",
+                         help="keep the outcomes of an earlier recheck with the same files")
     recheck.add_argument("--pytest-args", default="",
                          help="more pytest arguments, e.g. -k 'not X' for tests of a fix made "
                               "after the sampled commit")
