@@ -640,3 +640,206 @@ def test_looking_through_a_few_thousand_items_costs_a_few_steps():
         assert_matches_torch(source, "Net")
     assert budget.problems() == []
     assert budget.costliest < 100, budget.costliest  # a few steps per 1,024 items, not more
+
+
+# --- issue 18, survivors N5b: `%` template bound, `str.join`, `filter`, `apply` of modules
+# that are not known, `extend()` without an argument, layers named by their torch.nn.modules
+# path, class attributes of imported files assigned twice.
+
+@pytest.mark.parametrize("length, known", [(1000, True), (1001, False)],
+                         ids=["at-the-bound", "past-the-bound"])
+def test_a_percent_template_past_the_bound_is_not_evaluated(length, known):
+    """`"%d" + "x" * n` formatted with `%`: evaluated as Python does for templates of at most
+    1,000 characters, left unknown past them (a size limit: a long template of `%s` builds a
+    long text), with the reason and the line. Python's lengths decide which case is which."""
+    filler = length - 2
+    template = "%d" + "x" * filler
+    assert (len(template) <= 1000) is known  # the bound, a literal
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                name = ("%d" + "x" * {filler}) % 3
+                self.fc = nn.Linear(8, len(name) % 13 + 1)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    if known:
+        assert_matches_torch(source, "Net")
+        return
+    torch_model(source, "Net")  # Python formats it: the bound is macslint's
+    model = trace(source, "Net")
+    assert model.params is None and model.macs is None
+    why = reasons(model)
+    assert "`%` formatting with a large width" in why, why
+    assert f"(line {line_of(source, 'self.fc = ')})" in why, why
+
+
+def test_str_join_of_a_list_is_pythons():
+    """`"_".join(["ab", "cd"])` and `"".join(("1", "6"))` size layers: Python's texts, torch's
+    counts."""
+    assert_matches_torch(src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, len("_".join(["ab", "cd"])))
+                self.fc2 = nn.Linear(len("-".join(("a", "b", "c"))), int("".join(("1", "6"))))
+
+            def forward(self, x):
+                return self.fc2(self.fc(x))
+    """), "Net")
+
+
+def test_filter_keeps_the_items_python_keeps():
+    """`filter(lambda v: v > 4, sizes)` and `filter(None, ...)` size layers: Python's items,
+    torch's counts."""
+    assert_matches_torch(src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                sizes = [2, 8, 16, 0]
+                self.fc = nn.Linear(8, sum(filter(lambda v: v > 4, sizes)))
+                self.fc2 = nn.Linear(24, len(list(filter(None, sizes))))
+
+            def forward(self, x):
+                return self.fc2(self.fc(x))
+    """), "Net")
+
+
+def test_apply_on_a_module_whose_children_are_not_known_is_not_followed():
+    """`self.apply(fn)` where `self.extra` may hold a module macslint does not know: which
+    modules `fn` is called on is not known; macslint must not count, must name the line, and
+    never report an internal error. torch builds the model."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.extra = nn.Linear(8, 8) if random.random() < 2 else nn.Identity()
+                self.apply(self._init)
+
+            def _init(self, m):
+                if isinstance(m, nn.Linear):
+                    nn.init.zeros_(m.bias)
+
+            def forward(self, x):
+                return self.extra(self.fc(x))
+    """, header=HEADER_RANDOM)
+    torch_model(source, "Net")
+    model = trace(source, "Net")
+    why = reasons(model)
+    assert "internal error" not in why, why
+    assert codes(analyse(source), "MAC900") == []
+    assert model.params is None and model.macs is None
+    assert f"(line {line_of(source, 'self.apply(')}) is not followed" in why, why
+
+
+def test_container_extend_without_an_argument_is_unknown_as_torch_raises():
+    """`self.layers.extend()`: torch raises TypeError (extend() takes a modules argument);
+    macslint must count nothing and name the line."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.layers = nn.ModuleList([nn.Linear(8, 8)])
+                self.layers.extend()
+
+            def forward(self, x):
+                return self.layers[0](x)
+    """)
+    assert "extend" in torch_build_raises(source, "Net", TypeError)
+    assert_unknown_where_python_raises(source, "Net", "self.layers.extend()")
+
+
+def test_an_uncatalogued_layer_named_by_its_torch_nn_modules_path_says_so():
+    """`nn.modules.normalization.LocalResponseNorm(2)` is torch's LocalResponseNorm (torch
+    builds it), a layer not in macslint's catalogue: the model is incomplete and the reason
+    names the layer, as for `nn.LocalResponseNorm(2)`."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4x8
+            def __init__(self):
+                super().__init__()
+                self.norm = nn.modules.normalization.LocalResponseNorm(2)
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                return self.fc(self.norm(x))
+    """)
+    assert type(torch_model(source, "Net").norm) is torch.nn.LocalResponseNorm
+    model = trace(source, "Net")
+    assert not model.complete and model.params is None and model.macs is None
+    why = reasons(model)
+    assert "torch.nn.LocalResponseNorm is not in macslint's layer catalogue" in why, why
+    assert f"(line {line_of(source, 'self.norm = ')})" in why, why
+
+
+import importlib  # noqa: E402 - appended section
+import sys  # noqa: E402
+
+from macslint.config import Settings  # noqa: E402
+from macslint.engine import check_file  # noqa: E402
+from macslint.project.loader import clear_cache  # noqa: E402
+
+N5B_CFG_FILE = """
+    class Cfg:
+        width = 8
+"""
+
+N5B_NET_FILE = """
+    import torch.nn as nn
+
+    from .cfg import Cfg
+
+
+    class Grow(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            Cfg.width = Cfg.width * 2
+            Cfg.width = Cfg.width * 2
+            self.fc = nn.Linear(8, Cfg.width)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class After(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, Cfg.width)
+
+        def forward(self, x):
+            return self.fc(x)
+"""
+
+
+def test_a_class_of_an_imported_file_assigned_twice_is_fresh_for_the_next_model(tmp_path):
+    """`Cfg.width = Cfg.width * 2`, twice, in one model's `__init__`, Cfg imported from another
+    file: each model starts from the files as they stand after running, so the next model
+    sees the imported class as it was (Python building `After()` alone in a fresh import).
+    Params of both models are torch's."""
+    package = tmp_path / "n5b_project_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "cfg.py").write_text(textwrap.dedent(N5B_CFG_FILE), encoding="utf-8")
+    (package / "net.py").write_text(textwrap.dedent(N5B_NET_FILE), encoding="utf-8")
+    expected = {}
+    sys.path.insert(0, str(tmp_path))
+    try:
+        for name in ("Grow", "After"):
+            for loaded in [m for m in sys.modules if m.startswith("n5b_project_pkg")]:
+                del sys.modules[loaded]
+            model = getattr(importlib.import_module("n5b_project_pkg.net"), name)()
+            expected[name] = sum(p.numel() for p in model.parameters())
+    finally:
+        sys.path.remove(str(tmp_path))
+        for loaded in [m for m in sys.modules if m.startswith("n5b_project_pkg")]:
+            del sys.modules[loaded]
+    clear_cache()
+    try:
+        result = check_file(package / "net.py", "net.py", Settings())
+    finally:
+        clear_cache()
+    assert result.report.error is None, result.report.error
+    got = {m.name: m.params for m in result.report.models}
+    assert got == expected
