@@ -481,3 +481,18 @@ def test_linspace_items_are_decided_a_few_roundings_from_torchs(family):
     half's, which torch may compute from either end, within 24 roundings of both formulas)."""
     for start, end, steps in draws(family):
         check_tight(start, end, steps)
+
+
+# ------------------------------------------- fifth batch: torch.tensor() of float data, items
+
+@pytest.mark.parametrize("init", [
+    "v = torch.tensor([1.5, 2.5]).tolist()[1]\nself.fc = nn.Linear(8, int(v * 2))",
+    "v = torch.tensor([[0.25], [3]]).tolist()[1][0]\n"
+    "self.fc = nn.Linear(8, 6 if isinstance(v, float) else 2)",
+], ids=["floats", "mixed-ints"])
+def test_tensor_items_of_float_data_are_float32_floats(init):
+    """calls.py:181 (`if dtype == "float32"`): data with a float infers float32, whose items are
+    the data rounded to float32, Python floats (an int among them too: torch's `tolist()` gives
+    3.0): `int(v * 2)` of 2.5 is 5, `isinstance(v, float)` is true. The layers are torch's
+    (built on the CPU by torch)."""
+    assert_matches_cpu_built(model_source(init))
