@@ -952,3 +952,108 @@ def test_the_container_walked_with_one_visit_left_still_gets_its_count():
     assert len(model.containers) == 1 + NESTED_DEPTH
     assert (model.params, model.macs, model.output) == (
         expected.params, expected.macs, expected.output)
+
+
+# =====================================================================================
+# Survivors N5c of the same sample (tests/mutation_survivors.md): iterating a 1-d tensor
+# whose items are not known, the output of an op recorded in the report, a declared
+# construction's label, an Embedding's attributes, a grouped ConvTranspose's weight.
+
+from macslint.render.report_json import model_json  # noqa: E402 - appended section
+from tests.torchnn.tracer_helpers import torch_ops  # noqa: E402
+
+
+ITEMS_NOT_KNOWN = [
+    "torch.linspace(0, 1, 5, dtype=torch.float64)",  # items not modelled: dtype
+    "torch.linspace(0, 1, 10_001)",  # items not modelled: too many steps
+    "torch.tensor([1, 2, 3], dtype=torch.int32)",  # items not modelled: a cast
+]
+
+
+@pytest.mark.parametrize("tensor", ITEMS_NOT_KNOWN)
+def test_a_loop_over_a_1d_tensor_of_unknown_items_runs_as_many_times_as_torchs(tensor):
+    """`for t in <1-d tensor>`: macslint knows the tensor's length, not its items. The loop
+    still runs once per item, as in torch (the count sizes a Linear: torch's params)."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                n = 0
+                for t in {tensor}:
+                    n += 1
+                self.fc = nn.Linear(4, n)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+
+
+OP_OUTPUTS = [
+    "torch.bmm(x, x.transpose(1, 2))",
+    "torch.matmul(x, x.transpose(1, 2))",
+]
+
+
+@pytest.mark.parametrize("expression", OP_OUTPUTS)
+def test_the_output_of_a_counted_op_is_torchs(expression):
+    """A torch op with MACs is listed with its operands' and result's shapes (the text and
+    JSON reports' `ops`): its output is the shape torch returns for the same call."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=3x5
+            def forward(self, x):
+                return {expression}
+    """)
+    model = trace(source, "Net")
+    assert model.complete, model.reasons
+    name = expression.split("(")[0].split(".")[-1]
+    ran = [(ins, outs) for op, ins, outs in torch_ops(source, "Net", declared_input(source, "Net"))
+           if op == name]
+    assert len(ran) == 1 and len(model.ops) == 1 and model.macs > 0
+    (op,) = model.ops
+    assert (list(op.inputs), [tuple(op.output)]) == (ran[0][0], ran[0][1])
+
+
+LAYER_ATTRIBUTES = [
+    ("nn.Embedding(10, 4)", "embedding_dim"),
+    ("nn.Embedding(10, 4)", "num_embeddings"),
+    ("nn.Embedding(10, 4, padding_idx=3)", "padding_idx"),
+    ("nn.Embedding(10, 4, padding_idx=-2)", "padding_idx"),  # torch: 10 - 2
+    ("nn.Embedding(10, 4, max_norm=2.0)", "embedding_dim"),
+    ("nn.ConvTranspose2d(4, 6, 3, groups=2)", "weight.shape[1]"),  # out_channels // groups
+    ("nn.ConvTranspose2d(4, 12, 3, groups=4)", "weight.shape[1]"),
+    ("nn.ConvTranspose2d(6, 4, 3, groups=2)", "weight.shape[0]"),
+    ("nn.Conv2d(4, 6, 3, groups=2)", "weight.shape[1]"),  # in_channels // groups
+]
+
+
+@pytest.mark.parametrize("layer,attribute", LAYER_ATTRIBUTES)
+def test_an_attribute_of_a_layer_sizing_another_is_torchs(layer, attribute):
+    """An attribute of a layer (its constructor's argument as torch keeps it, a weight's
+    shape as torch registers it) sizes a Linear: torch's params and the layer's own."""
+    source = src(f"""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.layer = {layer}
+                self.fc = nn.Linear(8, self.layer.{attribute})
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
+
+
+@pytest.mark.parametrize("label", ["A", "Alpha", "big", "Net", "zz"])
+def test_a_declared_construction_reports_what_it_builds_whatever_its_label(label):
+    """`builds` declares `Net(16)` under a label: the model is named by the label and the JSON
+    report's `builds` is the class it calls (the text before its arguments), whatever the
+    label (sorting before or after it), with torch's counts for it."""
+    text = "Net(16)"
+    build = parse_build(text, label=label, key="build", source="pyproject.toml")
+    result = analyse(DECLARED, builds=(build,))
+    (model,) = result.report.models
+    assert model.name == label and model.complete, model.reasons
+    assert model_json(model, "MACs")["builds"] == text.split("(")[0]
+    assert (model.params, model.macs, model.output) == torch_built(
+        DECLARED, text, declared_input(DECLARED, "Net"))
