@@ -179,13 +179,20 @@ class ContainerCalls:
             self.set_attribute(module, args[0], args[1], node)
             return None
         if name == "register_parameter" and len(args) == 2 and isinstance(args[0], str):
+            if isinstance(args[1], Tensor) and not args[1].param:
+                raise RaiseSignal(f"{self.where(node)} raises TypeError: cannot assign a tensor "
+                                  f"that is not an nn.Parameter to parameter '{args[0]}' "
+                                  f"(torch.nn.Parameter or None required)")
             if isinstance(args[1], Tensor):  # the same parameter (bound elsewhere: counted once)
-                module.params[args[0]] = args[1] if args[1].param else \
-                    Tensor(args[1].shape, args[1].line, param=True, dtype=args[1].dtype)
+                module.params[args[0]] = args[1]
             elif args[1] is not None:
                 self.note(f"the parameter of {self.where(node)} is not known")
             return None
         if name == "register_buffer":
+            if len(args) > 1 and isinstance(args[1], (int, float, str, list, tuple, dict)):
+                raise RaiseSignal(f"{self.where(node)} raises TypeError: cannot assign "
+                                  f"'{type(args[1]).__name__}' object to buffer '{args[0]}' "
+                                  f"(torch Tensor or None required)")
             if args and isinstance(args[0], str):
                 module.attrs[args[0]] = args[1] if len(args) > 1 else None
                 if args[0] not in module.buffers:

@@ -45,6 +45,10 @@ _PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(fl
 # LayerNorm or Linear after a permute: a `view` of the output is accepted).
 _CONTIGUOUS_OUTPUT = frozenset({"Linear", "LayerNorm"})
 _CONTIGUOUS_OPS = frozenset({"linear", "layer_norm"})  # F.linear, F.layer_norm: the same
+# Methods that return their tensor itself where they change nothing (`p.float()` of a float32
+# parameter is the parameter: still an nn.Parameter, counted once where it is registered).
+_SELF_RETURNING = frozenset({"float", "double", "half", "bfloat16", "to", "type_as", "type",
+                             "contiguous"})
 
 
 class ValuedTensor(Tensor):
@@ -445,6 +449,11 @@ class TensorOps:
             # Elementwise results keep their input's layout; new shapes are fresh memory.
             shapes = {t.shape for t in tensors if t.strided is not None}
             strided = strided if kind == "tensor" and tuple(result) in shapes else None
+        if kind == "tensor" and op in _SELF_RETURNING and tensors and tensors[0].param \
+                and tensors[0].dtype is not None and dtypes[0] == tensors[0].dtype \
+                and tuple(result) == tensors[0].shape and values.get("copy") is not True \
+                and (op != "contiguous" or contiguous(tensors[0])):
+            return tensors[0]  # torch returns the parameter itself: no cast, no copy
         if kind == "tensor":
             return Tensor(result, line, from_input, strided=strided, dtype=dtypes[0],
                           strides=strides)

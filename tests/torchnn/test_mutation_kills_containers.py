@@ -843,3 +843,63 @@ def test_a_class_of_an_imported_file_assigned_twice_is_fresh_for_the_next_model(
     assert result.report.error is None, result.report.error
     got = {m.name: m.params for m in result.report.models}
     assert got == expected
+
+
+# ---------------------------------------- disagreements found while killing these mutants
+
+REGISTERED = src("""
+    class SameParameter(nn.Module):  # macslint: input-size=8
+        # p.float() of a float32 parameter is the parameter itself: registered, counted once
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+            self.register_parameter("w", self.fc.weight.float())
+            self.register_parameter("b", self.fc.bias.contiguous().to(torch.float32))
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class StillAParameter(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            p = nn.Parameter(torch.zeros(3))
+            self.fc = nn.Linear(8, 16 if isinstance(p.float(), nn.Parameter) else 4)
+            self.cast = nn.Linear(8, 16 if isinstance(p.double(), nn.Parameter) else 4)
+
+        def forward(self, x):
+            return self.fc(x) + self.cast(x).sum()
+
+
+    class PlainTensor(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+            self.register_parameter("w", torch.zeros(3))
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class NumberBuffer(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 4)
+            self.register_buffer("scale", 3)
+
+        def forward(self, x):
+            return self.fc(x)
+""")
+
+
+@pytest.mark.parametrize("name", ["SameParameter", "StillAParameter"])
+def test_methods_that_change_nothing_return_the_parameter_itself(name):
+    assert_matches_torch(REGISTERED, name)
+
+
+@pytest.mark.parametrize("name, construct", [
+    ("PlainTensor", 'self.register_parameter("w", torch.zeros(3))'),
+    ("NumberBuffer", 'self.register_buffer("scale", 3)')])
+def test_registering_what_torch_refuses_is_not_counted(name, construct):
+    """torch raises TypeError: a plain tensor as a parameter, an int as a buffer."""
+    assert_unknown_where_python_raises(REGISTERED, name, construct)
