@@ -19,7 +19,7 @@ its line.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..costmodel import LayerError, Unresolved
 from ..costmodel.dtypes import DtypeError
@@ -251,16 +251,23 @@ def einsum(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any])
     return run.run_op(node, spec, "einsum", [equation, *positional[:-1]], {})
 
 
+def _packing_call(run: Any, node: Any, which: str, positional: List[Any],
+                  keywords: Dict[str, Any]) -> Tuple[Any, Dict[str, Any]]:
+    """pack's or unpack's spec and bound arguments, its pattern checked as einops checks it."""
+    spec = FUNCTIONS[which]
+    bound = bound_arguments(run, node, spec.signature_of, f"{which}()", positional, keywords)
+    if isinstance(bound["pattern"], str):
+        try:
+            packing_pattern(bound["pattern"], which)
+        except LayerError as exc:
+            pattern_error(run, node, exc)
+    return spec, bound
+
+
 @handles(f"{ROOT}.pack")
 def pack(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     """einops.pack(tensors, pattern): (the packed tensor, the packed shapes)."""
-    spec = FUNCTIONS["pack"]
-    bound = bound_arguments(run, node, spec.signature_of, "pack()", positional, keywords)
-    if isinstance(bound["pattern"], str):
-        try:
-            packing_pattern(bound["pattern"], "pack")
-        except LayerError as exc:
-            pattern_error(run, node, exc)
+    spec, bound = _packing_call(run, node, "pack", positional, keywords)
     result = run.run_op(node, spec, "pack", positional, keywords)
     if not isinstance(result, Tensor):
         return result
@@ -271,13 +278,7 @@ def pack(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -
 @handles(f"{ROOT}.unpack")
 def unpack(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     """einops.unpack(tensor, packed_shapes, pattern): a list of tensors."""
-    spec = FUNCTIONS["unpack"]
-    bound = bound_arguments(run, node, spec.signature_of, "unpack()", positional, keywords)
-    if isinstance(bound["pattern"], str):
-        try:
-            packing_pattern(bound["pattern"], "unpack")
-        except LayerError as exc:
-            pattern_error(run, node, exc)
+    spec, bound = _packing_call(run, node, "unpack", positional, keywords)
     result = run.run_op(node, spec, "unpack", positional, keywords)
     if not isinstance(result, tuple):
         return result
