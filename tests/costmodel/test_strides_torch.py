@@ -146,7 +146,8 @@ def _four_and_five_d_layouts():
     c10 resolves to contiguous), made on the meta device as the model oracle runs."""
     out = []
     for shape in [(2, 3, 4, 5), (1, 8, 5, 5), (2, 1, 4, 4), (2, 3, 1, 1), (1, 1, 3, 4),
-                  (2, 3, 1, 5), (2, 4, 3, 2, 5), (1, 3, 1, 2, 2), (2, 0, 3, 3)]:
+                  (2, 3, 1, 5), (2, 4, 3, 2, 5), (1, 3, 1, 2, 2), (2, 0, 3, 3),
+                  (2, 1, 1, 1), (4, 1, 1, 6)]:  # N111 and N11W: c10's ambiguous cases
         base = torch.zeros(shape, device="meta")
         for perm in itertools.permutations(range(len(shape))):
             inverse = tuple(perm.index(d) for d in range(len(shape)))
