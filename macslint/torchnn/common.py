@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Callable, Dict, Optional
 
 import libcst as cst
 
@@ -88,21 +88,28 @@ def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
                 value.copied(lambda v: fresh_copy(v, memo), memo)
         return memo[id(value)]
     if isinstance(value, (list, dict, tuple)):
-        if id(value) in memo:
-            return memo[id(value)]
-        if isinstance(value, list):
-            copy: Any = []
-            memo[id(value)] = copy
-            copy.extend(fresh_copy(v, memo) for v in value)
-        elif isinstance(value, dict):
-            copy = type(value)()
-            memo[id(value)] = copy
-            copy.update((k, fresh_copy(v, memo)) for k, v in value.items())
-        else:
-            copy = tuple(fresh_copy(v, memo) for v in value)
-            memo[id(value)] = copy
-        return copy
+        return copy_sequence(value, memo, fresh_copy)
     return value
+
+
+def copy_sequence(value: Any, memo: Dict[int, Any],
+                  item: Callable[[Any, Dict[int, Any]], Any]) -> Any:
+    """A copy of a list, dict or tuple (aliases kept through `memo`), its items copied by
+    `item`: fresh_copy's, or a module's deep copy (torchnn.transformer.clone)."""
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, list):
+        copy: Any = []
+        memo[id(value)] = copy
+        copy.extend(item(v, memo) for v in value)
+    elif isinstance(value, dict):
+        copy = type(value)()
+        memo[id(value)] = copy
+        copy.update((k, item(v, memo)) for k, v in value.items())
+    else:
+        copy = tuple(item(v, memo) for v in value)
+        memo[id(value)] = copy
+    return copy
 
 
 def unknown_argument(args: Args) -> Optional[str]:
@@ -134,4 +141,3 @@ def expected_shape(layer: LayerModule, shape: Shape) -> Optional[Shape]:
         if isinstance(values.get(name), int) and len(shape) >= 2:
             return (shape[0], values[name], *shape[2:])
     return None
-

@@ -33,6 +33,7 @@ from ..evaluator.scope import Scope
 from ..evaluator.values import RaiseSignal, Unknown, UserClass
 from ..results.sites import LayerSite
 from .calls import handles
+from .common import copy_sequence
 from .names import LayerClass, ModuleRef
 from .tensors import dtype_named
 from .values import MODULE_VALUES, Container, LayerModule, Tensor, Untraced, UserModule
@@ -270,16 +271,8 @@ def clone(value: Any, memo: Dict[int, Any]) -> Any:
         copied = Container(value.kind, OrderedDict())
         memo[id(value)] = copied
         copied.children.update((k, clone(v, memo)) for k, v in value.children.items())
-    elif isinstance(value, list):
-        copied = []
-        memo[id(value)] = copied
-        copied.extend(clone(v, memo) for v in value)
-    elif isinstance(value, dict):
-        copied = type(value)()
-        memo[id(value)] = copied
-        copied.update((k, clone(v, memo)) for k, v in value.items())
-    elif isinstance(value, tuple):
-        copied = tuple(clone(v, memo) for v in value)
+    elif isinstance(value, (list, dict, tuple)):
+        return copy_sequence(value, memo, clone)
     else:
         return value
     memo[id(value)] = copied
@@ -386,7 +379,7 @@ class _Forward:
         def attend(name: str, y: Any, kv: Any, mask: Any, padding: Any, is_causal: Any,
                    dropout: str) -> Any:
             out = self.call(name, [y, kv, kv], {"attn_mask": mask, "key_padding_mask": padding,
-                                                 "need_weights": False, "is_causal": is_causal})
+                                                "need_weights": False, "is_causal": is_causal})
             return self.call(dropout, [out[0] if isinstance(out, tuple) and out else out])
 
         def feed_forward(y: Any) -> Any:
@@ -498,7 +491,7 @@ def _encoder(f: _Forward, a: Dict[str, Any]) -> Any:
     x: Any = src
     for layer in layers:
         x = f.run.apply_module(f.node, layer, [x], {"src_mask": mask, "is_causal": causal,
-                                                   "src_key_padding_mask": padding})
+                                                    "src_key_padding_mask": padding})
     norm = f.member("norm")
     return x if norm is None else f.call("norm", [x])
 
