@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import FrozenSet, Iterable, List, Optional, Sequence
 
 from .codes import DEFAULT_DISABLED
 from .engine import FileResult
@@ -19,10 +19,24 @@ def parse_codes(text: Optional[str]) -> Optional[List[str]]:
     return [c.strip().upper() for c in text.replace(" ", ",").split(",") if c.strip()]
 
 
+# The plugin's prefix: flake8's entry point name for macslint, and the implicit `--select`.
+PREFIX = "MAC"
+
+
+def opted_in(selected: Iterable[str]) -> FrozenSet[str]:
+    """The codes off by default (MAC100) that `selected` (select and extend-select together)
+    asks for: flake8-bugbear's rule for its B9 codes, by a prefix longer than the plugin's own
+    (`MAC1`, `MAC10`, `MAC100`). `MAC` (or flake8's default select, or an `ignore` that
+    replaces the default ignore list) never turns them on."""
+    prefixes = [p for p in selected if len(p) > len(PREFIX)]
+    return frozenset(code for code in DEFAULT_DISABLED if code.startswith(tuple(prefixes)))
+
+
 @dataclass
 class CodeSelection:
-    """flake8's rule: the longest matching prefix decides; an explicit select beats a
-    default ignore."""
+    """flake8's rule (its DecisionEngine: an explicit select beats an implicit ignore, an
+    explicit ignore beats an implicit select, otherwise the longest matching prefix decides,
+    a tie ignores), after the plugin's own for the codes off by default (`opted_in`)."""
 
     select: Optional[List[str]] = None
     ignore: Optional[List[str]] = None
@@ -33,15 +47,22 @@ class CodeSelection:
         def longest(prefixes: Sequence[str]) -> int:
             return max((len(p) for p in prefixes if code.startswith(p)), default=-1)
 
-        explicit_select = longest((self.select or []) + self.extend_select)
-        select = max(explicit_select, longest(["MAC"] if self.select is None else []))
+        chosen = (self.select or []) + self.extend_select
+        if code in DEFAULT_DISABLED and code not in opted_in(chosen):
+            return False  # the plugin does not report it, whatever flake8 would decide
+        explicit_select = longest(chosen)
+        implicit_select = longest([PREFIX] if self.select is None else [])
         explicit_ignore = longest((self.ignore or []) + self.extend_ignore)
-        default_ignore = longest(list(DEFAULT_DISABLED) if self.ignore is None else [])
-        if select < 0:
-            return False
-        if explicit_ignore < 0 and (default_ignore < 0 or explicit_select >= 0):
-            return True
-        return select > max(explicit_ignore, default_ignore)
+        implicit_ignore = longest(list(DEFAULT_DISABLED) if self.ignore is None else [])
+        if explicit_select < 0 and implicit_select < 0:
+            return False  # not selected at all
+        if explicit_ignore < 0 and implicit_ignore < 0:
+            return True  # selected, not ignored
+        if (explicit_select >= 0) != (explicit_ignore >= 0):
+            return explicit_select >= 0  # the explicit one wins
+        # both explicit or both implicit: the longest prefix of either list, a tie ignores
+        select = max(explicit_select, implicit_select)
+        return select > max(explicit_ignore, implicit_ignore)
 
 
 def selected_findings(result: FileResult, selection: CodeSelection) -> List[Finding]:

@@ -73,12 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     common(check)
     cached(check)
     sel = check.add_argument_group("codes (as flake8 selects them)")
-    sel.add_argument("--select", metavar="CODES", help="comma-separated code prefixes (default: MAC)")
+    sel.add_argument("--select", metavar="CODES",
+                     help="comma-separated code prefixes (default: MAC); the codes off by "
+                     f"default ({','.join(DEFAULT_DISABLED)}) only by a prefix longer than MAC "
+                     "(MAC1, MAC100): flake8-bugbear's rule for B9")
     sel.add_argument("--ignore", metavar="CODES",
                      help=f"comma-separated code prefixes (default: {','.join(DEFAULT_DISABLED)})")
-    sel.add_argument("--extend-select", metavar="CODES", default="")
+    sel.add_argument("--extend-select", metavar="CODES", default="",
+                     help="code prefixes added to --select (--extend-select MAC100)")
     sel.add_argument("--extend-ignore", metavar="CODES", default="")
     check.add_argument("--list-codes", action="store_true", help="print the codes and exit")
+    check.add_argument("--with-dependents", action="store_true",
+                       help="also check the project files that import the files given, "
+                       "directly or through others (the models that use what changed); the "
+                       "pre-commit hook passes it")
     check.add_argument("--format", choices=FORMATS, default="text",
                        help="text (path:line:col: CODE message), json (findings and the report), "
                        "sarif (GitHub code scanning), github (Actions annotations), "

@@ -239,12 +239,22 @@ def test_batch_size_flag(capsys, monkeypatch):
     [
         ([], ["MAC001"]),
         (["--extend-select", "MAC100"], ["MAC001", "MAC100"]),
-        (["--select", "MAC"], ["MAC001", "MAC100"]),
+        (["--extend-select", "MAC1"], ["MAC001", "MAC100"]),
+        (["--extend-select", "MAC"], ["MAC001"]),
+        # MAC100 (off by default) only when named by a prefix longer than MAC (flake8-bugbear's
+        # rule for its B9 codes): `--select MAC` runs every code on by default
+        (["--select", "MAC"], ["MAC001"]),
+        (["--select", "MAC1"], ["MAC100"]),
+        (["--select", "MAC10"], ["MAC100"]),
         (["--select", "MAC100"], ["MAC100"]),
+        (["--select", "MAC,MAC1"], ["MAC001", "MAC100"]),
         (["--select", "MAC0"], ["MAC001"]),
-        (["--ignore", "MAC001"], ["MAC100"]),  # --ignore replaces the default ignore list
+        # --ignore replaces the default ignore list, but MAC100 still needs its select
+        (["--ignore", "MAC001"], []),
+        (["--ignore", "MA"], []),  # an explicit ignore beats the implicit select (flake8)
         (["--extend-ignore", "MAC001"], []),
         (["--select", "MAC", "--ignore", "MAC1"], ["MAC001"]),
+        (["--select", "MAC1", "--ignore", "MAC100"], []),
         (["--select", "E,W"], []),
     ],
 )

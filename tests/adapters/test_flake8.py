@@ -12,7 +12,7 @@ import pytest
 from macslint import service
 from macslint.errors import ConfigError
 from macslint.adapters.flake8_plugin import MacsPlugin
-from tests.helpers import DATA, FIXTURES, REPO, flake8, lines, macslint
+from tests.helpers import DATA, FIXTURES, FLAKE8, REPO, flake8, lines, macslint, run
 from tests.torchnn.tracer_helpers import torch_costs, torch_has_params
 
 # The costs in the messages are torch's (`torch_costs`: the layer as the message prints it, run
@@ -127,26 +127,35 @@ def test_file_level_noqa_with_codes():
 
 # --------------------------------------------------------------------------- code selection agreement
 
-
+# tests/data/model.py has one MAC001 and one MAC100 (off by default).
 @pytest.mark.parametrize(
     "flags",
     [
         [],
         ["--select", "MAC"],
         ["--select", "MAC1"],
+        ["--select", "MAC10"],
+        ["--select", "MAC100"],
+        ["--select", "MAC,F"],
         ["--extend-select", "MAC100"],
+        ["--extend-select", "MAC1"],
+        ["--extend-select", "MAC"],
+        ["--ignore", "E501"],
         ["--ignore", "MAC001"],
+        ["--ignore", "MA"],
         ["--extend-ignore", "MAC00"],
         ["--select", "MAC", "--ignore", "MAC0"],
         ["--select", "MAC0", "--extend-select", "MAC100"],
         ["--ignore", "MAC", "--extend-select", "MAC100"],
         ["--select", "MAC00", "--extend-select", "MAC100", "--ignore", "MAC0"],
         ["--select", "MAC1", "--extend-ignore", "MAC"],
+        ["--select", "MAC1", "--ignore", "MAC"],
+        ["--select", "MAC1", "--ignore", "MAC1"],
     ],
 )
 def test_code_selection_agrees_with_flake8(flags):
-    cli = macslint("check", *flags, "vgg.py", cwd=FIXTURES)
-    f8 = flake8(*flags, "vgg.py", cwd=FIXTURES)
+    cli = macslint("check", *flags, "model.py", cwd=DATA)
+    f8 = flake8(*flags, "model.py", cwd=DATA)
     f8_mac = [line for line in lines(f8.stdout) if " MAC" in line]
     assert lines(cli.stdout) == f8_mac
 
@@ -330,3 +339,99 @@ def test_flake8_with_an_unwritable_cache_still_reports(project, tmp_path):
     blocker.write_text("")
     f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(blocker / "cache"), "m.py", cwd=project)
     assert (lines(f8.stdout), f8.returncode) == ([f"m.py:{AT_224}"], 1)
+
+
+# --------------------------------------------------------------------------- codes off by default
+# flake8-bugbear's rule for its B9 codes: MAC100 is reported only when select or extend-select
+# names it by a prefix longer than the plugin's `MAC`; `--select MAC` (the way to run only
+# macslint), flake8's default select and an ignore list that replaces flake8's default one
+# never turn it on. tests/data/model.py has one MAC001 and one MAC100.
+
+
+@pytest.mark.parametrize(
+    "flags, codes",
+    [
+        ([], ["MAC001"]),
+        (["--select", "MAC"], ["MAC001"]),
+        (["--select", "MAC,E,F,W"], ["MAC001"]),
+        (["--extend-select", "MAC"], ["MAC001"]),
+        (["--ignore", "E501"], ["MAC001"]),  # replaces flake8's default ignore list (MAC100 in it)
+        (["--select", "MAC1"], ["MAC100"]),
+        (["--select", "MAC10"], ["MAC100"]),
+        (["--select", "MAC100"], ["MAC100"]),
+        (["--select", "MAC,MAC1"], ["MAC001", "MAC100"]),
+        (["--extend-select", "MAC1"], ["MAC001", "MAC100"]),
+        (["--extend-select", "MAC100"], ["MAC001", "MAC100"]),
+        (["--select", "MAC1", "--ignore", "MAC100"], []),
+        (["--select", "MAC1", "--extend-ignore", "MAC10"], []),
+    ],
+)
+def test_off_by_default_codes_need_a_select_longer_than_mac(flags, codes):
+    f8 = flake8(*flags, "model.py", cwd=DATA)
+    assert [line.split()[1] for line in lines(f8.stdout)] == codes
+    cli = macslint("check", *flags, "model.py", cwd=DATA)
+    assert lines(cli.stdout) == lines(f8.stdout)
+
+
+@pytest.mark.parametrize(
+    "config, codes",
+    [
+        ("select = MAC", ["MAC001"]),
+        ("select = MAC1", ["MAC100"]),
+        ("extend-select = MAC100", ["MAC001", "MAC100"]),
+        ("extend-ignore = MAC001", []),
+    ],
+)
+def test_off_by_default_codes_from_flake8s_configuration(project, config, codes):
+    shutil.copy(DATA / "model.py", project / "model.py")
+    (project / ".flake8").write_text(f"[flake8]\n{config}\n")
+    f8 = run([*FLAKE8, "--config", ".flake8", "model.py"], project)  # not `flake8`'s --isolated
+    assert [line.split()[1] for line in lines(f8.stdout) if " MAC" in line] == codes
+
+
+SELECTIONS = [None, [], ["MAC"], ["MA"], ["MAC1"], ["MAC10"], ["MAC100"], ["MAC0"], ["MAC001"],
+              ["E", "MAC"], ["MAC", "MAC1"]]
+EXTENSIONS = [None, ["MAC"], ["MAC1"], ["MAC100"], ["MAC00"]]
+
+
+def test_code_selection_is_flake8s_decision_after_the_plugins_filter(monkeypatch):
+    """`CodeSelection.enabled` (check, the language server) against what flake8 reports: the
+    plugin's own filter (`parse_options` on the options) then flake8's DecisionEngine, with
+    the defaults the installed plugins declare, for every code and many options."""
+    import argparse
+
+    from flake8.api.legacy import get_style_guide
+    from flake8.style_guide import Decision, DecisionEngine
+
+    from macslint.codes import CODES, DEFAULT_DISABLED
+    from macslint.selection import CodeSelection
+
+    monkeypatch.setattr(MacsPlugin, "cache", None)
+    monkeypatch.setattr(MacsPlugin, "selected_off_by_default", frozenset())
+    defaults = get_style_guide().options  # flake8's options with every plugin's defaults
+    assert "MAC" in defaults.extended_default_select
+    assert set(DEFAULT_DISABLED) <= set(defaults.extended_default_ignore)
+    shown = set()
+    for select in SELECTIONS:
+        for ignore in SELECTIONS:
+            for extend_select in EXTENSIONS:
+                for extend_ignore in EXTENSIONS:
+                    options = argparse.Namespace(**{
+                        **vars(defaults), "select": select, "ignore": ignore,
+                        "extend_select": extend_select, "extend_ignore": extend_ignore,
+                        "macslint_no_cache": True})
+                    MacsPlugin.parse_options(options)
+                    engine = DecisionEngine(options)
+                    selection = CodeSelection(select, ignore, extend_select or [],
+                                              extend_ignore or [])
+                    for code in (c.code for c in CODES):
+                        on = MacsPlugin.selected_off_by_default
+                        plugin = code in on if code in DEFAULT_DISABLED else True
+                        reported = plugin and engine.decision_for(code) is Decision.Selected
+                        assert selection.enabled(code) == reported, (
+                            code, select, ignore, extend_select, extend_ignore)
+                        if reported and code in DEFAULT_DISABLED:
+                            shown.add((tuple(select or ()), tuple(extend_select or ())))
+    # not vacuous: MAC100 is shown, and only where some select names it beyond `MAC`
+    assert all(any(len(p) > 3 and "MAC100".startswith(p) for p in (*s, *e)) for s, e in shown)
+    assert (("MAC1",), ()) in shown and ((), ("MAC100",)) in shown
