@@ -85,10 +85,21 @@ CODES: tuple[Code, ...] = (
         "(`build=...`, see \"Declaring models\").",
     ),
     Code(
+        "MAC014",
+        "budget not checked",
+        "A budget applies to the model, but macslint could not trace it far enough to know "
+        "the cost the budget limits (its MACs, its parameters, or the MACs of layers after "
+        "the point where tracing stopped), so that budget was not checked; the message gives "
+        "the first reason. Declare the model's inputs or constructor arguments (see "
+        "\"Declaring models\"), or write `# noqa: MAC014` on the class line. Only where a "
+        "budget is set.",
+    ),
+    Code(
         "MAC100",
         "layer could not be resolved",
         "An argument of the layer is not a value macslint can compute from the source, so its "
-        "cost is unknown; the message names the argument.",
+        "cost is unknown; the message names the argument. Off by default: `--extend-select "
+        "MAC100` (flake8 or `macslint check`) turns it on, `--select MAC` does not.",
         default_enabled=False,
         level="note",
     ),

@@ -18,6 +18,7 @@ from .stack import on_deep_stack
 from .files import read_regular_file
 from .results.findings import Finding, file_findings
 from .results.report import FileReport, file_report
+from .results.traces import SiteUse, site_uses
 
 
 @dataclass
@@ -26,6 +27,9 @@ class FileResult:
     findings: List[Finding] = field(default_factory=list)
     source: str = ""  # the text checked, for `# noqa` in the CLI
     depends_on: Tuple[str, ...] = ()  # other project files the result depends on (the cache)
+    # What its models do with the layer constructions of other project files (their origin
+    # set): those files' results take them in (project_uses).
+    site_uses: List[SiteUse] = field(default_factory=list)
 
 
 def _file_error(path: str, settings: Optional[Settings], code: str, message: str,
@@ -93,7 +97,9 @@ def check_source(path: str, source: str, settings: Settings,
             return _file_error(path, settings, "MAC901",
                                "cannot analyse file: it is nested too deeply")
         return internal_error(path, settings, exc)
-    return FileResult(report, findings, source, analysis.depends_on)
+    uses = [use for model in analysis.models for use in site_uses(model)
+            if use.origin is not None]
+    return FileResult(report, findings, source, analysis.depends_on, uses)
 
 
 def _describe(exc: BaseException) -> str:

@@ -12,6 +12,13 @@ import stat
 from pathlib import Path
 from typing import Union
 
+# Directories never walked into (flake8's default exclude, plus virtualenvs).
+SKIP_DIRS = frozenset({
+    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs",
+    ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".macslint_cache",
+    "node_modules",
+})
+
 
 def read_regular_file(path: Union[str, Path]) -> bytes:
     """The bytes of `path` (symlinks followed); OSError if it cannot be read or is not a

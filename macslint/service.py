@@ -28,8 +28,10 @@ from .cache import ResultCache, cached_result, check_and_store
 from .config import Config, ConfigError, Settings, apply_overrides, clear_caches, config_for_path
 from .engine import (FileResult, check_file, check_source, config_error, decode_source,
                      internal_error)
-from .files import read_regular_file
+from .files import SKIP_DIRS, read_regular_file
 from .locations import Located, locate
+from .project.dependents import dependents
+from .project_uses import memoised, needs_uses, shown, with_project_uses
 from .results.findings import Finding
 from .results.report import FileReport, file_report
 from .results.sites import LayerSite
@@ -45,21 +47,17 @@ class UsageError(Exception):
 # ---------------------------------------------------------------------------
 # The files a run covers
 
-# Directories never walked into (flake8's default exclude, plus virtualenvs).
-SKIP_DIRS = frozenset({
-    ".svn", "CVS", ".bzr", ".hg", ".git", "__pycache__", ".tox", ".nox", ".eggs",
-    ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".macslint_cache",
-    "node_modules",
-})
-
-
 def iter_files(paths: Sequence[str]) -> Iterator[Tuple[Path, str]]:
     """(path, display name) for each Python file; UsageError for a path that does not exist."""
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
-        yield from python_files(path, given)
+        if path.name == "pyproject.toml" and path.is_file():
+            # The project it configures: pre-commit passes it when only a budget changed.
+            yield from python_files(path.parent, os.path.dirname(given) or ".")
+        else:
+            yield from python_files(path, given)
 
 
 def python_files(disk: Path, display: str) -> Iterator[Tuple[Path, str]]:
@@ -153,8 +151,12 @@ def check_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
     `plan_files`). With `jobs` > 1 the files are checked in that many processes; results
     keep the order of `files`."""
     plan = plan_files(files, overrides, fallback, only_model)
-    return Run(check_all(plan.work, jobs, cache), plan.config_errors, plan.configs,
-               plan.unconfigured)
+    results = check_all(plan.work, jobs, cache)
+    if only_model is None:  # (one model's report: the others are not traced)
+        results = with_project_uses(plan.work, results,
+                                    lambda more: plan_files(more, overrides, fallback).work,
+                                    lambda work: check_all(work, jobs, cache))
+    return Run(results, plan.config_errors, plan.configs, plan.unconfigured)
 
 
 def outer_config(root: Path) -> Optional[Config]:
@@ -170,11 +172,24 @@ def outer_config(root: Path) -> Optional[Config]:
 
 
 def check_paths(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1,
-                cache: Optional[ResultCache] = None, only_model: Optional[str] = None) -> Run:
-    """The Python files at `paths` (files or directories), checked; UsageError for a path
-    that does not exist."""
-    return check_files(iter_files(paths), overrides, jobs=jobs, cache=cache,
-                       only_model=only_model)
+                cache: Optional[ResultCache] = None, only_model: Optional[str] = None,
+                with_dependents: bool = False) -> Run:
+    """The Python files at `paths` (files or directories; a pyproject.toml stands for the
+    files of its directory), checked; with `with_dependents`, also the project files that
+    import them. UsageError for a path that does not exist."""
+    files: Iterable[Tuple[Path, str]] = iter_files(paths)
+    if with_dependents:
+        files = with_their_dependents(list(files))
+    return check_files(files, overrides, jobs=jobs, cache=cache, only_model=only_model)
+
+
+def with_their_dependents(files: List[Tuple[Path, str]]) -> List[Tuple[Path, str]]:
+    """`files`, then each project file importing one of them that is not among them."""
+    seen = {path.resolve() for path, _ in files}
+    more: Dict[Path, None] = {}
+    for path, _ in files:
+        more.update((d, None) for d in dependents(path) if d not in seen)
+    return files + [(d, shown(d)) for d in more]
 
 
 def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache]) -> List[FileResult]:
@@ -246,9 +261,24 @@ def check_buffer(display: str, text: str, path: Path, file: Optional[Path] = Non
     settings = config.settings_for(path)
     try:
         result = _check_text(display, text, settings, file, cache)
+        disk = file if file is not None else path
+        if needs_uses(result) and _saved(disk, text):
+            # The dependents read the file from disk: their uses fit the text saved there.
+            result = with_project_uses(
+                [(disk, display, settings)], [result],
+                lambda more: plan_files(more, {}).work,
+                memoised(lambda work: check_all(work, 1, cache)))[0]
     except Exception as exc:  # noqa: BLE001 - the engine's own boundary missed it
         result = internal_error(display, None, exc)
     return BufferCheck(result, config)
+
+
+def _saved(disk: Path, text: str) -> bool:
+    """Is `text` what the file on disk holds (not an editor's unsaved buffer)?"""
+    try:
+        return decode_source(read_regular_file(disk)) == text
+    except (OSError, ValueError):
+        return False
 
 
 def _check_text(display: str, text: str, settings: Settings, file: Optional[Path],

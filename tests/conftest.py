@@ -121,6 +121,7 @@ ORACLE = {
     "test_einops_patterns.py", "test_tracer_einops.py",
     "test_rnn_torch.py", "test_tracer_rnn.py",
     "test_attention_layers_torch.py", "test_tracer_transformer.py",
+    "test_project_verdicts.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

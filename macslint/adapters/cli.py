@@ -182,7 +182,8 @@ def cmd_check(args: argparse.Namespace, out) -> int:
     selection = CodeSelection(parse_codes(args.select), parse_codes(args.ignore),
                               parse_codes(args.extend_select) or [],
                               parse_codes(args.extend_ignore) or [])
-    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args))
+    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args),
+                      with_dependents=args.with_dependents)
     root = repository_root(Path.cwd())
     located, baseline_of = selected_in_run(run, selection, root)
     if args.write_baseline is not None:

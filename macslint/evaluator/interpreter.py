@@ -369,8 +369,10 @@ class Interpreter(RecordCalls, Statements, SetValues):
         if self.record_depth:  # a constructor the file's walk runs: its body is read later
             return LayerSite(0, 0, kind, "", spec)
         start, end = self.positions[node].start, self.positions[node].end
+        origin = str(self.path) if self.display is not None and self.path is not None else None
         site = LayerSite(start.line, start.column, kind, self.call_text(kind, node), spec,
-                         file=self.display, end_line=end.line, end_col=end.column)
+                         file=self.display, end_line=end.line, end_col=end.column,
+                         origin=origin)
         if spec is not None and unresolved is None:
             try:
                 site.args = spec.bind(positional, keywords)

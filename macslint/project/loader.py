@@ -25,6 +25,7 @@ from ..evaluator.interpreter import Interpreter
 from ..evaluator.library import library_of
 from ..evaluator.positions import LazyPositions
 from ..evaluator.syntax import child_nodes, dotted, names_bound_in
+from .imports import ImportResolver
 from ..evaluator.values import LazyImport, ProjectModule, Unknown, resolved, same_value
 
 MAX_MODULES = 64  # project files read for one analysis
@@ -73,50 +74,19 @@ def _read(path: Path) -> Optional[str]:
     return text
 
 
-def _package_root(directory: Path) -> Path:
-    """The directory absolute imports start from: above the outermost package (a chain of
-    directories with `__init__.py`) that holds `directory`."""
-    while (directory / "__init__.py").is_file() and directory.parent != directory:
-        directory = directory.parent
-    return directory
-
-
-class ProjectLoader:
+class ProjectLoader(ImportResolver):
     """Finds and walks the project files one analysis imports from."""
 
     def __init__(self, file: Path, not_installed: AbstractSet[str] = frozenset()) -> None:
-        self.file = file.resolve()
+        super().__init__(file)
         self.not_installed = not_installed  # the setting: the walks of imported files use it
-        self.roots: List[Path] = [_package_root(self.file.parent), self.file.parent]
         self.loading: Set[Path] = set()
         self.loaded: Dict[Path, Optional[LoadedModule]] = {}
         # `from <file> import *`: the names it binds, and why they are unknown (see _exports)
         self.exports: Dict[Path, Optional[Tuple[List[str], Optional[str]]]] = {}
-        # Every file looked for or read, present or not: the analysis depends on each (a
-        # cached result is stale when one of them changes, appears or goes).
-        self.consulted: Set[Path] = set()
 
     def modules(self) -> Iterator[LoadedModule]:
         return (m for m in self.loaded.values() if m is not None)
-
-    def find(self, module: str, level: int, importer: Path) -> Optional[Path]:
-        """The file of `module` as imported from `importer` (`level` leading dots)."""
-        parts = [p for p in module.split(".") if p]
-        if level:
-            base = importer.parent
-            for _ in range(level - 1):
-                base = base.parent
-            bases = [base]
-        else:
-            bases = self.roots
-        for base in bases:
-            target = base.joinpath(*parts)
-            for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
-                if candidate is not None:
-                    self.consulted.add(candidate)
-                    if candidate.is_file():
-                        return candidate
-        return None
 
     def import_name(self, source: str, level: int, name: str, importer: Path) -> Tuple[bool, Any]:
         """`from <source> import <name>` in `importer`: (True, the value) when <source> is a

@@ -10,10 +10,10 @@ from, directly or through others, mentions torch. The imports are read with Pyth
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
-from typing import Iterator, List, Optional, Set, Tuple
+from typing import List, Optional, Set, Tuple
 
+from .imports import imported_files
 from .loader import MAX_MODULES, ProjectLoader, read_source
 
 
@@ -34,7 +34,7 @@ def might_construct_layers(source: str, file: Optional[Path] = None) -> Tuple[bo
     found = False
     while pending and not found:
         importer, text = pending.pop()
-        for target in _imported_files(text, importer, loader):
+        for target in imported_files(text, importer, loader):
             target = target.resolve()
             if target in seen:
                 continue
@@ -48,29 +48,3 @@ def might_construct_layers(source: str, file: Optional[Path] = None) -> Tuple[bo
                 break
             pending.append((target, imported))
     return found, tuple(sorted(str(p) for p in loader.consulted))
-
-
-def _imported_files(source: str, importer: Path, loader: ProjectLoader) -> Iterator[Path]:
-    """The project files `source` (the text of `importer`) may import, anywhere in it."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return  # Python cannot run it either; flake8 reports it (E999)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            candidates = [module] if module else []
-            candidates += [f"{module}.{a.name}" if module else a.name for a in node.names
-                           if a.name != "*"]
-            for name in candidates:
-                path = loader.find(name, node.level, importer)
-                if path is not None:
-                    yield path
-        elif isinstance(node, ast.Import):
-            for alias in node.names:
-                parts = alias.name.split(".")
-                for end in range(1, len(parts) + 1):  # `import a.b` runs a and a.b
-                    path = loader.find(".".join(parts[:end]), 0, importer)
-                    if path is not None:
-                        yield path
-

@@ -15,6 +15,7 @@ from ..config import Settings
 from ..results.report import FileReport, LayerReport
 from ..results.traces import ModelTrace
 from ..units import format_count, format_shape
+from .report_text import counted
 
 Shape = Tuple[int, ...]
 SEPARATOR = " · "
@@ -35,6 +36,7 @@ class Cost:
     output: Optional[Shape]
     model: Optional[ModelTrace] = None  # the traced model that uses it
     path: str = ""  # the module path in that model ("features.0")
+    elsewhere: str = ""  # the traced model is in another project file: "Net.block (net.py)"
 
 
 def _model_named(report: FileReport, name: str) -> Optional[ModelTrace]:
@@ -52,11 +54,18 @@ def _shown(shape: Sequence[int], batch: int) -> Shape:
 def layer_cost(layer: LayerReport, report: FileReport) -> Cost:
     traced = layer.traced
     if traced is not None:
-        model = _model_named(report, traced["model"])
-        batch = model.settings.batch_size if model is not None else 1
+        elsewhere = ""
+        if traced.get("file"):  # a model of another project file
+            model = None
+            batch = report.settings.batch_size if report.settings is not None else 1
+            elsewhere = (f"{traced['model']}.{traced['path']}" if traced["path"]
+                         else traced["model"]) + f" ({traced['file']})"
+        else:
+            model = _model_named(report, traced["model"])
+            batch = model.settings.batch_size if model is not None else 1
         params = traced["params"] if traced["params"] is not None else layer.params
         return Cost(params, traced["macs"], (_shown(traced["input"], batch),),
-                    _shown(traced["output"], batch), model, traced["path"])
+                    _shown(traced["output"], batch), model, traced["path"], elsewhere)
     # On its own: report shapes are per sample.
     batch = report.settings.batch_size if report.settings is not None else 1
     lead: Shape = () if batch == 1 else (batch,)
@@ -173,10 +182,12 @@ def hover_markdown(layer: LayerReport, report: FileReport) -> str:
     if layer.error is not None and layer.traced is None:
         return f"{title}: invalid, torch would raise\n\n{_cell(layer.error)}\n"
     cost = layer_cost(layer, report)
-    if cost.model is None and (cost.params is None or cost.macs is None):
+    if cost.model is None and not cost.elsewhere and (cost.params is None or cost.macs is None):
         return f"{title}: not counted\n\n{_cell(layer.reason or 'its cost is not known')}\n"
     unit, factor = _unit(report.settings)
-    if cost.model is not None:
+    if cost.elsewhere:
+        lines = [f"{title}: as traced in {_code(cost.elsewhere)}"]
+    elif cost.model is not None:
         where = f"{cost.model.name}.{cost.path}" if cost.path else cost.model.name
         lines = [f"{title}: as traced in {_code(where)}"]
     else:
@@ -201,7 +212,9 @@ def hover_markdown(layer: LayerReport, report: FileReport) -> str:
     lines.append("")
     lines.extend(_table(header, [row]))
     if not layer.resolved and layer.reason:
-        lines.extend(["", f"On its own it is not counted: {_cell(layer.reason)}"])
+        lines.extend(["", f"Counted, though not every argument is known (neither count reads "
+                          f"it): {_cell(layer.reason)}" if counted(layer) else
+                      f"On its own it is not counted: {_cell(layer.reason)}"])
     return "\n".join(lines) + "\n"
 
 

@@ -34,6 +34,8 @@ def _at(layer: LayerReport, settings: Settings) -> str:
     if layer.traced is not None:
         traced = layer.traced
         where = f"{traced['model']}.{traced['path']}" if traced["path"] else traced["model"]
+        if traced.get("file"):  # a model of another project file
+            where += f" ({traced['file']})"
         return f" at {format_shape(traced['input'])} in {where}"
     shapes = " & ".join(format_shape(s) for s in (layer.input, *layer.extra_inputs) if s)
     batch = f" (batch {settings.batch_size})" if settings.batch_size != 1 else ""
@@ -69,7 +71,8 @@ def layer_findings(path: str, layer: LayerReport, settings: Settings) -> List[Fi
     if budget is not None and params is not None and params > budget:
         add("MAC002", f"{layer.call} has {format_count(params)} params{where}, "
                       f"budget {format_count(budget)}")
-    if not layer.resolved and layer.traced is None:  # a traced model costs it where it is used
+    if not layer.resolved and layer.traced is None and not layer.untraced:
+        # (a traced model costs it where it is used; MAC014 says where a model's trace stops)
         if layer.input_misfit is not None:
             add("MAC012", f"{layer.call} is not costed: {layer.input_misfit}")
         else:
@@ -123,4 +126,27 @@ def model_findings(path: str, model: ModelTrace) -> List[Finding]:
     if budget is not None and model.params is not None and model.params > budget:
         add("MAC004", f"{model.name} has {format_count(model.params)} params, "
                       f"budget {format_count(budget)}")
+    unchecked = unchecked_budgets(model)
+    # MAC900, or MAC011 (torch raises in forward(): the bug to fix first), says why already
+    if unchecked and model.internal_error is None and not model.shape_errors:
+        reason = model.reasons[0] if model.reasons else "a layer call is not traced"
+        add("MAC014", f"{model.name}: {'; '.join(unchecked)}: {reason} "
+                      f"(`# noqa: MAC014` on this line accepts it)")
     return found
+
+
+def unchecked_budgets(model: ModelTrace) -> List[str]:
+    """The budgets set for the model that its trace could not check, as the user names them:
+    a budget that passes because tracing gave up is not an "all clear" (MAC014)."""
+    settings = model.settings
+    unchecked = []
+    if settings.max_model_macs is not None and model.macs is None:
+        unchecked.append("max-model-macs is not checked (its MACs are not known)")
+    if settings.max_model_params is not None and model.params is None:
+        unchecked.append("max-model-params is not checked (its params are not known)")
+    untraced = model.untraced_layers() if model.macs is None and not model.input_misfit else 0
+    if settings.max_layer_macs is not None and untraced:
+        layers = "1 layer" if untraced == 1 else f"{untraced} layers"
+        unchecked.append(f"max-layer-macs is not checked for {layers} it builds "
+                         f"(not traced)")
+    return unchecked

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from .sites import LayerSite, first_unknown
-from .traces import ModelTrace
+from .traces import ModelTrace, SiteUse, site_uses
 from ..costmodel import Args, LayerError, LayerSpec, ShapeError, Unresolved, flat_shapes
 from ..config import Settings
 
@@ -44,6 +44,9 @@ class LayerReport:
     traced_params: Optional[Tuple[int, str]] = None
     end_line: Optional[int] = None  # where the construction ends: 1-based line, and the
     end_col: Optional[int] = None  # 1-based column of the character after it
+    # A model builds it but none traces a call of it (`reason` says why): it has no MACs,
+    # rather than its cost on its own at a shape no model gives it.
+    untraced: bool = False
 
 
 @dataclass
@@ -173,28 +176,59 @@ def _plain(value: Any) -> Any:
 def file_report(path: str, sites: List[LayerSite], settings: Settings,
                 models: Optional[List[ModelTrace]] = None,
                 not_built: Optional[List[Any]] = None) -> FileReport:
+    """The file's layers costed by its own models' traces (`apply_uses` adds those of the
+    models in other project files), else each on its own."""
     layers = [cost_site(site, settings) for site in sites]
     models = models or []
-    by_site = {(layer.line, layer.col): layer for layer in layers}
-    known = {key for key, layer in by_site.items() if layer.resolved}
+    known = {(layer.line, layer.col) for layer in layers if layer.resolved}
     for model in models:
         known.update((line, col + 1) for file, line, col in model.built_sites if file is None)
-        for call in model.calls:
-            if not call.traced:
-                continue
-            layer = by_site.get((call.site.line, call.site.col + 1))
-            if layer is None or call.site.file is not None or call.site.part is not None:
-                continue  # another file's construction, or a part of the one there
-            if layer.error_at_input:
-                layer.error, layer.error_at_input = None, False
-                layer.reason = (f"costed on its own at {'x'.join(map(str, settings.input_size))}, "
-                                f"torch raises: {layer.reason}")
-            if layer.traced is None or call.macs > layer.traced["macs"]:
-                layer.traced = {"model": model.name, "path": call.path,
-                                "input": list(call.inputs[0]), "output": list(call.output),
-                                "macs": call.macs, "params": call.params}
-            if call.params is not None and (layer.traced_params is None
-                                            or call.params > layer.traced_params[0]):
-                layer.traced_params = (call.params, f"{model.name}.{call.path}")
-    return FileReport(path, settings, layers=layers, models=models, not_built=not_built or [],
-                      sites_resolved=len(known & set(by_site)))
+    report = FileReport(path, settings, layers=layers, models=models, not_built=not_built or [])
+    report.sites_resolved = len(known & {(layer.line, layer.col) for layer in layers})
+    apply_uses(report, [use for model in models for use in site_uses(model)
+                        if use.origin is None])
+    return report
+
+
+def apply_uses(report: FileReport, uses: List[SiteUse]) -> None:
+    """Cost the report's layers by the models that use them (`uses` of this file's sites, in
+    order): the costliest traced call of a layer is what its budgets are held to; a layer
+    some model builds and none traces has no MACs (not those of a shape no model gives it).
+    A layer no model builds keeps its cost on its own."""
+    settings = report.settings
+    assert settings is not None
+    by_site = {(layer.line, layer.col): layer for layer in report.layers}
+    untraced: Dict[Tuple[int, int], str] = {}
+    for use in uses:
+        layer = by_site.get((use.line, use.col + 1))
+        if layer is None:
+            continue
+        where = use.model if not use.path else f"{use.model}.{use.path}"
+        if use.model_file is not None:
+            where += f" ({use.model_file})"
+        if not use.traced:
+            untraced.setdefault((use.line, use.col + 1), use.reason or "")
+            continue
+        if layer.error_at_input:
+            layer.error, layer.error_at_input = None, False
+            layer.reason = (f"costed on its own at {'x'.join(map(str, settings.input_size))}, "
+                            f"torch raises: {layer.reason}")
+        assert use.macs is not None and use.input is not None and use.output is not None
+        if layer.traced is None or use.macs > layer.traced["macs"]:
+            layer.traced = {"model": use.model, "path": use.path, "input": list(use.input),
+                            "output": list(use.output), "macs": use.macs, "params": use.params}
+            if use.model_file is not None:  # a model of another project file
+                layer.traced["file"] = use.model_file
+        if use.params is not None and (layer.traced_params is None
+                                       or use.params > layer.traced_params[0]):
+            layer.traced_params = (use.params, where)
+    for key, why in untraced.items():
+        layer = by_site[key]
+        if layer.traced is not None or layer.macs is None and layer.error is None:
+            continue
+        if layer.error is not None and not layer.error_at_input:
+            continue  # the arguments alone make torch raise: MAC010 whatever the input
+        layer.macs, layer.input, layer.output, layer.extra_inputs = None, None, None, ()
+        layer.error, layer.error_at_input, layer.input_misfit = None, False, None
+        layer.resolved, layer.untraced = False, True
+        layer.reason = why

@@ -33,6 +33,8 @@ class LayerSite:
     # layer's `self_attn`: "TransformerEncoderLayer.self_attn"): not a construction of the
     # source, placed at the one that builds it.
     part: Optional[str] = None
+    # The resolved path of `file` on disk (None with it): the key other files' results use.
+    origin: Optional[str] = None
 
 
 @dataclass

@@ -75,7 +75,8 @@ class ModelTrace:
     shape_errors: List[ShapeIssue] = field(default_factory=list)
     config_error: Optional[str] = None  # a bad pragma on the class line
     internal_error: Optional[str] = None  # macslint failed on this model (MAC900)
-    # Constructions building it gave every argument: (file or None for this one, line, col0)
+    # Constructions building it gave every argument: (resolved path of another project file,
+    # or None for this one; line; col0)
     built_sites: Set[Tuple[Optional[str], int, int]] = field(default_factory=set)
     # Each submodule that holds others, as torch names it: path -> (class name, params)
     containers: Dict[str, Tuple[str, Optional[int]]] = field(default_factory=dict)
@@ -85,6 +86,12 @@ class ModelTrace:
     # The inputs forward() was traced with (shapes with the batch; names: the parameters they
     # were passed to, where known); None when tracing did not reach forward().
     inputs: Optional[List[InputSpec]] = None
+    # False for a module with no forward() (a bag of layers): torch cannot run it, so its
+    # layers keep their cost on their own.
+    runs_forward: bool = True
+    # Tracing stopped because the input it was given by default (not declared for it) does
+    # not fit: likely a block built on its own, whose layers the models using it cost.
+    input_misfit: bool = False
 
     def model_inputs(self) -> List[InputSpec]:
         """The inputs it was traced with, or else the ones its settings declare (batched)."""
@@ -93,6 +100,71 @@ class ModelTrace:
         batch = self.settings.batch_size
         return [InputSpec(s.name, (batch, *s.shape), s.dtype) for s in declared(self.settings)]
 
+    def untraced_layers(self) -> int:
+        """Layers built for the model that no traced call costs: tracing stopped before them,
+        or forward() does not call them."""
+        if not self.runs_forward:
+            return 0
+        traced = {(c.site.origin, c.site.line, c.site.col) for c in self.calls if c.traced}
+        built = {(c.site.origin, c.site.line, c.site.col) for c in self.calls} | self.built_sites
+        return len(built - traced)
+
     @property
     def complete(self) -> bool:
         return not self.reasons and self.params is not None and self.macs is not None
+
+
+@dataclass(frozen=True)
+class SiteUse:
+    """What one model does with one construction site: a traced call of it (`macs` known),
+    or a build of it that no traced call of that model costs (`reason` says why). A site's
+    cost is the costliest traced call of it by any model of the project; a site some model
+    builds but never traces has no cost, rather than one at a shape it would never see."""
+
+    origin: Optional[str]  # the site's file, resolved; None: the file of the model
+    line: int
+    col: int  # 0-based, as LayerSite
+    model: str
+    model_file: Optional[str]  # where the model is, as shown; None: the file reported
+    path: str = ""  # the call's module path ("features.0"); "" when not traced
+    input: Optional[Tuple[int, ...]] = None
+    output: Optional[Tuple[int, ...]] = None
+    macs: Optional[int] = None
+    params: Optional[int] = None
+    reason: Optional[str] = None
+
+    @property
+    def traced(self) -> bool:
+        return self.macs is not None
+
+
+def site_uses(model: ModelTrace, model_file: Optional[str] = None) -> List[SiteUse]:
+    """The model's uses of construction sites, in call order: each traced call of a site
+    (its parts' calls are the parts' own), then each site built and not traced."""
+    uses: List[SiteUse] = []
+    traced: Set[Tuple[Optional[str], int, int]] = set()
+    untraced: Dict[Tuple[Optional[str], int, int], str] = {}
+    first = model.reasons[0] if model.reasons else "a layer call is not traced"
+    for call in model.calls:
+        site = call.site
+        key = (site.origin, site.line, site.col)
+        if site.part is not None and call.traced:
+            traced.add(key)  # the module torch composes is costed as a whole, on its own
+        elif call.traced:
+            traced.add(key)
+            uses.append(SiteUse(site.origin, site.line, site.col, model.name, model_file,
+                                call.path, tuple(call.inputs[0]), tuple(call.output),
+                                call.macs, call.params))
+        else:
+            untraced.setdefault(key, f"its call in {model.name} is not traced: "
+                                     f"{call.reason or first}")
+    for key in sorted(model.built_sites, key=lambda k: (k[0] or "", k[1], k[2])):
+        if model.macs is not None:  # traced through: forward() never calls it
+            why = f"{model.name} builds it, but its forward() does not call it"
+        else:
+            why = f"{model.name} builds it, but tracing stops before its call: {first}"
+        untraced.setdefault(key, why)
+    for key, why in untraced.items() if model.runs_forward else ():
+        if key not in traced:
+            uses.append(SiteUse(key[0], key[1], key[2], model.name, model_file, reason=why))
+    return uses

@@ -44,6 +44,9 @@ LAYER_PART_METHODS = NO_EFFECT_MODULE_METHODS | {
 } | MEMBER_METHODS
 
 
+# The reason of a layer built leniently (see ModelInterpreter.trace_model).
+INVALID_LAYER = "torch raises building it, so the model cannot be built"
+
 class ModuleBuilding:
     """Part of ModelInterpreter (torchnn.tracer): attributes of modules and classes, calls of
     functions, classes, layers and torch names (the run_call hook)."""
@@ -453,7 +456,7 @@ class ModuleBuilding:
         try:
             args = spec.bind(positional, keywords)
         except LayerError as exc:
-            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+            return self.invalid_layer(site, spec, exc)
         unknown = unknown_argument(args)
         if unknown is not None:
             return LayerModule(spec.name, spec, site, reason=unknown)
@@ -465,12 +468,20 @@ class ModuleBuilding:
         except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
             if site.error is None and site.args is None and not self.forks:
                 site.error, site.unresolved = str(exc), None
-            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+            return self.invalid_layer(site, spec, exc)
         self.complete_site(site, args)
-        self.built_sites.add((site.file, site.line, site.col))
+        self.built_sites.add((site.origin, site.line, site.col))
         if composite:
             return build(self, node, spec, args, site)
         return LayerModule(spec.name, spec, site, args)
+
+    def invalid_layer(self, site: LayerSite, spec: LayerSpec, exc: Exception) -> LayerModule:
+        """torch raises building the layer: so does the build (RaiseSignal), unless the model
+        is being built again leniently (see trace_model): then a module that is not costed."""
+        if not self.lenient:
+            self.invalid_raised = True
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+        return LayerModule(spec.name, spec, site, reason=f"{INVALID_LAYER} ({exc})")
 
     def complete_site(self, site: LayerSite, args: Args) -> None:
         """A site whose arguments the file's walk did not know takes the ones building a model

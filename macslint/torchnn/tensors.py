@@ -327,7 +327,8 @@ class TensorOps:
         """A failure the untouched model input takes part in, before any layer that checks its
         input's features or channels has accepted it: the configured input does not fit this
         model (a setting to fix), not a bug in the model (MAC011)."""
-        if any(t.from_input for t in tensors) and not self.input_accepted:
+        if any(t.from_input for t in tensors) and not self.input_accepted \
+                and not self.input_declared:
             self.input_issue = f"{what}: {exc}"
             shape = next(t.shape for t in tensors if t.from_input)
             setting = ("inputs with `# macslint: inputs=...`" if self.declared_inputs else
@@ -366,7 +367,9 @@ class TensorOps:
                              f"{layer.site.call_text} gets no tensor: {exc}", layer.site.file)
         x = inputs[0]
         expected = expected_shape(layer, x.shape)
-        wanted = f"expects {format_shape(expected)} but gets" if expected else "gets"
+        # (a shape that fits in channels and features may still fail: a kernel too large)
+        wanted = f"expects {format_shape(expected)} but gets" \
+            if expected and tuple(expected) != tuple(x.shape) else "gets"
         message = (f"{layer.site.call_text} {wanted} {format_shape(x.shape)} (from line {x.line})"
                    f"{' in ' + self.paths[id(layer)] if id(layer) in self.paths else ''}: {exc}")
         self.shape_error(layer.site.line, layer.site.col + 1, message, layer.site.file)

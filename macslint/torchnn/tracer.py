@@ -30,7 +30,7 @@ from ..evaluator.values import RaiseSignal, Unknown, UserClass, UserFunction
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
 from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
-from .building import ModuleBuilding
+from .building import INVALID_LAYER, ModuleBuilding
 from .builtins import BuiltinCalls
 from .common import END, fresh_copy
 from .entries import (
@@ -45,6 +45,19 @@ from .values import Container, LayerModule, OutOfBudget, Tensor, UserModule
 MAX_STEPS = 50_000  # statements and calls per model: hostile code ends incomplete, never hangs
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 
+
+
+def input_declared(entry: ModelEntry, settings: Settings) -> bool:
+    """Did the user declare this model's input: on its class line, or in the
+    [tool.macslint.models.<name>] table of the model or its construction (and the command
+    line does not override it)?"""
+    keys = {"input_size", "inputs"}
+    if settings.cli_fixed & keys:
+        return False
+    if keys & set(entry.pragma):
+        return True
+    names = {entry.name, entry.built}
+    return any(name in names and keys & set(values) for name, values in settings.models)
 
 class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, BuiltinCalls,
                        Interpreter):
@@ -121,6 +134,10 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.model_name = ""
         self.built_sites: set = set()
         self.modules_made = 0  # instances of model classes made (a factory that made some)
+        # A layer's arguments made torch raise while building (`invalid_layer`); `lenient`:
+        # the build again, with such layers built as modules that are not costed.
+        self.invalid_raised = False
+        self.lenient = False
 
     # -- bookkeeping --------------------------------------------------------
     def tick(self, cost: int = 1) -> None:
@@ -199,24 +216,17 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         else:
             settings = settings.for_model(entry.built, entry.pragma).for_model(entry.name)
         trace.settings = settings
-        model: Any = None
-        try:
-            if entry.expression is not None:
-                scope = entry.scope
-                if scope is not None:  # a function's locals, as read: fresh for this model
-                    scope = self.fork(scope)
-                    scope.values = {k: fresh_copy(v, self.memo) for k, v in scope.values.items()}
-                model = self.eval(entry.expression, scope or self.module_scope)
-            elif entry.kind == "class":
-                model = self.instantiate(entry.node, entry.target, [], {})
-            else:
-                model = self.call_function(entry.target, [], {})
-        except RaiseSignal as exc:
-            self.build_notes.append(f"building {name}{'' if entry.expression else '()'} raises: {exc}")
-        except OutOfBudget:
-            self.build_notes.append(self.budget_spent(f"building {name}{'' if entry.expression else '()'}"))
-        except RecursionError:
-            self.build_notes.append(f"building {name}{'' if entry.expression else '()'} nests too deeply")
+        self.input_declared = input_declared(entry, settings)
+        model = self.build_model(entry)
+        if self.invalid_raised and not isinstance(model, (UserModule, Container)):
+            # torch cannot build it. Built again with the invalid layers as modules that are
+            # not costed, the layers before them keep their traced shapes, and the ones after
+            # are unknown in this model: none falls back to its cost on its own.
+            notes = self.build_notes
+            self.reset()
+            self.model_name, self.lenient = name, True
+            model = self.build_model(entry)
+            self.build_notes = notes + [n for n in self.build_notes if n not in notes]
         if isinstance(model, Unknown) and entry.expression is not None:
             self.build_notes.append(f"building {name} gives no model: {model.reason}")
         if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
@@ -253,14 +263,38 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.trace_forward(model, trace)
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
+        if self.lenient:  # the first note says it: building raises at the invalid layer
+            trace.reasons[1:] = [r for r in trace.reasons[1:] if INVALID_LAYER not in r]
         trace.calls, trace.ops = self.calls, self.ops
         trace.built_sites = self.built_sites
         trace.shape_errors = list(self.shape_errors.values())
+        trace.input_misfit = self.input_issue is not None and not self.input_declared
         if not trace.reasons and all(c.traced for c in self.calls):
             trace.macs = sum(c.macs for c in self.calls) + sum(o.macs for o in self.ops)
         elif not trace.reasons:
             trace.reasons.append("a layer call is not traced")
         return trace
+
+    def build_model(self, entry: ModelEntry) -> Any:
+        """The model the entry builds; None, with a build note, where building it stops."""
+        built = f"{entry.name}{'' if entry.expression else '()'}"
+        try:
+            if entry.expression is not None:
+                scope = entry.scope
+                if scope is not None:  # a function's locals, as read: fresh for this model
+                    scope = self.fork(scope)
+                    scope.values = {k: fresh_copy(v, self.memo) for k, v in scope.values.items()}
+                return self.eval(entry.expression, scope or self.module_scope)
+            if entry.kind == "class":
+                return self.instantiate(entry.node, entry.target, [], {})
+            return self.call_function(entry.target, [], {})
+        except RaiseSignal as exc:
+            self.build_notes.append(f"building {built} raises: {exc}")
+        except OutOfBudget:
+            self.build_notes.append(self.budget_spent(f"building {built}"))
+        except RecursionError:
+            self.build_notes.append(f"building {built} nests too deeply")
+        return None
 
     def trace_forward(self, model: Any, trace: ModelTrace) -> None:
         self.tracing = True
@@ -301,6 +335,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             if cls is not None and forward is None and not model.sequential \
                     and self.module_kind(cls) != "layer":
                 self.note(f"{cls.name} has no forward() in this file")
+                trace.runs_forward = False
                 return
             node = cls.node if cls is not None else self.module
             blocked = extra or (problem is not None and self.declared_inputs)

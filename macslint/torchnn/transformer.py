@@ -92,7 +92,8 @@ def _part(site: LayerSite, owner: str, part: Part) -> LayerModule:
     text = f"{kind}({', '.join(shown)})"
     part_site = LayerSite(site.line, site.col, kind, text if len(text) <= 80 else
                           text[:76] + "...)", spec, args=args, file=site.file,
-                          end_line=site.end_line, end_col=site.end_col, part=f"{owner}.{name}")
+                          end_line=site.end_line, end_col=site.end_col, part=f"{owner}.{name}",
+                          origin=site.origin)
     return LayerModule(kind, spec, part_site, args)
 
 

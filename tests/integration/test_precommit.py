@@ -23,7 +23,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import pytest
 
@@ -85,10 +85,11 @@ def test_manifest_declares_the_hook():
     (hook,) = hooks
     assert hook["name"] == "macslint"
     assert hook["description"]
-    assert hook["entry"] == "macslint check"
+    assert hook["entry"] == "macslint check --with-dependents"
     assert hook["language"] == "python"
-    assert hook["types"] == ["python"]
-    assert hook["require_serial"] is False
+    assert hook["types_or"] == ["python", "toml"]
+    # one process for all the files: a model depending on several is reported once
+    assert hook["require_serial"] is True
 
 
 # ---------------------------------------------------------------------------
@@ -124,10 +125,13 @@ def project(tmp_path) -> Path:
     return _init_repo(tmp_path / "project")
 
 
-def _try_repo(project: Path, hook_repo: str, home: Path) -> subprocess.CompletedProcess:
+def _try_repo(project: Path, hook_repo: str, home: Path,
+              files: Optional[List[str]] = None) -> subprocess.CompletedProcess:
+    """The hook on every file, or on `files` only (as on a commit that changes only them)."""
     _git(project, "add", "-A")
+    which = ["--all-files"] if files is None else ["--files", *files]
     return _run([sys.executable, "-m", "pre_commit", "try-repo", hook_repo, "macslint",
-                 "--all-files", "--color", "never"],
+                 *which, "--color", "never"],
                 project, PRE_COMMIT_HOME=str(home))
 
 
@@ -165,3 +169,79 @@ def test_noqa_passes(project, hook_repo, pre_commit_home):
     assert result.returncode == 0, output
     assert "MAC001" not in output
     assert "Passed" in output
+
+
+# A block in one file, the model that uses it in another: a commit that grows the block, or
+# that only tightens a budget, must fail on the model (issue 20).
+BLOCKS = """import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, 3, padding=1)
+
+    def forward(self, x):
+        return self.conv(x)
+"""
+NET = """import torch.nn as nn
+
+from .blocks import Block
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block(3, {width})
+
+    def forward(self, x):
+        return self.block(x)
+"""
+
+
+def _two_files(project: Path, budget: str, width: int) -> None:
+    _write(project / "pyproject.toml",
+           f'[tool.macslint]\ninput-size = [3, 32, 32]\nmax-model-macs = "{budget}"\n')
+    (project / "pkg").mkdir(exist_ok=True)
+    _write(project / "pkg" / "__init__.py", "")
+    _write(project / "pkg" / "blocks.py", BLOCKS)
+    _write(project / "pkg" / "net.py", NET.format(width=width))
+
+
+def test_a_commit_changing_only_the_block_reports_the_model(project, hook_repo, pre_commit_home):
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    _two_files(project, "1M", 8)
+    with torch.device("meta"):  # the budget is chosen between the two widths' costs
+        small = torch.nn.Conv2d(3, 8, 3, padding=1)
+        big = torch.nn.Conv2d(3, 64, 3, padding=1)
+        costs = []
+        for conv in (small, big):
+            with FlopCounterMode(display=False) as counter:
+                conv(torch.zeros(1, 3, 32, 32))
+            costs.append(counter.get_total_flops() // 2)
+    assert costs[0] < 1_000_000 < costs[1]
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "--no-verify", "-m", "within budget")
+    # the commit changes blocks.py only: the block's conv gets wider through its default
+    _write(project / "pkg" / "blocks.py", BLOCKS.replace("cout, 3", "cout * 8, 3"))
+    result = _try_repo(project, hook_repo, pre_commit_home, ["pkg/blocks.py"])
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    from macslint.units import format_count
+
+    assert f"pkg/net.py:6:1: MAC003 Net costs {format_count(costs[1])} MACs" in output
+
+
+def test_a_commit_changing_only_the_budget_reports_the_model(project, hook_repo, pre_commit_home):
+    _two_files(project, "1G", 64)
+    _git(project, "add", "-A")
+    _git(project, "commit", "-q", "--no-verify", "-m", "within budget")
+    _write(project / "pyproject.toml",
+           '[tool.macslint]\ninput-size = [3, 32, 32]\nmax-model-macs = "1M"\n')
+    result = _try_repo(project, hook_repo, pre_commit_home, ["pyproject.toml"])
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "Skipped" not in output
+    assert "pkg/net.py:6:1: MAC003 Net costs" in output

@@ -157,6 +157,7 @@ def test_sarif_log_tool_and_rules(capsys, monkeypatch, repo):
     assert levels == {"MAC001": "warning", "MAC002": "warning", "MAC003": "warning",
                       "MAC004": "warning", "MAC005": "warning", "MAC006": "warning",
                       "MAC010": "error", "MAC011": "error", "MAC012": "warning", "MAC013": "warning",
+                      "MAC014": "warning",
                       "MAC100": "note",
                       "MAC900": "error", "MAC901": "error", "MAC902": "error"}
 

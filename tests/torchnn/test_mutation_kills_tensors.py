@@ -28,7 +28,7 @@ import torch
 import macslint
 from tests.torchnn.tracer_helpers import (
     analyse, assert_matches_torch, codes, col_of, declared_input, line_of, reasons, src,
-    torch_counts, torch_failing_operands, torch_model, torch_raises, trace,
+    torch_counts, torch_failing_operands, torch_model, torch_raises, trace, the_model, analyse_undeclared,
 )
 
 
@@ -85,12 +85,14 @@ def test_a_layer_with_no_sized_argument_does_not_accept_the_model_input():
     assert torch_failing_operands(POOL_THEN_CONV, "Net", shape)[0] == shape  # the input itself
     fitting = POOL_THEN_CONV.replace("input-size=3x8x8", "input-size=4x8x8")
     assert_matches_torch(fitting, "Net")  # the setting is the fix
-    result = analyse(POOL_THEN_CONV)
-    model = trace(POOL_THEN_CONV, "Net")
+    # (the input given to the whole file: declared for Net, its misfit is MAC011)
+    result = analyse_undeclared(POOL_THEN_CONV)
+    model = the_model(result, "Net")
     assert not model.complete and model.macs is None
     assert "the input 1x3x8x8 does not fit Net" in reasons(model)
     assert "input-size=" in reasons(model)
     assert not codes(result, "MAC011")
+    assert codes(analyse(POOL_THEN_CONV), "MAC011")
 
 
 CONV_THEN_CONV = src("""
@@ -869,11 +871,12 @@ def test_a_product_of_the_input_with_itself_that_does_not_fit_is_the_input_setti
     shape = declared_input(MATMUL_OF_INPUT, "Net")
     assert torch_raises(MATMUL_OF_INPUT, "Net", shape)
     assert_matches_torch(MATMUL_OF_INPUT.replace("input-size=4x8", "input-size=6x8"), "Net")
-    result = analyse(MATMUL_OF_INPUT)
-    model = trace(MATMUL_OF_INPUT, "Net")
+    result = analyse_undeclared(MATMUL_OF_INPUT)
+    model = the_model(result, "Net")
     assert not model.complete and model.macs is None
     assert "does not fit Net" in reasons(model) and "input-size=" in reasons(model)
     assert not codes(result, "MAC011")
+    assert codes(analyse(MATMUL_OF_INPUT), "MAC011")
 
 
 def test_a_product_of_the_input_with_a_fixed_weight_that_does_not_fit_is_the_models():

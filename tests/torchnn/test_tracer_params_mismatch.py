@@ -11,7 +11,7 @@ import pytest
 from macslint.units import format_shape
 from tests.torchnn.tracer_helpers import (
     HEADER, src, analyse, the_model, trace, line_of, col_of, reasons, codes, assert_matches_torch, torch_raises,
-    declared_input, torch_failing_operands, torch_layer_counts, torch_model, torch_params,
+    declared_input, torch_failing_operands, torch_layer_counts, torch_model, torch_params, analyse_undeclared,
 )
 
 
@@ -192,9 +192,10 @@ def test_input_not_fitting_a_parameter_is_a_setting_problem():
                 return self.fc(x + self.pos)
     """)
     assert torch_raises(source, "Net", declared_input(source, "Net"))
-    result = analyse(source)
+    result = analyse_undeclared(source)  # declared for Net, the misfit is MAC011
     assert "the input 1x4x8 does not fit Net" in reasons(the_model(result, "Net"))
     assert codes(result, "MAC011") == []
+    assert codes(analyse(source), "MAC011")
 
 
 def test_input_mismatch_names_the_input_shape_whatever_the_operand_order():
@@ -209,7 +210,8 @@ def test_input_mismatch_names_the_input_shape_whatever_the_operand_order():
                 return self.fc(self.pos + x)
     """)
     assert torch_raises(source, "Net", declared_input(source, "Net"))
-    assert "the input 1x4x8 does not fit Net" in reasons(trace(source, "Net"))
+    assert "the input 1x4x8 does not fit Net" in reasons(
+        the_model(analyse_undeclared(source), "Net"))
 
 
 def test_view_of_the_input_not_fitting_is_a_setting_problem():
@@ -222,9 +224,10 @@ def test_view_of_the_input_not_fitting_is_a_setting_problem():
             def forward(self, x):
                 return self.fc(x.view(-1, 10))
     """)
-    result = analyse(source)
+    result = analyse_undeclared(source)
     assert "the input 1x3x7 does not fit Net" in reasons(the_model(result, "Net"))
     assert codes(result, "MAC011") == []
+    assert codes(analyse(source), "MAC011")  # declared for Net: a finding
 
 
 def test_fitting_input_after_setting_it_traces():

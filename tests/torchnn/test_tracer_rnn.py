@@ -24,7 +24,7 @@ from macslint.render.report_json import report_json
 
 from tests.torchnn.tracer_helpers import (
     CONTAINERS, analyse, assert_matches_torch, codes, declared_input, line_of, reasons, src,
-    torch_counts_inputs, torch_model, torch_params, torch_raises_inputs, trace,
+    torch_counts_inputs, torch_model, torch_params, torch_raises_inputs, trace, the_model, analyse_undeclared,
 )
 
 # torch warns: Dropout2d on 2-D inputs, dropout=... with one layer
@@ -393,9 +393,12 @@ def test_a_layer_input_size_that_does_not_fit_the_model_input_says_to_set_it():
     source = MNIST_RNN.replace("nn.LSTM(input_size=28,", "nn.LSTM(input_size=27,")
     message = torch_message(source, "Net")
     assert message
-    model = trace(source, "Net")
+    model = the_model(analyse_undeclared(source), "Net")
     assert model.macs is None
     assert "set the model's input size" in reasons(model) and message in reasons(model)
+    # the input declared for Net on its class line: the misfit is a finding
+    (finding,) = codes(analyse(source), "MAC011")
+    assert message in finding.message
 
 
 # ----------------------------------------------------------------- reports and verify

@@ -432,3 +432,24 @@ def torch_leaf_calls(source: str, class_name: str, input_shape: Shape
     for handle in handles:
         handle.remove()
     return calls
+
+
+def undeclared(source: str) -> Tuple[str, Dict[str, Any]]:
+    """The source without its class-line input pragma, and the settings giving the same input
+    to the whole file: an input not declared for the model, whose misfit is a setting to fix
+    (a reason), where a declared one's is a finding (MAC011)."""
+    match = re.search(r"  # macslint: (input-size=[^\n]*)", source)
+    assert match, "no input pragma"
+    settings: Dict[str, Any] = {}
+    size, batch = PRAGMA_INPUT.search(match[1]), PRAGMA_BATCH.search(match[1])
+    if size:
+        settings["input_size"] = tuple(map(int, size["size"].split("x")))
+    if batch:
+        settings["batch_size"] = int(batch["batch"])
+    return source.replace(match[0], ""), settings
+
+
+def analyse_undeclared(source: str) -> FileResult:
+    """`analyse` with the input the class line declares given to the whole file instead."""
+    text, settings = undeclared(source)
+    return analyse(text, **settings)
