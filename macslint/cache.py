@@ -7,6 +7,16 @@ hash of its content or None if it was absent; the entry is used only while they 
 unchanged. Entries are written atomically (a temporary file renamed into place), so runs in
 parallel processes (pre-commit, `-j`) never read half an entry; an entry that cannot be read
 is ignored and written again.
+
+The cache lives in the working tree, where a pull request can put files, so an entry is
+data only and signed: JSON (`results.codec`), which reads back only the classes of results
+listed here (`CODEC`) and never runs code, with an HMAC-SHA256 of the key and the JSON by
+a secret of 32 random bytes kept outside any repository, in the user's cache directory
+(`$XDG_CACHE_HOME/macslint/secret`, else `~/.cache/macslint/secret`, mode 0600). An entry
+whose signature does not verify (written elsewhere, or forged) is a miss, and is written
+again. Without a secret that can be read or created (a read-only home), the cache is off: it
+is neither read nor written, and the run goes on. A result holding a value the codec does
+not write is not cached.
 """
 
 from __future__ import annotations
@@ -14,18 +24,26 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import os
-import pickle
+import secrets
+import stat
+import tempfile
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from . import __version__
 from .config import Settings
+from .costmodel import LAYERS, Args, LayerSpec, ShapeTuple
 from .engine import FileResult, check_data, check_file
+from .evaluator.values import Unknown
 from .files import read_regular_file
+from .results.codec import Codec, Kind, Unencodable, class_name
 
 DEFAULT_DIR = ".macslint_cache"
-FORMAT = 1  # bump when the entry layout changes
+FORMAT = 2  # bump when the entry layout changes
+SUFFIX = ".json"
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -77,10 +95,165 @@ def _content_hash(path: str) -> Optional[str]:
     return digest
 
 
+# ---------------------------------------------------------------------------
+# The entries: results as data (results.codec), with only these classes in them
+
+def _layer_spec_name(spec: LayerSpec) -> str:
+    if LAYERS.get(spec.name) is not spec:
+        raise Unencodable(f"a layer spec outside the catalogue: {spec.name}")
+    return spec.name
+
+
+def _args(cls: type, values: Any) -> Args:
+    if type(values) is not dict or not all(type(name) is str for name in values):
+        raise TypeError("arguments are not a dict of names")
+    return cls(values)
+
+
+def _unknown(cls: type, reason: Any) -> Any:
+    if type(reason) is not str:
+        raise TypeError("an unknown value's reason is not a string")
+    return cls(reason)
+
+
+def _fraction(cls: type, state: Any) -> Fraction:
+    numerator, denominator = state
+    if type(numerator) is not int or type(denominator) is not int:
+        raise TypeError("a fraction of non-integers")
+    return cls(numerator, denominator)
+
+
+def _shape_tuple(cls: type, items: Any) -> ShapeTuple:
+    if type(items) is not tuple:
+        raise TypeError("a ShapeTuple of no tuple")
+    return cls(items)
+
+
+# Every class a cached result may hold, by name (a class of torchnn, which imports libcst, is
+# imported only when an entry holds one). A new class of results goes here too; a result
+# holding a class that is not listed is not cached (tests/core/test_cache_security.py
+# checks that the fixtures' results all are).
+CODEC = Codec(
+    dataclasses_=[
+        "macslint.engine:FileResult",
+        "macslint.results.report:FileReport",
+        "macslint.results.report:LayerReport",
+        "macslint.results.findings:Finding",
+        "macslint.results.traces:ModelTrace",
+        "macslint.results.traces:LayerCall",
+        "macslint.results.traces:OpCall",
+        "macslint.results.traces:ShapeIssue",
+        "macslint.results.traces:SiteUse",
+        "macslint.results.sites:LayerSite",
+        "macslint.config:Settings",
+        "macslint.builds:Build",
+        "macslint.inputs:InputSpec",
+        "macslint.units:Increase",
+        "macslint.torchnn.entries:NotBuilt",
+    ],
+    kinds=[
+        Kind(class_name(LayerSpec), _layer_spec_name, lambda cls, name: LAYERS[name]),
+        Kind(class_name(Args), lambda args: args.values, _args),
+        Kind(class_name(ShapeTuple), tuple, _shape_tuple),
+        Kind(class_name(Fraction), lambda q: (q.numerator, q.denominator), _fraction),
+        *(Kind(name, lambda value: value.reason, _unknown)
+          for name in (class_name(Unknown), "macslint.torchnn.values:Untraced",
+                       "macslint.torchnn.common:MissingMember")),
+    ],
+)
+
+
+# ---------------------------------------------------------------------------
+# The secret entries are signed with: the user's, outside any repository
+
+SECRET_SIZE = 32
+
+
+def secret_file() -> Optional[Path]:
+    """`$XDG_CACHE_HOME/macslint/secret` (an absolute one), else `~/.cache/macslint/secret`;
+    None without a home directory."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        root = Path(base) if os.path.isabs(base) else Path.home() / ".cache"
+    except RuntimeError:  # no home directory to be found
+        return None
+    return root / "macslint" / "secret"
+
+
+def _read_secret(path: Path) -> Tuple[bool, Optional[bytes]]:
+    """(whether the file exists, its secret if it is one only this user can read)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return False, None
+    try:
+        info = os.fstat(fd)
+        data = os.read(fd, SECRET_SIZE + 1)
+    finally:
+        os.close(fd)
+    private = os.name == "nt" or (info.st_uid == os.geteuid() and not info.st_mode & 0o077)
+    if stat.S_ISREG(info.st_mode) and private and len(data) == SECRET_SIZE:
+        return True, data
+    return True, None  # truncated, or others may read it: a new one replaces it
+
+
+def _write_secret(path: Path, replace: bool) -> None:
+    """A new secret at `path`: written whole to a temporary file (mode 0600), then linked
+    into place, which fails if another process linked its own first (that one is used), or
+    with `replace` renamed over an unusable one."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        try:
+            if os.write(fd, secrets.token_bytes(SECRET_SIZE)) != SECRET_SIZE:
+                raise OSError("the secret was not written whole")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(tmp, path)
+            return
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process was first: its secret is the one
+        except OSError:  # a file system without hard links: rename, unless one appeared
+            if not path.exists():
+                os.replace(tmp, path)
+    finally:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def load_secret(path: Optional[Path]) -> Optional[bytes]:
+    """The secret in `path`, made if there is none (or an unusable one); None if it can be
+    neither read nor made. What is used is always what the file holds once made, so
+    processes making it at once all use the one that won."""
+    if path is None:
+        return None
+    try:
+        exists, secret = _read_secret(path)
+        if secret is None:
+            _write_secret(path, replace=exists)
+            secret = _read_secret(path)[1]
+    except OSError:
+        return None
+    return secret
+
+
+# ---------------------------------------------------------------------------
+# The cache
+
 class ResultCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.ready = False
+        self.secret_path = secret_file()
+        self.secret: Optional[bytes] = None
+        self.secret_loaded = False
         _HASHES.clear()
 
     def key(self, display: str, data: bytes, settings: Settings) -> str:
@@ -92,47 +265,90 @@ class ResultCache:
         return digest.hexdigest()
 
     def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key[2:]}.pickle"
+        return self.directory / key[:2] / f"{key[2:]}{SUFFIX}"
+
+    def _secret(self) -> Optional[bytes]:
+        if not self.secret_loaded:
+            self.secret = load_secret(self.secret_path)
+            self.secret_loaded = True
+        return self.secret
+
+    def _mac(self, secret: bytes, key: str, payload: bytes) -> bytes:
+        # The key is signed too: an entry moved to another key does not verify.
+        signed = hmac.new(secret, key.encode("ascii") + b"\n", hashlib.sha256)
+        signed.update(payload)
+        return signed.hexdigest().encode("ascii")
 
     def get(self, key: str) -> Optional[FileResult]:
+        secret = self._secret()
+        if secret is None:
+            return None  # no secret: no cache
         try:
-            data = self._entry(key).read_bytes()
+            data = read_regular_file(self._entry(key))
         except OSError:
             return None
+        mac, _, payload = data.partition(b"\n")
+        if not hmac.compare_digest(mac, self._mac(secret, key, payload)):
+            return None  # not written by this user's macslint: a miss, written again
         try:
-            dependencies, result = pickle.loads(data)
-            if not isinstance(result, FileResult):
+            entry = CODEC.loads(payload)
+            if type(entry) is not tuple or len(entry) != 2:
                 return None
-        except Exception:  # noqa: BLE001 - a corrupt or foreign entry is a miss
+            dependencies, result = entry
+            if type(dependencies) is not list or type(result) is not FileResult:
+                return None
+            checks = [(path, digest) for path, digest in dependencies]
+            if not all(type(path) is str and (digest is None or type(digest) is str)
+                       for path, digest in checks):
+                return None
+        except Exception:  # noqa: BLE001 - a corrupt entry (or of other code) is a miss
             return None
-        if any(_content_hash(path) != digest for path, digest in dependencies):
+        if any(_content_hash(path) != digest for path, digest in checks):
             return None
         return result
 
     def put(self, key: str, result: FileResult) -> None:
         """Store `result`; a cache that cannot be written is skipped (the run goes on)."""
+        secret = self._secret()
+        if secret is None:
+            return
         dependencies: List[Tuple[str, Optional[str]]] = [
             (path, _content_hash(path)) for path in result.depends_on]
         try:
-            data = pickle.dumps((dependencies, result), protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # noqa: BLE001 - a result that does not pickle is not cached
+            payload = CODEC.dumps((dependencies, result))
+        except Exception:  # noqa: BLE001 - not all data (Unencodable): not cached
             return
+        data = self._mac(secret, key, payload) + b"\n" + payload
         entry = self._entry(key)
         try:
             if not self.ready:
                 self._prepare()
             entry.parent.mkdir(exist_ok=True)
-            tmp = entry.with_name(f".{entry.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(data)
-            os.replace(tmp, entry)
+            if entry.parent.is_symlink():
+                return  # planted (macslint makes directories): not followed
+            # A new file of a random name (a symlink planted at a name known in advance
+            # would be written through), renamed over whatever is at the entry's name.
+            fd, tmp = tempfile.mkstemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent)
+            try:
+                with os.fdopen(fd, "wb") as file:
+                    file.write(data)
+                os.replace(tmp, entry)
+            except BaseException:
+                os.unlink(tmp)
+                raise
         except OSError:
             return
 
     def _prepare(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        ignore = self.directory / ".gitignore"
-        if not ignore.exists():  # as ruff and mypy do: the cache is never committed
-            ignore.write_text("# created by macslint\n*\n")
+        try:  # as ruff and mypy do: the cache is never committed
+            fd = os.open(self.directory / ".gitignore",  # (O_EXCL: never through a symlink)
+                         os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as file:
+                file.write("# created by macslint\n*\n")
         self.ready = True
 
 

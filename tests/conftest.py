@@ -35,6 +35,9 @@ def pytest_configure(config):
     home = _SESSION["home"] = tempfile.mkdtemp(prefix="macslint-tests-")
     _SESSION["cache"] = os.environ.get("MACSLINT_CACHE_DIR")
     os.environ["MACSLINT_CACHE_DIR"] = os.path.join(home, "macslint_cache")
+    # and the result cache's secret (macslint.cache.secret_file), not the user's own
+    _SESSION["xdg"] = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = os.path.join(home, "xdg_cache")
     set_hypothesis_home_dir(os.path.join(home, "hypothesis"))
     # A copy of the terminal's stderr for tests.helpers.no_hang (pytest captures fd 2 during
     # each test, not here).
@@ -51,6 +54,10 @@ def pytest_unconfigure(config):
             os.environ.pop("MACSLINT_CACHE_DIR", None)
         else:
             os.environ["MACSLINT_CACHE_DIR"] = _SESSION["cache"]
+        if _SESSION["xdg"] is None:
+            os.environ.pop("XDG_CACHE_HOME", None)
+        else:
+            os.environ["XDG_CACHE_HOME"] = _SESSION["xdg"]
         shutil.rmtree(_SESSION.pop("home"), ignore_errors=True)
 
 

@@ -298,7 +298,7 @@ def test_plugin_reads_results_back_from_the_cache(project, tmp_path, monkeypatch
 
     monkeypatch.setattr(MacsPlugin, "cache", ResultCache(tmp_path / "cache"))
     first = plugin_results(project / "m.py", CONV)
-    assert first and list((tmp_path / "cache").rglob("*.pickle"))
+    assert first and list((tmp_path / "cache").rglob("*.json"))
 
     def analysed(*args, **kwargs):
         raise AssertionError("analysed again")
@@ -325,7 +325,7 @@ def test_flake8_cache_options(project, tmp_path):
     cache = tmp_path / "elsewhere"
     f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(cache), "m.py", cwd=project)
     assert lines(f8.stdout) == [f"m.py:{AT_224}"]
-    assert len(list(cache.rglob("*.pickle"))) == 1 and (cache / ".gitignore").is_file()
+    assert len(list(cache.rglob("*.json"))) == 1 and (cache / ".gitignore").is_file()
     shutil.rmtree(cache)
     f8 = flake8("--select", "MAC", "--macslint-cache-dir", str(cache), "--macslint-no-cache", "m.py",
                 cwd=project)

@@ -3,13 +3,13 @@ file, an imported project file, the settings or macslint change."""
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import pytest
 
 from macslint import engine
 from macslint.adapters import cli
+from macslint.cache import CODEC
 from tests.torchnn.tracer_helpers import torch_has_params
 
 MODEL = """\
@@ -48,7 +48,7 @@ def check(capsys, *args: str):
 
 
 def entries(directory: Path):
-    return sorted(directory.glob("*/*.pickle"))
+    return sorted(directory.glob("*/*.json"))
 
 
 def no_analysis(monkeypatch):
@@ -56,6 +56,7 @@ def no_analysis(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("analysed although cached")
     monkeypatch.setattr(engine, "check_data", refuse)
+    monkeypatch.setattr(engine, "check_source", refuse)  # (cache.py holds check_data itself)
 
 
 def test_warm_run_reads_the_cold_runs_results(project, capsys, monkeypatch):
@@ -102,10 +103,10 @@ def test_corrupt_entries_are_ignored_and_written_again(project, capsys, monkeypa
     cache = project / "cache"
     cold = check(capsys, "--cache-dir", str(cache))
     for entry in entries(cache):
-        entry.write_bytes(b"not a pickle")
+        entry.write_bytes(b"not an entry")
     assert check(capsys, "--cache-dir", str(cache)) == cold
     for entry in entries(cache):
-        dependencies, result = pickle.loads(entry.read_bytes())
+        dependencies, result = CODEC.loads(entry.read_bytes().partition(b"\n")[2])
         assert isinstance(result, engine.FileResult)
     no_analysis(monkeypatch)
     assert check(capsys, "--cache-dir", str(cache)) == cold

@@ -1,0 +1,271 @@
+"""Plain data as JSON and back, executing nothing: the result cache's entry format.
+
+A value is written as JSON that says what it is: `None`, booleans, strings, finite floats and
+ints of 64 bits are themselves; every other value is an array whose first item names what
+it is (`["t", 1, 2]` the tuple (1, 2)):
+
+    ["l", ...] list            ["t", ...] tuple          ["s", ...] set
+    ["z", ...] frozenset       ["d", k, v, ...] dict     ["m", k, v, ...] read-only dict
+    ["i", "0x..."] larger int  ["f", "inf"] inf/nan      ["c", re, im] complex
+    ["b", "hex"] bytes         ["o", c, v1, v2, ...] a dataclass, its fields in order
+    ["a", c, state] an object of another class, by the state its `Kind` gives
+    ["r", n] the n-th object written (so an object held twice is one object again)
+
+The whole is `{"classes": [[name, fields], ...], "value": ...}`: `c` is a class's place in
+that table, which names it ("module:QualName") with its fields' names (null for a `Kind`).
+Objects are written only for the classes a `Codec` is given by name, and read back only as
+those: reading never imports or constructs anything else, and a dataclass is made from
+exactly the fields it has now (`dataclasses.fields`, so a field added later needs no change
+here), without running its `__init__`, as pickle does. Whatever else `dumps` meets raises
+`Unencodable`; whatever `loads` is given that `dumps` did not write for these classes raises
+`Malformed`. Generic: the classes are the caller's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+
+INT_MIN, INT_MAX = -2**63, 2**63 - 1  # written as JSON numbers (every parser reads these)
+_FLOATS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+class Unencodable(Exception):
+    """A value the codec does not write: a class it was not given, a reference cycle."""
+
+
+class Malformed(Exception):
+    """Data `dumps` would not have written: unknown tags or classes, wrong fields, bad JSON."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """How an object of a class that is not a dataclass is written: `state` gives a value the
+    codec writes (raising Unencodable for an object it cannot stand for), `build` makes the
+    object again from its class and that value read back (raising anything for a bad one)."""
+
+    name: str  # "module:QualName"
+    state: Callable[[Any], Any]
+    build: Callable[[type, Any], Any]
+
+
+def class_name(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+class Codec:
+    def __init__(self, dataclasses_: Iterable[str], kinds: Iterable[Kind] = ()) -> None:
+        self.dataclasses = frozenset(dataclasses_)
+        self.kinds: Dict[str, Kind] = {kind.name: kind for kind in kinds}
+        self.classes: Dict[str, type] = {}  # resolved on first use: importing is lazy
+
+    def dumps(self, value: Any) -> bytes:
+        """`value` as JSON bytes; Unencodable (or RecursionError) if it is not all data."""
+        writer = _Writer(self)
+        plain = writer.write(value)
+        # ASCII only: a lone surrogate (a file name's undecodable byte) travels as \udcxx
+        return json.dumps({"classes": writer.table, "value": plain}, allow_nan=False,
+                          separators=(",", ":"), check_circular=False).encode("ascii")
+
+    def loads(self, data: bytes) -> Any:
+        """The value `dumps` wrote; Malformed for anything else."""
+        try:
+            whole = json.loads(data.decode("ascii"), parse_constant=_no_constant)
+            if type(whole) is not dict or list(whole) != ["classes", "value"]:
+                raise Malformed("not an entry of this codec")
+            return _Reader(self, whole["classes"]).read(whole["value"])
+        except Malformed:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a bad entry makes fail
+            raise Malformed(f"{type(exc).__name__}: {exc}") from None
+
+    def resolve(self, name: str) -> type:
+        """The class of one of the names given (imported on first use)."""
+        cls = self.classes.get(name)
+        if cls is None:
+            if name not in self.dataclasses and name not in self.kinds:
+                raise Malformed(f"not a class of this codec: {name!r}")
+            module, _, qualname = name.partition(":")
+            found: Any = importlib.import_module(module)
+            for part in qualname.split("."):
+                found = getattr(found, part)
+            if not isinstance(found, type) or class_name(found) != name:
+                raise Malformed(f"{name!r} does not name a class")
+            if name in self.dataclasses and not dataclasses.is_dataclass(found):
+                raise Malformed(f"{name!r} is not a dataclass")
+            cls = self.classes[name] = found
+        return cls
+
+
+def _no_constant(text: str) -> Any:
+    raise Malformed(f"JSON constant {text}")  # NaN and Infinity are written tagged
+
+
+_SEQUENCES = {list: "l", tuple: "t", set: "s", frozenset: "z"}
+_BUILD_SEQUENCE: Dict[str, Callable[[List[Any]], Any]] = {
+    "l": list, "t": tuple, "s": set, "z": frozenset}
+
+
+class _Writer:
+    def __init__(self, codec: Codec) -> None:
+        self.codec = codec
+        self.refs: Dict[int, int] = {}  # id of an object written -> its number
+        self.open: set = set()  # the numbers of the objects being written (a cycle)
+        self.alive: List[Any] = []  # every object numbered, so no id is reused meanwhile
+        self.table: List[Any] = []  # [name, field names or None], in order of first use
+        self.classes: Dict[str, int] = {}  # name -> its place in the table
+
+    def write(self, value: Any) -> Any:
+        kind = type(value)
+        if value is None or kind is bool or kind is str:
+            return value
+        if kind is int:
+            return value if INT_MIN <= value <= INT_MAX else ["i", hex(value)]
+        if kind is float:
+            return value if math.isfinite(value) else ["f", repr(value)]
+        tag = _SEQUENCES.get(kind)
+        if tag is not None:
+            objects = len(self.refs)
+            items = [self.write(item) for item in value]
+            if tag in "sz" and len(self.refs) == objects:  # (no object is numbered in it)
+                items.sort(key=_text)  # the same set is the same text in every process
+            return [tag, *items]
+        if kind is dict or kind is MappingProxyType:
+            out = ["d" if kind is dict else "m"]
+            for key, item in value.items():
+                out.append(self.write(key))
+                out.append(self.write(item))
+            return out
+        if kind is complex:
+            return ["c", self.write(value.real), self.write(value.imag)]
+        if kind is bytes:
+            return ["b", value.hex()]
+        return self.write_object(value)
+
+    def write_object(self, value: Any) -> Any:
+        number = self.refs.get(id(value))
+        if number is not None:
+            if number in self.open:
+                raise Unencodable(f"a {type(value).__qualname__} holds itself")
+            return ["r", number]
+        name = class_name(type(value))
+        kind = self.codec.kinds.get(name)
+        if kind is None and (name not in self.codec.dataclasses
+                             or not dataclasses.is_dataclass(value)):
+            raise Unencodable(f"not a class of this codec: {name}")
+        place = self.classes.get(name)
+        if place is None:
+            fields = None if kind else [f.name for f in dataclasses.fields(value)]
+            place = self.classes[name] = len(self.table)
+            self.table.append([name, fields])
+        number = self.refs[id(value)] = len(self.refs)
+        self.alive.append(value)
+        self.open.add(number)
+        if kind is not None:
+            out: Any = ["a", place, self.write(kind.state(value))]
+        else:
+            out = ["o", place, *(self.write(getattr(value, f.name))
+                                 for f in dataclasses.fields(value))]
+        self.open.discard(number)
+        return out
+
+
+def _text(plain: Any) -> str:
+    return json.dumps(plain, separators=(",", ":"))
+
+
+_UNSET = object()  # an object being read: a reference to it is not data dumps writes
+
+
+class _Reader:
+    def __init__(self, codec: Codec, table: Any) -> None:
+        self.codec = codec
+        self.objects: List[Any] = []
+        # (the class, its Kind or None for a dataclass, its number of fields) by place
+        self.table: List[Tuple[type, Optional[Kind], int]] = []
+        if type(table) is not list:
+            raise Malformed("no table of classes")
+        for row in table:
+            if type(row) is not list or len(row) != 2 or type(row[0]) is not str:
+                raise Malformed("not a class of the table")
+            name, fields = row
+            kind = codec.kinds.get(name)
+            if kind is None and name not in codec.dataclasses:
+                raise Malformed(f"not a class of this codec: {name!r}")
+            cls = codec.resolve(name)
+            if kind is None and fields != [f.name for f in dataclasses.fields(cls)]:
+                raise Malformed(f"not the fields of {name!r}")
+            if kind is not None and fields is not None:
+                raise Malformed(f"fields for {name!r}, which is not a dataclass")
+            self.table.append((cls, kind, 0 if kind else len(fields)))
+
+    def read(self, plain: Any) -> Any:
+        kind = type(plain)
+        if plain is None or kind in (bool, str, int, float):
+            return plain  # (json.loads gives exactly these types)
+        if kind is not list or not plain or type(plain[0]) is not str:
+            raise Malformed(f"not a value: {type(plain).__name__}")
+        tag, items = plain[0], plain[1:]
+        build = _BUILD_SEQUENCE.get(tag)
+        if build is not None:
+            return build([self.read(item) for item in items])
+        if tag in ("d", "m"):
+            if len(items) % 2:
+                raise Malformed("a dict with a key and no value")
+            values = [self.read(item) for item in items]
+            mapping = dict(zip(values[::2], values[1::2]))
+            if len(mapping) != len(items) // 2:
+                raise Malformed("a dict with a key twice")
+            return mapping if tag == "d" else MappingProxyType(mapping)
+        if tag == "r":
+            return self.reference(items)
+        if tag in ("o", "a"):
+            return self.read_object(tag, items)
+        if len(items) != 1 and tag != "c":
+            raise Malformed(f"tag {tag!r} with {len(items)} items")
+        if tag == "i" and type(items[0]) is str:
+            number = int(items[0], 16)
+            if INT_MIN <= number <= INT_MAX:
+                raise Malformed("a 64-bit int written as a larger one")
+            return number
+        if tag == "f" and items[0] in _FLOATS:
+            return _FLOATS[items[0]]
+        if tag == "c" and len(items) == 2:
+            real, imag = (self.read(item) for item in items)
+            if type(real) is float and type(imag) is float:
+                return complex(real, imag)
+        if tag == "b" and type(items[0]) is str:
+            return bytes.fromhex(items[0])
+        raise Malformed(f"not a value: tag {tag!r}")
+
+    def reference(self, items: List[Any]) -> Any:
+        if len(items) != 1 or type(items[0]) is not int or not 0 <= items[0] < len(self.objects):
+            raise Malformed("a reference to no object")
+        found = self.objects[items[0]]
+        if found is _UNSET:
+            raise Malformed("a reference to an object being read")
+        return found
+
+    def read_object(self, tag: str, items: List[Any]) -> Any:
+        if not items or type(items[0]) is not int or not 0 <= items[0] < len(self.table):
+            raise Malformed("an object of no class")
+        cls, kind, count = self.table[items[0]]
+        if (kind is None) != (tag == "o") or len(items) != (2 if kind else 1 + count):
+            raise Malformed(f"not an object of {cls.__qualname__}")
+        number = len(self.objects)
+        self.objects.append(_UNSET)
+        if kind is not None:
+            made = kind.build(cls, self.read(items[1]))
+            if type(made) is not cls:
+                raise Malformed(f"{cls.__qualname__} built as {type(made).__qualname__}")
+        else:
+            made = cls.__new__(cls)
+            for f, item in zip(dataclasses.fields(cls), items[1:]):
+                object.__setattr__(made, f.name, self.read(item))
+        self.objects[number] = made
+        return made
