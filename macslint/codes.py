@@ -21,8 +21,9 @@ CODES: tuple[Code, ...] = (
     Code(
         "MAC001",
         "layer MACs over budget",
-        "A layer's multiply-accumulates exceed `max-layer-macs`: at the shape it receives in a "
-        "traced model, or else costed on its own at the configured input size.",
+        "A layer's multiply-accumulates exceed `max-layer-macs`: at the costliest shape a traced "
+        "model of the project gives it (whichever file the model is in; the message names it), "
+        "or, where no model builds it, costed on its own at the configured input size.",
     ),
     Code(
         "MAC002",
@@ -66,7 +67,9 @@ CODES: tuple[Code, ...] = (
         "tensor shape mismatch",
         "Tracing a model's `forward()` found a tensor that does not fit: a layer's input "
         "features or channels, `torch.cat`, `view`/`reshape`, or a broadcast. torch would "
-        "raise here at run time; the message shows both shapes and where the tensor came from.",
+        "raise here at run time; the message shows both shapes and where the tensor came from. "
+        "Also a model input declared for that model (pragma or `models.<name>` table) that "
+        "does not fit it; the default input that does not fit is a reason in the report.",
         level="error",
     ),
     Code(
