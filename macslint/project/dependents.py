@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Dict, FrozenSet, List, Optional, Tuple
 
 from ..files import SKIP_DIRS, read_regular_file
-from .imports import ImportResolver, imported_files, package_root
+from .imports import ImportResolver, Names, import_edges, package_root
 
 MAX_FILES = 5000
 
@@ -24,10 +24,13 @@ _NOT_PROJECT = frozenset({"site-packages", "dist-packages"})
 
 Signature = Tuple[int, int]  # mtime_ns, size
 
-# resolved path -> (signature, the project files it imports, resolved)
-_IMPORTS: Dict[Path, Tuple[Signature, FrozenSet[Path]]] = {}
-# tree -> (the signature of every file in it, the reverse index: file -> its importers)
-_INDEXES: Dict[Path, Tuple[Dict[Path, Signature], Dict[Path, Set[Path]]]] = {}
+Edges = Tuple[Tuple[Path, Names], ...]
+# path -> (signature, the project files it imports (resolved) with the names it takes)
+_IMPORTS: Dict[Path, Tuple[Signature, Edges]] = {}
+# tree -> (the signature of every file in it, the reverse index: file -> its importers, each
+# with the names it takes from the file)
+Index = Dict[Path, List[Tuple[Path, Names]]]
+_INDEXES: Dict[Path, Tuple[Dict[Path, Signature], Index]] = {}
 
 
 def _signature(path: Path) -> Optional[Signature]:
@@ -56,7 +59,7 @@ def tree_files(root: Path) -> Optional[Dict[Path, Signature]]:
     return found
 
 
-def _imports(path: Path, signature: Signature) -> FrozenSet[Path]:
+def _imports(path: Path, signature: Signature) -> Edges:
     known = _IMPORTS.get(path)
     if known is not None and known[0] == signature:
         return known[1]
@@ -64,23 +67,23 @@ def _imports(path: Path, signature: Signature) -> FrozenSet[Path]:
         text = read_regular_file(path).decode("utf-8", "replace")
     except OSError:
         text = ""
-    targets = frozenset(p.resolve() for p in imported_files(text, path, ImportResolver(path))
-                        ) if "import" in text else frozenset()
-    _IMPORTS[path] = (signature, targets)
-    return targets
+    edges = tuple((target.resolve(), names) for target, names in
+                  import_edges(text, path, ImportResolver(path))) if "import" in text else ()
+    _IMPORTS[path] = (signature, edges)
+    return edges
 
 
-def _index(root: Path) -> Optional[Dict[Path, Set[Path]]]:
+def _index(root: Path) -> Optional[Index]:
     files = tree_files(root)
     if files is None:
         return None
     known = _INDEXES.get(root)
     if known is not None and known[0] == files:
         return known[1]
-    importers: Dict[Path, Set[Path]] = {}
+    importers: Index = {}
     for path, signature in files.items():
-        for target in _imports(path, signature):
-            importers.setdefault(target, set()).add(path)
+        for target, names in _imports(path, signature):
+            importers.setdefault(target, []).append((path.resolve(), names))
     if len(_INDEXES) >= 8:
         _INDEXES.clear()
     _INDEXES[root] = (files, importers)
@@ -89,16 +92,37 @@ def _index(root: Path) -> Optional[Dict[Path, Set[Path]]]:
 
 def dependents(file: Path) -> List[Path]:
     """The project files that import `file` directly or through others (resolved, sorted;
-    never `file` itself)."""
+    never `file` itself). Through a package's `__init__.py` only the names it re-exports
+    from the file count: `from pkg import Block` depends on blocks.py when pkg/__init__.py
+    takes Block from it, not when it takes only other names."""
     file = file.resolve()
     index = _index(package_root(file.parent))
     if index is None:
         return []
-    found: Set[Path] = set()
+    # file -> the names of it that matter (None: every name)
+    wanted: Dict[Path, Optional[FrozenSet[str]]] = {file: None}
     pending = [file]
     while pending:
-        for importer in index.get(pending.pop(), ()):
-            if importer not in found and importer != file:
-                found.add(importer)
-                pending.append(importer)
-    return sorted(found)
+        target = pending.pop()
+        names = wanted[target]
+        for importer, taken in index.get(target, ()):
+            if importer == file:
+                continue
+            if taken is None:
+                bound: Optional[FrozenSet[str]] = None
+            else:
+                hits = frozenset(here for there, here in taken
+                                 if names is None or there == "*" or there in names)
+                if not hits:
+                    continue
+                bound = hits
+            if importer.name != "__init__.py":
+                bound = None  # a module's own code may use what it imports anywhere
+            if importer in wanted:
+                before = wanted[importer]
+                if before is None or (bound is not None and bound <= before):
+                    continue
+                bound = None if bound is None else bound | before
+            wanted[importer] = bound
+            pending.append(importer)
+    return sorted(p for p in wanted if p != file)

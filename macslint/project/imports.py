@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Iterator, List, Optional, Set
+from typing import Iterator, List, Optional, Set, Tuple
 
 
 def package_root(directory: Path) -> Path:
@@ -71,3 +71,94 @@ def imported_files(source: str, importer: Path, resolver: ImportResolver) -> Ite
                     path = resolver.find(".".join(parts[:end]), 0, importer)
                     if path is not None:
                         yield path
+
+
+# The names an import takes from a file: (name there, name bound here) pairs, or None for
+# every name (`import x`, `from x import *`); a submodule imported by name (`from pkg
+# import blocks`) is ("*", "blocks"): all of it, bound to one name.
+Names = Optional[Tuple[Tuple[str, str], ...]]
+
+
+def import_edges(source: str, importer: Path, resolver: ImportResolver
+                 ) -> Iterator[Tuple[Path, Names]]:
+    """Each project file `source` (the text of `importer`) imports, with the names it takes
+    from it: `from .blocks import Block as B` takes ("Block", "B") from blocks.py, and
+    `import pkg.blocks` takes "blocks" from pkg/__init__.py and all of pkg/blocks.py."""
+    # (`from pkg import blocks` also names pkg/__init__.py's `blocks`: the submodule itself)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return
+    reads: Optional[_Reads] = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            target = resolver.find(module, node.level, importer) if module or node.level else None
+            if target is not None:
+                star = any(a.name == "*" for a in node.names)
+                yield target, None if star else tuple(
+                    (a.name, a.asname or a.name) for a in node.names)
+            for alias in node.names:
+                if alias.name != "*":
+                    name = f"{module}.{alias.name}" if module else alias.name
+                    submodule = resolver.find(name, node.level, importer)
+                    if submodule is not None and submodule != target:
+                        yield submodule, (("*", alias.asname or alias.name),)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                for end in range(1, len(parts) + 1):  # `import a.b` runs a and a.b
+                    path = resolver.find(".".join(parts[:end]), 0, importer)
+                    if path is None:
+                        continue
+                    if end < len(parts):
+                        yield path, ((parts[end], parts[end]),)
+                    else:  # the names the code reads of it: `torchvision.models` takes "models"
+                        if reads is None:
+                            reads = _Reads(tree)
+                        used = reads.attributes(alias.asname or alias.name)
+                        # (none read: imported for what running it does, a registry)
+                        yield path, tuple((n, n) for n in used) if used else None
+
+
+class _Reads:
+    """The dotted names a module's code reads (`torch.nn.Conv2d`), and the names and dotted
+    names it uses as values themselves (`run(torchvision)`): walked once, when asked."""
+
+    def __init__(self, tree: ast.AST) -> None:
+        self.chains: Set[str] = set()
+        self.values: Set[str] = set()  # names and chains used other than by an attribute
+        bases: Set[int] = set()
+        attributes: List[ast.Attribute] = []
+        names: List[ast.Name] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute):
+                bases.add(id(node.value))
+                attributes.append(node)
+            elif isinstance(node, ast.Name):
+                names.append(node)
+        for node in attributes:
+            chain = _dotted(node)
+            if chain is not None:
+                self.chains.add(chain)
+                if id(node) not in bases:
+                    self.values.add(chain)
+        self.values.update(n.id for n in names if id(n) not in bases)
+
+    def attributes(self, dotted: str) -> Optional[List[str]]:
+        """The attributes read of the module bound as `dotted` (`nn.Conv2d` reads Conv2d);
+        None when the module itself is used as a value, which may read any of its names."""
+        if dotted in self.values:
+            return None
+        prefix = dotted + "."
+        return sorted({c[len(prefix):].split(".")[0] for c in self.chains if c.startswith(prefix)})
+
+
+def _dotted(node: ast.expr) -> Optional[str]:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return ".".join([node.id, *reversed(parts)])

@@ -1,0 +1,101 @@
+"""The reverse index of the project's imports (macslint.project.dependents): which files'
+models may use a file's layer constructions. It may over-approximate (a dependent whose
+models use none of them only costs time), but must never miss an import Python follows."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+from macslint.project import dependents as index
+from macslint.project.dependents import dependents
+
+
+def tree(root: Path, files: Dict[str, str]) -> Path:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return root
+
+
+def names(root: Path, file: str) -> List[str]:
+    return [p.relative_to(root.resolve()).as_posix() for p in dependents(root / file)]
+
+
+PACKAGE = {
+    "pkg/__init__.py": "from .blocks import Block\nfrom .heads import Head\n",
+    "pkg/blocks.py": "import torch.nn as nn\nclass Block(nn.Module): pass\n",
+    "pkg/heads.py": "import torch.nn as nn\nclass Head(nn.Module): pass\n",
+}
+
+
+@pytest.mark.parametrize("importer, depends", [
+    ("from .blocks import Block\n", True),
+    ("from pkg.blocks import Block\n", True),
+    ("from . import blocks\n", True),
+    ("import pkg.blocks\n", True),
+    ("import pkg.blocks as b\n", True),
+    ("from pkg import Block\n", True),  # re-exported by pkg/__init__.py
+    ("from pkg import *\n", True),
+    ("from pkg import Head\n", False),  # pkg/__init__.py takes Head from heads.py only
+    ("import pkg\nx = pkg.Head\n", False),
+    ("import pkg\nx = pkg.Block\n", True),
+    ("import pkg\nrun(pkg)\n", True),  # the package itself as a value: any of its names
+    ("def f():\n    from .blocks import Block\n", True),  # an import inside a function
+    ("try:\n    from .blocks import Block\nexcept ImportError:\n    pass\n", True),
+    ("import torch\n", False),
+])
+def test_who_imports_a_file(tmp_path, importer, depends):
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": importer})
+    assert ("pkg/model.py" in names(root, "pkg/blocks.py")) is depends
+
+
+def test_dependents_through_other_files(tmp_path):
+    root = tree(tmp_path, {
+        **PACKAGE,
+        "pkg/stage.py": "from .blocks import Block\nclass Stage: pass\n",
+        "pkg/model.py": "from .stage import Stage\n",
+        "train.py": "from pkg.model import Stage\n",  # beside the package: imports it
+        "scripts/run.py": "from pkg.model import Stage\n",  # not a package: cannot import it
+    })
+    assert names(root, "pkg/blocks.py") == [
+        "pkg/__init__.py", "pkg/model.py", "pkg/stage.py", "train.py"]
+    assert names(root, "pkg/heads.py") == ["pkg/__init__.py"]  # no one takes Head from it
+
+
+def test_a_file_never_depends_on_itself_and_cycles_end(tmp_path):
+    root = tree(tmp_path, {"a.py": "from b import x\n", "b.py": "from a import y\n"})
+    assert names(root, "a.py") == ["b.py"]
+    assert names(root, "b.py") == ["a.py"]
+
+
+def test_the_index_follows_edits(tmp_path):
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "import torch\n"})
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py"]
+    model = root / "pkg/model.py"
+    model.write_text("from .blocks import Block\n# longer\n")
+    os.utime(model, ns=(1, 10**18))  # a new mtime, whatever the clock's granularity
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
+    (root / "pkg/extra.py").write_text("from .blocks import Block\n")
+    assert "pkg/extra.py" in names(root, "pkg/blocks.py")
+
+
+def test_installed_packages_and_huge_trees_are_not_indexed(tmp_path, monkeypatch):
+    root = tree(tmp_path, {
+        **PACKAGE, "pkg/model.py": "from .blocks import Block\n",
+        "venv/lib/site-packages/other/m.py": "from pkg.blocks import Block\n",
+        "site-packages/x.py": "from pkg.blocks import Block\n",
+        ".hidden/y.py": "from pkg.blocks import Block\n",
+    })
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
+    monkeypatch.setattr(index, "MAX_FILES", 3)  # past the bound: no index, no dependents
+    assert dependents(root / "pkg/blocks.py") == []
+
+
+def test_code_that_does_not_parse_imports_nothing(tmp_path):
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import (\n"})
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py"]
