@@ -50,7 +50,7 @@ from ..costmodel import (
     output_count,
 )
 
-from ..evaluator.values import Unknown
+from ..evaluator.values import Unknown, what_is
 from ..config import Settings
 from ..results.report import FileReport
 from ..service import analyse_sites, iter_files, plan_files
@@ -135,7 +135,7 @@ def _plain_problem(name: str, value: Any) -> Optional[str]:
             if problem:
                 return problem
         return None
-    return f"argument '{name}' is a {type(value).__name__}, not a plain value"
+    return f"argument '{name}' is {what_is(value)}, not a plain value"
 
 
 def _torch_name(value: Any) -> Optional[str]:

@@ -34,8 +34,9 @@ from .sets import SETS, SetValues
 from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, lambda_def, literal
 from .values import (
-    MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule, Unknown,
-    UserClass, UserFunction, UserObject, lists_in, resolved, same_value,
+    MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule,
+    RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known, lists_in,
+    python_type, resolved, same_value, what_is,
 )
 
 # Python's builtins running code may call (when the name is not bound in the file).
@@ -591,7 +592,7 @@ class Interpreter(RecordCalls, Statements, SetValues):
                 if len(results) > MAX_SEQUENCE:
                     failed.append(Unknown("a comprehension too long to evaluate"))
                 return
-            items = self.iterate(self.eval(comp.iter, scope if first else inner))
+            items = self.iterate(self.eval(comp.iter, scope if first else inner), comp.iter)
             if isinstance(items, Unknown):
                 failed.append(items)
                 return
@@ -633,6 +634,10 @@ class Interpreter(RecordCalls, Statements, SetValues):
             if not self.passes_rounded(callee):  # where the exact value may matter
                 positional = [known_only(v) for v in positional]
                 keywords = {k: known_only(v) for k, v in keywords.items()}
+            if self.callable_value(callee) is False:  # `self.blocks(x)` of an int
+                raise RaiseSignal(f"{self.where(node)} raises TypeError: '{python_type(callee)}' "
+                                  f"object is not callable (`{self.code(node.func)}` is "
+                                  f"{what_is(callee)})")
             return self.run_call(node, scope, callee, positional, keywords, spread)
         if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
                 and spread is None:
@@ -651,6 +656,11 @@ class Interpreter(RecordCalls, Statements, SetValues):
             self.mutated(scope, value)
         for library in LIBRARIES.values():
             library.unresolved_call(self, node, callee, positional, keywords)
+        unknown = next((v for v in (*positional, *keywords.values()) if isinstance(v, Unknown)), 0)
+        if unknown and (isinstance(callee, PyBuiltin) or isinstance(receiver, (str, list, dict))
+                        or isinstance(node.func, cst.Name) and node.func.value in PY_BUILTIN_NAMES
+                        and unbound(scope, node.func.value)):  # the argument is the cause
+            return Unknown(argument_not_known(self.code(node.func), unknown))
         return Unknown(f"the result of `{self.code(node.func)}(...)` is not evaluated")
 
     # -- hooks: what running code needs of the values it runs on ----------
@@ -688,7 +698,7 @@ class Interpreter(RecordCalls, Statements, SetValues):
                               ProjectModule, PyModule, NamesView, FieldSpec, AttrsView,
                               Namespace, Parser)):
             return False
-        return Unknown(f"callable() of a {type(value).__name__} is not modelled")
+        return Unknown(f"callable() of {what_is(value)} is not modelled")
 
     def passes_rounded(self, callee: Any) -> bool:
         """Does calling `callee` keep a Rounded argument one (the file's own code, builtins
@@ -709,10 +719,11 @@ class Interpreter(RecordCalls, Statements, SetValues):
             return True
         if isinstance(value, (int, float, str, bool, type(None), tuple, list, dict, range, *SETS)):
             return self.lost(value) or bool(value)
-        return Unknown(f"the truth value of a {type(value).__name__}")
+        return Unknown(f"the truth value of {what_is(value)} is not modelled")
 
-    def iterate(self, value: Any) -> Any:
-        """The items a `for` over `value` sees, or Unknown."""
+    def iterate(self, value: Any, node: Optional[cst.CSTNode] = None) -> Any:
+        """The items a `for` over `value` sees, or Unknown. Where Python raises (a method, a
+        number: `for m in self.modules:`), running code raises (`node`: what is iterated)."""
         if isinstance(value, (list, tuple, str, range)):
             return list(value)
         if isinstance(value, dict):
@@ -723,7 +734,22 @@ class Interpreter(RecordCalls, Statements, SetValues):
             return list(value.record.attrs)
         if isinstance(value, Unknown):
             return value
-        return Unknown(f"iteration over a {type(value).__name__} is not modelled")
+        what, error = what_is(value), f"TypeError: '{python_type(value)}' object is not iterable"
+        if self.iterable(value) is False and self.policy.runs:
+            raise RaiseSignal(f"{self.where(node)} is {what}; iterating it raises {error}"
+                              if node is not None else f"iterating {what} raises {error}")
+        return Unknown(f"iterating {what} raises {error}" if self.iterable(value) is False
+                       else f"iterating {what} is not modelled")
+
+    def iterable(self, value: Any) -> Optional[bool]:
+        """False for a value Python cannot iterate, else None (not told)."""
+        if isinstance(value, (int, float, complex, type(None), Rounded, UserFunction, PyBuiltin,
+                              Partial, PyModule, ProjectModule, Method, Namespace, Parser,
+                              FieldSpec)) \
+                or isinstance(value, Instance) and value.cls.meta.get("plain", "") is None and \
+                all(self.find_member(value.cls, n) is MISSING for n in ("__iter__", "__getitem__")):
+            return False
+        return None
 
     def operate(self, node: cst.CSTNode, op: Optional[type], left: Any, right: Any) -> Any:
         """A binary operator on two values."""

@@ -40,6 +40,7 @@ class NumpyName:
     """`numpy` or a submodule of it (`np.random`): its helpers are PyBuiltin("numpy.<name>")."""
 
     __slots__ = ("path",)
+    python_type = "module"
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -58,6 +59,7 @@ class NumpyArray:
     """A 1-d float64 array of known items (`np.linspace(0, 0.1, 12)`), as Python floats."""
 
     __slots__ = ("values",)
+    python_type = "ndarray"
 
     def __init__(self, values: List[float]) -> None:
         self.values = values
@@ -70,6 +72,7 @@ class NumpyMethod:
     """`array.tolist` before it is called (evaluator.record_calls calls array_method)."""
 
     __slots__ = ("array", "name")
+    python_type = "builtin_function_or_method"
 
     def __init__(self, array: NumpyArray, name: str) -> None:
         self.array, self.name = array, name

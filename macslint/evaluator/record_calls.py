@@ -28,7 +28,7 @@ from .records import (
 from .scope import Scope, unbound
 from .values import (
     MISSING, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
-    resolved,
+    resolved, what_is,
 )
 
 MAX_CONSTRUCTOR_DEPTH = 8  # constructors run by the file's walk inside one another
@@ -557,8 +557,9 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
             value = args[0]
             if isinstance(value, Unknown):
                 return value
-            if not isinstance(value, (int, float, str, bool)):
-                return Unknown(f"`{name}()` of a value that is not a plain constant")
+            if not isinstance(value, (int, float, str, bool)):  # (a float up to rounding)
+                return Unknown(value.reason if isinstance(value, Rounded) else
+                               f"`{name}()` of {what_is(value)} is not evaluated")
             if name == "int" and isinstance(value, str) and len(value) > 100:
                 return Unknown("`int()` of a long string")
             try:

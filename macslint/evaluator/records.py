@@ -37,6 +37,10 @@ class StdName:
     def __repr__(self) -> str:
         return self.path
 
+    @property
+    def python_type(self) -> str:
+        return "module" if "." not in self.path else "function"
+
 
 class Record:
     """A mutable object with attributes: `attrs` (name -> value); `opaque` says why its
@@ -80,6 +84,10 @@ class Instance(Record):
     def kind(self) -> str:  # type: ignore[override]
         return f"{self.cls.name} instance"
 
+    @property
+    def python_type(self) -> str:
+        return self.cls.name
+
 
 class Namespace(Record):
     """`types.SimpleNamespace(**kw)`, `argparse.Namespace(**kw)`, what `parse_args()` returns;
@@ -89,6 +97,10 @@ class Namespace(Record):
         super().__init__(attrs)
         self.kind = kind  # type: ignore[misc]
         self.missing = missing
+
+    @property
+    def python_type(self) -> str:
+        return self.kind
 
 
 class Argument:
@@ -109,7 +121,7 @@ class Parser(Record):
     reasons an attribute it does not list may still be set (subparsers, arguments whose
     name is not known)."""
 
-    kind = "ArgumentParser"
+    kind = python_type = "ArgumentParser"
 
     def __init__(self, argument_default: Any = None) -> None:
         super().__init__()
@@ -123,6 +135,8 @@ class ParserGroup:
 
     def __init__(self, parser: Parser) -> None:
         self.parser = parser
+
+    python_type = "_ArgumentGroup"
 
     def __repr__(self) -> str:
         return "<argument group>"
@@ -138,6 +152,8 @@ class FieldSpec:
         self.init = init
         self.kw_only = kw_only
 
+    python_type = "Field"
+
     def __repr__(self) -> str:
         return "<dataclasses.field>"
 
@@ -147,6 +163,8 @@ class DataclassDecorator:
 
     def __init__(self, options: Dict[str, Any]) -> None:
         self.options = options
+
+    python_type = "function"
 
     def __repr__(self) -> str:
         return "<dataclasses.dataclass>"
@@ -160,6 +178,8 @@ class NamedTupleType:
         self.name = name
         self.fields = fields
         self.defaults = defaults
+
+    python_type = "type"
 
     def __repr__(self) -> str:
         return f"<class '{self.name}'>"
@@ -180,6 +200,10 @@ class NamedTupleValue(tuple):
         return NamedTupleValue(items, self.owner)
 
     @property
+    def python_type(self) -> str:
+        return self.owner.name
+
+    @property
     def fields(self) -> Tuple[str, ...]:
         owner = self.owner
         return owner.fields if isinstance(owner, NamedTupleType) else owner.meta["namedtuple"][0]
@@ -194,6 +218,8 @@ class Method:
         self.name = name
         self.function = function
 
+    python_type = "method"
+
     def __repr__(self) -> str:
         return f"<bound method {self.name}>"
 
@@ -203,6 +229,8 @@ class AttrsView:
 
     def __init__(self, record: Record) -> None:
         self.record = record
+
+    python_type = "dict"
 
     def __repr__(self) -> str:
         return "<__dict__>"

@@ -28,6 +28,7 @@ class Rounded:
     """A Python float somewhere in [lo, hi]; `reason` says why it is not exact."""
 
     __slots__ = ("lo", "hi", "reason")
+    python_type = "float"
 
     def __init__(self, lo: Fraction, hi: Fraction, reason: str) -> None:
         self.lo, self.hi, self.reason = lo, hi, reason

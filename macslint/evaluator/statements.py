@@ -405,7 +405,7 @@ class Statements:
 
     def stmt_For(self, stmt: cst.For, scope: Scope) -> None:
         if self.policy.runs:
-            items = self.iterate(self.eval(stmt.iter, scope))
+            items = self.iterate(self.eval(stmt.iter, scope), stmt.iter)
             if not isinstance(items, Unknown):
                 for item in items:
                     self.bind_target(scope, stmt.target, item)

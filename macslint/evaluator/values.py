@@ -27,6 +27,8 @@ class ProjectModule:
     """The value of `from . import blocks`: a project module whose names are attributes
     (`loaded` is the project loader's LoadedModule: its `names()` and `display`)."""
 
+    python_type = "module"
+
     def __init__(self, loaded: Any) -> None:
         self.loaded = loaded
 
@@ -37,6 +39,8 @@ class ProjectModule:
 class NamesView:
     """`module.__dict__` of a project module, `globals()`: its names as a dict to read
     (`vits.__dict__[arch](**kwargs)`); `names` may hold lazy imports."""
+
+    python_type = "dict"
 
     def __init__(self, names: Dict[str, Any], display: str) -> None:
         self.names = names
@@ -71,6 +75,10 @@ class UserObject:
 
     kind: str
     name: str
+
+    @property
+    def python_type(self) -> str:
+        return "type" if self.kind == "class" else self.kind
 
 
 class UserFunction(UserObject):
@@ -114,9 +122,15 @@ class PyBuiltin:
 
     name: str
 
+    @property
+    def python_type(self) -> str:
+        return "type" if self.name in BUILTIN_CLASSES else "builtin_function_or_method"
+
 
 class Partial:
     """`functools.partial(f, *args, **kwargs)`: calling it calls f with those first."""
+
+    python_type = "functools.partial"
 
     def __init__(self, function: Any, positional: List[Any], keywords: Dict[str, Any]):
         self.function = function
@@ -133,6 +147,10 @@ class PyModule:
 
     name: str
 
+    @property
+    def python_type(self) -> str:
+        return "module"
+
 
 # Standard-library names model code builds sizes and containers with.
 STDLIB_HELPERS = {
@@ -146,6 +164,52 @@ STDLIB_HELPERS = {
 
 
 MISSING = object()
+
+
+# The builtins (PyBuiltin names) that are classes: calling one makes an instance.
+BUILTIN_CLASSES = frozenset({
+    "range", "int", "float", "bool", "str", "list", "tuple", "dict", "set", "frozenset",
+    "enumerate", "zip", "reversed", "map", "filter", "super", "collections.OrderedDict",
+    "functools.partial",
+})
+# Python's names of types that read as nouns ("an int", "a method"); any other type's
+# instance is "a <name> object" ("a Config object"), as Python's messages call it.
+_NOUNS = frozenset({
+    "int", "float", "complex", "bool", "str", "bytes", "list", "tuple", "dict", "set",
+    "frozenset", "range", "slice", "method", "function", "module", "Tensor", "Parameter",
+    "functools.partial", "ellipsis", "dtype",
+})
+_WORDS = {"NoneType": "None", "type": "a class", "builtin_function_or_method": "a builtin function"}
+
+
+def python_type(value: Any) -> str:
+    """The name Python gives the type of `value` in its messages ("'int' object is not
+    callable"): 'int', 'method', 'function', 'module', 'Config'. macslint's stand-ins for the
+    code's values say what they stand for (their `python_type`), never their own class."""
+    name = getattr(value, "python_type", None)
+    return name if isinstance(name, str) else type(value).__name__
+
+
+ARGUMENT_NOT_KNOWN = ": an argument is not known: "
+
+
+def argument_not_known(call: str, unknown: "Unknown") -> str:
+    """Why `call(...)`, whose result its arguments decide, is not known when one of them is
+    not: that argument's reason, the cause (once, however deep such calls nest)."""
+    why = unknown.reason
+    if why.startswith("`") and ARGUMENT_NOT_KNOWN in why:
+        why = why.split(ARGUMENT_NOT_KNOWN, 1)[1]
+    return f"`{call}(...)`{ARGUMENT_NOT_KNOWN}{why}"
+
+
+def what_is(value: Any) -> str:
+    """What `value` is, in Python's words, for messages: "None", "an int", "a method",
+    "a class", "a Config object"."""
+    name = python_type(value)
+    if name in _WORDS:
+        return _WORDS[name]
+    noun = name if name in _NOUNS else f"{name} object"
+    return f"{'an' if noun[0] in 'aeiouAEIOU' else 'a'} {noun}"
 
 
 IN_PLACE = object()  # an augmented assignment changed its target in place: nothing to bind

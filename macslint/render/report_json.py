@@ -12,6 +12,7 @@ from ..config import Settings
 from ..costmodel import LayerError, Unresolved, flat_shapes
 from ..results.report import FileReport, LayerReport, standalone_cost
 from ..results.traces import LayerCall, ModelTrace
+from .report_text import counted
 
 SCHEMA_VERSION = 1
 
@@ -31,6 +32,7 @@ def layer_json(layer: LayerReport, unit: str) -> Dict[str, Any]:
         "col": layer.col,
         "kind": layer.kind,
         "resolved": layer.resolved,
+        "counted": counted(layer),
         "reason": layer.reason,
         "params": layer.params,
         "macs": layer.macs,

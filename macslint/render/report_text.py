@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from ..results.report import FileReport
+from ..results.report import FileReport, LayerReport
 from ..results.traces import ModelTrace
 from ..units import format_count, format_shape
 
 
 def _count(n: Optional[int]) -> str:
     return "?" if n is None else f"{n:,}"
+
+
+def counted(layer: LayerReport) -> bool:
+    """Are the layer's params and MACs (on its own) known? Also where it is not resolved for
+    an argument neither count reads (a Dropout's `p`): its numbers are exact all the same."""
+    return layer.error is None and layer.params is not None and layer.macs is not None
 
 
 def _layer_rows(report: FileReport, factor: int) -> List[Tuple[str, ...]]:
@@ -53,18 +59,22 @@ def render_text(report: FileReport) -> str:
     factor = 2 if settings.unit == "flops" else 1
     lines.extend(_table(_layer_rows(report, factor),
                         ("line:col", "layer", "input", "output", "params", unit)))
-    problems = [l for l in report.layers if not l.resolved]
+    problems = [l for l in report.layers if not counted(l)]
     if problems:
         lines.append("  not counted:")
         for layer in problems:
             label = "invalid" if layer.error else "unresolved"
             lines.append(f"    {layer.line}:{layer.col} {layer.call}: {label}: {layer.reason}")
-    resolved = [l for l in report.layers if l.resolved]  # what the line says it sums
-    params = sum(l.params for l in resolved if l.params is not None)
-    macs = sum(l.macs for l in resolved if l.macs is not None)
+    unread = [l for l in report.layers if counted(l) and not l.resolved]
+    if unread:
+        lines.append("  counted, with arguments that are not known (neither count reads them):")
+        lines.extend(f"    {l.line}:{l.col} {l.call}: {l.reason}" for l in unread)
+    summed = [l for l in report.layers if counted(l)]  # what the line says it sums
+    params = sum(l.params for l in summed if l.params is not None)
+    macs = sum(l.macs for l in summed if l.macs is not None)
     batch = f", batch {settings.batch_size}" if settings.batch_size != 1 else ""
     lines.append(
-        f"  sum of the {len(resolved)} resolved layers, each costed on "
+        f"  sum of the {len(summed)} counted layers, each costed on "
         f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
         f"{format_count(macs * factor)} {unit}"
     )

@@ -73,8 +73,8 @@ class ModuleBuilding:
                 obj.attrs[name] = value
                 if isinstance(value, Unknown) and name not in obj.opaque:
                     obj.opaque.append(name)
-                    self.note(f"`self.{name}` ({self.place(node)}) may hold a module "
-                              f"macslint does not know: {value.reason}")
+                    self.note(f"`self.{name}` ({self.place(node)}) is not known, and a module "
+                              f"there would not be counted: {value.reason}")
         elif isinstance(obj, UserClass):
             self.set_class_attribute(None, obj, name, value)
         elif isinstance(obj, LayerModule) and self.tie(obj, name, value, node):

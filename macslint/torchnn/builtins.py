@@ -15,7 +15,9 @@ import libcst as cst
 
 from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
-from ..evaluator.values import Partial, PyBuiltin, RaiseSignal, Unknown, UserClass
+from ..evaluator.values import (
+    Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, argument_not_known, python_type, what_is,
+)
 from .common import MissingMember
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
 from .values import (
@@ -137,7 +139,9 @@ class BuiltinCalls:
                 if isinstance(value, MissingMember):
                     return Unknown(value.reason) if args[0].opaque else False
                 return not (isinstance(value, BoundMethod) and value.function is None)
-            return Unknown("hasattr on a value that is not a module")
+            if isinstance(args[0], Unknown):
+                return Unknown(argument_not_known("hasattr", args[0]))
+            return Unknown(f"hasattr() of {what_is(args[0])} is not modelled")
         if name == "len" and len(args) == 1:
             value = args[0]
             if isinstance(value, Container):
@@ -146,7 +150,10 @@ class BuiltinCalls:
                 return value.shape[0] if value.shape else Unknown("len() of a 0-d tensor")
             if isinstance(value, (list, tuple, str, dict, range)):
                 return len(value)
-            return unknown or Unknown("len() of a value that is not known")
+            if isinstance(value, (int, float, type(None), BoundMethod, LayerModule)):
+                raise RaiseSignal(f"{self.where(node)} raises TypeError: object of type "
+                                  f"'{python_type(value)}' has no len()")
+            return unknown or Unknown(f"len() of {what_is(value)} is not modelled")
         if name in ("map", "filter"):
             return self.apply_each(node, name, args, keywords)
         if name in ("list", "tuple", "sorted", "reversed", "enumerate", "zip", "all", "any",
@@ -360,7 +367,7 @@ class BuiltinCalls:
                 if isinstance(value, (int, float, complex, str, bytes, list, tuple, dict, type(None))) \
                         or isinstance(value, MODULE_VALUES):
                     return False
-                return Unknown(f"isinstance() of a {type(value).__name__} against {kind.path}")
+                return Unknown(f"isinstance() of {what_is(value)} against {kind.path}")
             name = kind.path.rsplit(".", 1)[-1]
             if name in CONTAINER_KINDS:
                 return isinstance(value, Container) and value.kind == name
@@ -373,4 +380,6 @@ class BuiltinCalls:
             python_type = {"int": int, "float": float, "str": str, "bool": bool, "list": list,
                            "tuple": tuple, "dict": dict}[kind.name]
             return isinstance(value, python_type) and not (python_type is int and isinstance(value, bool))
+        if isinstance(kind, Unknown):
+            return Unknown(f"isinstance() against a type that is not known: {kind.reason}")
         return Unknown("isinstance() against a type macslint does not model")

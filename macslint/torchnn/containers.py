@@ -11,7 +11,9 @@ import libcst as cst
 from ..costmodel import TENSOR_METHODS
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.scope import Scope
-from ..evaluator.values import RaiseSignal, Unknown
+from ..evaluator.values import (
+    RaiseSignal, Unknown, argument_not_known, python_type, what_is,
+)
 from .builtins import PLAIN_SCALAR
 from .calls import TENSOR_FILLS
 from .common import END, MISSING, NESTED, NO_EFFECT_MODULE_METHODS
@@ -57,6 +59,9 @@ def str_method(text: str, name: str, args: List[Any], keywords: Dict[str, Any]) 
             isinstance(value, tuple) and all(isinstance(v, str) for v in value))
 
     values = [*args, *keywords.values()]
+    unknown = next((v for v in values if isinstance(v, Unknown)), None)
+    if unknown is not None:  # the cause, not the method
+        return Unknown(argument_not_known(f"str.{name}", unknown))
     if name == "join" and len(args) == 1 and not keywords and isinstance(args[0], (list, tuple)) \
             and all(isinstance(v, str) for v in args[0]):
         size = sum(map(len, args[0])) + len(text) * len(args[0])
@@ -99,10 +104,20 @@ class ContainerCalls:
     def check_module(self, node: cst.CSTNode, value: Any, none: bool = False) -> None:
         """A value going into a container that is not a module macslint knows (None too,
         where torch takes it) stays there, so that the indices and names of the others hold;
-        the model's count is incomplete, and running it gives an untraced value."""
+        the model's count is incomplete, and running it gives an untraced value. A value that
+        is certainly no module (an int, a config object) torch refuses: it raises."""
         if not (isinstance(value, MODULE_VALUES) or (none and value is None)):
+            self.refuse_module(node, value)
             self.note(f"{self.where(node)} adds a value that is not a known module: "
-                      f"{getattr(value, 'reason', type(value).__name__)}")
+                      f"{value.reason if isinstance(value, Unknown) else 'None'}")
+
+    def refuse_module(self, node: cst.CSTNode, value: Any) -> None:
+        """torch's add_module refuses what is not a module (None aside): TypeError."""
+        if value is not None and not isinstance(value, (Unknown, *MODULE_VALUES)):
+            what = f"{what_is(value)} where an nn.Module is expected"  # a class: not an instance
+            raise RaiseSignal(f"{self.where(node)} raises TypeError: " + (
+                f"{python_type(value)} is not a Module subclass ({what})"
+                if python_type(value) != "type" else what))
 
     def update_container(self, node: cst.CSTNode, container: Container, modules: Any) -> None:
         if isinstance(modules, dict):
@@ -117,7 +132,9 @@ class ContainerCalls:
                 self.note(f"an entry of {self.where(node)} is not a (name, module) pair")
                 continue
             if not isinstance(item[1], MODULE_VALUES):
-                self.note(f"the entry '{item[0]}' of {self.where(node)} is not a known module")
+                self.refuse_module(node, item[1])
+                self.note(f"the entry '{item[0]}' of {self.where(node)} is not a known module: "
+                          f"{item[1].reason if isinstance(item[1], Unknown) else 'None'}")
                 continue
             container.children[item[0]] = item[1]
 
@@ -273,8 +290,11 @@ class ContainerCalls:
         if isinstance(module, LayerModule):
             return []
         if isinstance(module, UserModule) and module.opaque:
-            raise _NotKnown(f"`self.{module.opaque[0]}` of {module.cls.name} may hold a module "
-                            f"macslint does not know")
+            name = module.opaque[0]
+            held = module.attrs.get(name)
+            raise _NotKnown(f"`self.{name}` of {module.cls.name} is not known: {held.reason}"
+                            if isinstance(held, Unknown) else
+                            f"the module '{name}' of {module.cls.name} is not known")
         for child in module.children.values():
             if child is not None and not isinstance(child, MODULE_VALUES):
                 raise _NotKnown(f"a module of {module!r} is not known")
@@ -455,6 +475,8 @@ class ContainerCalls:
                 return Unknown(f"`list.{name}()` with these arguments is not modelled")
             if name == "copy":
                 return list(target)
+            if isinstance(args[0], Unknown):
+                return Unknown(argument_not_known(f"list.{name}", args[0]))
             if not (isinstance(args[0], PLAIN_SCALAR) and plain()):
                 return Unknown(f"`list.{name}()` of values that are not known")
             try:
@@ -490,6 +512,8 @@ class ContainerCalls:
             return None
         if name == "copy" and not args and not keywords:
             return dict(target)
+        if name == "get" and args and isinstance(args[0], Unknown) and not keywords:
+            return Unknown(argument_not_known("dict.get", args[0]))  # it changes nothing
         self.forget(target)  # whatever it does, the dict may have changed
         return self.unknown_call(node, Unknown(f"`dict.{name}()` is not modelled"), args)
 

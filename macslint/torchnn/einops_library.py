@@ -59,6 +59,11 @@ class EinopsName:
 
     path: str
 
+    @property
+    def python_type(self) -> str:  # in messages (evaluator.values.what_is)
+        last = self.path.rsplit(".", 1)[-1]
+        return "type" if last[:1].isupper() else "function" if "." in self.path else "module"
+
     def __repr__(self) -> str:  # messages show values
         return f"<einops name {self.path}>"
 

@@ -3,7 +3,7 @@ iterating containers, assigning items of containers, and the `def`s a build runs
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import libcst as cst
 
@@ -68,12 +68,22 @@ class Execution:
             for call in self.calls[first:first + 1]:
                 call.kind = module.cls.name
 
-    def iterate(self, value: Any) -> Any:
+    def iterate(self, value: Any, node: Optional[cst.CSTNode] = None) -> Any:
         if isinstance(value, Container) or isinstance(value, UserModule) and value.container:
             if container_kind(value) == "ModuleDict":
                 return list(value.children.keys())
             return [v for v in value.children.values() if v is not None]
-        return super().iterate(value)
+        return super().iterate(value, node)
+
+    def iterable(self, value: Any) -> Optional[bool]:
+        """torch's modules other than containers, and methods, are not iterable (a module of
+        the file's own class may define `__iter__`)."""
+        if isinstance(value, (BoundMethod, LayerModule, LayerClass)) or isinstance(
+                value, UserModule) and self.module_kind(value.cls) == "module" and not any(
+                n in c.body.values for c in self.class_mro(value.cls)
+                for n in ("__iter__", "__getitem__")):
+            return False
+        return super().iterable(value)
 
     def index_value(self, node: cst.Subscript, base: Any, keys: List[Any]) -> Any:
         if isinstance(base, UserModule) and base.container is not None and len(keys) == 1:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 from ..costmodel import LAYERS, LayerSpec
+from ..costmodel.dtypes import canonical_dtype
 from ..evaluator.library import Library, register
 from ..evaluator.syntax import last_name
 from ..evaluator.values import Partial, Unknown
@@ -22,6 +23,11 @@ NOT_LAYERS = frozenset({
 # The static methods of catalogued classes a model calls (`nn.Transformer.generate_square_
 # subsequent_mask(sz)`): torch calls of their own (torchnn.transformer).
 CLASS_METHODS = {("Transformer", "generate_square_subsequent_mask")}
+# torch's modules model code names (the rest of torch's lower-case names are functions).
+TORCH_MODULES = frozenset({
+    "torch", "torch.nn", "torch.nn.functional", "torch.nn.init", "torch.nn.modules",
+    "torch.nn.utils", "torch.linalg", "torch.fft", "torch.special", "torch.cuda", "torch.utils",
+})
 
 
 @dataclass(frozen=True)
@@ -30,10 +36,19 @@ class ModuleRef:
 
     path: str
 
+    @property
+    def python_type(self) -> str:  # in messages (evaluator.values.what_is)
+        last = self.path.rsplit(".", 1)[-1]
+        if self.path.count(".") == 1 and canonical_dtype(self.path) is not None:
+            return "dtype"  # torch.float32
+        return "type" if last[:1].isupper() else "module" if self.path in TORCH_MODULES \
+            else "function"
+
 
 @dataclass(frozen=True)
 class LayerClass:
     spec: LayerSpec
+    python_type = "type"
 
     def __repr__(self) -> str:  # messages show values (`kernel_size must be an int, got ...`)
         return f"<class 'torch.nn.{self.spec.name}'>"

@@ -24,7 +24,7 @@ from ..costmodel.strides import (
 )
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.rounded import Rounded
-from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown
+from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown, what_is
 from ..results.traces import LayerCall, OpCall, ShapeIssue
 from ..units import format_shape
 from .builtins import percent_format
@@ -141,11 +141,30 @@ def described(tensor: Tensor) -> str:
     return f"{format_shape(tensor.shape)}{dtype} (from line {tensor.line})"
 
 
+def not_tensors(op: str, name: str, value: Any) -> Unknown:
+    """Why argument `name` of `op` (`torch.cat`'s `tensors`) is not a list of tensors, as
+    torch means it ("must be tuple of Tensors, not Tensor"; "expected Tensor as element 1")."""
+    raises = "; torch raises TypeError" if op.startswith("torch.") else ""
+    if not isinstance(value, (list, tuple)):
+        return value if isinstance(value, Unknown) else Unknown(
+            f"argument '{name}' is {what_is(value)} where a sequence of tensors is expected"
+            f"{raises}")
+    index, item = next((i, v) for i, v in enumerate(value) if not isinstance(v, Tensor))
+    if isinstance(item, Unknown):
+        return (Untraced if isinstance(item, Untraced) else Unknown)(
+            f"item {index} of argument '{name}' is not known: {item.reason}")
+    return Unknown(f"item {index} of argument '{name}' is {what_is(item)}, not a tensor{raises}")
+
+
 class TensorOps:
     """Part of ModelInterpreter (torchnn.tracer): running modules, tensor operations and
     operators (the operate/augmented/unary_value/index_value hooks), shape errors."""
 
     declared_inputs = False  # the model's settings give `inputs` (set by trace_forward)
+    # The user declared this model's input (a pragma on its class line, or its
+    # [tool.macslint.models.<name>] table): a misfit is then a finding (MAC011), not a
+    # setting left at its default (set by trace_model).
+    input_declared = False
 
     def tensor_attribute(self, node: cst.Attribute, tensor: Tensor, name: str) -> Any:
         if name == "shape":
@@ -168,13 +187,13 @@ class TensorOps:
             return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
         return BoundMethod(tensor, name)  # a method call on it says whether it is modelled
 
-    def iterate(self, value: Any) -> Any:
+    def iterate(self, value: Any, node: Optional[cst.CSTNode] = None) -> Any:
         """A 1-d tensor of known items: its 0-d tensors (`for x in torch.linspace(...)`)."""
         if isinstance(value, ValuedTensor) and len(value.shape) == 1:
             items = value.values if isinstance(value.values, list) else \
                 [value.values] * value.shape[0]
             return [ValuedTensor((), value.line, v, value.dtype) for v in items]
-        return super().iterate(value)  # type: ignore[misc]
+        return super().iterate(value, node)  # type: ignore[misc]
 
     # -- running modules ----------------------------------------------------------
     def apply_module(self, node: cst.CSTNode, module: Any, positional: List[Any],
@@ -194,7 +213,7 @@ class TensorOps:
             return Untraced(f"{module.cls.name} has no forward()")
         if not isinstance(module, Container):  # a value a container holds, not known
             return Untraced(f"{self.where(node)} runs a module that is not known: "
-                            f"{getattr(module, 'reason', type(module).__name__)}")
+                            f"{getattr(module, 'reason', None) or what_is(module)}")
         if module.kind == "Sequential":
             return self.apply_sequence(node, module.children.values(), positional, keywords)
         raise RaiseSignal(f"{self.where(node)} calls a {module.kind}, which has no forward()")
@@ -402,9 +421,10 @@ class TensorOps:
             else:
                 return self.untraced_op(node, value, positional, keywords)
         for name in spec.tensor_lists:
-            items = self.iterate(values.get(name))
-            if isinstance(items, Unknown) or not all(isinstance(t, Tensor) for t in items):
-                return self.untraced_op(node, values.get(name), positional, keywords)
+            items = values.get(name)
+            if not isinstance(items, (list, tuple)) or not all(isinstance(t, Tensor) for t in items):
+                return self.untraced_op(node, not_tensors(spec.name, name, items), positional,
+                                        keywords)
             tensors.extend(items)
             values[name] = [t.shape for t in items]
         line, col = self.positions[node].start.line, self.positions[node].start.column + 1
@@ -513,7 +533,7 @@ class TensorOps:
     def untraced_op(self, node: cst.CSTNode, value: Any, positional: List[Any],
                     keywords: Dict[str, Any]) -> Unknown:
         why = value.reason if isinstance(value, Unknown) else \
-            f"a {type(value).__name__} where a tensor is expected"
+            f"{what_is(value)} where a tensor is expected"
         if isinstance(value, Untraced):
             return Untraced(why)
         if any(isinstance(v, Tensor) for v in (*positional, *keywords.values())) or \
@@ -537,10 +557,12 @@ class TensorOps:
         other = next((v for v in (left, right) if not isinstance(v, Tensor)), None)
         # a float known up to rounding (np.log(...)): only its type matters to the result
         if other is not None and not plain_number(other) and not isinstance(other, Rounded):
-            why = other.reason if isinstance(other, Unknown) else f"a {type(other).__name__}"
+            why = other.reason if isinstance(other, Unknown) else \
+                f"{what_is(other)}, which is not modelled"
             if not isinstance(other, Untraced):
-                self.note(f"{self.where(node)} combines a tensor with a value that is not known: "
-                          f"{why}")
+                self.note(f"{self.where(node)} combines a tensor with "
+                          + (f"a value that is not known: {why}" if isinstance(other, Unknown)
+                             else why))
             return Untraced(why)
         a = left.shape if isinstance(left, Tensor) else ()
         b = right.shape if isinstance(right, Tensor) else ()

@@ -30,7 +30,7 @@ from ..costmodel.layers.transformer import (
 from ..costmodel.spec import bind
 from ..costmodel.strides import contiguous_strides
 from ..evaluator.scope import Scope
-from ..evaluator.values import RaiseSignal, Unknown, UserClass
+from ..evaluator.values import RaiseSignal, Unknown, UserClass, python_type, what_is
 from ..results.sites import LayerSite
 from .calls import handles
 from .common import copy_sequence
@@ -152,7 +152,7 @@ def build_stack(run: Any, node: cst.CSTNode, kind: str, layer: Any, count_value:
     if count is None:
         layers.children["0"] = Untraced("the number of layers is not known")
     elif count and not isinstance(layer, MODULE_VALUES):
-        why = layer.reason if isinstance(layer, Unknown) else f"a {type(layer).__name__}"
+        why = layer.reason if isinstance(layer, Unknown) else what_is(layer)
         run.note(f"{run.where(node)} copies a layer that is not a known module: {why}")
         layers.children["0"] = Untraced(why)
     elif count:
@@ -236,7 +236,7 @@ def square_subsequent_mask(run: Any, node: Any, positional: List[Any],
     if not isinstance(sz, int) or isinstance(sz, bool):
         raise RaiseSignal(f"{run.where(node)} raises: full(): argument 'size' (position 1) "
                           f"must be tuple of ints, but found element of type "
-                          f"{type(sz).__name__} at pos 0")
+                          f"{python_type(sz)} at pos 0")
     if sz < 0:
         raise RaiseSignal(f"{run.where(node)} raises: Trying to create tensor with negative "
                           f"dimension {sz}: [{sz}, {sz}]")
@@ -318,7 +318,7 @@ class _Forward:
             kind = "NoneType" if value is None else "tuple"
             raise RaiseSignal(f"{self.run.where(self.node)} raises: '{kind}' object has no "
                               f"attribute '{attribute}'")
-        why = value.reason if isinstance(value, Unknown) else f"a {type(value).__name__}"
+        why = value.reason if isinstance(value, Unknown) else f"{what_is(value)}, not a tensor"
         if not isinstance(value, Untraced):
             self.run.note(f"{self.run.where(self.node)} gets an input that is not traced: {why}")
         return Untraced(why)

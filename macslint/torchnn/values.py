@@ -49,6 +49,10 @@ class Tensor:
     def __repr__(self) -> str:
         return f"Tensor({'x'.join(map(str, self.shape))})"
 
+    @property
+    def python_type(self) -> str:  # in messages (evaluator.values.what_is)
+        return "Parameter" if self.param else "Tensor"
+
 
 class LayerModule(ModuleArgument):
     """An instance of a torch.nn layer; `args` None when its arguments are not all known.
@@ -74,6 +78,10 @@ class LayerModule(ModuleArgument):
     # them, never with an object's address (a message must be the same on every run).
     def __repr__(self) -> str:
         return self.site.call_text
+
+    @property
+    def python_type(self) -> str:
+        return self.kind
 
     def params(self) -> Optional[int]:
         if self.spec is None or self.args is None:
@@ -275,6 +283,10 @@ class UserModule(ModuleArgument):
     def __repr__(self) -> str:
         return f"{self.cls.name}(...)"
 
+    @property
+    def python_type(self) -> str:
+        return self.cls.name
+
 
 class Container(ModuleArgument):
     """nn.Sequential / nn.ModuleList / nn.ModuleDict."""
@@ -286,6 +298,10 @@ class Container(ModuleArgument):
     def __repr__(self) -> str:
         return f"{self.kind}(...)"
 
+    @property
+    def python_type(self) -> str:
+        return self.kind
+
 
 class BoundMethod:
     def __init__(self, receiver: Any, name: str, function: Optional[UserFunction] = None):
@@ -296,11 +312,20 @@ class BoundMethod:
     def __repr__(self) -> str:
         return f"<bound method {self.name}>"
 
+    @property
+    def python_type(self) -> str:
+        """A method of a tensor, str, list or dict is a builtin's."""
+        if isinstance(self.receiver, (Tensor, str, list, dict)) and self.function is None:
+            return "builtin_function_or_method"
+        return "method"
+
 
 class SuperProxy:
     def __init__(self, cls: UserClass, instance: Any) -> None:
         self.cls = cls
         self.instance = instance
+
+    python_type = "super"
 
     def __repr__(self) -> str:
         return f"<super: {self.cls.name}>"

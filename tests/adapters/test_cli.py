@@ -484,7 +484,7 @@ def test_report_text(capsys, monkeypatch):
         "  not counted:",
         "    7:9 Conv2d(width, 8, 1): unresolved: argument 'in_channels' is not known: 'width' is a "
         "parameter of build()",
-        f"  sum of the 1 resolved layers, each costed on its own at 3x224x224: {format_count(big.params)} "
+        f"  sum of the 1 counted layers, each costed on its own at 3x224x224: {format_count(big.params)} "
         f"params, {format_count(big.macs)} MACs",
         "  1 of 2 construction sites resolved (all arguments known on some evaluated path)",
         "",
@@ -496,7 +496,7 @@ def test_report_text(capsys, monkeypatch):
         "  not counted:",
         "    7:9 Conv2d(width, 8, 1): unresolved: argument 'in_channels' is not known: 'width' is a "
         "parameter of build()",
-        f"  sum of the 1 resolved layers, each costed on its own at 3x32x32: {format_count(small.params)} "
+        f"  sum of the 1 counted layers, each costed on its own at 3x32x32: {format_count(small.params)} "
         f"params, {format_count(small.macs)} MACs",
         "  1 of 2 construction sites resolved (all arguments known on some evaluated path)",
     ]

@@ -318,3 +318,17 @@ def test_linting_never_imports_torch(tmp_path):
               "assert 'torch' not in sys.modules, 'torch was imported'\n")
     proc = run([sys.executable, "-c", script], tmp_path)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_an_argument_that_is_not_plain_is_named_in_python_s_words():
+    """A layer's argument verify cannot pass to torch is named as Python names its type (was:
+    "argument 'activation' is a LayerModule, not a plain value": macslint's own class)."""
+    from macslint.commands.verify import _plain_problem
+    from macslint.results.sites import LayerSite
+    from macslint.torchnn.values import LayerModule
+
+    gelu = LayerModule("GELU", catalogue.LAYERS["GELU"],
+                       LayerSite(1, 0, "GELU", "GELU()", catalogue.LAYERS["GELU"]))
+    assert type(torch.nn.GELU()).__name__ == "GELU"
+    assert _plain_problem("activation", gelu) == \
+        "argument 'activation' is a GELU object, not a plain value"

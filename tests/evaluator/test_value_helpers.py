@@ -316,3 +316,63 @@ def test_project_module_dict_getattr_and_globals_match_torch(tmp_path):
         for module in ("hubpkg.hub", "hubpkg.vision_transformer", "hubpkg"):
             sys.modules.pop(module, None)
     assert "missing" not in found or not found["missing"].complete
+
+
+# ------------------------------------------------ a value's type in Python's words (issue 20)
+
+
+def _python_says(value, action) -> str:
+    """The name Python's own TypeError gives the type of `value` (`action` fails on it)."""
+    with pytest.raises(TypeError) as caught:
+        action(value)
+    return str(caught.value).split("'")[1]
+
+
+def test_stand_ins_name_the_type_python_names():
+    """`python_type` of each of macslint's stand-ins is the name Python's message gives the
+    value it stands for (never BoundMethod, UserFunction, PyBuiltin, Partial...), and
+    `what_is` says it as messages do."""
+    import functools
+    from dataclasses import dataclass
+
+    from macslint.evaluator.records import Instance, Method
+    from macslint.evaluator.rounded import Rounded
+    from macslint.evaluator.values import (
+        Partial, PyBuiltin, PyModule, UserClass, UserFunction, python_type, what_is,
+    )
+
+    def helper():
+        return 1
+
+    @dataclass
+    class Config:
+        depth: int = 3
+
+    config_class = UserClass("Config", None, None, (), None)
+    cases = [  # stand-in, the value it stands for, what_is
+        (UserFunction("helper", None, None), helper, "a function"),
+        (PyBuiltin("len"), len, "a builtin function"),
+        (PyBuiltin("range"), range, "a class"),
+        (PyBuiltin("math.ceil"), math.ceil, "a builtin function"),
+        (Partial(UserFunction("helper", None, None), [], {}), functools.partial(helper),
+         "a functools.partial"),
+        (PyModule("math"), math, "a module"),
+        (Instance(config_class), Config(), "a Config object"),
+        (Method(Instance(config_class), "replace", None), Config().__repr__, "a method"),
+        (Rounded(0, 1, "rounding"), 0.5, "a float"),
+        (config_class, Config, "a class"),
+        (3, 3, "an int"),
+        (None, None, "None"),
+    ]
+    for stand_in, real, words in cases:
+        assert python_type(stand_in) == _python_says(real, iter), stand_in
+        assert what_is(stand_in) == words
+
+
+def test_argument_not_known_names_the_call_and_the_first_cause_once():
+    from macslint.evaluator.values import argument_not_known
+
+    inner = Unknown(argument_not_known("int", Unknown("'w' is a parameter of build()")))
+    assert inner.reason == "`int(...)`: an argument is not known: 'w' is a parameter of build()"
+    assert argument_not_known("round", inner) == \
+        "`round(...)`: an argument is not known: 'w' is a parameter of build()"

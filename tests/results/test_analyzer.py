@@ -336,6 +336,41 @@ UNKNOWN = {
                                    "'W' depends on whether an exception was raised")),
     "call result": ("nn.Linear(max(3, 4), 4)\n",
                     _not_known("in_features", "the result of `max(...)` is not evaluated")),
+    # A builtin (or a method of a str, list, dict) of an argument that is not known: the
+    # argument is the cause, not the call (was: "the result of `max(...)` is not evaluated").
+    "builtin of an argument not known": (
+        "def build(w):\n    return nn.Linear(max(w, 4), 4)\n",
+        _not_known("in_features", "`max(...)`: an argument is not known: 'w' is a parameter "
+                                  "of build()")),
+    "int of two arguments, one not known": (
+        "def build(w):\n    return nn.Linear(int(w, 16), 4)\n",
+        _not_known("in_features", "`int(...)`: an argument is not known: 'w' is a parameter "
+                                  "of build()")),
+    "math of an argument not known": (
+        "import math\ndef build(w):\n    return nn.Linear(math.ceil(w / 2), 4)\n",
+        _not_known("in_features", "`math.ceil(...)`: an argument is not known: 'w' is a "
+                                  "parameter of build()")),
+    "str method of an argument not known": (
+        "def build(w):\n    return nn.Linear('{}'.format(w), 4)\n",
+        _not_known("in_features", "`'{}'.format(...)`: an argument is not known: 'w' is a "
+                                  "parameter of build()")),
+    "nested builtins say the first cause once": (
+        "def build(w):\n    return nn.Linear(abs(round(w)), 4)\n",
+        _not_known("in_features", "`abs(...)`: an argument is not known: 'w' is a parameter "
+                                  "of build()")),
+    # int() of a value that is not a number: what the value is (was: "`int()` of a value
+    # that is not a plain constant"); of a float known up to rounding: why it is not exact
+    "int of a list": ("nn.Linear(int([8]), 4)\n",
+                      _not_known("in_features", "`int()` of a list is not evaluated")),
+    "int of a float known up to rounding": (
+        "import numpy as np\nnn.Linear(int(np.log(8.0)), 4)\n",
+        _not_known("in_features", "`np.log(8.0)` (line 3): `np.log()` of 8.0 is known only up "
+                                  "to rounding: numpy's kernel may round differently from "
+                                  "Python's")),
+    # the file's own function is not run while the file is read, whatever its arguments
+    "own function of an argument not known": (
+        "def half(x):\n    return x // 2\ndef build(w):\n    return nn.Linear(half(w), 4)\n",
+        _not_known("in_features", "the result of `half(...)` is not evaluated")),
 }
 
 
