@@ -13,7 +13,7 @@ from ..evaluator.scope import Scope
 from ..evaluator.syntax import last_name
 from ..evaluator.values import (
     BreakSignal, ContinueSignal, Partial, PyBuiltin, RaiseSignal, ReturnSignal, Unknown, UserClass,
-    UserFunction,
+    UserFunction, what_is,
 )
 from ..results.sites import LayerSite
 from .builtins import MODULE_BASES
@@ -247,7 +247,7 @@ class ModuleBuilding:
         """The torch.nn class's `__init__` run on an instance of its subclass (by
         `super().__init__(...)`, or as the subclass has none of its own)."""
         if module.container == "Sequential":
-            self.sequential_init(module, positional)
+            self.sequential_init(module, positional, node)
         elif module.container is not None:
             modules = positional[0] if positional else keywords.get("modules")
             if modules is None:
@@ -279,16 +279,17 @@ class ModuleBuilding:
         layer.owner = module
         module.layer = layer
 
-    def sequential_init(self, target: Any, modules: List[Any]) -> None:
+    def sequential_init(self, target: Any, modules: List[Any], node: cst.CSTNode) -> None:
         children = target.children
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             items = list(modules[0].items())
         else:
             items = [(str(i), m) for i, m in enumerate(modules)]
         for name, module in items:
+            self.refuse_module(node, module)  # torch's add_module: TypeError (None aside)
             if not isinstance(module, MODULE_VALUES):
                 self.note(f"an element of a Sequential is not a known module: "
-                          f"{getattr(module, 'reason', type(module).__name__)}")
+                          f"{getattr(module, 'reason', None) or what_is(module)}")
                 if isinstance(target, UserModule):
                     target.opaque.append(str(name))
                 continue
@@ -458,9 +459,9 @@ class ModuleBuilding:
         except LayerError as exc:
             return self.invalid_layer(site, spec, exc)
         unknown = unknown_argument(args)
-        if unknown is not None:
-            return LayerModule(spec.name, spec, site, reason=unknown)
         composite = spec.name in COMPOSITES  # its parts hold the parameters
+        if unknown is not None:  # even a Dropout's `p`: torch raises for some values of it
+            return LayerModule(spec.name, spec, site, reason=unknown)
         try:
             spec.check(args) if composite else spec.check_args(args)
         except Unresolved as exc:

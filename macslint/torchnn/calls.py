@@ -59,7 +59,7 @@ def sequential(run: Any, node: Any, positional: List[Any], keywords: Dict[str, A
     container = Container("Sequential", OrderedDict())
     if keywords:
         raise RaiseSignal(f"{run.where(node)}: Sequential takes no keyword arguments")
-    run.sequential_init(container, positional)
+    run.sequential_init(container, positional, node)
     return container
 
 

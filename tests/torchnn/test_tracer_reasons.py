@@ -99,6 +99,8 @@ CONTAINED = src("""
     ("nn.ModuleList([nn.Linear(8, 8), 3])", "int", "an int"),
     ("nn.ModuleList([nn.Linear(8, 8)]).append(Config())", "Config", "a Config object"),
     ("nn.ModuleList([nn.Linear(8, 8), 'relu'])", "str", "a str"),
+    ("nn.Sequential(nn.Linear(8, 8), 3)", "int", "an int"),
+    ("nn.Sequential(OrderedDict(fc=nn.Linear(8, 8), act='relu'))", "str", "a str"),
 ])
 def test_a_value_that_is_no_module_put_into_a_container_raises_as_torch_does(
         build, python_type, what):
