@@ -43,9 +43,18 @@ class ImportResolver:
             for candidate in (target.with_suffix(".py") if parts else None, target / "__init__.py"):
                 if candidate is not None:
                     self.consulted.add(candidate)
-                    if candidate.is_file():
+                    if _is_file(candidate):
                         return candidate
         return None
+
+
+def _is_file(path: Path) -> bool:
+    """Path.is_file, False also where the name cannot be a file's (too long: `import a.a.a...`
+    10,000 deep is valid Python)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def imported_files(source: str, importer: Path, resolver: ImportResolver) -> Iterator[Path]:

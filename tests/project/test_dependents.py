@@ -99,3 +99,11 @@ def test_installed_packages_and_huge_trees_are_not_indexed(tmp_path, monkeypatch
 def test_code_that_does_not_parse_imports_nothing(tmp_path):
     root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import (\n"})
     assert names(root, "pkg/blocks.py") == ["pkg/__init__.py"]
+
+
+def test_an_import_too_long_to_be_a_file_name_imports_nothing(tmp_path):
+    """`import a.a.a...` 10,000 deep is valid Python; its path is too long for the file
+    system (OSError: File name too long), which is no file, not a crash."""
+    deep = ".".join(["a"] * 10_000)
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": f"import {deep}\nfrom .blocks import B\n"})
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
