@@ -28,6 +28,17 @@ class ImportResolver:
         # is stale when one of them changes, appears or goes).
         self.consulted: Set[Path] = set()
 
+    def is_package_dir(self, parts: List[str]) -> bool:
+        """Is there a directory `parts` below a root (a package, or a namespace package whose
+        modules may be imported by their dotted names)?"""
+        for base in self.roots:
+            try:
+                if base.joinpath(*parts).is_dir():
+                    return True
+            except OSError:  # a name too long to be a directory's
+                return False
+        return False
+
     def find(self, module: str, level: int, importer: Path) -> Optional[Path]:
         """The file of `module` as imported from `importer` (`level` leading dots)."""
         parts = [p for p in module.split(".") if p]
@@ -80,6 +91,8 @@ def imported_files(source: str, importer: Path, resolver: ImportResolver) -> Ite
                     path = resolver.find(".".join(parts[:end]), 0, importer)
                     if path is not None:
                         yield path
+                    elif not resolver.is_package_dir(parts[:end]):
+                        break  # nothing deeper can be the project's (`import a.a.a...`)
 
 
 # The names an import takes from a file: (name there, name bound here) pairs, or None for
@@ -119,6 +132,8 @@ def import_edges(source: str, importer: Path, resolver: ImportResolver
                 for end in range(1, len(parts) + 1):  # `import a.b` runs a and a.b
                     path = resolver.find(".".join(parts[:end]), 0, importer)
                     if path is None:
+                        if not resolver.is_package_dir(parts[:end]):
+                            break  # nothing deeper can be the project's
                         continue
                     if end < len(parts):
                         yield path, ((parts[end], parts[end]),)

@@ -107,3 +107,26 @@ def test_an_import_too_long_to_be_a_file_name_imports_nothing(tmp_path):
     deep = ".".join(["a"] * 10_000)
     root = tree(tmp_path, {**PACKAGE, "pkg/model.py": f"import {deep}\nfrom .blocks import B\n"})
     assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
+
+
+def test_a_dotted_import_stops_at_the_first_part_that_is_no_module_nor_directory(tmp_path):
+    """`import a.a.a...` 30,000 deep: each prefix was looked up (quadratic in the depth,
+    minutes); nothing below a name that is neither a module nor a directory can be found."""
+    from macslint.project.imports import ImportResolver, import_edges
+
+    root = tree(tmp_path, {**PACKAGE, "ns/deep/mod.py": "", "pkg/model.py": ""})
+    resolver = ImportResolver(root / "pkg/model.py")
+    looked: List[str] = []
+    find = resolver.find
+
+    def counted(module, level, importer):
+        looked.append(module)
+        return find(module, level, importer)
+
+    resolver.find = counted  # type: ignore[method-assign]
+    deep = ".".join(["a"] * 30_000)
+    assert list(import_edges(f"import {deep}\n", root / "pkg/model.py", resolver)) == []
+    assert looked == ["a"]
+    # a namespace package (a directory without __init__.py) is still gone through
+    edges = list(import_edges("import ns.deep.mod\n", root / "pkg/model.py", resolver))
+    assert [p.relative_to(root).as_posix() for p, _ in edges] == ["ns/deep/mod.py"]
