@@ -129,6 +129,15 @@ def _shape_tuple(cls: type, items: Any) -> ShapeTuple:
     return cls(items)
 
 
+def _tensor(cls: type, state: Any) -> Any:
+    """A tensor a layer's constructor was given (a loss's `weight`): its shape and dtype."""
+    shape, dtype = state
+    if type(shape) is not tuple or not all(type(d) is int for d in shape) \
+            or not (dtype is None or type(dtype) is str):
+        raise TypeError("a tensor of no shape")
+    return cls(shape, 0, dtype=dtype)
+
+
 # Every class a cached result may hold, by name (a class of torchnn, which imports libcst, is
 # imported only when an entry holds one). A new class of results goes here too; a result
 # holding a class that is not listed is not cached (tests/core/test_cache_security.py
@@ -155,6 +164,7 @@ CODEC = Codec(
         Kind(class_name(LayerSpec), _layer_spec_name, lambda cls, name: LAYERS[name]),
         Kind(class_name(Args), lambda args: args.values, _args),
         Kind(class_name(ShapeTuple), tuple, _shape_tuple),
+        Kind("macslint.torchnn.values:Tensor", lambda t: (t.shape, t.dtype), _tensor),
         Kind(class_name(Fraction), lambda q: (q.numerator, q.denominator), _fraction),
         *(Kind(name, lambda value: value.reason, _unknown)
           for name in (class_name(Unknown), "macslint.torchnn.values:Untraced",

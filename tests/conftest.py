@@ -129,6 +129,8 @@ ORACLE = {
     "test_rnn_torch.py", "test_tracer_rnn.py",
     "test_attention_layers_torch.py", "test_tracer_transformer.py",
     "test_project_verdicts.py",
+    "test_loss_layers_torch.py", "test_tracer_losses.py",
+    "test_lazy_layers_torch.py", "test_tracer_lazy.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}
@@ -136,6 +138,7 @@ INTEGRATION = {"test_flake8.py", "test_lsp.py"}
 # Parametrized tests of these modules: the quick profile keeps one in N.
 THIN = {
     "test_catalogue_torch.py": 20,
+    "test_loss_layers_torch.py": 10,
     "test_tensor_ops_torch.py": 20,
     "test_positions.py": 20,
     "test_fixtures.py": 10,

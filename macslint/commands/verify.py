@@ -22,8 +22,8 @@ product that it is), and output shapes are compared too. Modules run in eval mod
 inference costs, and macslint does not flag what torch only rejects in training mode.
 
 Devices: layers are built and run on the `meta` device (no memory, no arithmetic: a
-1000-layer model at 224x224 costs milliseconds); index inputs of Embedding and EmbeddingBag
-are meta `torch.long` tensors, which torch supports. Small CPU tensors (reference kernels,
+1000-layer model at 224x224 costs milliseconds); index inputs (Embedding's, MaxUnpool's
+indices) are meta `torch.long` tensors, which torch supports. Small CPU tensors (reference kernels,
 oneDNN off, as the test suite's oracle) are used only where meta cannot decide: an operator
 without a meta kernel, and before any disagreement about *validity* is reported (a meta
 kernel may skip a check its CPU kernel makes). Above `CPU_LIMIT` elements that CPU check is
@@ -50,6 +50,7 @@ from ..costmodel import (
     output_count,
 )
 
+from ..costmodel.spec import signature as spec_signature
 from ..evaluator.values import Unknown, what_is
 from ..config import Settings
 from ..results.report import FileReport
@@ -65,6 +66,8 @@ TORCH_MISSING = ("macslint verify needs PyTorch to check the counts against: "
 CPU_LIMIT = 1 << 24
 
 INDEX_INPUT = frozenset({"Embedding", "EmbeddingBag"})
+# Layers whose forward() takes a max pool's indices (int64) as its second tensor.
+INDICES_SECOND = frozenset({"MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"})
 
 
 class TorchMissing(Exception):
@@ -252,8 +255,11 @@ class Oracle:
         One not known (whether a mask is the causal one: is_causal) is False: the cost model
         counts such a call only where every value gives the same count and output."""
         dtype = self.torch.long if spec.name in INDEX_INPUT else self.torch.float32
+        # forward()'s plain values by position (MaxUnpool's output_size may be a tuple)
+        plain = [name in spec.forward_values for name in
+                 (spec_signature(spec.forward_of).parameters if spec.forward_of else ())]
 
-        def make(shape: Any) -> Any:
+        def make(shape: Any, dtype: Any = dtype) -> Any:
             if isinstance(shape, UnknownArgument):
                 return False
             if shape is None or isinstance(shape, ShapeTuple):
@@ -262,16 +268,18 @@ class Oracle:
                 return shape  # a plain value
             return self.torch.zeros(tuple(shape), dtype=dtype, device=device)
 
-        return [make(s) for s in shapes]
+        return [s if i < len(plain) and plain[i] and not isinstance(s, UnknownArgument) else
+                make(s, self.torch.long if i == 1 and spec.name in INDICES_SECOND else dtype)
+                for i, s in enumerate(shapes)]
 
     def _layer(self, spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:
         try:
             module = self._build(spec, args, "meta")
         except Exception as exc:  # noqa: BLE001 - any exception is torch saying no
             return Raises(_describe(exc), "building", "meta", True)
+        if inputs is None:  # built only: a Lazy layer's parameters have no size yet (None)
+            return Accepts(_built_params(module), None, None, "meta")
         params = sum(p.numel() for p in module.parameters())
-        if inputs is None:
-            return Accepts(params, None, None, "meta")
         meta = self._run_layer(spec, module, inputs, "meta")
         if _no_meta_kernel(meta):
             # No meta kernel: small enough, CPU decides; else it cannot be checked.
@@ -325,7 +333,7 @@ class Oracle:
         except Exception as exc:  # noqa: BLE001
             return Raises(_describe(exc), "building", "cpu", True)
         if inputs is None:
-            return Accepts(sum(p.numel() for p in module.parameters()), None, None, "cpu")
+            return Accepts(_built_params(module), None, None, "cpu")
         return self._run_layer(spec, module, inputs, "cpu")
 
     def confirm(self, spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]],
@@ -373,6 +381,14 @@ class Oracle:
         except Exception as exc:  # noqa: BLE001
             return Raises(_describe(exc), "calling", device, device == "cpu")
         return Accepts(0, counter.get_total_flops() // 2, tuple(y.shape), device)
+
+
+def _built_params(module: Any) -> Optional[int]:
+    """The parameters of a module built and not called; None for a Lazy layer's, which torch
+    sizes only at its first call (UninitializedParameter.numel() raises)."""
+    if any(type(p).__name__ == "UninitializedParameter" for p in module.parameters()):
+        return None
+    return sum(p.numel() for p in module.parameters())
 
 
 def _site_result(spec: LayerSpec, args: Args, inputs: Optional[Sequence[Shape]]) -> Any:

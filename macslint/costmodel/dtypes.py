@@ -138,6 +138,8 @@ _FLOATING_ONLY = frozenset({
 # built with another `dtype`); their states' dtypes are not checked here.
 _RECURRENT = frozenset({"RNN", "LSTM", "GRU"})
 _CELLS = frozenset({"RNNCell", "LSTMCell", "GRUCell"})
+# Layers whose forward takes a max pool's indices (int64) after their input.
+_UNPOOLS = frozenset({"MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"})
 # Layers that return their input's dtype whatever it is.
 _ANY_DTYPE = frozenset({"Identity", "Flatten", "Unflatten", "Dropout", "AlphaDropout",
                         "Dropout1d", "Dropout2d", "Dropout3d", "FeatureAlphaDropout"})
@@ -210,6 +212,9 @@ def layer_dtype(kind: str, args: Args, dtypes: Sequence[Optional[str]]) -> Optio
         return dtype
     if kind in _ANY_DTYPE:
         return dtype
+    if kind in _UNPOOLS and len(dtypes) > 1 and dtypes[1] not in (None, "int64"):
+        raise DtypeError(f"elements in indices should be type int64 but got: "
+                         f"{_SCALAR[dtypes[1]]}", 1)
     if kind == "MultiheadAttention":
         return _multihead_dtype(args, dtypes)
     if kind in _RECURRENT or kind in _CELLS:
@@ -367,6 +372,108 @@ def _attention_dtype(operands: Operands) -> Optional[str]:
     return q if q is not None and q == k == v else None
 
 
+_ROUNDING = frozenset({"round", "round_", "floor", "floor_", "ceil", "ceil_"})
+_INDEXED = frozenset({"gather", "scatter", "scatter_", "index_add", "index_add_"})
+_ADDED_PRODUCTS = {"addmm": ("mat1", "mat2"), "baddbmm": ("batch1", "batch2"),
+                   "addbmm": ("batch1", "batch2"), "addmv": ("mat", "vec")}
+_CONVOLUTIONS = frozenset({"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+                           "conv_transpose3d"})
+# floating-point math whose CPU kernels refuse integers (meta's take them): the input's dtype
+# if floating, else not known
+_FLOATING_MATH = frozenset({"group_norm", "rms_norm", "unfold", "fold", "grid_sample",
+                            "multi_head_attention_forward"})
+
+
+def _one_dtype(dtypes: Sequence[Optional[str]], refusal: str) -> Optional[str]:
+    """Tensors torch wants of one dtype (no promotion): that dtype; None if one is not known
+    or floats of other precisions meet (not refused: see the module's docstring)."""
+    if None in dtypes:
+        return None
+    if len(set(dtypes)) == 1:
+        return dtypes[0]
+    if all(is_floating(d) for d in dtypes):
+        return None
+    raise DtypeError(refusal)
+
+
+def _index_check(op: str, operands: Operands) -> None:
+    """An index of int64 or int32 (torch checks it when the index is not empty, which the
+    dtypes do not tell: an empty index of another dtype is refused here too)."""
+    index = _operand_dtype(operands.get("index"))
+    if index is not None and index not in ("int64", "int32"):
+        name = op.rstrip("_")
+        raise DtypeError(f"{name}{'_' if name == 'index_add' else ''}(): Expected dtype "
+                         f"int32/int64 for index" + (f" but got: {_SCALAR[index]}"
+                                                     if name == "index_add" else ""), "index")
+
+
+def _more_op_dtype(op: str, operands: Operands, requested: Optional[str]) -> Any:
+    """The ops of issue 21 (rounding, indexing, sorting, the added products, linspace,
+    meshgrid, the functional convolutions and the like); ... for another op."""
+    first = _operand_dtype(operands.get("input"))
+    if op in _ROUNDING:
+        if op.startswith("round") and not is_floating(first):
+            return None  # integers: their CPU kernel refuses an explicit `decimals`
+        return first if first != "bool" else None  # bools: refused on the CPU, not on meta
+    if op in _INDEXED:
+        _index_check(op, operands)
+        other = operands.get("src" if op.startswith("scatter") else "source")
+        if isinstance(other, Operand) and other.kind != "scalar" and first is not None \
+                and other.dtype is not None:
+            refusal = "scatter(): Expected self.dtype to be equal to src.dtype" \
+                if op.startswith("scatter") else (f"index_add_(): self ({_SCALAR[first]}) and "
+                                                  f"source ({_SCALAR[other.dtype]}) must have "
+                                                  f"the same scalar type")
+            return _one_dtype([first, other.dtype], refusal)
+        return first
+    if op in ("topk", "sort", "roll"):
+        return None if op == "topk" and first == "bool" else first  # topk: bools on meta only
+    if op == "cumsum":
+        return _requested(requested, "int64" if first == "bool" or is_integral(first) else first)
+    if op in _ADDED_PRODUCTS:
+        names = ("input", *_ADDED_PRODUCTS[op])
+        dtypes = [_operand_dtype(operands.get(name)) for name in names]
+        shown = ", ".join(_SCALAR.get(d or "", str(d)) for d in dtypes)
+        return _one_dtype(dtypes, f"{op}: input tensors must have the same dtype, but got "
+                                  f"{shown}")
+    if op in ("linspace", "logspace"):
+        bounds = [operands.get("start"), operands.get("end")]
+        if any(isinstance(b, complex) for b in bounds):
+            return None  # complex numbers: a complex dtype, not modelled
+        return _requested(requested, DEFAULT_FLOAT)
+    if op == "meshgrid":
+        items = operands.get("tensors")
+        if not isinstance(items, list) or not items:
+            return None
+        return _one_dtype([o.dtype for o in items],
+                          "meshgrid expects all tensors to have the same dtype")
+    if op in _CONVOLUTIONS:
+        weight = _operand_dtype(operands.get("weight"))
+        _one_dtype([first, weight], f"expected scalar type {_SCALAR.get(first or '', first)} "
+                                    f"but found {_SCALAR.get(weight or '', weight)}")
+        bias = _operand_dtype(operands.get("bias"))
+        dtypes = [first, weight] + ([bias] if operands.get("bias") is not None else [])
+        return _one_dtype(dtypes, f"Input type ({_C_TYPE.get(first or '', first)}) and bias "
+                                  f"type ({_C_TYPE.get(bias or '', bias)}) should be the same")
+    if op == "embedding":
+        if first is not None and first not in ("int64", "int32"):
+            raise DtypeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                             f"following scalar types: Long, Int; but got torch.{first} instead",
+                             "input")
+        return _operand_dtype(operands.get("weight"))
+    if op == "grid_sample":
+        grid = _operand_dtype(operands.get("grid"))
+        _one_dtype([first, grid], f"expected scalar type {_SCALAR.get(first or '', first)} but "
+                                  f"found {_SCALAR.get(grid or '', grid)}")
+    if op in _FLOATING_MATH:
+        if op == "multi_head_attention_forward":
+            first = _operand_dtype(operands.get("query"))
+        return first if is_floating(first) else None
+    if op in ("pixel_shuffle", "pixel_unshuffle"):
+        return first
+    return ...
+
+
 def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Optional[str]:
     """The dtype of the tensor(s) operation `op` (a tensor method's, `torch.`'s or `F.`'s
     name) returns; DtypeError where torch raises for a dtype. `operands` by parameter name;
@@ -447,6 +554,9 @@ def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Op
         raise DtypeError(_layer_refusal("LayerNorm", Args({}), first, [first]), "input")
     if op == "scaled_dot_product_attention":
         return _attention_dtype(operands)
+    found = _more_op_dtype(op, operands, requested)
+    if found is not ...:
+        return found
     # the rest of torch.nn.functional: floating tensors of one dtype stay so
     dtypes = _tensor_dtypes(operands)
     if dtypes and all(is_floating(d) and d == dtypes[0] for d in dtypes):
@@ -459,7 +569,7 @@ def op_dtypes(op: str, operands: Operands, count: int,
     """The dtypes of the `count` tensors an operation returns (`max(x, dim)`: values and
     int64 indices; `chunk`, `split`: the input's)."""
     dtype = op_dtype(op, operands, requested)
-    if op in ("max", "min") and count == 2:
+    if op in ("max", "min", "topk", "sort") and count == 2:
         return [dtype, "int64"]
     return [dtype] * count
 

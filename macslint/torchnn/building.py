@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterable, List, Optional
 import libcst as cst
 
 from ..costmodel import LAYERS, Args, LayerError, LayerSpec, Unresolved
+from ..costmodel.layers.lazy import LAZY, not_called
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import last_name
 from ..evaluator.values import (
@@ -460,10 +461,11 @@ class ModuleBuilding:
             return self.invalid_layer(site, spec, exc)
         unknown = unknown_argument(args)
         composite = spec.name in COMPOSITES  # its parts hold the parameters
+        lazy = spec.name in LAZY  # no size (nor parameters) before its first call
         if unknown is not None:  # even a Dropout's `p`: torch raises for some values of it
             return LayerModule(spec.name, spec, site, reason=unknown)
         try:
-            spec.check(args) if composite else spec.check_args(args)
+            spec.check(args) if composite or lazy else spec.check_args(args)
         except Unresolved as exc:
             return LayerModule(spec.name, spec, site, reason=str(exc))
         except (LayerError, OverflowError) as exc:  # `scale_factor=10**1000`: torch's too
@@ -474,7 +476,8 @@ class ModuleBuilding:
         self.built_sites.add((site.origin, site.line, site.col))
         if composite:
             return build(self, node, spec, args, site)
-        return LayerModule(spec.name, spec, site, args)
+        return LayerModule(spec.name, spec, site, args, reason=not_called(spec.name) if lazy
+                           else None)
 
     def invalid_layer(self, site: LayerSite, spec: LayerSpec, exc: Exception) -> LayerModule:
         """torch raises building the layer: so does the build (RaiseSignal), unless the model

@@ -9,6 +9,7 @@ arguments, and returns the call's value.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import struct
 from fractions import Fraction
@@ -52,6 +53,20 @@ def op_spec(path: str) -> Optional[OpSpec]:
     if parts[0] == "torch" and len(parts) == 2:
         return TORCH_FUNCTIONS.get(parts[1])
     return None
+
+
+@handles("torch.nn.functional.multi_head_attention_forward")
+def multi_head_attention_forward(run: Any, node: Any, positional: List[Any],
+                                 keywords: Dict[str, Any]) -> Any:
+    """`(attn_output, attn_weights)`, the op registry's entry; the weights None when
+    need_weights is false, which the tracer's tensor ops do not return: put back here."""
+    spec = FUNCTIONAL["multi_head_attention_forward"]
+    tensors_only = dataclasses.replace(
+        spec, result=lambda args: tuple(s for s in spec.result(args) if s is not None))
+    result = run.run_op(node, tensors_only, run.code(node.func), positional, keywords)
+    if isinstance(result, tuple) and len(result) == 1:
+        return result[0], None
+    return result
 
 
 @handles("torch.nn.Sequential", "torch.nn.modules.container.Sequential")

@@ -11,6 +11,7 @@ from ..evaluator.scope import Scope
 from ..evaluator.values import Unknown, UserFunction
 from .common import decorator_names
 from .containers import container_kind
+from .lazy import first_call
 from .names import LayerClass, ModuleRef
 from .transformer import apply_composite
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
@@ -47,6 +48,12 @@ class Execution:
                 return self.apply_part(node, module, positional, keywords)
         return super().apply_module(node, module, positional, keywords)
 
+    def apply_layer(self, node: cst.CSTNode, layer: LayerModule, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        if layer.lazy:  # its first call makes it the layer it becomes (torchnn.lazy)
+            return first_call(self, node, layer, positional, keywords, super().apply_layer)
+        return super().apply_layer(node, layer, positional, keywords)
+
     def apply_part(self, node: cst.CSTNode, module: UserModule, positional: List[Any],
                    keywords: Dict[str, Any]) -> Any:
         """The forward of the torch layer an instance of its subclass is (the subclass has
@@ -66,7 +73,8 @@ class Execution:
             return self.apply_layer(node, layer, positional, keywords)
         finally:
             for call in self.calls[first:first + 1]:
-                call.kind = module.cls.name
+                # torch's hooks see the class the first call of a Lazy layer gave it
+                call.kind = module.cls.name if layer.lazy_name is None else layer.kind
 
     def iterate(self, value: Any, node: Optional[cst.CSTNode] = None) -> Any:
         if isinstance(value, Container) or isinstance(value, UserModule) and value.container:

@@ -23,6 +23,7 @@ from ..costmodel.strides import (
     suggested_strides, view_strides,
 )
 from ..evaluator.operators import MAX_SEQUENCE
+from ..evaluator.records import NamedTupleType, NamedTupleValue
 from ..evaluator.rounded import Rounded
 from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown, what_is
 from ..results.traces import LayerCall, OpCall, ShapeIssue
@@ -339,7 +340,11 @@ class TensorOps:
             strided = line if known is not None and not is_contiguous(value, known) else None
             return Tensor(value, line, dtype=dtype, strides=known, strided=strided)
 
-        return build(output)
+        result = build(output)
+        named = layer.spec.output_namedtuple
+        if named is not None and isinstance(result, tuple):
+            return NamedTupleValue(result, NamedTupleType(named[0], named[1], {}))
+        return result
 
     # -- shape errors ---------------------------------------------------------------
     def input_mismatch(self, tensors: Sequence[Tensor], what: str, exc: Exception) -> bool:

@@ -240,27 +240,17 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             trace.reasons.extend(self.build_notes)
             return trace
         self.assign_paths(model)
-        trace.params = self.count_params(model)
-        if self.build_notes:
-            trace.params = None  # the modules built may not be the ones __init__ builds
-        # Each container's own count walks the modules under it: bounded, as n containers
-        # nested in one another (a loop wrapping a module) cost n * n / 2 module visits.
-        visits = MAX_FILE_STEPS
-        for module in self.all_modules(model):
-            if isinstance(module, UserModule):
-                self.part_classes.add(id(module.cls))
-            path = self.paths.get(id(module))
-            if path is not None and isinstance(module, (UserModule, Container)):
-                kind = module.cls.name if isinstance(module, UserModule) else module.kind
-                below = self.all_modules(module) if visits > 0 else None
-                visits -= len(below or ())
-                notes = len(self.build_notes)
-                params = self.count_params(module, below) if below is not None else None
-                trace.containers[path] = (kind, params)
-                del self.build_notes[notes:]  # already said for the whole model
+        modules = self.all_modules(model)
+        lazy = any(isinstance(m, LayerModule) and m.lazy for m in modules)
+        self.count_model(model, trace, modules, lazy)
         trace.input = (settings.batch_size, *(settings.inputs[0].shape if settings.inputs
                                               else settings.input_size))
         self.trace_forward(model, trace)
+        if lazy:  # torch's Lazy* layers have parameters after a forward(): counted again
+            notes = len(self.build_notes)
+            self.count_model(model, trace, self.all_modules(model), False)
+            self.build_notes[notes:] = [n for n in self.build_notes[notes:]
+                                        if n not in self.build_notes[:notes]]
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         if self.lenient:  # the first note says it: building raises at the invalid layer
@@ -274,6 +264,31 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         elif not trace.reasons:
             trace.reasons.append("a layer call is not traced")
         return trace
+
+    def count_model(self, model: Any, trace: ModelTrace, modules: List[Any],
+                    pending: bool) -> None:
+        """The parameters of the model (`modules`: all_modules(model)) and of each of its
+        containers (with a build note where one is not known; `pending`: before forward(),
+        a Lazy layer's, not known yet, goes without one)."""
+        trace.params = self.count_params(model, modules, pending)
+        if self.build_notes:
+            trace.params = None  # the modules built may not be the ones __init__ builds
+        # Each container's own count walks the modules under it: bounded, as n containers
+        # nested in one another (a loop wrapping a module) cost n * n / 2 module visits.
+        visits = MAX_FILE_STEPS
+        for module in modules:
+            if isinstance(module, UserModule):
+                self.part_classes.add(id(module.cls))
+            path = self.paths.get(id(module))
+            if path is not None and isinstance(module, (UserModule, Container)):
+                kind = module.cls.name if isinstance(module, UserModule) else module.kind
+                below = self.all_modules(module) if visits > 0 else None
+                visits -= len(below or ())
+                notes = len(self.build_notes)
+                params = self.count_params(module, below, pending) if below is not None \
+                    else None
+                trace.containers[path] = (kind, params)
+                del self.build_notes[notes:]  # already said for the whole model
 
     def build_model(self, entry: ModelEntry) -> Any:
         """The model the entry builds; None, with a build note, where building it stops."""
@@ -387,14 +402,18 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             if not isinstance(child, LayerModule):
                 stack.append((iter(getattr(child, "children", {}).items()), prefix + name + "."))
 
-    def count_params(self, root: Any, modules: Optional[List[Any]] = None) -> Optional[int]:
-        """`modules`: all_modules(root), when the caller has it."""
+    def count_params(self, root: Any, modules: Optional[List[Any]] = None,
+                     pending: bool = False) -> Optional[int]:
+        """`modules`: all_modules(root), when the caller has it. `pending`: a Lazy layer not
+        called yet is not said (not known before forward() runs)."""
         total = 0
         seen_params: set = set()
         for module in modules if modules is not None else self.all_modules(root):
             if isinstance(module, LayerModule):
                 count = module.params()
                 if count is None:
+                    if pending and module.lazy:
+                        return None
                     self.build_notes.append(
                         f"the parameters of {module.site.call_text} (line {module.site.line}) "
                         f"are not known: {module.reason or 'not modelled'}")

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..costmodel import Args, LayerError, LayerSpec, Shape, Unresolved
 from ..costmodel.spec import ModuleArgument
 from ..costmodel.dtypes import DEFAULT_FLOAT
+from ..costmodel.layers.lazy import LAZY
 from ..costmodel.strides import contiguous_strides
 from ..evaluator.values import Unknown, UserClass, UserFunction
 from ..results.sites import LayerSite
@@ -68,6 +69,9 @@ class LayerModule(ModuleArgument):
         self.args = args
         self.reason = reason
         self.owner: Optional["UserModule"] = None
+        # The Lazy* layer this was, once its first call made it the layer it becomes
+        # (torchnn.lazy): its class is that layer's then, a subclass's instance's too.
+        self.lazy_name: Optional[str] = None
         # Its parameters and buffers as read (`fc.weight`): one tensor each, so that a
         # parameter bound elsewhere too is the same object, which torch counts once; `tied`:
         # the parameters assigned to it (`wte.weight = lm_head.weight`), by name.
@@ -82,6 +86,12 @@ class LayerModule(ModuleArgument):
     @property
     def python_type(self) -> str:
         return self.kind
+
+    @property
+    def lazy(self) -> bool:
+        """A Lazy* layer not called yet (torchnn.lazy: its first call makes it the layer it
+        becomes, whose spec and arguments it then holds)."""
+        return self.spec is not None and self.args is not None and self.spec.name in LAZY
 
     def params(self) -> Optional[int]:
         if self.spec is None or self.args is None:
@@ -102,6 +112,8 @@ class LayerModule(ModuleArgument):
             return Unknown(f"`{name}` of {self.site.call_text} (line {self.site.line}) is not "
                            f"known: {self.reason or 'not modelled'}")
         values = self.args.values
+        if self.lazy:
+            return self.lazy_attribute(name, line)
         if name in values and name not in _NOT_ATTRIBUTES and name not in _TENSORS:
             return torch_attribute(self.kind, self.spec.module, name, values)
         if self.spec.module == "conv" and name in ("transposed", "output_padding"):
@@ -128,11 +140,31 @@ class LayerModule(ModuleArgument):
             self.tensors[name] = Tensor(shape, line, param=param, dtype=dtype)
         return self.tensors[name]
 
+    def lazy_attribute(self, name: str, line: int) -> Any:
+        """An attribute of a Lazy* layer before its first call: its inferred size is 0, its
+        parameters and running statistics uninitialized (no shape), the rest as for the layer
+        it becomes."""
+        assert self.spec is not None and self.args is not None
+        lazy, values = LAZY[self.spec.name], self.args.values
+        if name == lazy.size:
+            return 0
+        tensors = lazy.tensors(values)
+        if name == "num_batches_tracked" and tensors.get(name):
+            return self.tensors.setdefault(name, Tensor((), line, dtype="int64"))
+        if name in tensors:
+            return Unknown(f"`{name}` of {self.site.call_text} (line {self.site.line}) is not "
+                           f"known before its first call: torch's is uninitialized") \
+                if tensors[name] else None
+        if (name in values and name not in _NOT_ATTRIBUTES) or (
+                self.spec.module == "conv" and name in ("transposed", "output_padding")):
+            return torch_attribute(lazy.becomes, self.spec.module, name, values)
+        return Unknown(f"`{name}` of {self.site.call_text} is not modelled")
+
     def named_tensors(self, parameters: bool) -> Optional[List[Tuple[str, Tensor]]]:
         """torch's `_parameters` (or `_buffers`) of this layer, in its order, as `attribute`
         gives them (the tied ones in their place; those torch registers as None left out);
         None where they are not known."""
-        if self.spec is None or self.args is None:
+        if self.spec is None or self.args is None or self.lazy:
             return None
         try:
             tensors = layer_tensors(self.kind, self.spec.module, self.args.values)
@@ -163,7 +195,7 @@ class LayerModule(ModuleArgument):
 
     def own_shape(self, name: str) -> Optional[Shape]:
         """The shape torch's constructor gives parameter `name` (before a tying)."""
-        if self.spec is None or self.args is None:
+        if self.spec is None or self.args is None or self.lazy:
             return None
         try:
             entry = layer_tensors(self.kind, self.spec.module, self.args.values).get(name)

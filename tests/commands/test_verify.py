@@ -287,6 +287,32 @@ def test_a_layer_returning_indices_agrees_and_a_wrong_tuple_claim_is_found(proje
                       f"tensors ({list(out_shape)}, {list(indices_shape)})")
 
 
+def test_an_unpool_fed_indices_and_an_output_size_agrees(project, capsys):
+    """MaxUnpool's forward takes int64 indices and a plain output_size (a tuple too, not a
+    tensor's shape): verify rebuilds the call with both as torch takes them."""
+    (project / "unpool.py").write_text(textwrap.dedent("""\
+        import torch.nn as nn
+
+
+        class Unpool(nn.Module):  # macslint: input-size=2x9x9x9
+            def __init__(self):
+                super().__init__()
+                self.pool = nn.FractionalMaxPool3d(2, output_size=4, return_indices=True)
+                self.unpool = nn.MaxUnpool3d(2)
+                self.pool2 = nn.MaxPool2d(2, return_indices=True)
+                self.unpool2 = nn.MaxUnpool2d(2)
+
+            def forward(self, x):
+                y, i = self.pool(x)
+                x = self.unpool(y, i, (9, 9, 9)).flatten(3)
+                y, i = self.pool2(x)
+                return self.unpool2(y, i, output_size=x.size())
+        """))
+    code, out, _ = verify(capsys, "unpool.py")
+    assert code == 0, out
+    assert "4 model calls" in out[0] and "; 0 disagreements; 0 not rebuildable" in out[0]
+
+
 def test_usage_and_config_errors_exit_2(project, capsys):
     code, _, err = verify(capsys, "missing.py")
     assert code == 2 and "missing.py: no such file or directory" in err

@@ -36,6 +36,8 @@ Shape = Tuple[int, ...]
 
 # Layers whose inputs are indices (torch.long), not floats.
 INDEX_INPUT = {"Embedding", "EmbeddingBag"}
+# Layers whose second input is a max pool's indices (torch.long): the unpools.
+INDICES_SECOND = {"MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"}
 
 
 def _fmt(value: Any) -> str:
@@ -60,9 +62,11 @@ def torch_module(name: str, pos: Sequence[Any], kw: Dict[str, Any]) -> torch.nn.
     return getattr(torch.nn, name)(*pos, **kw)
 
 
-def torch_inputs(name: str, shapes: Sequence[Shape]) -> List[torch.Tensor]:
+def torch_inputs(name: str, shapes: Sequence[Shape], device: str = "cpu") -> List[torch.Tensor]:
     dtype = torch.long if name in INDEX_INPUT else torch.float32
-    return [torch.zeros(shape, dtype=dtype) for shape in shapes]
+    return [torch.zeros(shape, device=device,
+                        dtype=torch.long if i == 1 and name in INDICES_SECOND else dtype)
+            for i, shape in enumerate(shapes)]
 
 
 def torch_call(name: str, pos, kw, shapes, *, native: bool = False) -> torch.Tensor:
@@ -74,13 +78,22 @@ def torch_call(name: str, pos, kw, shapes, *, native: bool = False) -> torch.Ten
         return module(*torch_inputs(name, shapes))
 
 
+def first_tensor(y: Any) -> torch.Tensor:
+    """A layer's output: the first of a tuple (a pool's (output, indices) with
+    return_indices=True), whose indices have its shape (costmodel.output_count)."""
+    if isinstance(y, tuple):
+        assert len(y) == 2 and y[0].shape == y[1].shape and y[1].dtype == torch.long
+        return y[0]
+    return y
+
+
 def torch_truth(name: str, pos, kw, shapes) -> Tuple[int, Shape, int]:
     """(params, output shape, MACs) as torch sees them."""
     module = torch_module(name, pos, kw)
     inputs = torch_inputs(name, shapes)
-    shape = tuple(module(*inputs).shape)
+    shape = tuple(first_tensor(module(*inputs)).shape)
     with FlopCounterMode(display=False) as counter:
-        y = module(*inputs)
+        y = first_tensor(module(*inputs))
     assert tuple(y.shape) == shape
     flops = counter.get_total_flops()
     assert flops % 2 == 0, f"odd flop count {flops}"
@@ -494,6 +507,176 @@ def _shuffle_cases() -> list:
     return cases
 
 
+# -- issue 21: the other torch.nn layers
+
+def _more_norm_cases() -> list:
+    cases = []
+    shapes = [(2, 4, 5), (2, 4, 5, 6), (1, 3, 2, 2, 2), (2, 3, 2, 2, 1, 2), (3, 1, 1)]
+    for size, x in itertools.product((1, 2, 3, 5), shapes):
+        cases.append(case("LocalResponseNorm", (size,), {}, x))
+        if len(x) == 4:
+            cases.append(case("CrossMapLRN2d", (size,), {}, x))
+    cases += [
+        case("LocalResponseNorm", (2,), {"alpha": 1e-3, "beta": 0.5, "k": 2.0}, (2, 4, 5, 6)),
+        case("LocalResponseNorm", (), {"size": 4}, (0, 3, 5)),
+        case("CrossMapLRN2d", (3, 1e-3, 0.5, 2), {}, (2, 4, 5, 6)),
+        case("CrossMapLRN2d", (), {"size": 5, "k": 2.0}, (1, 1, 3, 3)),
+        case("CrossMapLRN2d", (2,), {}, (0, 2, 3, 3)),
+        case("CrossMapLRN2d", (4,), {}, (2, 3, 0, 3)),
+    ]
+    for shape_arg, x in [(5, (5,)), (5, (2, 5)), (5, (2, 3, 5)), ((3, 5), (2, 3, 5)),
+                         ([2, 3, 5], (2, 3, 5)), ((4, 2, 3), (1, 4, 2, 3)), ((3, 5), (3, 5))]:
+        for kw in ({}, {"elementwise_affine": False}, {"eps": 1e-6}):
+            cases.append(case("RMSNorm", (shape_arg,), kw, x))
+    for x, kw in itertools.product(
+        [(2, 4), (2, 4, 3), (2, 4, 3, 3), (1, 4, 2, 2, 2), (2, 4, 2, 1, 2, 1)],
+        [{}, {"affine": False}, {"bias": False}, {"track_running_stats": False},
+         {"momentum": None, "process_group": None}, {"affine": False,
+                                                     "track_running_stats": False}],
+    ):
+        cases.append(case("SyncBatchNorm", (4,), kw, x))
+    cases.append(case("SyncBatchNorm", (4, 1e-3, 0.2, True, True, None), {}, (0, 4, 3)))
+    return cases
+
+
+def _glu_cases() -> list:
+    return [
+        case("GLU", (), {}, (2, 4)),
+        case("GLU", (), {}, (6,)),
+        case("GLU", (), {}, (2, 3, 8)),
+        case("GLU", (), {}, (0,)),
+        case("GLU", (0,), {}, (4, 3)),
+        case("GLU", (1,), {}, (2, 6, 5)),
+        case("GLU", (), {"dim": -2}, (3, 4, 5)),
+        case("GLU", (2,), {}, (1, 3, 2, 5)),
+    ]
+
+
+def _channel_shuffle_cases() -> list:
+    cases = []
+    for groups, x in itertools.product((1, 2, 3), [(2, 6, 3), (2, 6, 3, 4), (1, 6, 2, 2, 2),
+                                                   (0, 6, 3), (2, 6, 0)]):
+        cases.append(case("ChannelShuffle", (groups,), {}, x))
+    cases.append(case("ChannelShuffle", (), {"groups": 2}, (2, 0, 3)))
+    return cases
+
+
+def _lp_pool_cases() -> list:
+    cases = []
+    inf = float("inf")
+    for norm, kernel, kw, x in itertools.product(
+        (2, 1.5, inf, -inf), (2, 3),
+        [{}, {"stride": 1}, {"stride": 2}, {"stride": (2,)}, {"ceil_mode": True},
+         {"stride": 2, "ceil_mode": True}],
+        [(2, 3, 7), (3, 8)],
+    ):
+        cases.append(case("LPPool1d", (norm, kernel), kw, x))
+    for norm, kernel, kw, x in itertools.product(
+        (2, 3.0, inf), (2, (3, 2), [2, 2], (3, True)),
+        [{}, {"stride": 2}, {"stride": (2, 1)}, {"stride": (1,)}, {"ceil_mode": True}],
+        [(2, 3, 7, 6), (3, 7, 6)],
+    ):
+        cases.append(case("LPPool2d", (norm, kernel), kw, x))
+    for norm, kernel, kw, x in itertools.product(
+        (2, inf), (2, (3, 2, 1)), [{}, {"stride": 1}, {"stride": (2, 1, 2), "ceil_mode": True}],
+        [(1, 2, 5, 4, 6), (2, 5, 4, 6)],
+    ):
+        cases.append(case("LPPool3d", (norm, kernel), kw, x))
+    cases += [
+        case("LPPool1d", (True, 2), {}, (2, 3, 5)),
+        case("LPPool1d", (2, 3), {}, (0, 3, 7)),
+        case("LPPool1d", (inf, (3,)), {}, (2, 3, 7)),
+        case("LPPool2d", (), {"norm_type": 2, "kernel_size": 2, "stride": None}, (0, 3, 4, 4)),
+    ]
+    return cases
+
+
+def _fractional_pool_cases() -> list:
+    cases = []
+    for kernel, kw, x in itertools.product(
+        (2, (2, 3), [1, 2]),
+        [{"output_size": 3}, {"output_size": (3, 2)}, {"output_size": [2, 4]},
+         {"output_size": (3, True)}, {"output_size": 0}, {"output_ratio": 0.5},
+         {"output_ratio": (0.5, 0.3)}, {"output_ratio": 0.1},
+         {"output_size": 2, "return_indices": True}],
+        [(2, 3, 7, 6), (3, 7, 6), (0, 3, 7, 6)],
+    ):
+        cases.append(case("FractionalMaxPool2d", (kernel,), kw, x))
+    for kernel, kw, x in itertools.product(
+        (2, (3, 2, 1)),
+        [{"output_size": 2}, {"output_size": (2, 2, 1)}, {"output_ratio": 0.5},
+         {"output_ratio": (0.5, 0.3, 0.7, 0.9)}, {"output_size": 2, "return_indices": True}],
+        [(1, 2, 5, 6, 7), (2, 5, 6, 7), (0, 2, 5, 6, 7)],
+    ):
+        cases.append(case("FractionalMaxPool3d", (kernel,), kw, x))
+    return cases
+
+
+def _unpool_cases() -> list:
+    cases = []
+    inputs = {1: [(2, 3, 4), (3, 4), (0, 3, 4)], 2: [(2, 3, 4, 3), (3, 4, 3), (0, 3, 4, 3)],
+              3: [(1, 2, 3, 4, 3), (2, 3, 4, 3), (0, 2, 3, 4, 3)]}
+    for n in (1, 2, 3):
+        geometry = [((2,), {}), ((3, 2, 1), {}), ((3,), {"stride": 1}), ((1,), {"stride": 3}),
+                    ((2,), {"padding": 1}), (((2,) * n,), {"stride": (1, 2, 3)[:n]}),
+                    ((), {"kernel_size": (3, 2, 2)[:n], "padding": (1, 0, 1)[:n]})]
+        for (pos, kw), x in itertools.product(geometry, inputs[n]):
+            cases.append(case(f"MaxUnpool{n}d", pos, kw, x, x))
+    cases += [
+        case("MaxUnpool1d", ((2,),), {}, (2, 3, 4), (2, 3, 4)),
+        case("MaxUnpool1d", (True,), {}, (2, 3, 4), (2, 3, 4)),
+        case("MaxUnpool2d", (2,), {"padding": -1}, (2, 3, 1, 3), (2, 3, 1, 3)),
+        case("MaxUnpool2d", (2,), {"stride": (1, 2, 3)}, (2, 3, 4, 3), (2, 3, 4, 3)),
+        case("MaxUnpool3d", (2,), {"padding": -1}, (3, 2, 2, 2), (3, 2, 2, 2)),
+    ]
+    return cases
+
+
+def _fold_cases() -> list:
+    cases = []
+    for kernel, kw, x in itertools.product(
+        (1, 2, (2, 3), [3, 1]),
+        [{}, {"stride": 2}, {"padding": 1}, {"dilation": 2}, {"stride": (2, 1), "padding": (0, 1)},
+         {"dilation": (1, 2), "padding": 1, "stride": 3}],
+        [(2, 3, 6, 5), (3, 6, 5), (0, 3, 6, 5)],
+    ):
+        cases.append(case("Unfold", (kernel,), kw, x))
+        # Fold takes back what Unfold gives
+        y = tuple(torch_call("Unfold", (kernel,), kw, [x]).shape)
+        cases.append(case("Fold", ((6, 5), kernel), kw, y))
+    cases += [
+        case("Fold", (4, 2), {}, (2, 12, 9)),
+        case("Fold", ([4, 5],), {"kernel_size": 2, "stride": (1, True)}, (12, 12)),
+        case("Fold", (1, 2), {"padding": 1}, (2, 4, 4)),
+        case("Unfold", ((2, True),), {}, (2, 3, 4, 5)),
+    ]
+    return cases
+
+
+def _upsampling_cases() -> list:
+    cases = []
+    for name, kw, x in itertools.product(
+        ("UpsamplingNearest2d", "UpsamplingBilinear2d"),
+        [{"scale_factor": 2}, {"scale_factor": 1.5}, {"scale_factor": (2, 1.5)},
+         {"size": (3, 7)}, {"size": 3}, {"size": [5, 2]}, {"scale_factor": True}],
+        [(2, 3, 4, 5), (0, 3, 4, 5)],
+    ):
+        cases.append(case(name, (), kw, x))
+    cases += [
+        case("UpsamplingNearest2d", (6,), {}, (1, 2, 3)),  # any Upsample rank: 'nearest'
+        case("UpsamplingNearest2d", (None, 2), {}, (1, 2, 3, 4, 5)),
+        case("UpsamplingBilinear2d", ((4, 4),), {}, (1, 1, 2, 2)),
+    ]
+    return cases
+
+
+ISSUE_21 = frozenset({
+    "LocalResponseNorm", "CrossMapLRN2d", "RMSNorm", "SyncBatchNorm", "GLU", "Hardshrink",
+    "Softshrink", "RReLU", "ChannelShuffle", "LPPool1d", "LPPool2d", "LPPool3d",
+    "FractionalMaxPool2d", "FractionalMaxPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d",
+    "Fold", "Unfold", "UpsamplingNearest2d", "UpsamplingBilinear2d",
+})
+
 # Constructor arguments and an input shape for every elementwise layer in LAYERS.
 ELEMENTWISE_ARGS: Dict[str, List[Tuple[tuple, dict]]] = {
     "Threshold": [((0.1, 20.0), {}), ((), {"threshold": 0.5, "value": -1, "inplace": True})],
@@ -508,6 +691,10 @@ ELEMENTWISE_ARGS: Dict[str, List[Tuple[tuple, dict]]] = {
     "Hardtanh": [((), {}), ((-2.0, 3.0, True), {}), ((), {"min_value": -0.5, "max_value": 0.5})],
     "Dropout": [((), {}), ((0.0,), {}), ((1.0,), {}), ((), {"p": 0.3, "inplace": True})],
     "Identity": [((), {}), ((3, "x"), {"anything": None})],
+    "Hardshrink": [((), {}), ((0.2,), {}), ((), {"lambd": -1.0})],
+    "Softshrink": [((), {}), ((0.0,), {}), ((), {"lambd": 2})],
+    "RReLU": [((), {}), ((0.1, 0.2), {}), ((), {"lower": -1.0, "upper": 1.0, "inplace": True}),
+              ((0.3, 0.3), {})],
 }
 ELEMENTWISE_SHAPES: Dict[str, List[Shape]] = {
     "Softmax": [(2, 3, 4, 5), (2, 3)],
@@ -521,7 +708,8 @@ ELEMENTWISE_SHAPES: Dict[str, List[Shape]] = {
 }
 ELEMENTWISE = sorted(
     name for name, spec in LAYERS.items()
-    if (spec.module in ("activation", "dropout") and name not in ("PReLU", "MultiheadAttention"))
+    if (spec.module in ("activation", "dropout")
+        and name not in ("PReLU", "MultiheadAttention", "GLU"))  # GLU halves a dim
     or name == "Identity"
 )
 
@@ -540,12 +728,86 @@ VALID_CASES = [
     *_embedding_cases(), *_prelu_cases(), *_pool_cases(), *_reshape_cases(),
     *_upsample_cases(), *_elementwise_cases(),
     *_padding_cases(), *_shuffle_cases(),
+    *_more_norm_cases(), *_glu_cases(), *_channel_shuffle_cases(), *_lp_pool_cases(),
+    *_fractional_pool_cases(), *_unpool_cases(), *_fold_cases(), *_upsampling_cases(),
 ]
 
 
 @pytest.mark.parametrize("name, pos, kw, shapes", VALID_CASES)
 def test_valid_configuration_matches_torch(name, pos, kw, shapes):
     assert_matches_torch(name, pos, kw, shapes)
+
+
+def meta_truth(name: str, pos, kw, shapes, **call_kw: Any) -> Tuple[int, Shape, int]:
+    """(params, output shape, MACs) as the reference convention measures them: the module
+    built and run on the meta device, in eval mode, grad enabled."""
+    with torch.device("meta"):
+        module = torch_module(name, pos, kw).eval()
+    inputs = torch_inputs(name, shapes, "meta")
+    with FlopCounterMode(display=False) as counter:
+        y = first_tensor(module(*inputs, **call_kw))
+    return sum(p.numel() for p in module.parameters()), tuple(y.shape), \
+        counter.get_total_flops() // 2
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes",
+                         [p for p in VALID_CASES if p.values[0] in ISSUE_21])
+def test_valid_configuration_matches_torch_on_meta(name, pos, kw, shapes):
+    """The layers issue 21 added, measured as README's counting conventions say (on CPU above
+    too): the same params, output and MACs (none: FlopCounterMode counts no flop of theirs)."""
+    assert catalogue_answer(name, pos, kw, shapes) == meta_truth(name, pos, kw, shapes)
+
+
+def unpool_case(n: int, pos, kw, x: Shape, output_size: Any):
+    """MaxUnpool{n}d(*pos, **kw) called on x, indices of x's shape and `output_size`."""
+    p = case(f"MaxUnpool{n}d", pos, kw, x, x)
+    return pytest.param(*p.values, output_size, id=f"{p.id}&output_size={output_size!r}")
+
+
+UNPOOL_OUTPUT_SIZES = [
+    unpool_case(n, pos, kw, x, size)
+    for n, x in [(1, (2, 3, 4)), (1, (3, 4)), (2, (2, 3, 4, 3)), (2, (3, 4, 3)),
+                 (3, (1, 2, 3, 4, 3)), (3, (2, 3, 4, 3))]
+    for pos, kw in [((2,), {}), ((3, 2, 1), {}), ((2,), {"stride": 1})]
+    for size in [None, "default", "minus one", "plus one", "with batch", "low", "high", "short",
+                 "int", "floats"]
+]
+
+
+def _output_size(spec: Any, kw: Dict[str, Any], pos, x: Shape, which: Any) -> Any:
+    """The output_size a case names, from the default size torch documents, (in - 1) * stride
+    - 2 * padding + kernel: the one given, one less, one more, as long as the input's size
+    (batch and channels first), out of range, the wrong length, an int, floats."""
+    if which is None:
+        return None
+    n = int(spec[-2])
+    args = dict(zip(("kernel_size", "stride", "padding"), pos), **kw)
+    kernel, padding = args["kernel_size"], args.get("padding", 0)
+    stride = args.get("stride") or kernel
+    default = [(d - 1) * stride + kernel - 2 * padding for d in x[len(x) - n:]]
+    return {"default": default, "minus one": [d - 1 for d in default],
+            "plus one": [d + 1 for d in default], "with batch": [*x[:len(x) - n], *default],
+            "low": [d - stride for d in default], "high": [d + stride for d in default],
+            "short": default[1:] or [1, 2], "int": default[0],
+            "floats": [float(d) for d in default]}[which]
+
+
+@pytest.mark.parametrize("name, pos, kw, shapes, which", UNPOOL_OUTPUT_SIZES)
+def test_unpool_output_size_matches_torch(name, pos, kw, shapes, which):
+    """MaxUnpool's forward(input, indices, output_size): each output_size torch takes gives its
+    output; each it refuses, a LayerError."""
+    output_size = _output_size(name, kw, pos, shapes[0], which)
+    spec = LAYERS[name]
+    args = spec.bind(pos, kw)
+    module = torch_module(name, pos, kw)
+    try:
+        y = module(*torch_inputs(name, shapes), output_size=output_size)
+    except (RuntimeError, ValueError, TypeError):
+        with pytest.raises(LayerError):
+            spec.run(args, [*shapes, output_size])
+        return
+    assert spec.run(args, [*shapes, output_size]) == (tuple(y.shape), 0)
+    assert meta_truth(name, pos, kw, shapes, output_size=output_size) == (0, tuple(y.shape), 0)
 
 
 def test_valid_grid_covers_every_layer():
@@ -556,7 +818,10 @@ def test_valid_grid_covers_every_layer():
     # on the meta device too (on CPU FlopCounterMode does not see the attention kernels)
     attention = {name for name, spec in LAYERS.items() if spec.module == "transformer"} | {
         "MultiheadAttention"}
-    covered = {p.values[0] for p in VALID_CASES} | {"Bilinear"} | recurrent | attention
+    # families with a test module of their own (test_differential.tested_elsewhere)
+    own = {name for name in LAYERS if name.startswith("Lazy")
+           or LAYERS[name].module in ("loss", "distance", "adaptive")}
+    covered = {p.values[0] for p in VALID_CASES} | {"Bilinear"} | recurrent | attention | own
     assert covered == set(LAYERS)
     assert len(VALID_CASES) >= 500
 
@@ -1042,6 +1307,218 @@ INVALID_CASES = [
     bad("Tanh", (), {"inplace": True}, (2, 3), error=TypeError,
         match="unexpected keyword argument 'inplace'"),
     bad("Softmax2d", (1,), {}, (2, 3, 4), error=TypeError, match="positional argument"),
+    # -- issue 21: norms
+    bad("LocalResponseNorm", (2,), {}, (2, 3), error=ValueError, match="Expected 3D or higher"),
+    bad("LocalResponseNorm", (0,), {}, (2, 3, 4), error=RuntimeError,
+        match="kernel size should be greater than zero"),
+    bad("LocalResponseNorm", (-1,), {}, (2, 3, 4, 5), error=RuntimeError,
+        match="kernel size should be greater than zero"),
+    bad("LocalResponseNorm", (True,), {}, (2, 3, 4), error=TypeError, match="bool"),
+    bad("LocalResponseNorm", (2.0,), {}, (2, 3, 4, 5), error=TypeError, match="pad"),
+    bad("CrossMapLRN2d", (3,), {}, (2, 3, 4), error=ValueError, match="Expected input to be 4D"),
+    bad("CrossMapLRN2d", (0,), {}, (2, 3, 4, 4), error=ZeroDivisionError, match=""),
+    bad("CrossMapLRN2d", (-3,), {}, (2, 2, 4, 5), error=IndexError,
+        match="index 2 out of range"),
+    bad("CrossMapLRN2d", (-9,), {}, (2, 3, 4, 5), error=IndexError,
+        match="index -4 out of range"),
+    bad("CrossMapLRN2d", (3,), {}, (0, 0, 4, 5), error=IndexError, match="index 0 out of range"),
+    bad("RMSNorm", (5,), {}, (2, 3, 4), error=RuntimeError, match="expected input with shape"),
+    bad("RMSNorm", ((3, 5),), {"elementwise_affine": False}, (4, 5), error=RuntimeError,
+        match="expected input with shape"),
+    bad("RMSNorm", ((3, 5),), {}, (5,), error=ValueError, match="at least 2 dimensions"),
+    bad("RMSNorm", ((),), {}, (2, 3), error=RuntimeError, match="at least 1-dimensional"),
+    bad("RMSNorm", (-1,), {}, (2, 3), error=RuntimeError, match="negative dimension"),
+    bad("RMSNorm", (True,), {}, (2, 1), error=TypeError, match="bool"),
+    bad("RMSNorm", (True,), {"elementwise_affine": False}, (2, 1), error=TypeError,
+        match="bool"),
+    bad("RMSNorm", (2.0,), {}, (2, 2), error=TypeError, match="float"),
+    bad("SyncBatchNorm", (4,), {}, (4,), error=ValueError, match="expected at least 2D input"),
+    bad("SyncBatchNorm", (4,), {}, (2, 5, 3), error=RuntimeError, match="5 elements not 4"),
+    bad("SyncBatchNorm", (4,), {"affine": False}, (2, 3), error=RuntimeError,
+        match="running_mean should contain 3 elements not 4"),
+    bad("SyncBatchNorm", (0,), {}, (2, 0), error=ValueError,
+        match="number of input channels should be non-zero"),
+    bad("SyncBatchNorm", (4,), {"eps": -1.0}, (2, 4), error=ValueError, match="eps must be"),
+    bad("SyncBatchNorm", (4,), {"track_running_stats": False}, (1, 4, 1), error=ValueError,
+        match="more than 1 value per channel"),
+    bad("SyncBatchNorm", (-4,), {}, (2, 4), error=RuntimeError, match="negative dimension"),
+    # -- activations and the channel shuffle
+    bad("GLU", (), {}, (2, 3), error=RuntimeError, match="Halving dimension must be even"),
+    bad("GLU", (), {}, (), error=RuntimeError, match="does not support scalars"),
+    bad("GLU", (2,), {}, (4, 4), error=IndexError, match="Dimension out of range"),
+    bad("GLU", (True,), {}, (4, 4), error=TypeError, match="must be int, not bool"),
+    bad("GLU", (None,), {}, (4, 4), error=TypeError, match="NoneType"),
+    bad("Hardshrink", (None,), {}, (2, 3), error=TypeError, match="must be Number"),
+    bad("Hardshrink", (1e39,), {}, (2, 3), error=RuntimeError, match="overflow"),
+    bad("Softshrink", (-1.0,), {}, (2, 3), error=RuntimeError, match="lambda must be in range"),
+    bad("Softshrink", (-0.5,), {}, (0, 3), error=RuntimeError, match="lambda must be in range"),
+    bad("RReLU", (0.5, 0.1), {}, (2, 3), error=RuntimeError,
+        match="Lower bound should be less than or equal to the upper bound"),
+    bad("RReLU", ("a",), {}, (2, 3), error=TypeError, match="must be Number"),
+    bad("ChannelShuffle", (2,), {}, (6, 3), error=RuntimeError, match="> 2 dims"),
+    bad("ChannelShuffle", (0,), {}, (2, 6, 3), error=RuntimeError,
+        match="Number of groups to divide channels in must be positive"),
+    bad("ChannelShuffle", (-1,), {}, (2, 0, 3), error=RuntimeError, match="must be positive"),
+    bad("ChannelShuffle", (4,), {}, (2, 6, 0), error=RuntimeError,
+        match="Number of channels must be divisible by groups"),
+    bad("ChannelShuffle", (True,), {}, (2, 6, 3), error=TypeError, match="not bool"),
+    bad("ChannelShuffle", (2.0,), {}, (2, 6, 3), error=TypeError, match="not float"),
+    # -- LP and fractional max pools
+    bad("LPPool1d", (2, (3,)), {}, (2, 4, 7), error=TypeError, match="mul"),
+    bad("LPPool1d", (0, 3), {}, (2, 4, 7), error=ZeroDivisionError, match=""),
+    bad("LPPool2d", (False, 2), {}, (0, 4, 7, 7), error=ZeroDivisionError, match=""),
+    bad("LPPool2d", ("a", 3), {}, (4, 8, 8), error=ValueError, match="could not convert"),
+    bad("LPPool2d", (2, (3,)), {}, (4, 7, 7), error=ValueError, match="not enough values"),
+    bad("LPPool2d", (float("inf"), (3, 2, 1)), {}, (4, 7, 7), error=ValueError,
+        match="too many values"),
+    bad("LPPool3d", (2, 3), {}, (4, 2, 7, 7), error=RuntimeError,
+        match="smaller than kernel size"),
+    bad("LPPool3d", (float("inf"), 3), {}, (4, 2, 7, 7), error=RuntimeError,
+        match="Output size is too small"),
+    bad("LPPool1d", (2, 9), {}, (2, 4, 8), error=RuntimeError, match="Output size is too small"),
+    bad("LPPool1d", (2, 3), {}, (7,), error=RuntimeError, match="Expected 2 to 3 dimensions"),
+    bad("LPPool1d", (2, 3), {}, (2, 0, 8), error=RuntimeError, match="non-zero|optional 0 dim"),
+    bad("LPPool2d", (2, 3), {"stride": 0}, (4, 8, 8), error=RuntimeError,
+        match="stride should not be zero"),
+    bad("LPPool2d", (2, (True, 3)), {}, (4, 7, 7), error=TypeError, match="bool"),
+    bad("FractionalMaxPool2d", (2,), {}, (2, 3, 7, 9), error=ValueError,
+        match="requires specifying either an output size, or a pooling ratio"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 2, "output_ratio": 0.5}, (2, 3, 7, 9),
+        error=ValueError, match="only one of output_size and output_ratio"),
+    bad("FractionalMaxPool2d", (2,), {"output_ratio": 1.0}, (2, 3, 7, 9), error=ValueError,
+        match="output_ratio must be between 0 and 1"),
+    bad("FractionalMaxPool2d", (2,), {"output_ratio": (0.5,)}, (2, 3, 7, 9), error=IndexError,
+        match="out of range"),
+    bad("FractionalMaxPool2d", (2,), {"output_ratio": (0.5, 0.5, 0.5)}, (2, 3, 7, 9),
+        error=ValueError, match="requires output_ratio to either be"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 7}, (2, 3, 7, 9), error=RuntimeError,
+        match="pool height 2 too large relative to input height 7"),
+    bad("FractionalMaxPool2d", ((2, 3),), {"output_size": 3}, (1, 1, 7, 3), error=RuntimeError,
+        match="pool width 3 too large"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 3}, (7, 9), error=IndexError,
+        match="Dimension out of range"),
+    bad("FractionalMaxPool2d", (2,), {"output_ratio": 0.5}, (9,), error=IndexError,
+        match="Dimension out of range"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 3}, (2, 3, 7, 9, 3), error=RuntimeError,
+        match="Expected 3D or 4D tensor"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 3}, (2, 0, 7, 9), error=RuntimeError,
+        match="non-zero size for non-batch dimensions"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": -1}, (2, 3, 7, 9), error=RuntimeError,
+        match="negative dimension"),
+    bad("FractionalMaxPool2d", ((2,),), {"output_size": 3}, (4, 7, 7), error=RuntimeError,
+        match="kernel_size must either be a single Int or tuple of Ints"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": (3, 4, 5)}, (4, 7, 7), error=RuntimeError,
+        match="output_size must either be a single Int or tuple of Ints"),
+    bad("FractionalMaxPool2d", (True,), {"output_size": 3}, (2, 3, 7, 9), error=TypeError,
+        match="bool"),
+    bad("FractionalMaxPool2d", (2,), {"output_size": 3.0}, (2, 3, 7, 9), error=TypeError,
+        match="float"),
+    bad("FractionalMaxPool3d", (0,), {"output_size": 3}, (4, 7, 7, 7), error=ValueError,
+        match="kernel_size must be greater than 0"),
+    bad("FractionalMaxPool3d", ((2, 0, 1),), {"output_size": 3}, (4, 7, 7, 7),
+        error=ValueError, match="kernel_size must be greater than 0"),
+    bad("FractionalMaxPool3d", (2,), {"output_size": 6}, (1, 1, 7, 7, 7), error=RuntimeError,
+        match="pool time 2 too large relative to input time 7"),
+    bad("FractionalMaxPool3d", (2,), {"output_size": (5, 7, 6)}, (1, 1, 7, 7, 7),
+        error=RuntimeError, match="pool width 2 too large"),
+    bad("FractionalMaxPool3d", (2,), {"output_size": (3, 4)}, (4, 7, 7, 7), error=RuntimeError,
+        match="tuple of three Ints"),
+    bad("FractionalMaxPool3d", (2,), {"output_ratio": (0.5, 0.5)}, (4, 7, 7, 7),
+        error=IndexError, match="out of range"),
+    bad("FractionalMaxPool3d", (2,), {"output_size": 3}, (7, 7, 7), error=IndexError,
+        match="Dimension out of range"),
+    bad("FractionalMaxPool3d", (2,), {"output_size": 3}, (1, 0, 7, 7, 7), error=RuntimeError,
+        match="non-zero size"),
+    # -- unpools (input, indices)
+    bad("MaxUnpool1d", (2,), {}, (3,), (3,), error=RuntimeError,
+        match="Input to max_unpooling2d should be a 3d or 4d Tensor"),
+    bad("MaxUnpool1d", (2,), {}, (1, 2, 4, 3), (1, 2, 4, 3), error=RuntimeError,
+        match="3d or 4d Tensor, but got a tensor with 5 dimensions"),
+    bad("MaxUnpool1d", (2,), {}, (2, 4, 3), (2, 4, 2), error=RuntimeError,
+        match="Expected shape of indices to be same as that of the input tensor"),
+    bad("MaxUnpool1d", (-1,), {}, (2, 4, 3), (2, 4, 3), error=ValueError,
+        match="output_size must contain non-negative spatial dimensions"),
+    bad("MaxUnpool1d", ((2, 3),), {}, (2, 4, 3), (2, 4, 3), error=IndexError,
+        match="out of range"),
+    bad("MaxUnpool1d", (2,), {}, (2, 0, 3), (2, 0, 3), error=RuntimeError,
+        match="non-zero size for non-batch dimensions"),
+    bad("MaxUnpool1d", (2,), {}, (), (), error=IndexError, match="out of range"),
+    bad("MaxUnpool2d", (2,), {}, (3, 3), (3, 3), error=RuntimeError, match="3d or 4d Tensor"),
+    bad("MaxUnpool2d", ((2,),), {}, (2, 4, 3, 3), (2, 4, 3, 3), error=RuntimeError,
+        match="There should be exactly two elements"),
+    bad("MaxUnpool2d", ((2, 3, 4),), {}, (2, 4, 3, 3), (2, 4, 3, 3), error=IndexError,
+        match="out of range"),
+    bad("MaxUnpool2d", (2,), {}, (2, 4, 3, 3), (2, 4, 3, 3, 1), error=RuntimeError,
+        match="Expected shape of indices"),
+    bad("MaxUnpool2d", (2,), {"padding": 3}, (2, 4, 2, 3), (2, 4, 2, 3), error=ValueError,
+        match="non-negative"),
+    bad("MaxUnpool3d", (2,), {}, (3, 3, 3), (3, 3, 3), error=RuntimeError,
+        match="4d or 5d Tensor"),
+    bad("MaxUnpool3d", (2,), {"stride": 0}, (4, 3, 3, 3), (4, 3, 3, 3), error=RuntimeError,
+        match="strides should be greater than zero"),
+    bad("MaxUnpool3d", (2,), {"stride": -1}, (4, 3, 3, 3), (4, 3, 3, 3), error=RuntimeError,
+        match="strides should be greater than zero"),
+    bad("MaxUnpool3d", ((2, 2),), {}, (4, 3, 3, 3), (4, 3, 3, 3), error=RuntimeError,
+        match="three elements"),
+    bad("MaxUnpool3d", (2,), {"padding": (0, 0)}, (4, 3, 3, 3), (4, 3, 3, 3), error=IndexError,
+        match="out of range"),
+    bad("MaxUnpool3d", (2,), {}, (4, 0, 3, 3), (4, 0, 3, 3), error=RuntimeError,
+        match="non-zero size"),
+    # -- sliding blocks
+    bad("Fold", ((4, 5), 2), {}, (12,), error=RuntimeError, match="Expected 2D or 3D"),
+    bad("Fold", ((4, 5), 2), {}, (1, 2, 12, 12), error=RuntimeError, match="Expected 2D or 3D"),
+    bad("Fold", ((4, 5), 2), {}, (2, 0, 12), error=RuntimeError, match="non-zero dimensions"),
+    bad("Fold", ((4, 5), 2), {}, (2, 10, 12), error=RuntimeError,
+        match="divisible by the product of kernel_size"),
+    bad("Fold", ((4, 5), 2), {}, (2, 12, 11), error=RuntimeError,
+        match="match the calculated number of sliding blocks 3 \\* 4 = 12"),
+    bad("Fold", ((4,), 2), {}, (2, 12, 9), error=RuntimeError,
+        match="expected output_size equals to 2"),
+    bad("Fold", (4, (2, 2, 2)), {}, (2, 12, 9), error=RuntimeError,
+        match="expected kernel_size equals to 2"),
+    bad("Fold", (4, 0), {}, (2, 12, 9), error=RuntimeError,
+        match="kernel size should be greater than zero"),
+    bad("Fold", (4, 2), {"stride": 0}, (2, 12, 9), error=RuntimeError,
+        match="stride should be greater than zero"),
+    bad("Fold", (4, 2), {"dilation": 0}, (2, 12, 9), error=RuntimeError,
+        match="dilation should be greater than zero"),
+    bad("Fold", (4, 2), {"padding": -1}, (2, 12, 9), error=RuntimeError,
+        match="padding should be non-negative"),
+    bad("Fold", (True, 1), {}, (2, 12, 1), error=TypeError, match="bool"),
+    bad("Fold", (-1, 1), {"padding": 1}, (2, 12, 1), error=RuntimeError,
+        match="Expected output spatial size to be positive"),
+    bad("Fold", (4, 5), {}, (2, 25, 1), error=RuntimeError, match="sliding blocks 0 \\* 0"),
+    bad("Unfold", (2,), {}, (4, 5), error=IndexError, match="Dimension out of range"),
+    bad("Unfold", (2,), {}, (1, 2, 3, 4, 5), error=RuntimeError, match="Expected 3D or 4D"),
+    bad("Unfold", (2,), {}, (2, 0, 4, 5), error=RuntimeError, match="non-zero dimensions"),
+    bad("Unfold", (2,), {}, (0, 4, 5), error=RuntimeError, match="non-zero dimensions"),
+    bad("Unfold", (6,), {}, (2, 3, 4, 5), error=RuntimeError,
+        match="its components must be at least one"),
+    bad("Unfold", ((2,),), {}, (2, 3, 4, 5), error=RuntimeError,
+        match="expected kernel_size equals to 2"),
+    bad("Unfold", (2,), {"stride": (1, 1, 1)}, (2, 3, 4, 5), error=RuntimeError,
+        match="expected stride equals to 2"),
+    bad("Unfold", (2,), {"dilation": 0}, (2, 3, 4, 5), error=RuntimeError,
+        match="dilation should be greater than zero"),
+    bad("Unfold", (2.0,), {}, (2, 3, 4, 5), error=TypeError, match="float"),
+    # -- Upsample's subclasses
+    bad("UpsamplingBilinear2d", (), {"scale_factor": 2}, (3, 4, 5), error=NotImplementedError,
+        match="bilinear mode needs 4D input"),
+    bad("UpsamplingNearest2d", (), {"scale_factor": 2}, (2, 3), error=NotImplementedError,
+        match="Only 3D, 4D and 5D"),
+    bad("UpsamplingNearest2d", (), {}, (2, 3, 4, 5), error=ValueError,
+        match="either size or scale_factor"),
+    bad("UpsamplingBilinear2d", (3, 2), {}, (2, 3, 4, 5), error=ValueError,
+        match="only one of size or scale_factor"),
+    bad("UpsamplingNearest2d", (), {"scale_factor": 0.1}, (2, 3, 4, 5), error=RuntimeError,
+        match="should be greater than 0"),
+    bad("UpsamplingBilinear2d", (), {"scale_factor": (2,)}, (2, 3, 4, 5), error=ValueError,
+        match="same number of spatial dimensions"),
+    bad("UpsamplingNearest2d", (), {"scale_factor": [2, 1.5]}, (2, 3, 4, 5), error=TypeError,
+        match="list"),
+    bad("UpsamplingBilinear2d", (), {"scale_factor": 2}, (2, 0, 4, 5), error=RuntimeError,
+        match="Non-empty 4D data tensor expected"),
+    bad("UpsamplingNearest2d", (True,), {}, (2, 3, 4, 5), error=TypeError, match=""),
 ]
 
 
@@ -1139,6 +1616,35 @@ ODD_CASES = [
     case("AdaptiveMaxPool2d", (2,), {}, (0, 5, 5)),
     case("AdaptiveMaxPool2d", (2,), {}, (0, 3, 5, 5)),
     case("InstanceNorm2d", (3,), {}, (0, 5, 5)),
+    # issue 21's layers: sizes and shapes torch lets through
+    case("LocalResponseNorm", (0,), {}, (2, 0, 4, 5)),  # an empty input is returned first
+    case("LocalResponseNorm", ("any",), {}, (0, 3, 4)),
+    case("CrossMapLRN2d", (-1,), {}, (2, 3, 4, 5)),
+    case("CrossMapLRN2d", (-3,), {}, (2, 1, 4, 5)),
+    case("CrossMapLRN2d", (2.5,), {}, (2, 3, 4, 5)),
+    case("CrossMapLRN2d", (True,), {}, (2, 3, 4, 5)),
+    case("RMSNorm", ((2, True),), {}, (2, 2, 1)),
+    case("RMSNorm", (0,), {}, (2, 3, 0)),
+    case("RMSNorm", (5,), {"eps": -1.0}, (2, 5)),
+    case("SyncBatchNorm", (4,), {}, (2, 4, 0)),
+    case("SyncBatchNorm", (3,), {"affine": False, "track_running_stats": False}, (2, 5, 2)),
+    case("Softshrink", (True,), {}, (2, 3)),
+    case("Hardshrink", (float("inf"),), {}, (2, 3)),
+    case("RReLU", (-1.0, 2.0), {}, (2, 3)),
+    case("LPPool1d", (-1, 3), {}, (2, 4, 7)),
+    case("LPPool1d", (2, 3, ()), {}, (2, 4, 8)),
+    case("FractionalMaxPool2d", (0,), {"output_size": 3}, (2, 3, 7, 9)),
+    case("FractionalMaxPool2d", (-1,), {"output_size": 3}, (2, 3, 7, 9)),
+    case("FractionalMaxPool2d", (9,), {"output_size": 1}, (2, 3, 9, 9)),
+    case("FractionalMaxPool3d", (2,), {"output_size": (2, True, 2)}, (1, 1, 4, 4, 4)),
+    case("MaxUnpool1d", (0,), {}, (2, 4, 3), (2, 4, 3)),
+    case("MaxUnpool1d", (3, 0), {}, (2, 4, 3), (2, 4, 3)),
+    case("MaxUnpool2d", (2,), {"stride": 0}, (2, 4, 1, 3), (2, 4, 1, 3)),
+    case("MaxUnpool2d", (2,), {"stride": -1}, (2, 4, 1, 3), (2, 4, 1, 3)),
+    case("MaxUnpool2d", (2,), {"padding": 1}, (2, 4, 1, 3), (2, 4, 1, 3)),
+    case("Fold", ((4, 5), 2), {}, (0, 12, 12)),
+    case("Unfold", (2,), {}, (0, 3, 4, 5)),
+    case("ChannelShuffle", (3,), {}, (2, 0, 3)),
 ]
 
 

@@ -481,8 +481,8 @@ def _layer_kinds() -> List[str]:
     # the containers, the stacks built of a layer given (not catalogue entries), and layers
     # outside the catalogue
     return sorted(LAYERS) + ["Sequential", "ModuleList", "ModuleDict", "Module",
-                             "TransformerEncoder", "TransformerDecoder", "Fold",
-                             "LocalResponseNorm"]
+                             "TransformerEncoder", "TransformerDecoder", "RNNBase",
+                             "RNNCellBase"]
 
 
 LAYER_KINDS = _layer_kinds()

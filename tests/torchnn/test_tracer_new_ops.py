@@ -2,13 +2,19 @@
 `torch.tril`/`triu` and in place `triu_` (minGPT's causal mask buffer, CLIP's attention mask),
 `unbind` (segment-anything's `q, k, v = qkv.unbind(0)`), the `.mT`/`.mH`/`.H`/`.T`
 properties (pytorch/examples' GAT), and a `view` of a LayerNorm's or Linear's output after a
-permute (SAM's window partition: torch allocates those outputs contiguous).
+permute (SAM's window partition: torch allocates those outputs contiguous); then rounding,
+roll, gather/scatter/index_add, topk/sort/cumsum, addmm/baddbmm (GPT-2's Conv1D), linspace and
+meshgrid, and torch.nn.functional's convolutions, norms, sliding blocks, embedding,
+grid_sample, pixel shuffles and multi_head_attention_forward (CLIP's AttentionPool2d).
 
 Every number comes from torch running the same source (tracer_helpers); where torch refuses
 the model, macslint counts nothing and says where.
 """
 
 from __future__ import annotations
+
+import pytest
+import torch
 
 from tests.torchnn.tracer_helpers import (
     HEADER, analyse, assert_matches_torch, line_of, reasons, src, the_model, torch_raises,
@@ -225,3 +231,254 @@ def test_mt_of_a_vector_is_torch_error_at_its_line():
     assert model.macs is None and not model.complete
     assert f"line {line_of(source, '.mT')}" in reasons(model)
     assert "only supported on matrices or batches of matrices" in reasons(model)
+
+
+# -- issue 21, second part: rounding, indexing, sorting, the added products, grids, and
+# torch.nn.functional's convolutions, norms, lookups and multi_head_attention_forward.
+
+# HuggingFace GPT-2's Conv1D (`torch.addmm(bias, x2d, weight)`) and BLOOM's scores
+# (`torch.baddbmm(alibi, q, kᵀ, beta=1.0, alpha=1/sqrt(d))`): FlopCounterMode counts both
+# products; addbmm and addmv count 0.
+GPT2 = src("""
+    class Conv1D(nn.Module):
+        def __init__(self, nf, nx):
+            super().__init__()
+            self.nf = nf
+            self.weight = nn.Parameter(torch.empty(nx, nf))
+            self.bias = nn.Parameter(torch.zeros(nf))
+
+        def forward(self, x):
+            size_out = x.size()[:-1] + (self.nf,)
+            x = torch.addmm(self.bias, x.view(-1, x.size(-1)), self.weight)
+            return x.view(size_out)
+
+
+    class Attention(nn.Module):  # macslint: input-size=6x32 batch-size=2
+        def __init__(self, dim=32, heads=4):
+            super().__init__()
+            self.heads = heads
+            self.c_attn = Conv1D(3 * dim, dim)
+            self.c_proj = Conv1D(dim, dim)
+            self.register_buffer("alibi", torch.zeros(heads, 1, 6))
+            self.mix = nn.Parameter(torch.zeros(6, 6))
+
+        def forward(self, x):
+            B, T, C = x.shape
+            q, k, v = self.c_attn(x).split(C, dim=2)
+            q = q.reshape(B * self.heads, T, C // self.heads)
+            k = k.reshape(B * self.heads, T, C // self.heads)
+            v = v.reshape(B * self.heads, T, C // self.heads)
+            bias = self.alibi.repeat(B, 1, 1)
+            att = torch.baddbmm(bias, q, k.transpose(1, 2), beta=1.0,
+                                alpha=1 / math.sqrt(C // self.heads))
+            att = att.softmax(dim=-1) + torch.addbmm(self.mix, att, att).unsqueeze(0)
+            y = torch.bmm(att, v).reshape(B, T, C)
+            y = y + torch.addmv(y[0, :, 0], y[0], y[0, 0]).unsqueeze(-1)
+            return self.c_proj(y)
+""", header=MATH)
+
+
+def test_gpt2_addmm_and_baddbmm_match_torch():
+    model = assert_matches_torch(GPT2, "Attention")
+    assert [op.op for op in model.ops] == ["torch.addmm", "torch.baddbmm", "torch.bmm",
+                                           "torch.addmm"]
+
+
+# Mixture-of-experts routing and nucleus filtering: topk, scatter, gather, sort, cumsum,
+# masked_fill, then roll (Swin's shifted windows), round/floor/ceil and index_add.
+ROUTER = src("""
+    class TopKRouter(nn.Module):  # macslint: input-size=10x16 batch-size=2
+        def __init__(self, dim=16, experts=4, k=2):
+            super().__init__()
+            self.k = k
+            self.n = experts
+            self.gate = nn.Linear(dim, experts)
+            self.experts = nn.Linear(dim, dim * experts)
+
+        def forward(self, x):
+            scores = self.gate(x)
+            top, idx = torch.topk(scores, self.k, dim=-1)
+            weights = torch.zeros_like(scores).scatter(-1, idx, top.softmax(-1))
+            out = self.experts(x).view(*x.shape[:-1], self.n, -1)
+            picked = torch.gather(out, 2, idx.unsqueeze(-1).expand(-1, -1, -1, out.shape[-1]))
+            values, order = scores.sort(dim=-1, descending=True)
+            cum = values.softmax(-1).cumsum(-1)
+            keep = torch.masked_fill(values, cum > 0.9, float("-inf"))
+            y = (weights.unsqueeze(-1) * out).sum(2) + picked.sum(2) + keep.sum(-1, keepdim=True)
+            y = torch.roll(y, shifts=(1, -1), dims=(1, 2)) + torch.round(y * 4, decimals=1)
+            y = y.floor() - y.ceil_() + order.float().mean()
+            return y.index_add(1, torch.arange(2), y[:, :2])
+""")
+
+
+def test_topk_routing_and_sorting_match_torch():
+    model = assert_matches_torch(ROUTER, "TopKRouter")
+    assert model.output == (2, 10, 16)
+
+
+# torch.nn.functional with the model's own weights: conv2d, group_norm, conv_transpose2d,
+# pixel (un)shuffle, unfold/fold, a sampling grid of linspace and meshgrid, rms_norm, embedding.
+FUNCTIONAL = src("""
+    class Functional(nn.Module):  # macslint: input-size=3x8x8 batch-size=2
+        def __init__(self):
+            super().__init__()
+            self.w1 = nn.Parameter(torch.randn(16, 3, 3, 3))
+            self.b1 = nn.Parameter(torch.zeros(16))
+            self.gn_w = nn.Parameter(torch.ones(16))
+            self.gn_b = nn.Parameter(torch.zeros(16))
+            self.w2 = nn.Parameter(torch.randn(16, 8, 2, 2))
+            self.w3 = nn.Parameter(torch.randn(8, 2, 3, 3))
+            self.w4 = nn.Parameter(torch.randn(8, 4, 3))
+            self.table = nn.Parameter(torch.randn(10, 8))
+
+        def forward(self, x):
+            x = F.conv2d(x, self.w1, self.b1, padding=1)
+            x = F.group_norm(x, 4, self.gn_w, self.gn_b)
+            x = F.conv_transpose2d(x, self.w2, stride=2)
+            x = F.conv2d(x, self.w3, stride=2, padding=1, groups=4)
+            x = F.pixel_unshuffle(F.pixel_shuffle(x, 2), 2)
+            patches = F.unfold(x, 2, stride=2)
+            x = F.fold(patches, (8, 8), 2, stride=2)
+            B, C, H, W = x.shape
+            ys, xs = torch.meshgrid(torch.linspace(-1, 1, H), torch.linspace(-1, 1, W),
+                                    indexing="ij")
+            grid = torch.stack((xs, ys), dim=-1).unsqueeze(0).expand(B, -1, -1, -1)
+            x = F.grid_sample(x, grid, align_corners=False)
+            x = x + F.conv1d(x.flatten(2)[:, :4], self.w4, padding="same").view(B, C, H, W)
+            x = F.rms_norm(x.permute(0, 2, 3, 1), [C])
+            return x + F.embedding(torch.arange(W), self.table)
+""")
+
+
+def test_functional_convolutions_and_norms_match_torch():
+    model = assert_matches_torch(FUNCTIONAL, "Functional")
+    assert [op.op for op in model.ops] == ["F.conv2d", "F.conv_transpose2d", "F.conv2d",
+                                           "F.conv1d"]
+
+
+# CLIP's AttentionPool2d (clip/model.py): F.multi_head_attention_forward with the query,
+# key and value projections of three Linears and the output projection of a fourth (to
+# another width), `need_weights=False`: `x, _ = ...` unpacks (output, None).
+CLIP_POOL = src("""
+    class AttentionPool2d(nn.Module):  # macslint: input-size=32x4x4 batch-size=2
+        def __init__(self, spacial_dim=4, embed_dim=32, num_heads=4, output_dim=16):
+            super().__init__()
+            self.positional_embedding = nn.Parameter(
+                torch.randn(spacial_dim ** 2 + 1, embed_dim) / embed_dim ** 0.5)
+            self.k_proj = nn.Linear(embed_dim, embed_dim)
+            self.q_proj = nn.Linear(embed_dim, embed_dim)
+            self.v_proj = nn.Linear(embed_dim, embed_dim)
+            self.c_proj = nn.Linear(embed_dim, output_dim or embed_dim)
+            self.num_heads = num_heads
+
+        def forward(self, x):
+            x = x.flatten(start_dim=2).permute(2, 0, 1)  # NCHW -> (HW)NC
+            x = torch.cat([x.mean(dim=0, keepdim=True), x], dim=0)  # (HW+1)NC
+            x = x + self.positional_embedding[:, None, :].to(x.dtype)  # (HW+1)NC
+            x, _ = F.multi_head_attention_forward(
+                query=x[:1], key=x, value=x,
+                embed_dim_to_check=x.shape[-1],
+                num_heads=self.num_heads,
+                q_proj_weight=self.q_proj.weight,
+                k_proj_weight=self.k_proj.weight,
+                v_proj_weight=self.v_proj.weight,
+                in_proj_weight=None,
+                in_proj_bias=torch.cat([self.q_proj.bias, self.k_proj.bias, self.v_proj.bias]),
+                bias_k=None,
+                bias_v=None,
+                add_zero_attn=False,
+                dropout_p=0,
+                out_proj_weight=self.c_proj.weight,
+                out_proj_bias=self.c_proj.bias,
+                use_separate_proj_weight=True,
+                training=self.training,
+                need_weights=False
+            )
+            assert _ is None
+            return x.squeeze(0)
+""")
+
+
+def test_clip_attention_pool_matches_torch():
+    model = assert_matches_torch(CLIP_POOL, "AttentionPool2d", check_calls=False)
+    assert model.output == (2, 16)
+    assert [op.op for op in model.ops] == ["F.multi_head_attention_forward"]
+
+
+# The same with one packed in_proj_weight and the attention weights returned.
+PACKED_POOL = src("""
+    class PackedPool(nn.Module):  # macslint: input-size=5x16 batch-size=3
+        def __init__(self, dim=16, heads=2):
+            super().__init__()
+            self.in_proj_weight = nn.Parameter(torch.randn(3 * dim, dim))
+            self.in_proj_bias = nn.Parameter(torch.zeros(3 * dim))
+            self.out = nn.Linear(dim, dim)
+            self.heads = heads
+
+        def forward(self, x):
+            x = x.transpose(0, 1)
+            out, weights = F.multi_head_attention_forward(
+                x, x, x, x.shape[-1], self.heads, self.in_proj_weight, self.in_proj_bias,
+                None, None, False, 0.0, self.out.weight, self.out.bias, training=False)
+            return out.transpose(0, 1) + weights.sum(-1, keepdim=True)
+""")
+
+
+def test_packed_multi_head_attention_forward_with_weights_matches_torch():
+    model = assert_matches_torch(PACKED_POOL, "PackedPool", check_calls=False)
+    assert model.output == (3, 5, 16)
+
+
+def test_torch_round_of_a_number_is_torch_error_at_its_line():
+    """torch.round takes a tensor only (Python's round() is another function)."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.scale = 2.5
+
+            def forward(self, x):
+                return self.fc(x) * torch.round(self.scale)
+    """)
+    model = the_model(analyse(source), "Net")
+    assert model.macs is None and not model.complete
+    assert f"line {line_of(source, 'torch.round')}" in reasons(model)
+    assert "must be Tensor, not float" in reasons(model)
+    with pytest.raises(TypeError, match="must be Tensor, not float"):
+        torch.round(2.5)
+
+
+def test_topk_of_more_than_the_dim_is_torch_error_at_its_line():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 4)
+
+            def forward(self, x):
+                values, indices = self.fc(x).topk(5)
+                return values
+    """)
+    assert torch_raises(source, "Net", (1, 8))
+    model = the_model(analyse(source), "Net")
+    assert model.macs is None and not model.complete
+    assert f"line {line_of(source, '.topk')}" in reasons(model)
+    assert "k out of range" in reasons(model)
+
+
+def test_functional_conv_of_the_wrong_channels_is_torch_error_at_its_line():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=3x8x8
+            def __init__(self):
+                super().__init__()
+                self.w = nn.Parameter(torch.randn(8, 4, 3, 3))
+
+            def forward(self, x):
+                return F.conv2d(x, self.w)
+    """)
+    assert torch_raises(source, "Net", (1, 3, 8, 8))
+    model = the_model(analyse(source), "Net")
+    assert model.macs is None and not model.complete
+    assert f"line {line_of(source, 'F.conv2d')}" in reasons(model)
+    assert "to have 4 channels, but got 3 channels" in reasons(model)

@@ -13,24 +13,33 @@ from typing import Dict
 from ..spec import Args
 from . import (activation, attention, conv, dropout, embedding, linear, norm, padding, pool,
                resample, reshape, rnn, shuffle, transformer)
+from . import lazy
+from . import fold, unpool
+from . import adaptive, distance, losses
 from .base import LayerSpec
 
 LAYERS: Dict[str, LayerSpec] = {spec.name: spec for spec in [
     *conv.SPECS,
     *linear.SPECS,
     *norm.SPECS,
+    *lazy.SPECS,
     *embedding.SPECS,
     *rnn.SPECS,
     attention.SPEC,
     *transformer.SPECS,
     activation.PRELU,
     *pool.SPECS,
+    *unpool.SPECS,
     *reshape.SPECS,
+    *fold.SPECS,
     *resample.SPECS,
     *padding.SPECS,
     *shuffle.SPECS,
     *activation.SPECS,
     *dropout.SPECS,
+    *distance.SPECS,
+    *losses.SPECS,
+    adaptive.SPEC,
     linear.IDENTITY,
 ]}
 

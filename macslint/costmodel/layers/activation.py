@@ -1,12 +1,13 @@
-"""Activation layers: PReLU (the one with parameters), the elementwise ones and the softmaxes
-(no MACs: FlopCounterMode counts none)."""
+"""Activation layers: PReLU (the one with parameters), the elementwise ones, the softmaxes and
+GLU, which halves a dim (no MACs: FlopCounterMode counts none)."""
 
 from __future__ import annotations
 
+import math
 from typing import Callable, Sequence
 
 from ..shapes import normalize_dim
-from ..spec import Args, LayerError, Shape, ShapeError, is_real_number
+from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, is_real_number
 from .base import LayerSpec, check_sizes, reject_bool
 
 
@@ -81,6 +82,58 @@ def _hardtanh_check(args: Args) -> None:
         raise LayerError(f"max_val ({high}) must be greater than min_val ({low})")
 
 
+def _glu_output(args: Args, inputs: Sequence[Shape]) -> Shape:
+    """F.glu: the input split in two halves along `dim`, one gating the other."""
+    x, dim = inputs[0], args["dim"]
+    if not x:
+        raise ShapeError("glu does not support scalars because halving size must be even")
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise LayerError(f"glu(): argument 'dim' (position 2) must be int, not "
+                         f"{type(dim).__name__}")
+    d = normalize_dim(dim, len(x), "glu")
+    if x[d] % 2:
+        raise ShapeError(f"Halving dimension must be even, but dimension {d} is size {x[d]}")
+    return (*x[:d], x[d] // 2, *x[d + 1:])
+
+
+def _number_check(op: str, *names: str) -> Callable[[Args], None]:
+    """Arguments torch's C++ parser takes as a Number (a bool too)."""
+
+    def check(args: Args) -> None:
+        for position, name in enumerate(names, 2):
+            value = args.values.get(name)
+            if not isinstance(value, (int, float, UnknownArgument)):
+                raise LayerError(f"{op}(): argument '{name}' (position {position}) must be "
+                                 f"Number, not {type(value).__name__}")
+
+    return check
+
+
+_FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _hardshrink_check(args: Args) -> None:
+    _number_check("hardshrink", "lambd")(args)
+    lambd = args.known("lambd")
+    if isinstance(lambd, (int, float)) and math.isfinite(lambd) and abs(lambd) > _FLOAT32_MAX:
+        raise LayerError("value cannot be converted to type float without overflow")
+
+
+def _softshrink_check(args: Args) -> None:
+    _number_check("softshrink", "lambd")(args)
+    lambd = args.known("lambd")
+    if isinstance(lambd, (int, float)) and not 0 <= lambd <= _FLOAT32_MAX:
+        raise LayerError(f"lambda must be in range [0, 3.40282e+38] for input dtype Float, but "
+                         f"found {lambd}")
+
+
+def _rrelu_check(args: Args) -> None:
+    _number_check("rrelu", "lower", "upper")(args)
+    lower, upper = args.known("lower"), args.known("upper")
+    if isinstance(lower, (int, float)) and isinstance(upper, (int, float)) and lower > upper:
+        raise LayerError("Lower bound should be less than or equal to the upper bound")
+
+
 _INPLACE = lambda inplace=False: None  # noqa: E731
 _NO_ARGS = lambda *args, **kwargs: None  # noqa: E731
 _DIM = lambda dim=None: None  # noqa: E731
@@ -110,4 +163,10 @@ SPECS = [
     LayerSpec("Hardtanh", "activation", lambda min_val=-1.0, max_val=1.0, inplace=False,
               min_value=None, max_value=None: None, check=_hardtanh_check),
     LayerSpec("Threshold", "activation", lambda threshold, value, inplace=False: None),
+    LayerSpec("Hardshrink", "activation", lambda lambd=0.5: None, check=_hardshrink_check),
+    LayerSpec("Softshrink", "activation", lambda lambd=0.5: None, check=_softshrink_check),
+    # In eval mode (and for its shape in training too) a leaky ReLU of slope (lower+upper)/2.
+    LayerSpec("RReLU", "activation", lambda lower=1.0 / 8, upper=1.0 / 3, inplace=False: None,
+              check=_rrelu_check),
+    LayerSpec("GLU", "activation", lambda dim=-1: None, output=_glu_output),
 ]

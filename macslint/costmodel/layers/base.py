@@ -52,6 +52,10 @@ class LayerSpec:
     # (MultiheadAttention's `need_weights`, `is_causal`): `output`/`macs` get them as the
     # call passes them (a value not known as an UnknownArgument, which they may not read).
     forward_values: FrozenSet[str] = frozenset()
+    # The namedtuple a forward() returns, as (class name, field names), for a layer whose
+    # result is one (AdaptiveLogSoftmaxWithLoss: _ASMoutput(output, loss)); None: a plain
+    # tuple, or a tensor.
+    output_namedtuple: Optional[Tuple[str, Tuple[str, ...]]] = None
     # Pickled (for `-j` workers and the result cache) by name, as its rules are lambdas:
     # see the reducer macslint.costmodel.layers registers.
 

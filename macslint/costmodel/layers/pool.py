@@ -1,9 +1,11 @@
-"""Pooling layers: MaxPool, AvgPool, AdaptiveAvgPool and AdaptiveMaxPool in 1d-3d (no
-parameters, no MACs: shape rules and torch's checks only)."""
+"""Pooling layers: MaxPool, AvgPool, AdaptiveAvgPool, AdaptiveMaxPool and LPPool in 1d-3d,
+FractionalMaxPool in 2d and 3d (no parameters, no MACs: shape rules and torch's checks only).
+The unpooling layers, MaxUnpool1d-3d, are in unpool.py."""
 
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from typing import Any, Sequence
 
 from ..shapes import show_bracketed
 from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, as_int
@@ -147,6 +149,146 @@ def adaptive_pool_output(n: int, kind: str):
     return output
 
 
+def _lp_pool_check(args: Args) -> None:
+    """F.lp_pool*d raises each number to the power norm_type and the sum to 1 / norm_type."""
+    norm = args.values.get("norm_type")
+    if isinstance(norm, UnknownArgument):
+        return
+    if not isinstance(norm, (int, float)):
+        raise LayerError(f"pow(): argument 'exponent' must be Number, not {type(norm).__name__} "
+                         "(LPPool's norm_type)")
+    if norm == 0:
+        raise LayerError("float division by zero (LPPool takes the 1 / norm_type power)")
+
+
+def _lp_pool_output(n: int):
+    """F.lp_pool{n}d: avg_pool{n}d of the powers (max_pool{n}d of the magnitudes for an
+    infinite norm_type), with no padding, times the kernel's size. lp_pool2d and lp_pool3d
+    unpack the kernel into n sizes, even for an infinite norm_type; lp_pool1d multiplies by
+    the kernel as given, which must be an int then."""
+
+    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
+        kernel = args["kernel_size"]
+        if n > 1 and isinstance(kernel, (list, tuple)) and len(kernel) != n:
+            few = len(kernel) < n
+            raise LayerError(f"{'not enough' if few else 'too many'} values to unpack (expected "
+                             f"{n}{f', got {len(kernel)}' if few else ''}) (the kernel_size of "
+                             f"LPPool{n}d)")
+        norm = args.values.get("norm_type")
+        infinite = isinstance(norm, (int, float)) and math.isinf(norm)
+        kind = f"MaxPool{n}d" if infinite else f"AvgPool{n}d"
+        pooled = Args({"kernel_size": kernel, "stride": args["stride"], "padding": 0,
+                       "dilation": 1, "ceil_mode": args["ceil_mode"]})
+        out = _pool_output(n, kind, infinite)(pooled, inputs)
+        if n == 1 and not infinite and isinstance(kernel, (list, tuple)):
+            raise LayerError(f"mul(): argument 'other' (position 1) must be Tensor, not "
+                             f"{type(kernel).__name__} (LPPool1d multiplies by its kernel_size)")
+        return out
+
+    return output
+
+
+def _int_list(op: str, arg: str, position: int, value: Any, n: int) -> Shape:
+    """An int or a sequence of ints as torch's C++ argument parser takes it (a bool first is
+    refused, one further on is an int), an int repeated n times."""
+    values = tuple(value) if isinstance(value, (list, tuple)) else (value,) * n
+    reject_bool(op, arg, values)
+    for i, v in enumerate(values):
+        if not isinstance(v, int):
+            raise LayerError(f"{op}(): argument '{arg}' (position {position}) must be tuple of "
+                             f"ints, but found element of type {type(v).__name__} at pos {i}")
+    return values
+
+
+def _fractional_check(n: int):
+    name = f"FractionalMaxPool{n}d"
+
+    def check(args: Args) -> None:
+        size, ratio = args.values.get("output_size"), args.values.get("output_ratio")
+        if isinstance(size, UnknownArgument) or isinstance(ratio, UnknownArgument):
+            return
+        if n == 3:
+            kernel = args.known("kernel_size")
+            kernels = kernel if isinstance(kernel, (list, tuple)) else (kernel,)
+            if any(isinstance(k, (int, float)) and k <= 0 for k in kernels):
+                raise LayerError(f"kernel_size must be greater than 0, but got {kernel}")
+        if size is None and ratio is None:
+            raise LayerError(f"{name} requires specifying either an output size, or a pooling "
+                             "ratio")
+        if size is not None and ratio is not None:
+            raise LayerError("only one of output_size and output_ratio may be specified")
+        if ratio is not None:
+            ratios = ratio if isinstance(ratio, (list, tuple)) else (ratio,) * n
+            if len(ratios) < n:
+                raise LayerError(f"tuple index out of range ({name}'s output_ratio of "
+                                 f"{len(ratios)} values)")
+            for r in ratios[:n]:
+                if not isinstance(r, (int, float)):
+                    raise LayerError(f"'<' not supported between instances of 'int' and "
+                                     f"'{type(r).__name__}'")
+                if not 0 < r < 1:
+                    raise LayerError(f"output_ratio must be between 0 and 1 (got {ratio})")
+
+    return check
+
+
+def _fractional_output(n: int):
+    op = f"fractional_max_pool{n}d"
+
+    def output(args: Args, inputs: Sequence[Shape]) -> Shape:
+        x = inputs[0]
+        ratio = args["output_ratio"]
+        if ratio is not None:
+            ratios = tuple(ratio) if isinstance(ratio, (list, tuple)) else (ratio,) * n
+            if n == 2 and len(ratios) > 2:
+                raise LayerError("fractional_max_pool2d requires output_ratio to either be a "
+                                 "single Int or tuple of Ints.")
+            if len(x) < n:
+                raise ShapeError(f"Dimension out of range (expected to be in range of "
+                                 f"[{-max(len(x), 1)}, {max(len(x), 1) - 1}], but got {-n})")
+            size: Any = tuple(int(d * r) for d, r in zip(x[len(x) - n:], ratios))
+        else:
+            size = args["output_size"]
+        # the random samples it draws: one set per batch and channel
+        if len(x) < n + 1:
+            raise ShapeError(f"Dimension out of range (expected to be in range of "
+                             f"[{-max(len(x), 1)}, {max(len(x), 1) - 1}], but got {-n - 1})")
+        kernel = _int_list(op, "kernel_size", 2, args["kernel_size"], n)
+        out = _int_list(op, "output_size", 3, size, n)
+        three = " three" if n == 3 else ""
+        if len(kernel) != n:
+            raise LayerError(f"{op}: kernel_size must either be a single Int or tuple of{three} "
+                             "Ints")
+        if len(out) != n:
+            raise LayerError(f"{op}: output_size must either be a single Int or tuple of{three} "
+                             "Ints")
+        where = f"{op}()" if n == 2 else "fractional_max_pool3d_out()"
+        if len(x) not in (n + 1, n + 2):
+            raise ShapeError(f"{where}: Expected {n + 1}D or {n + 2}D tensor, but got: "
+                             f"{show_bracketed(x)}")
+        for i in range(1, len(x)):
+            if x[i] == 0:
+                raise ShapeError(f"{where}: Expected input to have non-zero size for non-batch "
+                                 f"dimensions, but got{show_bracketed(x)} with dimension {i} "
+                                 "being empty.")
+        spatial = x[len(x) - n:]
+        names = ("height", "width") if n == 2 else ("time", "height", "width")
+        # 2d: an output plus the kernel may reach the input's size; 3d: only stay below it,
+        # checked in the order time, width, height
+        order = (0, 1) if n == 2 else (0, 2, 1)
+        for i in order:
+            if out[i] + kernel[i] - 1 > spatial[i] - (n == 3):
+                raise ShapeError(f"{where}: pool {names[i]} {kernel[i]} too large relative to "
+                                 f"input {names[i]} {spatial[i]}")
+        result = (*x[: len(x) - n], *out)
+        if any(d < 0 for d in out):
+            raise LayerError(f"Trying to create tensor with negative dimension "
+                             f"{min(out)}: {show_bracketed(result)}")
+        return result
+
+    return output
+
+
 _POOL_MAX = lambda kernel_size, stride=None, padding=0, dilation=1, return_indices=False, \
     ceil_mode=False: None  # noqa: E731
 _POOL_AVG1 = lambda kernel_size, stride=None, padding=0, ceil_mode=False, \
@@ -165,4 +307,11 @@ SPECS = [
     *(LayerSpec(f"AdaptiveMaxPool{n}d", "pooling",
                 lambda output_size, return_indices=False: None,
                 output=adaptive_pool_output(n, f"AdaptiveMaxPool{n}d")) for n in (1, 2, 3)),
+    *(LayerSpec(f"LPPool{n}d", "pooling",
+                lambda norm_type, kernel_size, stride=None, ceil_mode=False: None,
+                output=_lp_pool_output(n), check=_lp_pool_check) for n in (1, 2, 3)),
+    *(LayerSpec(f"FractionalMaxPool{n}d", "pooling",
+                lambda kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                _random_samples=None: None,
+                output=_fractional_output(n), check=_fractional_check(n)) for n in (2, 3)),
 ]

@@ -1,10 +1,12 @@
-"""Resampling layers: Upsample (no parameters, no MACs). Its shape rule is also
-F.interpolate's (see ops.functional)."""
+"""Resampling layers: Upsample and its subclasses UpsamplingNearest2d and UpsamplingBilinear2d
+(no parameters, no MACs). Upsample's shape rule is also F.interpolate's (see ops.functional);
+the subclasses are Upsample with its mode fixed: 'nearest' (any of a 3-D to a 5-D input, as
+Upsample), 'bilinear' with align_corners=True (a 4-D input)."""
 
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from ..shapes import show_bracketed
 from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, as_int
@@ -110,6 +112,21 @@ def _upsample_output(args: Args, inputs: Sequence[Shape]) -> Shape:
     return (*x[:2], *out)
 
 
+def _as_upsample(mode: str, align_corners: Any) -> Callable[[Args], Args]:
+    """The arguments of the Upsample a subclass builds: its size and scale_factor, its mode."""
+    return lambda args: Args({**args.values, "mode": mode, "align_corners": align_corners,
+                              "recompute_scale_factor": None})
+
+
+def _upsampling(name: str, mode: str, align_corners: Any) -> LayerSpec:
+    upsample = _as_upsample(mode, align_corners)
+    return LayerSpec(
+        name, "upsampling", lambda size=None, scale_factor=None: None,
+        output=lambda args, inputs: _upsample_output(upsample(args), inputs),
+        check=lambda args: _upsample_check(upsample(args)),
+    )
+
+
 SPECS = [
     LayerSpec(
         "Upsample", "upsampling",
@@ -117,4 +134,6 @@ SPECS = [
         recompute_scale_factor=None: None,
         output=_upsample_output, check=_upsample_check,
     ),
+    _upsampling("UpsamplingNearest2d", "nearest", None),
+    _upsampling("UpsamplingBilinear2d", "bilinear", True),
 ]

@@ -1,11 +1,14 @@
-"""Pixel shuffles: PixelShuffle and PixelUnshuffle (no parameters, no MACs: FlopCounterMode
-counts none). They move (C, H, W) to (C / r^2, H * r, W * r) and back, on the last three dims
-of an input of any rank from 3 up. torch checks the factor only at the call."""
+"""Pixel and channel shuffles: PixelShuffle, PixelUnshuffle and ChannelShuffle (no parameters,
+no MACs: FlopCounterMode counts none). The pixel shuffles move (C, H, W) to (C / r^2, H * r,
+W * r) and back, on the last three dims of an input of any rank from 3 up; ChannelShuffle
+permutes the channels (dim 1) of an input of any rank from 3 up. torch checks the factor and
+the groups only at the call."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
+from ..shapes import show_bracketed
 from ..spec import INT64_MAX, Args, LayerError, Shape, ShapeError, check_int64
 from .base import LayerSpec
 
@@ -56,9 +59,26 @@ def _shuffle_output(unshuffle: bool) -> Callable[[Args, Sequence[Shape]], Shape]
     return output
 
 
+def _channel_shuffle_output(args: Args, inputs: Sequence[Shape]) -> Shape:
+    x = inputs[0]
+    groups = _factor("channel_shuffle", "groups", args["groups"])
+    if len(x) < 3:
+        raise ShapeError(f"channel_shuffle expects input with > 2 dims, but got input with sizes "
+                         f"{show_bracketed(x)}")
+    if groups <= 0:
+        raise LayerError(f"Number of groups to divide channels in must be positive. Value of "
+                         f"groups:{groups}")
+    if x[1] % groups:
+        raise ShapeError(f"Number of channels must be divisible by groups. Got {x[1]} channels "
+                         f"and {groups} groups.")
+    return x
+
+
 SPECS = [
     LayerSpec("PixelShuffle", "pixelshuffle", lambda upscale_factor: None,
               output=_shuffle_output(False)),
     LayerSpec("PixelUnshuffle", "pixelshuffle", lambda downscale_factor: None,
               output=_shuffle_output(True)),
+    LayerSpec("ChannelShuffle", "channelshuffle", lambda groups: None,
+              output=_channel_shuffle_output),
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Dict
 
 from . import creation, elementwise, functional, matmul, reductions, shape_ops
-from . import attention, einsum
+from . import attention, conv, einsum, scatter_gather
 from .base import OpSpec, registry
 
 TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
@@ -27,6 +27,11 @@ TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
     *matmul.METHODS,
     *elementwise.BROADCASTING_METHODS,
     *shape_ops.TRIANGLE_UNBIND_METHODS,
+    *elementwise.ROUNDING_METHODS,
+    *shape_ops.ROLL,
+    *scatter_gather.METHODS,
+    *reductions.SORTING_METHODS,
+    *matmul.ADDED_METHODS,
 ])
 
 TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
@@ -42,9 +47,21 @@ TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
     *creation.TORCH,
     *shape_ops.TORCH_TRIANGLE_UNBIND,
     *einsum.TORCH,
+    *elementwise.TORCH_ROUNDING_FILL,
+    *shape_ops.ROLL,
+    *scatter_gather.TORCH,
+    *reductions.SORTING_TORCH,
+    *matmul.ADDED_TORCH,
+    *creation.SPACED,
 ])
 
-FUNCTIONAL: Dict[str, OpSpec] = registry("F.", [*functional.FUNCTIONAL, *attention.FUNCTIONAL])
+FUNCTIONAL: Dict[str, OpSpec] = registry("F.", [
+    *functional.FUNCTIONAL,
+    *attention.FUNCTIONAL,
+    *conv.FUNCTIONAL,
+    *functional.NORMS_LOOKUPS,
+    *attention.MHA_FUNCTIONAL,
+])
 
 # x.T, x.mT, x.H, x.mH: tensor properties, read as attributes (not called)
 PROPERTIES: Dict[str, OpSpec] = registry("", shape_ops.PROPERTIES)

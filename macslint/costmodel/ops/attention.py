@@ -1,5 +1,11 @@
-"""F.scaled_dot_product_attention: its output shape, torch's errors and its MACs as
-FlopCounterMode counts them on the meta device (REFERENCE.md).
+"""F.scaled_dot_product_attention and F.multi_head_attention_forward: their output shapes,
+torch's errors and their MACs as FlopCounterMode counts them on the meta device (REFERENCE.md).
+
+F.multi_head_attention_forward is nn.MultiheadAttention's forward in functional form (CLIP's
+AttentionPool2d calls it with its own projection weights): it costs what the layer costs
+with the same shapes (costmodel/layers/attention.py), the weights given as tensors instead
+of built (their shapes checked here), and an output projection of any width. It returns
+(attn_output, attn_weights), the weights None when need_weights is false.
 
 On meta, torch 2.13 runs the math backend (`_scaled_dot_product_attention_math`), which
 FlopCounterMode sees as two matrix products: `matmul(query, keyᵀ)` (the scores, L x S) and
@@ -33,9 +39,11 @@ import math
 from typing import Callable, Optional, Tuple
 
 from ...units import format_shape
+from ..layers import LAYERS
 from ..shapes import broadcast, matmul, show_bracketed
 from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, Unresolved
-from .base import shape_of
+from .base import int_arg, resolved, shape_of
+from .matmul import linear_parts
 
 # The parser's types for the non-tensor arguments: (name, accepted types, torch's name)
 _REAL = (int, float)  # a Python float argument: ints and bools are taken too
@@ -144,6 +152,109 @@ def _macs(args: Args, out: Optional[Shape]) -> int:
     return attention_parts(args)[1]
 
 
+# ---------------------------------------------------------------------------
+# F.multi_head_attention_forward
+
+_MHA_TENSORS = ("query", "key", "value", "in_proj_weight", "in_proj_bias", "bias_k", "bias_v",
+                "out_proj_weight", "out_proj_bias", "key_padding_mask", "attn_mask",
+                "q_proj_weight", "k_proj_weight", "v_proj_weight", "static_k", "static_v")
+
+
+def _optional(args: Args, name: str) -> Optional[Shape]:
+    return None if args[name] is None else shape_of(args, name)
+
+
+def _weight(args: Args, name: str, want: Shape, what: str) -> None:
+    got = shape_of(args, name)
+    if got != want:
+        raise ShapeError(f"expecting {what} shape of {want}, but got torch.Size("
+                         f"{list(got)}) ({name})")
+
+
+def _projections(args: Args, embed: int) -> Tuple[Optional[int], Optional[int]]:
+    """The input projections' checks; (kdim, vdim) of separate weights (None: packed)."""
+    if resolved(args, "use_separate_proj_weight"):
+        for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+            if args[name] is None:
+                raise LayerError(f"use_separate_proj_weight is True but {name} is None")
+        k, v = shape_of(args, "k_proj_weight"), shape_of(args, "v_proj_weight")
+        for name, w in (("k_proj_weight", k), ("v_proj_weight", v)):
+            if len(w) != 2 or w[0] != embed:
+                raise ShapeError(f"expecting {name[0]} projection weights of shape ({embed}, *), "
+                                 f"but got torch.Size({list(w)})")
+        _weight(args, "q_proj_weight", (embed, embed), "query weights")
+        kdim, vdim = k[1], v[1]
+    else:
+        if args["in_proj_weight"] is None:
+            raise LayerError("use_separate_proj_weight is False but in_proj_weight is None")
+        _weight(args, "in_proj_weight", (3 * embed, embed), "packed in_proj_weight")
+        kdim = vdim = None
+    bias = _optional(args, "in_proj_bias")
+    if bias is not None and bias != (3 * embed,):
+        raise Unresolved("in_proj_bias", f"an in_proj_bias of shape {format_shape(bias)} (not "
+                                         f"{3 * embed}, a bias per projection) is not modelled")
+    return kdim, vdim
+
+
+def _extra_keys(args: Args, embed: int) -> bool:
+    """bias_k and bias_v: both (1, 1, E) or neither."""
+    k, v = _optional(args, "bias_k"), _optional(args, "bias_v")
+    if (k is None) != (v is None):
+        raise LayerError(f"bias_{'k' if v is None else 'v'} is set but "
+                         f"bias_{'v' if v is None else 'k'} is None")
+    for name, s in (("bias_k", k), ("bias_v", v)):
+        if s is not None and s != (1, 1, embed):
+            raise Unresolved(name, f"a {name} of shape {format_shape(s)} (not 1x1x{embed}) is "
+                                   f"not modelled")
+    return k is not None
+
+
+def mha_forward_parts(args: Args) -> Tuple[Tuple[Shape, Optional[Shape]], int]:
+    """((attn_output, attn_weights or None), MACs) of F.multi_head_attention_forward."""
+    for name in ("static_k", "static_v"):
+        if args[name] is not None:
+            raise Unresolved(name, "precomputed keys and values (static_k, static_v) are not "
+                                   "modelled")
+    query = shape_of(args, "query")
+    embed, heads = resolved(args, "embed_dim_to_check"), int_arg(args, "num_heads")
+    if not query or query[-1] != embed:
+        raise ShapeError(f"was expecting embedding dimension of {embed}, but got "
+                         f"{query[-1] if query else format_shape(query)}")
+    if heads == 0:
+        raise LayerError("integer division or modulo by zero (num_heads=0)")
+    embed = query[-1]  # an int (embed_dim_to_check is only compared with it)
+    kdim, vdim = _projections(args, embed)
+    layer = Args({"embed_dim": embed, "num_heads": heads, "dropout": 0.0,
+                  "bias": args["in_proj_bias"] is not None, "add_bias_kv": _extra_keys(args, embed),
+                  "add_zero_attn": args["add_zero_attn"], "kdim": kdim, "vdim": vdim,
+                  "batch_first": False})
+    inputs = [query, shape_of(args, "key"), shape_of(args, "value"),
+              _optional(args, "key_padding_mask"), args.values["need_weights"],
+              _optional(args, "attn_mask"), args.values["average_attn_weights"],
+              args.values["is_causal"]]
+    (out, weights), macs = LAYERS["MultiheadAttention"].run(layer, inputs)
+    p = args.known("dropout_p")
+    if args.known("training") and isinstance(p, (int, float)) and p > 1:
+        raise LayerError(f"dropout probability has to be between 0 and 1, but got {p}")
+    # the output projection: a Linear of (L * N, E) rows to any width (the layer's E)
+    rows = math.prod(out[:-1])
+    w = shape_of(args, "out_proj_weight")
+    if len(w) != 2:
+        raise ShapeError(f"out_proj_weight must be 2-D (out_features, {embed}), got "
+                         f"{format_shape(w)}")
+    projected, projection_macs = linear_parts(Args({
+        "input": (rows, embed), "weight": w, "bias": _optional(args, "out_proj_bias")}))
+    return ((*out[:-1], projected[-1]), weights), macs - rows * embed * embed + projection_macs
+
+
+def _mha_result(args: Args) -> Tuple[Shape, Optional[Shape]]:
+    return mha_forward_parts(args)[0]
+
+
+def _mha_macs(args: Args, out: object) -> int:
+    return mha_forward_parts(args)[1]
+
+
 # F.scaled_dot_product_attention(...): scale and enable_gqa are keyword-only in torch's
 # parser (its docstring writes them as positional)
 FUNCTIONAL = [
@@ -151,4 +262,16 @@ FUNCTIONAL = [
      lambda query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, *, scale=None,
      enable_gqa=False: None,
      dict(tensors=("query", "key", "value", "attn_mask"), result=_result, macs=_macs)),
+]
+
+# F.multi_head_attention_forward(...): listed last
+MHA_FUNCTIONAL = [
+    ("multi_head_attention_forward",
+     lambda query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+     bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training=True,
+     key_padding_mask=None, need_weights=True, attn_mask=None, use_separate_proj_weight=False,
+     q_proj_weight=None, k_proj_weight=None, v_proj_weight=None, static_k=None, static_v=None,
+     average_attn_weights=True, is_causal=False: None,
+     dict(tensors=_MHA_TENSORS, no_numbers=_MHA_TENSORS, result=_mha_result, macs=_mha_macs,
+          result_kind="tensors")),
 ]

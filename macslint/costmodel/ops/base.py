@@ -82,6 +82,11 @@ class OpSpec:
     # the tensor lists that are varargs may also come as one list or tuple, which is then
     # the list (torch.einsum(eq, [a, b]), the old interface its Python wrapper still takes)
     list_form: bool = False
+    # tensor parameters that take no Python number (`torch.round(2.5)` is a TypeError)
+    no_numbers: Tuple[str, ...] = ()
+    # (tensor parameter, parameter): a Python number passed by position for the first is the
+    # second (torch's overloads: `x.scatter(1, index, 0.5)` is `value=0.5`, not a `src`)
+    numbers_to: Tuple[Tuple[str, str], ...] = ()
 
     @property
     def signature(self) -> inspect.Signature:
@@ -91,6 +96,17 @@ class OpSpec:
         """Bind as Python binds the call (LayerError in Python's words if it would not).
         A Python number where a tensor is allowed (torch.add(x, 1)) becomes shape ()."""
         values = bind(self.signature_of, f"{self.name}()", positional, keywords)
+        short = self.name.rsplit(".", 1)[-1]
+        for name in self.no_numbers:
+            if is_python_scalar(values.get(name)):
+                raise LayerError(f"{short}(): argument '{name}' must be Tensor, not "
+                                 f"{type(values[name]).__name__}")
+        for name, other in self.numbers_to:
+            if name not in keywords and is_python_scalar(values.get(name)):
+                if values.get(other) is not None:
+                    raise LayerError(f"{short}() received an invalid combination of arguments: "
+                                     f"both a number for '{name}' and '{other}='")
+                values[other], values[name] = values[name], None
         for name in self.tensors:
             if is_python_scalar(values.get(name)):
                 values[name] = ()
@@ -141,12 +157,42 @@ def int_arg(args: Args, name: str, value: Any = _ARG) -> int:
     return check_int64(name, value)
 
 
+def strict_int_arg(args: Args, name: str, value: Any = _ARG) -> int:
+    """An int where torch's parser refuses a bool too (`x.topk(True)`)."""
+    value = resolved(args, name) if value is _ARG else resolve(name, value)
+    if isinstance(value, bool):
+        raise LayerError(f"argument '{name}' must be int, not bool")
+    return int_arg(args, name, value)
+
+
+def bool_arg(args: Args, name: str) -> bool:
+    """A bool as torch's parser reads it: an int is refused (`x.sort(descending=1)`)."""
+    value = resolved(args, name)
+    if not isinstance(value, bool):
+        raise LayerError(f"argument '{name}' must be bool, not {type(value).__name__}")
+    return value
+
+
 def int_list_arg(args: Args, name: str) -> Tuple[int, ...]:
     """A tuple/list of ints (torch's IntArrayRef); a bare int is a TypeError in torch."""
     value = resolved(args, name)
     if not isinstance(value, (list, tuple)):
         raise LayerError(f"argument '{name}' must be tuple of ints, not "
                          f"{type(value).__name__}")
+    return tuple(int_arg(args, name, v) for v in value)
+
+
+def int_array_arg(args: Args, name: str) -> Tuple[int, ...]:
+    """torch's IntArrayRef[1]: an int (one item) or a sequence of ints. A bool is refused as
+    the value, or as the first item only (the parser looks at that one)."""
+    value = resolved(args, name)
+    if isinstance(value, bool) or not isinstance(value, (int, list, tuple)):
+        raise LayerError(f"argument '{name}' must be tuple of ints, not {type(value).__name__}")
+    if isinstance(value, int):
+        return (int_arg(args, name, value),)
+    if value and isinstance(value[0], bool):
+        raise LayerError(f"argument '{name}' must be tuple of ints, but found element of type "
+                         f"bool at pos 0")
     return tuple(int_arg(args, name, v) for v in value)
 
 

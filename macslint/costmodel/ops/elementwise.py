@@ -1,5 +1,5 @@
-"""Elementwise ops: shape-keeping methods (casts, copies, unary math) and the broadcasting
-ones (arithmetic, where, clamp, masked_fill), in place or not. No MACs."""
+"""Elementwise ops: shape-keeping methods (casts, copies, unary math, rounding) and the
+broadcasting ones (arithmetic, where, clamp, masked_fill), in place or not. No MACs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Callable
 from ...units import format_shape
 from ..shapes import broadcast
 from ..spec import Args, LayerError, Shape, ShapeError, Unresolved
-from .base import BINARY, ONE_TENSOR, shape_of
+from .base import BINARY, ONE_TENSOR, shape_of, strict_int_arg
 
 
 def _elementwise(*names: str) -> Callable[[Args], Shape]:
@@ -39,6 +39,13 @@ def _masked_fill(args: Args) -> Shape:
         raise ShapeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
                          f"tensor with {len(value)} dimension(s) ({format_shape(value)})")
     return _elementwise("input", "mask")(args)
+
+
+def _round(args: Args) -> Shape:
+    """round(decimals=): an int (not a bool, not None); floor and ceil take none."""
+    x = shape_of(args)
+    strict_int_arg(args, "decimals")
+    return x
 
 
 def _clamp(args: Args) -> Shape:
@@ -103,9 +110,10 @@ BROADCASTING_METHODS = [
     ("clamp", _CLAMP, dict(tensors=("input", "min", "max"), result=_clamp)),
     ("clamp_", _CLAMP, dict(tensors=("input", "min", "max"), result=_inplace(_clamp))),
     ("masked_fill", lambda input, mask, value: None,
-     dict(tensors=("input", "mask", "value"), result=_masked_fill)),
+     dict(tensors=("input", "mask", "value"), no_numbers=("mask",), result=_masked_fill)),
     ("masked_fill_", lambda input, mask, value: None,
-     dict(tensors=("input", "mask", "value"), result=_inplace(_masked_fill))),
+     dict(tensors=("input", "mask", "value"), no_numbers=("mask",),
+          result=_inplace(_masked_fill))),
 ]
 
 # torch.relu(...) ... torch.square(...): listed after shape_ops.TORCH_SPLIT
@@ -133,4 +141,21 @@ TORCH_BROADCASTING = [
      dict(tensors=("condition", "input", "other"), result=_where_op)),
     ("clamp", lambda input, min=None, max=None, *, out=None: None,
      dict(tensors=("input", "min", "max"), result=_clamp)),
+]
+
+# x.round(...) ... x.ceil_(): torch takes no Python number (`torch.round(2.5)` is a TypeError;
+# Python's own round() is another function)
+ROUNDING_METHODS = [
+    *((op, lambda input, *, decimals=0: None, dict(result=_round)) for op in ("round", "round_")),
+    *((op, ONE_TENSOR, {}) for op in ("floor", "floor_", "ceil", "ceil_")),
+]
+
+# torch.round(...) ... torch.masked_fill(...)
+TORCH_ROUNDING_FILL = [
+    ("round", lambda input, *, decimals=0, out=None: None,
+     dict(result=_round, no_numbers=("input",))),
+    *((op, _UNARY_OUT, dict(no_numbers=("input",))) for op in ("floor", "ceil")),
+    ("masked_fill", lambda input, mask, value: None,
+     dict(tensors=("input", "mask", "value"), no_numbers=("input", "mask"),
+          result=_masked_fill)),
 ]

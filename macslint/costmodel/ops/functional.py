@@ -1,15 +1,18 @@
-"""torch.nn.functional: activations, dropouts, softmaxes, normalize, layer_norm, linear,
-the pools and interpolate (by the rules of the layers they back) and pad."""
+"""torch.nn.functional: activations, dropouts, softmaxes, normalize, layer_norm, group_norm,
+rms_norm, linear, embedding, the pools, interpolate and the pixel shuffles (by the rules of
+the layers they back), grid_sample and pad. All but linear count 0 MACs."""
 
 from __future__ import annotations
 
 from typing import Any, Callable, Optional, Sequence, Tuple
 
+import math
+
 from ...units import format_shape
 from ..layers import LAYERS
-from ..shapes import normalize_dim, op_on
+from ..shapes import normalize_dim, op_on, show_bracketed
 from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, is_python_scalar
-from .base import ONE_TENSOR, int_arg, int_list_arg, resolve, resolved, shape_of
+from .base import ONE_TENSOR, int_arg, int_list_arg, resolve, resolved, shape_of, strict_int_arg
 from .matmul import linear_parts
 from .reductions import softmax_result
 
@@ -66,6 +69,106 @@ def _layer_norm(args: Args) -> Shape:
                              f"got {name} of shape {list(shape_of(args, name))} and "
                              f"normalized_shape = {list(shape)}")
     return LAYERS["LayerNorm"].output(Args({"normalized_shape": shape}), [x])
+
+
+def _rms_norm(args: Args) -> Shape:
+    """F.rms_norm: layer_norm's checks, with no bias."""
+    return _layer_norm(Args({**args.values, "bias": None}))
+
+
+def _group_norm(args: Args) -> Shape:
+    """F.group_norm: its Python checks (a batch of one value per group is refused, as
+    training would), then torch.group_norm's."""
+    x = shape_of(args)
+    if len(x) < 2:
+        raise ShapeError(f"Expected at least 2 dimensions for input tensor but received "
+                         f"{len(x)}")
+    groups = strict_int_arg(args, "num_groups")
+    if groups == 0:
+        raise LayerError("integer division or modulo by zero (num_groups=0)")
+    size = [x[0] * x[1] // groups, groups, *x[2:]]
+    if size[0] * math.prod(size[2:]) == 1:
+        raise ShapeError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{size}")
+    if groups < 0:
+        raise LayerError(f"Expected num groups to be greater than 0, got {groups}")
+    if x[1] % groups:
+        raise ShapeError(f"Expected number of channels in input to be divisible by num_groups, "
+                         f"but got input of shape {show_bracketed(x)} and num_groups={groups}")
+    for name in ("weight", "bias"):
+        if args[name] is not None and shape_of(args, name) != (x[1],):
+            raise ShapeError(f"Expected {name} to be a vector of size equal to the number of "
+                             f"channels in input, but got {name} of shape "
+                             f"{show_bracketed(shape_of(args, name))} and input of shape "
+                             f"{show_bracketed(x)}")
+    return x
+
+
+def _embedding(args: Args) -> Shape:
+    """F.embedding: a row of the 2-D weight for each index; padding_idx within its rows."""
+    x, w = shape_of(args), shape_of(args, "weight")
+    index = args.known("padding_idx")  # only checked: one not known does not hide the shape
+    if index is not None:
+        if not is_python_scalar(index) or isinstance(index, complex):
+            raise LayerError(f"'>' not supported between instances of '{type(index).__name__}' "
+                             f"and 'int'")
+        if index != 0 and not w:
+            raise ShapeError("Dimension specified as 0 but tensor has no dimensions (the rows of "
+                             "a 0-dim weight)")
+        if index > 0 and index >= w[0] or index < 0 and index < -w[0]:
+            raise ShapeError(f"Padding_idx must be within num_embeddings ({index} for a weight of "
+                             f"{w[0]} rows)")
+        strict_int_arg(args, "padding_idx")
+    if len(w) != 2:
+        raise ShapeError(f"'weight' must be 2-D, got {format_shape(w)}")
+    if w[0] == 0 and math.prod(x):
+        raise ShapeError(f"index_select(): self indexing axis dim should be positive (a weight of "
+                         f"0 rows, indices {format_shape(x)})")
+    return (*x, w[1])
+
+
+_GRID_MODES = ("bilinear", "nearest", "bicubic")
+_GRID_PADDINGS = ("zeros", "border", "reflection")
+
+
+def _grid_sample(args: Args) -> Shape:
+    """F.grid_sample: (N, C, *grid's sizes) of a (N, C, H, W) input and a (N, h, w, 2) grid
+    (5-D and 3 for volumes); torch.grid_sampler's checks (the 2-D kernel for a 4-D input,
+    the 3-D one otherwise)."""
+    x, grid = shape_of(args), shape_of(args, "grid")
+    mode, padding = resolved(args, "mode"), resolved(args, "padding_mode")
+    if mode not in _GRID_MODES:
+        raise LayerError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding not in _GRID_PADDINGS:
+        raise LayerError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding}'")
+    align = args.known("align_corners")
+    if align is not None and not isinstance(align, bool):
+        raise LayerError(f"grid_sampler(): argument 'align_corners' (position 5) must be bool, "
+                         f"not {type(align).__name__}")
+    if not x or not grid:
+        raise ShapeError(f"Dimension specified as 0 but tensor has no dimensions (grid_sample of "
+                         f"a {format_shape(x)} input with a {format_shape(grid)} grid)")
+    shown = f"input with sizes {show_bracketed(x)} and grid with sizes {show_bracketed(grid)}"
+    if x[0] != grid[0]:
+        raise ShapeError(f"grid_sampler(): expected grid and input to have same batch size, but "
+                         f"got {shown}")
+    if grid[-1] != len(x) - 2:
+        raise ShapeError(f"grid_sampler(): expected grid to have size {len(x) - 2} in last "
+                         f"dimension, but got grid with sizes {show_bracketed(grid)}")
+    for i in range(2, len(x)):
+        if x[i] <= 0:
+            raise ShapeError(f"grid_sampler(): expected input to have non-empty spatial "
+                             f"dimensions, but input has sizes {show_bracketed(x)} with "
+                             f"dimension {i} being empty")
+    rank = 4 if len(x) == 4 else 5
+    if len(x) != rank or len(grid) != rank:
+        raise ShapeError(f"grid_sampler(): expected {rank}D input and grid with same number of "
+                         f"dimensions, but got {shown}")
+    if rank == 5 and mode == "bicubic":
+        raise ShapeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    return (x[0], x[1], *grid[1:-1])
 
 
 def _normalize(args: Args) -> Shape:
@@ -257,4 +360,23 @@ FUNCTIONAL = [
     ("upsample", lambda input, size=None, scale_factor=None, mode="nearest",
      align_corners=None: None, dict(result=_interpolate)),
     ("pad", lambda input, pad, mode="constant", value=None: None, dict(result=_pad)),
+]
+
+# F.group_norm(...) ... F.pixel_unshuffle(...): listed after conv.FUNCTIONAL
+NORMS_LOOKUPS = [
+    ("group_norm", lambda input, num_groups, weight=None, bias=None, eps=1e-05: None,
+     dict(tensors=("input", "weight", "bias"), no_numbers=("input", "weight", "bias"),
+          result=_group_norm)),
+    ("rms_norm", lambda input, normalized_shape, weight=None, eps=None: None,
+     dict(tensors=("input", "weight"), no_numbers=("input", "weight"), result=_rms_norm)),
+    ("embedding", lambda input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+     scale_grad_by_freq=False, sparse=False: None,
+     dict(tensors=("input", "weight"), no_numbers=("input", "weight"), result=_embedding)),
+    ("grid_sample", lambda input, grid, mode="bilinear", padding_mode="zeros",
+     align_corners=None: None,
+     dict(tensors=("input", "grid"), no_numbers=("input", "grid"), result=_grid_sample)),
+    ("pixel_shuffle", lambda input, upscale_factor: None,
+     dict(result=_layer("PixelShuffle", ("upscale_factor",)), no_numbers=("input",))),
+    ("pixel_unshuffle", lambda input, downscale_factor: None,
+     dict(result=_layer("PixelUnshuffle", ("downscale_factor",)), no_numbers=("input",))),
 ]

@@ -1,13 +1,15 @@
-"""Matrix products: matmul, mm, bmm, and F.linear's product (the ops with MACs)."""
+"""Matrix products: matmul, mm, bmm, F.linear's product, and the products added to a tensor
+(addmm, baddbmm, addbmm, addmv). FlopCounterMode counts matmul, mm, bmm, addmm and baddbmm;
+it has no formula for addbmm and addmv (nor for mv, dot): those count 0."""
 
 from __future__ import annotations
 
 import math
-from typing import Tuple
+from typing import Any, Dict, Tuple
 
 from ...units import format_shape
 from ..shapes import broadcast, expand_to, matmul
-from ..spec import Args, Shape, ShapeError
+from ..spec import Args, Shape, ShapeError, Unresolved
 from .base import BINARY, shape_of
 
 
@@ -46,6 +48,80 @@ def _bmm(args: Args) -> Shape:
 def _product_macs(args: Args, out: Shape) -> int:
     """mm/bmm: every output element is an inner product over the shared dim."""
     return math.prod(out) * shape_of(args)[-1]
+
+
+def _matrices(args: Args, first: str, second: str) -> Tuple[Shape, Shape]:
+    a, b = shape_of(args, first), shape_of(args, second)
+    for name, s in ((first, a), (second, b)):
+        if len(s) != 2:
+            raise ShapeError(f"{name} must be a matrix, got {len(s)}-D tensor")
+    if a[1] != b[0]:
+        raise ShapeError(f"mat1 and mat2 shapes cannot be multiplied ({a[0]}x{a[1]} and "
+                         f"{b[0]}x{b[1]})")
+    return a, b
+
+
+def _batches(args: Args) -> Tuple[Shape, Shape]:
+    a, b = shape_of(args, "batch1"), shape_of(args, "batch2")
+    for name, s in (("batch1", a), ("batch2", b)):
+        if len(s) != 3:
+            raise ShapeError(f"{name} must be a 3D tensor, got {format_shape(s)}")
+    return a, b
+
+
+def _added(args: Args, out: Shape) -> Shape:
+    """The input, expanded to the product's shape (torch's expand: no new dims on the left
+    of it, a size 1 stretches)."""
+    expand_to(out, shape_of(args))
+    return out
+
+
+def _addmm(args: Args) -> Shape:
+    a, b = _matrices(args, "mat1", "mat2")
+    return _added(args, (a[0], b[1]))
+
+
+def _addmm_macs(args: Args, out: Shape) -> int:
+    return math.prod(out) * shape_of(args, "mat1")[1]
+
+
+def _baddbmm(args: Args) -> Shape:
+    a, b = _batches(args)
+    if b[:2] != (a[0], a[2]):
+        raise ShapeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                         f"[{a[0]}, {a[2]}] but got: [{b[0]}, {b[1]}].")
+    return _added(args, (a[0], a[1], b[2]))
+
+
+def _baddbmm_macs(args: Args, out: Shape) -> int:
+    return math.prod(out) * shape_of(args, "batch1")[2]
+
+
+def _addbmm(args: Args) -> Shape:
+    """addbmm: the batch's products summed, (n, p); FlopCounterMode counts it 0."""
+    a, b = _batches(args)
+    if a[0] != b[0]:
+        raise ShapeError(f"batch1 and batch2 must have same number of batches, got {a[0]} and "
+                         f"{b[0]}")
+    if a[2] != b[1]:
+        raise ShapeError(f"Incompatible matrix sizes for bmm ({a[1]}x{a[2]} and {b[1]}x{b[2]})")
+    return _added(args, (a[1], b[2]))
+
+
+def _addmv(args: Args) -> Shape:
+    """addmv: input + mat @ vec, (n,); the input a vector of n items or one (0 or 1 dims)."""
+    x, mat, vec = shape_of(args), shape_of(args, "mat"), shape_of(args, "vec")
+    if len(mat) != 2 or len(vec) != 1 or len(x) > 1:
+        raise ShapeError(f"vector + matrix @ vector expected, got {len(x)}, {len(mat)}, "
+                         f"{len(vec)}")
+    if mat[1] != vec[0] or math.prod(x) not in (mat[0], 1):
+        raise ShapeError(f"size mismatch, got input ({math.prod(x)}), mat ({mat[0]}x{mat[1]}), "
+                         f"vec ({vec[0]})")
+    if not math.prod(mat) and x != (mat[0],):
+        # torch then returns the input (its shape) or the product's, by device and beta
+        raise Unresolved("mat", f"addmv of an empty {mat[0]}x{mat[1]} matrix with an input of "
+                                f"shape {format_shape(x)}: torch's result depends on the device")
+    return (mat[0],)
 
 
 def linear_parts(args: Args) -> Tuple[Shape, int]:
@@ -101,4 +177,30 @@ TORCH = [
     # tensors are dense (a sparse one is never traced)
     ("spmm", lambda input, mat2: None,
      dict(tensors=("input", "mat2"), result=_mm, macs=_product_macs)),
+]
+
+
+def _added_product(first: str, second: str, **kw: Any) -> Dict[str, Any]:
+    """torch takes no Python number for any of their tensors (a TypeError)."""
+    names = ("input", first, second)
+    return dict(kw, tensors=names, no_numbers=names)
+
+
+_ADDMM = _added_product("mat1", "mat2", result=_addmm, macs=_addmm_macs)
+_BADDBMM = _added_product("batch1", "batch2", result=_baddbmm, macs=_baddbmm_macs)
+_ADDBMM = _added_product("batch1", "batch2", result=_addbmm)
+_ADDMV = _added_product("mat", "vec", result=_addmv)
+
+# x.addmm(...) ... x.addmv(...), torch.addmm(...) ... torch.addmv(...): listed last
+ADDED_METHODS = [
+    ("addmm", lambda input, mat1, mat2, *, beta=1, alpha=1: None, _ADDMM),
+    ("baddbmm", lambda input, batch1, batch2, *, beta=1, alpha=1: None, _BADDBMM),
+    ("addbmm", lambda input, batch1, batch2, *, beta=1, alpha=1: None, _ADDBMM),
+    ("addmv", lambda input, mat, vec, *, beta=1, alpha=1: None, _ADDMV),
+]
+ADDED_TORCH = [
+    ("addmm", lambda input, mat1, mat2, *, beta=1, alpha=1, out=None: None, _ADDMM),
+    ("baddbmm", lambda input, batch1, batch2, *, beta=1, alpha=1, out=None: None, _BADDBMM),
+    ("addbmm", lambda input, batch1, batch2, *, beta=1, alpha=1, out=None: None, _ADDBMM),
+    ("addmv", lambda input, mat, vec, *, beta=1, alpha=1, out=None: None, _ADDMV),
 ]

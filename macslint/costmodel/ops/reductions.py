@@ -1,14 +1,15 @@
 """Reductions and ops along a dim: sum, mean, amax/amin, max/min (values and indices
-along a dim), argmax/argmin, norm, softmax and log_softmax. No MACs."""
+along a dim), argmax/argmin, norm, softmax and log_softmax, topk and sort (values and
+indices), cumsum. No MACs."""
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Tuple
 
 from ...units import format_shape
 from ..shapes import normalize_dim, op_on
 from ..spec import Args, LayerError, Shape, ShapeError, Unresolved
-from .base import dims_arg, int_arg, shape_of
+from .base import bool_arg, dims_arg, int_arg, shape_of, strict_int_arg
 
 
 def _reduce(op: str, *, nonempty: bool = False) -> Callable[[Args], Shape]:
@@ -73,6 +74,40 @@ def _norm(args: Args) -> Shape:
     return _reduce("norm")(args)
 
 
+def _along(op: str, args: Args) -> Tuple[Shape, int]:
+    """(input, the dim wrapped) of an op along one dim (an int: not a bool, not None)."""
+    x = shape_of(args)
+    return x, normalize_dim(strict_int_arg(args, "dim"), len(x), op_on(op, x))
+
+
+def _topk(args: Args) -> Tuple[Shape, Shape]:
+    """(values, indices): k of the dim's entries (a 0-dim tensor has one)."""
+    k = strict_int_arg(args, "k")
+    x, d = _along("topk", args)
+    bool_arg(args, "largest")
+    bool_arg(args, "sorted")
+    size = x[d] if x else 1
+    if k < 0:
+        raise LayerError(f"selected index k out of range (k={k})")
+    if k > size:
+        raise ShapeError(f"selected index k out of range: k={k} of the {size} entries of dim "
+                         f"{d} ({op_on('topk', x)})")
+    out = (*x[:d], k, *x[d + 1:]) if x else x
+    return out, out
+
+
+def _sort(args: Args) -> Tuple[Shape, Shape]:
+    x, _ = _along("sort", args)
+    bool_arg(args, "descending")
+    if args["stable"] is not None:
+        bool_arg(args, "stable")
+    return x, x
+
+
+def _cumsum(args: Args) -> Shape:
+    return _along("cumsum", args)[0]
+
+
 def _max_kind(args: Args) -> str:
     return "tensor" if args["dim"] is None else "tensors"
 
@@ -114,3 +149,21 @@ NORM_METHOD = [("norm", lambda input, p="fro", dim=None, keepdim=False, dtype=No
                 dict(result=_norm))]
 NORM_TORCH = [("norm", lambda input, p="fro", dim=None, keepdim=False, out=None, dtype=None:
                None, dict(result=_norm))]
+
+# x.topk(...), x.sort(...), x.cumsum(...): listed last
+SORTING_METHODS = [
+    ("topk", lambda input, k, dim=-1, largest=True, sorted=True: None,
+     dict(result=_topk, result_kind="tensors")),
+    ("sort", lambda input, dim=-1, descending=False, *, stable=False: None,
+     dict(result=_sort, result_kind="tensors")),
+    ("cumsum", lambda input, dim, *, dtype=None: None, dict(result=_cumsum)),
+]
+# torch.topk(...), torch.sort(...), torch.cumsum(...): listed last
+SORTING_TORCH = [
+    ("topk", lambda input, k, dim=-1, largest=True, sorted=True, *, out=None: None,
+     dict(result=_topk, result_kind="tensors", no_numbers=("input",))),
+    ("sort", lambda input, dim=-1, descending=False, *, stable=False, out=None: None,
+     dict(result=_sort, result_kind="tensors", no_numbers=("input",))),
+    ("cumsum", lambda input, dim, *, dtype=None, out=None: None,
+     dict(result=_cumsum, no_numbers=("input",))),
+]

@@ -1,5 +1,5 @@
 """Shape ops: views and reshapes, permutes, squeezes, joins (cat, stack) and splits (chunk,
-split), and size queries. No MACs."""
+split), rolls, and size queries. No MACs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from ..layers import LAYERS
 from ..shapes import expand_to, infer_shape, normalize_dim, op_on
 from ..spec import Args, LayerError, Shape, ShapeError
 from .base import (
-    BINARY, ONE_TENSOR, dims_arg, int_arg, int_list_arg, resolved, shape_of, shapes_of, sizes_arg,
+    BINARY, ONE_TENSOR, dims_arg, int_arg, int_array_arg, int_list_arg, resolved, shape_of,
+    shapes_of, sizes_arg,
 )
 
 
@@ -267,6 +268,26 @@ def _unbind(args: Args) -> Tuple[Shape, ...]:
     return tuple((*x[:d], *x[d + 1:]) for _ in range(x[d]))
 
 
+def _roll(args: Args) -> Shape:
+    """roll(shifts, dims): the shape kept. One shift and no dims rolls the flattened tensor;
+    otherwise a shift per dim (a 0-dim tensor has none to roll along)."""
+    x = shape_of(args)
+    shifts = int_array_arg(args, "shifts")
+    dims = () if args["dims"] is None else int_array_arg(args, "dims")
+    if not shifts:
+        raise LayerError("`shifts` required")
+    if not dims and len(shifts) == 1:
+        return x
+    if len(shifts) != len(dims):
+        raise LayerError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
+                         f"dims:{len(dims)}")
+    for d in dims:
+        if not x:
+            raise ShapeError(f"Dimension specified as {d} but tensor has no dimensions")
+        normalize_dim(d, len(x), op_on("roll", x))
+    return x
+
+
 def _property(name: str) -> Callable[[Args], Shape]:
     """x.T (all dims reversed), x.mT, x.mH (the last two swapped), x.H (a matrix's): a 0-d
     tensor is returned as it is (deprecated), and a 1-d one by x.T."""
@@ -371,3 +392,7 @@ TORCH_TRIANGLE_UNBIND = [
 
 # the properties x.T, x.mT, x.H, x.mH (not methods: read as attributes)
 PROPERTIES = [(name, ONE_TENSOR, dict(result=_property(name))) for name in ("T", "mT", "H", "mH")]
+
+# x.roll(...), torch.roll(...): listed last
+ROLL = [("roll", lambda input, shifts, dims=None: None,
+         dict(result=_roll, no_numbers=("input",)))]
