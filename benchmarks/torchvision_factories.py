@@ -1,0 +1,225 @@
+"""Every factory of torchvision.models, macslint against PyTorch (issues 21 and 22).
+
+Not a test. For each factory torchvision registers (`torchvision.models._api.BUILTIN_MODELS`,
+121 in 0.29.1), PyTorch builds it from the same source on the meta device and counts its
+parameters and, in eval mode with grad enabled under FlopCounterMode, its MACs (flops / 2)
+on the input its family takes; macslint checks a copy of the source, with those inputs
+declared in a pyproject.toml, and each factory's model is then
+
+- exact: params and MACs equal torch's;
+- wrong: a number macslint printed differs from torch's (there should be none);
+- incomplete: macslint says why it could not finish (the first reason is listed);
+- not found: macslint lists no model by that name.
+
+    python benchmarks/torchvision_factories.py --root DIR [--json FILE] [--torch-cache FILE]
+
+DIR holds the unpacked torchvision wheel (DIR/torchvision/models/...). torchvision's
+compiled extension is not loaded: its pure-Python model and ops code is imported with image
+I/O and PIL stubbed. Detection models take a list of images and are
+counted for parameters only; quantized models do not run on meta (their counts are torch's
+error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+IMAGE = [3, 224, 224]
+VIDEO = [3, 16, 224, 224]  # mvit needs 16 frames of 224x224; the others take any size
+
+TORCH_ALL = r"""
+import importlib, json, pkgutil, sys, types
+root = sys.argv[1]
+
+class _Meta(type):
+    def __getattr__(cls, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Any
+
+class _Any(metaclass=_Meta):
+    def __init__(self, *args, **kwargs):
+        pass
+    def __call__(self, *args, **kwargs):
+        return _Any()
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Any()
+
+def stub(name, path=None, **attrs):
+    module = types.ModuleType(name)
+    if path:
+        module.__path__ = [path]
+    else:
+        def attribute(attr):
+            if attr.startswith("__"):
+                raise AttributeError(attr)
+            return _Any
+        module.__getattr__ = attribute
+    module.__dict__.update(attrs)
+    sys.modules[name] = module
+
+# torchvision without its __init__ and compiled extension; image I/O and PIL stubbed. The
+# models and torchvision.ops are torchvision's own code.
+stub("torchvision", root + "/torchvision")
+stub("torchvision.extension", _assert_has_ops=lambda: None, _has_ops=lambda: False)
+stub("torchvision.io", root + "/torchvision/io")
+stub("torchvision.io.image")
+stub("torchvision.transforms._presets")
+stub("PIL", __version__="10.0.0")
+for name in ("PIL.Image", "PIL.ImageColor", "PIL.ImageDraw", "PIL.ImageFont"):
+    stub(name)
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+for info in pkgutil.walk_packages([root + "/torchvision/models"], "torchvision.models."):
+    importlib.import_module(info.name)
+from torchvision.models._api import BUILTIN_MODELS
+
+out = {}
+for name, fn in sorted(BUILTIN_MODELS.items()):
+    module = fn.__module__
+    entry = {"module": module}
+    try:
+        # (no pretrained backbone: its download changes no count, and the network is not ours)
+        import inspect
+        kwargs = {"weights_backbone": None} if "weights_backbone" in inspect.signature(fn).parameters else {}
+        with torch.device("meta"):
+            model = fn(**kwargs).eval()
+        entry["params"] = sum(p.numel() for p in model.parameters())
+        if ".detection." in module:
+            entry["macs_error"] = "takes a list of images"
+        else:
+            shape = json.loads(sys.argv[4]) if ".video." in module else json.loads(sys.argv[3])
+            inputs = [torch.zeros([1, *shape], device="meta")]
+            if ".optical_flow." in module:
+                inputs.append(torch.zeros([1, *shape], device="meta"))
+            with torch.device("meta"), FlopCounterMode(display=False) as counter:
+                model(*inputs)
+            entry["macs"] = counter.get_total_flops() // 2
+    except Exception as exc:
+        entry["error"] = f"{type(exc).__name__}: {exc}"[:300]
+    out[name] = entry
+print("RESULT " + json.dumps(out))
+"""
+
+
+def torch_side(root: Path) -> Dict[str, Any]:
+    done = subprocess.run([sys.executable, "-c", TORCH_ALL, str(root), "[]", json.dumps(IMAGE),
+                           json.dumps(VIDEO)], capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"the torch side failed:\n{done.stderr[-3000:]}")
+    line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
+
+
+CONFIG = f"""[tool.macslint]
+input-size = {IMAGE}
+
+[tool.macslint.per-path."torchvision/models/video/*"]
+input-size = {VIDEO}
+
+[tool.macslint.models.raft_large]
+inputs = [{IMAGE}, {IMAGE}]
+
+[tool.macslint.models.raft_small]
+inputs = [{IMAGE}, {IMAGE}]
+"""
+
+
+def macslint_side(root: Path) -> Dict[str, Any]:
+    """`macslint report --format json` over a copy of torchvision/models with the inputs
+    declared; every model by name, with the file it is in."""
+    with tempfile.TemporaryDirectory() as work:
+        copy = Path(work)
+        shutil.copytree(root / "torchvision", copy / "torchvision")
+        (copy / "pyproject.toml").write_text(CONFIG)
+        done = subprocess.run([sys.executable, "-m", "macslint", "report", "--no-cache",
+                               "--format", "json", "torchvision/models"], cwd=copy,
+                              capture_output=True, text=True, env={**os.environ,
+                                                                   "PYTHONPATH": str(REPO)})
+    report = json.loads(done.stdout)
+    models: Dict[str, Any] = {}
+    for file in report["files"]:
+        for model in file["models"]:
+            models.setdefault(model["name"], {**model, "file": file["path"]})
+        for unbuilt in file["not_built"]:  # a factory macslint could not follow, and why
+            models.setdefault(unbuilt["name"], {"not_built": unbuilt["reason"]})
+    return models
+
+
+def compare(truth: Dict[str, Any], found: Dict[str, Any]) -> List[Dict[str, Any]]:
+    rows = []
+    for name, expected in sorted(truth.items()):
+        model = found.get(name)
+        row: Dict[str, Any] = {"factory": name, "module": expected["module"],
+                               "torch_params": expected.get("params"),
+                               "torch_macs": expected.get("macs"),
+                               "torch_error": expected.get("error") or expected.get("macs_error")}
+        if model is None or "not_built" in model:
+            row["verdict"] = "not found" if model is None else "not built"
+            row["reasons"] = [] if model is None else [model["not_built"]]
+            rows.append(row)
+            continue
+        row.update(macslint_params=model["params"], macslint_macs=model["macs"],
+                   reasons=(model["reason"] or "").split("; ") if model["reason"] else [])
+        wrong = [k for k in ("params", "macs") if model[k] is not None
+                 and expected.get(k) is not None and model[k] != expected[k]]
+        if wrong:
+            row["verdict"] = "wrong: " + ", ".join(wrong)
+        elif model["complete"] and expected.get("macs") is not None \
+                and model["params"] == expected.get("params"):
+            row["verdict"] = "exact"
+        elif model["complete"]:
+            row["verdict"] = "complete, torch cannot count it"
+        else:
+            row["verdict"] = "incomplete"
+        rows.append(row)
+    return rows
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, required=True,
+                        help="the unpacked torchvision wheel (holding torchvision/models)")
+    parser.add_argument("--json", type=Path, help="write every row here")
+    parser.add_argument("--torch-cache", type=Path,
+                        help="torch's counts: read from this file if it exists, else written")
+    args = parser.parse_args(argv)
+    if args.torch_cache is not None and args.torch_cache.is_file():
+        truth = json.loads(args.torch_cache.read_text())
+    else:
+        truth = torch_side(args.root)
+        if args.torch_cache is not None:
+            args.torch_cache.write_text(json.dumps(truth))
+    rows = compare(truth, macslint_side(args.root))
+    verdicts = Counter(r["verdict"] for r in rows)
+    print(f"{len(rows)} factories: " + ", ".join(f"{n} {v}" for v, n in verdicts.most_common()))
+    first = Counter(r["reasons"][0][:110] for r in rows
+                    if r["verdict"] in ("incomplete", "not built") and r.get("reasons"))
+    print("\nfirst reasons of the incomplete and not built ones:")
+    for reason, n in first.most_common():
+        print(f"  {n:3d}  {reason}")
+    for row in rows:
+        if row["verdict"].startswith("wrong") or row["verdict"] == "not found":
+            print(f"\n{row['factory']}: {row['verdict']} {row}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 1 if any(r["verdict"].startswith("wrong") for r in rows) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
