@@ -443,10 +443,10 @@ def _more_op_dtype(op: str, operands: Operands, requested: Optional[str]) -> Any
         return _requested(requested, DEFAULT_FLOAT)
     if op == "meshgrid":
         items = operands.get("tensors")
-        if not isinstance(items, list) or not items:
+        dtypes = [getattr(o, "dtype", None) for o in items] if isinstance(items, list) else []
+        if not dtypes or None in dtypes:  # an operand whose dtype is not known
             return None
-        return _one_dtype([o.dtype for o in items],
-                          "meshgrid expects all tensors to have the same dtype")
+        return _one_dtype(dtypes, "meshgrid expects all tensors to have the same dtype")
     if op in _CONVOLUTIONS:
         weight = _operand_dtype(operands.get("weight"))
         _one_dtype([first, weight], f"expected scalar type {_SCALAR.get(first or '', first)} "
