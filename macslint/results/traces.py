@@ -103,11 +103,7 @@ class ModelTrace:
     def untraced_layers(self) -> int:
         """Layers built for the model that no traced call costs: tracing stopped before them,
         or forward() does not call them."""
-        if not self.runs_forward:
-            return 0
-        traced = {(c.site.origin, c.site.line, c.site.col) for c in self.calls if c.traced}
-        built = {(c.site.origin, c.site.line, c.site.col) for c in self.calls} | self.built_sites
-        return len(built - traced)
+        return sum(1 for use in site_uses(self) if not use.traced)
 
     @property
     def complete(self) -> bool:
