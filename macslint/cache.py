@@ -138,6 +138,13 @@ def _tensor(cls: type, state: Any) -> Any:
     return cls(shape, 0, dtype=dtype)
 
 
+def _valued_tensor(cls: type, state: Any) -> Any:
+    """A tensor of known items given to a constructor (`weight=torch.ones(3)`): its shape and
+    dtype; its items, which no result reports, are not kept."""
+    tensor = _tensor(lambda shape, line, dtype: (shape, dtype), state)
+    return cls(tensor[0], 0, Unknown("the items are not kept in the cache"), tensor[1])
+
+
 # Every class a cached result may hold, by name (a class of torchnn, which imports libcst, is
 # imported only when an entry holds one). A new class of results goes here too; a result
 # holding a class that is not listed is not cached (tests/core/test_cache_security.py
@@ -165,6 +172,8 @@ CODEC = Codec(
         Kind(class_name(Args), lambda args: args.values, _args),
         Kind(class_name(ShapeTuple), tuple, _shape_tuple),
         Kind("macslint.torchnn.values:Tensor", lambda t: (t.shape, t.dtype), _tensor),
+        Kind("macslint.torchnn.values:ValuedTensor", lambda t: (t.shape, t.dtype),
+             _valued_tensor),
         Kind(class_name(Fraction), lambda q: (q.numerator, q.denominator), _fraction),
         *(Kind(name, lambda value: value.reason, _unknown)
           for name in (class_name(Unknown), "macslint.torchnn.values:Untraced",

@@ -240,13 +240,18 @@ _SAME = frozenset({
     "t", "t_", "unsqueeze", "squeeze", "expand", "expand_as", "repeat", "flip", "chunk",
     "split", "contiguous", "clone", "detach", "cpu", "relu", "relu_", "abs", "abs_", "square",
     "square_", "max", "min", "amax", "amin", "pad", "dropout", "dropout1d", "dropout2d",
-    "dropout3d", "alpha_dropout",
+    "dropout3d", "alpha_dropout", "sign", "sign_", "diff", "tensor_split", "repeat_interleave",
 })
 _CASTS = {"float": "float32", "half": "float16", "double": "float64", "bfloat16": "bfloat16",
           "long": "int64", "int": "int32", "bool": "bool"}
 # floating-point math: an integer or bool tensor is promoted to the default float dtype
 _TO_FLOAT = frozenset({"sigmoid", "tanh", "sqrt", "rsqrt", "exp", "log", "sin", "cos",
-                       "sigmoid_", "tanh_", "sqrt_", "rsqrt_", "exp_", "log_", "sin_", "cos_"})
+                       "sigmoid_", "tanh_", "sqrt_", "rsqrt_", "exp_", "log_", "sin_", "cos_",
+                       "log2", "log10", "log1p", "expm1", "reciprocal", "log2_", "log10_",
+                       "log1p_", "expm1_", "reciprocal_"})
+# torch's other names of the arithmetic (issue 21): the rules of the first
+_ALIASES = {"divide": "div", "true_divide": "div", "subtract": "sub", "multiply": "mul",
+            "sgn": "sign", "sgn_": "sign_"}
 _ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_",
                           "maximum", "minimum", "pow", "clamp", "clamp_"})
 _CONCAT = frozenset({"cat", "concat", "concatenate", "stack"})
@@ -372,7 +377,8 @@ def _attention_dtype(operands: Operands) -> Optional[str]:
     return q if q is not None and q == k == v else None
 
 
-_ROUNDING = frozenset({"round", "round_", "floor", "floor_", "ceil", "ceil_"})
+_ROUNDING = frozenset({"round", "round_", "floor", "floor_", "ceil", "ceil_", "trunc",
+                       "trunc_"})
 _INDEXED = frozenset({"gather", "scatter", "scatter_", "index_add", "index_add_"})
 _ADDED_PRODUCTS = {"addmm": ("mat1", "mat2"), "baddbmm": ("batch1", "batch2"),
                    "addbmm": ("batch1", "batch2"), "addmv": ("mat", "vec")}
@@ -480,6 +486,7 @@ def op_dtype(op: str, operands: Operands, requested: Optional[str] = None) -> Op
     `requested`: the dtype the call asks for (`dtype=`, `.to(...)`'s target), None when it
     asks for none, UNKNOWN_REQUEST when it is not known. For a call returning several tensors
     (`max(dim)`), the dtype of the first; see `op_dtypes`."""
+    op = _ALIASES.get(op, op)
     first = _operand_dtype(operands.get("input"))
     if op in _CASTS:
         return _CASTS[op]

@@ -223,8 +223,9 @@ def tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any])
     extra = set(keywords) - {"data", "dtype", "device", "requires_grad", "pin_memory"}
     if data is MISSING_DATA or extra:
         return Unknown(f"`torch.tensor()` with these arguments is not modelled ({run.place(node)})")
-    if isinstance(data, Tensor):
-        return Tensor(data.shape, run.line_of(node), dtype=data.dtype)
+    if isinstance(data, Tensor):  # a copy, cast to `dtype=` where given
+        return Tensor(data.shape, run.line_of(node), dtype=data.dtype if keywords.get(
+            "dtype") is None else dtype_named(keywords["dtype"]))
     shape = data_shape(run, node, data)
     inferred = _data_dtype(data)
     if shape is None or inferred is None:
@@ -239,6 +240,16 @@ def tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any])
     values = _data_values(data, dtype) if dtype == inferred or dtype == "float32" \
         and inferred != "bool" else Unknown(f"the items of {run.where(node)} are not modelled")
     return ValuedTensor(shape, run.line_of(node), values, dtype)
+
+
+@handles("torch.as_tensor")
+def as_tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.as_tensor(data, dtype=None, device=None)`: a tensor given with no other dtype is
+    returned itself (no copy); otherwise as `torch.tensor(data)`."""
+    data = positional[0] if positional else keywords.get("data")
+    if isinstance(data, Tensor) and keywords.get("dtype") is None and len(positional) <= 1:
+        return data
+    return tensor(run, node, positional, keywords)
 
 
 def _flat(data: Any) -> List[Any]:

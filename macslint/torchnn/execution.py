@@ -14,6 +14,7 @@ from .containers import container_kind
 from .lazy import first_call
 from .names import LayerClass, ModuleRef
 from .transformer import apply_composite
+from .valued import changed_in_place
 from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
 
 
@@ -125,6 +126,7 @@ class Execution:
                     return
         if isinstance(base, (Container, UserModule)):
             self.note(f"the assignment to {self.where(target)} is not followed")
+        changed_in_place(base, self.line_of(target))
         self.forget(base, scope)
 
     def truth(self, value: Any) -> Any:

@@ -35,7 +35,10 @@ from .common import (
 )
 from .einops_library import EinopsLayer, apply_einops_layer
 from .names import ModuleRef
-from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
+from .valued import changed_in_place, with_items
+from .values import (
+    BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule, ValuedTensor,
+)
 
 # The Python operators on tensors, as costmodel.dtypes.binary_dtype names them.
 _OPERATOR_NAMES = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -45,23 +48,12 @@ _PYTHON_TYPES = {"float": "float64", "int": "int64", "bool": "bool"}  # `x.to(fl
 # Layers whose output torch allocates contiguous whatever their input's strides (a
 # LayerNorm or Linear after a permute: a `view` of the output is accepted).
 _CONTIGUOUS_OUTPUT = frozenset({"Linear", "LayerNorm"})
-_CONTIGUOUS_OPS = frozenset({"linear", "layer_norm"})  # F.linear, F.layer_norm: the same
+# F.linear, F.layer_norm: the same; a matrix product's output is fresh and contiguous too
+_CONTIGUOUS_OPS = frozenset({"linear", "layer_norm", "matmul", "mm", "bmm", "mv"})
 # Methods that return their tensor itself where they change nothing (`p.float()` of a float32
 # parameter is the parameter: still an nn.Parameter, counted once where it is registered).
 _SELF_RETURNING = frozenset({"float", "double", "half", "bfloat16", "to", "type_as", "type",
                              "contiguous"})
-
-
-class ValuedTensor(Tensor):
-    """A small tensor made from known numbers while building a model (`torch.tensor(0.5)`,
-    `torch.linspace(0, 0.1, 12)`): `values` are its items as `tolist()` gives them (a
-    number for a 0-d tensor), exactly torch's, or Unknown (why) where they are not known."""
-
-    __slots__ = ("values",)
-
-    def __init__(self, shape: Any, line: int, values: Any, dtype: Optional[str] = None):
-        super().__init__(shape, line, dtype=dtype, strides=contiguous_strides(tuple(shape)))
-        self.values = values
 
 
 def _argument(value: Any, tensors: List[Tensor], slots: List[Optional[Tensor]]) -> Any:
@@ -184,6 +176,9 @@ class TensorOps:
             return result
         if name in ("item", "tolist") and isinstance(tensor, ValuedTensor):
             return Partial(PyBuiltin(f"torch.Tensor.{name}"), [tensor], {})  # builtins.py
+        if name in ("item", "tolist"):
+            return Unknown(f"the items of the tensor made at line {tensor.line} are not known "
+                           f"(only those of tensors made from known numbers are followed)")
         if name in TENSOR_PROPERTIES:
             return Unknown(f"`{self.code(node)}` of a tensor is not modelled")
         return BoundMethod(tensor, name)  # a method call on it says whether it is modelled
@@ -482,9 +477,12 @@ class TensorOps:
                 and tuple(result) == tensors[0].shape and values.get("copy") is not True \
                 and (op != "contiguous" or contiguous(tensors[0])):
             return tensors[0]  # torch returns the parameter itself: no cast, no copy
+        if op.endswith("_") and tensors:
+            changed_in_place(tensors[0], line)
         if kind == "tensor":
-            return Tensor(result, line, from_input, strided=strided, dtype=dtypes[0],
-                          strides=strides)
+            return with_items(Tensor(result, line, from_input, strided=strided, dtype=dtypes[0],
+                                     strides=strides), op, spec.signature_of, positional,
+                              keywords)
         if kind == "tensors":
             pieces = strides if isinstance(strides, tuple) and len(strides) == len(result) \
                 else (None,) * len(result)
@@ -521,6 +519,9 @@ class TensorOps:
         operands: Dict[str, Any] = {}
         for name, value in raw.items():
             if name in spec.tensor_lists:
+                if spec.list_form and isinstance(value, tuple) and len(value) == 1 and \
+                        isinstance(value[0], (list, tuple)):
+                    value = value[0]  # torch.meshgrid([a, b]): the list is the tensors
                 items = self.iterate(value)
                 value = [operand(t) for t in items] if isinstance(items, list) else None
             operands[name] = operand(value) or value
@@ -582,7 +583,8 @@ class TensorOps:
                                                                                 right.dtype))
                 if macs:
                     self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
-                return Tensor(shape, line, from_input and dtype == left.dtype, dtype=dtype)
+                return Tensor(shape, line, from_input and dtype == left.dtype, dtype=dtype,
+                              strides=contiguous_strides(shape))
             if op not in TENSOR_BINARY:
                 return Unknown("an operator on tensors that is not modelled")
             shape = broadcast(a, b)
@@ -607,7 +609,11 @@ class TensorOps:
             dtype = self.operator_dtype(node, tensors, lambda: inplace_dtype(left.dtype, dtype))
         if any(t.dtype is not None and dtype is not None and t.dtype != dtype for t in tensors):
             from_input = False
-        return Tensor(shape, line, from_input, strided=strided, dtype=dtype, strides=strides)
+        result = Tensor(shape, line, from_input, strided=strided, dtype=dtype, strides=strides)
+        if in_place:
+            changed_in_place(left, line)
+            return result
+        return with_items(result, _OPERATOR_NAMES.get(op, ""), None, [left, right], {})
 
     def operator_dtype(self, node: cst.CSTNode, tensors: Sequence[Tensor],
                        rule: Callable[[], Optional[str]]) -> Optional[str]:

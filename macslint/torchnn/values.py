@@ -55,6 +55,19 @@ class Tensor:
         return "Parameter" if self.param else "Tensor"
 
 
+class ValuedTensor(Tensor):
+    """A small tensor made from known numbers while building a model (`torch.tensor(0.5)`,
+    `torch.linspace(0, 0.1, 12)`, and what ops make of them: torchnn.valued): `values` are
+    its items as `tolist()` gives them (a number for a 0-d tensor), each exactly torch's, or
+    a Rounded interval holding it, or Unknown (why); or Unknown (why) for all of them."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, shape: Any, line: int, values: Any, dtype: Optional[str] = None):
+        super().__init__(shape, line, dtype=dtype, strides=contiguous_strides(tuple(shape)))
+        self.values = values
+
+
 class LayerModule(ModuleArgument):
     """An instance of a torch.nn layer; `args` None when its arguments are not all known.
     `owner`: the instance of the file's subclass of the layer this is the torch part of

@@ -780,6 +780,34 @@ def _issue21_cases() -> list:
 VALID_CASES += _issue21_cases()
 
 
+def _sequence_and_alias_cases() -> list:
+    """torch.diff, repeat_interleave, tensor_split; the arithmetic's other names (divide,
+    true_divide, subtract, multiply); sign/sgn, log2/log10/log1p/expm1/reciprocal, trunc
+    (issue 21: RegNet, Swin V2, MViT and RAFT use them)."""
+    cases = []
+    for make in (meth, fn):
+        cases += [make("diff", T(5)), make("diff", T(3, 5), 2), make("diff", T(3, 5), 1, 0, T(2, 5)),
+                  make("diff", T(3, 5), dim=0, append=T(1, 5)), make("diff", T(4), n=0),
+                  make("diff", T(4), n=7), make("diff", T(0, 3), 1, 0)]
+        cases += [make("repeat_interleave", T(3, 4), 2), make("repeat_interleave", T(3, 4), 2, 1),
+                  make("repeat_interleave", T(3, 4), 0, dim=0),
+                  make("repeat_interleave", T(3, 4), 3, dim=-1, output_size=12)]
+        cases += [make("tensor_split", T(7, 4), 3), make("tensor_split", T(7, 4), (1, 5), 0),
+                  make("tensor_split", T(7, 4), indices=(1,), dim=1),
+                  make("tensor_split", T(7, 4), sections=2, dim=1),
+                  make("tensor_split", T(7, 4), (-2, 10)), make("tensor_split", T(7, 4), [5, 2])]
+        cases += [make("divide", T(2, 3), T(3)), make("divide", T(2, 3), 2.0, rounding_mode="floor"),
+                  make("true_divide", T(2, 3), T(2, 1)), make("subtract", T(2, 3), T(3), alpha=2),
+                  make("multiply", T(2, 3), 2.0)]
+    for op in ("sign", "sgn", "log2", "log10", "log1p", "expm1", "reciprocal"):
+        cases += [meth(op, T(2, 3)), meth(op + "_", T(2, 3)), fn(op, T(2, 3))]
+    cases += [meth("trunc", T(2, 3)), meth("trunc_", T()), fn("trunc", T(0, 3))]
+    return cases
+
+
+VALID_CASES += _sequence_and_alias_cases()
+
+
 @pytest.mark.parametrize("kind, name, pos, kw, meta", VALID_CASES)
 def test_valid_call_matches_torch(kind, name, pos, kw, meta):
     expected = torch_truth(kind, name, pos, kw, meta)
@@ -991,7 +1019,24 @@ def _issue21_grid() -> list:
     return cases
 
 
-ISSUE21_GRID = _issue21_grid()
+def _sequence_grid() -> list:
+    """diff, repeat_interleave and tensor_split over shapes and arguments, valid or not:
+    eager torch decides (the test below)."""
+    cases = []
+    for x in [(), (5,), (3, 5), (0, 4), (2, 3, 4)]:
+        for n, d in itertools.product([0, 1, 2, 6, -1], [0, 1, -1, 3]):
+            cases.append(fn("diff", T(*x), n, d))
+        for extra in [(2, 5), (5,), (3, 2), (1, 4), ()]:
+            cases += [fn("diff", T(*x), 1, 0, T(*extra)), fn("diff", T(*x), append=T(*extra))]
+        for repeats, d in itertools.product([0, 1, 3, -1], [None, 0, 1, -1, 3]):
+            cases.append(fn("repeat_interleave", T(*x), repeats, d))
+        for how, d in itertools.product([1, 2, 3, 0, -1, (1,), (1, 3), (4, 1), (-1, 2), (), [9]],
+                                        [0, 1, -1, 3]):
+            cases.append(fn("tensor_split", T(*x), how, d))
+    return cases
+
+
+ISSUE21_GRID = _issue21_grid() + _sequence_grid()
 
 
 @pytest.mark.parametrize("kind, name, pos, kw, meta", ISSUE21_GRID)
@@ -1905,6 +1950,17 @@ DTYPE_CASES = [
     dt("F", "multi_head_attention_forward", *mha((5, 2, 16), (5, 2, 16), (5, 2, 16)).values[2]),
     dt("F", "multi_head_attention_forward", *mha((5, 2, 16), (5, 2, 16), (5, 2, 16)).values[2],
        need_weights=False),
+    dt("torch", "diff", T(4, dtype=BOOL)), dt("torch", "diff", L(4)),
+    dt("method", "diff", T(4, dtype=H), prepend=T(1, dtype=H)),
+    dt("torch", "repeat_interleave", T(3, dtype=I32), 2),
+    dt("method", "tensor_split", T(4, dtype=LONG), 2),
+    dt("torch", "divide", L(3), 2), dt("torch", "divide", L(3), 2, rounding_mode="floor"),
+    dt("method", "true_divide", L(3), L(3)), dt("torch", "subtract", L(3), 2.5),
+    dt("torch", "subtract", L(3), T(3)), dt("torch", "multiply", B(3), 2),
+    dt("torch", "sign", B(3)), dt("torch", "sgn", L(3)), dt("method", "sign", T(3, dtype=H)),
+    dt("torch", "log2", L(3)), dt("torch", "log1p", T(3, dtype=D)),
+    dt("method", "reciprocal", T(3, dtype=I32)), dt("torch", "expm1", B(3)),
+    dt("torch", "trunc", T(3, dtype=D)), dt("torch", "trunc", B(3), mine=[None]),
 ]
 
 

@@ -209,8 +209,9 @@ def test_is_none_on_a_module_is_pythons():
 
 # ------------------------------------ a slice of an inner dim of a tensor of unknown strides
 
-def strides_model(tail: str) -> str:
-    # `x @ w`: macslint does not know the strides of the product
+def strides_model(tail: str, make: str = "self.fc(x) @ torch.ones(8, 8)") -> str:
+    # `x @ w`: a product, contiguous; an elementwise op of a transposed tensor: its strides
+    # are not known (TensorIterator may keep the operand's layout)
     return src(f"""
         class Net(nn.Module):  # macslint: input-size=2x8
             def __init__(self):
@@ -218,20 +219,32 @@ def strides_model(tail: str) -> str:
                 self.fc = nn.Linear(8, 8)
 
             def forward(self, x):
-                y = self.fc(x) @ torch.ones(8, 8)
+                y = {make}
                 return y{tail}
     """)
+
+
+UNKNOWN_STRIDES = "(self.fc(x).transpose(1, 2) * 2).transpose(1, 2)"
 
 
 def test_a_view_of_an_inner_slice_of_a_tensor_of_unknown_strides_is_not_counted():
     """`y[:, :, 1:]` of a 1x2x8 tensor is not contiguous: torch's view(-1) raises. macslint,
     not knowing y's strides, must not count it as run."""
-    source = strides_model("[:, :, 1:].view(-1)")
+    source = strides_model("[:, :, 1:].view(-1)", UNKNOWN_STRIDES)
     assert torch_raises(source, "Net", declared_input(source, "Net"))
     model = trace(source, "Net")
     assert not model.complete and model.macs is None and model.output is None
     assert "may not be contiguous" in reasons(model)
     assert f"(line {line_of(source, 'view(-1)')})" in reasons(model)
+
+
+def test_a_view_of_an_inner_slice_of_a_product_is_refused_as_torch_refuses():
+    """A matrix product's output is contiguous: `y[:, :, 1:].view(-1)` is torch's error."""
+    source = strides_model("[:, :, 1:].view(-1)")
+    assert torch_raises(source, "Net", declared_input(source, "Net"))
+    model = trace(source, "Net")
+    assert not model.complete and model.macs is None and model.output is None
+    assert "view size is not compatible with input tensor's size and stride" in reasons(model)
 
 
 @pytest.mark.parametrize("tail", ["[:, :, 1:].reshape(-1)", "[:1].view(-1)", "[:, :, :].view(-1)"])

@@ -57,6 +57,20 @@ ACCEPTED = src("""
 
         def forward(self, x):
             return self.fc(x.permute(0, 2, 1)).view(x.shape[0], -1)
+
+
+    class AfterMatmul(nn.Module):  # macslint: input-size=3x8x4
+        # MViT's relative positions: a matrix product's output is contiguous whatever its
+        # operands' strides, so a view of its transpose that splits a dim is accepted
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Parameter(torch.zeros(1, 5, 4))
+            self.fc = nn.Linear(5, 5)
+
+        def forward(self, x):
+            y = torch.matmul(x[0], self.table.expand(3, 5, 4).transpose(1, 2)).transpose(0, 1)
+            z = (x[0] @ self.table[0].t()).transpose(0, 1)
+            return self.fc(y.view(2, 4, 3, 5)) + z.reshape(5, 24).sum()
 """)
 
 REFUSED = src("""
@@ -67,6 +81,15 @@ REFUSED = src("""
 
         def forward(self, x):
             return self.fc(x.transpose(1, 2).view(x.shape[0], -1))
+
+
+    class MatmulMerge(nn.Module):  # macslint: input-size=3x8x4
+        def __init__(self):
+            super().__init__()
+            self.table = nn.Parameter(torch.zeros(3, 4, 5))
+
+        def forward(self, x):
+            return (x[0] @ self.table).transpose(1, 2).view(3, -1)
 
 
     class ChunkMerge(nn.Module):  # macslint: input-size=4x12
@@ -80,7 +103,7 @@ REFUSED = src("""
 
 
 def test_views_torch_accepts_after_a_permute_are_traced():
-    for name in ("Split", "Windows", "PositionEmbedding", "AfterLinear"):
+    for name in ("Split", "Windows", "PositionEmbedding", "AfterLinear", "AfterMatmul"):
         assert not torch_raises(ACCEPTED, name, declared_input(ACCEPTED, name))
         assert_matches_torch(ACCEPTED, name)
 
@@ -88,7 +111,8 @@ def test_views_torch_accepts_after_a_permute_are_traced():
 def test_views_torch_refuses_are_mac011_at_the_view():
     result = analyse(REFUSED)
     found = {f.line: f.message for f in codes(result, "MAC011")}
-    for name, text in (("Merge", "x.transpose(1, 2).view"), ("ChunkMerge", "q.view")):
+    for name, text in (("Merge", "x.transpose(1, 2).view"), ("ChunkMerge", "q.view"),
+                       ("MatmulMerge", "(x[0] @ self.table).transpose(1, 2).view")):
         assert torch_raises(REFUSED, name, declared_input(REFUSED, name))
         line = line_of(REFUSED, text)
         assert line in found, found

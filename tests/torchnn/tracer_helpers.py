@@ -115,10 +115,12 @@ def torch_model(source: str, class_name: str, device: str = "meta") -> nn.Module
 
 
 def torch_counts(source: str, class_name: str, input_shape: Shape,
-                 dtype: torch.dtype = torch.float32) -> TorchCounts:
+                 dtype: torch.dtype = torch.float32, built_on: str = "meta") -> TorchCounts:
     """Build `class_name()` from `source` with torch and measure one forward on zeros, on the
-    meta device, in eval mode, with grad enabled (the reference convention)."""
-    model = torch_model(source, class_name).eval()
+    meta device, in eval mode, with grad enabled (the reference convention). `built_on="cpu"`:
+    built on the CPU, then moved to meta, for a model whose construction reads tensor items
+    (`torch.arange(n).tolist()`), which meta tensors do not hold."""
+    model = torch_model(source, class_name, built_on).eval().to("meta")
     calls: List[Tuple[str, str, Shape, Shape]] = []
     handles = []
     for name, module in model.named_modules():
@@ -161,13 +163,13 @@ def declared_input(source: str, name: str, **settings: Any) -> Shape:
 
 
 def assert_matches_torch(source: str, name: str, check_calls: bool = True,
-                         **settings: Any) -> ModelTrace:
+                         built_on: str = "meta", **settings: Any) -> ModelTrace:
     """The model traces completely and its totals (and leaf calls) are torch's."""
     model = trace(source, name, **settings)
     assert model.complete, model.reasons
     shape = declared_input(source, name, **settings)
     assert model.input == shape
-    expected = torch_counts(source, name, shape)
+    expected = torch_counts(source, name, shape, built_on=built_on)
     assert (model.params, model.macs, model.output) == (expected.params, expected.macs, expected.output)
     if check_calls:
         got = [(c.path, c.kind, c.inputs[0], c.output) for c in model.calls if c.path]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Dict
 
 from . import creation, elementwise, functional, matmul, reductions, shape_ops
-from . import attention, conv, einsum, scatter_gather
+from . import attention, conv, einsum, scatter_gather, sequence_ops
 from .base import OpSpec, registry
 
 TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
@@ -32,6 +32,8 @@ TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
     *scatter_gather.METHODS,
     *reductions.SORTING_METHODS,
     *matmul.ADDED_METHODS,
+    *elementwise.ALIAS_METHODS,
+    *sequence_ops.METHODS,
 ])
 
 TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
@@ -53,6 +55,8 @@ TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [
     *reductions.SORTING_TORCH,
     *matmul.ADDED_TORCH,
     *creation.SPACED,
+    *elementwise.ALIAS_TORCH,
+    *sequence_ops.TORCH,
 ])
 
 FUNCTIONAL: Dict[str, OpSpec] = registry("F.", [

@@ -78,7 +78,7 @@ _DIV = lambda input, other, *, rounding_mode=None: None  # noqa: E731
 _CLAMP = lambda input, min=None, max=None: None  # noqa: E731
 _UNARY_OUT = lambda input, *, out=None: None  # noqa: E731
 UNARY = ("relu", "sigmoid", "tanh", "sqrt", "rsqrt", "exp", "log", "abs", "neg", "sin",
-         "cos", "square")
+         "cos", "square", "sign", "sgn", "log2", "log10", "log1p", "expm1", "reciprocal")
 
 # x.contiguous() ... x.square_(): listed after shape_ops.METHODS
 SAME_SHAPE_METHODS = [
@@ -147,15 +147,34 @@ TORCH_BROADCASTING = [
 # Python's own round() is another function)
 ROUNDING_METHODS = [
     *((op, lambda input, *, decimals=0: None, dict(result=_round)) for op in ("round", "round_")),
-    *((op, ONE_TENSOR, {}) for op in ("floor", "floor_", "ceil", "ceil_")),
+    *((op, ONE_TENSOR, {}) for op in ("floor", "floor_", "ceil", "ceil_", "trunc", "trunc_")),
 ]
 
 # torch.round(...) ... torch.masked_fill(...)
 TORCH_ROUNDING_FILL = [
     ("round", lambda input, *, decimals=0, out=None: None,
      dict(result=_round, no_numbers=("input",))),
-    *((op, _UNARY_OUT, dict(no_numbers=("input",))) for op in ("floor", "ceil")),
+    *((op, _UNARY_OUT, dict(no_numbers=("input",))) for op in ("floor", "ceil", "trunc")),
     ("masked_fill", lambda input, mask, value: None,
      dict(tensors=("input", "mask", "value"), no_numbers=("input", "mask"),
           result=_masked_fill)),
+]
+
+# torch's other names of the arithmetic: x.divide(...) ... torch.multiply(...) (issue 21)
+_DIVIDE = lambda input, other, *, rounding_mode=None: None  # noqa: E731
+ALIAS_METHODS = [
+    ("divide", _DIVIDE, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("true_divide", _MUL, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("subtract", _ADD, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("multiply", _MUL, dict(tensors=BINARY, result=_elementwise(*BINARY))),
+]
+ALIAS_TORCH = [
+    ("divide", lambda input, other, *, rounding_mode=None, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("true_divide", lambda input, other, *, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("subtract", lambda input, other, *, alpha=1, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
+    ("multiply", lambda input, other, *, out=None: None,
+     dict(tensors=BINARY, result=_elementwise(*BINARY))),
 ]
