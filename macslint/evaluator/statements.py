@@ -17,8 +17,8 @@ from .scope import Scope
 from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
 from .values import (
     IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
-    PyModule, RaiseSignal, ReturnSignal, Unknown, UserClass, UserFunction, holds, lists_in,
-    resolved, same_value,
+    PyModule, RaiseSignal, ReturnSignal, UncertainLoopSignal, Unknown, UserClass, UserFunction,
+    holds, lists_in, resolved, same_value,
 )
 
 
@@ -52,9 +52,27 @@ class Statements:
         targets = ([e.value for e in stmt.target.elements]
                    if isinstance(stmt.target, (cst.Tuple, cst.List)) else [stmt.target])
         for target in targets:
+            if isinstance(target, cst.Subscript) and self.delete_item(target, scope):
+                continue
             if not isinstance(target, cst.Name):
                 self.mutate_target(target, scope)
         self.invalidate(scope, assigned_names(stmt.target), "was deleted")
+
+    def delete_item(self, target: cst.Subscript, scope: Scope) -> bool:
+        """`del d[key]`, `del items[i]` running on one path (no condition not known around
+        it): done, as Python does it; False where it is not followed that way."""
+        if not self.policy.runs or self.forks or self.uncertain or len(target.slice) != 1 \
+                or not isinstance(target.slice[0].slice, cst.Index):
+            return False
+        base = self.eval(target.value, scope)
+        key = self.eval(target.slice[0].slice.value, scope)
+        if type(base) is dict and isinstance(key, (str, int)) and key in base:
+            del base[key]
+            return True
+        if type(base) is list and type(key) is int and -len(base) <= key < len(base):
+            del base[key]
+            return True
+        return False
 
     def stmt_Import(self, stmt: cst.Import, scope: Scope) -> None:
         for alias in stmt.names:
@@ -211,7 +229,7 @@ class Statements:
         signal: Optional[Exception] = None
         try:
             result = run()
-        except (ReturnSignal, RaiseSignal) as exc:
+        except (ReturnSignal, RaiseSignal, BreakSignal, ContinueSignal) as exc:
             signal = exc
         except BaseException:
             self.branch_writes.pop()
@@ -281,6 +299,9 @@ class Statements:
                 if isinstance(signal, RaiseSignal):
                     raised += 1  # had this branch run, the code would have raised
                     continue
+                if isinstance(signal, (BreakSignal, ContinueSignal)):
+                    # which passes of the loop run depends on the condition
+                    raise UncertainLoopSignal()
                 written.append(writes)
                 if isinstance(signal, ReturnSignal):
                     returned.append(signal.value)
@@ -384,7 +405,8 @@ class Statements:
         self.run_branches(scope, branches)
 
     def run_loop_body(self, body: cst.BaseSuite, scope: Scope) -> bool:
-        """One pass of a loop body; False when it `break`s."""
+        """One pass of a loop body; False when it `break`s. UncertainLoopSignal when whether
+        it does depends on a condition that is not known."""
         try:
             self.walk_body(body, scope)
         except BreakSignal:
@@ -392,6 +414,14 @@ class Statements:
         except ContinueSignal:
             pass
         return True
+
+    def walk_uncertain_body(self, body: cst.BaseSuite, scope: Scope) -> None:
+        """A loop body walked once for any number of passes: a `break` or `continue` in it
+        ends only this walk."""
+        try:
+            self.walk_body(body, scope)
+        except (BreakSignal, ContinueSignal, UncertainLoopSignal):
+            pass
 
     def loop(self, scope: Scope, body: Sequence[cst.CSTNode], run: Callable[[], None]) -> None:
         # The body may run any number of times: what it assigns is unknown in it and after.
@@ -407,20 +437,25 @@ class Statements:
         if self.policy.runs:
             items = self.iterate(self.eval(stmt.iter, scope), stmt.iter)
             if not isinstance(items, Unknown):
-                for item in items:
-                    self.bind_target(scope, stmt.target, item)
-                    if not self.run_loop_body(stmt.body, scope):
-                        return
-                if stmt.orelse is not None:
-                    self.walk_body(stmt.orelse.body, scope)
-                return
+                try:
+                    for item in items:
+                        self.bind_target(scope, stmt.target, item)
+                        if not self.run_loop_body(stmt.body, scope):
+                            return
+                except UncertainLoopSignal:
+                    items = Unknown("whether it stops (`break`) or skips (`continue`) depends "
+                                    "on a condition that is not known")
+                else:
+                    if stmt.orelse is not None:
+                        self.walk_body(stmt.orelse.body, scope)
+                    return
             self.note(f"the loop over {self.where(stmt.iter)} is not followed: {items.reason}")
         # Walked once for any number of passes (when running: the iterable is read again).
         self.eval(stmt.iter, scope)
 
         def run() -> None:
             self.invalidate(scope, assigned_names(stmt.target), "is a loop variable")
-            self.walk_body(stmt.body, scope)
+            self.walk_uncertain_body(stmt.body, scope)
 
         self.loop(scope, [stmt.body], run)
         self.invalidate(scope, assigned_names(stmt.target), "is a loop variable")
@@ -438,12 +473,18 @@ class Statements:
                     if stmt.orelse is not None:
                         self.walk_body(stmt.orelse.body, scope)
                     return
-                if not self.run_loop_body(stmt.body, scope):
-                    return
+                try:
+                    if not self.run_loop_body(stmt.body, scope):
+                        return
+                except UncertainLoopSignal:
+                    self.note(f"the loop `while {self.code(stmt.test)}` ({self.place(stmt)}) "
+                              f"is not followed: whether it stops (`break`) or skips "
+                              f"(`continue`) depends on a condition that is not known")
+                    break
 
         def run() -> None:
             self.eval(stmt.test, scope)
-            self.walk_body(stmt.body, scope)
+            self.walk_uncertain_body(stmt.body, scope)
 
         self.loop(scope, [stmt.body], run)
         self.loop_else(stmt, scope)

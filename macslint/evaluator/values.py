@@ -65,6 +65,11 @@ class ContinueSignal(Exception):
     pass
 
 
+class UncertainLoopSignal(Exception):
+    """A `break` or `continue` under a condition that is not known: how often the loop runs,
+    and so what it builds, is not known (the loop handles it as a loop not followed)."""
+
+
 class RaiseSignal(Exception):
     """The code raises here (a `raise` reached, a constructor torch rejects)."""
 
