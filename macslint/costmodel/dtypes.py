@@ -241,6 +241,7 @@ _SAME = frozenset({
     "split", "contiguous", "clone", "detach", "cpu", "relu", "relu_", "abs", "abs_", "square",
     "square_", "max", "min", "amax", "amin", "pad", "dropout", "dropout1d", "dropout2d",
     "dropout3d", "alpha_dropout", "sign", "sign_", "diff", "tensor_split", "repeat_interleave",
+    "swapdims", "swapaxes",
 })
 _CASTS = {"float": "float32", "half": "float16", "double": "float64", "bfloat16": "bfloat16",
           "long": "int64", "int": "int32", "bool": "bool"}
@@ -256,7 +257,8 @@ _ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "add_", "sub_", "mul_", "d
                           "maximum", "minimum", "pow", "clamp", "clamp_"})
 _CONCAT = frozenset({"cat", "concat", "concatenate", "stack"})
 _CREATE = frozenset({"zeros", "ones", "empty", "rand", "randn"})
-_LIKE = frozenset({"zeros_like", "ones_like", "empty_like", "rand_like", "randn_like",
+_LIKE = frozenset({"new_zeros", "new_ones", "new_empty", "new_full",
+                   "zeros_like", "ones_like", "empty_like", "rand_like", "randn_like",
                    "full_like"})
 _MATRIX = frozenset({"matmul", "mm", "bmm", "linear"})
 _INDICES = frozenset({"argmax", "argmin", "argsort"})

@@ -152,7 +152,8 @@ def suggested_strides(shape: Sequence[int], strides: Sequence[int],
 
 # The ops whose result shares its input's memory (or is a copy only where a view cannot be).
 VIEW_OPS = frozenset({"view", "view_as", "reshape", "reshape_as", "flatten", "unflatten",
-                      "permute", "transpose", "t", "t_", "T", "mT", "H", "mH", "unsqueeze",
+                      "permute", "transpose", "swapdims", "swapaxes", "t", "t_", "T", "mT",
+                      "H", "mH", "unsqueeze",
                       "squeeze", "expand", "expand_as", "chunk", "split", "unbind", "detach",
                       "contiguous"})
 
@@ -185,9 +186,10 @@ def view_strides(op: str, args: Args, shape: Shape, strides: Strides, out: Any) 
         raw = sizes_arg(args, "sizes", "dims") if "sizes" in args.values else \
             int_list_arg(args, "dims")
         return tuple(strides[normalize_dim(d, n, "permute")] for d in raw)
-    if op == "transpose":
-        a = normalize_dim(int_arg(args, "dim0"), n, "transpose")
-        b = normalize_dim(int_arg(args, "dim1"), n, "transpose")
+    if op in ("transpose", "swapdims", "swapaxes"):
+        first, second = ("axis0", "axis1") if op == "swapaxes" else ("dim0", "dim1")
+        a = normalize_dim(int_arg(args, first), n, "transpose")
+        b = normalize_dim(int_arg(args, second), n, "transpose")
         swapped = list(strides)
         swapped[a], swapped[b] = swapped[b], swapped[a]
         return tuple(swapped)

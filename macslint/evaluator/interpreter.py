@@ -26,13 +26,14 @@ from .policy import WALK, Policy
 from .record_calls import RecordCalls
 from .records import (
     RECORD_VALUES, AttrsView, DataclassDecorator, FieldSpec, Instance, Method, Namespace,
-    NamedTupleType, Parser, StdName,
+    NamedTupleType, Parser, StdName, identical,
 )
 from .rounded import PASSES_ROUNDED, Rounded, compare_rounded, known_only, truth_of_rounded
 from .scope import Scope, unbound
 from .sets import SETS, SetValues
 from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, lambda_def, literal
+from .enums import enum_member
 from .values import (
     MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule,
     RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known, lists_in,
@@ -44,7 +45,7 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
-    "callable", "globals", "map", "filter", "set", "frozenset", "vars",
+    "callable", "globals", "map", "filter", "set", "frozenset", "vars", "type",
 })
 
 
@@ -257,7 +258,10 @@ class Interpreter(RecordCalls, Statements, SetValues):
             if isinstance(value, Unknown):
                 return value
         if op in (cst.Is, cst.IsNot) and not (left is None or right is None):
-            return Unknown("an identity test on values that are not None")
+            same = identical(left, right)
+            if same is None:
+                return Unknown("an identity test on values that are not None")
+            return same if op is cst.Is else not same
         if isinstance(left, Rounded) or isinstance(right, Rounded):
             return compare_rounded(COMPARISONS[op], left, right)
         return self.apply(COMPARISONS[op], left, right)
@@ -527,6 +531,8 @@ class Interpreter(RecordCalls, Statements, SetValues):
             return resolved(base.names.get(keys[0], Unknown(
                 f"`{self.code(node)}` ({self.place(node)}): '{keys[0]}' is not a name of "
                 f"{base.display}")))
+        if isinstance(base, UserClass) and base.meta.get("enum") and len(keys) == 1:
+            return enum_member(base, keys[0])  # `Color["RED"]`
         if self.policy.runs:
             value = self.index_value(node, base, keys)
             if value is not NotImplemented:

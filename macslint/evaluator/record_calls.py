@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import libcst as cst
 
 from .argparse_calls import ArgparseCalls
+from .enums import ENUM_BASES, AutoValue, enum_kind, make_members
 from .namedtuple_calls import NamedTupleCalls
 from .numpy_values import NumpyMethod, array_method, numpy_call
 from .rounded import Rounded
@@ -56,6 +57,10 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
     def class_made(self, cls: UserClass, stmt: cst.ClassDef, decorators: List[Any]) -> None:
         meta = cls.meta
         meta["plain"] = self.not_plain(stmt, cls)
+        kind = enum_kind(cls) if meta["plain"] is None else None
+        if kind is not None:  # its members made as EnumMeta makes them (evaluator.enums)
+            meta["enum"] = kind
+            make_members(cls, kind)
         if any(isinstance(b, PyBuiltin) and b.name == "typing.NamedTuple" for b in cls.bases):
             own = self.annotated_fields(stmt, cls)
             meta["namedtuple"] = (tuple(name for name, _, _ in own),
@@ -77,6 +82,8 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 if base.meta.get("plain", "not plain") is not None:
                     return base.meta.get("plain") or f"{base.name} is not a plain class"
             elif isinstance(base, PyBuiltin) and base.name == "typing.NamedTuple":
+                continue
+            elif isinstance(base, StdName) and base.path in ENUM_BASES:
                 continue
             elif not (isinstance(arg.value, cst.Name) and arg.value.value == "object"):
                 return f"class {cls.name} has a base that is not a class of this file"
@@ -229,6 +236,27 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
             return Unknown(f"{cls.name}() {problem} ({self.place(node)})")
         instance.home, instance.levels = scope, (self.uncertain, self.skipping)
         return instance
+
+    def super_record_init(self, node: cst.CSTNode, cls: UserClass, instance: Instance,
+                          positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        """`super().__init__(...)` in a method of `cls` on an instance of the file's classes
+        (a config subclassing a dataclass): the `__init__` a dataclass after `cls` in the
+        instance's MRO generates; object's takes no arguments."""
+        mro = self.class_mro(instance.cls)
+        for c in mro[mro.index(cls) + 1:] if cls in mro else ():
+            if "__init__" in c.body.values:
+                break  # a function of the file: the attribute lookup already found it
+            if "dataclass" in c.meta and c.meta["dataclass"].get("init", True) is not False:
+                scope = instance.home if isinstance(instance.home, Scope) else self.module_scope
+                problem = self.dataclass_init(node, scope, c, instance, positional, keywords)
+                if problem is not None:
+                    raise RaiseSignal(f"{c.name}.__init__() {problem} ({self.place(node)})")
+                return None
+        else:
+            if positional or keywords:
+                raise RaiseSignal(f"object.__init__() takes no arguments ({self.place(node)})")
+            return None
+        return Unknown(f"super().__init__ of {instance.cls.name} is not modelled")
 
     def dataclass_init(self, node: cst.CSTNode, scope: Scope, owner: UserClass,
                        instance: Instance, positional: List[Any],
@@ -612,6 +640,10 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
             return self.made(Namespace(path.split(".")[-1], dict(keywords)), scope)
         if path.startswith("dataclasses."):
             return self.dataclass_helper(node, scope, path.split(".")[-1], positional, keywords)
+        if path == "enum.auto" and not positional and not keywords:
+            return AutoValue()
+        if path == "enum.unique" and len(positional) == 1 and isinstance(positional[0], UserClass):
+            return positional[0]  # members' values are checked by Python, not counted here
         return self.argparse_call(node, scope, path, positional, keywords)
 
     def field_spec(self, node: cst.Call, scope: Scope, keywords: Dict[str, Any]) -> Any:

@@ -9,14 +9,15 @@ from __future__ import annotations
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from .library import Library, register
-from .values import PyBuiltin, Unknown
+from .values import PyBuiltin, Unknown, UserClass
 
 # What the standard-library modules give configuration code (the names of StdName values).
 STDLIB_RECORDS = {
     "dataclasses": frozenset({"dataclass", "field", "replace", "asdict", "astuple", "fields",
                               "is_dataclass", "InitVar", "KW_ONLY", "MISSING"}),
     "argparse": frozenset({"ArgumentParser", "Namespace", "SUPPRESS", "BooleanOptionalAction"}),
-    "types": frozenset({"SimpleNamespace"}),
+    "types": frozenset({"SimpleNamespace", "FunctionType"}),
+    "enum": frozenset({"Enum", "IntEnum", "StrEnum", "Flag", "IntFlag", "auto", "unique"}),
 }
 
 
@@ -268,3 +269,24 @@ for _root in STDLIB_RECORDS:
 
 def is_builtin(value: Any, name: str) -> bool:
     return isinstance(value, PyBuiltin) and value.name == name
+
+
+def identical(left: Any, right: Any) -> Optional[bool]:
+    """`left is right` where Python's answer is certain: bools; classes (the file's, builtins,
+    and a library's, known by `identity_key`: `type(obj) is str`, `type(m) is nn.ReLU`);
+    instances of the file's classes (enum members);
+    None where identity depends on what this evaluator does not keep (numbers, lists)."""
+    if type(left) is bool and type(right) is bool:
+        return left == right
+    kinds = (UserClass, PyBuiltin, Instance)
+    keys = [getattr(value, "identity_key", None) for value in (left, right)]
+    if keys[0] is not None and keys[1] is not None:  # library names (torch's classes)
+        return keys[0] == keys[1]
+    if keys[0] is not None and isinstance(right, kinds) or keys[1] is not None \
+            and isinstance(left, kinds):
+        return False  # a library's class is none of the file's, nor a builtin
+    if isinstance(left, kinds) and isinstance(right, kinds):
+        if isinstance(left, PyBuiltin) and isinstance(right, PyBuiltin):
+            return left.name == right.name
+        return left is right
+    return None

@@ -165,6 +165,7 @@ STDLIB_HELPERS = {
     "functools": frozenset({"partial", "reduce"}),
     "operator": frozenset({"mul", "add"}),
     "typing": frozenset({"cast", "NamedTuple"}),
+    "copy": frozenset({"copy", "deepcopy"}),
 }
 
 

@@ -17,6 +17,16 @@ def package_root(directory: Path) -> Path:
     return directory
 
 
+def module_name(file: Path) -> str:
+    """The dotted name the file is imported by (`pkg.models.resnet`; a package's
+    `__init__.py`: the package's), from above its outermost package."""
+    file = file.resolve()
+    parts = list(file.relative_to(package_root(file.parent)).with_suffix("").parts)
+    if parts and parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
 class ImportResolver:
     """Finds the file of a module imported by a file of the project: absolute imports from
     above its outermost package or from its own directory, relative ones from its package."""

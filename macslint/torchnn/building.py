@@ -16,13 +16,15 @@ from ..evaluator.values import (
     BreakSignal, ContinueSignal, Partial, PyBuiltin, RaiseSignal, ReturnSignal, Unknown, UserClass,
     UserFunction, what_is,
 )
+from ..project.imports import module_name
 from ..results.sites import LayerSite
 from .builtins import MODULE_BASES
 from .calls import op_spec, torch_call
-from .containers import MEMBER_METHODS, STR_METHODS
+from .containers import CONTAINER_METHODS, MEMBER_METHODS, STR_METHODS
 from .common import (
-    MISSING, MODULE_MEMBERS, NO_EFFECT_MODULE_METHODS, MissingMember, SEQUENTIAL_BASES, decorator_names, fresh_copy,
-    unknown_argument, unknown_arguments,
+    FLOAT_FUNCTIONAL, FUNCTIONAL_METHODS, MISSING, MODULE_MEMBERS, NO_EFFECT_MODULE_METHODS,
+    SEQUENTIAL_BASES, MissingMember, decorator_names, fresh_copy, unknown_argument,
+    unknown_arguments,
 )
 from .einops_library import EinopsName, call_einops
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
@@ -47,6 +49,8 @@ LAYER_PART_METHODS = NO_EFFECT_MODULE_METHODS | {
 
 # The reason of a layer built leniently (see ModelInterpreter.trace_model).
 INVALID_LAYER = "torch raises building it, so the model cannot be built"
+# torch's containers' own methods (Sequential, ModuleList, ModuleDict), beside nn.Module's
+_CONTAINER_MEMBERS = CONTAINER_METHODS | {"pop", "clear", "forward"}
 
 class ModuleBuilding:
     """Part of ModelInterpreter (torchnn.tracer): attributes of modules and classes, calls of
@@ -80,8 +84,35 @@ class ModuleBuilding:
             self.set_class_attribute(None, obj, name, value)
         elif isinstance(obj, LayerModule) and self.tie(obj, name, value, node):
             return
+        elif isinstance(obj, LayerModule) and self.set_layer_attribute(obj, name, value, node):
+            return
         elif isinstance(obj, (Container, LayerModule, SuperProxy)):
             self.note(f"the assignment to {self.where(node)} is not followed")
+
+    def set_layer_attribute(self, layer: LayerModule, name: str, value: Any,
+                            node: cst.CSTNode) -> bool:
+        """`layer.name = value` as torch does it: an attribute torch's layer does not have
+        is kept (no cost); an argument its forward reads again (any of a layer without
+        parameters: SSD's `pool.ceil_mode = True`; a convolution's stride, padding, dilation,
+        output_padding) changes what the layer computes from there. False otherwise."""
+        if layer.spec is None or layer.args is None or isinstance(value, (Tensor, Unknown)):
+            return False
+        if self.forks:
+            return False  # under a condition not known: not followed (noted by the caller)
+        try:
+            current = layer.attribute(name, self.line_of(node))
+        except KeyError:
+            layer.extra[name] = value
+            return True
+        if name in layer.extra:
+            layer.extra[name] = value
+            return True
+        rereads = layer.params() == 0 and not layer.tensors or layer.spec.module == "conv" \
+            and name in ("stride", "padding", "dilation", "output_padding")
+        if not rereads or name not in layer.args.values or isinstance(current, Unknown):
+            return False
+        layer.args = Args({**layer.args.values, name: value})
+        return True
 
     def tie(self, layer: LayerModule, name: str, value: Any, node: cst.CSTNode) -> bool:
         """`wte.weight = lm_head.weight`: a parameter (nn.Parameter) put in the place of one of
@@ -113,8 +144,11 @@ class ModuleBuilding:
             return self.tensor_attribute(node, base, name)
         if isinstance(base, UserModule):
             return self.module_attribute(base, name)
+        if isinstance(base, UserFunction) and name in ("__name__", "__module__"):
+            return base.name if name == "__name__" else self.module_name_of(base.scope)
         if isinstance(base, LayerModule):
-            if name in NO_EFFECT_MODULE_METHODS or name in MEMBER_METHODS or name == "forward":
+            if name in NO_EFFECT_MODULE_METHODS or name in MEMBER_METHODS or name == "forward" \
+                    or base.kind == FLOAT_FUNCTIONAL and name in FUNCTIONAL_METHODS:
                 return BoundMethod(base, name)
             value = self.layer_attribute(base, name)
             if value is not MISSING:
@@ -140,12 +174,18 @@ class ModuleBuilding:
                     if isinstance(value, UserFunction) and "classmethod" in decorator_names(value):
                         return BoundMethod(base, name, value)
                     return value
+            if name == "__name__":
+                return base.name
+            if name == "__module__":
+                return self.module_name_of(base.scope)
             return Unknown(f"`{self.code(node)}` is not defined in this file")
         return super().attribute(node, base)
 
     def module_attribute(self, module: UserModule, name: str) -> Any:
         if name == "__class__":  # `self.__class__.helper(x)`
             return module.cls
+        if name == "__module__":  # torchvision's _log_api_usage_once(self)
+            return self.module_name_of(module.cls.scope)
         for table in (module.children, module.params, module.attrs):
             if name in table:
                 return table[name]
@@ -163,11 +203,27 @@ class ModuleBuilding:
                 f"`self.{name}` of {module.cls.name} (a torch.nn.{layer.kind}) is not modelled")
         if module.composite == "Transformer" and name in METHODS:  # a staticmethod of torch's
             return ModuleRef(METHODS[name])
-        if name not in MODULE_MEMBERS and module.container is None and layer is None \
-                and module.composite is None:  # a plain nn.Module: torch raises
+        if name not in MODULE_MEMBERS and layer is None and module.composite is None and (
+                module.container is None or name not in _CONTAINER_MEMBERS
+                and not name.startswith("__")):
+            # a plain nn.Module, or a subclass of a container that has no such method (torch
+            # raises; `getattr(block, "_is_cn", False)` is the default)
             return MissingMember(
                 f"`self.{name}` is not set on {module.cls.name}: torch raises AttributeError")
         return BoundMethod(module, name)
+
+    def module_name_of(self, scope: Any) -> Any:
+        """`__module__` of a class or function of the project: the dotted name of the file
+        whose module scope holds `scope` (as the file is imported, not run as a script)."""
+        while getattr(scope, "parent", None) is not None:
+            scope = scope.parent
+        files = [(self.module_scope, self.path)] + [
+            (m.interpreter.module_scope, m.path) for m in (self.loader.modules() if self.loader
+                                                          else ())]
+        path = next((p for s, p in files if s is scope), None)
+        if path is None:
+            return Unknown("the module of a value of no file of the project")
+        return module_name(path)
 
     def layer_attribute(self, layer: LayerModule, name: str) -> Any:
         """torch's attribute `name` of a layer (LayerModule.attribute), MISSING if it has none."""
@@ -232,6 +288,10 @@ class ModuleBuilding:
     def instantiate(self, node: cst.CSTNode, cls: UserClass, positional: List[Any],
                     keywords: Dict[str, Any]) -> Any:
         kind = self.module_kind(cls)
+        if kind is None and cls.meta.get("plain", "") is None and self.scopes:
+            # a config class reached through a partial (torchvision's `partial(MBConvConfig,
+            # width_mult=...)`): an instance of the file's class, as a direct call makes
+            return self.make_instance(node, self.scopes[-1], cls, positional, keywords)
         if kind is None:
             return Unknown(f"an instance of {cls.name}, which is not an nn.Module")
         module = UserModule(cls, container=CONTAINER_KINDS.get(kind))

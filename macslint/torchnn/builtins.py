@@ -15,10 +15,12 @@ import libcst as cst
 
 from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
+from ..evaluator.records import Instance, Record, StdName
 from ..evaluator.values import (
-    Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, argument_not_known, python_type, what_is,
+    Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
+    python_type, what_is,
 )
-from .common import MissingMember
+from .common import TYPE_PATHS, MissingMember, clone, copy_sequence
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
@@ -88,6 +90,55 @@ def flat_items(values: Any) -> List[Any]:
     return [item for value in values for item in flat_items(value)]
 
 
+_PYTHON_CLASSES = (bool, int, float, str, list, tuple, dict)
+
+
+def copy_of(value: Any, deep: bool) -> Any:
+    """`copy.copy(value)`, `copy.deepcopy(value)`: a config object (efficientnet's
+    `copy.copy(cnf)` before changing a block's channels), lists, dicts; deep: modules too,
+    each copy with parameters of its own (torchnn.transformer.clone)."""
+    if deep:
+        memo: Dict[int, Any] = {}
+
+        def deep_copy(item: Any, memo: Dict[int, Any]) -> Any:
+            if isinstance(item, Record):
+                if id(item) not in memo:
+                    memo[id(item)] = item.copied(lambda v: deep_copy(v, memo), memo)
+                return memo[id(item)]
+            if isinstance(item, (list, dict, tuple)):
+                return copy_sequence(item, memo, deep_copy)
+            return clone(item, memo)
+
+        return deep_copy(value, memo)
+    if isinstance(value, Instance):
+        made = copy.copy(value)
+        made.attrs = dict(value.attrs)
+        return made
+    if isinstance(value, (list, dict)):
+        return type(value)(value) if not isinstance(value, OrderedDict) else OrderedDict(value)
+    if isinstance(value, (UserModule, LayerModule, Container, Tensor, Record)):
+        return Unknown(f"copy.copy() of {what_is(value)} is not modelled (its copy shares "
+                       f"what torch shares)")
+    return value  # numbers, strings, tuples, None: Python returns the value itself
+
+
+def type_of(value: Any) -> Any:
+    """`type(value)`: the file's class of a module or config object, a builtin class of a
+    Python value; Unknown for others (a tensor's, a layer's: torch's classes)."""
+    if isinstance(value, (UserModule, Instance)):
+        return value.cls
+    if isinstance(value, LayerModule):
+        if value.spec is not None and value.kind == value.spec.name:
+            return LayerClass(value.spec)
+        return ModuleRef(TYPE_PATHS.get(value.kind, f"torch.nn.{value.kind}"))
+    if isinstance(value, Container):
+        return ModuleRef(f"torch.nn.{value.kind}")
+    if value is not None and type(value) in _PYTHON_CLASSES:
+        return PyBuiltin(type(value).__name__)
+    return value if isinstance(value, Unknown) else Unknown(
+        f"the type of {what_is(value)} is not modelled")
+
+
 class BuiltinCalls:
     """Calls of builtins, mixed into the model interpreter (which provides `iterate`, `note`,
     `attribute`, `module_attribute`, `set_attribute`, `unknown_call`, `mro` and `frames`)."""
@@ -117,8 +168,12 @@ class BuiltinCalls:
             return None
         if name == "typing.cast" and len(args) == 2:
             return args[1]  # a type checker's hint, the value itself at run time
+        if name in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not keywords:
+            return copy_of(args[0], deep=name == "copy.deepcopy")
         if name == "isinstance" and len(args) == 2:
             return self.isinstance_of(args[0], args[1])
+        if name == "type" and len(args) == 1 and not keywords:
+            return type_of(args[0])
         if name == "issubclass" and len(args) == 2:
             return self.subclass_of(args[0], args[1])
         if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str):
@@ -308,6 +363,8 @@ class BuiltinCalls:
             return SuperProxy(args[0], args[1])
         if not args and self.frames:
             function, instance = self.frames[-1]
+            if id(function) not in self.owner:
+                self.register_owners()
             cls = self.owner.get(id(function))
             if cls is not None:
                 return SuperProxy(cls, instance)
@@ -357,7 +414,16 @@ class BuiltinCalls:
             return isinstance(value, LayerModule) and value.spec == kind.spec or \
                 isinstance(value, UserModule) and value.composite == kind.spec.name
         if isinstance(kind, UserClass):
+            if isinstance(value, Instance):  # a config object, an enum member
+                return kind in self.class_mro(value.cls)
             return isinstance(value, UserModule) and kind in self.class_mro(value.cls)
+        if isinstance(kind, StdName) and kind.path == "types.FunctionType":
+            if isinstance(value, UserFunction):
+                return True
+            if value is None or isinstance(value, (UserModule, Instance, Container, LayerModule,
+                                                   Tensor, UserClass, *_PYTHON_CLASSES)):
+                return False  # torchvision's _log_api_usage_once(self)
+            return Unknown(f"isinstance() of {what_is(value)} against types.FunctionType")
         if isinstance(kind, ModuleRef):
             if kind.path in MODULE_BASES:
                 return isinstance(value, MODULE_VALUES)

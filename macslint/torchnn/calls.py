@@ -212,6 +212,25 @@ def _data_dtype(data: Any) -> Optional[str]:
     return "float32" if float in kinds else "int64" if int in kinds else "bool"
 
 
+@handles("torch.jit.is_scripting", "torch.jit.is_tracing", "torch.compiler.is_compiling",
+         "torch.compiler.is_dynamo_compiling", "torch._dynamo.is_compiling",
+         "torch.onnx.is_in_onnx_export")
+def not_scripting(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """A model counted runs eagerly, as under FlopCounterMode: not scripted, traced,
+    compiled or exported."""
+    if positional or keywords:
+        return Unknown(f"{run.where(node)} takes no arguments")
+    return False
+
+
+@handles("torch._C._get_tracing_state")
+def no_tracing_state(run: Any, node: Any, positional: List[Any],
+                     keywords: Dict[str, Any]) -> Any:
+    """No JIT tracing state in an eager run (torchvision's `_is_tracing()` reads it)."""
+    found = not_scripting(run, node, positional, keywords)
+    return found if isinstance(found, Unknown) else None
+
+
 @handles("torch.tensor")
 def tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     """`torch.tensor(0.)`, `torch.tensor([[1, 2], [3, 4]])`: its shape (0-d for a number), the

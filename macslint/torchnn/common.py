@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from typing import Any, Callable, Dict, Optional
 
 import libcst as cst
@@ -11,7 +13,7 @@ from ..evaluator.records import NamedTupleValue, Record
 from ..evaluator.syntax import last_name
 from ..evaluator.values import Unknown, UserFunction
 from ..results.sites import first_unknown
-from .values import LayerModule
+from .values import Container, LayerModule, Tensor, UserModule
 
 
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
@@ -30,7 +32,8 @@ SIZED_ARGS = frozenset({"in_channels", "in_features", "in1_features", "num_featu
 # Tensor attributes that are not methods and carry no shape macslint needs.
 TENSOR_PROPERTIES = frozenset({"dtype", "device", "is_cuda", "requires_grad", "grad", "layout",
                                "is_sparse", "grad_fn", "names", "is_leaf", "itemsize"})
-STRIDING = frozenset({"transpose", "permute", "t", "expand", "expand_as", "T"})
+STRIDING = frozenset({"transpose", "swapdims", "swapaxes", "permute", "t", "expand",
+                      "expand_as", "T"})
 VIEW_LIKE = frozenset({"reshape", "reshape_as", "flatten", "unflatten", "unsqueeze", "squeeze",
                        "chunk", "split", "detach"})
 NO_EFFECT_MODULE_METHODS = frozenset({
@@ -74,6 +77,19 @@ class MissingMember(Unknown):
 
     __slots__ = ()
 
+
+# torch's eager-mode quantization modules (torchnn.quantization): FloatFunctional's methods,
+# the torch op each runs (add_relu: relu after add)
+FUNCTIONAL_OPS = {"add": "add", "add_relu": "add", "add_scalar": "add", "mul": "mul",
+                   "mul_scalar": "mul", "cat": "cat", "matmul": "matmul"}
+FLOAT_FUNCTIONAL = "FloatFunctional"
+FUNCTIONAL_METHODS = frozenset({*FUNCTIONAL_OPS, "forward"})
+# their classes' names (`type(module)`)
+TYPE_PATHS = {"QuantStub": "torch.ao.quantization.stubs.QuantStub",
+              "DeQuantStub": "torch.ao.quantization.stubs.DeQuantStub",
+              FLOAT_FUNCTIONAL: "torch.ao.nn.quantized.modules.functional_modules.FloatFunctional"}
+FORWARD_ERROR = ("RuntimeError: FloatFunctional is not intended to use the 'forward'. Please "
+                 "use the underlying operation")
 
 def plain_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
@@ -141,3 +157,39 @@ def expected_shape(layer: LayerModule, shape: Shape) -> Optional[Shape]:
         if isinstance(values.get(name), int) and len(shape) >= 2:
             return (shape[0], values[name], *shape[2:])
     return None
+
+
+def clone(value: Any, memo: Dict[int, Any]) -> Any:
+    """`copy.deepcopy` of a module (its tensors new ones: a copy's parameters are its own),
+    of the tensors, lists and dicts it holds; other values as they are."""
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, Tensor):
+        copied: Any = copy.copy(value)
+    elif isinstance(value, LayerModule):
+        copied = LayerModule(value.kind, value.spec, value.site, value.args, value.reason)
+        memo[id(value)] = copied
+        copied.owner = clone(value.owner, memo) if value.owner is not None else None
+        copied.tensors = {k: clone(t, memo) for k, t in value.tensors.items()}
+        copied.tied = {k: clone(t, memo) for k, t in value.tied.items()}
+        copied.extra = {k: clone(v, memo) for k, v in value.extra.items()}
+    elif isinstance(value, UserModule):
+        copied = UserModule(value.cls, container=value.container)
+        memo[id(value)] = copied
+        copied.layer = clone(value.layer, memo) if value.layer is not None else None
+        for table in ("children", "params"):
+            getattr(copied, table).update((k, clone(v, memo))
+                                          for k, v in getattr(value, table).items())
+        copied.attrs = {k: clone(v, memo) for k, v in value.attrs.items()}
+        copied.opaque, copied.buffers = list(value.opaque), list(value.buffers)
+        copied.composite, copied.composite_site = value.composite, value.composite_site
+    elif isinstance(value, Container):
+        copied = Container(value.kind, OrderedDict())
+        memo[id(value)] = copied
+        copied.children.update((k, clone(v, memo)) for k, v in value.children.items())
+    elif isinstance(value, (list, dict, tuple)):
+        return copy_sequence(value, memo, clone)
+    else:
+        return value
+    memo[id(value)] = copied
+    return copied

@@ -10,13 +10,17 @@ import libcst as cst
 
 from ..costmodel import TENSOR_METHODS
 from ..evaluator.operators import MAX_SEQUENCE
+from ..evaluator.records import Instance
 from ..evaluator.scope import Scope
 from ..evaluator.values import (
     RaiseSignal, Unknown, argument_not_known, python_type, what_is,
 )
 from .builtins import PLAIN_SCALAR
 from .calls import TENSOR_FILLS
-from .common import END, MISSING, NESTED, NO_EFFECT_MODULE_METHODS
+from .common import (
+    END, FLOAT_FUNCTIONAL, FUNCTIONAL_METHODS, MISSING, NESTED, NO_EFFECT_MODULE_METHODS,
+)
+from .quantization import float_functional_call
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
 )
@@ -159,6 +163,9 @@ class ContainerCalls:
             return self.run_op(node, spec, f"x.{name}", [receiver, *positional], keywords)
         if isinstance(receiver, SuperProxy):
             instance = receiver.instance
+            if name == "__init__" and isinstance(instance, Instance):
+                return self.super_record_init(node, receiver.cls, instance, positional,
+                                              keywords)
             if name == "__init__":
                 if isinstance(instance, UserModule) and self.module_kind(receiver.cls) not in (
                         None, "module"):
@@ -173,6 +180,9 @@ class ContainerCalls:
             return self.unknown_call(node, Unknown(f"super().{name} is not modelled"), positional)
         if isinstance(receiver, UserModule):
             return self.module_method(node, receiver, name, positional, keywords)
+        if isinstance(receiver, LayerModule) and receiver.kind == FLOAT_FUNCTIONAL \
+                and name in FUNCTIONAL_METHODS:
+            return float_functional_call(self, node, name, positional, keywords)
         if isinstance(receiver, LayerModule):
             if name == "forward":
                 return self.apply_module(node, receiver, positional, keywords)

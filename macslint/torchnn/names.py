@@ -37,6 +37,10 @@ class ModuleRef:
     path: str
 
     @property
+    def identity_key(self) -> str:  # `type(m) is nn.Sequential` (evaluator.records.identical)
+        return self.path
+
+    @property
     def python_type(self) -> str:  # in messages (evaluator.values.what_is)
         last = self.path.rsplit(".", 1)[-1]
         if self.path.count(".") == 1 and canonical_dtype(self.path) is not None:
@@ -49,6 +53,10 @@ class ModuleRef:
 class LayerClass:
     spec: LayerSpec
     python_type = "type"
+
+    @property
+    def identity_key(self) -> str:  # `type(mod) is nn.ReLU` (evaluator.records.identical)
+        return f"torch.nn.{self.spec.name}"
 
     def __repr__(self) -> str:  # messages show values (`kernel_size must be an int, got ...`)
         return f"<class 'torch.nn.{self.spec.name}'>"

@@ -30,7 +30,7 @@ from ..results.traces import LayerCall, OpCall, ShapeIssue
 from ..units import format_shape
 from .builtins import percent_format
 from .common import (
-    OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
+    FLOAT_FUNCTIONAL, FORWARD_ERROR, OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
     plain_number,
 )
 from .einops_library import EinopsLayer, apply_einops_layer
@@ -197,6 +197,8 @@ class TensorOps:
         self.tick()
         if isinstance(module, EinopsLayer):  # einops' Rearrange/Reduce: an op, not a torch.nn call
             return apply_einops_layer(self, node, module, positional, keywords)
+        if isinstance(module, LayerModule) and module.kind == FLOAT_FUNCTIONAL:
+            raise RaiseSignal(f"{self.where(node)} raises {FORWARD_ERROR}")
         if isinstance(module, LayerModule):
             return self.apply_layer(node, module, positional, keywords)
         if isinstance(module, UserModule):

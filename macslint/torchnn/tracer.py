@@ -87,13 +87,19 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.part_classes: set = set()  # id() of the classes of modules inside built models
         self.owner: Dict[int, UserClass] = {}
         self.touched_classes: Dict[int, Tuple[UserClass, Dict[str, Any]]] = {}
-        imported = [c for m in (base.loader.modules() if base.loader else ())
+        self.register_owners()
+        self.reset()
+
+    def register_owners(self) -> None:
+        """The class each method belongs to (for `super()`), of this file and of the project
+        files loaded so far (a file imported while tracing: again, when a method is not
+        found)."""
+        imported = [c for m in (self.loader.modules() if self.loader else ())
                     for c in m.interpreter.classes]
         for cls in [*self.classes, *imported]:
             for value in cls.body.values.values():
                 if isinstance(value, UserFunction):
                     self.owner.setdefault(id(value), cls)
-        self.reset()
 
     def reset(self) -> None:
         # Each model starts from the module as it stands after running: a list one model's
@@ -313,6 +319,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
 
     def trace_forward(self, model: Any, trace: ModelTrace) -> None:
         self.tracing = True
+        set_eval_mode(model)
         self.steps = 0
         cls = model.cls if isinstance(model, UserModule) else None
         forward = self.find_method(cls, "forward") if cls is not None else None
@@ -489,6 +496,20 @@ def _returns(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
             elif not isinstance(child, (cst.FunctionDef, cst.ClassDef, cst.Lambda,
                                         cst.BaseExpression)):
                 stack.append(child)
+
+
+def set_eval_mode(model: Any) -> None:
+    """`model.eval()`, as the convention runs it: `training` False on the model and every
+    submodule (GoogLeNet's and Inception's auxiliary heads run only in training)."""
+    pending, seen = [model], set()
+    while pending:
+        module = pending.pop()
+        if id(module) in seen or not isinstance(module, (UserModule, Container)):
+            continue
+        seen.add(id(module))
+        if isinstance(module, UserModule):
+            module.attrs["training"] = False
+        pending.extend(module.children.values())
 
 
 def trace_models(base: Interpreter, settings: Settings, path: str

@@ -15,7 +15,6 @@ and may replace them (`self.decoder = nn.Linear(...)`).
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
@@ -33,7 +32,7 @@ from ..evaluator.scope import Scope
 from ..evaluator.values import RaiseSignal, Unknown, UserClass, python_type, what_is
 from ..results.sites import LayerSite
 from .calls import handles
-from .common import copy_sequence
+from .common import clone
 from .names import LayerClass, ModuleRef
 from .tensors import dtype_named
 from .values import MODULE_VALUES, Container, LayerModule, Tensor, Untraced, UserModule
@@ -243,41 +242,6 @@ def square_subsequent_mask(run: Any, node: Any, positional: List[Any],
     dtype = values["dtype"]
     named = DEFAULT_FLOAT if dtype is None else dtype_named(dtype)
     return Tensor((sz, sz), run.line_of(node), dtype=named, strides=contiguous_strides((sz, sz)))
-
-
-def clone(value: Any, memo: Dict[int, Any]) -> Any:
-    """`copy.deepcopy` of a module (its tensors new ones: a copy's parameters are its own),
-    of the tensors, lists and dicts it holds; other values as they are."""
-    if id(value) in memo:
-        return memo[id(value)]
-    if isinstance(value, Tensor):
-        copied: Any = copy.copy(value)
-    elif isinstance(value, LayerModule):
-        copied = LayerModule(value.kind, value.spec, value.site, value.args, value.reason)
-        memo[id(value)] = copied
-        copied.owner = clone(value.owner, memo) if value.owner is not None else None
-        copied.tensors = {k: clone(t, memo) for k, t in value.tensors.items()}
-        copied.tied = {k: clone(t, memo) for k, t in value.tied.items()}
-    elif isinstance(value, UserModule):
-        copied = UserModule(value.cls, container=value.container)
-        memo[id(value)] = copied
-        copied.layer = clone(value.layer, memo) if value.layer is not None else None
-        for table in ("children", "params"):
-            getattr(copied, table).update((k, clone(v, memo))
-                                          for k, v in getattr(value, table).items())
-        copied.attrs = {k: clone(v, memo) for k, v in value.attrs.items()}
-        copied.opaque, copied.buffers = list(value.opaque), list(value.buffers)
-        copied.composite, copied.composite_site = value.composite, value.composite_site
-    elif isinstance(value, Container):
-        copied = Container(value.kind, OrderedDict())
-        memo[id(value)] = copied
-        copied.children.update((k, clone(v, memo)) for k, v in value.children.items())
-    elif isinstance(value, (list, dict, tuple)):
-        return copy_sequence(value, memo, clone)
-    else:
-        return value
-    memo[id(value)] = copied
-    return copied
 
 
 # ---------------------------------------------------------------------------------------

@@ -90,6 +90,9 @@ class LayerModule(ModuleArgument):
         # the parameters assigned to it (`wte.weight = lm_head.weight`), by name.
         self.tensors: Dict[str, Tensor] = {}
         self.tied: Dict[str, Tensor] = {}
+        # attributes the code sets that torch's layer does not have (Inception's
+        # `self.fc.stddev = 0.1`): read back as set, of no cost
+        self.extra: Dict[str, Any] = {}
 
     # Values appear in messages (`kernel_size must be an int, got ...`): as Python would show
     # them, never with an object's address (a message must be the same on every run).
@@ -121,6 +124,8 @@ class LayerModule(ModuleArgument):
         where the layer's arguments are not known."""
         if name in self.tied:
             return self.tied[name]
+        if name in self.extra:
+            return self.extra[name]
         if self.spec is None or self.args is None:
             return Unknown(f"`{name}` of {self.site.call_text} (line {self.site.line}) is not "
                            f"known: {self.reason or 'not modelled'}")

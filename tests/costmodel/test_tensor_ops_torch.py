@@ -802,6 +802,14 @@ def _sequence_and_alias_cases() -> list:
     for op in ("sign", "sgn", "log2", "log10", "log1p", "expm1", "reciprocal"):
         cases += [meth(op, T(2, 3)), meth(op + "_", T(2, 3)), fn(op, T(2, 3))]
     cases += [meth("trunc", T(2, 3)), meth("trunc_", T()), fn("trunc", T(0, 3))]
+    for op in ("new_zeros", "new_ones", "new_empty"):
+        cases += [meth(op, T(2, 3), (4, 5)), meth(op, T(2), 4, 5), meth(op, T(2), size=(3,)),
+                  meth(op, T(2), ()), meth(op, T(2), [0, 2], dtype=torch.int64)]
+    for make in (meth, fn):
+        cases += [make("swapaxes", T(2, 3, 4), 0, 2), make("swapaxes", T(2, 3), -1, 0),
+                  make("swapdims", T(2, 3, 4), 1, 1), make("swapdims", T(2, 3), dim0=1, dim1=0)]
+    cases += [meth("new_full", T(2, 3), (2, 2), 1.5),
+              meth("new_full", T(3), [4], 0, dtype=torch.float16)]
     return cases
 
 
@@ -1961,6 +1969,8 @@ DTYPE_CASES = [
     dt("torch", "log2", L(3)), dt("torch", "log1p", T(3, dtype=D)),
     dt("method", "reciprocal", T(3, dtype=I32)), dt("torch", "expm1", B(3)),
     dt("torch", "trunc", T(3, dtype=D)), dt("torch", "trunc", B(3), mine=[None]),
+    dt("method", "new_zeros", T(3, dtype=I32), (2,)), dt("method", "new_ones", B(3), 2, 2),
+    dt("method", "new_empty", T(3), 2, dtype=H), dt("method", "new_full", L(2), (2,), 1.5),
 ]
 
 

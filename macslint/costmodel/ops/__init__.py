@@ -34,6 +34,7 @@ TENSOR_METHODS: Dict[str, OpSpec] = registry("", [
     *matmul.ADDED_METHODS,
     *elementwise.ALIAS_METHODS,
     *sequence_ops.METHODS,
+    *creation.NEW_METHODS,
 ])
 
 TORCH_FUNCTIONS: Dict[str, OpSpec] = registry("torch.", [

@@ -115,3 +115,13 @@ SPACED = [
      dict(tensors=(), tensor_lists=("tensors",), list_form=True, result=_meshgrid,
           result_kind="tensors")),
 ]
+
+# x.new_zeros(...) ... x.new_full(...): a new tensor of x's dtype (or `dtype=`), listed last
+_NEW = lambda input, *sizes, size=None, dtype=None, layout=None, device=None, \
+    pin_memory=False, requires_grad=False: None  # noqa: E731
+NEW_METHODS = [
+    *((op, _NEW, dict(result=_created)) for op in ("new_zeros", "new_ones", "new_empty")),
+    ("new_full", lambda input, size, fill_value, *, dtype=None, layout=None, device=None,
+     pin_memory=False, requires_grad=False: None,
+     dict(result=lambda a: _created(a, "", "size"))),
+]

@@ -92,6 +92,11 @@ def _transpose(args: Args) -> Shape:
     return tuple(out)
 
 
+def _swapaxes(args: Args) -> Shape:
+    """swapaxes(input, axis0, axis1): numpy's name of transpose."""
+    return _transpose(Args({"input": args["input"], "dim0": args["axis0"], "dim1": args["axis1"]}))
+
+
 def _t(args: Args) -> Shape:
     x = shape_of(args)
     if len(x) > 2:
@@ -323,6 +328,8 @@ METHODS = [
     ("unflatten", lambda input, dim, sizes: None, dict(result=_unflatten)),
     ("permute", lambda input, *sizes, dims=None: None, dict(result=_permute("sizes", "dims"))),
     ("transpose", lambda input, dim0, dim1: None, dict(result=_transpose)),
+    ("swapdims", lambda input, dim0, dim1: None, dict(result=_transpose)),
+    ("swapaxes", lambda input, axis0, axis1: None, dict(result=_swapaxes)),
     ("t", ONE_TENSOR, dict(result=_t)),
     ("t_", ONE_TENSOR, dict(result=_t)),
     ("unsqueeze", lambda input, dim: None, dict(result=_unsqueeze)),
@@ -360,6 +367,8 @@ TORCH = [
     ("reshape", lambda input, shape: None, dict(result=_reshape_to("reshape"))),
     ("permute", lambda input, dims: None, dict(result=_permute(None, "dims"))),
     ("transpose", lambda input, dim0, dim1: None, dict(result=_transpose)),
+    ("swapdims", lambda input, dim0, dim1: None, dict(result=_transpose)),
+    ("swapaxes", lambda input, axis0, axis1: None, dict(result=_swapaxes)),
     ("t", ONE_TENSOR, dict(result=_t)),
     ("unsqueeze", lambda input, dim: None, dict(result=_unsqueeze)),
     ("squeeze", lambda input, dim=None: None, dict(result=_squeeze)),

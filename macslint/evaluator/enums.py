@@ -1,0 +1,88 @@
+"""Enums of the analysed code (`class Color(Enum)`; torchvision's `ResNet50_Weights(WeightsEnum)`
+whose members hold the weights' URL and metadata): each member is made once, when the class
+statement runs, as Python's EnumMeta makes them.
+
+A member of an `Enum` (or `Flag`) is an instance of its class (evaluator.records.Instance,
+frozen) with `name`, `value`, `_name_` and `_value_`: `isinstance(m, Color)` holds, its
+methods and properties run, `Color["RED"]` finds it. A member of an `IntEnum`, `StrEnum` or
+`IntFlag` is its value itself, which is what arithmetic and comparisons with it see (its
+identity as a member is not kept). The members are the class body's names that are not
+dunder or sunder names, functions, properties or other descriptors; `enum.auto()` gives the
+values Python gives (1, 2, ... for an Enum; the lower-cased name for a StrEnum). Plain data:
+no libcst.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .records import Instance, StdName
+from .values import Unknown, UserClass, UserFunction
+
+ENUM_BASES = {"enum.Enum": "Enum", "enum.Flag": "Enum", "enum.IntEnum": "IntEnum",
+              "enum.IntFlag": "IntEnum", "enum.StrEnum": "StrEnum"}
+
+
+def enum_kind(cls: UserClass) -> Optional[str]:
+    """"Enum", "IntEnum" or "StrEnum" for an enum class (a base is one of enum's, or an enum
+    class of the file's), else None."""
+    for base in cls.bases:
+        if isinstance(base, StdName) and base.path in ENUM_BASES:
+            return ENUM_BASES[base.path]
+        if isinstance(base, UserClass) and base.meta.get("enum"):
+            return base.meta["enum"]
+    return None
+
+
+def _is_member_name(name: str) -> bool:
+    return not (name.startswith("__") and name.endswith("__")) and not (
+        len(name) > 2 and name.startswith("_") and name.endswith("_"))
+
+
+def make_members(cls: UserClass, kind: str) -> None:
+    """Turn the class body's member names into members, in definition order."""
+    count = 0
+    made: list = []  # (value, member): a name given an earlier member's value is an alias
+    for name, value in list(cls.body.values.items()):
+        if not _is_member_name(name) or isinstance(value, (UserFunction, UserClass)):
+            continue
+        count += 1
+        if isinstance(value, AutoValue):
+            value = name.lower() if kind == "StrEnum" else count
+        if kind != "Enum":
+            cls.body.values[name] = value
+            continue
+        alias = next((m for v, m in made if v is value or _plain(v) and _plain(value)
+                      and type(v) is type(value) and v == value), None)
+        if alias is not None:  # `DEFAULT = IMAGENET1K_V2`: the same member
+            cls.body.values[name] = alias
+            continue
+        member = Instance(cls)
+        member.attrs.update({"name": name, "value": value, "_name_": name, "_value_": value})
+        member.frozen = True
+        made.append((value, member))
+        cls.body.values[name] = member
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, (bool, int, float, str, tuple)) and not isinstance(value, Unknown)
+
+
+def enum_member(cls: UserClass, key: Any) -> Any:
+    """`Color["RED"]`: the member of that name, Unknown when there is none (Python raises
+    KeyError) or the key is not known."""
+    if isinstance(key, Unknown):
+        return key
+    value = cls.body.values.get(key) if isinstance(key, str) and _is_member_name(key) else None
+    if value is None or isinstance(value, (UserFunction, UserClass)):
+        return Unknown(f"{cls.name}[{key!r}]: no such member (Python raises KeyError)")
+    return value
+
+
+class AutoValue:
+    """`enum.auto()` in a class body: its value is given when the members are made."""
+
+    python_type = "auto"
+
+    def __repr__(self) -> str:
+        return "auto()"
