@@ -159,6 +159,8 @@ class ModuleBuilding:
             # ModuleDict); torch refuses a child named as one of the container's attributes
             if name in base.children:
                 return base.children[name]
+            if name == "_modules":
+                return base.children
             return BoundMethod(base, name)
         if isinstance(base, (list, dict)) or isinstance(base, str) and name in STR_METHODS:
             return BoundMethod(base, name)
@@ -186,6 +188,8 @@ class ModuleBuilding:
             return module.cls
         if name == "__module__":  # torchvision's _log_api_usage_once(self)
             return self.module_name_of(module.cls.scope)
+        if name == "_modules":  # torch's dict of children (`module._modules[key] = layer`)
+            return module.children
         for table in (module.children, module.params, module.attrs):
             if name in table:
                 return table[name]

@@ -241,7 +241,9 @@ def test_module_and_name_of_the_projects_classes_and_functions(tmp_path):
             def __init__(self):
                 super().__init__()
                 log_usage(self)
-                self.fc = nn.Linear(4, 4 if log_usage(drop).endswith(".net.drop") else 5)
+                named = log_usage(drop).endswith(".net.drop") and log_usage(self).endswith(
+                    ".net.Net")
+                self.fc = nn.Linear(4, 4 if named else 5)
 
             def forward(self, x):
                 return drop(self.fc(x))
@@ -291,7 +293,8 @@ def test_copies_of_configs_and_deep_copies_of_modules():
             def __init__(self):
                 super().__init__()
                 layers = []
-                for cnf in [Stage(4, 8, 2), Stage(8, 6, 3)]:
+                first = Stage(4, 8, 2)
+                for cnf in [first, Stage(8, 6, 3)]:
                     for index in range(cnf.num_layers):
                         block = copy.copy(cnf)
                         if index:
@@ -302,7 +305,7 @@ def test_copies_of_configs_and_deep_copies_of_modules():
                 self.heads = nn.ModuleList([copy.deepcopy(head) for _ in range(2)])
                 settings = copy.deepcopy({"widths": [6, 2]})
                 settings["widths"].append(1)
-                self.out = nn.Conv2d(6, sum(settings["widths"]), 1)
+                self.out = nn.Conv2d(6, sum(settings["widths"]) + first.input_channels, 1)
 
             def forward(self, x):
                 x = self.body(x)
@@ -383,10 +386,14 @@ QUANTIZABLE = src("""
             self.quant = torch.ao.quantization.QuantStub()
             self.block = Block()
             self.dequant = DeQuantStub()
+            self.tail = nn.Sequential(nn.ReLU6())
             replace_relu(self)
+            replaced = type(self.block.relu) is nn.ReLU and type(self.quant) is not nn.ReLU \
+                and type(self.tail[0]) is nn.ReLU
+            self.head = nn.Conv2d(8, 3 if replaced else 5, 1)
 
         def forward(self, x):
-            return self.dequant(self.block(self.quant(x)))
+            return self.head(self.dequant(self.block(self.quant(x))))
 """, header=HEADER + "from torch.ao.quantization import DeQuantStub\n")
 
 
@@ -398,7 +405,7 @@ def test_quantization_stubs_and_float_functional_in_a_float_model():
 
 
 def test_a_float_functional_called_as_a_module_raises_as_torch_does():
-    source = QUANTIZABLE.replace("return self.dequant(self.block(self.quant(x)))",
+    source = QUANTIZABLE.replace("return self.head(self.dequant(self.block(self.quant(x))))",
                                  "return self.block.ops(x)")
     model = trace(source, "Net")
     assert model.macs is None and "FloatFunctional is not intended" in reasons(model)
