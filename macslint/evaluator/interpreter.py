@@ -35,9 +35,9 @@ from .statements import Statements
 from .syntax import assigned_names, declared_names, handler, lambda_def, literal
 from .enums import enum_member
 from .values import (
-    MISSING, PLAIN, STDLIB_HELPERS, NamesView, Partial, ProjectModule, PyBuiltin, PyModule,
-    RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known, lists_in,
-    python_type, resolved, same_value, what_is,
+    MISSING, PLAIN, STDLIB_HELPERS, DeferredCall, NamesView, Partial, ProjectModule, PyBuiltin,
+    PyModule, RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known,
+    lists_in, python_type, resolved, same_value, what_is,
 )
 
 # Python's builtins running code may call (when the name is not bound in the file).
@@ -184,6 +184,8 @@ class Interpreter(RecordCalls, Statements, SetValues):
                 return NamesView(names, base.loaded.display)
             return resolved(names.get(node.attr.value, Unknown(
                 f"`{self.code(node)}` is not defined in {base.loaded.display}")))
+        if isinstance(base, PyModule) and f"{base.name}.{node.attr.value}" in STDLIB_HELPERS:
+            return PyModule(f"{base.name}.{node.attr.value}")  # `collections.abc`
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
@@ -667,7 +669,11 @@ class Interpreter(RecordCalls, Statements, SetValues):
                         or isinstance(node.func, cst.Name) and node.func.value in PY_BUILTIN_NAMES
                         and unbound(scope, node.func.value)):  # the argument is the cause
             return Unknown(argument_not_known(self.code(node.func), unknown))
-        return Unknown(f"the result of `{self.code(node.func)}(...)` is not evaluated")
+        reason = f"the result of `{self.code(node.func)}(...)` is not evaluated"
+        if isinstance(callee, UserFunction) and scope.kind == "module" and not self.skipping \
+                and not self.uncertain and spread is None and not self.policy.runs:
+            return DeferredCall(reason, node, scope)  # run when a model reads it
+        return Unknown(reason)
 
     # -- hooks: what running code needs of the values it runs on ----------
     # The defaults are Python's own semantics on plain values; the model runtime

@@ -166,6 +166,8 @@ STDLIB_HELPERS = {
     "operator": frozenset({"mul", "add"}),
     "typing": frozenset({"cast", "NamedTuple"}),
     "copy": frozenset({"copy", "deepcopy"}),
+    "itertools": frozenset({"repeat", "chain", "accumulate", "product"}),
+    "collections.abc": frozenset({"Iterable", "Sequence", "Mapping", "Callable"}),
 }
 
 
@@ -222,6 +224,19 @@ IN_PLACE = object()  # an augmented assignment changed its target in place: noth
 
 
 PLAIN = (int, float, str, bool, type(None), tuple, list, dict)
+
+
+class DeferredCall(Unknown):
+    """A module-level `name = f(...)` of a function of the project (timm's
+    `to_2tuple = _ntuple(2)`), which reading a file does not run: Unknown there; running a
+    model evaluates the call, once per model, in the scope it was written in."""
+
+    __slots__ = ("node", "scope")
+
+    def __init__(self, reason: str, node: Any, scope: Any) -> None:
+        super().__init__(reason)
+        self.node = node
+        self.scope = scope
 
 
 class LazyImport:

@@ -15,6 +15,7 @@ import libcst as cst
 
 from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
+from ..evaluator.iterables import ITERTOOLS, abc_instance, itertools_call, plus
 from ..evaluator.records import Instance, Record, StdName
 from ..evaluator.values import (
     Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
@@ -168,6 +169,8 @@ class BuiltinCalls:
             return None
         if name == "typing.cast" and len(args) == 2:
             return args[1]  # a type checker's hint, the value itself at run time
+        if name.startswith("itertools.") and name[len("itertools."):] in ITERTOOLS:
+            return itertools_call(name[len("itertools."):], args, keywords, self.iterate, plus)
         if name in ("copy.copy", "copy.deepcopy") and len(args) == 1 and not keywords:
             return copy_of(args[0], deep=name == "copy.deepcopy")
         if name == "isinstance" and len(args) == 2:
@@ -417,6 +420,16 @@ class BuiltinCalls:
             if isinstance(value, Instance):  # a config object, an enum member
                 return kind in self.class_mro(value.cls)
             return isinstance(value, UserModule) and kind in self.class_mro(value.cls)
+        if isinstance(kind, PyBuiltin) and kind.name.startswith("collections.abc."):
+            answer = abc_instance(kind.name.rsplit(".", 1)[-1], value)
+            if answer is None and isinstance(value, (Tensor, Container)):
+                answer = kind.name.endswith("Iterable")  # tensors and containers iterate
+            if answer is None and isinstance(value, (LayerModule, UserModule)):
+                answer = kind.name.endswith("Callable") or (
+                    isinstance(value, UserModule) and value.container is not None
+                    and kind.name.endswith("Iterable"))
+            return answer if answer is not None else Unknown(
+                f"isinstance() of {what_is(value)} against {kind.name}")
         if isinstance(kind, StdName) and kind.path == "types.FunctionType":
             if isinstance(value, UserFunction):
                 return True

@@ -26,7 +26,9 @@ from ..pragmas import PRAGMA_RE
 from ..evaluator.policy import RUN
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import child_nodes
-from ..evaluator.values import RaiseSignal, Unknown, UserClass, UserFunction
+from ..evaluator.values import (
+    DeferredCall, LazyImport, RaiseSignal, Unknown, UserClass, UserFunction, resolved,
+)
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
 from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
@@ -101,9 +103,30 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                 if isinstance(value, UserFunction):
                     self.owner.setdefault(id(value), cls)
 
+    def eval(self, node: cst.BaseExpression, scope: Scope) -> Any:
+        value = super().eval(node, scope)
+        if type(value) is DeferredCall:
+            return self.run_deferred(value)
+        return value
+
+    def run_deferred(self, deferred: DeferredCall) -> Any:
+        """A module-level call of a project function, read while running a model: evaluated
+        once per model, where it was written (evaluator.values.DeferredCall)."""
+        done = self.deferred.get(id(deferred))
+        if done is not None:
+            return done[1]
+        self.deferred[id(deferred)] = (deferred, Unknown(f"{deferred.reason}: it reads itself"))
+        try:
+            value = self.eval(deferred.node, deferred.scope)
+        except RaiseSignal as exc:
+            value = Unknown(f"{deferred.reason}: {exc}")
+        self.deferred[id(deferred)] = (deferred, value)
+        return value
+
     def reset(self) -> None:
         # Each model starts from the module as it stands after running: a list one model's
         # construction changed in place is fresh for the next.
+        self.deferred: Dict[int, Tuple[DeferredCall, Any]] = {}  # run_deferred's, this model's
         memo: Dict[int, Any] = {}
         self.module_scope.values = {k: fresh_copy(v, memo) for k, v in self.module_snapshot.items()}
         for cls in self.classes:
@@ -236,7 +259,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         if isinstance(model, Unknown) and entry.expression is not None:
             self.build_notes.append(f"building {name} gives no model: {model.reason}")
         if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
-            if isinstance(model, Unknown) and (self.modules_made or self.built_sites):
+            if isinstance(model, Unknown) and (self.modules_made or self.built_sites
+                                               or self.names_a_model_class(entry)):
                 # a factory that built modules and returns something not known: say why
                 notes = self.build_notes or [model.reason]
                 more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
@@ -382,6 +406,23 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             self.tracing = False
         if isinstance(result, Tensor):
             trace.output = result.shape
+
+    def names_a_model_class(self, entry: ModelEntry) -> bool:
+        """The factory's return annotation, or a name its body reads, is a model class of the
+        project (`def convnext_atto(...) -> ConvNeXt`; `build_model_with_cfg(ConvNeXt, ...)`):
+        what it returns is meant to be a model, so a factory not followed says why."""
+        node = entry.node
+        names = [node.returns.annotation] if getattr(node, "returns", None) is not None else []
+        names += [n for n in _walk_names(node.body)]
+        for expr in names:
+            if not isinstance(expr, cst.Name):
+                continue
+            value = self.module_scope.values.get(expr.value)
+            if isinstance(value, LazyImport):
+                value = resolved(value)
+            if isinstance(value, UserClass) and self.module_kind(value) is not None:
+                return True
+        return False
 
     def factory(self, function: UserFunction) -> bool:
         """A module-level function callable without arguments that returns something: it may
@@ -597,3 +638,15 @@ def _not_built(tracer: ModelInterpreter, entries: List[ModelEntry],
         found.append(NotBuilt(entry.name, start.line, start.column + 1,
                               f"{entry.name}() returns a value macslint cannot follow: {reason}"))
     return sorted(found, key=lambda n: (n.line, n.col))
+
+
+def _walk_names(node: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names a function body reads, in order (not into nested functions or classes)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        if isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)) and current is not node:
+            continue
+        pending.extend(reversed(list(current.children)))

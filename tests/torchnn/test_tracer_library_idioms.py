@@ -411,3 +411,35 @@ def test_a_float_functional_called_as_a_module_raises_as_torch_does():
     assert model.macs is None and "FloatFunctional is not intended" in reasons(model)
     with pytest.raises(RuntimeError, match="FloatFunctional is not intended"):
         torch_model(source, "Net")(torch.zeros(1, 4, 6, 6, device="meta"))
+
+
+def test_itertools_abc_and_module_level_calls_of_the_files_functions():
+    """timm's `to_2tuple = _ntuple(2)`: a module-level call of the file's function (run when
+    a model reads the name), a closure using `collections.abc.Iterable` and
+    `itertools.repeat`; `chain`, `accumulate` and `product` on known lists."""
+    source = src("""
+        def _ntuple(n):
+            def parse(x):
+                if isinstance(x, collections.abc.Iterable) and not isinstance(x, str):
+                    return tuple(x)
+                return tuple(repeat(x, n))
+            return parse
+
+
+        to_2tuple = _ntuple(2)
+
+
+        class Net(nn.Module):  # macslint: input-size=3x16x16
+            def __init__(self, patch=4):
+                super().__init__()
+                patch = to_2tuple(patch)
+                widths = list(accumulate(chain([4], [4, 8])))
+                pairs = list(product([1, 2], repeat=2))
+                self.proj = nn.Conv2d(3, widths[-1] + len(pairs), patch,
+                                      stride=to_2tuple((4, 2)))
+
+            def forward(self, x):
+                return self.proj(x)
+    """, header=HEADER + "import collections.abc\nfrom itertools import accumulate, chain, "
+                         "product, repeat\n")
+    assert_matches_torch(source, "Net")
