@@ -134,6 +134,8 @@ def _report(copy: Path, family: str, name: str) -> Tuple[str, Optional[Dict[str,
     try:
         report = json.loads(done.stdout)
     except json.JSONDecodeError:
+        if "is not built:" in done.stderr:  # `--model` of a model macslint says it cannot build
+            return name, {"not_built": done.stderr.split("is not built:", 1)[1].strip()}
         return name, None
     for file in report.get("files", []):
         for model in file["models"]:

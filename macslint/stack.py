@@ -7,6 +7,7 @@ import threading
 
 DEEP_STACK_BYTES = 512 * 1024 * 1024
 DEEP_RECURSION_LIMIT = 60_000
+DEEP_THREAD = "macslint-deep"  # the name of the thread on_deep_stack runs on
 
 
 def on_deep_stack(function, *args):
@@ -26,7 +27,7 @@ def on_deep_stack(function, *args):
 
     previous = threading.stack_size(DEEP_STACK_BYTES)
     try:
-        thread = threading.Thread(target=target, name="macslint-deep")
+        thread = threading.Thread(target=target, name=DEEP_THREAD)
         thread.start()
     finally:
         threading.stack_size(previous)

@@ -110,7 +110,7 @@ def parameter(run: Any, node: Any, positional: List[Any], keywords: Dict[str, An
 # (`self.bias.data.uniform_(-b, b)`, `w.data.normal_(0, 0.02)`, `b.data.zero_()`).
 TENSOR_FILLS = frozenset({
     "uniform_", "normal_", "zero_", "fill_", "random_", "bernoulli_", "exponential_", "cauchy_",
-    "log_normal_", "geometric_", "requires_grad_",
+    "log_normal_", "geometric_", "requires_grad_", "erfinv_",
 })
 
 

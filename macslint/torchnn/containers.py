@@ -21,6 +21,7 @@ from .common import (
     END, FLOAT_FUNCTIONAL, FUNCTIONAL_METHODS, MISSING, NESTED, NO_EFFECT_MODULE_METHODS,
 )
 from .quantization import float_functional_call
+from .valued import changed_in_place
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
 )
@@ -155,6 +156,7 @@ class ContainerCalls:
             return self.call_function(method.function, [receiver, *positional], keywords)
         if isinstance(receiver, Tensor):
             if name in TENSOR_FILLS:
+                changed_in_place(receiver, self.line_of(node))
                 return receiver
             spec = TENSOR_METHODS.get(name)
             if spec is None:

@@ -15,6 +15,7 @@ a model with notes is incomplete, and its totals are unknown rather than guessed
 from __future__ import annotations
 
 import math
+import threading
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
@@ -32,6 +33,7 @@ from ..evaluator.values import (
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
 from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
+from ..stack import DEEP_THREAD, on_deep_stack
 from .building import INVALID_LAYER, ModuleBuilding
 from .builtins import BuiltinCalls
 from .common import END, fresh_copy
@@ -259,12 +261,14 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         if isinstance(model, Unknown) and entry.expression is not None:
             self.build_notes.append(f"building {name} gives no model: {model.reason}")
         if entry.kind == "factory" and not isinstance(model, (UserModule, Container)):
-            if isinstance(model, Unknown) and (self.modules_made or self.built_sites
-                                               or self.names_a_model_class(entry)):
+            stopped = model is None and self.build_notes  # building it raised, or went too deep
+            if (isinstance(model, Unknown) or stopped) and (
+                    self.modules_made or self.built_sites or self.names_a_model_class(entry)):
                 # a factory that built modules and returns something not known: say why
                 notes = self.build_notes or [model.reason]
                 more = f" (and {len(notes) - 1} more)" if len(notes) > 1 else ""
-                self.unfollowed[entry.name] = (entry, notes[0] + more)
+                first = notes[-1] if stopped else notes[0]
+                self.unfollowed[entry.name] = (entry, first + more)
             return None  # not a factory (or not one macslint can follow: nothing to claim)
         if not isinstance(model, (UserModule, Container)):
             trace.reasons.extend(self.build_notes)
@@ -338,6 +342,13 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         except OutOfBudget:
             self.build_notes.append(self.budget_spent(f"building {built}"))
         except RecursionError:
+            if threading.current_thread().name != DEEP_THREAD:
+                # timm's factories go deep (build_model_with_cfg): again from the start, on a
+                # thread with a large stack, as the engine does for a deep file
+                name, lenient = self.model_name, self.lenient
+                self.reset()
+                self.model_name, self.lenient = name, lenient
+                return on_deep_stack(self.build_model, entry)
             self.build_notes.append(f"building {built} nests too deeply")
         return None
 

@@ -12,7 +12,7 @@ from macslint.config import Settings
 from macslint.engine import check_file
 
 from tests.torchnn.tracer_helpers import (
-    HEADER, assert_matches_torch, reasons, src, the_model, torch_model, trace,
+    HEADER, analyse, assert_matches_torch, reasons, src, the_model, torch_model, trace,
 )
 
 
@@ -443,3 +443,32 @@ def test_itertools_abc_and_module_level_calls_of_the_files_functions():
     """, header=HEADER + "import collections.abc\nfrom itertools import accumulate, chain, "
                          "product, repeat\n")
     assert_matches_torch(source, "Net")
+
+
+def test_a_factory_of_a_model_class_that_cannot_be_followed_says_why():
+    """timm's entry points return what a builder makes of a model class: where macslint
+    cannot follow the builder, the factory is listed as not built, with the reason, rather
+    than dropped (torch builds it: it is a model)."""
+    source = src("""
+        class Net(nn.Module):
+            def __init__(self, width=4):
+                super().__init__()
+                self.fc = nn.Linear(4, width)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        def build_with_cfg(model_cls, **kwargs):
+            # a class made at run time, which macslint does not model: no module is made
+            return type(model_cls.__name__, (model_cls,), {})(**kwargs)
+
+
+        def net_small(**kwargs) -> Net:
+            return build_with_cfg(Net, width=2, **kwargs)
+    """)
+    result = analyse(source)
+    unbuilt = {n.name: n.reason for n in result.report.not_built}
+    assert "net_small" in unbuilt, unbuilt
+    assert "returns a value macslint cannot follow" in unbuilt["net_small"]
+    assert isinstance(torch_model(source, "net_small"), torch.nn.Module)
