@@ -4,7 +4,7 @@ and instantiated, torch.nn layers constructed, torch functions dispatched."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 import libcst as cst
 
@@ -367,6 +367,9 @@ class ModuleBuilding:
             self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
             return Unknown("calls nest too deep")
         node = function.node
+        if is_generator(node):  # timm's named_modules(): a generator, not run here
+            self.note(f"{function.name}() is a generator, which is not modelled")
+            return Unknown(f"{function.name}() is a generator, which is not modelled")
         # The body's names are walked once per function, not per call (_names_bound_in is
         # cached): a call is one step of the budget, whatever the size of the function's text.
         scope = Scope("function", function.scope, self.function_locals(node), deferred=True)
@@ -587,3 +590,25 @@ class ModuleBuilding:
             return self.run_op(node, spec, self.code(node.func), positional, keywords)
         return self.unknown_call(node, Unknown(f"`{path}` is not modelled"),
                                  [*positional, *keywords.values()])
+
+
+_GENERATORS: Dict[int, Tuple[cst.CSTNode, bool]] = {}
+
+
+def is_generator(node: cst.CSTNode) -> bool:
+    """A `def` whose body yields (not in a function nested in it): calling it makes a
+    generator, whose body runs only as it is iterated."""
+    known = _GENERATORS.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    found, stack = False, [getattr(node, "body", node)]
+    while stack and not found:
+        current = stack.pop()
+        if isinstance(current, cst.Yield):
+            found = True
+        elif not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
+    if len(_GENERATORS) > 100_000:
+        _GENERATORS.clear()
+    _GENERATORS[id(node)] = (node, found)
+    return found

@@ -472,3 +472,28 @@ def test_a_factory_of_a_model_class_that_cannot_be_followed_says_why():
     assert "net_small" in unbuilt, unbuilt
     assert "returns a value macslint cannot follow" in unbuilt["net_small"]
     assert isinstance(torch_model(source, "net_small"), torch.nn.Module)
+
+
+def test_a_generator_of_the_file_is_not_run_as_a_function():
+    """timm's `named_modules()` yields: run as a plain function it would return None, and
+    iterating that would "raise". It is not modelled: said so, never a false raise."""
+    source = src("""
+        def children_of(module):
+            for name, child in module.named_children():
+                yield name, child
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                for name, child in children_of(self):
+                    pass
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert "is a generator, which is not modelled" in reasons(model)
+    assert "raises" not in reasons(model)
+    assert torch_model(source, "Net") is not None
