@@ -279,7 +279,8 @@ class Statements:
         self.merge_writes(branches)
         return values
 
-    def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]]) -> None:
+    def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]],
+                     condition: Optional[cst.CSTNode] = None) -> None:
         """Run alternative blocks from the same state; a name keeps a value after them only
         if every branch that ends normally leaves it with that same value. A branch that
         raises is left out; if every branch returns, the call returns."""
@@ -317,7 +318,9 @@ class Statements:
             raise ReturnSignal(first if all(same_value(v, first) for v in returned)
                                else Unknown("the value returned depends on a condition"))
         if returned:
-            self.note("a `return` depends on a condition that is not known")
+            self.note(f"a `return` depends on the condition {self.where(condition)}, which is "
+                      f"not known" if condition is not None else
+                      "a `return` depends on a condition that is not known")
         names = set().union(*outcomes)
         for name in names:
             values = [o.get(name, MISSING) for o in outcomes]
@@ -402,7 +405,7 @@ class Statements:
         # unknown branch may change which layers run.
         if self.tracing:
             self.note(f"the condition {self.where(stmt.test)} is not known: {test.reason}")
-        self.run_branches(scope, branches)
+        self.run_branches(scope, branches, stmt.test)
 
     def run_loop_body(self, body: cst.BaseSuite, scope: Scope) -> bool:
         """One pass of a loop body; False when it `break`s. UncertainLoopSignal when whether

@@ -497,3 +497,26 @@ def test_a_generator_of_the_file_is_not_run_as_a_function():
     assert "is a generator, which is not modelled" in reasons(model)
     assert "raises" not in reasons(model)
     assert torch_model(source, "Net") is not None
+
+
+def test_a_return_under_a_condition_not_known_names_the_condition():
+    """The commonest first reason in timm: the note says which condition, and where."""
+    source = src("""
+        def width_for(kind):
+            if torch.cuda.is_available():
+                return 8
+            return 4
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, width_for("a"))
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    line = source.splitlines().index("    if torch.cuda.is_available():") + 1
+    assert (f"a `return` depends on the condition `torch.cuda.is_available()` (line {line}), "
+            f"which is not known") in reasons(model)
