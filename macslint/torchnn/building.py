@@ -30,7 +30,8 @@ from .einops_library import EinopsName, call_einops
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .transformer import COMPOSITES, METHODS, STACK_PATHS, build, build_part_of, is_composite_base
 from .values import (
-    MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
+    MODULE_VALUES, BoundMethod, Container, LayerModule, ModulesView, SuperProxy, Tensor,
+    Untraced, UserModule,
 )
 
 MAX_DEPTH = 48  # nested user calls
@@ -160,7 +161,7 @@ class ModuleBuilding:
             if name in base.children:
                 return base.children[name]
             if name == "_modules":
-                return base.children
+                return ModulesView(base)
             return BoundMethod(base, name)
         if isinstance(base, (list, dict)) or isinstance(base, str) and name in STR_METHODS:
             return BoundMethod(base, name)
@@ -189,7 +190,7 @@ class ModuleBuilding:
         if name == "__module__":  # torchvision's _log_api_usage_once(self)
             return self.module_name_of(module.cls.scope)
         if name == "_modules":  # torch's dict of children (`module._modules[key] = layer`)
-            return module.children
+            return ModulesView(module)
         for table in (module.children, module.params, module.attrs):
             if name in table:
                 return table[name]

@@ -8,14 +8,16 @@ from typing import Any, Dict, List, Optional
 import libcst as cst
 
 from ..evaluator.scope import Scope
-from ..evaluator.values import Unknown, UserFunction
+from ..evaluator.values import Unknown, UserFunction, what_is
 from .common import decorator_names
 from .containers import container_kind
 from .lazy import first_call
 from .names import LayerClass, ModuleRef
 from .transformer import apply_composite
 from .valued import changed_in_place
-from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule
+from .values import (
+    BoundMethod, Container, LayerModule, ModulesView, Tensor, Untraced, UserModule,
+)
 
 
 class Execution:
@@ -97,6 +99,9 @@ class Execution:
     def index_value(self, node: cst.Subscript, base: Any, keys: List[Any]) -> Any:
         if isinstance(base, UserModule) and base.container is not None and len(keys) == 1:
             return self.index_container(node, base, keys[0])
+        if isinstance(base, ModulesView) and len(keys) == 1 and isinstance(keys[0], str):
+            return base.owner.children.get(keys[0], Unknown(
+                f"`{self.code(node)}`: no child named '{keys[0]}' (torch raises KeyError)"))
         return super().index_value(node, base, keys)
 
     def call_builtin(self, node: cst.Call, name: str, positional: List[Any],
@@ -111,6 +116,15 @@ class Execution:
                 if isinstance(e.slice, cst.Index)]
         if len(keys) == 1 and len(target.slice) == 1 and self.forks == 0:
             key = keys[0]
+            if isinstance(base, ModulesView) and isinstance(key, str):
+                if isinstance(value, Unknown):
+                    self.note(f"{self.where(target)} puts a value that is not known among the "
+                              f"children: {value.reason}")
+                elif not (isinstance(value, (LayerModule, UserModule, Container)) or value is None):
+                    self.note(f"{self.where(target)} puts {what_is(value)} among the children, "
+                              f"which torch cannot count")
+                base.owner.children[key] = value
+                return
             if isinstance(base, dict) and isinstance(key, (str, int)):
                 base[key] = value
                 return

@@ -381,6 +381,19 @@ class SuperProxy:
         return f"<super: {self.cls.name}>"
 
 
+class ModulesView:
+    """`module._modules`: torch's dict of a module's children, read and set by name (an item
+    set there is a child, as `add_module` makes one; torchvision's `_replace_relu`)."""
+
+    python_type = "dict"
+
+    def __init__(self, owner: Any) -> None:
+        self.owner = owner
+
+    def __repr__(self) -> str:
+        return "<_modules>"
+
+
 MODULE_VALUES = (LayerModule, UserModule, Container)
 
 

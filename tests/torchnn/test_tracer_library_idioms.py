@@ -520,3 +520,21 @@ def test_a_return_under_a_condition_not_known_names_the_condition():
     line = source.splitlines().index("    if torch.cuda.is_available():") + 1
     assert (f"a `return` depends on the condition `torch.cuda.is_available()` (line {line}), "
             f"which is not known") in reasons(model)
+
+
+def test_values_put_in_module_modules_that_are_not_modules_are_said():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self._modules["odd"] = 5
+                self._modules["later"] = torch.cuda.get_device_name()
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert model.params is None
+    assert "puts an int among the children, which torch cannot count" in reasons(model)
+    assert "puts a value that is not known among the children" in reasons(model)
