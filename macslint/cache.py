@@ -178,6 +178,9 @@ CODEC = Codec(
         *(Kind(name, lambda value: value.reason, _unknown)
           for name in (class_name(Unknown), "macslint.torchnn.values:Untraced",
                        "macslint.torchnn.common:MissingMember")),
+        # a module-level call not run (evaluator.values.DeferredCall): read back as Unknown
+        Kind("macslint.evaluator.values:DeferredCall", lambda value: value.reason,
+             lambda cls, reason: _unknown(Unknown, reason)),
     ],
 )
 
