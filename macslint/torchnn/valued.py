@@ -193,8 +193,8 @@ def unary_item(name: str, item: Any, dtype: str) -> Any:
         if name == "abs" and (lo >= 0 or hi <= 0):
             return Rounded(min(abs(lo), abs(hi)), max(abs(lo), abs(hi)), item.reason)
         return Unknown(f"the {name} of an item too close to zero to call: {item.reason}")
-    if name in ("round", "floor", "ceil", "trunc"):
-        return _to_integer(name, item, lo, hi, float)
+    if name in ("round", "floor", "ceil", "trunc"):  # of an integer tensor: its own items
+        return _to_integer(name, item, lo, hi, float if is_float(dtype) else int)
     if not is_float(dtype):
         return Unknown(f"{name} in {dtype} is not modelled")
     if name == "log":

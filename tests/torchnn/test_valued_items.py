@@ -130,3 +130,12 @@ def test_a_design_computation_end_to_end():
         a, ta = step("int", {"input": a}, ta.int())
         exact += all(isinstance(v, int) for v in a.values)
     assert exact >= 38  # the rest: too close to call, never wrong
+
+
+def test_rounding_an_integer_tensor_keeps_ints():
+    t = torch.arange(-3, 4)
+    for op in ("round", "floor", "ceil", "trunc"):
+        expected = getattr(torch, op)(t)
+        tally = {"exact": 0, "interval": 0, "unknown": 0}
+        check(expected, ours(op, {"input": t}, expected), tally)
+        assert tally["exact"] == 7
