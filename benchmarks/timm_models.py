@@ -26,13 +26,14 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from torchvision_factories import REPO, TORCH_ALL, compare  # noqa: E402
+from torchvision_factories import (  # noqa: E402
+    REPO, TORCH_ALL, compare, run_torch, summary, truth_of,
+)
 
 # (family, entry point)
 SAMPLE = [
@@ -118,12 +119,7 @@ print("RESULT " + json.dumps(out))
 
 
 def torch_side(root: Path) -> Dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", TORCH_TIMM, str(root), json.dumps(SAMPLE)],
-                          capture_output=True, text=True)
-    if done.returncode:
-        sys.exit(f"the torch side failed:\n{done.stderr[-3000:]}")
-    line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
-    return json.loads(line[len("RESULT "):])
+    return run_torch(TORCH_TIMM, str(root), json.dumps(SAMPLE))
 
 
 def _report(copy: Path, family: str, name: str) -> Tuple[str, Optional[Dict[str, Any]]]:
@@ -174,27 +170,9 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="torch's counts: read from this file if it exists, else written")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args(argv)
-    if args.torch_cache is not None and args.torch_cache.is_file():
-        truth = json.loads(args.torch_cache.read_text())
-    else:
-        truth = torch_side(args.root)
-        if args.torch_cache is not None:
-            args.torch_cache.write_text(json.dumps(truth))
+    truth = truth_of(args, lambda: torch_side(args.root))
     rows = compare(truth, macslint_side(args.root, truth, args.jobs))
-    verdicts = Counter(r["verdict"] for r in rows)
-    print(f"{len(rows)} timm entry points: "
-          + ", ".join(f"{n} {v}" for v, n in verdicts.most_common()))
-    first = Counter(r["reasons"][0][:110] for r in rows
-                    if r["verdict"] in ("incomplete", "not built") and r.get("reasons"))
-    print("\nfirst reasons of the incomplete and not built ones:")
-    for reason, n in first.most_common():
-        print(f"  {n:3d}  {reason}")
-    for row in rows:
-        if row["verdict"].startswith("wrong"):
-            print(f"\n{row['factory']}: {row['verdict']} {row}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
-    return 1 if any(r["verdict"].startswith("wrong") for r in rows) else 0
+    return summary(rows, "timm entry points", args.json)
 
 
 if __name__ == "__main__":

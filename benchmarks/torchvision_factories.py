@@ -31,7 +31,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -129,13 +129,18 @@ print("RESULT " + json.dumps(out))
 """
 
 
-def torch_side(root: Path) -> Dict[str, Any]:
-    done = subprocess.run([sys.executable, "-c", TORCH_ALL, str(root), "[]", json.dumps(IMAGE),
-                           json.dumps(VIDEO)], capture_output=True, text=True)
+def run_torch(script: str, *arguments: str) -> Dict[str, Any]:
+    """torch's counts: `script` run in a fresh interpreter, its `RESULT ` line read."""
+    done = subprocess.run([sys.executable, "-c", script, *arguments], capture_output=True,
+                          text=True)
     if done.returncode:
         sys.exit(f"the torch side failed:\n{done.stderr[-3000:]}")
     line = next(l for l in done.stdout.splitlines() if l.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
+
+
+def torch_side(root: Path) -> Dict[str, Any]:
+    return run_torch(TORCH_ALL, str(root), "[]", json.dumps(IMAGE), json.dumps(VIDEO))
 
 
 CONFIG = f"""[tool.macslint]
@@ -211,23 +216,21 @@ def compare(truth: Dict[str, Any], found: Dict[Any, Any]) -> List[Dict[str, Any]
     return rows
 
 
-def main(argv: Optional[List[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--root", type=Path, required=True,
-                        help="the unpacked torchvision wheel (holding torchvision/models)")
-    parser.add_argument("--json", type=Path, help="write every row here")
-    parser.add_argument("--torch-cache", type=Path,
-                        help="torch's counts: read from this file if it exists, else written")
-    args = parser.parse_args(argv)
+def truth_of(args: argparse.Namespace, side: Callable[[], Dict[str, Any]]) -> Dict[str, Any]:
+    """torch's counts: from `--torch-cache` if it exists, else `side()` (then cached)."""
     if args.torch_cache is not None and args.torch_cache.is_file():
-        truth = json.loads(args.torch_cache.read_text())
-    else:
-        truth = torch_side(args.root)
-        if args.torch_cache is not None:
-            args.torch_cache.write_text(json.dumps(truth))
-    rows = compare(truth, macslint_side(args.root))
+        return json.loads(args.torch_cache.read_text())
+    truth = side()
+    if args.torch_cache is not None:
+        args.torch_cache.write_text(json.dumps(truth))
+    return truth
+
+
+def summary(rows: List[Dict[str, Any]], what: str, json_path: Optional[Path]) -> int:
+    """The verdicts, the first reasons of the models not counted, the wrong ones in full;
+    exit status 1 where a number is wrong."""
     verdicts = Counter(r["verdict"] for r in rows)
-    print(f"{len(rows)} factories: " + ", ".join(f"{n} {v}" for v, n in verdicts.most_common()))
+    print(f"{len(rows)} {what}: " + ", ".join(f"{n} {v}" for v, n in verdicts.most_common()))
     first = Counter(r["reasons"][0][:110] for r in rows
                     if r["verdict"] in ("incomplete", "not built") and r.get("reasons"))
     print("\nfirst reasons of the incomplete and not built ones:")
@@ -236,9 +239,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     for row in rows:
         if row["verdict"].startswith("wrong") or row["verdict"] == "not found":
             print(f"\n{row['factory']}: {row['verdict']} {row}")
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+    if json_path:
+        json_path.write_text(json.dumps(rows, indent=1))
     return 1 if any(r["verdict"].startswith("wrong") for r in rows) else 0
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--root", type=Path, required=True,
+                        help="the unpacked torchvision wheel (holding torchvision/models)")
+    parser.add_argument("--json", type=Path, help="write every row here")
+    parser.add_argument("--torch-cache", type=Path,
+                        help="torch's counts: read from this file if it exists, else written")
+    args = parser.parse_args(argv)
+    truth = truth_of(args, lambda: torch_side(args.root))
+    return summary(compare(truth, macslint_side(args.root)), "factories", args.json)
 
 
 if __name__ == "__main__":

@@ -222,13 +222,16 @@ class ModuleBuilding:
         whose module scope holds `scope` (as the file is imported, not run as a script)."""
         while getattr(scope, "parent", None) is not None:
             scope = scope.parent
-        files = [(self.module_scope, self.path)] + [
-            (m.interpreter.module_scope, m.path) for m in (self.loader.modules() if self.loader
-                                                          else ())]
-        path = next((p for s, p in files if s is scope), None)
-        if path is None:
-            return Unknown("the module of a value of no file of the project")
-        return module_name(path)
+        names = self.__dict__.setdefault("module_names", {})  # id(module scope) -> its name
+        if id(scope) not in names:
+            files = [(self.module_scope, self.path)] + [
+                (m.interpreter.module_scope, m.path)
+                for m in (self.loader.modules() if self.loader else ())]
+            path = next((p for s, p in files if s is scope), None)
+            if path is None:
+                return Unknown("the module of a value of no file of the project")
+            names[id(scope)] = module_name(path)
+        return names[id(scope)]
 
     def layer_attribute(self, layer: LayerModule, name: str) -> Any:
         """torch's attribute `name` of a layer (LayerModule.attribute), MISSING if it has none."""

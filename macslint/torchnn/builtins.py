@@ -366,8 +366,9 @@ class BuiltinCalls:
             return SuperProxy(args[0], args[1])
         if not args and self.frames:
             function, instance = self.frames[-1]
-            if id(function) not in self.owner:
-                self.register_owners()
+            if id(function) not in self.owner and self.loader is not None \
+                    and len(list(self.loader.modules())) != self.owners_from:
+                self.register_owners()  # a file loaded since (not for a plain function)
             cls = self.owner.get(id(function))
             if cls is not None:
                 return SuperProxy(cls, instance)

@@ -98,8 +98,9 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         """The class each method belongs to (for `super()`), of this file and of the project
         files loaded so far (a file imported while tracing: again, when a method is not
         found)."""
-        imported = [c for m in (self.loader.modules() if self.loader else ())
-                    for c in m.interpreter.classes]
+        loaded = list(self.loader.modules()) if self.loader else []
+        self.owners_from = len(loaded)  # the files registered so far
+        imported = [c for m in loaded for c in m.interpreter.classes]
         for cls in [*self.classes, *imported]:
             for value in cls.body.values.values():
                 if isinstance(value, UserFunction):

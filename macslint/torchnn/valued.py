@@ -27,8 +27,10 @@ import struct
 from fractions import Fraction
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
+from ..costmodel.spec import bind
 from ..evaluator.rounded import Rounded
 from ..evaluator.values import Unknown
+from .values import ValuedTensor
 
 MAX_ITEMS = 1024  # a larger tensor keeps its shape only (items cost time)
 
@@ -428,9 +430,6 @@ def with_items(tensor: Any, op: str, signature_of: Optional[Callable[..., None]]
     """An op's result `tensor` (a shape-only Tensor) as a ValuedTensor where its items are
     known: an op of `op_items` whose tensor arguments are ValuedTensors. `signature_of`
     binds the arguments by name (None: `input` and `other`, an operator's)."""
-    from ..costmodel.spec import bind
-    from .values import ValuedTensor
-
     if op not in _CREATED and not any(isinstance(v, ValuedTensor)
                                   for v in (*positional, *keywords.values())):
         return tensor
@@ -450,8 +449,6 @@ def with_items(tensor: Any, op: str, signature_of: Optional[Callable[..., None]]
 def changed_in_place(tensor: Any, line: int) -> None:
     """A tensor of known items that an in-place op or an assignment changes: its items are
     not followed from there (other names may hold the same tensor)."""
-    from .values import ValuedTensor
-
     if isinstance(tensor, ValuedTensor) and not isinstance(tensor.values, Unknown):
         tensor.values = Unknown(f"the tensor's items change in place at line {line}, which "
                                 f"is not followed")
