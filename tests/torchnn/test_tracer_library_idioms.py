@@ -538,3 +538,27 @@ def test_values_put_in_module_modules_that_are_not_modules_are_said():
     assert model.params is None
     assert "puts an int among the children, which torch cannot count" in reasons(model)
     assert "puts a value that is not known among the children" in reasons(model)
+
+
+def test_a_factory_whose_build_raises_is_listed_with_the_error():
+    """A factory of a model class whose build raises (torch raises too) is listed as not
+    built, with the error: not dropped as if it returned no model."""
+    source = src("""
+        class Net(nn.Module):
+            def __init__(self, width=4):
+                super().__init__()
+                self.fc = nn.Linear(4, width)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        def broken() -> Net:
+            if Net.__name__ == "Net":
+                raise ValueError("no such variant")
+            return Net()
+    """)
+    unbuilt = {n.name: n.reason for n in analyse(source).report.not_built}
+    assert "broken" in unbuilt and "raises" in unbuilt["broken"], unbuilt
+    with pytest.raises(ValueError):
+        torch_model(source, "broken")
