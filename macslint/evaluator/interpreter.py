@@ -22,20 +22,21 @@ from ..costmodel import LayerError, LayerSpec
 from ..results.sites import LayerSite, first_unknown
 from .library import LIBRARIES, LIBRARY_OF_VALUE
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
+from .comprehensions import Comprehensions
 from .policy import WALK, Policy
 from .record_calls import RecordCalls
 from .records import (
     RECORD_VALUES, AttrsView, DataclassDecorator, FieldSpec, Instance, Method, Namespace,
-    NamedTupleType, Parser, StdName, identical,
+    NamedTupleType, Parser, StdName, fresh_copy, identical,
 )
 from .rounded import PASSES_ROUNDED, Rounded, compare_rounded, known_only, truth_of_rounded
 from .scope import Scope, unbound
 from .sets import SETS, SetValues
 from .statements import Statements
-from .syntax import assigned_names, declared_names, handler, lambda_def, literal
+from .syntax import declared_names, handler, lambda_def, literal
 from .enums import enum_member
 from .values import (
-    MISSING, PLAIN, STDLIB_HELPERS, DeferredCall, NamesView, Partial, ProjectModule, PyBuiltin,
+    MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, DeferredCall, NamesView, Partial, ProjectModule, PyBuiltin,
     PyModule, RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known,
     lists_in, python_type, resolved, same_value, what_is,
 )
@@ -49,7 +50,7 @@ PY_BUILTIN_NAMES = frozenset({
 })
 
 
-class Interpreter(RecordCalls, Statements, SetValues):
+class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
     """The one interpreter of Python for macslint; `policy` says whether it reads a file or
     runs code (evaluator.policy)."""
 
@@ -110,6 +111,11 @@ class Interpreter(RecordCalls, Statements, SetValues):
         # nothing they can rely on for a name the module (or a `global`) binds to several values.
         scope.rebound |= self.global_names()
         scope.settle()
+        if walk_functions:  # walked on copies: what the walk taints, the snapshot keeps as it ran
+            memo: Dict[int, Any] = {}
+            scope.values = {k: fresh_copy(v, memo) for k, v in scope.values.items()}
+            for cls in self.classes:
+                cls.body.values = {k: fresh_copy(v, memo) for k, v in cls.body.values.items()}
         self.walking_functions = True
         while self.pending_functions and walk_functions:
             node, parent = self.pending_functions.pop(0)
@@ -186,21 +192,27 @@ class Interpreter(RecordCalls, Statements, SetValues):
                 f"`{self.code(node)}` is not defined in {base.loaded.display}")))
         if isinstance(base, PyModule) and f"{base.name}.{node.attr.value}" in STDLIB_HELPERS:
             return PyModule(f"{base.name}.{node.attr.value}")  # `collections.abc`
+        if isinstance(base, PyModule) and base.name == "typing" and node.attr.value in TYPING_ABCS:
+            return PyBuiltin(f"collections.abc.{node.attr.value}")  # `typing.Sequence`
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
             return PyBuiltin(f"{base.name}.{node.attr.value}")
+        if isinstance(base, Partial) and node.attr.value in ("func", "args", "keywords"):
+            return {"func": base.function, "args": tuple(base.positional),
+                    "keywords": base.keywords}[node.attr.value]  # (the partial's own dict)
         if isinstance(base, Unknown):
             return Unknown(base.reason)
         return Unknown(f"attribute `{self.code(node)}` is not evaluated")
 
     def eval_Tuple(self, node: cst.Tuple, scope: Scope) -> Any:
-        return self.eval_elements(node.elements, scope, tuple)
+        return self.eval_elements(node.elements, scope, tuple, node)
 
     def eval_List(self, node: cst.List, scope: Scope) -> Any:
-        return self.eval_elements(node.elements, scope, list)
+        return self.eval_elements(node.elements, scope, list, node)
 
-    def eval_elements(self, elements: Sequence[cst.BaseElement], scope: Scope, make: type) -> Any:
+    def eval_elements(self, elements: Sequence[cst.BaseElement], scope: Scope, make: type,
+                      node: cst.BaseExpression) -> Any:
         items: List[Any] = []
         unknown: Optional[Unknown] = None
         for element in elements:
@@ -214,7 +226,7 @@ class Interpreter(RecordCalls, Statements, SetValues):
             unknown = unknown or first_unknown(value)
             items.append(value)
         if unknown is not None:
-            return Unknown(unknown.reason)
+            return self.defer(unknown, node, scope) or Unknown(unknown.reason)
         if len(items) > MAX_SEQUENCE:
             return Unknown("a sequence too long to evaluate")
         return make(items)
@@ -266,7 +278,8 @@ class Interpreter(RecordCalls, Statements, SetValues):
             return same if op is cst.Is else not same
         if isinstance(left, Rounded) or isinstance(right, Rounded):
             return compare_rounded(COMPARISONS[op], left, right)
-        return self.apply(COMPARISONS[op], left, right)
+        found = self.class_membership(op, left, right)
+        return found if found is not NotImplemented else self.apply(COMPARISONS[op], left, right)
 
     def eval_Dict(self, node: cst.Dict, scope: Scope) -> Any:
         result: Dict[Any, Any] = {}
@@ -303,14 +316,6 @@ class Interpreter(RecordCalls, Statements, SetValues):
         self.eval(node.body, inner)
         return UserObject("function", "<lambda>")
 
-    def eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Any:
-        return self.eval_comprehension(node, scope, [node.elt])
-
-    eval_SetComp = eval_GeneratorExp = eval_ListComp
-
-    def eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Any:
-        return self.eval_comprehension(node, scope, [node.key, node.value])
-
     def eval_parameters(self, params: cst.Parameters, scope: Scope) -> Dict[str, Any]:
         """Defaults and annotations run where the function is defined: the defaults' values."""
         defaults: Dict[str, Any] = {}
@@ -342,7 +347,8 @@ class Interpreter(RecordCalls, Statements, SetValues):
             if arg.star == "*":
                 items = self.star_items(value)
                 if isinstance(items, Unknown):
-                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`"
+                    spread = spread or f"arguments passed as `*{self.code(arg.value)}`" + (
+                        f": {value.reason}" if isinstance(value, Unknown) else "")
                 else:
                     positional.extend(items)
             elif arg.star == "**":
@@ -350,7 +356,8 @@ class Interpreter(RecordCalls, Statements, SetValues):
                     value = dict(value.record.attrs)  # `**vars(args)`
                 named = self.star_keywords(value)
                 if isinstance(named, Unknown):
-                    spread = spread or f"arguments passed as `**{self.code(arg.value)}`"
+                    spread = spread or f"arguments passed as `**{self.code(arg.value)}`" + (
+                        f": {value.reason}" if isinstance(value, Unknown) else "")
                 else:
                     keywords.update(named)
             elif arg.keyword is not None:
@@ -564,64 +571,6 @@ class Interpreter(RecordCalls, Statements, SetValues):
         except (IndexError, KeyError, TypeError, ValueError) as exc:
             return Unknown(f"the subscript raises {type(exc).__name__}")
 
-    def eval_comprehension(self, node: cst.CSTNode, scope: Scope, parts: Sequence[cst.CSTNode]) -> Any:
-        if self.policy.runs:
-            return self.run_comprehension(node, scope, parts)
-        inner = Scope("function", scope)
-        comp: Optional[cst.CompFor] = node.for_in  # type: ignore[attr-defined]
-        first = True
-        while comp is not None:
-            # The first iterable is evaluated in the enclosing scope, the rest inside.
-            self.eval(comp.iter, scope if first else inner)
-            first = False
-            for name in assigned_names(comp.target):
-                inner.local_names.add(name)
-                inner.values[name] = Unknown(f"'{name}' is a comprehension variable")
-            for condition in comp.ifs:
-                self.eval(condition.test, inner)
-            comp = comp.inner_for_in
-        for part in parts:
-            self.eval(part, inner)
-        return Unknown("a comprehension is not evaluated")
-
-    def run_comprehension(self, node: cst.CSTNode, scope: Scope,
-                          parts: Sequence[cst.CSTNode]) -> Any:
-        """A comprehension run item by item: its value, or Unknown."""
-        inner = Scope("function", scope, deferred=False)
-        results: List[Any] = []
-        comp: cst.CompFor = node.for_in  # type: ignore[attr-defined]
-        failed: List[Unknown] = []
-
-        def run(comp: Optional[cst.CompFor], first: bool) -> None:
-            if failed:
-                return
-            if comp is None:
-                results.append([self.eval(part, inner) for part in parts])
-                if len(results) > MAX_SEQUENCE:
-                    failed.append(Unknown("a comprehension too long to evaluate"))
-                return
-            items = self.iterate(self.eval(comp.iter, scope if first else inner), comp.iter)
-            if isinstance(items, Unknown):
-                failed.append(items)
-                return
-            for item in items:
-                self.tick()
-                for name in assigned_names(comp.target):
-                    inner.local_names.add(name)
-                self.assign_target(inner, comp.target, item)
-                if all(self.truth(self.eval(c.test, inner)) is True for c in comp.ifs):
-                    run(comp.inner_for_in, False)
-
-        run(comp, True)
-        if failed:
-            self.note(f"the comprehension {self.where(node)} is not followed: {failed[0].reason}")
-            return Unknown(f"a comprehension over a value that is not known: {failed[0].reason}")
-        if isinstance(node, cst.DictComp):
-            return {k: v for k, v in results}
-        if isinstance(node, cst.SetComp):
-            return self.make_set([r[0] for r in results], set)
-        return [r[0] for r in results]
-
     # -- calls ------------------------------------------------------------
     def eval_Call(self, node: cst.Call, scope: Scope) -> Any:
         self.tick()
@@ -668,12 +617,22 @@ class Interpreter(RecordCalls, Statements, SetValues):
         if unknown and (isinstance(callee, PyBuiltin) or isinstance(receiver, (str, list, dict))
                         or isinstance(node.func, cst.Name) and node.func.value in PY_BUILTIN_NAMES
                         and unbound(scope, node.func.value)):  # the argument is the cause
-            return Unknown(argument_not_known(self.code(node.func), unknown))
+            return (type(unknown) is DeferredCall and self.defer(unknown, node, scope)) or \
+                Unknown(argument_not_known(self.code(node.func), unknown))
         reason = f"the result of `{self.code(node.func)}(...)` is not evaluated"
-        if isinstance(callee, UserFunction) and scope.kind == "module" and not self.skipping \
-                and not self.uncertain and spread is None and not self.policy.runs:
-            return DeferredCall(reason, node, scope)  # run when a model reads it
+        if isinstance(callee, UserFunction) and spread is None:
+            return self.defer(Unknown(reason), node, scope, direct=True) or Unknown(reason)
         return Unknown(reason)
+
+    def defer(self, unknown: Unknown, node: cst.BaseExpression, scope: Scope,
+              direct: bool = False) -> Optional[DeferredCall]:
+        """A module-level expression not known because of a call of a project function that
+        reading a file does not run (`direct`: the call itself; else a tuple or a builtin's
+        call holding one): a DeferredCall, run when a model reads it (torchnn.tracer)."""
+        if (direct or type(unknown) is DeferredCall) and scope.kind == "module" \
+                and not self.skipping and not self.uncertain and not self.policy.runs:
+            return DeferredCall(unknown.reason, node, scope)
+        return None
 
     # -- hooks: what running code needs of the values it runs on ----------
     # The defaults are Python's own semantics on plain values; the model runtime

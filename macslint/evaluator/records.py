@@ -290,3 +290,36 @@ def identical(left: Any, right: Any) -> Optional[bool]:
             return left.name == right.name
         return left is right
     return None
+
+
+def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
+    """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
+    if isinstance(value, (Record, NamedTupleValue)):  # config objects (evaluator.records)
+        if id(value) not in memo:
+            memo[id(value)] = value.remade(fresh_copy(v, memo) for v in value) \
+                if isinstance(value, NamedTupleValue) else \
+                value.copied(lambda v: fresh_copy(v, memo), memo)
+        return memo[id(value)]
+    if isinstance(value, (list, dict, tuple)):
+        return copy_sequence(value, memo, fresh_copy)
+    return value
+
+
+def copy_sequence(value: Any, memo: Dict[int, Any],
+                  item: Callable[[Any, Dict[int, Any]], Any]) -> Any:
+    """A copy of a list, dict or tuple (aliases kept through `memo`), its items copied by
+    `item`: fresh_copy's, or a module's deep copy (torchnn.transformer.clone)."""
+    if id(value) in memo:
+        return memo[id(value)]
+    if isinstance(value, list):
+        copy: Any = []
+        memo[id(value)] = copy
+        copy.extend(item(v, memo) for v in value)
+    elif isinstance(value, dict):
+        copy = type(value)()
+        memo[id(value)] = copy
+        copy.update((k, item(v, memo)) for k, v in value.items())
+    else:
+        copy = tuple(item(v, memo) for v in value)
+        memo[id(value)] = copy
+    return copy

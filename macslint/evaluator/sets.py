@@ -48,10 +48,17 @@ _IN_PLACE = {cst.BitOr: operator.ior, cst.BitAnd: operator.iand, cst.Subtract: o
 
 
 def hashable(value: Any) -> bool:
-    """A known value a set may hold (exact types: a Rounded or a tensor is not one)."""
+    """A known value a set may hold (exact types: a Rounded or a tensor is not one). Classes
+    and functions hash by identity, as our values of them compare (a library's class by its
+    `identity_key`): timm's `norm_layer in _NORM_ACT_TYPES`."""
     if type(value) in (tuple, frozenset):
         return all(hashable(v) for v in value)
-    return type(value) in _HASHABLE
+    return type(value) in _HASHABLE or is_class_or_function(value)
+
+
+def is_class_or_function(value: Any) -> bool:
+    return isinstance(value, (UserClass, UserFunction, PyBuiltin)) \
+        or getattr(value, "identity_key", None) is not None
 
 
 def order_unknown(value: Any) -> Optional[str]:
@@ -66,6 +73,8 @@ def order_unknown(value: Any) -> Optional[str]:
         return "NaN"
     if kind in (tuple, frozenset):
         return next((r for r in map(order_unknown, value) if r is not None), None)
+    if is_class_or_function(value):
+        return "classes or functions (hashed by their address)"
     return None
 
 
@@ -91,6 +100,24 @@ class SetValues:
         if type(value) is set and id(value) in self.lost_sets:
             return Unknown(self.lost_sets[id(value)][1])
         return None
+
+    def class_membership(self, op: type, left: Any, right: Any) -> Any:
+        """`cls in {A, B}` (or a list, tuple or dict's keys) for a class or function on the
+        left: Python compares by identity, as our values of them do; NotImplemented where
+        this does not apply."""
+        if op not in (cst.In, cst.NotIn) or not is_class_or_function(left) \
+                or not isinstance(right, (*SETS, list, tuple, dict)):
+            return NotImplemented
+        items = list(right.keys() if isinstance(right, dict) else right)
+        if not all(is_class_or_function(i) or type(i) in _HASHABLE for i in items):
+            return NotImplemented
+        lost = self.lost(right)
+        if lost is not None:
+            return lost
+        key = getattr(left, "identity_key", None)
+        found = any(left == i if key is None else getattr(i, "identity_key", None) == key
+                    for i in items)
+        return found if op is cst.In else not found
 
     def lose(self, target: set, reason: str) -> None:
         if id(target) not in self.lost_sets:

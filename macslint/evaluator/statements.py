@@ -16,7 +16,7 @@ from .records import AttrsView, Record
 from .scope import Scope
 from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
 from .values import (
-    IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
+    IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
     PyModule, RaiseSignal, ReturnSignal, UncertainLoopSignal, Unknown, UserClass, UserFunction,
     holds, lists_in, resolved, same_value,
 )
@@ -113,6 +113,8 @@ class Statements:
                 self.bind(scope, local, library.module(f"{source}.{name}"))
             elif not stmt.relative and name in STDLIB_HELPERS.get(source, ()):
                 self.bind(scope, local, PyBuiltin(f"{source}.{name}"))
+            elif source == "typing" and name in TYPING_ABCS:  # `isinstance(x, Sequence)`
+                self.bind(scope, local, PyBuiltin(f"collections.abc.{name}"))
             else:
                 self.bind(scope, local, self.project_import(source, len(stmt.relative), name))
 
@@ -280,7 +282,7 @@ class Statements:
         return values
 
     def run_branches(self, scope: Scope, branches: Sequence[Callable[[Scope], None]],
-                     condition: Optional[cst.CSTNode] = None) -> None:
+                     condition: Optional[cst.CSTNode] = None, because: str = "") -> None:
         """Run alternative blocks from the same state; a name keeps a value after them only
         if every branch that ends normally leaves it with that same value. A branch that
         raises is left out; if every branch returns, the call returns."""
@@ -319,7 +321,7 @@ class Statements:
                                else Unknown("the value returned depends on a condition"))
         if returned:
             self.note(f"a `return` depends on the condition {self.where(condition)}, which is "
-                      f"not known" if condition is not None else
+                      f"not known{': ' + because if because else ''}" if condition is not None else
                       "a `return` depends on a condition that is not known")
         names = set().union(*outcomes)
         for name in names:
@@ -405,7 +407,7 @@ class Statements:
         # unknown branch may change which layers run.
         if self.tracing:
             self.note(f"the condition {self.where(stmt.test)} is not known: {test.reason}")
-        self.run_branches(scope, branches, stmt.test)
+        self.run_branches(scope, branches, stmt.test, test.reason)
 
     def run_loop_body(self, body: cst.BaseSuite, scope: Scope) -> bool:
         """One pass of a loop body; False when it `break`s. UncertainLoopSignal when whether

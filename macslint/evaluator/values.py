@@ -169,6 +169,8 @@ STDLIB_HELPERS = {
     "itertools": frozenset({"repeat", "chain", "accumulate", "product"}),
     "collections.abc": frozenset({"Iterable", "Sequence", "Mapping", "Callable"}),
 }
+# typing's generic aliases of collections.abc, which isinstance() accepts as the ABCs
+TYPING_ABCS = frozenset({"Iterable", "Sequence", "Mapping", "Callable"})
 
 
 MISSING = object()
@@ -228,8 +230,9 @@ PLAIN = (int, float, str, bool, type(None), tuple, list, dict)
 
 class DeferredCall(Unknown):
     """A module-level `name = f(...)` of a function of the project (timm's
-    `to_2tuple = _ntuple(2)`), which reading a file does not run: Unknown there; running a
-    model evaluates the call, once per model, in the scope it was written in."""
+    `to_2tuple = _ntuple(2)`), which reading a file does not run, or an expression holding one
+    (a tuple, a builtin's call), or a comprehension: Unknown there; running a model evaluates
+    the expression, once per model, in the scope it was written in."""
 
     __slots__ = ("node", "scope")
 

@@ -18,10 +18,11 @@ from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
 from ..evaluator.iterables import ITERTOOLS, abc_instance, itertools_call, plus
 from ..evaluator.records import Instance, Record, StdName
 from ..evaluator.values import (
-    Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
+    BUILTIN_CLASSES, MISSING, Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
     python_type, what_is,
 )
-from .common import TYPE_PATHS, MissingMember, clone, copy_sequence
+from . import torch_members
+from .common import MODULE_MEMBERS, TYPE_PATHS, MissingMember, clone, copy_sequence
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
@@ -92,6 +93,10 @@ def flat_items(values: Any) -> List[Any]:
 
 
 _PYTHON_CLASSES = (bool, int, float, str, list, tuple, dict)
+_RNN_WEIGHT = re.compile(r"(weight|bias)_(ih|hh|hr)_l\d+(_reverse)?$")  # named at run time
+# values macslint knows to be objects that are neither classes nor functools.partial objects
+_KNOWN_OBJECTS = (UserFunction, Instance, UserModule, LayerModule, Container, Tensor, type(None),
+                  *_PYTHON_CLASSES)
 
 
 def copy_of(value: Any, deep: bool) -> Any:
@@ -197,6 +202,9 @@ class BuiltinCalls:
                 if isinstance(value, MissingMember):
                     return Unknown(value.reason) if args[0].opaque else False
                 return not (isinstance(value, BoundMethod) and value.function is None)
+            if isinstance(args[0], Container) or isinstance(args[0], LayerModule) \
+                    and args[0].spec is not None:
+                return self.torch_module_has(args[0], args[1])
             if isinstance(args[0], Unknown):
                 return Unknown(argument_not_known("hasattr", args[0]))
             return Unknown(f"hasattr() of {what_is(args[0])} is not modelled")
@@ -406,6 +414,35 @@ class BuiltinCalls:
                 return False  # a class of torch's is no subclass of the project's
         return Unknown("issubclass() of classes whose relation torch's hierarchy decides")
 
+    def torch_module_has(self, module: Any, name: str) -> Any:
+        """`hasattr(m, name)` of a torch.nn container or catalogued layer: True for its
+        children, the attributes macslint knows it has and what every nn.Module has; False for
+        a name no torch.nn module has (torch_members: timm's `hasattr(m, 'init_weights')`)."""
+        if isinstance(module, Container):
+            if name in module.children:
+                return True
+        else:
+            value = self.layer_attribute(module, name)
+            if value is not MISSING and not isinstance(value, Unknown):
+                return True
+        if name in MODULE_MEMBERS:
+            return True
+        if name not in torch_members.MEMBERS and not _RNN_WEIGHT.match(name):
+            return False
+        return Unknown(f"whether torch's {module.kind} has `{name}` is not modelled")
+
+    def abc_of_instance(self, kind: str, value: Instance) -> Any:
+        """`isinstance(cfg, Sequence)` of an instance of a class of the project with no
+        other bases (a dataclass config): the ABCs Python checks by method (Iterable: __iter__,
+        Callable: __call__) by its methods; the others (Sequence, Mapping) need a base it does
+        not have. None where a base is a library's."""
+        mro = self.class_mro(value.cls)
+        if any(not isinstance(b, UserClass) and b != PyBuiltin("object")
+               for c in mro for b in c.bases):
+            return None
+        method = {"Iterable": "__iter__", "Callable": "__call__"}.get(kind)
+        return method is not None and any(method in c.body.values for c in mro)
+
     def isinstance_of(self, value: Any, kind: Any) -> Any:
         if isinstance(kind, tuple):
             answers = [self.isinstance_of(value, k) for k in kind]
@@ -425,18 +462,32 @@ class BuiltinCalls:
             answer = abc_instance(kind.name.rsplit(".", 1)[-1], value)
             if answer is None and isinstance(value, (Tensor, Container)):
                 answer = kind.name.endswith("Iterable")  # tensors and containers iterate
+            if answer is None and isinstance(value, Instance):
+                answer = self.abc_of_instance(kind.name.rsplit(".", 1)[-1], value)
             if answer is None and isinstance(value, (LayerModule, UserModule)):
                 answer = kind.name.endswith("Callable") or (
                     isinstance(value, UserModule) and value.container is not None
                     and kind.name.endswith("Iterable"))
             return answer if answer is not None else Unknown(
                 f"isinstance() of {what_is(value)} against {kind.name}")
+        if isinstance(kind, PyBuiltin) and kind.name == "functools.partial":
+            # partial objects are made by functools.partial only, which gives a Partial (or
+            # an Unknown, answered above): no other value is one
+            return isinstance(value, Partial)
+        if isinstance(kind, PyBuiltin) and kind.name == "type":  # is it a class?
+            if isinstance(value, (UserClass, LayerClass)) or isinstance(value, PyBuiltin) \
+                    and value.name in (*BUILTIN_CLASSES, "type", "object"):
+                return True
+            if isinstance(value, _KNOWN_OBJECTS) or isinstance(value, PyBuiltin):
+                return False
+            return Unknown(f"isinstance() of {what_is(value)} against type")
         if isinstance(kind, StdName) and kind.path == "types.FunctionType":
             if isinstance(value, UserFunction):
                 return True
             if value is None or isinstance(value, (UserModule, Instance, Container, LayerModule,
-                                                   Tensor, UserClass, *_PYTHON_CLASSES)):
-                return False  # torchvision's _log_api_usage_once(self)
+                                                   Tensor, UserClass, LayerClass, Partial,
+                                                   PyBuiltin, *_PYTHON_CLASSES)):
+                return False  # torchvision's _log_api_usage_once(self); builtins are not
             return Unknown(f"isinstance() of {what_is(value)} against types.FunctionType")
         if isinstance(kind, ModuleRef):
             if kind.path in MODULE_BASES:

@@ -9,16 +9,16 @@ from typing import Any, Callable, Dict, Optional
 import libcst as cst
 
 from ..costmodel import Args, Shape
-from ..evaluator.records import NamedTupleValue, Record
+from ..evaluator.records import NamedTupleValue, Record, copy_sequence, fresh_copy  # noqa: F401 (re-exported)
 from ..evaluator.syntax import last_name
-from ..evaluator.values import Unknown, UserFunction
+from ..evaluator.values import MISSING as VALUES_MISSING, Unknown, UserFunction
 from ..results.sites import first_unknown
 from .values import Container, LayerModule, Tensor, UserModule
 
 
 SEQUENTIAL_BASES = frozenset({"torch.nn.Sequential", "torch.nn.modules.container.Sequential"})
 END = object()  # an iterator is exhausted (the walks of module trees)
-MISSING = object()
+MISSING = VALUES_MISSING  # one sentinel for 'absent' across the evaluator and the runtime
 NESTED = (list, dict, tuple)
 
 TENSOR_BINARY = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.FloorDivide, cst.Modulo,
@@ -93,39 +93,6 @@ FORWARD_ERROR = ("RuntimeError: FloatFunctional is not intended to use the 'forw
 
 def plain_number(value: Any) -> bool:
     return isinstance(value, (int, float, bool)) and not isinstance(value, Unknown)
-
-
-def fresh_copy(value: Any, memo: Dict[int, Any]) -> Any:
-    """A copy of the lists and dicts in `value` (aliases kept), other values as they are."""
-    if isinstance(value, (Record, NamedTupleValue)):  # config objects (evaluator.records)
-        if id(value) not in memo:
-            memo[id(value)] = value.remade(fresh_copy(v, memo) for v in value) \
-                if isinstance(value, NamedTupleValue) else \
-                value.copied(lambda v: fresh_copy(v, memo), memo)
-        return memo[id(value)]
-    if isinstance(value, (list, dict, tuple)):
-        return copy_sequence(value, memo, fresh_copy)
-    return value
-
-
-def copy_sequence(value: Any, memo: Dict[int, Any],
-                  item: Callable[[Any, Dict[int, Any]], Any]) -> Any:
-    """A copy of a list, dict or tuple (aliases kept through `memo`), its items copied by
-    `item`: fresh_copy's, or a module's deep copy (torchnn.transformer.clone)."""
-    if id(value) in memo:
-        return memo[id(value)]
-    if isinstance(value, list):
-        copy: Any = []
-        memo[id(value)] = copy
-        copy.extend(item(v, memo) for v in value)
-    elif isinstance(value, dict):
-        copy = type(value)()
-        memo[id(value)] = copy
-        copy.update((k, item(v, memo)) for k, v in value.items())
-    else:
-        copy = tuple(item(v, memo) for v in value)
-        memo[id(value)] = copy
-    return copy
 
 
 def unknown_argument(args: Args) -> Optional[str]:

@@ -106,6 +106,8 @@ class TorchLibrary(Library):
         if isinstance(base, LayerClass):
             if (base.spec.name, name) in CLASS_METHODS:
                 return ModuleRef(f"torch.nn.{base.spec.name}.{name}")
+            if name in ("__name__", "__qualname__"):  # timm's reverse map of norm layers
+                return base.spec.name
             return Unknown(f"`torch.nn.{base.spec.name}.{name}` is not modelled")
         return resolve_torch_path(f"{base.path}.{name}")
 

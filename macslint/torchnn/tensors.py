@@ -35,7 +35,7 @@ from .common import (
 )
 from .einops_library import EinopsLayer, apply_einops_layer
 from .names import ModuleRef
-from .valued import changed_in_place, with_items
+from .valued import changed_in_place, pieces_with_items, with_items
 from .values import (
     BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule, ValuedTensor,
 )
@@ -488,8 +488,9 @@ class TensorOps:
         if kind == "tensors":
             pieces = strides if isinstance(strides, tuple) and len(strides) == len(result) \
                 else (None,) * len(result)
-            return tuple(Tensor(s, line, from_input, strided=strided, dtype=d, strides=p)
-                         for s, d, p in zip(result, dtypes, pieces))
+            return pieces_with_items(op, tensors[0] if tensors else None, tuple(
+                Tensor(s, line, from_input, strided=strided, dtype=d, strides=p)
+                for s, d, p in zip(result, dtypes, pieces)))
         return result
 
     @staticmethod

@@ -446,6 +446,26 @@ def with_items(tensor: Any, op: str, signature_of: Optional[Callable[..., None]]
     return ValuedTensor(tensor.shape, tensor.line, items, tensor.dtype)
 
 
+def pieces_with_items(op: str, source: Any, pieces: Sequence[Any]) -> Sequence[Any]:
+    """The pieces (Tensors) of a 1-d tensor of known items cut by split, chunk, tensor_split
+    or unbind, as ValuedTensors (timm's `torch.linspace(0, rate, n).split(depths)`): those
+    ops cut along the only dimension, in order."""
+    if op not in ("split", "chunk", "tensor_split", "unbind") or \
+            not isinstance(source, ValuedTensor) or len(source.shape) != 1 or \
+            not isinstance(source.values, list):
+        return pieces
+    sizes = [math.prod(piece.shape) for piece in pieces]
+    if sum(sizes) != len(source.values):
+        return pieces
+    made, start = [], 0
+    for piece, size in zip(pieces, sizes):
+        items = source.values[start:start + size]
+        made.append(ValuedTensor(piece.shape, piece.line, items if piece.shape else items[0],
+                                 piece.dtype))
+        start += size
+    return tuple(made)
+
+
 def changed_in_place(tensor: Any, line: int) -> None:
     """A tensor of known items that an in-place op or an assignment changes: its items are
     not followed from there (other names may hold the same tensor)."""

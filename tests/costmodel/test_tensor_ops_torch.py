@@ -743,6 +743,12 @@ def _issue21_cases() -> list:
               nnf("embedding", L(2, 3), T(10, 4), 9, max_norm=1.0),
               nnf("embedding", T(4, dtype=torch.int32), T(1, 8), 0),
               nnf("embedding", L(0, 3), T(0, 4))]
+    cases += [nnf("batch_norm", T(2, 4, 3), T(4), T(4)),
+              nnf("batch_norm", T(2, 4, 3, 3), T(4), T(4), T(4), T(4)),
+              nnf("batch_norm", T(2, 4), None, None, training=True),
+              nnf("batch_norm", T(1, 4, 2, 2), T(4), T(4), None, None, True, 0.1, 1e-3),
+              nnf("batch_norm", T(1, 4), T(4), T(4)), nnf("batch_norm", T(0, 4, 3), T(4), T(4)),
+              nnf("batch_norm", T(2, 4, 3), T(4), T(4), T(4, 1), T(2, 2))]  # any shape of 4
     cases += [nnf("group_norm", T(2, 4, 3), 2), nnf("group_norm", T(2, 4), 4),
               nnf("group_norm", T(2, 4, 3, 3), 1, T(4), T(4)), nnf("group_norm", T(0, 4, 3), 2),
               nnf("group_norm", T(2, 0, 3), 2), nnf("group_norm", T(1, 32, 7, 7), 8, eps=1e-6)]
@@ -1515,6 +1521,20 @@ INVALID_CASES += [
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=-11, match="within num_embeddings"),
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=1.5, error=LayerError,
         match="must be int, not float"),
+    # -- batch_norm
+    bad("F", "batch_norm", T(2, 4, 3), T(3), T(4), match="running_mean should contain 4"),
+    bad("F", "batch_norm", T(2, 4, 3), T(4), T(2, 3), match="running_var should contain 4"),
+    bad("F", "batch_norm", T(2, 4, 3), T(4), T(4), T(5), match="weight should contain 4"),
+    bad("F", "batch_norm", T(2, 4, 3), T(4), T(4), None, T(2), match="bias should contain 4"),
+    bad("F", "batch_norm", T(3), T(3), T(3), match="should contain 0 elements not 3"),
+    bad("F", "batch_norm", T(2, 4, 3), T(4), T(2, 2, 1), match="expected 1 dims"),
+    bad("F", "batch_norm", T(2, 4, 3), T(2, 2), T(4), training=True, match="expected 1 dims"),
+    bad("F", "batch_norm", T(2, 4, 3), None, None, error=LayerError,
+        match="running_mean must be defined in evaluation mode"),
+    bad("F", "batch_norm", T(2, 4, 3), T(4), None, error=LayerError,
+        match="running_var must be defined in evaluation mode"),
+    bad("F", "batch_norm", T(1, 4), None, None, training=True, match="more than 1 value"),
+    bad("F", "batch_norm", T(1, 4, 1), T(4), T(4), training=True, match="more than 1 value"),
     # -- group_norm, rms_norm
     bad("F", "group_norm", T(2, 4, 3), 3, match="divisible by num_groups"),
     bad("F", "group_norm", T(4), 2, match="at least 2 dimensions"),

@@ -295,11 +295,12 @@ UNKNOWN = {
                        "        self.fc = nn.Linear(self.w, 10)\n",
                        _not_known("in_features", "'self' is a parameter of __init__()")),
     "*args": ("def build(*args):\n    return nn.Linear(*args)\n",
-              "arguments passed as `*args`"),
+              "arguments passed as `*args`: 'args' is a parameter of build()"),
     "**kwargs": ("def build(**kwargs):\n    return nn.Linear(3, 4, **kwargs)\n",
-                 "arguments passed as `**kwargs`"),
+                 "arguments passed as `**kwargs`: 'kwargs' is a parameter of build()"),
     "** of a dict not known": ("import cfg\nkw = cfg.load()\nnn.Linear(**kw)\n",
-                               "arguments passed as `**kw`"),
+                               "arguments passed as `**kw`: the result of `cfg.load(...)` is not "
+                               "evaluated"),
     "module name rebound, used in a function": (
         "W = 3\nW = 4\ndef build():\n    return nn.Linear(W, 10)\n",
         _not_known("in_features", "'W' is bound to different values in this file")),
@@ -394,7 +395,7 @@ def test_splat_of_a_dict_literal_is_resolved_as_torch_builds_it():
 
 def test_splat_unknowns_are_the_site_reason():
     (site,) = sites(NN + "def build(*args):\n    return nn.Linear(*args)\n")
-    assert site.unresolved == "arguments passed as `*args`"
+    assert site.unresolved == "arguments passed as `*args`: 'args' is a parameter of build()"
     assert site.args is None
 
 

@@ -173,16 +173,10 @@ def test_timm_conv2d_same_reads_the_layers_attributes():
     """Conv2dSame's forward pads by `self.weight.shape[-2:]` and `self.stride` (a pair, as
     torch keeps it: `stride[0]`) and calls F.conv2d with the weight and bias (costed as the
     Conv2d the weight describes, on the padded input); timm's BatchNormAct2d reads the buffers
-    and parameters for F.batch_norm, which is not in the cost model (yet): the model's MACs
-    are unknown, said at the call, while its parameters (the layers' and the children's) are
-    torch's."""
-    model = trace(TIMM, "Stem")
-    assert not model.complete and model.macs is None
+    and parameters for F.batch_norm. Totals torch's."""
+    model = assert_matches_torch(TIMM, "Stem", check_calls=False)
     assert [(op.op, op.inputs[0], op.output) for op in model.ops] == [
-        ("F.conv2d", (1, 3, 17, 17), (1, 8, 8, 8))]
-    assert model.reasons[0].startswith("the call `F.batch_norm(x, self.running_mean")
-    assert "`torch.nn.functional.batch_norm` is not modelled" in model.reasons[0]
-    assert model.params == sum(p.numel() for p in torch_model(TIMM, "Stem").parameters())
+        ("F.conv2d", (1, 3, 17, 17), (1, 8, 8, 8)), ("F.conv2d", (1, 8, 12, 12), (1, 8, 8, 8))]
     assert model.containers["conv"] == ("Conv2dSame", 3 * 8 * 9 + 8)
 
 

@@ -1,5 +1,5 @@
 """torch.nn.functional: activations, dropouts, softmaxes, normalize, layer_norm, group_norm,
-rms_norm, linear, embedding, the pools, interpolate and the pixel shuffles (by the rules of
+batch_norm, rms_norm, linear, embedding, the pools, interpolate and the pixel shuffles (by the rules of
 the layers they back), grid_sample and pad. All but linear count 0 MACs."""
 
 from __future__ import annotations
@@ -101,6 +101,29 @@ def _group_norm(args: Args) -> Shape:
                              f"channels in input, but got {name} of shape "
                              f"{show_bracketed(shape_of(args, name))} and input of shape "
                              f"{show_bracketed(x)}")
+    return x
+
+
+def _batch_norm(args: Args) -> Shape:
+    """F.batch_norm: its Python check of the batch when training, then torch.batch_norm's of
+    the statistics and affine tensors against the channels (in that order)."""
+    x = shape_of(args)
+    if args.known("training") and x and x[0] * math.prod(x[2:]) == 1:
+        raise ShapeError(f"Expected more than 1 value per channel when training, got input size "
+                         f"torch.Size({list(x)})")
+    channels = x[1] if len(x) > 1 else 0
+    for name in ("running_mean", "running_var", "weight", "bias"):
+        if args[name] is None:
+            if name in ("running_mean", "running_var") and args.known("training") is False:
+                raise LayerError(f"{name} must be defined in evaluation mode")
+            continue
+        size = math.prod(shape_of(args, name))
+        if size != channels:
+            raise ShapeError(f"{name} should contain {channels} elements not {size}")
+    for name in ("running_mean", "running_var"):  # the CPU kernel's (weight and bias: any shape)
+        if args[name] is not None and len(shape_of(args, name)) != 1:
+            raise ShapeError(f"{name}: TensorAccessor expected 1 dims but tensor has "
+                             f"{len(shape_of(args, name))}")
     return x
 
 
@@ -367,6 +390,11 @@ NORMS_LOOKUPS = [
     ("group_norm", lambda input, num_groups, weight=None, bias=None, eps=1e-05: None,
      dict(tensors=("input", "weight", "bias"), no_numbers=("input", "weight", "bias"),
           result=_group_norm)),
+    ("batch_norm", lambda input, running_mean, running_var, weight=None, bias=None,
+     training=False, momentum=0.1, eps=1e-05: None,
+     dict(tensors=("input", "running_mean", "running_var", "weight", "bias"),
+          no_numbers=("input", "running_mean", "running_var", "weight", "bias"),
+          result=_batch_norm)),
     ("rms_norm", lambda input, normalized_shape, weight=None, eps=None: None,
      dict(tensors=("input", "weight"), no_numbers=("input", "weight"), result=_rms_norm)),
     ("embedding", lambda input, weight, padding_idx=None, max_norm=None, norm_type=2.0,

@@ -1,0 +1,331 @@
+"""Layers and configs looked up in a project's registries (issue 22: timm's
+`get_norm_act_layer`, `model_cfgs[variant]`, `interleave_blocks(...)` in a module-level
+config table, drop-path schedules), on small self-contained models; every number from torch
+running the same source (tracer_helpers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.torchnn.tracer_helpers import (
+    HEADER, assert_matches_torch, reasons, src, torch_counts, trace,
+)
+
+CONFIG_TABLE = src("""
+    @dataclass
+    class BlockCfg:
+        c: int = 8
+        d: int = 1
+
+
+    @dataclass
+    class ModelCfg:
+        blocks: Tuple[BlockCfg, ...] = ()
+        stem: int = 16
+
+
+    def interleave(d, c, every=1):
+        # a module-level call of a project function, inside a tuple inside a config
+        return tuple(BlockCfg(c=c + (i % (every + 1)), d=1) for i in range(d))
+
+
+    def expand(s):
+        if not isinstance(s, Sequence):
+            s = (s,)
+        return [replace(b, d=1) for b in s for _ in range(b.d)]
+
+
+    model_cfgs = dict(
+        small=ModelCfg(blocks=(BlockCfg(c=8, d=2), interleave(3, 12, every=1))),
+        wide=ModelCfg(blocks=[interleave(2, 6)], stem=4),
+    )
+
+
+    class Net(nn.Module):
+        def __init__(self, cfg):
+            super().__init__()
+            chans = [b.c for s in cfg.blocks for b in expand(s)]
+            layers, prev = [nn.Conv2d(3, cfg.stem, 3)], cfg.stem
+            for c in chans:
+                layers.append(nn.Conv2d(prev, c, 3, padding=1))
+                prev = c
+            self.body = nn.Sequential(*layers)
+
+        def forward(self, x):
+            return self.body(x)
+
+
+    def net_small():  # macslint: input-size=3x16x16
+        return Net(model_cfgs['small'])
+
+
+    def net_wide():  # macslint: input-size=3x16x16
+        return Net(cfg=model_cfgs['wide'])
+""", header=HEADER + "from dataclasses import dataclass, replace\n"
+                    "from typing import Sequence, Tuple\n")
+
+
+@pytest.mark.parametrize("factory", ["net_small", "net_wide"])
+def test_a_factory_reads_its_config_from_a_module_level_table(factory):
+    """The table's records are as the module left them (reading `Net(cfg)` in the factory's
+    body while walking the file once made them 'given to a call not followed'), and a
+    project function called inside a tuple of the table runs when the model reads it."""
+    assert_matches_torch(CONFIG_TABLE, factory)
+
+
+NORM_REGISTRY = src("""
+    class BatchNormAct(nn.BatchNorm2d):
+        def __init__(self, num_features, act_layer=None, apply_act=True, eps=1e-5):
+            super().__init__(num_features, eps=eps)
+            self.act = act_layer() if act_layer is not None and apply_act else nn.Identity()
+
+        def forward(self, x):
+            return self.act(F.batch_norm(x, self.running_mean, self.running_var, self.weight,
+                                         self.bias, self.training, self.momentum, self.eps))
+
+
+    class GroupNormAct(nn.GroupNorm):
+        def __init__(self, num_channels, num_groups=2, act_layer=None, apply_act=True):
+            super().__init__(num_groups, num_channels)
+            self.act = act_layer() if act_layer is not None and apply_act else nn.Identity()
+
+        def forward(self, x):
+            return self.act(super().forward(x))
+
+
+    _NORM_ACT_MAP = dict(batchnorm=BatchNormAct, groupnorm=GroupNormAct)
+    _NORM_ACT_TYPES = {m for n, m in _NORM_ACT_MAP.items()}
+    _NEEDS_ACT = {BatchNormAct, GroupNormAct}
+    _TO_NORM_ACT = dict(batchnorm2d=BatchNormAct, groupnorm=GroupNormAct)
+
+
+    def get_norm_act_layer(norm_layer, act_layer=None):
+        if norm_layer is None:
+            return None
+        assert isinstance(norm_layer, (type, str, types.FunctionType, functools.partial))
+        kwargs = {}
+        if isinstance(norm_layer, functools.partial):
+            kwargs.update(norm_layer.keywords)
+            norm_layer = norm_layer.func
+        if isinstance(norm_layer, str):
+            if not norm_layer:
+                return None
+            layer = _NORM_ACT_MAP[norm_layer.replace('_', '').lower()]
+        elif norm_layer in _NORM_ACT_TYPES:
+            layer = norm_layer
+        elif isinstance(norm_layer, types.FunctionType):
+            layer = norm_layer
+        else:
+            layer = _TO_NORM_ACT.get(norm_layer.__name__.lower(), None)
+            assert layer is not None
+        if layer in _NEEDS_ACT:
+            kwargs.setdefault('act_layer', act_layer)
+        if kwargs:
+            layer = functools.partial(layer, **kwargs)
+        return layer
+
+
+    class Net(nn.Module):  # macslint: input-size=3x8x8
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.a = get_norm_act_layer('batch_norm', nn.ReLU)(8)
+            self.b = get_norm_act_layer(GroupNormAct, nn.GELU)(8, num_groups=4)
+            self.c = get_norm_act_layer(nn.BatchNorm2d, nn.ReLU)(8, apply_act=False)
+            self.d = get_norm_act_layer(functools.partial(nn.GroupNorm, num_groups=8))(8)
+            self.e = get_norm_act_layer(functools.partial(BatchNormAct, eps=1e-3), nn.SiLU)(8)
+            self.proj = nn.Conv2d(8, 4, 1)
+
+        def forward(self, x):
+            x = self.conv(x)
+            return self.proj(self.e(self.d(self.c(self.b(self.a(x))))))
+""", header=HEADER + "import types\n")
+
+
+def test_norm_layers_looked_up_by_name_class_or_partial():
+    """timm's get_norm_act_layer: isinstance against type, FunctionType and functools.partial,
+    a partial's .func and .keywords, a class looked up in a set of classes, a torch class's
+    __name__; then the layers it returns, with F.batch_norm in a forward."""
+    model = assert_matches_torch(NORM_REGISTRY, "Net", check_calls=False)
+    # torch_counts hooks torch's own layers only; the subclasses' own calls are ours alone
+    expected = torch_counts(NORM_REGISTRY, "Net", model.input).calls
+    assert [(c.path, c.kind) for c in model.calls if c.kind not in ("BatchNormAct", "GroupNormAct")] \
+        == [(path, kind) for path, kind, _, _ in expected]
+
+
+MEMBERSHIP = src("""
+    class Custom(nn.Module):
+        pass
+
+
+    def helper():
+        return 1
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            kinds = {nn.ReLU, Custom, helper, len}
+            widths = [
+                3 if nn.ReLU in kinds else 5,
+                3 if nn.GELU in kinds else 5,
+                3 if Custom in kinds else 5,
+                3 if helper in (len, helper) else 5,
+                3 if Custom not in [nn.ReLU] else 5,
+                3 if len in kinds else 5,
+                3 if nn.modules.activation.ReLU in kinds else 5,
+            ]
+            self.fc = nn.Linear(4, sum(widths))
+
+        def forward(self, x):
+            return self.fc(x)
+""")
+
+
+def test_classes_and_functions_in_sets_lists_and_tuples():
+    """`cls in {A, B}` compares by identity, as Python does for classes and functions."""
+    assert_matches_torch(MEMBERSHIP, "Net")
+
+
+def test_iterating_a_set_of_classes_is_not_claimed():
+    """A set of classes iterates in an order set by their addresses: not known."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                self.acts = nn.ModuleList([a() for a in {nn.ReLU, nn.GELU}])
+
+            def forward(self, x):
+                return self.acts[0](self.fc(x))
+    """)
+    model = trace(source, "Net")
+    assert not model.complete
+    assert "hashed by their address" in reasons(model)
+
+
+ABCS = src("""
+    @dataclass
+    class Cfg:
+        c: int = 4
+
+
+    class Runner:
+        def __call__(self):
+            return 2
+
+        def __iter__(self):
+            return iter([])
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            widths = [
+                1 if isinstance(Cfg(), Sequence) else 2,
+                1 if isinstance((Cfg(), Cfg()), Sequence) else 2,
+                1 if isinstance(Cfg(), typing.Iterable) else 2,
+                1 if isinstance(Runner(), Iterable) else 2,
+                1 if isinstance(Runner(), Callable) else 2,
+                1 if isinstance(Cfg(), Mapping) else 2,
+                1 if isinstance(Cfg, type) else 2,
+                1 if isinstance(nn.Linear, type) else 2,
+                1 if isinstance(Cfg(), type) else 2,
+                1 if isinstance(len, type) else 2,
+                1 if isinstance(int, type) else 2,
+                1 if isinstance(len, types.FunctionType) else 2,
+                1 if isinstance(functools.partial(nn.Linear, 4), types.FunctionType) else 2,
+                1 if isinstance(functools.partial(nn.Linear, 4), functools.partial) else 2,
+                1 if isinstance(nn.Linear, functools.partial) else 2,
+                len(nn.Linear.__name__),
+            ]
+            self.fc = nn.Linear(4, sum(widths))
+
+        def forward(self, x):
+            return self.fc(x)
+""", header=HEADER + "import types\nimport typing\nfrom dataclasses import dataclass\n"
+                    "from typing import Callable, Iterable, Mapping, Sequence\n")
+
+
+def test_isinstance_against_typing_aliases_type_and_partial():
+    assert_matches_torch(ABCS, "Net")
+
+
+DROP_PATH = src("""
+    class Net(nn.Module):  # macslint: input-size=3x8x8
+        def __init__(self, depths=(1, 2, 3), drop_path_rate=0.0):
+            super().__init__()
+            dpr = [x.tolist() for x in torch.linspace(0, drop_path_rate, sum(depths)).split(depths)]
+            last = [x.item() for x in torch.linspace(0, 0.3, 4).chunk(4)]
+            blocks = []
+            for stage, rates in enumerate(dpr):
+                for rate in rates:
+                    blocks.append(nn.Dropout(rate) if rate > 0. else nn.Conv2d(3, 3, 1))
+            blocks += [nn.Conv2d(3, 3, 1) for r in last if r > 0.]
+            self.blocks = nn.Sequential(*blocks)
+
+        def forward(self, x):
+            return self.blocks(x)
+""")
+
+
+def test_a_drop_path_schedule_split_by_stage():
+    """timm's calculate_drop_path_rates: linspace items split per stage keep their items."""
+    assert_matches_torch(DROP_PATH, "Net", built_on="cpu")
+
+
+HASATTR = src("""
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+        def init_weights(self):
+            self.fc.reset_parameters()
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(Block(), nn.ReLU(), nn.Linear(4, 4))
+            widths = []
+            for m in self.modules():
+                if hasattr(m, 'init_weights'):
+                    m.init_weights()
+                    widths.append(1)
+            seq, fc = self.body, self.body[2]
+            widths += [2 if hasattr(fc, 'in_features') else 0, 4 if hasattr(fc, 'weight') else 0,
+                       8 if hasattr(fc, 'parameters') else 0,
+                       16 if hasattr(seq, '0') else 0, 32 if hasattr(seq, '5') else 0,
+                       64 if hasattr(fc, 'training') else 0]
+            self.head = nn.Linear(4, sum(widths))
+
+        def forward(self, x):
+            return self.head(self.body(x))
+""")
+
+
+def test_hasattr_of_torch_modules():
+    """timm's init functions: `hasattr(module, 'init_weights')` is False of torch's modules
+    (no torch.nn module has that name); their known attributes and children are there."""
+    assert_matches_torch(HASATTR, "Net")
+
+
+def test_hasattr_of_a_torch_name_the_layer_may_have_is_not_claimed():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+                # a name some torch layers have (Conv2d), and Linear not: not told apart
+                self.out = nn.Linear(4, 2 if hasattr(self.fc, 'kernel_size') else 3)
+
+            def forward(self, x):
+                return self.out(self.fc(x))
+    """)
+    model = trace(source, "Net")
+    assert not model.complete
+    assert "whether torch's Linear has `kernel_size` is not modelled" in reasons(model)
