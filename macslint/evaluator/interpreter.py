@@ -71,6 +71,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
         self.classes: List["UserClass"] = []  # every class statement run, in order
         self.module_scope: Optional[Scope] = None
         self.uncertain = 0  # in a loop body or a `try` body: it may run any number of times
+        self.unfollowed_loops = 0  # in the body of a loop not followed, walked once for its notes
         # Calls that may run code of the file while the module runs, and each `def` with the
         # count when it ran: a later call may change its mutable defaults in place.
         self.user_calls = 0
@@ -197,6 +198,8 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
         if isinstance(base, PyModule) and node.attr.value in STDLIB_HELPERS[base.name]:
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
+            if base.name == "os" and node.attr.value == "environ":
+                return {}  # a clean environment (values.STDLIB_HELPERS)
             return PyBuiltin(f"{base.name}.{node.attr.value}")
         if isinstance(base, Partial) and node.attr.value in ("func", "args", "keywords"):
             return {"func": base.function, "args": tuple(base.positional),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
+from .values import Unknown
+
 # top-level package name -> its library; the type of a value a library made -> that library
 LIBRARIES: Dict[str, "Library"] = {}
 LIBRARY_OF_VALUE: Dict[type, "Library"] = {}
@@ -35,6 +37,11 @@ class Library:
     def attribute(self, base: Any, name: str) -> Any:
         """`base.name` for a value of one of its `value_types`."""
         raise NotImplementedError
+
+    def has_attribute(self, base: Any, name: str) -> Any:
+        """`hasattr(base, name)` for a value of one of its `value_types`: True, False, or
+        Unknown (the default: not told)."""
+        return Unknown(f"hasattr() of a {self.__class__.__name__} value is not modelled")
 
     def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
                   keywords: Dict[str, Any], spread: Optional[str]) -> Any:

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from .library import LIBRARY_OF_VALUE
 from .argparse_calls import ArgparseCalls
 from .enums import ENUM_BASES, AutoValue, enum_kind, make_members
 from .namedtuple_calls import NamedTupleCalls
@@ -543,6 +544,11 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 if isinstance(value, Unknown) and not self.where(node) in value.reason else value
         if name == "callable" and len(args) == 1 and not keywords:
             return self.callable_value(args[0])
+        if name == "hasattr" and len(args) == 2 and isinstance(args[1], str) and not keywords \
+                and type(args[0]) in LIBRARY_OF_VALUE:  # `hasattr(torch.nn.functional, ...)`
+            return LIBRARY_OF_VALUE[type(args[0])].has_attribute(args[0], args[1])
+        if name == "os.getenv" and 1 <= len(args) + len(keywords) <= 2:  # a clean environment
+            return args[1] if len(args) == 2 else keywords.get("default")
         if name == "globals" and not args and not keywords:
             return NamesView(module_names(scope), "this module")
         if name == "getattr" and len(args) in (2, 3) and isinstance(args[1], str) \

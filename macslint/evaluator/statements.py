@@ -111,6 +111,8 @@ class Statements:
             local = dotted(alias.asname.name) if alias.asname is not None else name
             if library is not None:
                 self.bind(scope, local, library.module(f"{source}.{name}"))
+            elif not stmt.relative and source == "os" and name == "environ":
+                self.bind(scope, local, {})  # a clean environment (values.STDLIB_HELPERS)
             elif not stmt.relative and name in STDLIB_HELPERS.get(source, ()):
                 self.bind(scope, local, PyBuiltin(f"{source}.{name}"))
             elif source == "typing" and name in TYPING_ABCS:  # `isinstance(x, Sequence)`
@@ -432,10 +434,12 @@ class Statements:
         # The body may run any number of times: what it assigns is unknown in it and after.
         self.invalidate(scope, names_bound_in(body).names, "changes in a loop")
         self.uncertain += 1
+        self.unfollowed_loops += 1
         try:
             run()
         finally:
             self.uncertain -= 1
+            self.unfollowed_loops -= 1
         self.invalidate(scope, names_bound_in(body).names, "changes in a loop")
 
     def stmt_For(self, stmt: cst.For, scope: Scope) -> None:
@@ -715,15 +719,16 @@ class Statements:
         else:
             self.assign_target(scope, target, value)
 
-    def unpacked(self, value: Any, count: int) -> Any:
+    def unpacked(self, value: Any, count: int, node: Optional[cst.CSTNode] = None) -> Any:
         """The items `a, b, ... = value` takes, as a list: a tuple's or list's, or what the
-        iterate hook gives for a runtime value (a ModuleList's modules); else None."""
+        iterate hook gives for a runtime value (a ModuleList's modules, a tensor's unbind);
+        else None. `node`: the target, where iterating the value is done."""
         if isinstance(value, (tuple, list)):
             return list(value)
         if isinstance(value, (Unknown, str, range, dict, int, float, type(None))) or \
                 not self.policy.runs:
             return None  # a long range or string is not listed to unpack it
-        items = self.iterate(value)
+        items = self.iterate(value, node)
         return items if isinstance(items, list) else None
 
     def assign_target(self, scope: Scope, target: cst.BaseExpression, value: Any) -> None:
@@ -732,7 +737,7 @@ class Statements:
             self.bind(scope, target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            items = self.unpacked(value, len(elements))
+            items = self.unpacked(value, len(elements), target)
             stars = [i for i, e in enumerate(elements) if isinstance(e, cst.StarredElement)]
             if isinstance(items, list) and not stars and len(items) == len(elements):
                 for element, item in zip(elements, items):

@@ -168,6 +168,9 @@ STDLIB_HELPERS = {
     "copy": frozenset({"copy", "deepcopy"}),
     "itertools": frozenset({"repeat", "chain", "accumulate", "product"}),
     "collections.abc": frozenset({"Iterable", "Sequence", "Mapping", "Callable"}),
+    # the environment is taken as clean: `os.environ` empty, `os.getenv(k, d)` is d (timm's
+    # TIMM_FUSED_ATTN): counts are those of the code's defaults, as for `pretrained=False`
+    "os": frozenset({"getenv", "environ"}),
 }
 # typing's generic aliases of collections.abc, which isinstance() accepts as the ABCs
 TYPING_ABCS = frozenset({"Iterable", "Sequence", "Mapping", "Callable"})

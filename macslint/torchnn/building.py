@@ -370,6 +370,11 @@ class ModuleBuilding:
         if self.depth >= MAX_DEPTH:
             self.note(f"calls nest deeper than {MAX_DEPTH} levels at {function.name}()")
             return Unknown("calls nest too deep")
+        if self.unfollowed_loops and any(f is function for f, _ in self.frames):
+            # timm's named_apply() over children not known: each level would walk its loop
+            # again, with nothing known, down to MAX_DEPTH
+            self.note(f"{function.name}() calls itself in a loop that is not followed: not run")
+            return Unknown(f"{function.name}() calls itself in a loop that is not followed")
         node = function.node
         if is_generator(node):  # timm's named_modules(): a generator, not run here
             self.note(f"{function.name}() is a generator, which is not modelled")

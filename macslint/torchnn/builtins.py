@@ -13,7 +13,6 @@ from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
-from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
 from ..evaluator.iterables import ITERTOOLS, abc_instance, itertools_call, plus
 from ..evaluator.records import Instance, Record, StdName
@@ -23,7 +22,7 @@ from ..evaluator.values import (
 )
 from . import torch_members
 from .common import MODULE_MEMBERS, TYPE_PATHS, MissingMember, clone, copy_sequence
-from .names import LayerClass, ModuleRef, is_uncatalogued_layer, resolve_torch_path
+from .names import LayerClass, ModuleRef, is_uncatalogued_layer, torch_has
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
 )
@@ -70,21 +69,6 @@ def _orderable(value: Any) -> bool:
 
 
 # torch names macslint knows exist (torch >= 2.0) besides its catalogue and op registries
-KNOWN_TORCH_NAMES = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
-
-
-def torch_has(path: str, name: str) -> Any:
-    """`hasattr(<torch module>, name)`: True for names macslint knows torch has (its layer
-    catalogue, op registries); Unknown otherwise (torch may have it)."""
-    full = f"{path}.{name}"
-    op = FUNCTIONAL.get(name) if path == "torch.nn.functional" else \
-        TORCH_FUNCTIONS.get(name) if path == "torch" else None
-    if isinstance(resolve_torch_path(full), LayerClass) or op is not None \
-            or full in KNOWN_TORCH_NAMES:
-        return True
-    return Unknown(f"hasattr({path}, {name!r}): macslint does not know whether torch has it")
-
-
 def flat_items(values: Any) -> List[Any]:
     """The items of nested lists, in order (a number is one item)."""
     if not isinstance(values, list):
@@ -401,8 +385,11 @@ class BuiltinCalls:
                     f"issubclass() of {cls.name}, whose bases macslint does not all know")
         if isinstance(cls, UserClass):
             if isinstance(kind, UserClass):
-                return kind in self.class_mro(cls) or Unknown(
+                mro = self.class_mro(cls)
+                # a library's class (torch's, a builtin) is no subclass of the project's
+                return kind in mro or (Unknown(
                     f"issubclass() of {cls.name}, whose bases macslint does not all know")
+                    if any(isinstance(b, Unknown) for c in mro for b in c.bases) else False)
             if isinstance(kind, LayerClass):
                 bases = [b for c in self.class_mro(cls) for b in c.bases]
                 if any(isinstance(b, LayerClass) and b.spec == kind.spec for b in bases):

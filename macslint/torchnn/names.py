@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
-from ..costmodel import LAYERS, LayerSpec
+from ..costmodel import FUNCTIONAL, LAYERS, TORCH_FUNCTIONS, LayerSpec
 from ..costmodel.dtypes import canonical_dtype
 from ..evaluator.library import Library, register
 from ..evaluator.syntax import last_name
@@ -111,6 +111,11 @@ class TorchLibrary(Library):
             return Unknown(f"`torch.nn.{base.spec.name}.{name}` is not modelled")
         return resolve_torch_path(f"{base.path}.{name}")
 
+    def has_attribute(self, base: Any, name: str) -> Any:
+        if isinstance(base, ModuleRef):  # timm's `hasattr(F, 'scaled_dot_product_attention')`
+            return torch_has(base.path, name)
+        return super().has_attribute(base, name)
+
     def construct(self, interpreter: Any, node: Any, callee: Any, positional: List[Any],
                   keywords: Dict[str, Any], spread: Optional[str]) -> Any:
         if isinstance(callee, Partial) and isinstance(callee.function, LayerClass):
@@ -136,3 +141,18 @@ class TorchLibrary(Library):
 
 
 TORCH = register(TorchLibrary())
+
+
+KNOWN_TORCH_NAMES = frozenset({"torch.nn.functional.scaled_dot_product_attention"})
+
+
+def torch_has(path: str, name: str) -> Any:
+    """`hasattr(<torch module>, name)`: True for names macslint knows torch has (its layer
+    catalogue, op registries); Unknown otherwise (torch may have it)."""
+    full = f"{path}.{name}"
+    op = FUNCTIONAL.get(name) if path == "torch.nn.functional" else \
+        TORCH_FUNCTIONS.get(name) if path == "torch" else None
+    if isinstance(resolve_torch_path(full), LayerClass) or op is not None \
+            or full in KNOWN_TORCH_NAMES:
+        return True
+    return Unknown(f"hasattr({path}, {name!r}): macslint does not know whether torch has it")

@@ -9,7 +9,7 @@ import libcst as cst
 
 from ..costmodel import (
     Args, LayerError, ShapeError, ShapeTuple, Unresolved, broadcast, flat_shapes, matmul,
-    output_count,
+    TENSOR_METHODS, output_count,
 )
 from ..costmodel.dtypes import (
     UNKNOWN_REQUEST, DtypeError, Operand, binary_dtype, canonical_dtype, inplace_dtype,
@@ -189,6 +189,11 @@ class TensorOps:
             items = value.values if isinstance(value.values, list) else \
                 [value.values] * value.shape[0]
             return [ValuedTensor((), value.line, v, value.dtype) for v in items]
+        if isinstance(value, Tensor) and node is not None and value.shape \
+                and isinstance(value.shape[0], int) and value.shape[0] <= MAX_SEQUENCE:
+            # `q, k, v = qkv.permute(2, 0, 3, 1, 4)`: Python iterates a tensor by unbind(0)
+            pieces = self.run_op(node, TENSOR_METHODS["unbind"], "x.unbind", [value], {})
+            return list(pieces) if isinstance(pieces, tuple) else pieces
         return super().iterate(value, node)  # type: ignore[misc]
 
     # -- running modules ----------------------------------------------------------

@@ -117,3 +117,23 @@ def test_del_of_list_and_dict_items():
                 return self.fc(x)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_iterating_and_unpacking_a_tensor_gives_its_rows():
+    """Python iterates a tensor by unbind(0): `q, k, v = qkv.permute(...)` (timm's attention)
+    and `for row in x` (a list of images as one batch)."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=3x4x6
+            def __init__(self):
+                super().__init__()
+                self.qkv = nn.Linear(6, 18)
+                self.fc = nn.Linear(6, 5)
+
+            def forward(self, x):
+                q, k, v = self.qkv(x).reshape(3, 4, 3, 6).permute(2, 0, 1, 3)
+                att = (q @ k.transpose(-2, -1)).softmax(-1) @ v
+                rows = [self.fc(row) for row in att]
+                first, *rest = x
+                return torch.stack(rows), first.sum() + len(rest)
+    """)
+    assert_matches_torch(source, "Net")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.torchnn.tracer_helpers import (
-    HEADER, assert_matches_torch, reasons, src, torch_counts, trace,
+    HEADER, assert_matches_torch, reasons, src, torch_counts, torch_model, trace,
 )
 
 CONFIG_TABLE = src("""
@@ -329,3 +329,148 @@ def test_hasattr_of_a_torch_name_the_layer_may_have_is_not_claimed():
     model = trace(source, "Net")
     assert not model.complete
     assert "whether torch's Linear has `kernel_size` is not modelled" in reasons(model)
+
+
+FLAGS = src("""
+    import os
+    from os import environ, getenv
+
+    _HAS_FUSED_ATTN = hasattr(torch.nn.functional, 'scaled_dot_product_attention')
+    _EXPORTABLE = False
+    if 'MACSLINT_TEST_FUSED_ATTN' in os.environ:
+        _USE_FUSED_ATTN = int(os.environ['MACSLINT_TEST_FUSED_ATTN'])
+    else:
+        _USE_FUSED_ATTN = 1
+    _DEBUG = os.environ.get('MACSLINT_TEST_DEBUG', '0') == '1' or 'MACSLINT_TEST_X' in environ
+    _WIDTH = int(getenv('MACSLINT_TEST_WIDTH', '6')) + int(os.getenv('MACSLINT_TEST_W', default=1))
+
+
+    def set_exportable(enable=True):
+        global _EXPORTABLE
+        _EXPORTABLE = enable
+
+
+    def use_fused_attn():
+        if not _HAS_FUSED_ATTN or _EXPORTABLE:
+            return False
+        return _USE_FUSED_ATTN > 0
+
+
+    class Attention(nn.Module):
+        def __init__(self, dim=8, heads=2):
+            super().__init__()
+            self.heads = heads
+            self.qkv = nn.Linear(dim, dim * 3)
+            self.proj = nn.Linear(dim, _WIDTH + 1 if _DEBUG else _WIDTH)
+            self.fused_attn = use_fused_attn()
+
+        def forward(self, x):
+            B, N, C = x.shape
+            q, k, v = self.qkv(x).reshape(B, N, 3, self.heads, C // self.heads).permute(2, 0, 3, 1, 4)
+            if self.fused_attn:
+                x = F.scaled_dot_product_attention(q, k, v)
+            else:
+                x = (q @ k.transpose(-2, -1)).softmax(dim=-1) @ v
+            return self.proj(x.transpose(1, 2).reshape(B, N, C))
+
+
+    class Net(nn.Module):  # macslint: input-size=5x8
+        def __init__(self):
+            super().__init__()
+            self.attn = Attention()
+
+        def forward(self, x):
+            return self.attn(x)
+""")
+
+
+def test_module_flags_read_from_torch_and_a_clean_environment(monkeypatch):
+    """timm's layers/config.py: `hasattr(F, ...)` at module level, and environment variables,
+    taken as unset (the counts of the code's defaults: torch runs with none of them set)."""
+    for name in ("FUSED_ATTN", "DEBUG", "X", "WIDTH", "W"):
+        monkeypatch.delenv(f"MACSLINT_TEST_{name}", raising=False)
+    model = assert_matches_torch(FLAGS, "Net")
+    assert any(op.op == "F.scaled_dot_product_attention" for op in model.ops)
+
+
+SUBCLASSES = src("""
+    class Attention(nn.Module):
+        def __init__(self, dim, **kwargs):
+            super().__init__()
+            self.qkv = nn.Linear(dim, dim * 3)
+
+        def forward(self, x):
+            return self.qkv(x)
+
+
+    class DiffAttention(Attention):
+        def __init__(self, dim, depth=0):
+            super().__init__(dim)
+            self.extra = nn.Linear(dim * 3, dim * 3 + depth)
+
+        def forward(self, x):
+            return self.extra(super().forward(x))
+
+
+    def create_attn(attn_layer, dim, depth=0, **kwargs):
+        if issubclass(attn_layer, DiffAttention):
+            kwargs['depth'] = depth
+        return attn_layer(dim, **kwargs)
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            self.a = create_attn(Attention, 4, depth=2)
+            self.b = create_attn(DiffAttention, 4, depth=2)
+            self.c = nn.Linear(4, 5 if issubclass(nn.Linear, Attention) else 6)
+
+        def forward(self, x):
+            return self.a(x), self.b(x), self.c(x)
+""")
+
+
+def test_issubclass_of_project_classes_with_known_bases():
+    """A class whose bases are all known is a subclass of the project's class only through
+    its own bases (timm's `issubclass(attn_layer, DiffAttention)`)."""
+    model = trace(SUBCLASSES, "Net")
+    assert model.complete, model.reasons
+    built = torch_model(SUBCLASSES, "Net")
+    assert model.params == sum(p.numel() for p in built.parameters())
+
+
+RECURSIVE_APPLY = src("""
+    def named_apply(fn, module, name=''):
+        for child_name, child in module.named_children():
+            named_apply(fn, child, name + '.' + child_name)
+        fn(module, name)
+        return module
+
+
+    def init(module, name):
+        pass
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self, blocks):
+            super().__init__()
+            self.body = nn.Sequential(*[nn.Linear(4, 4) for _ in range(blocks)])
+            named_apply(init, self)
+
+        def forward(self, x):
+            return self.body(x)
+
+
+    def net():  # macslint: input-size=4
+        return Net(blocks=len(UNKNOWN_TABLE))
+""")
+
+
+def test_recursion_in_a_loop_not_followed_is_not_run_level_by_level():
+    """timm's named_apply over children that are not known walked each level's loop again,
+    with nothing known, 48 calls deep; said once instead."""
+    model = trace(RECURSIVE_APPLY, "net")
+    assert not model.complete
+    text = reasons(model)
+    assert "named_apply() calls itself in a loop that is not followed: not run" in text
+    assert "nest deeper" not in text
