@@ -1,10 +1,11 @@
 """Comprehensions (list, set, dict, generator): read once with their variables unknown when
-a file is read, run item by item when code runs (evaluator.policy). Mixed into the
-interpreter."""
+a file is read, run item by item when code runs (evaluator.policy); and the `yield`s of a
+generator function run by a model (`yielded`: the runs' items, set up by the runtime's
+call_function). Mixed into the interpreter."""
 
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional, Sequence, Tuple
 
 import libcst as cst
 
@@ -16,6 +17,9 @@ from .values import Unknown
 
 class Comprehensions:
     """The comprehension forms of the interpreter (evaluator.interpreter)."""
+
+    # the items (and why they are not known) of the generator functions running
+    yielded: List[Tuple[List[Any], List[Unknown]]]
 
     def eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Any:
         return self.eval_comprehension(node, scope, [node.elt])
@@ -83,3 +87,24 @@ class Comprehensions:
         if isinstance(node, cst.SetComp):
             return self.make_set([r[0] for r in results], set)
         return [r[0] for r in results]
+
+    def eval_Yield(self, node: cst.Yield, scope: Scope) -> Any:
+        """A generator function is run to its end when called, its yields kept in order: the
+        items its caller iterates. (Its body and the caller's loop do not interleave: a
+        generator reading what the loop over it changes is not told apart.)"""
+        if not self.yielded:  # reading a file: the layers built in it
+            self.eval_children(node, scope)  # type: ignore[attr-defined]
+            return Unknown("a `yield` outside a generator that runs")
+        items, problems = self.yielded[-1]
+        if isinstance(node.value, cst.From):
+            values = self.iterate(  # type: ignore[attr-defined]
+                self.eval(node.value.item, scope), node.value.item)
+            if isinstance(values, Unknown):  # how many items: not known
+                problems.append(Unknown(f"`yield from` {self.where(node.value.item)}: "
+                                        f"{values.reason}"))
+            else:
+                items.extend(values)
+        else:
+            items.append(None if node.value is None else self.eval(node.value, scope))
+        if len(items) > MAX_SEQUENCE:
+            problems.append(Unknown("a generator yields too many items to follow"))

@@ -20,7 +20,7 @@ import libcst as cst
 
 from ..costmodel import LayerError, LayerSpec
 from ..results.sites import LayerSite, first_unknown
-from .library import LIBRARIES, LIBRARY_OF_VALUE
+from .library import LIBRARIES, LIBRARY_OF_VALUE, AttributeNames
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .comprehensions import Comprehensions
 from .policy import WALK, Policy
@@ -36,7 +36,7 @@ from .statements import Statements
 from .syntax import declared_names, handler, lambda_def, literal
 from .enums import enum_member
 from .values import (
-    MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, DeferredCall, NamesView, Partial, ProjectModule, PyBuiltin,
+    ENVIRONMENT, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, DeferredCall, Environment, NamesView, Partial, ProjectModule, PyBuiltin,
     PyModule, RaiseSignal, Unknown, UserClass, UserFunction, UserObject, argument_not_known,
     lists_in, python_type, resolved, same_value, what_is,
 )
@@ -46,7 +46,7 @@ PY_BUILTIN_NAMES = frozenset({
     "range", "len", "int", "float", "bool", "min", "max", "sum", "abs", "round", "list", "tuple",
     "dict", "enumerate", "zip", "reversed", "sorted", "isinstance", "issubclass", "super",
     "print", "getattr", "setattr", "hasattr", "divmod", "pow", "all", "any", "str",
-    "callable", "globals", "map", "filter", "set", "frozenset", "vars", "type",
+    "callable", "globals", "map", "filter", "set", "frozenset", "vars", "type", "dir",
 })
 
 
@@ -72,6 +72,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
         self.module_scope: Optional[Scope] = None
         self.uncertain = 0  # in a loop body or a `try` body: it may run any number of times
         self.unfollowed_loops = 0  # in the body of a loop not followed, walked once for its notes
+        self.yielded = []  # generator functions running (evaluator.comprehensions)
         # Calls that may run code of the file while the module runs, and each `def` with the
         # count when it ran: a later call may change its mutable defaults in place.
         self.user_calls = 0
@@ -199,7 +200,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
             if base.name == "math" and node.attr.value in ("pi", "e", "inf"):
                 return getattr(math, node.attr.value)
             if base.name == "os" and node.attr.value == "environ":
-                return {}  # a clean environment (values.STDLIB_HELPERS)
+                return ENVIRONMENT
             return PyBuiltin(f"{base.name}.{node.attr.value}")
         if isinstance(base, Partial) and node.attr.value in ("func", "args", "keywords"):
             return {"func": base.function, "args": tuple(base.positional),
@@ -281,6 +282,9 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
             return same if op is cst.Is else not same
         if isinstance(left, Rounded) or isinstance(right, Rounded):
             return compare_rounded(COMPARISONS[op], left, right)
+        if op in (cst.In, cst.NotIn) and isinstance(right, (AttributeNames, Environment)):
+            found = right.contains(left)  # `'silu' in dir(F)`, `'K' in os.environ`
+            return found if isinstance(found, Unknown) or op is cst.In else not found
         found = self.class_membership(op, left, right)
         return found if found is not NotImplemented else self.apply(COMPARISONS[op], left, right)
 
@@ -469,7 +473,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
             truth = self.truth(left)
             if isinstance(truth, Unknown):
                 self.alternatives(scope, [node.right, None])  # the right side may or may not run
-                return Unknown("a condition that is not known")
+                return Unknown(f"{self.where(node.left)} is not known: {truth.reason}")
             if isinstance(node.operator, cst.And):
                 return self.eval(node.right, scope) if truth else left
             return left if truth else self.eval(node.right, scope)
@@ -522,6 +526,9 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
 
     def eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Any:
         base = self.eval(node.value, scope)
+        if isinstance(base, Environment) and len(node.slice) == 1 \
+                and isinstance(node.slice[0].slice, cst.Index):  # `os.environ['K']`
+            return base.item(self.eval(node.slice[0].slice.value, scope))
         if isinstance(base, AttrsView):  # `vars(args)["lr"]`
             base = dict(base.record.attrs) if base.record.opaque is None else \
                 Unknown(base.record.opaque)

@@ -64,3 +64,19 @@ def register(library: Library) -> Library:
 
 def library_of(path: str) -> Optional[Library]:
     return LIBRARIES.get(path.split(".", 1)[0])
+
+
+class AttributeNames:
+    """`dir(module)` of a library's module (timm's `'silu' in dir(torch.nn.functional)`):
+    only `name in` it is told, by the library (Library.has_attribute)."""
+
+    python_type = "list"
+
+    def __init__(self, library: Library, base: Any) -> None:
+        self.library = library
+        self.base = base
+
+    def contains(self, name: Any) -> Any:
+        if not isinstance(name, str):
+            return Unknown("`in dir(...)` of a value that is not a known string")
+        return self.library.has_attribute(self.base, name)

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
-from .library import LIBRARY_OF_VALUE
+from .library import LIBRARY_OF_VALUE, AttributeNames
 from .argparse_calls import ArgparseCalls
 from .enums import ENUM_BASES, AutoValue, enum_kind, make_members
 from .namedtuple_calls import NamedTupleCalls
@@ -29,7 +29,7 @@ from .records import (
 )
 from .scope import Scope, unbound
 from .values import (
-    MISSING, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
+    MISSING, Environment, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
     resolved, what_is,
 )
 
@@ -39,7 +39,7 @@ MAX_CONSTRUCTOR_WALKS = 2000  # and in all, per file
 # Builtins the file's walk evaluates (on plain values and records): conversions and dicts.
 CONVERSIONS = {"int": int, "float": float, "str": str, "bool": bool}
 WALK_BUILTINS = frozenset({*CONVERSIONS, "dict", "vars", "getattr", "hasattr", "setattr",
-                           "isinstance", "print", "callable", "globals"})
+                           "isinstance", "print", "callable", "globals", "dir"})
 DICT_READERS = frozenset({"get", "keys", "values", "items", "copy"})
 
 
@@ -147,6 +147,8 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 self.taint_records(node, [*positional, *keywords.values(), receiver])
                 return Unknown(f"the call {self.where(node)} is not followed: {spread}")
             return NotImplemented
+        if isinstance(receiver, Environment) and isinstance(node.func, cst.Attribute):
+            return receiver.method(node.func.attr.value, positional, keywords)
         if isinstance(callee, StdName):
             return self.stdlib_call(node, scope, callee.path, positional, keywords)
         if isinstance(callee, PyBuiltin) and callee.name in ("typing.NamedTuple",
@@ -544,9 +546,11 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 if isinstance(value, Unknown) and not self.where(node) in value.reason else value
         if name == "callable" and len(args) == 1 and not keywords:
             return self.callable_value(args[0])
-        if name == "hasattr" and len(args) == 2 and isinstance(args[1], str) and not keywords \
-                and type(args[0]) in LIBRARY_OF_VALUE:  # `hasattr(torch.nn.functional, ...)`
-            return LIBRARY_OF_VALUE[type(args[0])].has_attribute(args[0], args[1])
+        if name in ("hasattr", "dir") and len(args) == (2 if name == "hasattr" else 1) \
+                and not keywords and type(args[0]) in LIBRARY_OF_VALUE:  # of `torch.nn.functional`
+            library = LIBRARY_OF_VALUE[type(args[0])]
+            return library.has_attribute(args[0], args[1]) if name == "hasattr" and \
+                isinstance(args[1], str) else AttributeNames(library, args[0])
         if name == "os.getenv" and 1 <= len(args) + len(keywords) <= 2:  # a clean environment
             return args[1] if len(args) == 2 else keywords.get("default")
         if name == "globals" and not args and not keywords:

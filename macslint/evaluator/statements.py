@@ -16,7 +16,7 @@ from .records import AttrsView, Record
 from .scope import Scope
 from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
 from .values import (
-    IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
+    ENVIRONMENT, IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
     PyModule, RaiseSignal, ReturnSignal, UncertainLoopSignal, Unknown, UserClass, UserFunction,
     holds, lists_in, resolved, same_value,
 )
@@ -112,7 +112,7 @@ class Statements:
             if library is not None:
                 self.bind(scope, local, library.module(f"{source}.{name}"))
             elif not stmt.relative and source == "os" and name == "environ":
-                self.bind(scope, local, {})  # a clean environment (values.STDLIB_HELPERS)
+                self.bind(scope, local, ENVIRONMENT)
             elif not stmt.relative and name in STDLIB_HELPERS.get(source, ()):
                 self.bind(scope, local, PyBuiltin(f"{source}.{name}"))
             elif source == "typing" and name in TYPING_ABCS:  # `isinstance(x, Sequence)`

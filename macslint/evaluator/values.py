@@ -168,9 +168,9 @@ STDLIB_HELPERS = {
     "copy": frozenset({"copy", "deepcopy"}),
     "itertools": frozenset({"repeat", "chain", "accumulate", "product"}),
     "collections.abc": frozenset({"Iterable", "Sequence", "Mapping", "Callable"}),
-    # the environment is taken as clean: `os.environ` empty, `os.getenv(k, d)` is d (timm's
-    # TIMM_FUSED_ATTN): counts are those of the code's defaults, as for `pretrained=False`
+    # `os.environ` is an Environment, `os.getenv(k, d)` d (timm's TIMM_FUSED_ATTN)
     "os": frozenset({"getenv", "environ"}),
+    "re": frozenset({"split", "sub", "findall", "escape", "match", "search", "fullmatch"}),
 }
 # typing's generic aliases of collections.abc, which isinstance() accepts as the ABCs
 TYPING_ABCS = frozenset({"Iterable", "Sequence", "Mapping", "Callable"})
@@ -296,3 +296,30 @@ def holds(value: Any, target: Any) -> bool:
     if isinstance(value, dict):
         return any(holds(v, target) for v in value.values())
     return isinstance(value, (list, tuple)) and any(holds(v, target) for v in value)
+
+
+class Environment:
+    """`os.environ` as the counts take it: a variable the code looks up *with a default* is
+    unset (`'K' in os.environ` False, `.get(k, d)` and `os.getenv(k, d)` d: timm's
+    TIMM_FUSED_ATTN), so a model counts as its code's defaults build it, as for
+    `pretrained=False`; what needs a variable's value (`os.environ['K']`) or the whole
+    environment (iterating it) is not known."""
+
+    python_type = "os._Environ"
+
+    def contains(self, key: Any) -> Any:
+        return False if isinstance(key, str) else Unknown("a key of the environment not known")
+
+    def method(self, name: str, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+        if name == "get" and 1 <= len(positional) + len(keywords) <= 2 \
+                and set(keywords) <= {"default"}:
+            return positional[1] if len(positional) == 2 else keywords.get("default")
+        return Unknown(f"`os.environ.{name}()` is not modelled: the environment's variables are "
+                       f"not known")
+
+    def item(self, key: Any) -> Unknown:
+        return Unknown(f"the environment variable {key!r} is not known (a variable is taken as "
+                       f"unset only where the code gives a default)")
+
+
+ENVIRONMENT = Environment()

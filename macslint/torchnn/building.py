@@ -10,6 +10,7 @@ import libcst as cst
 
 from ..costmodel import LAYERS, Args, LayerError, LayerSpec, Unresolved
 from ..costmodel.layers.lazy import LAZY, not_called
+from ..evaluator.records import Instance
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import last_name
 from ..evaluator.values import (
@@ -376,9 +377,7 @@ class ModuleBuilding:
             self.note(f"{function.name}() calls itself in a loop that is not followed: not run")
             return Unknown(f"{function.name}() calls itself in a loop that is not followed")
         node = function.node
-        if is_generator(node):  # timm's named_modules(): a generator, not run here
-            self.note(f"{function.name}() is a generator, which is not modelled")
-            return Unknown(f"{function.name}() is a generator, which is not modelled")
+        generator = is_generator(node)
         # The body's names are walked once per function, not per call (_names_bound_in is
         # cached): a call is one step of the budget, whatever the size of the function's text.
         scope = Scope("function", function.scope, self.function_locals(node), deferred=True)
@@ -387,16 +386,25 @@ class ModuleBuilding:
             raise RaiseSignal(f"{function.name}() {problem}")
         self.depth += 1
         self.frames.append((function, positional[0] if positional else None))
+        if generator:
+            self.yielded.append(([], []))
+        returned = None
         try:
             self.walk_body(node.body, scope)
         except ReturnSignal as exc:
-            return exc.value
+            returned = exc.value
         except (BreakSignal, ContinueSignal):
-            return None
+            pass
         finally:
             self.depth -= 1
             self.frames.pop()
-        return None
+            made = self.yielded.pop() if generator else None
+        if made is not None:  # its items, all made at once (timm's named_modules())
+            items, problems = made
+            return problems[0] if problems else items
+        return returned
+
+        return None  # what `send()` would give: iterating sends nothing
 
     def bind_parameters(self, function: UserFunction, positional: List[Any],
                         keywords: Dict[str, Any], scope: Scope) -> Optional[str]:
@@ -492,6 +500,10 @@ class ModuleBuilding:
         if isinstance(callee, Partial):
             return self.call(node, callee.function, [*callee.positional, *positional],
                              {**callee.keywords, **keywords})
+        if isinstance(callee, Instance) and isinstance(
+                self.find_member(callee.cls, "__call__"), UserFunction):  # timm's builders
+            return self.call_function(self.find_member(callee.cls, "__call__"),
+                                      [callee, *positional], keywords)
         if isinstance(callee, Unknown) and last_name(node.func) in LAYERS:
             kind = last_name(node.func)
             reason = (f"cannot tell whether `{self.code(node.func)}` is torch.nn.{kind}: "

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List
 import libcst as cst
 
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
+from ..evaluator.regex import REGEX_FUNCTIONS, regex_call
 from ..evaluator.iterables import ITERTOOLS, abc_instance, itertools_call, plus
 from ..evaluator.records import Instance, Record, StdName
 from ..evaluator.values import (
@@ -211,6 +212,8 @@ class BuiltinCalls:
             return self.iterable_builtin(node, name, args, keywords)
         if unknown is not None:
             return Unknown(unknown.reason)
+        if name.startswith("re.") and name[3:] in REGEX_FUNCTIONS:
+            return regex_call(name[3:], args, keywords)
         function = PLAIN_BUILTINS.get(name)
         if function is not None and not keywords:
             if not all(isinstance(v, PLAIN_SCALAR) for v in args):

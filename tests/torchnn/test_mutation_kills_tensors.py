@@ -604,15 +604,15 @@ def test_view_as_between_tensors_of_known_and_unknown_strides_is_torchs(result):
 # --------------------------------------- `None is` a value macslint does not know
 
 @pytest.mark.parametrize("condition, python", [
-    ('None is re.match("a", "b")', True),
-    ('None is not re.match("a", "b")', False),
     ('None is re.match("a", "a")', False),
-    ('re.match("a", "b") is None', True),
+    ('re.search("a", "ba") is None', False),
+    ('None is not re.fullmatch("a", "a")', True),
 ])
 def test_none_is_a_value_not_known_is_unknown(condition, python):
-    """`re` is not modelled: whether `re.match(...)` is None is not known to macslint, so
-    neither is the branch (torch's output shape depends on it). The model is left uncounted
-    with the condition and its line, never guessed."""
+    """A match object of `re` is not modelled: whether `re.match(...)` is None when it
+    matches is not known to macslint (it is None, exactly, when nothing matches), so neither is
+    the branch (torch's output shape depends on it). The model is left uncounted with the
+    condition and its line, never guessed."""
     def model_source(test: str) -> str:
         return src(f"""
             import re
@@ -640,6 +640,31 @@ def test_none_is_a_value_not_known_is_unknown(condition, python):
     assert not model.complete and model.macs is None
     assert f"the condition `{condition[:8]}" in reasons(model)
     assert f"(line {line_of(source, 'if ' + condition)})" in reasons(model)
+
+
+
+
+@pytest.mark.parametrize("condition", [
+    'None is re.match("a", "b")', 'None is not re.match("a", "b")',
+    're.fullmatch(r"\\d+", "12a") is None', 're.split(r"(\\d.*)", "k3")[1] == "3"',
+    're.sub("_", "", "a_b") == "ab"', 'len(re.findall(r"\\d", "a1b22")) == 3',
+])
+def test_re_functions_on_known_strings_are_pythons(condition):
+    """timm's block strings: `re.split(r'(\\d.*)', op)`; no match is None."""
+    assert_matches_torch(src(f"""
+        import re
+
+
+        class Net(nn.Module):  # macslint: input-size=8
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+
+            def forward(self, x):
+                if {condition}:
+                    x = torch.cat([x, x], 1)
+                return torch.cat([self.fc(x[:, :8]), x], 1)
+    """), "Net")
 
 
 # ------------------------------------------------------- an int index at the edges of a dim

@@ -10,7 +10,7 @@ numbers are torch's.
 
 from __future__ import annotations
 
-import os
+import sys
 from typing import Any, Dict, Optional
 
 import pytest
@@ -141,9 +141,9 @@ def test_parameters_are_counted_once_each_as_torch_counts_them(body):
 
 # --------------------------------------------------------------------------- loops that may not run
 
-# `LOOPS` is read from the environment: torch runs each source with no pass and with passes,
-# and macslint cannot know which.
-LOOP_HEADER = HEADER + "import os\n\nxs = os.environ.get('MACSLINT_TEST_LOOPS', '').split()\n"
+# `xs` is read from an attribute the test sets on `sys` (a module macslint does not model):
+# torch runs each source with no pass and with passes, and macslint cannot know which.
+LOOP_HEADER = HEADER + "import sys\n\nxs = getattr(sys, 'macslint_test_loops', '').split()\n"
 
 LOOPS = {
     "for": """
@@ -241,19 +241,15 @@ LOOPS = {
 
 
 def _torch_params(source: str, loops: str) -> Optional[int]:
-    """The parameters of `layer` as torch builds it with MACSLINT_TEST_LOOPS=`loops`."""
-    old = os.environ.get("MACSLINT_TEST_LOOPS")
-    os.environ["MACSLINT_TEST_LOOPS"] = loops
+    """The parameters of `layer` as torch builds it with sys.macslint_test_loops=`loops`."""
+    sys.macslint_test_loops = loops  # type: ignore[attr-defined]
     try:
         namespace: Dict[str, Any] = {"__name__": "_macslint_loop_test"}
         with torch.device("meta"):
             exec(compile(source, "<loops>", "exec", dont_inherit=True), namespace)
         return sum(p.numel() for p in namespace["layer"].parameters())
     finally:
-        if old is None:
-            del os.environ["MACSLINT_TEST_LOOPS"]
-        else:
-            os.environ["MACSLINT_TEST_LOOPS"] = old
+        del sys.macslint_test_loops  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("body", LOOPS.values(), ids=LOOPS.keys())
@@ -315,14 +311,14 @@ def test_a_layer_torch_refuses_only_under_a_condition_not_known_is_not_mac010():
         class Net(nn.Module):  # macslint: input-size=3x8x8
             def __init__(self, pool=nn.AvgPool2d):
                 super().__init__()
-                if os.environ.get("MACSLINT_TEST_ODD_POOL"):
+                if sys.maxsize < 0:  # never, in Python; sys is not modelled
                     self.pool = pool(channels=3, stride=2)
                 else:
                     self.pool = pool(2)
 
             def forward(self, x):
                 return self.pool(x)
-    """, header=HEADER + "import os\n")
+    """, header=HEADER + "import sys\n")
     result = analyse(source)
     assert codes(result, "MAC010") == []
     (site,) = [layer for layer in result.report.layers if layer.line == line_of(source, "channels=3")]

@@ -474,29 +474,58 @@ def test_a_factory_of_a_model_class_that_cannot_be_followed_says_why():
     assert isinstance(torch_model(source, "net_small"), torch.nn.Module)
 
 
-def test_a_generator_of_the_file_is_not_run_as_a_function():
-    """timm's `named_modules()` yields: run as a plain function it would return None, and
-    iterating that would "raise". It is not modelled: said so, never a false raise."""
+def test_generator_functions_of_the_file_give_their_items():
+    """timm's `named_modules()` yields (and `yield from`s): run to its end when called, its
+    items are what the loop over it sees (run as a plain function it would return None, and
+    iterating that would "raise")."""
     source = src("""
-        def children_of(module):
-            for name, child in module.named_children():
-                yield name, child
+        def named_modules(module, name='', depth=0):
+            yield name, module, depth
+            for child_name, child in module.named_children():
+                yield from named_modules(child, name + '.' + child_name if name else child_name,
+                                         depth + 1)
+
+
+        def widths(n):
+            for i in range(n):
+                if i % 2:
+                    continue
+                yield 2 * i + 1
+            return
 
 
         class Net(nn.Module):  # macslint: input-size=4
             def __init__(self):
                 super().__init__()
-                self.fc = nn.Linear(4, 4)
-                for name, child in children_of(self):
-                    pass
+                self.body = nn.Sequential(nn.Linear(4, 4), nn.Sequential(nn.ReLU(), nn.Linear(4, 4)))
+                deepest = max(d for _, _, d in named_modules(self))
+                names = [n for n, m, _ in named_modules(self) if isinstance(m, nn.Linear)]
+                self.head = nn.Linear(4, deepest + len(names) + sum(widths(5)) + len(list(widths(0))))
+
+            def forward(self, x):
+                return self.head(self.body(x))
+    """)
+    assert_matches_torch(source, "Net")
+
+
+def test_a_generator_yielding_from_an_unknown_value_is_not_known():
+    source = src("""
+        def items(values):
+            yield 1
+            yield from values
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self, values=UNKNOWN):
+                super().__init__()
+                self.fc = nn.Linear(4, len(list(items(values))))
 
             def forward(self, x):
                 return self.fc(x)
     """)
     model = trace(source, "Net")
-    assert "is a generator, which is not modelled" in reasons(model)
-    assert "raises" not in reasons(model)
-    assert torch_model(source, "Net") is not None
+    assert not model.complete
+    assert "`yield from` `values`" in reasons(model)
 
 
 def test_a_return_under_a_condition_not_known_names_the_condition():
