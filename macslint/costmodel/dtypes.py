@@ -256,7 +256,7 @@ _ALIASES = {"divide": "div", "true_divide": "div", "subtract": "sub", "multiply"
 _ELEMENTWISE = frozenset({"add", "sub", "mul", "div", "add_", "sub_", "mul_", "div_",
                           "maximum", "minimum", "pow", "clamp", "clamp_"})
 _CONCAT = frozenset({"cat", "concat", "concatenate", "stack"})
-_CREATE = frozenset({"zeros", "ones", "empty", "rand", "randn"})
+_CREATE = frozenset({"zeros", "ones", "empty", "rand", "randn", "eye"})
 _LIKE = frozenset({"new_zeros", "new_ones", "new_empty", "new_full",
                    "zeros_like", "ones_like", "empty_like", "rand_like", "randn_like",
                    "full_like"})

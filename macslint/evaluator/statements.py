@@ -14,11 +14,11 @@ from .optional_imports import (
 )
 from .records import AttrsView, Record
 from .scope import Scope
-from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, names_bound_in
+from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, last_name, names_bound_in
 from .values import (
-    ENVIRONMENT, IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
+    ENVIRONMENT, EXCEPTION_BASES, IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
     PyModule, RaiseSignal, ReturnSignal, UncertainLoopSignal, Unknown, UserClass, UserFunction,
-    holds, lists_in, resolved, same_value,
+    exception_is, holds, lists_in, resolved, same_value,
 )
 
 
@@ -517,7 +517,18 @@ class Statements:
                 if stmt.orelse is not None:
                     self.walk_body(stmt.orelse.body, scope)
             except RaiseSignal as exc:
-                self.note(f"an exception caught by `try` ({self.place(stmt)}): {exc}")
+                handler = self.handler_of(stmt, exc)
+                if handler is None:
+                    raise  # no handler catches it: the exception goes on
+                if handler is MISSING:
+                    self.note(f"an exception caught by `try` ({self.place(stmt)}): {exc}")
+                else:  # timm's `try: act(inplace=...) except TypeError: act()`
+                    if exc.undo is not None:
+                        exc.undo()
+                    if handler.name is not None and isinstance(handler.name.name, cst.Name):
+                        self.bind(scope, handler.name.name.value,
+                                  Unknown(f"the exception caught at {self.place(handler)}"))
+                    self.walk_body(handler.body, scope)
             finally:
                 if stmt.finalbody is not None:
                     self.walk_body(stmt.finalbody.body, scope)
@@ -549,6 +560,23 @@ class Statements:
             self.walk_body(stmt.finalbody.body, scope)
 
     stmt_TryStar = stmt_Try
+
+    def handler_of(self, stmt: cst.Try, exc: RaiseSignal) -> Any:
+        """The handler of `stmt` that catches `exc`; None when none does (its class is known,
+        and no handler names it or a base); MISSING when that cannot be told."""
+        for caught in stmt.handlers:
+            if caught.type is None:
+                return caught
+            nodes = caught.type.elements if isinstance(caught.type, cst.Tuple) else \
+                [caught.type]
+            names = [last_name(n.value if isinstance(n, cst.Element) else n) for n in nodes]
+            if any(n in ("Exception", "BaseException") for n in names):
+                return caught
+            if exc.kind is None or any(n not in EXCEPTION_BASES for n in names):
+                return MISSING  # which exception, or what a project's class catches: not known
+            if any(exception_is(exc.kind, n) for n in names):
+                return caught
+        return None
 
     def try_import_fails(self, stmt: cst.Try, scope: Scope) -> bool:
         """A `try` whose body certainly raises an ImportError (a module the settings declare

@@ -5,7 +5,7 @@ lazily read imports, and the signals of control flow when code runs. Plain data:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 if TYPE_CHECKING:  # plain data: importing libcst is for analysing, not for reading results
     import libcst as cst
@@ -71,7 +71,31 @@ class UncertainLoopSignal(Exception):
 
 
 class RaiseSignal(Exception):
-    """The code raises here (a `raise` reached, a constructor torch rejects)."""
+    """The code raises here (a `raise` reached, a constructor torch rejects). `kind`: the
+    Python exception's class name where known (a `try` whose handler names it catches it);
+    `undo`: what to do if it is caught (a finding of the raising call withdrawn)."""
+
+    def __init__(self, message: str, kind: Optional[str] = None,
+                 undo: Optional[Callable[[], None]] = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.undo = undo
+
+
+# Python's exception classes and their bases, as far as a handler needs them
+EXCEPTION_BASES = {
+    "TypeError": ("Exception",), "ValueError": ("Exception",), "KeyError": ("LookupError",),
+    "IndexError": ("LookupError",), "LookupError": ("Exception",),
+    "AssertionError": ("Exception",), "AttributeError": ("Exception",),
+    "ZeroDivisionError": ("ArithmeticError",), "ArithmeticError": ("Exception",),
+    "RuntimeError": ("Exception",), "NotImplementedError": ("RuntimeError",),
+    "Exception": ("BaseException",),
+}
+
+
+def exception_is(kind: str, name: str) -> bool:
+    """Is an exception of class `kind` an instance of `name` (a handler's)?"""
+    return kind == name or any(exception_is(base, name) for base in EXCEPTION_BASES.get(kind, ()))
 
 
 @dataclass(frozen=True)

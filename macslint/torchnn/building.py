@@ -3,6 +3,7 @@ and instantiated, torch.nn layers constructed, torch functions dispatched."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -572,7 +573,13 @@ class ModuleBuilding:
         is being built again leniently (see trace_model): then a module that is not costed."""
         if not self.lenient:
             self.invalid_raised = True
-            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}")
+            kind = "TypeError" if _ARGUMENT_ERROR.search(str(exc)) else None  # Python's binding
+
+            def undo(error: Any = site.error, unresolved: Any = site.unresolved) -> None:
+                self.invalid_raised = False  # caught by the code: no finding of torch raising
+                site.error, site.unresolved = error, unresolved
+
+            raise RaiseSignal(f"{site.call_text} (line {site.line}) raises: {exc}", kind, undo)
         return LayerModule(spec.name, spec, site, reason=f"{INVALID_LAYER} ({exc})")
 
     def complete_site(self, site: LayerSite, args: Args) -> None:
@@ -614,6 +621,11 @@ class ModuleBuilding:
 
 
 _GENERATORS: Dict[int, Tuple[cst.CSTNode, bool]] = {}
+
+
+# torch's messages for arguments Python's binding refuses (a TypeError)
+_ARGUMENT_ERROR = re.compile(r"got an unexpected keyword argument|takes \d+ positional argument|"
+                             r"missing \d+ required|got multiple values for argument")
 
 
 def is_generator(node: cst.CSTNode) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from ..costmodel import FUNCTIONAL, TORCH_FUNCTIONS, OpSpec
 from ..evaluator.values import RaiseSignal, Unknown
 from .values import Container, Tensor
+from .valued import flat, is_int
 
 Handler = Callable[[Any, Any, List[Any], Dict[str, Any]], Any]
 
@@ -191,7 +192,7 @@ def _data_values(data: Any, dtype: str) -> Any:
         return [_data_values(item, dtype) for item in data]
     if dtype == "bool":
         return bool(data)
-    if dtype == "int64":
+    if is_int(dtype):  # (an int64 value that the dtype holds: checked by the caller)
         return int(data)
     return _float32(float(data)) if dtype == "float32" else None
 
@@ -257,8 +258,36 @@ def tensor(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any])
     if keywords.get("dtype") is not None:
         dtype = dtype_named(keywords["dtype"])  # None: not known
     values = _data_values(data, dtype) if dtype == inferred or dtype == "float32" \
-        and inferred != "bool" else Unknown(f"the items of {run.where(node)} are not modelled")
+        and inferred != "bool" or inferred == "int64" and is_int(dtype) and all(
+            -_INT_LIMITS.get(dtype, 2 ** 63) <= v < _INT_LIMITS.get(dtype, 2 ** 63)
+            for v in _flat(data)) else Unknown(f"the items of {run.where(node)} are not modelled")
     return ValuedTensor(shape, run.line_of(node), values, dtype)
+
+
+_INT_LIMITS = {"int32": 2 ** 31, "int16": 2 ** 15, "int8": 2 ** 7}
+
+
+@handles("torch.unique")
+def unique(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.unique(t)`: its size is its distinct items' count, so known where the items
+    are, exactly (timm's RegNet: `len(torch.unique(widths))`); sorted, as torch gives them."""
+    from .tensors import ValuedTensor
+
+    source = positional[0] if positional else keywords.get("input")
+    options = {**dict(zip(("sorted", "return_inverse", "return_counts", "dim"), positional[1:])),
+               **{k: v for k, v in keywords.items() if k != "input"}}
+    if len(positional) > 5 or set(options) - {"sorted", "return_inverse", "return_counts", "dim"} \
+            or any(options.get(k) not in (None, False) for k in ("return_inverse",
+                                                              "return_counts", "dim")) \
+            or options.get("sorted", True) is not True:
+        return Unknown(f"`torch.unique()` with these arguments is not modelled "
+                       f"({run.place(node)})")
+    items = getattr(source, "values", None)
+    if not isinstance(source, ValuedTensor) or not isinstance(items, list) \
+            or not all(type(v) in (int, float, bool) for v in flat(items)):
+        return Unknown(f"the size of {run.where(node)} depends on items that are not known")
+    distinct = sorted(set(flat(items)))
+    return ValuedTensor((len(distinct),), run.line_of(node), distinct, source.dtype)
 
 
 @handles("torch.as_tensor")

@@ -240,6 +240,8 @@ def pow_item(base: Any, exponent: Any, dtype: str) -> Any:
     if not is_float(dtype):
         return Unknown(f"pow in {dtype} is not modelled")
     x, y = _operand_bounds(base, dtype), _operand_bounds(exponent, dtype)
+    if y is not None and y[0] == y[1] == 0:
+        return 1.0  # pow(x, 0) is 1 for every x in IEEE 754 (and C's pow), every kernel
     if x is None or y is None or x[0] <= 0:
         return Unknown("pow of an item that is not a positive number")
     if x[0] == x[1] and y[0] == y[1] and y[0].denominator == 1 and 0 <= y[0] <= 64:
@@ -342,7 +344,7 @@ _UNARY = frozenset({"log", "exp", "sqrt", "neg", "negative", "abs", "sign", "rou
                     "ceil", "trunc"})
 _CASTS = frozenset({"int", "long", "float", "double", "bool", "to", "type"})
 _COPIES = frozenset({"clone", "contiguous", "detach", "cpu"})
-_CREATED = frozenset({"arange", "zeros", "ones", "full"})
+_CREATED = frozenset({"arange", "zeros", "ones", "full", "eye"})
 
 
 def _operand(value: Any) -> Optional[Tuple[Any, Tuple[int, ...]]]:
@@ -363,6 +365,8 @@ def op_items(op: str, bound: dict, shape: Tuple[int, ...], dtype: Optional[str])
         return None  # in place: the input tensor would change too
     if op == "arange":
         return _arange_items(bound, shape, dtype)
+    if op == "eye" and len(shape) == 2:
+        return [[cast_item(int(i == j), dtype) for j in range(shape[1])] for i in range(shape[0])]
     if op in ("zeros", "ones", "full"):
         fill = {"zeros": 0, "ones": 1}.get(op, bound.get("fill_value"))
         if isinstance(fill, bool) or not isinstance(fill, (int, float)):
@@ -395,17 +399,59 @@ def op_items(op: str, bound: dict, shape: Tuple[int, ...], dtype: Optional[str])
         return x[0]
     if op == "diff":
         return _diff_items(bound, x, dtype)
+    if op == "sum" and shape == () and bound.get("dim") in (None, (), []) \
+            and bound.get("dtype") is None:
+        return _integral_sum(x[0], dtype)
+    if op in ("max", "min", "amax", "amin") and shape == () \
+            and all(bound.get(k) in (None, (), []) for k in ("dim", "other")):
+        return _extreme(max if op in ("max", "amax") else min, x[0])
     return None
+
+
+def _integral_sum(values: Any, dtype: str) -> Any:
+    """The sum of a whole tensor of exact integral items (an int dtype, or floats whose every
+    partial sum the dtype holds exactly: the order torch adds them in does not matter)."""
+    items = flat(values)
+    if not all(type(i) in (int, float, bool) and float(i).is_integer() for i in items):
+        return None
+    total, limit = sum(int(i) for i in items), _INT_RANGE.get(dtype)
+    if is_int(dtype):
+        return total if limit is None or -limit <= total < limit else None
+    if is_float(dtype) and sum(abs(int(i)) for i in items) <= 1 / _UNIT[dtype]:
+        return float(total)
+    return None
+
+
+def _extreme(pick: Callable[..., Any], values: Any) -> Any:
+    """The largest (smallest) item of a whole tensor (`width_exps.max()`): exact items give
+    it exactly; intervals give the interval of the largest (smallest) value."""
+    items = flat(values)
+    if not items or any(isinstance(i, Unknown) or isinstance(i, float) and i != i
+                        for i in items):
+        return None  # empty: torch raises; NaN or unknown items: not followed
+    bounds = [_bounds(i) for i in items]
+    if any(b is None for b in bounds):
+        return None
+    if all(not isinstance(i, Rounded) for i in items):
+        return pick(items, key=lambda v: Fraction(v))
+    lo, hi = pick(b[0] for b in bounds), pick(b[1] for b in bounds)
+    return Rounded(lo, hi, next(i.reason for i in items if isinstance(i, Rounded)))
 
 
 def _arange_items(bound: dict, shape: Tuple[int, ...], dtype: str) -> Any:
     start, end, step = bound.get("start"), bound.get("end"), bound.get("step", 1)
     if end is None:
         start, end = 0, start
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, step)) \
-            or not is_int(dtype):
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end, step)):
         return None  # a float arange: torch's kernel accumulates in its own way
-    return list(range(start, end, step))
+    values = list(range(start, end, step))
+    if is_int(dtype):
+        return values
+    # integer arguments, a float dtype (timm's RegNet): each item is an integer, which the
+    # dtype holds exactly below 2**24 (float32) or 2**53 (float64), however it is computed
+    if is_float(dtype) and all(abs(v) <= 1 / _UNIT[dtype] for v in values):
+        return [float(v) for v in values]
+    return None
 
 
 def _diff_items(bound: dict, x: Tuple[Any, Tuple[int, ...]], dtype: str) -> Any:

@@ -197,6 +197,8 @@ def _elementwise_cases() -> list:
         fn("div", T(2, 3), 2, rounding_mode="trunc"), fn("mul", T(2, 3), True),
         meth("add_", T(2, 3), T(3)), meth("sub_", T(2, 3), 1), meth("mul_", T(2, 3), T(2, 1)),
         meth("div_", T(2, 3), T(2, 3)), meth("add_", T(2, 3), T(1, 1), alpha=3),
+        meth("copy_", T(2, 3), T(3)), meth("copy_", T(2, 3), T(1, 1)), meth("copy_", T(2, 3), T()),
+        meth("copy_", T(2, 3), T(2, 3, dtype=torch.float64)),
         meth("pow", T(2, 3), 2), meth("pow", T(2, 3), T(4, 1, 1)),
         fn("pow", T(2, 3), 3.0), fn("pow", T(2, 3), T(4, 1, 1)), fn("pow", T(3), T(2, 3)),
         meth("clamp", T(2, 3), 0), meth("clamp", T(2, 3), max=1.0),
@@ -408,6 +410,8 @@ def _creation_cases() -> list:
     for op in ("zeros_like", "ones_like", "rand_like", "randn_like", "empty_like"):
         cases += [fn(op, T(2, 3)), fn(op, T()), fn(op, T(2, 3), dtype=torch.float64)]
     cases += [fn("full_like", T(2, 3), 2.0), fn("full_like", T(4), fill_value=1)]
+    cases += [fn("eye", 3), fn("eye", 2, 4), fn("eye", 0), fn("eye", 3, 0), fn("eye", n=2, m=1),
+              fn("eye", 3, dtype=torch.int64)]
     cases += [fn("arange", 5), fn("arange", 2, 9), fn("arange", 0, 10, 3), fn("arange", 10, 0, -2),
               fn("arange", 0.5, 2.0, 0.25), fn("arange", 3, 3), fn("arange", end=4, start=1)]
     cases += [fn("flip", T(2, 3, 4), (0, 2)), fn("flip", T(2, 3), [-1]), fn("flip", T(5), dims=(0,)),
@@ -1209,6 +1213,9 @@ INVALID_CASES = [
     bad("torch", "stack", [], error=LayerError, match="non-empty"),
     # -- creation
     bad("torch", "zeros", 2, -1, error=LayerError, match="non-negative"),
+    bad("torch", "eye", -1, error=LayerError, match="n must be greater or equal to 0, got -1"),
+    bad("torch", "eye", 2, -1, error=LayerError, match="m must be greater or equal to 0"),
+    bad("torch", "eye", 2.0, error=LayerError, match="must be int, not float"),
     bad("torch", "flip", T(2, 3), (0, 0), match="appears multiple times in the list of dims"),
     bad("torch", "flip", T(2, 3), (2,), match="Dimension out of range"),
     bad("method", "flip", T(2, 3), 0, 0, match="appears multiple times in the list of dims"),
@@ -1521,6 +1528,9 @@ INVALID_CASES += [
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=-11, match="within num_embeddings"),
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=1.5, error=LayerError,
         match="must be int, not float"),
+    # -- copy_
+    bad("method", "copy_", T(2, 3), T(4), match="must match the size of tensor b"),
+    bad("method", "copy_", T(3), T(2, 3), match="doesn't match the broadcast shape"),
     # -- batch_norm
     bad("F", "batch_norm", T(2, 4, 3), T(3), T(4), match="running_mean should contain 4"),
     bad("F", "batch_norm", T(2, 4, 3), T(4), T(2, 3), match="running_var should contain 4"),

@@ -208,3 +208,55 @@ def test_as_tensor_of_numbers_and_of_a_tensor():
                 return self.fc(torch.as_tensor(x)) + self.bias[ints[0, :2]].sum()
     """)
     assert_matches_torch(source, "Net", check_calls=False, built_on="cpu")
+
+
+TIMM_DESIGN = """
+    def generate_regnet(width_slope, width_initial, width_mult, depth, group_size, quant=8):
+        # timm's form: a float arange, pow of a number by a tensor, unique, max
+        widths_cont = torch.arange(depth, device='cpu', dtype=torch.float32) * width_slope \\
+            + width_initial
+        width_exps = torch.round(torch.log(widths_cont / width_initial) / math.log(width_mult))
+        widths = torch.round((width_initial * torch.pow(width_mult, width_exps)) / quant) * quant
+        num_stages, max_stage = len(torch.unique(widths)), int(width_exps.max().item()) + 1
+        groups = torch.tensor([group_size for _ in range(num_stages)], device='cpu',
+                              dtype=torch.int32)
+        return widths.int().tolist(), num_stages, max_stage, groups.tolist()
+
+
+    class Net(nn.Module):  # macslint: input-size=3x16x16
+        def __init__(self, w_a={w_a}, w_0={w_0}, w_m={w_m}, depth={depth}):
+            super().__init__()
+            widths, num_stages, max_stage, groups = generate_regnet(w_a, w_0, w_m, depth, 8)
+            eye = torch.eye(num_stages, max_stage + 1, dtype=torch.int64)
+            self.stem = nn.Conv2d(3, widths[0], 3, padding=1, groups=1)
+            self.body = nn.Sequential(*[nn.Conv2d(widths[0], widths[0], 1, groups=g)
+                                        for g in groups])
+            self.head = nn.Linear(widths[-1] if len(set(widths)) == 1 else widths[0],
+                                  num_stages + max_stage + int(eye.sum().item()))
+
+        def forward(self, x):
+            return self.head(self.body(self.stem(x)).mean((2, 3)))
+"""
+
+
+@pytest.mark.parametrize("point", DESIGN_POINTS[:4], ids=str)
+def test_timm_regnet_widths_stages_and_groups_are_torchs(point):
+    depth, w_0, w_a, w_m = point
+    source = src(TIMM_DESIGN.format(depth=depth, w_0=w_0, w_a=w_a, w_m=w_m), header=MATH)
+    assert_matches_torch(source, "Net", built_on="cpu")
+
+
+def test_unique_of_items_not_known_says_its_size_depends_on_them():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                n = len(torch.unique(torch.randn(6)))
+                self.fc = nn.Linear(4, n)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert not model.complete
+    assert "depends on items that are not known" in reasons(model)

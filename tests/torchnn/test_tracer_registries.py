@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.torchnn.tracer_helpers import (
-    HEADER, assert_matches_torch, reasons, src, torch_counts, torch_model, trace,
+    HEADER, analyse, assert_matches_torch, codes, line_of, reasons, src, torch_counts, torch_model,
+    trace,
 )
 
 CONFIG_TABLE = src("""
@@ -474,3 +475,62 @@ def test_recursion_in_a_loop_not_followed_is_not_run_level_by_level():
     text = reasons(model)
     assert "named_apply() calls itself in a loop that is not followed: not run" in text
     assert "nest deeper" not in text
+
+
+TRY_ACT = src("""
+    def create_act_layer(act_layer, inplace=None, **kwargs):
+        if inplace is None:
+            return act_layer(**kwargs)
+        try:
+            return act_layer(inplace=inplace, **kwargs)
+        except TypeError:
+            # timm's: an activation without an `inplace` argument
+            return act_layer(**kwargs)
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+            self.a = create_act_layer(nn.ReLU, inplace=True)
+            self.b = create_act_layer(nn.GELU, inplace=True, approximate='tanh')
+            try:
+                self.c = nn.Linear(4, 4, bad=1)
+            except (KeyError, TypeError) as e:
+                self.c = nn.Linear(4, 2)
+            try:
+                self.d = nn.Linear(4, 3)
+            except Exception:
+                self.d = nn.Linear(4, 5)
+
+        def forward(self, x):
+            return self.c(self.b(self.a(self.fc(x)))), self.d(x)
+""")
+
+
+def test_an_exception_caught_by_its_class():
+    """timm's create_act_layer: `except TypeError` catches torch refusing an argument; the
+    construction's finding (MAC010) is withdrawn: the code handles it."""
+    assert_matches_torch(TRY_ACT, "Net", check_calls=False)
+    # (the literal `nn.Linear(4, 4, bad=1)` is invalid as written: its MAC010 stays)
+    assert [f.line for f in codes(analyse(TRY_ACT), "MAC010")] == [
+        line_of(TRY_ACT, "bad=1")]
+
+
+def test_an_exception_no_handler_catches_goes_on():
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                try:
+                    self.fc = nn.Linear(4, 4, bad=1)
+                except KeyError:
+                    self.fc = nn.Linear(4, 2)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert not model.complete
+    assert "unexpected keyword argument 'bad'" in reasons(model)
+    assert "caught" not in reasons(model)

@@ -1,4 +1,4 @@
-"""Tensor creation: torch.arange, linspace, logspace, zeros/ones/rand/randn/empty/full and
+"""Tensor creation: torch.arange, linspace, logspace, zeros/ones/rand/randn/empty/full/eye and
 their *_like (the shape from the arguments, or the input's), and meshgrid's grids. No MACs."""
 
 from __future__ import annotations
@@ -74,6 +74,16 @@ def _created(args: Args, var: str = "sizes", keyword: str = "size") -> Shape:
     return sizes
 
 
+def _eye(args: Args) -> Shape:
+    """torch.eye(n, m=None): n x m (n x n)."""
+    n = strict_int_arg(args, "n")
+    m = n if args["m"] is None else strict_int_arg(args, "m")
+    for name, value in (("n", n), ("m", m)):
+        if value < 0:
+            raise LayerError(f"{name} must be greater or equal to 0, got {value}")
+    return (n, m)
+
+
 _CREATE = lambda *sizes, size=None, out=None, dtype=None, layout=None, device=None, \
     pin_memory=False, requires_grad=False: None  # noqa: E731
 _CREATE_RANDOM = lambda *sizes, size=None, generator=None, out=None, dtype=None, \
@@ -95,6 +105,8 @@ TORCH = [
     *((op, _CREATE, dict(tensors=(), result=_created)) for op in ("zeros", "ones")),
     *((op, _CREATE_RANDOM, dict(tensors=(), result=_created)) for op in ("rand", "randn")),
     ("empty", _CREATE_EMPTY, dict(tensors=(), result=_created)),
+    ("eye", lambda n, m=None, *, out=None, dtype=None, layout=None, device=None,
+     pin_memory=False, requires_grad=False: None, dict(tensors=(), result=_eye)),
     ("full", lambda size, fill_value, *, out=None, dtype=None, layout=None, device=None,
      pin_memory=False, requires_grad=False: None,
      dict(tensors=(), result=lambda a: _created(a, "", "size"))),

@@ -109,6 +109,8 @@ BROADCASTING_METHODS = [
      dict(tensors=("input", "exponent"), result=_elementwise("input", "exponent"))),
     ("clamp", _CLAMP, dict(tensors=("input", "min", "max"), result=_clamp)),
     ("clamp_", _CLAMP, dict(tensors=("input", "min", "max"), result=_inplace(_clamp))),
+    ("copy_", lambda input, src, non_blocking=False: None,
+     dict(tensors=("input", "src"), result=_inplace(_elementwise("input", "src")))),
     ("masked_fill", lambda input, mask, value: None,
      dict(tensors=("input", "mask", "value"), no_numbers=("mask",), result=_masked_fill)),
     ("masked_fill_", lambda input, mask, value: None,
