@@ -23,6 +23,7 @@ from ..results.sites import LayerSite, first_unknown
 from .library import LIBRARIES, LIBRARY_OF_VALUE, AttributeNames
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .comprehensions import Comprehensions
+from .effects import UnrunEffects
 from .policy import WALK, Policy
 from .record_calls import RecordCalls
 from .records import (
@@ -50,7 +51,7 @@ PY_BUILTIN_NAMES = frozenset({
 })
 
 
-class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
+class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffects):
     """The one interpreter of Python for macslint; `policy` says whether it reads a file or
     runs code (evaluator.policy)."""
 
@@ -630,6 +631,8 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions):
             return (type(unknown) is DeferredCall and self.defer(unknown, node, scope)) or \
                 Unknown(argument_not_known(self.code(node.func), unknown))
         reason = f"the result of `{self.code(node.func)}(...)` is not evaluated"
+        if isinstance(callee, UserFunction):
+            self.unrun_call(callee, node, scope)  # what it may change is not known
         if isinstance(callee, UserFunction) and spread is None:
             return self.defer(Unknown(reason), node, scope, direct=True) or Unknown(reason)
         return Unknown(reason)

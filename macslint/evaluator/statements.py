@@ -147,7 +147,7 @@ class Statements:
 
     def stmt_FunctionDef(self, stmt: cst.FunctionDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
-            self.eval(decorator.decorator, scope)
+            self.decorated(decorator, self.eval(decorator.decorator, scope), scope)
         defaults = self.eval_parameters(stmt.params, scope)
         if stmt.returns is not None:
             self.eval(stmt.returns.annotation, scope)
@@ -161,6 +161,8 @@ class Statements:
 
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
         decorators = [self.eval(decorator.decorator, scope) for decorator in stmt.decorators]
+        for decorator, value in zip(stmt.decorators, decorators):
+            self.decorated(decorator, value, scope)
         bases = tuple(self.eval(arg.value, scope) for arg in stmt.bases)
         for arg in stmt.keywords:
             self.eval(arg.value, scope)

@@ -534,3 +534,55 @@ def test_an_exception_no_handler_catches_goes_on():
     assert not model.complete
     assert "unexpected keyword argument 'bad'" in reasons(model)
     assert "caught" not in reasons(model)
+
+
+REGISTERED = src("""
+    _cfgs = {}
+    _blocks = dict(plain=nn.Linear)
+
+
+    def register_model(fn):
+        _cfgs[fn.__name__] = dict(width=12)
+        return fn
+
+
+    def register_block(name, cls):
+        _blocks[name] = cls
+
+
+    def get_cfg(name):
+        return _cfgs.get(name, dict(width=4))  # a default when not registered
+
+
+    register_block('wide', functools.partial(nn.Linear, bias=False))
+
+
+    class Net(nn.Module):
+        def __init__(self, width, block='plain'):
+            super().__init__()
+            self.fc = _blocks[block](4, width)
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    @register_model
+    def net_a():  # macslint: input-size=4
+        return Net(get_cfg('net_a')['width'])
+
+
+    def net_b():  # macslint: input-size=4
+        return Net(8, block='wide')
+""")
+
+
+@pytest.mark.parametrize("factory", ["net_a", "net_b"])
+def test_a_registry_filled_by_calls_not_run_is_not_read_as_empty(factory):
+    """timm's `@register_model` fills the pretrained-config registry when the file is
+    imported; reading the file does not run it: a lookup there is not known (it read as empty,
+    and its default made cait_m36_384's position embedding 196 patches where torch has 576)."""
+    model = trace(REGISTERED, factory)
+    built = torch_model(REGISTERED, factory)
+    assert model.params is None or model.params == sum(p.numel() for p in built.parameters())
+    assert not model.complete
+    assert "may be changed by `register_" in reasons(model)
