@@ -9,12 +9,12 @@ UnrunEffects (mixed into the interpreter) applies it where such a call is read.
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterator, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
 from .scope import Scope
-from .values import Unknown, UserFunction
+from .values import MISSING, Unknown, UserFunction
 
 # methods that change a list, dict, set or deque in place
 MUTATORS = frozenset({
@@ -88,24 +88,62 @@ def changed_globals(function: cst.FunctionDef, module_functions: Dict[str, cst.F
     return frozenset(changed & module_names)
 
 
+class Effect:
+    """A module-level call reading a file does not run: a decorator applied to the def or
+    class `target` of `scope`, or a call statement (`target` None). `done`: run since, by a
+    model's runtime (torchnn.tracer replays them where a model reads what they change)."""
+
+    __slots__ = ("node", "scope", "target", "replayable", "done")
+
+    def __init__(self, node: cst.CSTNode, scope: Scope, target: Any, replayable: bool) -> None:
+        self.node, self.scope, self.target, self.done = node, scope, target, False
+        self.replayable = replayable  # a decorator or a call statement: not an assignment's
+
+
+class Unrun(Unknown):
+    """A module-level name whose container calls not run may change (Effect): unknown, with
+    what it held before them (`original`) and the dicts it is bound in (`views`: the module's
+    scope, and what importers of the file see), for a replay of the calls."""
+
+    __slots__ = ("name", "original", "home", "views", "effects", "result")
+
+    def __init__(self, reason: str, name: str, original: Any, home: Scope,
+                 views: List[Dict[str, Any]]):
+        super().__init__(reason)
+        self.name, self.original, self.home, self.views = name, original, home, views
+        self.effects: List[Effect] = []
+        self.result: Any = MISSING  # what the calls left, once run
+
+
 class UnrunEffects:
     """The interpreter's side (which provides `eval`, `code`, `place`, `policy`, `skipping`
-    and `loader`)."""
+    and `loader`). `statement_call`: the call a module-level expression statement is."""
 
-    def decorated(self, decorator: cst.Decorator, value: Any, scope: Scope) -> None:
+    statement_call: Any = None
+
+    def stmt_Expr(self, stmt: cst.Expr, scope: Scope) -> None:
+        self.statement_call = stmt.value  # a call statement's effects can be replayed
+        try:
+            self.eval(stmt.value, scope)  # type: ignore[attr-defined]
+        finally:
+            self.statement_call = None
+
+    def decorated(self, decorator: cst.Decorator, value: Any, scope: Scope, target: str) -> None:
         """A decorator of the project applied when a file is read is not run: what it may
         change (timm's `@register_model` fills registries) is not known (unrun_call)."""
         if isinstance(value, UserFunction):
-            self.unrun_call(value, decorator.decorator, scope)
+            self.unrun_call(value, decorator.decorator, scope, target)
         elif isinstance(decorator.decorator, cst.Call):  # `@register('name')`: its result's
-            factory = self.eval(decorator.decorator.func, scope)
+            factory = self.eval(decorator.decorator.func, scope)  # type: ignore[attr-defined]
             if isinstance(factory, UserFunction):
-                self.unrun_call(factory, decorator.decorator, scope)
+                self.unrun_call(factory, decorator.decorator, scope, target)
 
-    def unrun_call(self, function: UserFunction, node: cst.CSTNode, scope: Scope) -> None:
+    def unrun_call(self, function: UserFunction, node: cst.CSTNode, scope: Scope,
+                   target: Optional[str] = None) -> None:
         """A module-level call of a project function that reading the file does not run: the
-        module-level names of its module that it changes (evaluator.effects) are not known."""
-        if self.policy.runs or scope.kind != "module" or self.skipping:
+        module-level names of its module that it changes (evaluator.effects) are not known
+        (Unrun); a decorator's or a call statement's can be replayed by a model's runtime."""
+        if self.policy.runs or scope.kind != "module" or self.skipping:  # type: ignore[attr-defined]
             return
         home = function.scope
         module_functions = {n: v.node for n, v in home.values.items()
@@ -113,13 +151,20 @@ class UnrunEffects:
         changed = changed_globals(function.node, module_functions, frozenset(home.values))
         if not changed:
             return
-        reason = (f"may be changed by `{self.code(node)}` ({self.place(node)}), a call of the "
+        effect = Effect(node, scope, target, target is not None or node is self.statement_call)
+        self.__dict__.setdefault("unrun_effects", []).append(effect)  # in the order Python runs
+        reason = (f"may be changed by `{self.code(node)}` ({self.place(node)}), a call of the "  # type: ignore[attr-defined]
                   f"project that macslint does not run where the file is read")
         views = [home.values]
-        for module in self.loader.modules() if self.loader is not None else ():
+        for module in self.loader.modules() if self.loader is not None else ():  # type: ignore[attr-defined]
             if module.interpreter.module_scope is home:  # an imported file: what importers see
                 views.append(module.interpreter.module_snapshot)
-        for name in changed:
+        for name in sorted(changed):
+            marker = home.values.get(name)
+            if not isinstance(marker, Unrun):
+                marker = Unrun(f"'{name}' {reason}", name, marker, home, views)
+                self.__dict__.setdefault("unrun_markers", []).append(marker)
+            marker.effects.append(effect)
             for view in views:
                 if name in view:
-                    view[name] = Unknown(f"'{name}' {reason}")
+                    view[name] = marker

@@ -193,6 +193,8 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
                 return NamesView(names, base.loaded.display)
             return resolved(names.get(node.attr.value, Unknown(
                 f"`{self.code(node)}` is not defined in {base.loaded.display}")))
+        if isinstance(base, PyModule) and base.name == "sys" and node.attr.value != "modules":
+            return Unknown("'sys' is a module other than torch")
         if isinstance(base, PyModule) and f"{base.name}.{node.attr.value}" in STDLIB_HELPERS:
             return PyModule(f"{base.name}.{node.attr.value}")  # `collections.abc`
         if isinstance(base, PyModule) and base.name == "typing" and node.attr.value in TYPING_ABCS:

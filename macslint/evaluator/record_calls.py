@@ -13,10 +13,13 @@ object's attributes unknown. Running code (RUN), methods are called as any funct
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from typing import Any, Dict, List, Optional, Tuple
 
 import libcst as cst
 
+from .collection_values import Deque
 from .library import LIBRARY_OF_VALUE, AttributeNames
 from .argparse_calls import ArgparseCalls
 from .enums import ENUM_BASES, AutoValue, enum_kind, make_members
@@ -41,6 +44,9 @@ CONVERSIONS = {"int": int, "float": float, "str": str, "bool": bool}
 WALK_BUILTINS = frozenset({*CONVERSIONS, "dict", "vars", "getattr", "hasattr", "setattr",
                            "isinstance", "print", "callable", "globals", "dir"})
 DICT_READERS = frozenset({"get", "keys", "values", "items", "copy"})
+# default factories that make an empty container (dataclasses' `field(default_factory=...)`)
+_EMPTY_MAKERS = {"list": list, "dict": dict, "tuple": tuple, "collections.deque": Deque,
+                 "collections.OrderedDict": OrderedDict}
 
 
 class RecordCalls(ArgparseCalls, NamedTupleCalls):
@@ -324,9 +330,9 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
         if isinstance(callee, NamedTupleType):
             return self.make_namedtuple(node, callee, callee.fields, callee.defaults,
                                         positional, keywords)
-        if isinstance(callee, PyBuiltin) and callee.name in ("list", "dict", "tuple") \
+        if isinstance(callee, PyBuiltin) and callee.name in _EMPTY_MAKERS \
                 and not positional and not keywords:
-            return {"list": list, "dict": dict, "tuple": tuple}[callee.name]()
+            return _EMPTY_MAKERS[callee.name]()
         if self.policy.runs and isinstance(callee, UserFunction):
             return self.call_function(callee, positional, keywords)  # type: ignore[attr-defined]
         return Unknown(f"a default_factory that is not evaluated ({self.place(node)})")

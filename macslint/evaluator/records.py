@@ -312,11 +312,11 @@ def copy_sequence(value: Any, memo: Dict[int, Any],
     if id(value) in memo:
         return memo[id(value)]
     if isinstance(value, list):
-        copy: Any = []
+        copy: Any = value.empty_copy() if hasattr(value, "empty_copy") else []
         memo[id(value)] = copy
         copy.extend(item(v, memo) for v in value)
     elif isinstance(value, dict):
-        copy = type(value)()
+        copy = value.empty_copy() if hasattr(value, "empty_copy") else type(value)()
         memo[id(value)] = copy
         copy.update((k, item(v, memo)) for k, v in value.items())
     else:

@@ -147,7 +147,8 @@ class Statements:
 
     def stmt_FunctionDef(self, stmt: cst.FunctionDef, scope: Scope) -> None:
         for decorator in stmt.decorators:
-            self.decorated(decorator, self.eval(decorator.decorator, scope), scope)
+            self.decorated(decorator, self.eval(decorator.decorator, scope), scope,
+                           stmt.name.value)
         defaults = self.eval_parameters(stmt.params, scope)
         if stmt.returns is not None:
             self.eval(stmt.returns.annotation, scope)
@@ -162,7 +163,7 @@ class Statements:
     def stmt_ClassDef(self, stmt: cst.ClassDef, scope: Scope) -> None:
         decorators = [self.eval(decorator.decorator, scope) for decorator in stmt.decorators]
         for decorator, value in zip(stmt.decorators, decorators):
-            self.decorated(decorator, value, scope)
+            self.decorated(decorator, value, scope, stmt.name.value)
         bases = tuple(self.eval(arg.value, scope) for arg in stmt.bases)
         for arg in stmt.keywords:
             self.eval(arg.value, scope)

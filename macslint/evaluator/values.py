@@ -183,7 +183,7 @@ class PyModule:
 
 # Standard-library names model code builds sizes and containers with.
 STDLIB_HELPERS = {
-    "collections": frozenset({"OrderedDict", "namedtuple"}),
+    "collections": frozenset({"OrderedDict", "namedtuple", "defaultdict", "deque"}),
     "math": frozenset({"ceil", "floor", "sqrt", "prod", "gcd", "log2", "log", "exp", "pow",
                        "isqrt", "pi", "e", "inf"}),
     "functools": frozenset({"partial", "reduce"}),
@@ -195,6 +195,7 @@ STDLIB_HELPERS = {
     # `os.environ` is an Environment, `os.getenv(k, d)` d (timm's TIMM_FUSED_ATTN)
     "os": frozenset({"getenv", "environ"}),
     "re": frozenset({"split", "sub", "findall", "escape", "match", "search", "fullmatch"}),
+    "sys": frozenset({"modules"}),  # `sys.modules[fn.__module__]`: the project's modules
 }
 # typing's generic aliases of collections.abc, which isinstance() accepts as the ABCs
 TYPING_ABCS = frozenset({"Iterable", "Sequence", "Mapping", "Callable"})

@@ -15,7 +15,7 @@ from ..evaluator.records import Instance
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import last_name
 from ..evaluator.values import (
-    BreakSignal, ContinueSignal, Partial, PyBuiltin, RaiseSignal, ReturnSignal, Unknown, UserClass,
+    BreakSignal, ContinueSignal, Partial, ProjectModule, PyBuiltin, RaiseSignal, ReturnSignal, Unknown, UserClass,
     UserFunction, what_is,
 )
 from ..project.imports import module_name
@@ -91,6 +91,9 @@ class ModuleBuilding:
             return
         elif isinstance(obj, (Container, LayerModule, SuperProxy)):
             self.note(f"the assignment to {self.where(node)} is not followed")
+        elif isinstance(obj, ProjectModule):  # `mod.__all__ = [...]` (timm's register_model)
+            obj.loaded.names()[name] = value if not self.forks else Unknown(
+                f"`{self.code(node)}` is assigned under a condition that is not known")
 
     def set_layer_attribute(self, layer: LayerModule, name: str, value: Any,
                             node: cst.CSTNode) -> bool:
@@ -234,6 +237,16 @@ class ModuleBuilding:
                 return Unknown("the module of a value of no file of the project")
             names[id(scope)] = module_name(path)
         return names[id(scope)]
+
+    def module_named(self, name: str) -> Any:
+        """`sys.modules[name]` of a file of the project (this one or one it imports): its
+        module, whose names are the ones its code reads and sets."""
+        for scope, display in [(self.module_scope, self.display), *(
+                (m.interpreter.module_scope, m.display)
+                for m in (self.loader.modules() if self.loader else ()))]:
+            if self.module_name_of(scope) == name:
+                return ProjectModule(ScopeNames(scope, display))
+        return Unknown(f"sys.modules[{name!r}]: no file of the project read here")
 
     def layer_attribute(self, layer: LayerModule, name: str) -> Any:
         """torch's attribute `name` of a layer (LayerModule.attribute), MISSING if it has none."""
@@ -645,3 +658,13 @@ def is_generator(node: cst.CSTNode) -> bool:
         _GENERATORS.clear()
     _GENERATORS[id(node)] = (node, found)
     return found
+
+
+class ScopeNames:
+    """A project file as `sys.modules` gives it (ProjectModule's `loaded`): its live names."""
+
+    def __init__(self, scope: Scope, display: Any) -> None:
+        self.scope, self.display = scope, display or "this file"
+
+    def names(self) -> Dict[str, Any]:
+        return self.scope.values

@@ -14,11 +14,12 @@ from typing import Any, Callable, Dict, List
 import libcst as cst
 
 from ..evaluator.operators import MAX_INT_BITS, MAX_SEQUENCE, too_big
+from ..evaluator.collection_values import new_collection
 from ..evaluator.regex import REGEX_FUNCTIONS, regex_call
 from ..evaluator.iterables import ITERTOOLS, abc_instance, itertools_call, plus
 from ..evaluator.records import Instance, Record, StdName
 from ..evaluator.values import (
-    BUILTIN_CLASSES, MISSING, Partial, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
+    BUILTIN_CLASSES, MISSING, Partial, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction, argument_not_known,
     python_type, what_is,
 )
 from . import torch_members
@@ -190,6 +191,9 @@ class BuiltinCalls:
             if isinstance(args[0], Container) or isinstance(args[0], LayerModule) \
                     and args[0].spec is not None:
                 return self.torch_module_has(args[0], args[1])
+            if isinstance(args[0], ProjectModule):  # its names: what its code bound
+                found = args[0].loaded.names().get(args[1], MISSING)
+                return found if isinstance(found, Unknown) else found is not MISSING
             if isinstance(args[0], Unknown):
                 return Unknown(argument_not_known("hasattr", args[0]))
             return Unknown(f"hasattr() of {what_is(args[0])} is not modelled")
@@ -212,6 +216,10 @@ class BuiltinCalls:
             return self.iterable_builtin(node, name, args, keywords)
         if unknown is not None:
             return Unknown(unknown.reason)
+        if name in ("collections.defaultdict", "collections.deque"):
+            made = new_collection(name, args, keywords, self.iterate)
+            if made is not NotImplemented:
+                return made
         if name.startswith("re.") and name[3:] in REGEX_FUNCTIONS:
             return regex_call(name[3:], args, keywords)
         function = PLAIN_BUILTINS.get(name)

@@ -224,6 +224,15 @@ def not_scripting(run: Any, node: Any, positional: List[Any], keywords: Dict[str
     return False
 
 
+@handles("torch.jit.annotate")
+def jit_annotate(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.jit.annotate(List[Tensor], [])`: a hint to TorchScript; the value itself."""
+    if len(positional) == 2 and not keywords:
+        return positional[1]
+    return Unknown(f"`torch.jit.annotate()` with these arguments is not modelled "
+                   f"({run.place(node)})")
+
+
 @handles("torch._C._get_tracing_state")
 def no_tracing_state(run: Any, node: Any, positional: List[Any],
                      keywords: Dict[str, Any]) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import libcst as cst
 
 from ..costmodel import TENSOR_METHODS
+from ..evaluator.collection_values import Deque, deque_method
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.records import Instance
 from ..evaluator.scope import Scope
@@ -450,6 +451,10 @@ class ContainerCalls:
         def plain() -> bool:  # only for the methods that compare items (not on every append)
             return all(isinstance(v, PLAIN_SCALAR) for v in target)
 
+        if self.forks == 0 and not keywords and isinstance(target, Deque):
+            done = deque_method(target, name, args)
+            if done is not NotImplemented:
+                return done
         if self.forks == 0 and not keywords:
             if name == "append" and len(args) == 1 and len(target) < MAX_SEQUENCE:
                 target.append(args[0])

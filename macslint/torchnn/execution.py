@@ -8,7 +8,8 @@ from typing import Any, Dict, List, Optional
 import libcst as cst
 
 from ..evaluator.scope import Scope
-from ..evaluator.values import Unknown, UserFunction, what_is
+from ..evaluator.collection_values import DefaultDict
+from ..evaluator.values import PyBuiltin, Unknown, UserFunction, what_is
 from .common import decorator_names
 from .containers import container_kind
 from .lazy import first_call
@@ -97,6 +98,15 @@ class Execution:
         return super().iterable(value)
 
     def index_value(self, node: cst.Subscript, base: Any, keys: List[Any]) -> Any:
+        if base == PyBuiltin("sys.modules") and len(keys) == 1 and isinstance(keys[0], str):
+            return self.module_named(keys[0])  # timm's register_model: its model's module
+        if isinstance(base, DefaultDict) and len(keys) == 1 and base.factory is not None \
+                and isinstance(keys[0], (str, int, tuple)) and keys[0] not in base:
+            if self.forks:  # made under a condition not known: the dict as it is
+                return Unknown(f"`{self.code(node)}`: a defaultdict's new entry, made under a "
+                               f"condition that is not known")
+            base[keys[0]] = self.call(node, base.factory, [], {})  # Python's __missing__
+            return base[keys[0]]
         if isinstance(base, UserModule) and base.container is not None and len(keys) == 1:
             return self.index_container(node, base, keys[0])
         if isinstance(base, ModulesView) and len(keys) == 1 and isinstance(keys[0], str):

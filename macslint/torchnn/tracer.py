@@ -22,13 +22,14 @@ import libcst as cst
 
 from ..config import Settings
 from ..costmodel import Args, LayerSpec
+from ..evaluator.effects import Unrun
 from ..evaluator.interpreter import Interpreter
 from ..pragmas import PRAGMA_RE
 from ..evaluator.policy import RUN
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import child_nodes
 from ..evaluator.values import (
-    DeferredCall, LazyImport, RaiseSignal, Unknown, UserClass, UserFunction, resolved,
+    MISSING, DeferredCall, LazyImport, RaiseSignal, Unknown, UserClass, UserFunction, resolved, what_is,
 )
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
@@ -73,6 +74,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
     policy = RUN
 
     def __init__(self, base: Interpreter) -> None:
+        self.base = base  # the file as read (its calls not run: replay_all)
         super().__init__(base.module, base.source, _Positions(base.positions, base.loader),
                          loader=base.loader, path=base.path)
         self.own_positions = base.positions
@@ -110,7 +112,65 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         value = super().eval(node, scope)
         if type(value) is DeferredCall:
             return self.run_deferred(value)
+        if type(value) is Unrun:
+            return self.replay(value)
         return value
+
+    def replay(self, marker: Unrun) -> Any:
+        """A module-level name that decorators or call statements not run when its file was
+        read may change (timm's registries, filled by `@register_model`): the first time a
+        model reads one, every such call of this file and the files it imports runs, in the
+        order Python ran them at import, once; each name is then what they left (unknown where
+        one changed it in a way not followed), or unknown with why where one of them raises.
+        Their notes are not the model's: what they could not follow is in the values."""
+        if marker.result is MISSING:
+            self.replay_all()
+        for view in (marker.home.values, *marker.views):
+            if view.get(marker.name) is marker:
+                view[marker.name] = marker.result
+        return marker.result
+
+    def replay_all(self) -> None:
+        interpreters = [self.base, *(m.interpreter for m in self.loader.modules())] \
+            if self.loader is not None else [self.base]
+        markers = [m for i in interpreters for m in i.__dict__.get("unrun_markers", ())
+                   if m.result is MISSING]
+        effects = [e for i in interpreters for e in i.__dict__.get("unrun_effects", ())]
+        for marker in markers:
+            if not all(e.replayable for e in marker.effects):
+                marker.result = Unknown(marker.reason)  # an assignment's call: left unknown
+                continue
+            marker.result = Unknown(f"{marker.reason}: it is read while those calls run")
+            if marker.home.values.get(marker.name) is marker:
+                marker.home.values[marker.name] = marker.original
+        failed: Dict[int, str] = {}
+        replaying, self.replaying = self.replaying, True
+        try:
+            for effect in effects:
+                if not effect.done and effect.replayable:
+                    effect.done = True
+                    try:
+                        self.run_effect(effect)
+                    except RaiseSignal as exc:
+                        failed[id(effect)] = f"`{self.code(effect.node)}` raises: {exc}"
+        finally:
+            self.replaying = replaying
+        for marker in markers:
+            if not all(e.replayable for e in marker.effects):
+                continue
+            why = next((failed[id(e)] for e in marker.effects if id(e) in failed), None)
+            marker.result = marker.home.values.get(marker.name, marker.original) \
+                if why is None else Unknown(f"{marker.reason}; running it: {why}")
+
+    def run_effect(self, effect: Any) -> None:
+        if effect.target is None:  # a call statement
+            self.eval(effect.node, effect.scope)
+            return
+        decorator = self.eval(effect.node, effect.scope)
+        target = effect.scope.values.get(effect.target)
+        if not isinstance(decorator, UserFunction):
+            raise RaiseSignal(f"the decorator is {what_is(decorator)}")
+        self.call_function(decorator, [target], {})
 
     def run_deferred(self, deferred: DeferredCall) -> Any:
         """A module-level call of a project function, read while running a model: evaluated
@@ -153,6 +213,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.scanned = 0  # items looked at by containers(), not yet charged to the budget
         self.depth = 0
         self.frames: List[Tuple[UserFunction, Any]] = []  # the calls running: for super()
+        self.replaying = False  # module-level calls not run when reading, run now (replay)
         self.forks = 0  # inside a branch whose condition is unknown
         self.build_notes: List[str] = []  # the module tree may differ from what was built
         self.trace_notes: List[str] = []  # the traced MACs may be incomplete
@@ -185,6 +246,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         return f"{what} takes more than {MAX_STEPS:,} steps"
 
     def note(self, message: str) -> None:
+        if self.replaying:  # module-level calls run for what they leave (replay)
+            return
         notes = self.trace_notes if self.tracing else self.build_notes
         if message not in notes:
             notes.append(message)

@@ -14,7 +14,9 @@ guessed, and a reason that names the construct and its line.
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
+import types
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -107,11 +109,16 @@ def first_shape(output: Any) -> Shape:
 
 
 def torch_model(source: str, class_name: str, device: str = "meta") -> nn.Module:
-    """`class_name()` built by torch from the same source."""
-    namespace: Dict[str, Any] = {"__name__": "_macslint_tracer_test_model"}
-    exec(compile(source, "<model>", "exec", dont_inherit=True), namespace)
-    with torch.device(device):
-        return namespace[class_name]()
+    """`class_name()` built by torch from the same source, run as an imported module (in
+    sys.modules while it runs and builds: a registry reads `sys.modules[fn.__module__]`)."""
+    module = types.ModuleType("_macslint_tracer_test_model")
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(source, "<model>", "exec", dont_inherit=True), module.__dict__)
+        with torch.device(device):
+            return module.__dict__[class_name]()
+    finally:
+        del sys.modules[module.__name__]
 
 
 def torch_counts(source: str, class_name: str, input_shape: Shape,
