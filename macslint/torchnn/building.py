@@ -238,6 +238,15 @@ class ModuleBuilding:
             names[id(scope)] = module_name(path)
         return names[id(scope)]
 
+    def forward_of(self, module: UserModule) -> Tuple[Optional[UserFunction], Any]:
+        """The forward a call of `module` runs, and what it is bound to: an instance attribute
+        first (`self.forward = self.forward_slicing`, as Module.__call__ looks it up), else
+        the class's."""
+        bound = module.attrs.get("forward")
+        if isinstance(bound, BoundMethod) and bound.function is not None:
+            return bound.function, bound.receiver
+        return self.find_method(module.cls, "forward"), module
+
     def module_named(self, name: str) -> Any:
         """`sys.modules[name]` of a file of the project (this one or one it imports): its
         module, whose names are the ones its code reads and sets."""

@@ -207,9 +207,9 @@ class TensorOps:
         if isinstance(module, LayerModule):
             return self.apply_layer(node, module, positional, keywords)
         if isinstance(module, UserModule):
-            forward = self.find_method(module.cls, "forward")
+            forward, receiver = self.forward_of(module)
             if forward is not None:
-                return self.call_function(forward, [module, *positional], keywords)
+                return self.call_function(forward, [receiver, *positional], keywords)
             if module.sequential:
                 return self.apply_sequence(node, module.children.values(), positional, keywords)
             self.note(f"{module.cls.name} has no forward() in this file")

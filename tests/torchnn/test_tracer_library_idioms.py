@@ -591,3 +591,39 @@ def test_a_factory_whose_build_raises_is_listed_with_the_error():
     assert "broken" in unbuilt and "raises" in unbuilt["broken"], unbuilt
     with pytest.raises(ValueError):
         torch_model(source, "broken")
+
+
+def test_a_forward_chosen_in_init_is_the_one_called():
+    """timm's FasterNet Partial_conv3: `self.forward = self.forward_slicing` (an instance
+    attribute: Module.__call__ finds it before the class's, which here does not exist)."""
+    source = src("""
+        class PartialConv(nn.Module):
+            def __init__(self, dim, n_div, forward):
+                super().__init__()
+                self.dim_conv = dim // n_div
+                self.conv = nn.Conv2d(self.dim_conv, self.dim_conv, 3, padding=1)
+                if forward == 'slicing':
+                    self.forward = self.forward_slicing
+                else:
+                    self.forward = self.forward_split_cat
+
+            def forward_slicing(self, x):
+                x = x.clone()
+                x[:, :self.dim_conv] = self.conv(x[:, :self.dim_conv])
+                return x
+
+            def forward_split_cat(self, x):
+                x1, x2 = torch.split(x, [self.dim_conv, x.shape[1] - self.dim_conv], dim=1)
+                return torch.cat((self.conv(x1), x2), 1)
+
+
+        class Net(nn.Module):  # macslint: input-size=8x6x6
+            def __init__(self):
+                super().__init__()
+                self.a = PartialConv(8, 4, 'split_cat')
+                self.b = PartialConv(8, 2, 'slicing')
+
+            def forward(self, x):
+                return self.b(self.a(x))
+    """)
+    assert_matches_torch(source, "Net", check_calls=False)
