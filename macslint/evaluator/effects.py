@@ -13,8 +13,10 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 
 import libcst as cst
 
-from .scope import Scope
-from .values import MISSING, Unknown, UserFunction
+from .collection_values import DefaultDict
+from .library import LIBRARY_OF_VALUE
+from .scope import Scope, unbound
+from .values import MISSING, Unknown, UserClass, UserFunction
 
 # methods that change a list, dict, set or deque in place
 MUTATORS = frozenset({
@@ -22,6 +24,7 @@ MUTATORS = frozenset({
     "discard", "clear", "appendleft", "extendleft", "sort", "reverse", "__setitem__",
 })
 MAX_FUNCTIONS = 32  # the same module's functions followed from one call
+MAX_MODULE_LOOP = 64  # passes of a module-level loop run when a file is read
 
 _SCANNED: Dict[int, Tuple[cst.CSTNode, FrozenSet[str], FrozenSet[str]]] = {}
 
@@ -127,6 +130,76 @@ class UnrunEffects:
             self.eval(stmt.value, scope)  # type: ignore[attr-defined]
         finally:
             self.statement_call = None
+
+    def module_loop_items(self, stmt: cst.For, scope: Scope) -> Optional[List[Any]]:
+        """A module-level `for` that reading the file runs pass by pass, as Python does once
+        (timm's `for k in (...): model_cfgs[k + '_gap'] = replace(...)`): over a known short
+        sequence, a body of plain statements (no `break`, `continue`, def or class) that builds
+        nothing of a library (no layer site read several times). None for any other loop,
+        walked once for any number of passes."""
+        if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
+                or self.forks or stmt.orelse is not None:  # type: ignore[attr-defined]
+            return None
+        lines = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+        if not lines or not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+            return None
+        for node in _walk(stmt.body):
+            if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Global, cst.Lambda)):
+                return None
+            if isinstance(node, cst.Call):
+                if isinstance(node.func, cst.Attribute) and type(self.eval(  # type: ignore[attr-defined]
+                        node.func.value, scope)) in (list, dict, str):
+                    continue  # a method of a plain value (module_list_call, or forgotten)
+                callee = self.eval(node.func, scope)  # type: ignore[attr-defined]
+                library = LIBRARY_OF_VALUE.get(type(callee))
+                if library is not None and library.constructs_layers or isinstance(
+                        callee, Unknown) or isinstance(callee, UserClass) \
+                        and callee.meta.get("plain", "") is not None:
+                    return None  # a layer it may construct: read once, with its reason
+        items = self.iterate(self.eval(stmt.iter, scope))  # type: ignore[attr-defined]
+        if isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Name) \
+                and stmt.iter.func.value == "range" and unbound(scope, "range"):
+            bounds = [self.eval(a.value, scope) for a in stmt.iter.args  # type: ignore[attr-defined]
+                      if a.keyword is None and not a.star]
+            if len(bounds) == len(stmt.iter.args) <= 3 and all(
+                    type(b) is int for b in bounds) and len(range(*bounds)) <= MAX_MODULE_LOOP:
+                items = list(range(*bounds))  # (reading a file does not evaluate `range`)
+        return items if isinstance(items, list) and len(items) <= MAX_MODULE_LOOP else None
+
+    def module_item_set(self, scope: Scope, target: cst.BaseExpression, value: Any) -> bool:
+        """`table[key] = value` in module-level code that runs once, on one path (timm's
+        `model_cfgs[k + '_gap'] = ...`): done, as Python does it, on a dict of known keys;
+        False where it is not followed that way (the dict is then forgotten)."""
+        if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
+                or self.forks or not isinstance(target, cst.Subscript) \
+                or len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+            return False  # type: ignore[attr-defined]
+        owner = self.eval(target.value, scope)  # type: ignore[attr-defined]
+        key = self.eval(target.slice[0].slice.value, scope)  # type: ignore[attr-defined]
+        if not isinstance(owner, dict) or not isinstance(key, (str, int)) \
+                or isinstance(key, bool) or type(owner) not in (dict, DefaultDict):
+            return False
+        owner[key] = value
+        return True
+
+    def module_list_call(self, node: cst.Call, scope: Scope, receiver: Any, positional: List[Any],
+                         keywords: Dict[str, Any]) -> Any:
+        """`items.append(x)` / `extend` / `insert` in module-level code that runs once, on one
+        path: done, as Python does it; NotImplemented otherwise (the list is then forgotten)."""
+        if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
+                or self.forks or type(receiver) is not list or keywords \
+                or not isinstance(node.func, cst.Attribute):  # type: ignore[attr-defined]
+            return NotImplemented
+        name = node.func.attr.value
+        if name == "append" and len(positional) == 1:
+            receiver.append(positional[0])
+        elif name == "extend" and len(positional) == 1 and type(positional[0]) in (list, tuple):
+            receiver.extend(positional[0])
+        elif name == "insert" and len(positional) == 2 and type(positional[0]) is int:
+            receiver.insert(*positional)
+        else:
+            return NotImplemented
+        return None
 
     def decorated(self, decorator: cst.Decorator, value: Any, scope: Scope, target: str) -> None:
         """A decorator of the project applied when a file is read is not run: what it may

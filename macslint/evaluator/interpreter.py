@@ -621,6 +621,9 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
                 return value
         if isinstance(callee, (UserObject, Partial, Unknown)):
             self.user_calls += 1  # it may run a function of the file
+        done = self.module_list_call(node, scope, receiver, positional, keywords)
+        if done is not NotImplemented:  # `widths.append(w)` in module-level code (effects)
+            return done
         # Any other call may change the lists it is given, or the one it is a method of.
         for value in (*positional, *keywords.values(), receiver):
             self.mutated(scope, value)

@@ -25,6 +25,7 @@ class Library:
 
     root = ""
     value_types: Tuple[type, ...] = ()  # the values whose attributes it answers
+    constructs_layers = False  # calls of its values may build costed layers (torch, einops)
 
     def module(self, path: str) -> Any:
         """The value `import <path> as m` binds (`import <root>` binds module(root))."""

@@ -14,11 +14,13 @@ from .optional_imports import (
 )
 from .records import AttrsView, Record
 from .scope import Scope
-from .syntax import assigned_names, breaks_out, declared_names, dotted, handler, last_name, names_bound_in
+from .syntax import (
+    assigned_names, breaks_out, declared_names, dotted, handler, handler_of, names_bound_in,
+)
 from .values import (
-    ENVIRONMENT, EXCEPTION_BASES, IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
+    ENVIRONMENT, IN_PLACE, MISSING, PLAIN, STDLIB_HELPERS, TYPING_ABCS, BreakSignal, ContinueSignal, LazyImport, PyBuiltin,
     PyModule, RaiseSignal, ReturnSignal, UncertainLoopSignal, Unknown, UserClass, UserFunction,
-    exception_is, holds, lists_in, resolved, same_value,
+    holds, lists_in, resolved, same_value,
 )
 
 
@@ -462,6 +464,12 @@ class Statements:
                         self.walk_body(stmt.orelse.body, scope)
                     return
             self.note(f"the loop over {self.where(stmt.iter)} is not followed: {items.reason}")
+        items = self.module_loop_items(stmt, scope)  # module-level code runs once: its loops
+        if items is not None:
+            for item in items:
+                self.bind_target(scope, stmt.target, item)
+                self.walk_body(stmt.body, scope)
+            return
         # Walked once for any number of passes (when running: the iterable is read again).
         self.eval(stmt.iter, scope)
 
@@ -520,7 +528,7 @@ class Statements:
                 if stmt.orelse is not None:
                     self.walk_body(stmt.orelse.body, scope)
             except RaiseSignal as exc:
-                handler = self.handler_of(stmt, exc)
+                handler = handler_of(stmt, exc.kind)
                 if handler is None:
                     raise  # no handler catches it: the exception goes on
                 if handler is MISSING:
@@ -563,23 +571,6 @@ class Statements:
             self.walk_body(stmt.finalbody.body, scope)
 
     stmt_TryStar = stmt_Try
-
-    def handler_of(self, stmt: cst.Try, exc: RaiseSignal) -> Any:
-        """The handler of `stmt` that catches `exc`; None when none does (its class is known,
-        and no handler names it or a base); MISSING when that cannot be told."""
-        for caught in stmt.handlers:
-            if caught.type is None:
-                return caught
-            nodes = caught.type.elements if isinstance(caught.type, cst.Tuple) else \
-                [caught.type]
-            names = [last_name(n.value if isinstance(n, cst.Element) else n) for n in nodes]
-            if any(n in ("Exception", "BaseException") for n in names):
-                return caught
-            if exc.kind is None or any(n not in EXCEPTION_BASES for n in names):
-                return MISSING  # which exception, or what a project's class catches: not known
-            if any(exception_is(exc.kind, n) for n in names):
-                return caught
-        return None
 
     def try_import_fails(self, stmt: cst.Try, scope: Scope) -> bool:
         """A `try` whose body certainly raises an ImportError (a module the settings declare
@@ -747,7 +738,7 @@ class Statements:
                 self.record_set(owner, key, value, target, scope)
             else:
                 self.set_item(owner, target, value, scope)
-        else:
+        elif not self.module_item_set(scope, target, value):  # (effects: module code runs once)
             self.assign_target(scope, target, value)
 
     def unpacked(self, value: Any, count: int, node: Optional[cst.CSTNode] = None) -> Any:

@@ -7,7 +7,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set,
 
 import libcst as cst
 
-from .values import MISSING
+from .values import EXCEPTION_BASES, MISSING, exception_is
 
 
 def assigned_names(target: cst.BaseExpression) -> Iterable[str]:
@@ -207,3 +207,22 @@ def lambda_def(node: cst.Lambda) -> cst.FunctionDef:
         hit = _LAMBDA_DEFS[id(node)] = (node, cst.FunctionDef(cst.Name("_lambda"), node.params,
                                                               body))
     return hit[1]
+
+
+def handler_of(stmt: cst.Try, kind: Optional[str]) -> Any:
+    """The handler of `stmt` that catches an exception of class `kind`; None when none does
+    (its class is known, and no handler names it or a base); MISSING when that cannot be
+    told."""
+    for caught in stmt.handlers:
+        if caught.type is None:
+            return caught
+        nodes = caught.type.elements if isinstance(caught.type, cst.Tuple) else \
+            [caught.type]
+        names = [last_name(n.value if isinstance(n, cst.Element) else n) for n in nodes]
+        if any(n in ("Exception", "BaseException") for n in names):
+            return caught
+        if kind is None or any(n not in EXCEPTION_BASES for n in names):
+            return MISSING  # which exception, or what a project's class catches: not known
+        if any(exception_is(kind, n) for n in names):
+            return caught
+    return None

@@ -71,6 +71,7 @@ class EinopsName:
 class EinopsLibrary(Library):
     root = ROOT
     value_types = (EinopsName,)
+    constructs_layers = True
 
     def module(self, path: str) -> Any:
         return EinopsName(ALIASES.get(path, path))

@@ -87,6 +87,7 @@ def is_uncatalogued_layer(ref: ModuleRef) -> bool:
 class TorchLibrary(Library):
     root = "torch"
     value_types = (ModuleRef, LayerClass)
+    constructs_layers = True
 
     def module(self, path: str) -> Any:
         return resolve_torch_path(path)

@@ -287,7 +287,8 @@ UNKNOWN = {
                            _not_known("in_features", "'width' is a parameter of build()")),
     "loop variable": ("for i in range(3):\n    nn.Linear(i, 10)\n",
                       _not_known("in_features", "'i' is a loop variable")),
-    "assigned in a loop": ("w = 3\nfor _ in range(2):\n    w = w * 2\nnn.Linear(w, 4)\n",
+    "assigned in a loop": ("def f(n):\n    w = 3\n    for _ in range(n):\n        w = w * 2\n"
+                           "    return nn.Linear(w, 4)\n",
                            _not_known("in_features", "'w' changes in a loop")),
     "comprehension variable": ("layers = [nn.Linear(w, 10) for w in (1, 2)]\n",
                                _not_known("in_features", "'w' is a comprehension variable")),

@@ -714,3 +714,50 @@ def test_torch_jit_annotate_is_its_value():
                 return torch.cat(outs, 1)
     """, header=HEADER + "from typing import List\n")
     assert_matches_torch(source, "Net")
+
+
+MODULE_LOOP = src("""
+    @dataclass
+    class Cfg:
+        width: int = 4
+        head: str = ''
+
+
+    cfgs = dict(a=Cfg(width=6), b=Cfg(width=8))
+    for k in ('a', 'b'):
+        cfgs[k + '_gap'] = replace(cfgs[k], head='gap', width=cfgs[k].width + 1)
+    widths = []
+    for i in range(3):
+        widths.append(2 * i + 1)
+
+
+    def build(model_cfg=None, **kwargs):
+        if model_cfg is None:
+            return Net(Cfg(), **kwargs)
+        return Net(cfg=model_cfg, **kwargs)
+
+
+    class Net(nn.Module):
+        def __init__(self, cfg):
+            super().__init__()
+            self.fc = nn.Linear(4, cfg.width + sum(widths))
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    def net_a():  # macslint: input-size=4
+        return build(model_cfg=cfgs['a'])
+
+
+    def net_b_gap():  # macslint: input-size=4
+        return build(model_cfg=cfgs['b_gap'])
+""", header=HEADER + "from dataclasses import dataclass, replace\n")
+
+
+@pytest.mark.parametrize("factory", ["net_a", "net_b_gap"])
+def test_module_level_loops_run_pass_by_pass(factory):
+    """timm's byobnet: `for k in (...): model_cfgs[k + '_gap'] = replace(...)` at module level
+    runs once, as Python runs it (it was read once for any number of passes, and the table
+    forgotten)."""
+    assert_matches_torch(MODULE_LOOP, factory)
