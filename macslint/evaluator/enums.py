@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import libcst as cst
+
 from .records import Instance, StdName
 from .values import Unknown, UserClass, UserFunction
 
@@ -26,12 +28,23 @@ ENUM_BASES = {"enum.Enum": "Enum", "enum.Flag": "Enum", "enum.IntEnum": "IntEnum
 def enum_kind(cls: UserClass) -> Optional[str]:
     """"Enum", "IntEnum" or "StrEnum" for an enum class (a base is one of enum's, or an enum
     class of the file's), else None."""
+    mixed = enum_mixin(cls)
     for base in cls.bases:
         if isinstance(base, StdName) and base.path in ENUM_BASES:
-            return ENUM_BASES[base.path]
+            return mixed if mixed and ENUM_BASES[base.path] == "Enum" else ENUM_BASES[base.path]
         if isinstance(base, UserClass) and base.meta.get("enum"):
             return base.meta["enum"]
     return None
+
+
+def enum_mixin(cls: UserClass) -> Optional[str]:
+    """"StrEnum" / "IntEnum" for `class Format(str, Enum)` / `(int, Enum)`: an Enum whose
+    members are strs / ints (compared as them), else None."""
+    names = [arg.value.value for arg in getattr(cls.node, "bases", ())
+             if isinstance(arg.value, cst.Name)]
+    if not any(isinstance(b, StdName) and ENUM_BASES.get(b.path) == "Enum" for b in cls.bases):
+        return None
+    return "StrEnum" if "str" in names else "IntEnum" if "int" in names else None
 
 
 def _is_member_name(name: str) -> bool:
@@ -77,6 +90,24 @@ def enum_member(cls: UserClass, key: Any) -> Any:
     if value is None or isinstance(value, (UserFunction, UserClass)):
         return Unknown(f"{cls.name}[{key!r}]: no such member (Python raises KeyError)")
     return value
+
+
+def enum_by_value(cls: UserClass, value: Any) -> Any:
+    """`Format('NCHW')`: the member of that value (a member given: itself); Unknown when none
+    has it (Python raises ValueError) or the value is not known."""
+    if isinstance(value, Unknown):
+        return value
+    for name, member in cls.body.values.items():
+        if not _is_member_name(name) or isinstance(member, (UserFunction, UserClass)):
+            continue
+        if member is value or (_plain(member) and _plain(value) and member == value
+                               and type(member) is type(value)) or \
+                getattr(member, "attrs", {}).get("value", MISSING_VALUE) == value and _plain(value):
+            return member
+    return Unknown(f"{value!r} is not a valid {cls.name} (Python raises ValueError)")
+
+
+MISSING_VALUE = object()
 
 
 class AutoValue:

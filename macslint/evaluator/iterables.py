@@ -29,6 +29,8 @@ def itertools_call(name: str, positional: List[Any], keywords: Dict[str, Any],
         if not isinstance(times, int) or isinstance(times, bool) or times > MAX_SEQUENCE:
             return Unknown("the `times` of itertools.repeat() is not a known, small int")
         return [positional[0]] * max(times, 0)
+    if name == "accumulate" and (len(positional) > 1 or keywords.get("func") is not None):
+        return Unknown("itertools.accumulate() with a function is not modelled")
     lists = [iterate(value) for value in positional]
     unknown = next((items for items in lists if isinstance(items, Unknown)), None)
     if unknown is not None:

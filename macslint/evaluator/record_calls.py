@@ -22,7 +22,7 @@ import libcst as cst
 from .collection_values import Deque
 from .library import LIBRARY_OF_VALUE, AttributeNames
 from .argparse_calls import ArgparseCalls
-from .enums import ENUM_BASES, AutoValue, enum_kind, make_members
+from .enums import ENUM_BASES, AutoValue, enum_by_value, enum_kind, enum_mixin, make_members
 from .namedtuple_calls import NamedTupleCalls
 from .numpy_values import NumpyMethod, array_method, numpy_call
 from .rounded import Rounded
@@ -31,6 +31,7 @@ from .records import (
     Namespace, Record, StdName,
 )
 from .scope import Scope, unbound
+from .syntax import dotted_name, returns_early
 from .values import (
     MISSING, Environment, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
     resolved, what_is,
@@ -91,6 +92,9 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
             elif isinstance(base, PyBuiltin) and base.name == "typing.NamedTuple":
                 continue
             elif isinstance(base, StdName) and base.path in ENUM_BASES:
+                continue
+            elif enum_mixin(cls) is not None and isinstance(arg.value, cst.Name) \
+                    and arg.value.value in ("str", "int"):  # `class Format(str, Enum)`
                 continue
             elif not (isinstance(arg.value, cst.Name) and arg.value.value == "object"):
                 return f"class {cls.name} has a base that is not a class of this file"
@@ -222,6 +226,8 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
         if "namedtuple" in cls.meta:
             fields, defaults = cls.meta["namedtuple"]
             return self.make_namedtuple(node, cls, fields, defaults, positional, keywords)
+        if cls.meta.get("enum") and len(positional) == 1 and not keywords:
+            return enum_by_value(cls, positional[0])  # `Format(output_fmt)`: a member
         instance = self.made(Instance(cls), scope)
         init: Any = None
         for c in self.class_mro(cls):
@@ -723,33 +729,6 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
         if isinstance(value, dict):
             return {k: self.plain_copy(v, how) for k, v in value.items()}
         return value
-
-
-def dotted_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value)}.{node.attr.value}"
-    if isinstance(node, cst.Call):
-        return dotted_name(node.func)
-    return ""
-
-
-def returns_early(body: cst.CSTNode) -> bool:
-    """A `return` in the body (not in a function nested in it) other than its last statement."""
-    statements = list(getattr(body, "body", ()))
-    stack: List[cst.CSTNode] = list(statements[:-1])
-    if statements and not (isinstance(statements[-1], cst.SimpleStatementLine)
-                           and any(isinstance(s, cst.Return) for s in statements[-1].body)):
-        stack.append(statements[-1])
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Return):
-            return True
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        stack.extend(node.children)
-    return False
 
 
 def bind_arguments(function: UserFunction, positional: List[Any], keywords: Dict[str, Any]

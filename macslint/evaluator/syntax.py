@@ -226,3 +226,30 @@ def handler_of(stmt: cst.Try, kind: Optional[str]) -> Any:
         if any(exception_is(kind, n) for n in names):
             return caught
     return None
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted_name(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        return dotted_name(node.func)
+    return ""
+
+
+def returns_early(body: cst.CSTNode) -> bool:
+    """A `return` in the body (not in a function nested in it) other than its last statement."""
+    statements = list(getattr(body, "body", ()))
+    stack: List[cst.CSTNode] = list(statements[:-1])
+    if statements and not (isinstance(statements[-1], cst.SimpleStatementLine)
+                           and any(isinstance(s, cst.Return) for s in statements[-1].body)):
+        stack.append(statements[-1])
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Return):
+            return True
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        stack.extend(node.children)
+    return False

@@ -462,6 +462,11 @@ class BuiltinCalls:
                 answer = kind.name.endswith("Iterable")  # tensors and containers iterate
             if answer is None and isinstance(value, Instance):
                 answer = self.abc_of_instance(kind.name.rsplit(".", 1)[-1], value)
+            if answer is None and (isinstance(value, LayerClass) or isinstance(value, UserClass)
+                                   and (value.meta.get("enum") or self.module_kind(value)
+                                        or value.meta.get("plain", "") is None)):  # type's
+                answer = kind.name.endswith("Callable") or kind.name.endswith("Iterable") and \
+                    isinstance(value, UserClass) and bool(value.meta.get("enum"))  # (EnumMeta)
             if answer is None and isinstance(value, (LayerModule, UserModule)):
                 answer = kind.name.endswith("Callable") or (
                     isinstance(value, UserModule) and value.container is not None

@@ -224,6 +224,52 @@ def not_scripting(run: Any, node: Any, positional: List[Any], keywords: Dict[str
     return False
 
 
+@handles("torch.get_default_dtype")
+def default_dtype(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """torch's default float dtype: float32 (what counting builds with; set_default_dtype is
+    not followed)."""
+    if positional or keywords:
+        raise RaiseSignal(f"{run.where(node)} raises: get_default_dtype() takes no arguments")
+    from .names import resolve_torch_path
+    return resolve_torch_path("torch.float32")
+
+
+# torch.finfo / torch.iinfo of each dtype (torch 2.13's numbers: data)
+_FINFO = {
+    "float32": dict(bits=32, eps=1.1920928955078125e-07, max=3.4028234663852886e+38,
+                    tiny=1.1754943508222875e-38, resolution=1e-06),
+    "float64": dict(bits=64, eps=2.220446049250313e-16, max=1.7976931348623157e+308,
+                    tiny=2.2250738585072014e-308, resolution=1e-15),
+    "float16": dict(bits=16, eps=0.0009765625, max=65504.0, tiny=6.103515625e-05,
+                    resolution=0.001),
+    "bfloat16": dict(bits=16, eps=0.0078125, max=3.3895313892515355e+38,
+                     tiny=1.1754943508222875e-38, resolution=0.01),
+}
+_IINFO = {"int64": 64, "int32": 32, "int16": 16, "int8": 8}
+
+
+@handles("torch.finfo", "torch.iinfo")
+def type_info(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
+    """`torch.finfo(dtype).bits` (timm's sin-cos position embedding): the numbers of a dtype;
+    finfo() with no dtype is the default one's (float32)."""
+    from ..evaluator.records import Namespace
+    from .tensors import dtype_named
+
+    floats = run.code(node.func).endswith("finfo")
+    if keywords or len(positional) > 1:
+        return Unknown(f"{run.where(node)} with these arguments is not modelled")
+    name = dtype_named(positional[0]) if positional else "float32" if floats else None
+    if floats and name in _FINFO:
+        info = dict(_FINFO[name], min=-_FINFO[name]["max"], dtype=name,
+                    smallest_normal=_FINFO[name]["tiny"])
+        return Namespace("finfo", info)
+    if not floats and name in _IINFO:
+        bits = _IINFO[name]
+        return Namespace("iinfo", dict(bits=bits, max=2 ** (bits - 1) - 1, min=-2 ** (bits - 1),
+                                       dtype=name))
+    return Unknown(f"{run.where(node)} of {name or 'a dtype not known'} is not modelled")
+
+
 @handles("torch.jit.annotate")
 def jit_annotate(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     """`torch.jit.annotate(List[Tensor], [])`: a hint to TorchScript; the value itself."""

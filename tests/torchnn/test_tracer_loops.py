@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.torchnn.tracer_helpers import assert_matches_torch, reasons, src, torch_model, trace
+from tests.torchnn.tracer_helpers import HEADER, assert_matches_torch, reasons, src, torch_model, trace
 
 
 @pytest.mark.parametrize("jump", ["break", "continue"])
@@ -137,3 +137,22 @@ def test_iterating_and_unpacking_a_tensor_gives_its_rows():
                 return torch.stack(rows), first.sum() + len(rest)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_accumulate_with_a_function_is_not_claimed_to_raise():
+    """timm's sequencer: `accumulate(patch_sizes, lambda x, y: x * y)` (its function was
+    iterated as an iterable: a false "raises")."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self, sizes=(2, 3)):
+                super().__init__()
+                total = list(itertools.accumulate(sizes, lambda x, y: x * y))[-1]
+                self.fc = nn.Linear(4, total)
+
+            def forward(self, x):
+                return self.fc(x)
+    """, header=HEADER + "import itertools\n")
+    model = trace(source, "Net")
+    assert "raises" not in reasons(model)
+    assert "accumulate() with a function is not modelled" in reasons(model)
+    assert torch_model(source, "Net") is not None

@@ -6,6 +6,7 @@ running the same source (tracer_helpers)."""
 from __future__ import annotations
 
 import pytest
+import torch
 
 from tests.torchnn.tracer_helpers import (
     HEADER, analyse, assert_matches_torch, codes, line_of, reasons, src, torch_counts, torch_model,
@@ -761,3 +762,46 @@ def test_module_level_loops_run_pass_by_pass(factory):
     runs once, as Python runs it (it was read once for any number of passes, and the table
     forgotten)."""
     assert_matches_torch(MODULE_LOOP, factory)
+
+
+def test_finfo_and_iinfo_tables_are_torchs():
+    from macslint.torchnn.calls import _FINFO, _IINFO
+    for name, info in _FINFO.items():
+        found = torch.finfo(getattr(torch, name))
+        assert {k: getattr(found, k) for k in info} == info
+    for name, bits in _IINFO.items():
+        assert torch.iinfo(getattr(torch, name)).bits == bits
+
+
+DTYPES_AND_FORMATS = src("""
+    class Format(str, Enum):
+        NCHW = 'NCHW'
+        NHWC = 'NHWC'
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self, fmt='NHWC', dtype=None):
+            super().__init__()
+            self.output_fmt = Format(fmt)
+            dtype = dtype or torch.get_default_dtype()
+            widths = [
+                1 if self.output_fmt == Format.NHWC else 2,
+                1 if self.output_fmt == 'NHWC' else 2,
+                1 if Format('NCHW') == Format.NCHW else 2,
+                torch.finfo(dtype).bits, torch.finfo(torch.float16).bits, torch.iinfo(torch.int8).bits,
+                1 if dtype.is_floating_point and torch.finfo(dtype).bits < 32 else 2,
+                1 if isinstance(Format, collections.abc.Iterable) else 2,
+                1 if isinstance(nn.Linear, collections.abc.Iterable) else 2,
+                1 if isinstance(nn.Linear, collections.abc.Callable) else 2,
+            ]
+            self.fc = nn.Linear(4, sum(widths))
+
+        def forward(self, x):
+            return self.fc(x)
+""", header=HEADER + "import collections.abc\nfrom enum import Enum\n")
+
+
+def test_str_enums_dtypes_and_classes_as_timm_reads_them():
+    """timm's `Format(output_fmt)` (a `(str, Enum)`: its members are strs), a default dtype's
+    `torch.finfo(dtype).bits`, and `isinstance(cls, Iterable)` of classes (timm's to_2tuple)."""
+    assert_matches_torch(DTYPES_AND_FORMATS, "Net")
