@@ -47,7 +47,7 @@ from .execution import Execution
 from .tensors import TensorOps
 from .values import Container, LayerModule, OutOfBudget, Tensor, UserModule
 
-MAX_STEPS = 200_000  # statements and calls per model: hostile code ends incomplete, never hangs
+MAX_STEPS = 100_000  # statements and calls per model: hostile code ends incomplete, never hangs
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
 
 
