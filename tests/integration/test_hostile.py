@@ -9,12 +9,13 @@ import json
 
 from macslint.config import config_for_path
 from macslint.engine import check_source
+from macslint.torchnn.tracer import MAX_STEPS
 from tests.helpers import DATA, Budget, flake8, macslint, no_hang
 
 # Each hostile model, and the words of the bound that stops it.
 BOUNDS = {
-    "InfiniteInit": "building InfiniteInit() takes more than 50,000 steps",
-    "InfiniteForward": "tracing forward() takes more than 50,000 steps",
+    "InfiniteInit": f"building InfiniteInit() takes more than {MAX_STEPS:,} steps",
+    "InfiniteForward": f"tracing forward() takes more than {MAX_STEPS:,} steps",
     "ExponentialRecursion": "calls nest deeper than 48 levels at f()",
     "GiantRange": "the loop over `range(10**12)` (line 54) is not followed: a range too long to "
                   "evaluate",
