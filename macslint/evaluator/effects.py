@@ -25,6 +25,9 @@ MUTATORS = frozenset({
 })
 MAX_FUNCTIONS = 32  # the same module's functions followed from one call
 MAX_MODULE_LOOP = 64  # passes of a module-level loop run when a file is read
+# str methods reading a file computes on known strings (they change nothing; small results)
+STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "startswith",
+                         "endswith", "isdigit", "isalpha", "casefold", "title", "capitalize"})
 
 _SCANNED: Dict[int, Tuple[cst.CSTNode, FrozenSet[str], FrozenSet[str]]] = {}
 
@@ -186,6 +189,10 @@ class UnrunEffects:
                          keywords: Dict[str, Any]) -> Any:
         """`items.append(x)` / `extend` / `insert` in module-level code that runs once, on one
         path: done, as Python does it; NotImplemented otherwise (the list is then forgotten)."""
+        if not self.policy.runs and type(receiver) is str and isinstance(node.func, cst.Attribute) \
+                and node.func.attr.value in STR_METHODS and not keywords and all(  # type: ignore[attr-defined]
+                    type(a) in (str, int) for a in positional) and len(receiver) <= 10_000:
+            return getattr(receiver, node.func.attr.value)(*positional)  # `os.environ.get(k, 'false').lower()`
         if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
                 or self.forks or type(receiver) is not list or keywords \
                 or not isinstance(node.func, cst.Attribute):  # type: ignore[attr-defined]

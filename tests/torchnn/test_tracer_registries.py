@@ -805,3 +805,25 @@ def test_str_enums_dtypes_and_classes_as_timm_reads_them():
     """timm's `Format(output_fmt)` (a `(str, Enum)`: its members are strs), a default dtype's
     `torch.finfo(dtype).bits`, and `isinstance(cls, Iterable)` of classes (timm's to_2tuple)."""
     assert_matches_torch(DTYPES_AND_FORMATS, "Net")
+
+
+def test_a_module_flag_from_a_string_method_of_the_environment(monkeypatch):
+    """timm's `_USE_NAFLEX_DEFAULT = os.environ.get('TIMM_USE_NAFLEXVIT', 'false').lower() ==
+    'true'`: str methods on known strings are computed where a file is read."""
+    monkeypatch.delenv("MACSLINT_TEST_NAFLEX", raising=False)
+    source = src("""
+        import os
+
+        _USE_NAFLEX = os.environ.get('MACSLINT_TEST_NAFLEX', 'False').lower() == 'true'
+        _PREFIX = ' Wide '.strip().upper().startswith('WI')
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 3 if _USE_NAFLEX else 5 if _PREFIX else 7)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
