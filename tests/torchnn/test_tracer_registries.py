@@ -827,3 +827,19 @@ def test_a_module_flag_from_a_string_method_of_the_environment(monkeypatch):
                 return self.fc(x)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_a_registration_that_raises_leaves_the_registry_unknown():
+    """A decorator that raises when the file is imported (Python's import fails there): the
+    registry it was filling is not known, with the raise as the reason; never what the calls
+    before it left."""
+    source = REGISTERED.replace("    _cfgs[fn.__name__] = dict(width=12)\n",
+                                "    if fn.__name__ == 'net_a':\n"
+                                "        raise ValueError('no')\n"
+                                "    _cfgs[fn.__name__] = dict(width=12)\n")
+    assert "raise ValueError" in source
+    with pytest.raises(ValueError):
+        torch_model(source, "net_b")
+    model = trace(source, "net_a")
+    assert not model.complete
+    assert "running it: `register_model` raises" in reasons(model)
