@@ -32,7 +32,7 @@ from .einops_library import EinopsName, call_einops
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer
 from .transformer import COMPOSITES, METHODS, STACK_PATHS, build, build_part_of, is_composite_base
 from .values import (
-    MODULE_VALUES, BoundMethod, Container, LayerModule, ModulesView, SuperProxy, Tensor,
+    META, MODULE_VALUES, BoundMethod, Device, Container, LayerModule, ModulesView, SuperProxy, Tensor,
     Untraced, UserModule,
 )
 
@@ -147,7 +147,11 @@ class ModuleBuilding:
         if isinstance(base, Tensor):
             if name == "data" and base.param:  # the same data, not the parameter
                 return Tensor(base.shape, self.line_of(node), dtype=base.dtype)
+            if name == "device":
+                return META  # where counting runs (every tensor of the model is there)
             return self.tensor_attribute(node, base, name)
+        if isinstance(base, Device) and name in ("type", "index"):
+            return base.type if name == "type" else None
         if isinstance(base, UserModule):
             return self.module_attribute(base, name)
         if isinstance(base, UserFunction) and name in ("__name__", "__module__"):

@@ -26,7 +26,7 @@ from . import torch_members
 from .common import MODULE_MEMBERS, TYPE_PATHS, MissingMember, clone, copy_sequence
 from .names import LayerClass, ModuleRef, is_uncatalogued_layer, torch_has
 from .values import (
-    MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, UserModule,
+    MODULE_VALUES, BoundMethod, Device, Container, LayerModule, SuperProxy, Tensor, UserModule,
 )
 
 MODULE_BASES = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
@@ -197,6 +197,8 @@ class BuiltinCalls:
             if isinstance(args[0], Unknown):
                 return Unknown(argument_not_known("hasattr", args[0]))
             return Unknown(f"hasattr() of {what_is(args[0])} is not modelled")
+        if name == "str" and len(args) == 1 and not keywords and isinstance(args[0], Device):
+            return args[0].type  # `str(x.device)`
         if name == "len" and len(args) == 1:
             value = args[0]
             if isinstance(value, Container):
@@ -268,6 +270,14 @@ class BuiltinCalls:
             return Unknown(f"{name}() with keyword arguments is not modelled")
         if name in ("min", "max") and len(args) > 1:
             values = args
+        elif name == "sum" and len(args) == 2 and type(args[1]) in (list, tuple):
+            items = self.iterate(args[0])  # `sum(lists, [])`: the lists joined (timm's rexnet)
+            if isinstance(items, Unknown):
+                return items
+            if not all(type(i) is type(args[1]) for i in items):
+                return Unknown("sum() of sequences of different kinds (Python raises TypeError)")
+            joined = list(args[1]) + [v for i in items for v in i]
+            return joined if type(args[1]) is list else tuple(joined)
         else:
             if len(args) != 1 and name != "zip" and not (name == "enumerate" and len(args) == 2):
                 return Unknown(f"{name}() with these arguments is not modelled")

@@ -404,3 +404,26 @@ class Untraced(Unknown):
 
 class OutOfBudget(Exception):
     pass
+
+
+class Device:
+    """`x.device`: the device counting runs on (the meta device, by the convention: REFERENCE);
+    `str(device)` and `device.type` are its name (timm's attention-bias caches keyed by it)."""
+
+    __slots__ = ("type",)
+    python_type = "device"
+
+    def __init__(self, kind: str) -> None:
+        self.type = kind
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Device) and other.type == self.type
+
+    def __hash__(self) -> int:
+        return hash(("device", self.type))
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}')"
+
+
+META = Device("meta")

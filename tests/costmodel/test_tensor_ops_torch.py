@@ -410,6 +410,9 @@ def _creation_cases() -> list:
     for op in ("zeros_like", "ones_like", "rand_like", "randn_like", "empty_like"):
         cases += [fn(op, T(2, 3)), fn(op, T()), fn(op, T(2, 3), dtype=torch.float64)]
     cases += [fn("full_like", T(2, 3), 2.0), fn("full_like", T(4), fill_value=1)]
+    cases += [meth("tile", T(2, 3), (2,)), meth("tile", T(2, 3), 2, 2), meth("tile", T(2, 3), (1, 2, 2)),
+              meth("tile", T(2, 3), ()), meth("tile", T(2, 3), (0, 2)), meth("tile", T(2, 3), dims=(2, 1)),
+              fn("tile", T(2, 3), (2,)), fn("tile", T(4), (2, 3))]
     cases += [fn("eye", 3), fn("eye", 2, 4), fn("eye", 0), fn("eye", 3, 0), fn("eye", n=2, m=1),
               fn("eye", 3, dtype=torch.int64)]
     cases += [fn("arange", 5), fn("arange", 2, 9), fn("arange", 0, 10, 3), fn("arange", 10, 0, -2),
@@ -1528,6 +1531,9 @@ INVALID_CASES += [
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=-11, match="within num_embeddings"),
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=1.5, error=LayerError,
         match="must be int, not float"),
+    # -- tile
+    bad("method", "tile", T(2, 3), (-1, 2), error=LayerError, match="negative dimension -2"),
+    bad("torch", "tile", T(2, 3), (2, -1), error=LayerError, match="negative dimension -3"),
     # -- copy_
     bad("method", "copy_", T(2, 3), T(4), match="must match the size of tensor b"),
     bad("method", "copy_", T(3), T(2, 3), match="doesn't match the broadcast shape"),

@@ -843,3 +843,44 @@ def test_a_registration_that_raises_leaves_the_registry_unknown():
     model = trace(source, "net_a")
     assert not model.complete
     assert "running it: `register_model` raises" in reasons(model)
+
+
+DEVICE_CACHE = src("""
+    class Attention(nn.Module):
+        def __init__(self, dim=8, resolution=3):
+            super().__init__()
+            self.qkv = nn.Linear(dim, dim * 3)
+            self.attention_biases = nn.Parameter(torch.zeros(2, resolution * resolution))
+            self.attention_bias_cache = {}
+            strides = sum([[s] + [1] * (n - 1) for s, n in zip((2, 2), (2, 3))], [])
+            self.proj = nn.Linear(dim, dim + len(strides))
+
+        def get_attention_biases(self, device):
+            if self.training:
+                return self.attention_biases
+            device_key = str(device)
+            if device_key not in self.attention_bias_cache:
+                self.attention_bias_cache[device_key] = self.attention_biases * 2
+            return self.attention_bias_cache[device_key]
+
+        def forward(self, x):
+            bias = self.get_attention_biases(x.device)
+            q = self.qkv(x)[..., :8] + bias.sum() * (1 if x.device.type == 'meta' else 0)
+            return self.proj(q.to(x.device))
+
+
+    class Net(nn.Module):  # macslint: input-size=5x8
+        def __init__(self):
+            super().__init__()
+            self.attn = Attention()
+
+        def forward(self, x):
+            return self.attn(x)
+""")
+
+
+def test_a_cache_keyed_by_the_device_and_sums_of_lists():
+    """timm's LeViT/EfficientFormer: an attention-bias cache keyed by `str(x.device)`; the
+    count runs on the meta device (the convention), where `x.device` is meta. rexnet's
+    `sum([[...], ...], [])` joins the lists."""
+    assert_matches_torch(DEVICE_CACHE, "Net", check_calls=False)

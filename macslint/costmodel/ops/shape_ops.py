@@ -49,6 +49,23 @@ def _repeat(args: Args) -> Shape:
     return out
 
 
+def _tile(var: Optional[str]) -> Callable[[Args], Shape]:
+    """x.tile(dims) / torch.tile(input, dims): fewer dims than the tensor's are padded with
+    leading 1s, then as repeat."""
+    def result(args: Args) -> Shape:
+        x = shape_of(args)
+        reps = sizes_arg(args, var, "dims") if var else int_list_arg(args, "dims")
+        reps = (1,) * (len(x) - len(reps)) + tuple(reps)
+        padded = (1,) * (len(reps) - len(x)) + x
+        out = tuple(r * d for r, d in zip(reps, padded))
+        negative = next((d for d in out if d < 0), None)
+        if negative is not None:
+            raise LayerError(f"Trying to create tensor with negative dimension {negative}: "
+                             f"{list(out)}")
+        return out
+    return result
+
+
 def _permute(var: Optional[str], keyword: str) -> Callable[[Args], Shape]:
     def result(args: Args) -> Shape:
         x = shape_of(args)
@@ -338,6 +355,7 @@ METHODS = [
     ("expand_as", lambda input, other: None,
      dict(tensors=BINARY, result=lambda a: expand_to(shape_of(a, "other"), shape_of(a)))),
     ("repeat", lambda input, *sizes, repeats=None: None, dict(result=_repeat)),
+    ("tile", lambda input, *reps, dims=None: None, dict(result=_tile("reps"))),
     ("size", lambda input, dim=None: None, dict(result=_size, result_kind="value")),
     ("dim", ONE_TENSOR, dict(result=lambda a: len(shape_of(a)), result_kind="value")),
     ("numel", ONE_TENSOR, dict(result=lambda a: math.prod(shape_of(a)), result_kind="value")),
@@ -374,6 +392,7 @@ TORCH = [
     ("squeeze", lambda input, dim=None: None, dict(result=_squeeze)),
     ("numel", ONE_TENSOR, dict(result=lambda a: math.prod(shape_of(a)), result_kind="value")),
     ("flip", lambda input, dims: None, dict(result=_flip)),
+    ("tile", lambda input, dims: None, dict(result=_tile(None))),
 ]
 
 # torch.chunk(...), torch.split(...): listed after torch.arange
