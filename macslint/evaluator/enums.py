@@ -62,6 +62,11 @@ def make_members(cls: UserClass, kind: str) -> None:
         count += 1
         if isinstance(value, AutoValue):
             value = name.lower() if kind == "StrEnum" else count
+        if kind == "StrEnum" and type(value) is str:  # a str that knows it is this member
+            alias = next((v for v in cls.body.values.values()
+                          if isinstance(v, EnumStr) and str(v) == value), None)
+            cls.body.values[name] = alias or EnumStr(value, cls, name)
+            continue
         if kind != "Enum":
             cls.body.values[name] = value
             continue
@@ -92,6 +97,23 @@ def enum_member(cls: UserClass, key: Any) -> Any:
     return value
 
 
+class EnumStr(str):
+    """A member of a StrEnum or `(str, Enum)`: the str it is (every str operation sees its
+    value), and which member (`is` between members, `.name`, `.value`)."""
+
+    def __new__(cls, value: str, owner: Any, name: str) -> "EnumStr":
+        made = super().__new__(cls, value)
+        made.owner, made.member_name = owner, name  # type: ignore[attr-defined]
+        return made
+
+    def member_attribute(self, name: str) -> Any:
+        if name in ("name", "_name_"):
+            return self.member_name  # type: ignore[attr-defined]
+        if name in ("value", "_value_"):
+            return str(self)
+        return MISSING_VALUE
+
+
 def enum_by_value(cls: UserClass, value: Any) -> Any:
     """`Format('NCHW')`: the member of that value (a member given: itself); Unknown when none
     has it (Python raises ValueError) or the value is not known."""
@@ -100,8 +122,9 @@ def enum_by_value(cls: UserClass, value: Any) -> Any:
     for name, member in cls.body.values.items():
         if not _is_member_name(name) or isinstance(member, (UserFunction, UserClass)):
             continue
-        if member is value or (_plain(member) and _plain(value) and member == value
-                               and type(member) is type(value)) or \
+        if member is value or isinstance(member, EnumStr) and type(value) in (str, EnumStr) \
+                and str(member) == str(value) or (_plain(member) and _plain(value) and
+                                                  member == value and type(member) is type(value)) or \
                 getattr(member, "attrs", {}).get("value", MISSING_VALUE) == value and _plain(value):
             return member
     return Unknown(f"{value!r} is not a valid {cls.name} (Python raises ValueError)")

@@ -205,6 +205,10 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
             if base.name == "os" and node.attr.value == "environ":
                 return ENVIRONMENT
             return PyBuiltin(f"{base.name}.{node.attr.value}")
+        if isinstance(base, str) and hasattr(base, "member_attribute"):  # a StrEnum member
+            found = base.member_attribute(node.attr.value)  # type: ignore[attr-defined]
+            if isinstance(found, str):
+                return found
         if isinstance(base, Partial) and node.attr.value in ("func", "args", "keywords"):
             return {"func": base.function, "args": tuple(base.positional),
                     "keywords": base.keywords}[node.attr.value]  # (the partial's own dict)

@@ -278,6 +278,11 @@ def identical(left: Any, right: Any) -> Optional[bool]:
     None where identity depends on what this evaluator does not keep (numbers, lists)."""
     if type(left) is bool and type(right) is bool:
         return left == right
+    members = [getattr(v, "member_name", None) for v in (left, right)]  # StrEnum members
+    if any(m is not None for m in members) and all(isinstance(v, str) for v in (left, right)):
+        if None in members:
+            return False  # a member is not a plain str object
+        return left.owner is right.owner and members[0] == members[1]  # type: ignore[attr-defined]
     kinds = (UserClass, PyBuiltin, Instance)
     keys = [getattr(value, "identity_key", None) for value in (left, right)]
     if keys[0] is not None and keys[1] is not None:  # library names (torch's classes)

@@ -884,3 +884,35 @@ def test_a_cache_keyed_by_the_device_and_sums_of_lists():
     count runs on the meta device (the convention), where `x.device` is meta. rexnet's
     `sum([[...], ...], [])` joins the lists."""
     assert_matches_torch(DEVICE_CACHE, "Net", check_calls=False)
+
+
+def test_members_of_a_str_enum_keep_their_identity():
+    """timm's get_spatial_dim: `fmt = Format(fmt); if fmt is Format.NLC:` (a `(str, Enum)`
+    member is a str that knows which member it is: `is`, `.name`, `.value`)."""
+    source = src("""
+        class Format(str, Enum):
+            NCHW = 'NCHW'
+            NLC = 'NLC'
+
+
+        def get_spatial_dim(fmt):
+            fmt = Format(fmt)
+            if fmt is Format.NLC:
+                dim = (1,)
+            else:
+                dim = (2, 3)
+            return dim
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                widths = [len(get_spatial_dim('NCHW')), len(get_spatial_dim(Format.NLC)),
+                          len(Format.NLC.value), len(Format.NCHW.name),
+                          1 if 'NLC' is not Format.NLC else 2, 1 if Format.NLC == 'NLC' else 2]
+                self.fc = nn.Linear(4, sum(widths))
+
+            def forward(self, x):
+                return self.fc(x)
+    """, header=HEADER + "from enum import Enum\n")
+    assert_matches_torch(source, "Net")
