@@ -64,6 +64,8 @@ class ModuleBuilding:
         if isinstance(obj, UserModule):
             if obj.layer is not None and obj.layer.spec is not None \
                     and self.layer_attribute(obj.layer, name) is not MISSING:
+                if self.set_layer_attribute(obj.layer, name, value, node):
+                    return  # (timm's LayerNorm2dNoBias: `self.eps = ...`, `self.bias = None`)
                 self.note(f"the assignment to {self.where(node)} changes the torch.nn."
                           f"{obj.layer.kind} {obj.cls.name} subclasses: not followed")
             if self.forks:
@@ -112,6 +114,16 @@ class ModuleBuilding:
             return True
         if name in layer.extra:
             layer.extra[name] = value
+            return True
+        values = layer.args.values
+        if name == "bias" and value is None and values.get("bias") is True \
+                and "bias" not in layer.tied:  # torch drops the parameter
+            layer.args = Args({**values, "bias": False})  # as if built without one
+            layer.tensors.pop("bias", None)
+            return True
+        if name in _COST_NEUTRAL and name in values and isinstance(value, (int, float)) \
+                and not isinstance(value, bool):  # read by forward, no shape or cost depends on it
+            layer.args = Args({**values, name: value})
             return True
         rereads = layer.params() == 0 and not layer.tensors or layer.spec.module == "conv" \
             and name in ("stride", "padding", "dilation", "output_padding")
@@ -648,6 +660,9 @@ class ModuleBuilding:
 
 _GENERATORS: Dict[int, Tuple[cst.CSTNode, bool]] = {}
 
+
+# layer arguments forward reads that change no shape, parameter or cost (eval mode)
+_COST_NEUTRAL = frozenset({"eps", "momentum"})
 
 # torch's messages for arguments Python's binding refuses (a TypeError)
 _ARGUMENT_ERROR = re.compile(r"got an unexpected keyword argument|takes \d+ positional argument|"

@@ -916,3 +916,35 @@ def test_members_of_a_str_enum_keep_their_identity():
                 return self.fc(x)
     """, header=HEADER + "from enum import Enum\n")
     assert_matches_torch(source, "Net")
+
+
+def test_a_layers_eps_set_and_bias_dropped_after_construction():
+    """timm's LayerNorm2dNoBias: `self.eps = ...` (no shape or cost depends on it) and
+    `self.bias = None` (torch drops the parameter), on a subclass and on a built layer."""
+    source = src("""
+        class LayerNorm2dNoBias(nn.LayerNorm):
+            def __init__(self, num_channels, **kwargs):
+                super().__init__(num_channels, **kwargs)
+                self.eps = kwargs.get('eps', 1e-6)
+                self.bias = None
+
+            def forward(self, x):
+                x = x.permute(0, 2, 3, 1)
+                x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+                return x.permute(0, 3, 1, 2)
+
+
+        class Net(nn.Module):  # macslint: input-size=3x8x8
+            def __init__(self):
+                super().__init__()
+                self.conv = nn.Conv2d(3, 8, 3)
+                self.norm = LayerNorm2dNoBias(8)
+                self.lin = nn.Linear(8, 4)
+                self.lin.bias = None
+                self.bn = nn.BatchNorm1d(4)
+                self.bn.momentum = 0.01
+
+            def forward(self, x):
+                return self.bn(self.lin(self.norm(self.conv(x)).mean((2, 3))))
+    """)
+    assert_matches_torch(source, "Net", check_calls=False)
