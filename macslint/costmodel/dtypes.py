@@ -463,6 +463,11 @@ def _more_op_dtype(op: str, operands: Operands, requested: Optional[str]) -> Any
         dtypes = [first, weight] + ([bias] if operands.get("bias") is not None else [])
         return _one_dtype(dtypes, f"Input type ({_C_TYPE.get(first or '', first)}) and bias "
                                   f"type ({_C_TYPE.get(bias or '', bias)}) should be the same")
+    if op == "one_hot":
+        if first is not None and first != "int64":
+            raise DtypeError("one_hot is only applicable to index tensor of type LongTensor.",
+                             "input")
+        return "int64"
     if op == "embedding":
         if first is not None and first not in ("int64", "int32"):
             raise DtypeError(f"Expected tensor for argument #1 'indices' to have one of the "

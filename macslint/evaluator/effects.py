@@ -14,7 +14,8 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
 import libcst as cst
 
 from .collection_values import DefaultDict
-from .library import LIBRARY_OF_VALUE
+from .library import LIBRARY_OF_VALUE, library_of
+from .syntax import dotted
 from .scope import Scope, unbound
 from .values import MISSING, Unknown, UserClass, UserFunction
 
@@ -207,6 +208,30 @@ class UnrunEffects:
         else:
             return NotImplemented
         return None
+
+    def try_import_succeeds(self, stmt: cst.Try, scope: Scope) -> bool:
+        """`try: from torch.nn.functional import rms_norm` / `except ImportError: ...`: a body
+        of imports of names a library says it has cannot raise; it runs, the handlers do not.
+        False, having run nothing, where that is not certain."""
+        lines = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+        imports = [s for line in lines if isinstance(line, cst.SimpleStatementLine)
+                   for s in line.body]
+        if not imports or len(imports) != len(lines) or not all(
+                isinstance(s, cst.ImportFrom) and s.module is not None and not s.relative
+                and not isinstance(s.names, cst.ImportStar) for s in imports):
+            return False
+        for statement in imports:
+            source = dotted(statement.module)
+            library = library_of(source)
+            if library is None or not all(library.has_attribute(
+                    library.module(source), dotted(a.name)) is True for a in statement.names):
+                return False
+        self.walk_body(stmt.body, scope)  # type: ignore[attr-defined]
+        if stmt.orelse is not None:
+            self.walk_body(stmt.orelse.body, scope)  # type: ignore[attr-defined]
+        if stmt.finalbody is not None:
+            self.walk_body(stmt.finalbody.body, scope)  # type: ignore[attr-defined]
+        return True
 
     def decorated(self, decorator: cst.Decorator, value: Any, scope: Scope, target: str) -> None:
         """A decorator of the project applied when a file is read is not run: what it may

@@ -550,7 +550,7 @@ class Statements:
         if stmt.orelse is not None:
             blocks.append(stmt.orelse)
         bound = names_bound_in(blocks).names
-        if self.try_import_fails(stmt, scope):
+        if self.try_import_fails(stmt, scope) or self.try_import_succeeds(stmt, scope):
             return
         self.uncertain += 1  # it may stop at any statement
         try:

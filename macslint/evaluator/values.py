@@ -196,6 +196,7 @@ STDLIB_HELPERS = {
     "os": frozenset({"getenv", "environ"}),
     "re": frozenset({"split", "sub", "findall", "escape", "match", "search", "fullmatch"}),
     "sys": frozenset({"modules"}),  # `sys.modules[fn.__module__]`: the project's modules
+    "numbers": frozenset({"Number", "Complex", "Real", "Rational", "Integral"}),
 }
 # typing's generic aliases of collections.abc, which isinstance() accepts as the ABCs
 TYPING_ABCS = frozenset({"Iterable", "Sequence", "Mapping", "Callable"})

@@ -483,6 +483,13 @@ class BuiltinCalls:
                     and kind.name.endswith("Iterable"))
             return answer if answer is not None else Unknown(
                 f"isinstance() of {what_is(value)} against {kind.name}")
+        if isinstance(kind, PyBuiltin) and kind.name.startswith("numbers."):  # the numeric tower
+            tower = {"Integral": (int,), "Rational": (int,), "Real": (int, float),
+                     "Complex": (int, float, complex), "Number": (int, float, complex)}
+            if isinstance(value, (*_PYTHON_CLASSES, complex, type(None), Tensor, Instance,
+                                  UserModule, LayerModule, Container, UserFunction)):
+                return isinstance(value, tower[kind.name.split(".")[1]])  # (a bool is an int)
+            return Unknown(f"isinstance() of {what_is(value)} against {kind.name}")
         if isinstance(kind, PyBuiltin) and kind.name == "functools.partial":
             # partial objects are made by functools.partial only, which gives a Partial (or
             # an Unknown, answered above): no other value is one

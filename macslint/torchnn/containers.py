@@ -215,7 +215,10 @@ class ContainerCalls:
                                   f"(torch.nn.Parameter or None required)")
             if isinstance(args[1], Tensor):  # the same parameter (bound elsewhere: counted once)
                 module.params[args[0]] = args[1]
-            elif args[1] is not None:
+            elif args[1] is None:  # `register_parameter('weight', None)`: reads give None
+                module.params.pop(args[0], None)
+                module.attrs[args[0]] = None
+            else:
                 self.note(f"the parameter of {self.where(node)} is not known")
             return None
         if name == "register_buffer":

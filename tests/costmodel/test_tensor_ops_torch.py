@@ -410,6 +410,8 @@ def _creation_cases() -> list:
     for op in ("zeros_like", "ones_like", "rand_like", "randn_like", "empty_like"):
         cases += [fn(op, T(2, 3)), fn(op, T()), fn(op, T(2, 3), dtype=torch.float64)]
     cases += [fn("full_like", T(2, 3), 2.0), fn("full_like", T(4), fill_value=1)]
+    cases += [meth("flip", T(2, 3), dims=(-1,)), meth("flip", T(2, 3), dims=[0, 1]),
+              meth("flip", T(2, 3), 0, 1), meth("flip", T(2, 3), (0,))]
     cases += [meth("tile", T(2, 3), (2,)), meth("tile", T(2, 3), 2, 2), meth("tile", T(2, 3), (1, 2, 2)),
               meth("tile", T(2, 3), ()), meth("tile", T(2, 3), (0, 2)), meth("tile", T(2, 3), dims=(2, 1)),
               fn("tile", T(2, 3), (2,)), fn("tile", T(4), (2, 3))]
@@ -750,6 +752,8 @@ def _issue21_cases() -> list:
               nnf("embedding", L(2, 3), T(10, 4), 9, max_norm=1.0),
               nnf("embedding", T(4, dtype=torch.int32), T(1, 8), 0),
               nnf("embedding", L(0, 3), T(0, 4))]
+    cases += [nnf("one_hot", L(2, 3), 5), nnf("one_hot", L(4), num_classes=7), nnf("one_hot", L(), 3),
+              nnf("one_hot", L(0), 2)]
     cases += [nnf("batch_norm", T(2, 4, 3), T(4), T(4)),
               nnf("batch_norm", T(2, 4, 3, 3), T(4), T(4), T(4), T(4)),
               nnf("batch_norm", T(2, 4), None, None, training=True),
@@ -1531,12 +1535,15 @@ INVALID_CASES += [
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=-11, match="within num_embeddings"),
     bad("F", "embedding", L(2, 3), T(10, 4), padding_idx=1.5, error=LayerError,
         match="must be int, not float"),
+    bad("method", "flip", T(2, 3), 0, dims=(1,), error=LayerError, match="multiple values"),
     # -- tile
     bad("method", "tile", T(2, 3), (-1, 2), error=LayerError, match="negative dimension -2"),
     bad("torch", "tile", T(2, 3), (2, -1), error=LayerError, match="negative dimension -3"),
     # -- copy_
     bad("method", "copy_", T(2, 3), T(4), match="must match the size of tensor b"),
     bad("method", "copy_", T(3), T(2, 3), match="doesn't match the broadcast shape"),
+    # -- one_hot
+    bad("F", "one_hot", L(2), -2, error=LayerError, match="smaller than num_classes"),
     # -- batch_norm
     bad("F", "batch_norm", T(2, 4, 3), T(3), T(4), match="running_mean should contain 4"),
     bad("F", "batch_norm", T(2, 4, 3), T(4), T(2, 3), match="running_var should contain 4"),
@@ -2007,6 +2014,7 @@ DTYPE_CASES = [
     dt("torch", "trunc", T(3, dtype=D)), dt("torch", "trunc", B(3), mine=[None]),
     dt("method", "new_zeros", T(3, dtype=I32), (2,)), dt("method", "new_ones", B(3), 2, 2),
     dt("method", "new_empty", T(3), 2, dtype=H), dt("method", "new_full", L(2), (2,), 1.5),
+    dt("F", "one_hot", L(3), 4), dt("F", "one_hot", T(3), 4), dt("F", "one_hot", B(3), 4),
 ]
 
 

@@ -948,3 +948,62 @@ def test_a_layers_eps_set_and_bias_dropped_after_construction():
                 return self.bn(self.lin(self.norm(self.conv(x)).mean((2, 3))))
     """)
     assert_matches_torch(source, "Net", check_calls=False)
+
+
+def test_numbers_tower_isinstance():
+    """timm's RmsNorm: `isinstance(normalized_shape, numbers.Integral)`."""
+    source = src("""
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self, channels=4):
+                super().__init__()
+                shape = channels
+                if isinstance(shape, numbers.Integral):
+                    shape = (shape,)
+                widths = [1 if isinstance(True, numbers.Integral) else 2,
+                          1 if isinstance(2.5, numbers.Integral) else 2,
+                          1 if isinstance(2.5, numbers.Real) else 2,
+                          1 if isinstance('a', numbers.Number) else 2]
+                self.norm = nn.LayerNorm(tuple(shape))
+                self.fc = nn.Linear(4, sum(widths))
+
+            def forward(self, x):
+                return self.fc(self.norm(x))
+    """, header=HEADER + "import numbers\n")
+    assert_matches_torch(source, "Net")
+
+
+def test_an_import_torch_has_in_a_try_and_a_parameter_registered_as_none():
+    """timm's norm.py: `try: from torch.nn.functional import rms_norm` / `except ImportError:`
+    (torch has it: the handler does not run) and `self.register_parameter('weight', None)`
+    (reads of `self.weight` give None)."""
+    source = src("""
+        try:
+            from torch.nn.functional import rms_norm
+        except ImportError:
+            rms_norm = None
+
+
+        class RmsNorm(nn.Module):
+            def __init__(self, channels, affine=True):
+                super().__init__()
+                self.normalized_shape = (channels,)
+                if affine:
+                    self.weight = nn.Parameter(torch.ones(channels))
+                else:
+                    self.register_parameter('weight', None)
+
+            def forward(self, x):
+                return rms_norm(x, self.normalized_shape, self.weight, 1e-6)
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.a = RmsNorm(4)
+                self.b = RmsNorm(4, affine=False)
+                self.fc = nn.Linear(4, 2 if self.b.weight is None else 3)
+
+            def forward(self, x):
+                return self.fc(self.b(self.a(x)))
+    """)
+    assert_matches_torch(source, "Net", check_calls=False)

@@ -11,7 +11,9 @@ import math
 from ...units import format_shape
 from ..layers import LAYERS
 from ..shapes import normalize_dim, op_on, show_bracketed
-from ..spec import Args, LayerError, Shape, ShapeError, UnknownArgument, is_python_scalar
+from ..spec import (
+    Args, LayerError, Shape, ShapeError, UnknownArgument, Unresolved, is_python_scalar,
+)
 from .base import ONE_TENSOR, int_arg, int_list_arg, resolve, resolved, shape_of, strict_int_arg
 from .matmul import linear_parts
 from .reductions import softmax_result
@@ -125,6 +127,18 @@ def _batch_norm(args: Args) -> Shape:
             raise ShapeError(f"{name}: TensorAccessor expected 1 dims but tensor has "
                              f"{len(shape_of(args, name))}")
     return x
+
+
+def _one_hot(args: Args) -> Shape:
+    """F.one_hot(t, num_classes): (*t, num_classes); with num_classes=-1 (the default) the
+    size is the largest item's + 1, which only the data tell."""
+    x, classes = shape_of(args), strict_int_arg(args, "num_classes")
+    if classes == -1:
+        raise Unresolved("num_classes", "F.one_hot() without num_classes: its size is the "
+                                        "largest item + 1, which depends on the data")
+    if classes < -1:
+        raise LayerError("Class values must be smaller than num_classes.")
+    return (*x, classes)
 
 
 def _embedding(args: Args) -> Shape:
@@ -397,6 +411,7 @@ NORMS_LOOKUPS = [
           result=_batch_norm)),
     ("rms_norm", lambda input, normalized_shape, weight=None, eps=None: None,
      dict(tensors=("input", "weight"), no_numbers=("input", "weight"), result=_rms_norm)),
+    ("one_hot", lambda input, num_classes=-1: None, dict(result=_one_hot)),
     ("embedding", lambda input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
      scale_grad_by_freq=False, sparse=False: None,
      dict(tensors=("input", "weight"), no_numbers=("input", "weight"), result=_embedding)),

@@ -91,8 +91,13 @@ def _flip(args: Args) -> Shape:
 
 
 def _flip_method(args: Args) -> Shape:
-    dims = args["dims"]
-    if len(dims) == 1 and isinstance(dims[0], (list, tuple)):
+    """x.flip(0, 1), x.flip((0, 1)) or x.flip(dims=(0, 1))."""
+    dims = args["positions"]
+    if args["dims"] is not None:
+        if dims:
+            raise LayerError("flip() got multiple values for argument 'dims'")
+        dims = args["dims"] if isinstance(args["dims"], (list, tuple)) else (args["dims"],)
+    elif len(dims) == 1 and isinstance(dims[0], (list, tuple)):
         dims = dims[0]
     return _flip(Args({"input": args["input"], "dims": list(dims)}))
 
@@ -363,7 +368,7 @@ METHODS = [
 
 # x.flip(...), x.chunk(...), x.split(...): listed after the reductions
 FLIP_SPLIT_METHODS = [
-    ("flip", lambda input, *dims: None, dict(result=_flip_method)),
+    ("flip", lambda input, *positions, dims=None: None, dict(result=_flip_method)),
     ("chunk", lambda input, chunks, dim=0: None,
      dict(result=_chunk, result_kind="tensors")),
     ("split", lambda input, split_size, dim=0: None,
