@@ -909,7 +909,8 @@ def test_members_of_a_str_enum_keep_their_identity():
                 super().__init__()
                 widths = [len(get_spatial_dim('NCHW')), len(get_spatial_dim(Format.NLC)),
                           len(Format.NLC.value), len(Format.NCHW.name),
-                          1 if 'NLC' is not Format.NLC else 2, 1 if Format.NLC == 'NLC' else 2]
+                          1 if ''.join(['NL', 'C']) is not Format.NLC else 2,
+                          1 if Format.NLC == 'NLC' else 2]
                 self.fc = nn.Linear(4, sum(widths))
 
             def forward(self, x):
