@@ -48,7 +48,7 @@ def _scan(function: cst.FunctionDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     changed: Set[str] = set()
     called: Set[str] = set()
     declared: Set[str] = set()
-    for node in _walk(function.body):
+    for node in walk_nodes(function.body):
         if isinstance(node, cst.Global):
             declared.update(n.name.value for n in node.names)
         elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
@@ -70,7 +70,7 @@ def _scan(function: cst.FunctionDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     return result
 
 
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     stack = [node]
     while stack:
         current = stack.pop()
@@ -147,7 +147,7 @@ class UnrunEffects:
         lines = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
         if not lines or not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
             return None
-        for node in _walk(stmt.body):
+        for node in walk_nodes(stmt.body):
             if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Global, cst.Lambda)):
                 return None
             if isinstance(node, cst.Call):

@@ -23,7 +23,7 @@ from ..results.sites import LayerSite, first_unknown
 from .library import LIBRARIES, LIBRARY_OF_VALUE, AttributeNames
 from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
 from .comprehensions import Comprehensions
-from .effects import UnrunEffects
+from .effects import UnrunEffects, walk_nodes
 from .policy import WALK, Policy
 from .record_calls import RecordCalls
 from .records import (
@@ -653,8 +653,19 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         call holding one): a DeferredCall, run when a model reads it (torchnn.tracer)."""
         if (direct or type(unknown) is DeferredCall) and scope.kind == "module" \
                 and not self.skipping and not self.uncertain and not self.policy.runs:
-            return DeferredCall(unknown.reason, node, scope)
+            return DeferredCall(unknown.reason, node, self.as_here(node, scope))
         return None
+
+    def as_here(self, node: cst.CSTNode, scope: Scope) -> Scope:
+        """A scope where the names `node` reads have their values of this point of the module
+        (their containers copied), the others the module's: a deferred call runs later, and
+        `x = f(x)` must not read its own later binding (timm's `default_cfgs`)."""
+        here = Scope("class", scope)  # (a class scope: names not bound here are looked up)
+        memo: Dict[int, Any] = {}
+        for name in {n.value for n in walk_nodes(node) if isinstance(n, cst.Name)}:
+            if name in scope.values:
+                here.values[name] = fresh_copy(scope.values[name], memo)
+        return here
 
     # -- hooks: what running code needs of the values it runs on ----------
     # The defaults are Python's own semantics on plain values; the model runtime

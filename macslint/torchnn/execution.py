@@ -101,10 +101,13 @@ class Execution:
         if base == PyBuiltin("sys.modules") and len(keys) == 1 and isinstance(keys[0], str):
             return self.module_named(keys[0])  # timm's register_model: its model's module
         if isinstance(base, DefaultDict) and len(keys) == 1 and base.factory is not None \
-                and isinstance(keys[0], (str, int, tuple)) and keys[0] not in base:
-            if self.forks:  # made under a condition not known: the dict as it is
-                return Unknown(f"`{self.code(node)}`: a defaultdict's new entry, made under a "
-                               f"condition that is not known")
+                and not (isinstance(keys[0], (str, int, tuple)) and keys[0] in base):
+            if self.forks or self.uncertain or not isinstance(keys[0], (str, int, tuple)):
+                # a key not known, or a read that may or may not run: the dict may have gained
+                # an entry (Python's __missing__), so it is not known from here
+                self.forget(base)
+                return Unknown(f"`{self.code(node)}`: a defaultdict's entry made where it is "
+                               f"not known which")
             base[keys[0]] = self.call(node, base.factory, [], {})  # Python's __missing__
             return base[keys[0]]
         if isinstance(base, UserModule) and base.container is not None and len(keys) == 1:

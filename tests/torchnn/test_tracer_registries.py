@@ -1008,3 +1008,37 @@ def test_an_import_torch_has_in_a_try_and_a_parameter_registered_as_none():
                 return self.fc(self.b(self.a(x)))
     """)
     assert_matches_torch(source, "Net", check_calls=False)
+
+
+def test_a_defaultdict_filled_in_a_loop_not_followed_is_not_read_as_empty():
+    """timm's generate_default_cfgs over a table macslint could not follow: `out[model]` in
+    the loop adds the key (a defaultdict), so `out` is not known after it (it was returned
+    empty, and the registry missed aimv2's config: a wrong parameter count, caught)."""
+    source = src("""
+        def group(cfgs):
+            out = defaultdict(list)
+            for key, value in cfgs.items():
+                model, _, tag = key.partition('.')
+                if not tag:
+                    continue  # (the walk of a loop not followed stops here)
+                entry = out[model]
+                entry.append(tag)
+            return out
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self, cfgs=sys.argv):
+                super().__init__()
+                table = group(cfgs)
+                self.fc = nn.Linear(4, 2 if 'a' in table else 3)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        def net():  # macslint: input-size=4
+            return Net(cfgs={'a.x': 1, 'b.y': 2})
+    """, header=HEADER + "import sys\nfrom collections import defaultdict\n")
+    model = trace(source, "Net")  # the table not known: the lookup is not known
+    assert not model.complete and model.params is None
+    assert_matches_torch(source, "net")  # a known table: followed, torch's
