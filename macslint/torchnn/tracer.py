@@ -144,7 +144,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             if marker.home.values.get(marker.name) is marker:
                 marker.home.values[marker.name] = marker.original
         failed: Dict[int, str] = {}
-        replaying, self.replaying = self.replaying, True
+        replaying, self.replaying, completed = self.replaying, True, False
         try:
             for effect in effects:
                 if not effect.done and effect.replayable:
@@ -153,8 +153,13 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                         self.run_effect(effect)
                     except RaiseSignal as exc:
                         failed[id(effect)] = f"`{self.code(effect.node)}` raises: {exc}"
+            completed = True
         finally:
             self.replaying = replaying
+            if not completed:  # the budget ran out: what the calls left half-done is unknown
+                for marker in markers:
+                    for view in (marker.home.values, *marker.views):
+                        view[marker.name] = marker.result
         for marker in markers:
             if not all(e.replayable for e in marker.effects):
                 continue

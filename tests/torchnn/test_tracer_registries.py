@@ -1042,3 +1042,18 @@ def test_a_defaultdict_filled_in_a_loop_not_followed_is_not_read_as_empty():
     model = trace(source, "Net")  # the table not known: the lookup is not known
     assert not model.complete and model.params is None
     assert_matches_torch(source, "net")  # a known table: followed, torch's
+
+
+def test_a_replay_the_budget_stops_leaves_the_registry_unknown(monkeypatch):
+    """The step budget runs out while the registrations run (the first model reading the
+    registry pays for them): what they left half-done is not known, for that model and the
+    next ones of the run, never a registry missing entries."""
+    from macslint.torchnn import tracer
+    many = "".join(f"\n\n@register_model\ndef extra_{i}():\n    return Net(4)\n" for i in range(40))
+    source = REGISTERED + many
+    monkeypatch.setattr(tracer, "MAX_STEPS", 120)
+    result = analyse(source)
+    assert "net_a" in {n.name for n in result.report.not_built}  # its build ran out
+    for model in result.report.models:  # the next ones read what the calls left: unknown
+        assert not model.complete and model.params is None, model.name
+        assert "it is read while those calls run" in reasons(model)
