@@ -19,7 +19,7 @@ from typing import Any, Optional
 import libcst as cst
 
 from .records import Instance, StdName
-from .values import Unknown, UserClass, UserFunction
+from .values import MISSING, Unknown, UserClass, UserFunction
 
 ENUM_BASES = {"enum.Enum": "Enum", "enum.Flag": "Enum", "enum.IntEnum": "IntEnum",
               "enum.IntFlag": "IntEnum", "enum.StrEnum": "StrEnum"}
@@ -111,7 +111,7 @@ class EnumStr(str):
             return self.member_name  # type: ignore[attr-defined]
         if name in ("value", "_value_"):
             return str(self)
-        return MISSING_VALUE
+        return MISSING
 
 
 def enum_by_value(cls: UserClass, value: Any) -> Any:
@@ -125,12 +125,10 @@ def enum_by_value(cls: UserClass, value: Any) -> Any:
         if member is value or isinstance(member, EnumStr) and type(value) in (str, EnumStr) \
                 and str(member) == str(value) or (_plain(member) and _plain(value) and
                                                   member == value and type(member) is type(value)) or \
-                getattr(member, "attrs", {}).get("value", MISSING_VALUE) == value and _plain(value):
+                getattr(member, "attrs", {}).get("value", MISSING) == value and _plain(value):
             return member
     return Unknown(f"{value!r} is not a valid {cls.name} (Python raises ValueError)")
 
-
-MISSING_VALUE = object()
 
 
 class AutoValue:
