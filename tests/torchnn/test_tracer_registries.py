@@ -1057,3 +1057,28 @@ def test_a_replay_the_budget_stops_leaves_the_registry_unknown(monkeypatch):
     for model in result.report.models:  # the next ones read what the calls left: unknown
         assert not model.complete and model.params is None, model.name
         assert "it is read while those calls run" in reasons(model)
+
+
+def test_a_deferred_module_level_call_reads_names_as_they_are_at_its_line():
+    """`wide = double(width)` runs when a model reads it, but with `width` as it was at that
+    line (timm's `default_cfgs = generate_default_cfgs(default_cfgs)`): a later binding of
+    `width` is not what Python passed."""
+    source = src("""
+        def double(v):
+            return v * 2
+
+
+        width = 3
+        wide = double(width)
+        width = 5
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, wide)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
