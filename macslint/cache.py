@@ -181,6 +181,8 @@ CODEC = Codec(
         # a module-level call not run (evaluator.values.DeferredCall): read back as Unknown
         Kind("macslint.evaluator.values:DeferredCall", lambda value: value.reason,
              lambda cls, reason: _unknown(Unknown, reason)),
+        Kind("macslint.evaluator.values:DeferredLoop", lambda value: value.reason,
+             lambda cls, reason: _unknown(Unknown, reason)),
     ],
 )
 

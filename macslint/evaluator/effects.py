@@ -15,9 +15,9 @@ import libcst as cst
 
 from .collection_values import DefaultDict
 from .library import LIBRARY_OF_VALUE, library_of
-from .syntax import dotted
+from .syntax import assigned_names, dotted, names_bound_in
 from .scope import Scope, unbound
-from .values import MISSING, Unknown, UserClass, UserFunction
+from .values import MISSING, DeferredCall, DeferredLoop, Unknown, UserClass, UserFunction
 
 # methods that change a list, dict, set or deque in place
 MUTATORS = frozenset({
@@ -28,7 +28,14 @@ MAX_FUNCTIONS = 32  # the same module's functions followed from one call
 MAX_MODULE_LOOP = 64  # passes of a module-level loop run when a file is read
 # str methods reading a file computes on known strings (they change nothing; small results)
 STR_METHODS = frozenset({"lower", "upper", "strip", "lstrip", "rstrip", "startswith",
-                         "endswith", "isdigit", "isalpha", "casefold", "title", "capitalize"})
+                         "endswith", "isdigit", "isalpha", "casefold", "title", "capitalize",
+                         "replace", "removeprefix", "removesuffix"})
+# methods of strs, dicts and lists a module-level loop may call on the names it binds
+PLAIN_METHODS = STR_METHODS | MUTATORS | frozenset({"get", "items", "keys", "values", "copy",
+                                                    "split", "join", "format", "count", "index"})
+# Python's builtins a module-level loop may call: none builds a layer
+PY_BUILTINS = frozenset({"len", "int", "float", "bool", "min", "max", "sum", "abs", "round",
+                         "list", "tuple", "dict", "sorted", "str", "set", "frozenset"})
 
 _SCANNED: Dict[int, Tuple[cst.CSTNode, FrozenSet[str], FrozenSet[str]]] = {}
 
@@ -68,6 +75,45 @@ def _scan(function: cst.FunctionDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
     result = frozenset(changed), frozenset(called)
     _SCANNED[id(function)] = (function, *result)
     return result
+
+
+def _plain_lines(line: cst.BaseStatement) -> bool:
+    """A line of plain statements, or an `if` of such lines (its condition is decided on each
+    pass: an undecided one makes the pass uncertain, and what it changes is forgotten)."""
+    if isinstance(line, cst.SimpleStatementLine):
+        return True
+    if isinstance(line, cst.If) and isinstance(line.body, cst.IndentedBlock):
+        rest = line.orelse
+        branches = [line.body.body] + ([] if rest is None else [rest.body.body] if isinstance(
+            rest, cst.Else) and isinstance(rest.body, cst.IndentedBlock) else [[rest]])
+        return all(_plain_lines(inner) for branch in branches for inner in branch)
+    return False
+
+
+def _dict_call(table: Dict[Any, Any], name: str, positional: List[Any],
+               keywords: Dict[str, Any]) -> Any:
+    """`table.get/setdefault/update/pop(...)` with keys of known strs and ints, done as Python
+    does (timm's `for a in _ACT_LAYERS: a.setdefault('hardswish', a.get('hard_swish'))`);
+    NotImplemented for anything else."""
+    keys = [positional[0]] if positional and name != "update" else list(keywords)
+    if name == "update" and len(positional) == 1 and type(positional[0]) is dict:
+        keys += list(positional[0])
+    elif name == "update" and positional:
+        return NotImplemented
+    if not all(type(k) in (str, int) for k in keys) or (keywords and name != "update"):
+        return NotImplemented
+    if type(table) is DefaultDict and name in ("setdefault", "pop"):
+        return NotImplemented  # (a default factory's entries: not followed here)
+    if name == "get" and 1 <= len(positional) <= 2:
+        return table.get(*positional)
+    if name == "setdefault" and 1 <= len(positional) <= 2:
+        return table.setdefault(*positional)
+    if name == "pop" and len(positional) == 2:
+        return table.pop(*positional)
+    if name == "update" and len(positional) <= 1:
+        table.update(*positional, **keywords)
+        return None
+    return NotImplemented
 
 
 def walk_nodes(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -144,22 +190,8 @@ class UnrunEffects:
         if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
                 or self.forks or stmt.orelse is not None:  # type: ignore[attr-defined]
             return None
-        lines = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
-        if not lines or not all(isinstance(line, cst.SimpleStatementLine) for line in lines):
+        if not self.plain_loop_body(stmt, scope):
             return None
-        for node in walk_nodes(stmt.body):
-            if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Global, cst.Lambda)):
-                return None
-            if isinstance(node, cst.Call):
-                if isinstance(node.func, cst.Attribute) and type(self.eval(  # type: ignore[attr-defined]
-                        node.func.value, scope)) in (list, dict, str):
-                    continue  # a method of a plain value (module_list_call, or forgotten)
-                callee = self.eval(node.func, scope)  # type: ignore[attr-defined]
-                library = LIBRARY_OF_VALUE.get(type(callee))
-                if library is not None and library.constructs_layers or isinstance(
-                        callee, Unknown) or isinstance(callee, UserClass) \
-                        and callee.meta.get("plain", "") is not None:
-                    return None  # a layer it may construct: read once, with its reason
         items = self.iterate(self.eval(stmt.iter, scope))  # type: ignore[attr-defined]
         if isinstance(stmt.iter, cst.Call) and isinstance(stmt.iter.func, cst.Name) \
                 and stmt.iter.func.value == "range" and unbound(scope, "range"):
@@ -169,6 +201,92 @@ class UnrunEffects:
                     type(b) is int for b in bounds) and len(range(*bounds)) <= MAX_MODULE_LOOP:
                 items = list(range(*bounds))  # (reading a file does not evaluate `range`)
         return items if isinstance(items, list) and len(items) <= MAX_MODULE_LOOP else None
+
+    def plain_loop_body(self, stmt: cst.For, scope: Scope) -> bool:
+        """A body of plain statements (and `if`s of them; no `break`, `continue`, def or
+        class) that builds nothing of a library (no layer site read several times)."""
+        lines = stmt.body.body if isinstance(stmt.body, cst.IndentedBlock) else ()
+        if not lines or not all(_plain_lines(line) for line in lines):
+            return False
+        bound = names_bound_in([stmt]).names
+        for node in walk_nodes(stmt.body):
+            if isinstance(node, (cst.Break, cst.Continue, cst.Return, cst.Global, cst.Lambda)):
+                return False
+            if isinstance(node, cst.Call):
+                if isinstance(node.func, cst.Attribute) and type(self.eval(  # type: ignore[attr-defined]
+                        node.func.value, scope)) in (list, dict, str):
+                    continue  # a method of a plain value (module_list_call, or forgotten)
+                if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Name) \
+                        and node.func.value.value in bound and node.func.attr.value in PLAIN_METHODS:
+                    continue  # `n.replace(...)` of the loop's own names: a str's, dict's, list's
+                if isinstance(node.func, cst.Name) and node.func.value in PY_BUILTINS \
+                        and unbound(scope, node.func.value):
+                    continue  # `dict(...)`: Python's (reading a file does not evaluate it)
+                callee = self.eval(node.func, scope)  # type: ignore[attr-defined]
+                library = LIBRARY_OF_VALUE.get(type(callee))
+                if library is not None and library.constructs_layers or isinstance(
+                        callee, Unknown) or isinstance(callee, UserClass) \
+                        and callee.meta.get("plain", "") is not None:
+                    return False  # a layer it may construct: read once, with its reason
+        return True
+
+    def defer_module_loop(self, stmt: cst.For, scope: Scope) -> bool:
+        """A module-level `for` over a value reading the file does not know because it waits
+        on a call of the project (a DeferredCall: timm's `for n in _quick_gelu_cfgs:
+        default_cfgs[n.replace(...)] = c`): each name it binds or changes becomes a
+        DeferredLoop, and a model reading one runs the loop, once, from the names as they are
+        at its line. False, having done nothing, for any other loop (walked once, its names
+        forgotten), or one calling a function of the project that changes other names."""
+        if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
+                or self.forks or stmt.orelse is not None \
+                or not self.plain_loop_body(stmt, scope):  # type: ignore[attr-defined]
+            return False
+        if not isinstance(self.eval(stmt.iter, scope), DeferredCall):  # type: ignore[attr-defined]
+            return False
+        changed = set(names_bound_in([stmt]).names)
+        module_functions = {n: v.node for n, v in scope.values.items()
+                            if isinstance(v, UserFunction)}
+        for node in walk_nodes(stmt.body):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+                    else [node.target]
+                changed.update(_base_name(t) for t in targets
+                               if isinstance(t, (cst.Subscript, cst.Attribute)))
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in MUTATORS:
+                changed.add(_base_name(node.func.value))
+            elif isinstance(node, cst.Call) and not isinstance(node.func, cst.Attribute):
+                callee = self.eval(node.func, scope)  # type: ignore[attr-defined]
+                if isinstance(callee, UserFunction) and changed_globals(
+                        callee.node, module_functions, frozenset(callee.scope.values)):
+                    return False  # it changes names of its own: not followed this way
+        changed.discard("")
+        here = self.as_here(stmt, scope)  # type: ignore[attr-defined]
+        reason = (f"'{{}}' is changed by the loop at {self.place(stmt)}, over a value the "  # type: ignore[attr-defined]
+                  f"project computes when a model reads it")
+        for name in sorted(changed):
+            scope.values[name] = DeferredLoop(reason.format(name), stmt, here, name)
+        return True
+
+    def forget_changed_items(self, stmt: cst.For, items: Any, scope: Scope) -> None:
+        """A loop walked once that changes its items in place (`for a in tables: a[k] = v`,
+        `a.setdefault(...)`): the containers of what it iterates are forgotten (the walk sees
+        the loop variable as unknown, and would keep them as they were)."""
+        targets = set(assigned_names(stmt.target))
+        for node in walk_nodes(stmt.body):
+            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
+                changed = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
+                    else [node.target]
+                changed = [_base_name(t) for t in changed
+                           if isinstance(t, (cst.Subscript, cst.Attribute))]
+            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
+                    and node.func.attr.value in MUTATORS:
+                changed = [_base_name(node.func.value)]
+            else:
+                continue
+            if any(name in targets for name in changed):
+                self.mutated(scope, items)  # type: ignore[attr-defined]
+                return
 
     def module_item_set(self, scope: Scope, target: cst.BaseExpression, value: Any) -> bool:
         """`table[key] = value` in module-level code that runs once, on one path (timm's
@@ -195,10 +313,14 @@ class UnrunEffects:
                     type(a) in (str, int) for a in positional) and len(receiver) <= 10_000:
             return getattr(receiver, node.func.attr.value)(*positional)  # `os.environ.get(k, 'false').lower()`
         if self.policy.runs or scope.kind != "module" or self.skipping or self.uncertain \
-                or self.forks or type(receiver) is not list or keywords \
+                or self.forks or type(receiver) not in (list, dict, DefaultDict) \
                 or not isinstance(node.func, cst.Attribute):  # type: ignore[attr-defined]
             return NotImplemented
         name = node.func.attr.value
+        if type(receiver) is not list:
+            return _dict_call(receiver, name, positional, keywords)
+        if keywords:
+            return NotImplemented
         if name == "append" and len(positional) == 1:
             receiver.append(positional[0])
         elif name == "extend" and len(positional) == 1 and type(positional[0]) in (list, tuple):

@@ -50,6 +50,9 @@ PY_BUILTIN_NAMES = frozenset({
     "callable", "globals", "map", "filter", "set", "frozenset", "vars", "type", "dir",
 })
 
+# those that change none of their arguments (the others run functions, or set attributes)
+PURE_BUILTIN_NAMES = PY_BUILTIN_NAMES - {"setattr", "map", "filter", "super", "vars", "globals"}
+
 
 class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffects):
     """The one interpreter of Python for macslint; `policy` says whether it reads a file or
@@ -628,8 +631,11 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         done = self.module_list_call(node, scope, receiver, positional, keywords)
         if done is not NotImplemented:  # `widths.append(w)` in module-level code (effects)
             return done
-        # Any other call may change the lists it is given, or the one it is a method of.
-        for value in (*positional, *keywords.values(), receiver):
+        # Any other call may change the lists it is given, or the one it is a method of
+        # (Python's `len(xs)`, `sorted(xs)`, ... do not).
+        pure = isinstance(node.func, cst.Name) and node.func.value in PURE_BUILTIN_NAMES \
+            and unbound(scope, node.func.value)
+        for value in () if pure else (*positional, *keywords.values(), receiver):
             self.mutated(scope, value)
         for library in LIBRARIES.values():
             library.unresolved_call(self, node, callee, positional, keywords)
@@ -637,7 +643,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         if unknown and (isinstance(callee, PyBuiltin) or isinstance(receiver, (str, list, dict))
                         or isinstance(node.func, cst.Name) and node.func.value in PY_BUILTIN_NAMES
                         and unbound(scope, node.func.value)):  # the argument is the cause
-            return (type(unknown) is DeferredCall and self.defer(unknown, node, scope)) or \
+            return (isinstance(unknown, DeferredCall) and self.defer(unknown, node, scope)) or \
                 Unknown(argument_not_known(self.code(node.func), unknown))
         reason = f"the result of `{self.code(node.func)}(...)` is not evaluated"
         if isinstance(callee, UserFunction):
@@ -651,7 +657,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         """A module-level expression not known because of a call of a project function that
         reading a file does not run (`direct`: the call itself; else a tuple or a builtin's
         call holding one): a DeferredCall, run when a model reads it (torchnn.tracer)."""
-        if (direct or type(unknown) is DeferredCall) and scope.kind == "module" \
+        if (direct or isinstance(unknown, DeferredCall)) and scope.kind == "module" \
                 and not self.skipping and not self.uncertain and not self.policy.runs:
             return DeferredCall(unknown.reason, node, self.as_here(node, scope))
         return None

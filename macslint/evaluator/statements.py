@@ -472,13 +472,15 @@ class Statements:
                     return
             self.note(f"the loop over {self.where(stmt.iter)} is not followed: {items.reason}")
         items = self.module_loop_items(stmt, scope)  # module-level code runs once: its loops
+        if items is None and self.defer_module_loop(stmt, scope):
+            return  # run when a model reads what it changes
         if items is not None:
             for item in items:
                 self.bind_target(scope, stmt.target, item)
                 self.walk_body(stmt.body, scope)
             return
         # Walked once for any number of passes (when running: the iterable is read again).
-        self.eval(stmt.iter, scope)
+        self.forget_changed_items(stmt, self.eval(stmt.iter, scope), scope)
 
         def run() -> None:
             self.invalidate(scope, assigned_names(stmt.target), "is a loop variable")
@@ -657,9 +659,10 @@ class Statements:
 
     def mutated(self, scope: Scope, value: Any) -> None:
         """`value` may have been changed in place: forget every name whose value holds one of
-        its lists (aliases included), in this scope and the ones around it."""
+        its lists (aliases included), in this scope and the ones around it. (A branch Python
+        does not take, read for its layers, changes nothing.)"""
         lists = [v for v in lists_in(value)]
-        if not lists:
+        if not lists or self.skipping:
             return
         current: Optional[Scope] = scope
         while current is not None:

@@ -271,6 +271,19 @@ class DeferredCall(Unknown):
         self.scope = scope
 
 
+class DeferredLoop(DeferredCall):
+    """A name a module-level `for` binds or changes, where the loop runs over a DeferredCall
+    (evaluator.effects.defer_module_loop): running a model runs the loop (`node`) once per
+    model, in `scope` (the names as they are at its line), and reads `name` from what it
+    left."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, reason: str, node: Any, scope: Any, name: str) -> None:
+        super().__init__(reason, node, scope)
+        self.name = name
+
+
 class LazyImport:
     """A name imported from a project file, read when first used."""
 

@@ -29,7 +29,7 @@ from ..evaluator.policy import RUN
 from ..evaluator.scope import Scope
 from ..evaluator.syntax import child_nodes
 from ..evaluator.values import (
-    MISSING, DeferredCall, LazyImport, RaiseSignal, Unknown, UserClass, UserFunction, resolved, what_is,
+    MISSING, DeferredCall, DeferredLoop, LazyImport, RaiseSignal, Unknown, UserClass, UserFunction, resolved, what_is,
 )
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
@@ -112,6 +112,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         value = super().eval(node, scope)
         if type(value) is DeferredCall:
             return self.run_deferred(value)
+        if type(value) is DeferredLoop:
+            return self.run_deferred_loop(value)
         if type(value) is Unrun:
             return self.replay(value)
         return value
@@ -190,6 +192,28 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             value = Unknown(f"{deferred.reason}: {exc}")
         self.deferred[id(deferred)] = (deferred, value)
         return value
+
+    def run_deferred_loop(self, deferred: DeferredLoop) -> Any:
+        """A name a module-level loop over a DeferredCall changes (evaluator.effects.
+        defer_module_loop): the loop runs once per model, on a copy of the names as they were
+        at its line; the name is what it left there."""
+        key = id(deferred.node)
+        done = self.deferred.get(key)
+        if done is None:
+            self.deferred[key] = (deferred, Unknown(f"{deferred.reason}: it reads itself"))
+            here = Scope("class", deferred.scope.parent)
+            here.values = {k: fresh_copy(v, self.memo) for k, v in deferred.scope.values.items()}
+            try:
+                self.walk_stmt(deferred.node, here)
+                done = (deferred, here.values)
+            except RaiseSignal as exc:
+                done = (deferred, Unknown(f"{deferred.reason}: {exc}"))
+            self.deferred[key] = done
+        values = done[1]
+        if isinstance(values, Unknown):
+            return values
+        return resolved(values.get(deferred.name, Unknown(
+            f"{deferred.reason}: the loop left it unbound")))
 
     def reset(self) -> None:
         # Each model starts from the module as it stands after running: a list one model's

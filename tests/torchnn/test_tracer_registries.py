@@ -764,6 +764,107 @@ def test_module_level_loops_run_pass_by_pass(factory):
     assert_matches_torch(MODULE_LOOP, factory)
 
 
+DEFERRED_LOOP = src("""
+    def _cfg(width=4, **kwargs):
+        return {'width': width, 'hub': 'hub/', **kwargs}
+
+
+    cfgs = {
+        'a_clip_s': _cfg(width=6, notes=('quick',)),
+        'b_clip_m': _cfg(width=8, hub='own/', notes=('quick',)),
+        'c': _cfg(),
+    }
+    # a loop over a value the project computes (a comprehension of `_cfg` results)
+    _quick = [n for n, c in cfgs.items() if c.get('notes', ()) and 'quick' in c['notes'][0]]
+    for n in _quick:
+        c = copy.deepcopy(cfgs[n])
+        if c['hub'] == 'hub/':
+            c['width'] = c['width'] + len(n)
+        cfgs[n.replace('_clip_', '_clip_quick_')] = dict(c, extra=1)
+    widths = [2, 3]
+    for i in range(3):  # a plain loop with an `if`: run pass by pass
+        if i > 0:
+            widths.append(10 * i)
+        else:
+            widths.append(i + 1)
+    table = finish(cfgs)
+
+
+    class Net(nn.Module):
+        def __init__(self, width):
+            super().__init__()
+            self.fc = nn.Linear(4, width + len(table) + sum(widths))
+
+        def forward(self, x):
+            return self.fc(x)
+
+
+    def net_a():  # macslint: input-size=4
+        return Net(table['a_clip_quick_s']['width'])
+
+
+    def net_b():  # macslint: input-size=4
+        return Net(table['b_clip_quick_m']['width'] + len(cfgs))
+""", header=HEADER + "import copy\n\n\ndef finish(cfgs):\n    return dict(cfgs)\n\n\n")
+
+
+@pytest.mark.parametrize("factory", ["net_a", "net_b"])
+def test_a_module_level_loop_over_a_value_the_project_computes(factory):
+    """timm's vision_transformer: `for n in _quick_gelu_cfgs: c = copy.deepcopy(...); if ...:
+    ...; default_cfgs[n.replace(...)] = c` over a comprehension of `_cfg(...)` results runs
+    when a model reads what it changes, from the names as they are at its line (it was
+    walked once and the table forgotten: every vit model and the registry were unknown)."""
+    assert_matches_torch(DEFERRED_LOOP, factory)
+
+
+ACT_TABLES = src("""
+    _ME = dict(relu=nn.ReLU, hard_swish=nn.Hardswish)
+    _DEFAULT = dict(relu=nn.ReLU)
+    _TABLES = (_ME, _DEFAULT)
+    for a in _TABLES:
+        a.setdefault('hardswish', a.get('hard_swish'))
+        a.update(elu=nn.ELU)
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self):
+            super().__init__()
+            extra = 2 if _DEFAULT['hardswish'] is None else 3
+            self.fc = nn.Linear(4, len(_ME) * 10 + len(_DEFAULT) + extra)
+
+        def forward(self, x):
+            return self.fc(x)
+""")
+
+
+def test_dict_methods_in_a_module_level_loop_run_pass_by_pass():
+    """timm's create_act: `for a in _ACT_LAYERS: a.setdefault('hardswish', a.get(...))`."""
+    assert_matches_torch(ACT_TABLES, "Net")
+
+
+def test_a_loop_walked_once_that_changes_its_items_forgets_them():
+    """`for a in (A, B): for k in ...: a[k] = 5` is walked once with `a` unknown: A and B are
+    not known after it (they were kept as they were: a wrong parameter count)."""
+    source = src("""
+        A = dict(relu=1)
+        B = dict(relu=2)
+        for a in (A, B):
+            for k in ('x',):
+                a[k] = 5
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, len(A) * 10 + len(B))
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert model.params is None and "'A' is a dict changed in place" in reasons(model)
+
+
 def test_finfo_and_iinfo_tables_are_torchs():
     from macslint.torchnn.calls import _FINFO, _IINFO
     for name, info in _FINFO.items():
