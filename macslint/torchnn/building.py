@@ -87,6 +87,9 @@ class ModuleBuilding:
                               f"there would not be counted: {value.reason}")
         elif isinstance(obj, UserClass):
             self.set_class_attribute(None, obj, name, value)
+        elif isinstance(obj, (LayerModule, Container)) and name == "training":
+            obj.training = value if not self.forks else Unknown(
+                f"`{self.code(node)}` is assigned under a condition that is not known")
         elif isinstance(obj, LayerModule) and self.tie(obj, name, value, node):
             return
         elif isinstance(obj, LayerModule) and self.set_layer_attribute(obj, name, value, node):
@@ -168,6 +171,8 @@ class ModuleBuilding:
             return self.module_attribute(base, name)
         if isinstance(base, UserFunction) and name in ("__name__", "__module__"):
             return base.name if name == "__name__" else self.module_name_of(base.scope)
+        if isinstance(base, (LayerModule, Container)) and name == "training":
+            return base.training
         if isinstance(base, LayerModule):
             if name in NO_EFFECT_MODULE_METHODS or name in MEMBER_METHODS or name == "forward" \
                     or base.kind == FLOAT_FUNCTIONAL and name in FUNCTIONAL_METHODS:

@@ -140,6 +140,7 @@ def clone(value: Any, memo: Dict[int, Any]) -> Any:
         copied.tensors = {k: clone(t, memo) for k, t in value.tensors.items()}
         copied.tied = {k: clone(t, memo) for k, t in value.tied.items()}
         copied.extra = {k: clone(v, memo) for k, v in value.extra.items()}
+        copied.training = value.training
     elif isinstance(value, UserModule):
         copied = UserModule(value.cls, container=value.container)
         memo[id(value)] = copied
@@ -152,6 +153,7 @@ def clone(value: Any, memo: Dict[int, Any]) -> Any:
         copied.composite, copied.composite_site = value.composite, value.composite_site
     elif isinstance(value, Container):
         copied = Container(value.kind, OrderedDict())
+        copied.training = value.training
         memo[id(value)] = copied
         copied.children.update((k, clone(v, memo)) for k, v in value.children.items())
     elif isinstance(value, (list, dict, tuple)):

@@ -25,6 +25,7 @@ from .quantization import float_functional_call
 from .valued import changed_in_place
 from .values import (
     MODULE_VALUES, BoundMethod, Container, LayerModule, SuperProxy, Tensor, Untraced, UserModule,
+    set_training,
 )
 
 
@@ -155,6 +156,8 @@ class ContainerCalls:
         receiver, name = method.receiver, method.name
         if method.function is not None:
             return self.call_function(method.function, [receiver, *positional], keywords)
+        if name in ("eval", "train") and isinstance(receiver, (UserModule, LayerModule, Container)):
+            return self.module_mode(node, receiver, name, positional, keywords)
         if isinstance(receiver, Tensor):
             if name in TENSOR_FILLS:
                 changed_in_place(receiver, self.line_of(node))
@@ -174,6 +177,8 @@ class ContainerCalls:
                         None, "module"):
                     self.torch_init(node, instance, positional, keywords)
                 return None
+            if name in ("eval", "train") and isinstance(instance, UserModule):
+                return self.module_mode(node, instance, name, positional, keywords)
             if name == "forward" and isinstance(instance, UserModule) and (
                     instance.layer is not None or instance.composite is not None):
                 return self.apply_part(node, instance, positional, keywords)
@@ -201,6 +206,22 @@ class ContainerCalls:
         if isinstance(receiver, dict):
             return self.dict_method(node, receiver, name, positional, keywords)
         return self.unknown_call(node, Unknown(f"`.{name}()` is not modelled"), positional)
+
+    def module_mode(self, node: cst.Call, module: Any, name: str, positional: List[Any],
+                    keywords: Dict[str, Any]) -> Any:
+        """torch's `module.eval()` / `module.train(mode=True)`: `training` set on the module
+        and every submodule (unknown under a condition not known); the module back."""
+        mode = False if name == "eval" else positional[0] if positional else \
+            keywords.get("mode", True)
+        if name == "eval" and (positional or keywords) or len(positional) > 1 \
+                or set(keywords) - {"mode"} or not isinstance(mode, (bool, Unknown)):
+            return self.unknown_call(node, Unknown(f"`{self.code(node)}` is not modelled"),
+                                     [module, *positional])
+        if self.forks and not isinstance(mode, Unknown):
+            mode = Unknown(f"`{self.code(node)}` ({self.place(node)}) runs under a condition "
+                           f"that is not known")
+        set_training(module, mode)
+        return module
 
     def module_method(self, node: cst.Call, module: UserModule, name: str,
                       positional: List[Any], keywords: Dict[str, Any]) -> Any:

@@ -45,7 +45,7 @@ from .entries import (
 from .containers import ContainerCalls
 from .execution import Execution
 from .tensors import TensorOps
-from .values import Container, LayerModule, OutOfBudget, Tensor, UserModule
+from .values import Container, LayerModule, OutOfBudget, Tensor, UserModule, set_training
 
 MAX_STEPS = 100_000  # statements and calls per model: hostile code ends incomplete, never hangs
 MAX_FILE_STEPS = 500_000  # and per file, whatever the number of models in it
@@ -447,6 +447,9 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
 
     def trace_forward(self, model: Any, trace: ModelTrace) -> None:
         self.tracing = True
+        # layers and ops a constructor ran (timm's hybrid embed runs its backbone on zeros to
+        # find its output size) are not the model's forward: torch counts the forward only
+        self.calls, self.ops = [], []
         set_eval_mode(model)
         self.steps = 0
         cls = model.cls if isinstance(model, UserModule) else None
@@ -646,15 +649,7 @@ def _returns(body: cst.CSTNode) -> Iterable[cst.CSTNode]:
 def set_eval_mode(model: Any) -> None:
     """`model.eval()`, as the convention runs it: `training` False on the model and every
     submodule (GoogLeNet's and Inception's auxiliary heads run only in training)."""
-    pending, seen = [model], set()
-    while pending:
-        module = pending.pop()
-        if id(module) in seen or not isinstance(module, (UserModule, Container)):
-            continue
-        seen.add(id(module))
-        if isinstance(module, UserModule):
-            module.attrs["training"] = False
-        pending.extend(module.children.values())
+    set_training(model, False)
 
 
 def trace_models(base: Interpreter, settings: Settings, path: str

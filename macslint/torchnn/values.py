@@ -93,6 +93,7 @@ class LayerModule(ModuleArgument):
         # attributes the code sets that torch's layer does not have (Inception's
         # `self.fc.stddev = 0.1`): read back as set, of no cost
         self.extra: Dict[str, Any] = {}
+        self.training = True  # torch's flag: `eval()`, `train(mode)`, `layer.training = ...`
 
     # Values appear in messages (`kernel_size must be an int, got ...`): as Python would show
     # them, never with an object's address (a message must be the same on every run).
@@ -344,6 +345,7 @@ class Container(ModuleArgument):
     def __init__(self, kind: str, children: "OrderedDict[str, Any]") -> None:
         self.kind = kind
         self.children = children
+        self.training = True
 
     def __repr__(self) -> str:
         return f"{self.kind}(...)"
@@ -351,6 +353,25 @@ class Container(ModuleArgument):
     @property
     def python_type(self) -> str:
         return self.kind
+
+
+def set_training(module: Any, mode: bool) -> None:
+    """torch's `module.train(mode)` (`eval()`: mode False): `training` set on the module and
+    every submodule (a layer subclass's torch part too)."""
+    pending, seen = [module], set()
+    while pending:
+        current = pending.pop()
+        if id(current) in seen or not isinstance(current, (UserModule, Container, LayerModule)):
+            continue
+        seen.add(id(current))
+        if isinstance(current, UserModule):
+            current.attrs["training"] = mode
+            if current.layer is not None:
+                pending.append(current.layer)
+        else:
+            current.training = mode
+        if not isinstance(current, LayerModule):
+            pending.extend(current.children.values())
 
 
 class BoundMethod:

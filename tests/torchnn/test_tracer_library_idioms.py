@@ -627,3 +627,65 @@ def test_a_forward_chosen_in_init_is_the_one_called():
                 return self.b(self.a(x))
     """)
     assert_matches_torch(source, "Net", check_calls=False)
+
+
+TRAINING_FLAGS = src("""
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(4, 4)
+
+
+    class Net(nn.Module):
+        def __init__(self, restore=True, mode_of='layer'):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Dropout(0.1))
+            self.head = Head()
+            training = [(m, m.training) for m in self.backbone.modules()]
+            try:
+                self.backbone.eval()
+                o = self.backbone(torch.zeros(1, 3, 8, 8))
+            finally:
+                if restore:
+                    for module, was_training in training:
+                        module.training = was_training
+            if mode_of == 'head':
+                self.head.eval()
+                flag = self.head.training or self.head.fc.training
+            elif mode_of == 'train':
+                self.backbone[2].train(False)
+                self.backbone.train()
+                flag = self.backbone[2].training and self.backbone.training
+            else:
+                flag = self.backbone[1].training
+            self.k = 2 if flag else 3
+            self.fc = nn.Linear(o.shape[1] * self.k, 5)
+
+        def forward(self, x):
+            return self.fc(self.backbone(x).mean((2, 3)).repeat(1, self.k))
+
+
+    def restored():  # macslint: input-size=3x8x8
+        return Net()
+
+
+    def left_in_eval():  # macslint: input-size=3x8x8
+        return Net(restore=False)
+
+
+    def head_in_eval():  # macslint: input-size=3x8x8
+        return Net(mode_of='head')
+
+
+    def trained_again():  # macslint: input-size=3x8x8
+        return Net(restore=False, mode_of='train')
+""")
+
+
+@pytest.mark.parametrize("factory", ["restored", "left_in_eval", "head_in_eval",
+                                     "trained_again"])
+def test_training_flags_of_layers_containers_and_modules(factory):
+    """timm's hybrid embed runs its backbone in eval mode while building and sets each
+    submodule's `training` back (`module.training = was_training`: an assignment that was not
+    followed); `eval()` and `train(mode)` set the flag on every submodule."""
+    assert_matches_torch(TRAINING_FLAGS, factory)
