@@ -4,10 +4,12 @@
 TOML (wherever `input-size` is accepted)::
 
     inputs = [[3, 224, 224], { shape = [1024], dtype = "int64" }, { name = "mask", shape = [1024], dtype = "bool" }]
+    inputs = [{ shape = [3, 800, 800], list = true }]  # a list of images, one per sample
 
 The compact form (the pragma, the command line, or a TOML string): items separated by `;`,
 each `[name:]SHAPE[:dtype]`; a name starts with a letter (or `_`), a shape with a digit
-(`3x224x224`), and `()` is a 0-d input (a tensor of shape `(batch,)` once batched)::
+(`3x224x224`), `()` is a 0-d input (a tensor of shape `(batch,)` once batched), and a shape
+in brackets (`[3x224x224]`) a list of `batch` tensors of that shape (detection models)::
 
     # macslint: inputs=idx:1024:int64; mask:1024:bool
     macslint check --inputs '3x224x224; 3x224x224'
@@ -36,7 +38,7 @@ TOML_HINT = ('use a list like [[3, 224, 224], { shape = [1024], dtype = "int64" 
              'dimension)')
 TEXT_HINT = ("write inputs like 3x224x224 or idx:1024:int64; mask:1024:bool (items "
              "[name:]SHAPE[:dtype] separated by ';', shapes without the batch dimension)")
-_TABLE_KEYS = ("shape", "dtype", "name")
+_TABLE_KEYS = ("shape", "dtype", "name", "list")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIM_RE = re.compile(r"[0-9]+(?:_[0-9]+)*")
 
@@ -52,10 +54,14 @@ class InputSpec:
     name: Optional[str]
     shape: Tuple[int, ...]
     dtype: Optional[str] = DEFAULT_DTYPE
+    # a Python list of `batch` tensors, each of `shape` without the batch (torchvision's
+    # detection models take `List[Tensor]` images): `{ shape = [...], list = true }`, `[3x224x224]`
+    listed: bool = False
 
     def describe(self) -> str:
-        """`1x1024 int64`, `mask=1x1024 bool`."""
-        text = format_shape(self.shape) + (f" {self.dtype}" if self.dtype else "")
+        """`1x1024 int64`, `mask=1x1024 bool`, `[3x224x224] float32` (a list)."""
+        shape = format_shape(self.shape)
+        text = (f"[{shape}]" if self.listed else shape) + (f" {self.dtype}" if self.dtype else "")
         return text if self.name is None or self.name == "" else f"{self.name}={text}"
 
 
@@ -146,7 +152,8 @@ def check_inputs(value: object, *, key: str, source: str) -> Tuple[InputSpec, ..
             for name in item:
                 if name not in _TABLE_KEYS:
                     raise _error(source, f"{item_key}.{name}", item[name],
-                                 "unknown key in an input", "valid keys are: shape, dtype, name")
+                                 "unknown key in an input",
+                                 "valid keys are: shape, dtype, name, list")
             if "shape" not in item:
                 raise _error(source, item_key, item, "no shape",
                              'write it like { shape = [1024], dtype = "int64" }')
@@ -155,7 +162,12 @@ def check_inputs(value: object, *, key: str, source: str) -> Tuple[InputSpec, ..
                                  source=source)
             name = _check_name(item["name"], key=f"{item_key}.name", source=source) \
                 if "name" in item else None
-            specs.append(InputSpec(name, shape, dtype))
+            listed = item.get("list", False)
+            if not isinstance(listed, bool):
+                raise _error(source, f"{item_key}.list", listed, f"not a boolean "
+                             f"({type_name(listed)})", "write list = true for a list of "
+                             "tensors (one per sample), or leave it out")
+            specs.append(InputSpec(name, shape, dtype, listed))
         else:
             raise _error(source, item_key, item, f"not a shape or a table ({type_name(item)})",
                          TOML_HINT)
@@ -206,7 +218,9 @@ def parse_inputs(text: object, *, key: str, source: str) -> Tuple[InputSpec, ...
                 raise fail(f"{name!r} is not a parameter name", TEXT_HINT)
             if not parts:
                 raise fail("no shape", f"write {name}:SHAPE[:dtype], like {name}:1024:int64")
-        shape = _parse_shape(parts.pop(0), fail=fail)
+        text_shape = parts.pop(0)
+        listed = text_shape.startswith("[") and text_shape.endswith("]")
+        shape = _parse_shape(text_shape[1:-1] if listed else text_shape, fail=fail)
         dtype = DEFAULT_DTYPE
         if parts:
             dtype = canonical_dtype(parts.pop(0)) or ""
@@ -214,7 +228,7 @@ def parse_inputs(text: object, *, key: str, source: str) -> Tuple[InputSpec, ...
                 raise fail("not a dtype", DTYPE_HINT)
         if parts:
             raise fail("too many ':'", TEXT_HINT)
-        specs.append(InputSpec(name, shape, dtype))
+        specs.append(InputSpec(name, shape, dtype, listed))
         keys.append(key)
     _check_order(specs, keys, text, source=source)
     return tuple(specs)

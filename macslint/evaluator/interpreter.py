@@ -21,7 +21,9 @@ import libcst as cst
 from ..costmodel import LayerError, LayerSpec
 from ..results.sites import LayerSite, first_unknown
 from .library import LIBRARIES, LIBRARY_OF_VALUE, AttributeNames
-from .operators import BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, too_big
+from .operators import (
+    BINARY_OPERATORS, COMPARISONS, MAX_INT_BITS, MAX_SEQUENCE, READ_MATH, read_math, too_big,
+)
 from .comprehensions import Comprehensions
 from .effects import UnrunEffects, walk_nodes
 from .policy import WALK, Policy
@@ -619,6 +621,9 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
                 and spread is None:
             return Partial(positional[0], positional[1:], keywords)
+        if isinstance(callee, PyBuiltin) and callee.name in READ_MATH and not keywords \
+                and read_math(callee.name, positional) is not None:
+            return read_math(callee.name, positional)
         if isinstance(callee, UserClass) and node.args:
             self.constructions.append(
                 (node, callee, scope if scope.kind == "module" else self.fork(scope)))

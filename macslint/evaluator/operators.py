@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import math
 import operator
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 import libcst as cst
 
@@ -39,3 +40,22 @@ def too_big(op: type, left: Any, right: Any) -> bool:
     if op is cst.Add and isinstance(left, (str, tuple, list)) and isinstance(right, (str, tuple, list)):
         return len(left) + len(right) > MAX_SEQUENCE
     return False
+
+
+# math functions reading a file computes on known numbers (a default such as torchvision's
+# `bbox_xform_clip=math.log(1000.0 / 16)`): Python's own, on the same machine
+READ_MATH: Dict[str, Callable[..., Any]] = {
+    "math.log": math.log, "math.log2": math.log2, "math.sqrt": math.sqrt, "math.exp": math.exp,
+    "math.ceil": math.ceil, "math.floor": math.floor,
+}
+
+
+def read_math(name: str, positional: List[Any]) -> Any:
+    """`math.<name>(*positional)` of plain ints and floats, or None where that is not sure
+    (another argument, or Python raises)."""
+    if not 1 <= len(positional) <= 2 or not all(type(a) in (int, float) for a in positional):
+        return None
+    try:
+        return READ_MATH[name](*positional)
+    except (ValueError, OverflowError, TypeError):
+        return None

@@ -93,6 +93,7 @@ class Statements:
                 library = library_of(name)
                 value = library.module(name) if library is not None else \
                     PyModule(name) if path in STDLIB_HELPERS else \
+                    path == name and self.project_module(path) or \
                     Unknown(f"'{name}' is a module other than torch")
             self.bind(scope, name, value)
 

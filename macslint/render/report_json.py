@@ -109,8 +109,8 @@ def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
         "line": model.line,
         "col": model.col,
         "input": _shape(model.input),
-        "inputs": [{"name": spec.name, "shape": list(spec.shape), "dtype": spec.dtype}
-                   for spec in model.model_inputs()],
+        "inputs": [{"name": spec.name, "shape": list(spec.shape), "dtype": spec.dtype,
+                    "list": spec.listed} for spec in model.model_inputs()],
         "batch_size": settings.batch_size,
         "params": model.params,
         "macs": model.macs,
@@ -122,8 +122,12 @@ def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
                  "input": [list(s) for s in op.inputs], "output": list(op.output),
                  "macs": op.macs} for op in model.ops],
     }
+    data["macs_before_stop"] = model.macs_before_stop
+    data["stopped_by"] = model.stopped_by
     if unit == "flops":
         data["flops"] = None if model.macs is None else 2 * model.macs
+        data["flops_before_stop"] = None if model.macs_before_stop is None \
+            else 2 * model.macs_before_stop
     return data
 
 

@@ -92,13 +92,20 @@ class ModelTrace:
     # Tracing stopped because the input it was given by default (not declared for it) does
     # not fit: likely a block built on its own, whose layers the models using it cost.
     input_misfit: bool = False
+    # Where forward() could not be followed to its end (`macs` None) and the model was built
+    # in full: the MACs of what ran before the first point it could not follow
+    # (`reasons`' first trace reason, `stopped_by`), which is what torch counts up to there
+    # (a detection model's backbone and heads before the data-dependent boxes); else None.
+    macs_before_stop: Optional[int] = None
+    stopped_by: Optional[str] = None
 
     def model_inputs(self) -> List[InputSpec]:
         """The inputs it was traced with, or else the ones its settings declare (batched)."""
         if self.inputs is not None:
             return self.inputs
         batch = self.settings.batch_size
-        return [InputSpec(s.name, (batch, *s.shape), s.dtype) for s in declared(self.settings)]
+        return [InputSpec(s.name, (batch, *s.shape), s.dtype, s.listed)
+                for s in declared(self.settings)]
 
     def untraced_layers(self) -> int:
         """Layers built for the model that no traced call costs: tracing stopped before them,

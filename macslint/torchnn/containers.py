@@ -17,6 +17,7 @@ from ..evaluator.values import (
     RaiseSignal, Unknown, argument_not_known, python_type, what_is,
 )
 from .builtins import PLAIN_SCALAR
+from ..costmodel.dtypes import is_floating
 from .calls import TENSOR_FILLS
 from .common import (
     END, FLOAT_FUNCTIONAL, FUNCTIONAL_METHODS, MISSING, NESTED, NO_EFFECT_MODULE_METHODS,
@@ -159,6 +160,10 @@ class ContainerCalls:
         if name in ("eval", "train") and isinstance(receiver, (UserModule, LayerModule, Container)):
             return self.module_mode(node, receiver, name, positional, keywords)
         if isinstance(receiver, Tensor):
+            if name in ("is_floating_point", "is_complex") and not positional and not keywords:
+                if receiver.dtype is None:
+                    return Unknown(f"`{self.code(node)}`: the tensor's dtype is not known")
+                return is_floating(receiver.dtype) if name == "is_floating_point" else False
             if name in TENSOR_FILLS:
                 changed_in_place(receiver, self.line_of(node))
                 return receiver

@@ -247,6 +247,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.build_notes: List[str] = []  # the module tree may differ from what was built
         self.trace_notes: List[str] = []  # the traced MACs may be incomplete
         self.tracing = False
+        self.stop: Optional[Tuple[int, int, str]] = None  # (calls, ops, note) at the first note
         self.calls: List[LayerCall] = []
         self.ops: List[OpCall] = []
         self.shape_errors: Dict[Tuple[int, int], ShapeIssue] = {}
@@ -278,6 +279,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         if self.replaying:  # module-level calls run for what they leave (replay)
             return
         notes = self.trace_notes if self.tracing else self.build_notes
+        if self.tracing and self.stop is None:  # what ran before this is exactly known
+            self.stop = (len(self.calls), len(self.ops), message)
         if message not in notes:
             notes.append(message)
 
@@ -390,7 +393,21 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             trace.macs = sum(c.macs for c in self.calls) + sum(o.macs for o in self.ops)
         elif not trace.reasons:
             trace.reasons.append("a layer call is not traced")
+        if trace.macs is None and self.stop is not None and not self.build_notes \
+                and trace.params is not None:
+            self.macs_before_stop(trace, *self.stop)
         return trace
+
+    def macs_before_stop(self, trace: ModelTrace, calls: int, ops: int, note: str) -> None:
+        """The MACs of the layers and ops that ran before the trace's first note (the call
+        that note stopped, last, not counted, as torch counts none of one that raises)."""
+        before = self.calls[:calls]
+        if before and not before[-1].traced:
+            before = before[:-1]
+        if all(c.traced for c in before):
+            trace.macs_before_stop = sum(c.macs for c in before) + \
+                sum(o.macs for o in self.ops[:ops])
+            trace.stopped_by = note
 
     def count_model(self, model: Any, trace: ModelTrace, modules: List[Any],
                     pending: bool) -> None:
@@ -447,6 +464,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
 
     def trace_forward(self, model: Any, trace: ModelTrace) -> None:
         self.tracing = True
+        self.stop = None
         # layers and ops a constructor ran (timm's hybrid embed runs its backbone on zeros to
         # find its output size) are not the model's forward: torch counts the forward only
         self.calls, self.ops = [], []
@@ -458,8 +476,11 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         settings = trace.settings
         self.declared_inputs = settings.inputs is not None
         specs = declared_inputs(settings)
-        tensors = [Tensor((settings.batch_size, *spec.shape), line, from_input=True,
-                          dtype=spec.dtype) for spec in specs]
+        tensors: List[Any] = [
+            [Tensor(spec.shape, line, from_input=True, dtype=spec.dtype)
+             for _ in range(settings.batch_size)] if spec.listed else
+            Tensor((settings.batch_size, *spec.shape), line, from_input=True, dtype=spec.dtype)
+            for spec in specs]
         positional = [t for spec, t in zip(specs, tensors) if spec.name is None]
         keywords = {spec.name: t for spec, t in zip(specs, tensors) if spec.name is not None}
         names: Tuple[Optional[str], ...] = tuple(spec.name for spec in specs)
@@ -473,8 +494,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
                 max(len(params.posonly_params) - 1, 0), isinstance(params.star_arg, cst.Param),
                 params.star_kwarg is not None)
             names, problem, extra = bind_inputs(signature, specs)
-        trace.inputs = [InputSpec(name, t.shape, spec.dtype)
-                        for name, spec, t in zip(names, specs, tensors)]
+        trace.inputs = [InputSpec(name, (settings.batch_size, *spec.shape), spec.dtype,
+                                  spec.listed) for name, spec in zip(names, specs)]
         if problem is not None and self.declared_inputs:
             self.note(f"the declared inputs cannot be passed to forward(): {problem}")
         elif extra:

@@ -46,6 +46,16 @@ def test_toml_inputs(tmp_path):
     assert config.base.input_size == (3, 224, 224)  # the first input's shape
 
 
+def test_toml_a_list_of_images(tmp_path):
+    """torchvision's detection models take `List[Tensor]`: a list of `batch` images."""
+    config = load(tmp_path, """
+        inputs = [{ shape = [3, 800, 800], list = true }, { name = "targets", shape = [4], list = false }]
+    """)
+    assert config.base.inputs == (InputSpec(None, (3, 800, 800), "float32", True),
+                                  InputSpec("targets", (4,), "float32", False))
+    assert config.base.inputs[0].describe() == "[3x800x800] float32"
+
+
 def test_toml_inputs_of_a_model_and_a_path(tmp_path):
     config = load(tmp_path, """
         [tool.macslint.per-path."text/*"]
@@ -94,7 +104,9 @@ def test_a_0d_input(tmp_path):
     ('inputs = [{ shape = [2], name = "2x" }]', "inputs[0].name = '2x': not a parameter name; use "
                                                 'the name of a forward() parameter, like "mask"'),
     ('inputs = [{ shape = [2], size = 3 }]', "inputs[0].size = 3: unknown key in an input; valid "
-                                             "keys are: shape, dtype, name"),
+                                             "keys are: shape, dtype, name, list"),
+    ('inputs = [{ shape = [2], list = 1 }]', "inputs[0].list = 1: not a boolean (an integer); "
+                                             "write list = true for a list of tensors"),
     ('inputs = [{ shape = [2], name = "a" }, [3]]',
      "inputs[1] = [{'shape': [2], 'name': 'a'}, [3]]: an input without a name after the named "
      "input 'a'; put the inputs passed by position first"),
@@ -123,6 +135,8 @@ def test_toml_errors(tmp_path, body, expected):
     ("10_000", [(None, (10000,), "float32")]),
     ("8; t:():int64", [(None, (8,), "float32"), ("t", (), "int64")]),
     ("_x:2", [("_x", (2,), "float32")]),
+    ("[3x224x224]", [(None, (3, 224, 224), "float32", True)]),
+    ("4; images:[3x8x8]:half", [(None, (4,), "float32"), ("images", (3, 8, 8), "float16", True)]),
 ])
 def test_compact_form(text, expected):
     assert parse_inputs(text, key="inputs", source="s") == tuple(InputSpec(*e) for e in expected)

@@ -243,7 +243,7 @@ JSON_SOURCE = src("""
 """)
 
 MODEL_KEYS = {"name", "builds", "line", "col", "input", "inputs", "batch_size", "params", "macs",
-              "complete", "reason", "output", "layers", "ops"}
+              "complete", "reason", "output", "layers", "ops", "macs_before_stop", "stopped_by"}
 CALL_KEYS = {"path", "kind", "line", "col", "call", "file", "input", "output", "params", "macs",
              "traced", "reason"}
 

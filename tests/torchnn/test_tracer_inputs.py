@@ -396,14 +396,14 @@ def test_the_reports_show_every_input():
     assert "model Masked at 1x6x8 float32, 1x6x6 bool" in text
     (model,) = report_json([result.report], "macs")["files"][0]["models"]
     assert model["input"] == [1, 6, 8]
-    assert model["inputs"] == [{"name": "x", "shape": [1, 6, 8], "dtype": "float32"},
-                               {"name": "mask", "shape": [1, 6, 6], "dtype": "bool"}]
+    assert model["inputs"] == [{"name": "x", "shape": [1, 6, 8], "dtype": "float32", "list": False},
+                               {"name": "mask", "shape": [1, 6, 6], "dtype": "bool", "list": False}]
 
 
 def test_the_json_of_an_input_size_model():
     result = analyse(EMBED.replace("inputs=12", "input-size=12"), batch_size=2)
     (model,) = report_json([result.report], "macs")["files"][0]["models"]
-    assert model["inputs"] == [{"name": "ids", "shape": [2, 12], "dtype": None}]
+    assert model["inputs"] == [{"name": "ids", "shape": [2, 12], "dtype": None, "list": False}]
 
 
 # ------------------------------------------------------------- settings: levels and the CLI
@@ -446,7 +446,7 @@ def test_cli_inputs(tmp_path, capsys, monkeypatch):
     expected = torch_counts_inputs(GPT, "GPT", [("idx", (1, 16), LONG)])
     assert code == 0 and model["complete"]
     assert (model["params"], model["macs"]) == (expected.params, expected.macs)
-    assert model["inputs"] == [{"name": "idx", "shape": [1, 16], "dtype": "int64"}]
+    assert model["inputs"] == [{"name": "idx", "shape": [1, 16], "dtype": "int64", "list": False}]
 
 
 def test_cli_inputs_beat_the_pragma(tmp_path, capsys, monkeypatch):
@@ -454,14 +454,14 @@ def test_cli_inputs_beat_the_pragma(tmp_path, capsys, monkeypatch):
     code, (model,), _ = _report(capsys, monkeypatch, tmp_path, "--inputs", "12:int32",
                                 "--batch-size", "3")
     assert code == 0 and model["complete"]
-    assert model["inputs"] == [{"name": "ids", "shape": [3, 12], "dtype": "int32"}]
+    assert model["inputs"] == [{"name": "ids", "shape": [3, 12], "dtype": "int32", "list": False}]
 
 
 def test_cli_input_size_beats_pragma_inputs(tmp_path, capsys, monkeypatch):
     _project(tmp_path, EMBED)
     code, (model,), _ = _report(capsys, monkeypatch, tmp_path, "--input-size", "5")
     assert code == 0 and model["complete"]
-    assert model["inputs"] == [{"name": "ids", "shape": [1, 5], "dtype": None}]
+    assert model["inputs"] == [{"name": "ids", "shape": [1, 5], "dtype": None, "list": False}]
 
 
 def test_cli_rejects_bad_inputs(tmp_path, capsys, monkeypatch):

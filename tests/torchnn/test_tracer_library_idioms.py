@@ -689,3 +689,68 @@ def test_training_flags_of_layers_containers_and_modules(factory):
     submodule's `training` back (`module.training = was_training`: an assignment that was not
     followed); `eval()` and `train(mode)` set the flag on every submodule."""
     assert_matches_torch(TRAINING_FLAGS, factory)
+
+
+def test_a_plain_import_of_the_projects_own_package(tmp_path):
+    """torchvision's `import torchvision` inside torchvision (`torchvision._is_tracing()` in
+    the detection transform): the package is the project's, its `__init__` is read; and
+    `image.is_floating_point()` of a tensor of known dtype."""
+    name = f"pkgi_{tmp_path.name}"
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text(textwrap.dedent('''
+        import torch
+
+
+        def _is_tracing():
+            return torch._C._get_tracing_state()
+    '''))
+    (package / "net.py").write_text(textwrap.dedent(f'''
+        import torch
+        import torch.nn as nn
+        import {name}
+
+
+        class Net(nn.Module):  # macslint: inputs=4:float32
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 2 if {name}._is_tracing() else 3)
+                self.out = nn.Linear(3, 5)
+
+            def forward(self, x):
+                y = self.fc(x)
+                if not y.is_floating_point() or y.is_complex():
+                    return y
+                return self.out(y.half().float() if x.long().is_floating_point() else y)
+    '''))
+    result = check_file(package / "net.py", f"{name}/net.py", Settings())
+    model = the_model(result, "Net")
+    assert model.complete, model.reasons
+    assert (model.params, model.macs) == torch_counts_of_package(tmp_path, f"{name}.net",
+                                                                 "Net", (1, 4))
+
+
+MATH_DEFAULTS = src("""
+    import math
+
+
+    class Coder:
+        def __init__(self, clip=math.log(1000.0 / 16), levels=math.ceil(math.sqrt(10.0))):
+            self.clip = clip
+            self.levels = levels
+
+
+    class Net(nn.Module):  # macslint: input-size=4
+        def __init__(self, coder=Coder()):
+            super().__init__()
+            self.fc = nn.Linear(4, coder.levels * int(coder.clip * 10))
+
+        def forward(self, x):
+            return self.fc(x).clamp(max=Coder().clip)
+""")
+
+
+def test_math_of_known_numbers_in_defaults_read_with_the_file():
+    """torchvision's BoxCoder: `bbox_xform_clip=math.log(1000.0 / 16)`, a default evaluated
+    where the function is defined (it was 'not evaluated' when the file is read)."""
+    assert_matches_torch(MATH_DEFAULTS, "Net")
