@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence, Tuple
 
 from .ops.base import dims_arg, int_arg, int_list_arg, sizes_arg
 from .shapes import normalize_dim
-from .spec import Args, Shape
+from .spec import Args, LayerError, Shape, Unresolved
 
 Strides = Tuple[int, ...]
 
@@ -90,15 +90,17 @@ def unsqueeze_strides(shape: Shape, strides: Strides, d: int) -> Strides:
 
 
 def expand_strides(shape: Shape, strides: Strides, out: Shape) -> Strides:
-    """`expand`: new leading dims and stretched size-1 dims step 0."""
+    """`expand` (torch's inferExpandGeometry): stretched dims step 0; a new leading dim of
+    size 1 steps over the dims after it."""
     lead = len(out) - len(shape)
-    result = []
-    for i, size in enumerate(out):
-        if i < lead:
-            result.append(0)
+    result = [0] * len(out)
+    for i in range(len(out) - 1, -1, -1):
+        if i >= lead:
+            size, stride = shape[i - lead], strides[i - lead]
         else:
-            old = shape[i - lead]
-            result.append(strides[i - lead] if old == size else 0)
+            size = 1
+            stride = 1 if i == len(out) - 1 else out[i + 1] * result[i + 1]
+        result[i] = stride if size == out[i] else 0
     return tuple(result)
 
 
@@ -148,6 +150,36 @@ def suggested_strides(shape: Sequence[int], strides: Sequence[int],
     if len(out) == len(shape) and _strides_like_channels_last(shape, strides):
         return channels_last_strides(out)
     return None if 1 in out else contiguous_strides(out)
+
+
+def splits_only(shape: Sequence[int], out: Sequence[int]) -> bool:
+    """Whether `out` only splits dims of `shape` (and adds or drops dims of size 1): then
+    torch's `view` accepts it whatever the strides (computeStride: every chunk of the tensor
+    ends where a dim ends, and so does every group of new dims). False for an empty tensor
+    (no claim)."""
+    if 0 in shape or 0 in out:
+        return False
+    sizes = [d for d in out if d != 1]
+    i = 0
+    for size in (d for d in shape if d != 1):
+        product = 1
+        while product < size and i < len(sizes):
+            product *= sizes[i]
+            i += 1
+        if product != size:
+            return False
+    return i == len(sizes)
+
+
+def view_splits_only(spec: Any, values: Any, shape: Shape) -> bool:
+    """A `view` (op `spec` on `values`) of a tensor of `shape` whose strides are not known
+    that only splits its dims (timm's `x.transpose(1, 2).view(B, C, H, W)`): torch accepts
+    it whatever they are (splits_only)."""
+    try:
+        result, _ = spec.run(Args(values))
+    except (Unresolved, LayerError):
+        return False
+    return isinstance(result, tuple) and splits_only(shape, result)
 
 
 # The ops whose result shares its input's memory (or is a copy only where a view cannot be).

@@ -286,6 +286,11 @@ class UnrunEffects:
                 continue
             if any(name in targets for name in changed):
                 self.mutated(scope, items)  # type: ignore[attr-defined]
+                call = stmt.iter  # `tables.items()`, `enumerate(tables)`, `zip(a, b)`: theirs
+                for part in ([call.func.value] if isinstance(call, cst.Call) and isinstance(
+                        call.func, cst.Attribute) else []) + ([a.value for a in call.args]
+                                                              if isinstance(call, cst.Call) else []):
+                    self.mutated(scope, self.eval(part, scope))  # type: ignore[attr-defined]
                 return
 
     def module_item_set(self, scope: Scope, target: cst.BaseExpression, value: Any) -> bool:

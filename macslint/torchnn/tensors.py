@@ -20,7 +20,7 @@ from ..costmodel.spec import bind
 from ..costmodel.indexing import IndexArray, index_list, index_shape
 from ..costmodel.strides import (
     LAYOUT_KEEPING_OPS, VIEW_ERROR, VIEW_OPS, contiguous_strides, index_strides, is_contiguous,
-    suggested_strides, view_strides,
+    suggested_strides, view_splits_only, view_strides,
 )
 from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.records import NamedTupleType, NamedTupleValue
@@ -36,9 +36,7 @@ from .common import (
 from .einops_library import EinopsLayer, apply_einops_layer
 from .names import ModuleRef
 from .valued import changed_in_place, pieces_with_items, with_items
-from .values import (
-    BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule, ValuedTensor,
-)
+from .values import BoundMethod, Container, LayerModule, Tensor, Untraced, UserModule, ValuedTensor
 
 # The Python operators on tensors, as costmodel.dtypes.binary_dtype names them.
 _OPERATOR_NAMES = {cst.Add: "add", cst.Subtract: "sub", cst.Multiply: "mul", cst.Divide: "div",
@@ -437,7 +435,8 @@ class TensorOps:
         line, col = self.positions[node].start.line, self.positions[node].start.column + 1
         op = spec.name.rsplit(".", 1)[-1]
         strided = next((t.strided for t in tensors if t.strided is not None), None)
-        if op in ("view", "view_as") and strided is not None and tensors[0].strides is None:
+        if op in ("view", "view_as") and strided is not None and tensors[0].strides is None \
+                and not view_splits_only(spec, values, tensors[0].shape):
             self.note(f"{self.where(node)} views a tensor that may not be contiguous (after "
                       f"line {strided}): whether torch accepts it depends on its strides; "
                       f"use reshape() or call contiguous() first")
@@ -475,7 +474,7 @@ class TensorOps:
             strided = line
         elif op == "contiguous":
             strided = None
-        elif strided is not None and op not in VIEW_LIKE:
+        elif strided is not None and op not in VIEW_LIKE and op not in ("view", "view_as"):
             # Elementwise results keep their input's layout; new shapes are fresh memory.
             shapes = {t.shape for t in tensors if t.strided is not None}
             strided = strided if kind == "tensor" and tuple(result) in shapes else None

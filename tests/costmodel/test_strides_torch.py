@@ -186,3 +186,53 @@ def test_interpolate_of_a_permute_is_channels_last():
     out = torch.nn.functional.interpolate(x, size=(14, 14), mode="bicubic")
     assert suggested_strides(tuple(x.shape), x.stride(), tuple(out.shape)) == out.stride()
     assert out.permute(0, 2, 3, 1).view(1, -1, 384).shape == (1, 196, 384)
+
+
+@pytest.mark.parametrize("shape,strides_of,target", [
+    ((2,), lambda t: t, (4, 1, 2)),
+    ((3, 2), lambda t: t.t(), (1, 1, 2, 3)),
+    ((1, 4), lambda t: t, (1, 3, 1, 4)),
+    ((3, 1), lambda t: t[::1], (2, 1, 3, 5)),
+])
+def test_expand_to_new_leading_dims_of_size_one(shape, strides_of, target):
+    """torch's inferExpandGeometry: a new leading dim of size 1 steps over the dims after it
+    (it was 0, which a broadcast operand's layout then read wrongly)."""
+    from macslint.costmodel.strides import expand_strides
+
+    tensor = strides_of(torch.zeros(shape))
+    out = tensor.expand(*target)
+    assert expand_strides(tuple(tensor.shape), tensor.stride(), target) == out.stride()
+
+
+SPLIT_CASES = [c for c in CASES if 0 not in c[1].shape]  # (no claim for an empty tensor)
+
+
+@pytest.mark.parametrize("name,tensor,target", SPLIT_CASES,
+                         ids=[f"{c[0]}->{c[2]}" for c in SPLIT_CASES])
+def test_a_view_that_only_splits_dims_is_accepted_whatever_the_strides(name, tensor, target):
+    """splits_only: where it says yes, torch's `view` accepts the target (macslint then
+    follows a view of a tensor whose strides it does not know)."""
+    from macslint.costmodel.strides import splits_only
+
+    shape = tuple(tensor.shape)
+    out = _infer(target, math.prod(shape))
+    if splits_only(shape, out):
+        assert tuple(tensor.view(target).shape) == out
+    assert splits_only(shape, shape) and splits_only(shape, (1, *shape, 1))
+
+
+@pytest.mark.parametrize("shape,out,expected", [
+    ((1, 3136, 128), (1, 128, 56, 56), False),
+    ((1, 128, 3136), (1, 128, 56, 56), True),
+    ((2, 12, 5), (2, 3, 4, 5), True),
+    ((2, 12, 5), (2, 4, 3, 5), True),
+    ((2, 12, 5), (24, 5), False),
+    ((2, 12, 5), (2, 60), False),
+    ((6, 4), (2, 3, 2, 2), True),
+    ((6, 4), (3, 2, 4), True),
+    ((6, 4), (2, 12), False),
+])
+def test_splits_only(shape, out, expected):
+    from macslint.costmodel.strides import splits_only
+
+    assert splits_only(shape, out) is expected

@@ -842,13 +842,16 @@ def test_dict_methods_in_a_module_level_loop_run_pass_by_pass():
     assert_matches_torch(ACT_TABLES, "Net")
 
 
-def test_a_loop_walked_once_that_changes_its_items_forgets_them():
+@pytest.mark.parametrize("loop", ["for a in (A, B):", "for i, a in enumerate([A, B]):",
+                                  "for _, a in dict(x=A, y=B).items():",
+                                  "for a, b in zip((A, B), (B, A)):"])
+def test_a_loop_walked_once_that_changes_its_items_forgets_them(loop):
     """`for a in (A, B): for k in ...: a[k] = 5` is walked once with `a` unknown: A and B are
     not known after it (they were kept as they were: a wrong parameter count)."""
     source = src("""
         A = dict(relu=1)
         B = dict(relu=2)
-        for a in (A, B):
+        LOOP
             for k in ('x',):
                 a[k] = 5
 
@@ -860,7 +863,7 @@ def test_a_loop_walked_once_that_changes_its_items_forgets_them():
 
             def forward(self, x):
                 return self.fc(x)
-    """)
+    """).replace("LOOP", loop)
     model = trace(source, "Net")
     assert model.params is None and "'A' is a dict changed in place" in reasons(model)
 

@@ -128,3 +128,41 @@ def test_torch_says_the_same():
         assert "view size is not compatible with input tensor's size and stride" in str(exc)
     else:
         raise AssertionError("torch accepted the view")
+
+
+SPLIT_OF_UNKNOWN_STRIDES = src("""
+    class Tokens(nn.Module):  # macslint: input-size=17x8
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Conv2d(8, 8, 3, 1, 1, groups=8)
+            self.fc = nn.Linear(8, 8)
+            self.pos = nn.Parameter(torch.zeros(1, 8, 17))
+
+        def forward(self, x):
+            # the sum of a transposed tensor and a contiguous one: its layout is torch's
+            # choice (macslint does not follow it), and a view that only splits is accepted
+            x = self.fc(x) + self.pos.transpose(1, 2)
+            B, N, C = x.shape
+            img = x[:, 1:]
+            feat = img.transpose(1, 2).view(B, C, 4, 4)
+            y = self.proj(feat) + feat
+            return y.flatten(2).transpose(1, 2).reshape(B, -1, 2, 4).view(B, 16, 2, 2, 2)
+""")
+
+
+def test_a_view_that_only_splits_a_tensor_of_unknown_strides_is_traced():
+    """coat's, davit's, hiera's and levit's `x.transpose(1, 2).view(B, C, H, W)` after an
+    elementwise op whose layout macslint does not follow: splitting dims is a view torch
+    accepts whatever the strides."""
+    assert_matches_torch(SPLIT_OF_UNKNOWN_STRIDES, "Tokens")
+
+
+def test_a_view_that_merges_dims_of_unknown_strides_is_still_not_claimed():
+    """After a split (accepted, strides still not known), merging the channels with the
+    spatial dims is torch's error here: macslint does not claim it either way."""
+    source = SPLIT_OF_UNKNOWN_STRIDES.replace(
+        "return y.flatten(2).transpose(1, 2).reshape(B, -1, 2, 4).view(B, 16, 2, 2, 2)",
+        "return feat.view(B, C * 16)")
+    assert torch_raises(source, "Tokens", declared_input(source, "Tokens"))
+    model = analyse(source).report.models[0]
+    assert model.macs is None and "may not be contiguous" in "; ".join(model.reasons)
