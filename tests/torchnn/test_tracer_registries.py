@@ -1186,3 +1186,23 @@ def test_a_deferred_module_level_call_reads_names_as_they_are_at_its_line():
                 return self.fc(x)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_pythons_pure_builtins_leave_their_arguments_known():
+    """`len(widths)`, `sorted(widths)`, `max(...)` at module level change nothing (any other
+    call may change the lists it is given: those are forgotten)."""
+    source = src("""
+        widths = [2, 3]
+        depth = len(widths) + max(widths) + sum(sorted(widths))
+        widths.append(4)
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, sum(widths))
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
