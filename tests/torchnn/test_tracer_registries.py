@@ -1206,3 +1206,33 @@ def test_pythons_pure_builtins_leave_their_arguments_known():
                 return self.fc(x)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_a_deferred_module_loop_is_not_taken_where_its_calls_change_other_names():
+    """`for n in _names: register(n)` over a comprehension: `register` fills REG, which the
+    loop's own statements do not name; deferring the loop would leave REG as it was (5
+    parameters where torch builds 15): it is walked once, and REG forgotten, with the reason."""
+    source = src("""
+        REG = {}
+
+
+        def register(n):
+            REG[n] = 1
+
+
+        _names = [n.upper() for n in ('a', 'b')]
+        for n in _names:
+            register(n)
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, len(REG) + 1)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    model = trace(source, "Net")
+    assert model.params is None and "'REG' is a dict changed in place" in reasons(model)
+    assert sum(p.numel() for p in torch_model(source, "Net").parameters()) == 15
