@@ -142,7 +142,7 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
     macs = None if model.macs is None else model.macs * factor
     lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
                  + ("" if model.complete else " (incomplete)"))
-    if model.macs_before_stop is not None:
+    if model.macs_before_stop:  # (0: it stopped before any; the reasons say where)
         lines.append(f"  before the trace stopped: {_count(model.macs_before_stop * factor)} "
                      f"{unit} (torch's count up to the first reason below)")
     for reason in model.reasons:

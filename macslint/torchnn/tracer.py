@@ -394,7 +394,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         elif not trace.reasons:
             trace.reasons.append("a layer call is not traced")
         if trace.macs is None and self.stop is not None and not self.build_notes \
-                and trace.params is not None:
+                and trace.params is not None and trace.runs_forward:
             self.macs_before_stop(trace, *self.stop)
         return trace
 

@@ -126,3 +126,28 @@ def test_a_list_of_images_up_to_the_data_dependent_boxes():
     assert model.params == sum(p.numel() for p in torch_net.parameters())
     assert model.macs is None
     assert model.macs_before_stop == counter.get_total_flops() // 2 > 0
+
+
+def test_no_figure_for_a_module_without_forward_and_no_line_for_zero():
+    from macslint.render.report_text import render_model
+
+    source = src("""
+        class Bag(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+
+        class Early(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, 4)
+
+            def forward(self, x):
+                raise ValueError('not yet')
+    """)
+    result = analyse(source)
+    assert the_model(result, "Bag").macs_before_stop is None
+    early = the_model(result, "Early")
+    assert early.macs_before_stop == 0
+    assert "before the trace stopped" not in "\n".join(render_model("m.py", early))
