@@ -37,7 +37,8 @@ TOML_HINT = ('use a list like [[3, 224, 224], { shape = [1024], dtype = "int64" 
              '{ name = "mask", shape = [1024], dtype = "bool" }] (shapes without the batch '
              'dimension)')
 TEXT_HINT = ("write inputs like 3x224x224 or idx:1024:int64; mask:1024:bool (items "
-             "[name:]SHAPE[:dtype] separated by ';', shapes without the batch dimension)")
+             "[name:]SHAPE[:dtype] separated by ';', shapes without the batch dimension; "
+             "[3x224x224] for a list of images)")
 _TABLE_KEYS = ("shape", "dtype", "name", "list")
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIM_RE = re.compile(r"[0-9]+(?:_[0-9]+)*")
