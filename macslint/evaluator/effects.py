@@ -9,7 +9,7 @@ UnrunEffects (mixed into the interpreter) applies it where such a call is read.
 
 from __future__ import annotations
 
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Set, Tuple
 
 import libcst as cst
 
@@ -37,7 +37,18 @@ PLAIN_METHODS = STR_METHODS | MUTATORS | frozenset({"get", "items", "keys", "val
 PY_BUILTINS = frozenset({"len", "int", "float", "bool", "min", "max", "sum", "abs", "round",
                          "list", "tuple", "dict", "sorted", "str", "set", "frozenset"})
 
-_SCANNED: Dict[int, Tuple[cst.CSTNode, FrozenSet[str], FrozenSet[str]]] = {}
+class Changes(NamedTuple):
+    """What a piece of code does to names, read from its syntax (changes_in)."""
+
+    in_place: FrozenSet[str]  # bases of item/attribute assignments, deletions, mutator calls
+    rebound: FrozenSet[str]  # names assigned that a `global` in it declares
+    called: FrozenSet[str]  # names called (`f(...)`)
+    subscripted: FrozenSet[str]  # names read or written by key (`d[k]`)
+
+
+# id(node) -> (node, its Changes): libcst nodes are immutable; the node keeps the id its own
+_CHANGES: Dict[int, Tuple[cst.CSTNode, Changes]] = {}
+_CHANGES_MAX = 50_000
 
 
 def _base_name(node: cst.BaseExpression) -> str:
@@ -47,33 +58,41 @@ def _base_name(node: cst.BaseExpression) -> str:
     return node.value if isinstance(node, cst.Name) else ""
 
 
-def _scan(function: cst.FunctionDef) -> Tuple[FrozenSet[str], FrozenSet[str]]:
-    """(names changed in place or rebound as globals, names called) in a function's body."""
-    known = _SCANNED.get(id(function))
-    if known is not None and known[0] is function:
-        return known[1], known[2]
-    changed: Set[str] = set()
+def changes_in(node: cst.CSTNode) -> Changes:
+    """The Changes of `node` (nested functions included), walked once per node."""
+    known = _CHANGES.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1]
+    in_place: Set[str] = set()
+    assigned: Set[str] = set()
     called: Set[str] = set()
+    subscripted: Set[str] = set()
     declared: Set[str] = set()
-    for node in walk_nodes(function.body):
-        if isinstance(node, cst.Global):
-            declared.update(n.name.value for n in node.names)
-        elif isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
-            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else \
-                [node.target]
+    for child in walk_nodes(node):
+        if isinstance(child, cst.Global):
+            declared.update(n.name.value for n in child.names)
+        elif isinstance(child, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
+            targets = [t.target for t in child.targets] if isinstance(child, cst.Assign) else \
+                [child.target]
             for target in targets:
                 if isinstance(target, (cst.Subscript, cst.Attribute)):
-                    changed.add(_base_name(target))
-                elif isinstance(target, cst.Name) and target.value in declared:
-                    changed.add(target.value)
-        elif isinstance(node, cst.Call):
-            if isinstance(node.func, cst.Attribute) and node.func.attr.value in MUTATORS:
-                changed.add(_base_name(node.func.value))
-            elif isinstance(node.func, cst.Name):
-                called.add(node.func.value)
-    changed.discard("")
-    result = frozenset(changed), frozenset(called)
-    _SCANNED[id(function)] = (function, *result)
+                    in_place.add(_base_name(target))
+                elif isinstance(target, cst.Name):
+                    assigned.add(target.value)
+        elif isinstance(child, cst.Call):
+            if isinstance(child.func, cst.Attribute) and child.func.attr.value in MUTATORS:
+                in_place.add(_base_name(child.func.value))
+            elif isinstance(child.func, cst.Name):
+                called.add(child.func.value)
+        elif isinstance(child, cst.Subscript) and isinstance(child.value, cst.Name):
+            subscripted.add(child.value.value)
+    in_place.discard("")
+    # (a `global` is found wherever the walk meets it: before or after the assignment)
+    result = Changes(frozenset(in_place), frozenset(assigned & declared), frozenset(called),
+                     frozenset(subscripted))
+    if len(_CHANGES) >= _CHANGES_MAX:
+        _CHANGES.clear()
+    _CHANGES[id(node)] = (node, result)
     return result
 
 
@@ -131,9 +150,9 @@ def changed_globals(function: cst.FunctionDef, module_functions: Dict[str, cst.F
     changed: Set[str] = set()
     pending, seen = [function], {id(function)}
     while pending and len(seen) <= MAX_FUNCTIONS:
-        names, called = _scan(pending.pop())
-        changed |= names
-        for name in called:
+        changes = changes_in(pending.pop().body)
+        changed |= changes.in_place | changes.rebound
+        for name in changes.called:
             callee = module_functions.get(name)
             if callee is not None and id(callee) not in seen:
                 seen.add(id(callee))
@@ -243,24 +262,15 @@ class UnrunEffects:
             return False
         if not isinstance(self.eval(stmt.iter, scope), DeferredCall):  # type: ignore[attr-defined]
             return False
-        changed = set(names_bound_in([stmt]).names)
+        changed = set(names_bound_in([stmt]).names) | changes_in(stmt.body).in_place
         module_functions = {n: v.node for n, v in scope.values.items()
                             if isinstance(v, UserFunction)}
         for node in walk_nodes(stmt.body):
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
-                targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
-                    else [node.target]
-                changed.update(_base_name(t) for t in targets
-                               if isinstance(t, (cst.Subscript, cst.Attribute)))
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value in MUTATORS:
-                changed.add(_base_name(node.func.value))
-            elif isinstance(node, cst.Call) and not isinstance(node.func, cst.Attribute):
+            if isinstance(node, cst.Call) and not isinstance(node.func, cst.Attribute):
                 callee = self.eval(node.func, scope)  # type: ignore[attr-defined]
                 if isinstance(callee, UserFunction) and changed_globals(
                         callee.node, module_functions, frozenset(callee.scope.values)):
                     return False  # it changes names of its own: not followed this way
-        changed.discard("")
         here = self.as_here(stmt, scope)  # type: ignore[attr-defined]
         reason = (f"'{{}}' is changed by the loop at {self.place(stmt)}, over a value the "  # type: ignore[attr-defined]
                   f"project computes when a model reads it")
@@ -272,26 +282,16 @@ class UnrunEffects:
         """A loop walked once that changes its items in place (`for a in tables: a[k] = v`,
         `a.setdefault(...)`): the containers of what it iterates are forgotten (the walk sees
         the loop variable as unknown, and would keep them as they were)."""
-        targets = set(assigned_names(stmt.target))
-        for node in walk_nodes(stmt.body):
-            if isinstance(node, (cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Del)):
-                changed = [t.target for t in node.targets] if isinstance(node, cst.Assign) \
-                    else [node.target]
-                changed = [_base_name(t) for t in changed
-                           if isinstance(t, (cst.Subscript, cst.Attribute))]
-            elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) \
-                    and node.func.attr.value in MUTATORS:
-                changed = [_base_name(node.func.value)]
-            else:
-                continue
-            if any(name in targets for name in changed):
-                self.mutated(scope, items)  # type: ignore[attr-defined]
-                call = stmt.iter  # `tables.items()`, `enumerate(tables)`, `zip(a, b)`: theirs
-                for part in ([call.func.value] if isinstance(call, cst.Call) and isinstance(
-                        call.func, cst.Attribute) else []) + ([a.value for a in call.args]
-                                                              if isinstance(call, cst.Call) else []):
-                    self.mutated(scope, self.eval(part, scope))  # type: ignore[attr-defined]
-                return
+        if not changes_in(stmt.body).in_place & set(assigned_names(stmt.target)):
+            return
+        self.mutated(scope, items)  # type: ignore[attr-defined]
+        call = stmt.iter  # `tables.items()`, `enumerate(tables)`, `zip(a, b)`: theirs too
+        if isinstance(call, cst.Call):
+            parts = [a.value for a in call.args]
+            if isinstance(call.func, cst.Attribute):
+                parts.append(call.func.value)
+            for part in parts:
+                self.mutated(scope, self.eval(part, scope))  # type: ignore[attr-defined]
 
     def module_item_set(self, scope: Scope, target: cst.BaseExpression, value: Any) -> bool:
         """`table[key] = value` in module-level code that runs once, on one path (timm's

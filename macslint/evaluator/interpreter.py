@@ -621,9 +621,10 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         if isinstance(callee, PyBuiltin) and callee.name == "functools.partial" and positional \
                 and spread is None:
             return Partial(positional[0], positional[1:], keywords)
-        if isinstance(callee, PyBuiltin) and callee.name in READ_MATH and not keywords \
-                and read_math(callee.name, positional) is not None:
-            return read_math(callee.name, positional)
+        computed = read_math(callee.name, positional) if isinstance(callee, PyBuiltin) \
+            and callee.name in READ_MATH and not keywords else None
+        if computed is not None:
+            return computed
         if isinstance(callee, UserClass) and node.args:
             self.constructions.append(
                 (node, callee, scope if scope.kind == "module" else self.fork(scope)))

@@ -31,7 +31,7 @@ from .records import (
     Namespace, Record, StdName,
 )
 from .scope import Scope, unbound
-from .syntax import dotted_name, returns_early
+from .syntax import dotted, returns_early
 from .values import (
     MISSING, Environment, NamesView, ProjectModule, PyBuiltin, RaiseSignal, Unknown, UserClass, UserFunction,
     resolved, what_is,
@@ -181,7 +181,7 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
         if not self.policy.runs and isinstance(receiver, dict) \
                 and isinstance(node.func, cst.Attribute) and node.func.attr.value in DICT_READERS:
             return self.dict_read(receiver, node.func.attr.value, positional, keywords)
-        if isinstance(node.func, cst.Attribute) and dotted_name(node.func) == "object.__setattr__" \
+        if isinstance(node.func, cst.Attribute) and dotted(node.func, True) == "object.__setattr__" \
                 and unbound(scope, "object") and len(positional) == 3 and not keywords:
             target, name, value = positional
             if isinstance(target, Record) and isinstance(name, str):
@@ -435,7 +435,7 @@ class RecordCalls(ArgparseCalls, NamedTupleCalls):
                 Unknown(f"`{self.code(node)}` is a field with a default_factory")
         if not isinstance(value, UserFunction):
             return value
-        decorators = {dotted_name(d.decorator).split(".")[-1] for d in value.node.decorators}
+        decorators = {dotted(d.decorator, True).split(".")[-1] for d in value.node.decorators}
         if "staticmethod" in decorators:
             return value
         if "classmethod" in decorators:

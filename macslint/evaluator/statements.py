@@ -15,7 +15,7 @@ from .optional_imports import (
 from .records import AttrsView, Record
 from .scope import Scope
 from .collection_values import DefaultDict
-from .effects import walk_nodes
+from .effects import changes_in
 from .syntax import (
     assigned_names, breaks_out, declared_names, dotted, handler, handler_of, names_bound_in,
 )
@@ -442,10 +442,9 @@ class Statements:
         # The body may run any number of times: what it assigns is unknown in it and after,
         # and so is a defaultdict it reads by key (a read may add the key).
         self.invalidate(scope, names_bound_in(body).names, "changes in a loop")
-        for node in (n for b in body for n in walk_nodes(b)):
-            if isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) \
-                    and isinstance(scope.lookup(node.value.value), DefaultDict):
-                self.mutated(scope, scope.lookup(node.value.value))
+        for name in {n for b in body for n in changes_in(b).subscripted}:
+            if isinstance(scope.lookup(name), DefaultDict):
+                self.mutated(scope, scope.lookup(name))
         self.uncertain += 1
         self.unfollowed_loops += 1
         try:

@@ -174,11 +174,15 @@ def names_bound_in(nodes: Sequence[cst.CSTNode]) -> LocalNames:
     return collector
 
 
-def dotted(node: cst.BaseExpression) -> str:
+def dotted(node: cst.BaseExpression, through_calls: bool = False) -> str:
+    """`a.b.c` of a name or attribute chain ("" for anything else); `through_calls`: a call
+    is named by its callee (`a.b().c` is `a.b.c`, as decorators are named)."""
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        return f"{dotted(node.value)}.{node.attr.value}"
+        return f"{dotted(node.value, through_calls)}.{node.attr.value}"
+    if through_calls and isinstance(node, cst.Call):
+        return dotted(node.func, True)
     return ""
 
 
@@ -226,16 +230,6 @@ def handler_of(stmt: cst.Try, kind: Optional[str]) -> Any:
         if any(exception_is(kind, n) for n in names):
             return caught
     return None
-
-
-def dotted_name(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{dotted_name(node.value)}.{node.attr.value}"
-    if isinstance(node, cst.Call):
-        return dotted_name(node.func)
-    return ""
 
 
 def returns_early(body: cst.CSTNode) -> bool:

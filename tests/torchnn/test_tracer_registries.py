@@ -845,7 +845,8 @@ def test_dict_methods_in_a_module_level_loop_run_pass_by_pass():
 @pytest.mark.parametrize("loop", ["for a in (A, B):", "for i, a in enumerate([A, B]):",
                                   "for _, a in dict(x=A, y=B).items():",
                                   "for a, b in zip((A, B), (B, A)):"])
-def test_a_loop_walked_once_that_changes_its_items_forgets_them(loop):
+@pytest.mark.parametrize("change", ["a[k] = 5", "a.update(x=k)"])
+def test_a_loop_walked_once_that_changes_its_items_forgets_them(loop, change):
     """`for a in (A, B): for k in ...: a[k] = 5` is walked once with `a` unknown: A and B are
     not known after it (they were kept as they were: a wrong parameter count)."""
     source = src("""
@@ -853,7 +854,7 @@ def test_a_loop_walked_once_that_changes_its_items_forgets_them(loop):
         B = dict(relu=2)
         LOOP
             for k in ('x',):
-                a[k] = 5
+                CHANGE
 
 
         class Net(nn.Module):  # macslint: input-size=4
@@ -863,7 +864,7 @@ def test_a_loop_walked_once_that_changes_its_items_forgets_them(loop):
 
             def forward(self, x):
                 return self.fc(x)
-    """).replace("LOOP", loop)
+    """).replace("LOOP", loop).replace("CHANGE", change)
     model = trace(source, "Net")
     assert model.params is None and "'A' is a dict changed in place" in reasons(model)
 
@@ -1236,3 +1237,30 @@ def test_a_deferred_module_loop_is_not_taken_where_its_calls_change_other_names(
     model = trace(source, "Net")
     assert model.params is None and "'REG' is a dict changed in place" in reasons(model)
     assert sum(p.numel() for p in torch_model(source, "Net").parameters()) == 15
+
+
+def test_a_global_rebound_by_a_module_level_call_is_replayed():
+    """`def set_width(n): global WIDTH; WIDTH = n` then `set_width(5)`: the scan of what the
+    call changes met the assignment before the `global` (it walks the body from its end) and
+    missed it: WIDTH was read as 2 (10 parameters where torch builds 25)."""
+    source = src("""
+        WIDTH = 2
+
+
+        def set_width(n):
+            global WIDTH
+            WIDTH = n
+
+
+        set_width(5)
+
+
+        class Net(nn.Module):  # macslint: input-size=4
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(4, WIDTH)
+
+            def forward(self, x):
+                return self.fc(x)
+    """)
+    assert_matches_torch(source, "Net")
