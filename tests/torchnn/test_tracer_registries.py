@@ -1264,3 +1264,41 @@ def test_a_global_rebound_by_a_module_level_call_is_replayed():
                 return self.fc(x)
     """)
     assert_matches_torch(source, "Net")
+
+
+def test_a_deferred_module_loop_runs_afresh_for_each_model():
+    """Two models read a list a deferred loop appends to: each sees it as Python leaves it
+    once (the loop runs on a copy of the names at its line, not on them: run twice in place,
+    the second model would count the items twice)."""
+    source = src("""
+        def _cfg(w):
+            return {'w': w}
+
+
+        _cfgs = [_cfg(w) for w in (2, 3)]
+        widths = [1]
+        for c in _cfgs:
+            widths.append(c['w'])
+
+
+        class Net(nn.Module):
+            def __init__(self, extra=0):
+                super().__init__()
+                self.fc = nn.Linear(4, sum(widths) + extra)
+
+            def forward(self, x):
+                return self.fc(x)
+
+
+        def first():  # macslint: input-size=4
+            return Net()
+
+
+        def second():  # macslint: input-size=4
+            return Net(extra=1)
+    """)
+    result = analyse(source)
+    for name in ("first", "second"):
+        model = [m for m in result.report.models if m.name == name][0]
+        assert model.complete, model.reasons
+        assert model.params == sum(p.numel() for p in torch_model(source, name).parameters())
