@@ -44,6 +44,7 @@ from .results.codec import Codec, Kind, Unencodable, class_name
 DEFAULT_DIR = ".macslint_cache"
 FORMAT = 2  # bump when the entry layout changes
 SUFFIX = ".json"
+DATA_SUFFIX = ".data"  # plain data kept under a name (`put_data`), not a file's result
 
 
 PACKAGE = Path(__file__).resolve().parent
@@ -288,8 +289,8 @@ class ResultCache:
             digest.update(part)
         return digest.hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key[2:]}{SUFFIX}"
+    def _entry(self, key: str, suffix: str = SUFFIX) -> Path:
+        return self.directory / key[:2] / f"{key[2:]}{suffix}"
 
     def _secret(self) -> Optional[bytes]:
         if not self.secret_loaded:
@@ -303,47 +304,35 @@ class ResultCache:
         signed.update(payload)
         return signed.hexdigest().encode("ascii")
 
-    def get(self, key: str) -> Optional[FileResult]:
+    def _read(self, key: str, suffix: str = SUFFIX) -> Any:
+        """The value of the entry at `key`, if this user's macslint wrote it, else None."""
         secret = self._secret()
         if secret is None:
             return None  # no secret: no cache
         try:
-            data = read_regular_file(self._entry(key))
+            data = read_regular_file(self._entry(key, suffix))
         except OSError:
             return None
         mac, _, payload = data.partition(b"\n")
         if not hmac.compare_digest(mac, self._mac(secret, key, payload)):
             return None  # not written by this user's macslint: a miss, written again
         try:
-            entry = CODEC.loads(payload)
-            if type(entry) is not tuple or len(entry) != 2:
-                return None
-            dependencies, result = entry
-            if type(dependencies) is not list or type(result) is not FileResult:
-                return None
-            checks = [(path, digest) for path, digest in dependencies]
-            if not all(type(path) is str and (digest is None or type(digest) is str)
-                       for path, digest in checks):
-                return None
+            return CODEC.loads(payload)
         except Exception:  # noqa: BLE001 - a corrupt entry (or of other code) is a miss
             return None
-        if any(_content_hash(path) != digest for path, digest in checks):
-            return None
-        return result
 
-    def put(self, key: str, result: FileResult) -> None:
-        """Store `result`; a cache that cannot be written is skipped (the run goes on)."""
+    def _write(self, key: str, value: Any, suffix: str = SUFFIX) -> None:
+        """Store `value` at `key`; a value that is not all data, or a cache that cannot be
+        written, is skipped (the run goes on)."""
         secret = self._secret()
         if secret is None:
             return
-        dependencies: List[Tuple[str, Optional[str]]] = [
-            (path, _content_hash(path)) for path in result.depends_on]
         try:
-            payload = CODEC.dumps((dependencies, result))
+            payload = CODEC.dumps(value)
         except Exception:  # noqa: BLE001 - not all data (Unencodable): not cached
             return
         data = self._mac(secret, key, payload) + b"\n" + payload
-        entry = self._entry(key)
+        entry = self._entry(key, suffix)
         try:
             if not self.ready:
                 self._prepare()
@@ -362,6 +351,43 @@ class ResultCache:
                 raise
         except OSError:
             return
+
+    def get(self, key: str) -> Optional[FileResult]:
+        entry = self._read(key)
+        try:
+            if type(entry) is not tuple or len(entry) != 2:
+                return None
+            dependencies, result = entry
+            if type(dependencies) is not list or type(result) is not FileResult:
+                return None
+            checks = [(path, digest) for path, digest in dependencies]
+            if not all(type(path) is str and (digest is None or type(digest) is str)
+                       for path, digest in checks):
+                return None
+        except Exception:  # noqa: BLE001 - a malformed entry is a miss
+            return None
+        if any(_content_hash(path) != digest for path, digest in checks):
+            return None
+        return result
+
+    def put(self, key: str, result: FileResult) -> None:
+        """Store `result`; a cache that cannot be written is skipped (the run goes on)."""
+        dependencies: List[Tuple[str, Optional[str]]] = [
+            (path, _content_hash(path)) for path in result.depends_on]
+        self._write(key, (dependencies, result))
+
+    def data_key(self, name: str) -> str:
+        """The key of plain data kept under a name (not a file's result): of this code."""
+        digest = hashlib.sha256(code_fingerprint().encode())
+        digest.update(b"\0data\0" + name.encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def get_data(self, name: str) -> Any:
+        """The plain data last put under `name` by this user's macslint, else None."""
+        return self._read(self.data_key(name), DATA_SUFFIX)
+
+    def put_data(self, name: str, value: Any) -> None:
+        self._write(self.data_key(name), value, DATA_SUFFIX)
 
     def _prepare(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)

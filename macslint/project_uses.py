@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .engine import FileResult
-from .project.dependents import dependents
+from .project.dependents import Store, dependents
 from .results.findings import file_findings
 from .results.report import apply_uses
 from .results.traces import SiteUse
@@ -41,16 +41,17 @@ def needs_uses(result: FileResult) -> bool:
 
 
 def with_project_uses(work: Sequence[Work], results: List[FileResult], plan: PlanFiles,
-                      check: CheckWork) -> List[FileResult]:
+                      check: CheckWork, store: Optional[Store] = None) -> List[FileResult]:
     """`results` (of `work`, in order) with the uses of their sites by the models of their
-    dependents applied; dependents the run does not hold are planned and checked."""
+    dependents applied; dependents the run does not hold are planned and checked. `store`
+    keeps the project's imports between processes (the result cache)."""
     by_path: Dict[Path, FileResult] = {}
     for (path, _, _), result in zip(work, results):
         by_path.setdefault(path.resolve(), result)
     wanted: List[List[Path]] = []
     missing: Dict[Path, None] = {}
     for (path, _, _), result in zip(work, results):
-        found = dependents(path) if needs_uses(result) else []
+        found = dependents(path, store) if needs_uses(result) else []
         wanted.append(found)
         missing.update((d, None) for d in found if d not in by_path)
     if missing:

@@ -30,7 +30,7 @@ from .engine import (FileResult, check_file, check_source, config_error, decode_
                      internal_error)
 from .files import SKIP_DIRS, read_regular_file
 from .locations import Located, locate
-from .project.dependents import dependents
+from .project.dependents import Store, dependents
 from .project_uses import memoised, needs_uses, shown, with_project_uses
 from .results.findings import Finding
 from .results.report import FileReport, file_report
@@ -155,7 +155,7 @@ def check_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
     if only_model is None:  # (one model's report: the others are not traced)
         results = with_project_uses(plan.work, results,
                                     lambda more: plan_files(more, overrides, fallback).work,
-                                    lambda work: check_all(work, jobs, cache))
+                                    lambda work: check_all(work, jobs, cache), cache)
     return Run(results, plan.config_errors, plan.configs, plan.unconfigured)
 
 
@@ -179,16 +179,17 @@ def check_paths(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 
     import them. UsageError for a path that does not exist."""
     files: Iterable[Tuple[Path, str]] = iter_files(paths)
     if with_dependents:
-        files = with_their_dependents(list(files))
+        files = with_their_dependents(list(files), cache)
     return check_files(files, overrides, jobs=jobs, cache=cache, only_model=only_model)
 
 
-def with_their_dependents(files: List[Tuple[Path, str]]) -> List[Tuple[Path, str]]:
+def with_their_dependents(files: List[Tuple[Path, str]], store: Optional[Store] = None
+                          ) -> List[Tuple[Path, str]]:
     """`files`, then each project file importing one of them that is not among them."""
     seen = {path.resolve() for path, _ in files}
     more: Dict[Path, None] = {}
     for path, _ in files:
-        more.update((d, None) for d in dependents(path) if d not in seen)
+        more.update((d, None) for d in dependents(path, store) if d not in seen)
     return files + [(d, shown(d)) for d in more]
 
 
@@ -267,7 +268,7 @@ def check_buffer(display: str, text: str, path: Path, file: Optional[Path] = Non
             result = with_project_uses(
                 [(disk, display, settings)], [result],
                 lambda more: plan_files(more, {}).work,
-                memoised(lambda work: check_all(work, 1, cache)))[0]
+                memoised(lambda work: check_all(work, 1, cache)), cache)[0]
     except Exception as exc:  # noqa: BLE001 - the engine's own boundary missed it
         result = internal_error(display, None, exc)
     return BufferCheck(result, config)

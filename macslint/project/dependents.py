@@ -2,9 +2,11 @@
 and trace its layer constructions, so its layers' costs and its verdict depend on them.
 
 The project of a file is the tree its absolute imports start from (above its outermost
-package, `imports.package_root`). Each file's imports are read with Python's `ast` once per
-process while the file is unchanged (its size and mtime); the reverse index of a tree is kept
-while no file of it changes, appears or goes. Bounded: past MAX_FILES files a tree is not
+package, `imports.package_root`). Each file's imports are read with Python's `ast` once while
+the file is unchanged (its size and mtime) and the tree holds the same files (where an import
+leads depends on which files exist); the reverse index of a tree is kept while no file of it
+changes, appears or goes. With a `Store` (the result cache), the imports read are kept
+between processes too, so a warm run parses none. Bounded: past MAX_FILES files a tree is not
 indexed (no dependents are found, and the file keeps the costs its own models give).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Protocol, Tuple
 
 from ..files import SKIP_DIRS, read_regular_file
 from .imports import ImportResolver, Names, import_edges, package_root
@@ -23,80 +25,127 @@ MAX_FILES = 5000
 _NOT_PROJECT = frozenset({"site-packages", "dist-packages"})
 
 Signature = Tuple[int, int]  # mtime_ns, size
-
-Edges = Tuple[Tuple[Path, Names], ...]
-# path -> (signature, the project files it imports (resolved) with the names it takes)
-_IMPORTS: Dict[Path, Tuple[Signature, Edges]] = {}
+Edges = Tuple[Tuple[str, Names], ...]  # the project files a file imports (resolved), with names
+# A tree's files: path -> (signature, edges); valid while the tree holds exactly these files.
+Table = Dict[str, Tuple[Signature, Edges]]
+_TABLES: Dict[str, Table] = {}
 # tree -> (the signature of every file in it, the reverse index: file -> its importers, each
 # with the names it takes from the file)
 Index = Dict[Path, List[Tuple[Path, Names]]]
-_INDEXES: Dict[Path, Tuple[Dict[Path, Signature], Index]] = {}
+_INDEXES: Dict[str, Tuple[Dict[str, Signature], Index]] = {}
+KEPT_TREES = 8
 
 
-def _signature(path: Path) -> Optional[Signature]:
-    try:
-        stat = path.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+class Store(Protocol):
+    """Where a tree's table is kept between processes (cache.ResultCache): plain data under a
+    name, read back only as written by this user's macslint, else None."""
+
+    def get_data(self, name: str) -> Any: ...
+
+    def put_data(self, name: str, value: Any) -> None: ...
 
 
-def tree_files(root: Path) -> Optional[Dict[Path, Signature]]:
+def tree_files(root: Path) -> Optional[Dict[str, Signature]]:
     """Every Python file under `root` (as `check` walks a directory), with its signature;
     None past MAX_FILES."""
-    found: Dict[Path, Signature] = {}
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and d not in _NOT_PROJECT
-                         and not d.endswith(".egg") and not d.startswith("."))
-        for name in files:
-            if name.endswith(".py"):
-                path = Path(directory, name)
-                signature = _signature(path)
-                if signature is not None:
-                    found[path] = signature
-                    if len(found) > MAX_FILES:
-                        return None
+    found: Dict[str, Signature] = {}
+    pending = [os.fspath(root)]
+    while pending:  # (os.scandir and plain strings: this runs once per file checked)
+        try:
+            entries = os.scandir(pending.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        if name not in SKIP_DIRS and name not in _NOT_PROJECT \
+                                and not name.endswith(".egg") and not name.startswith("."):
+                            pending.append(entry.path)
+                    elif name.endswith(".py"):
+                        stat = entry.stat()
+                        found[entry.path] = (stat.st_mtime_ns, stat.st_size)
+                        if len(found) > MAX_FILES:
+                            return None
+                except OSError:  # gone, or a broken symlink
+                    continue
     return found
 
 
-def _imports(path: Path, signature: Signature) -> Edges:
-    known = _IMPORTS.get(path)
-    if known is not None and known[0] == signature:
-        return known[1]
+def _edges(path: str) -> Edges:
     try:
         text = read_regular_file(path).decode("utf-8", "replace")
     except OSError:
         text = ""
-    edges = tuple((target.resolve(), names) for target, names in
-                  import_edges(text, path, ImportResolver(path))) if "import" in text else ()
-    _IMPORTS[path] = (signature, edges)
-    return edges
+    if "import" not in text:
+        return ()
+    file = Path(path)
+    return tuple((str(target.resolve()), names) for target, names in
+                 import_edges(text, file, ImportResolver(file)))
 
 
-def _index(root: Path) -> Optional[Index]:
+def _stored_table(root: str, files: Dict[str, Signature], store: Optional[Store]
+                  ) -> Optional[Table]:
+    """The table kept in `store` for the tree, if it holds the same files; entries of files
+    changed since are read again by the caller."""
+    if store is None:
+        return None
+    kept = store.get_data(f"imports:{root}")
+    if type(kept) is not dict or kept.keys() != files.keys():
+        return None
+    table: Table = {}
+    for path, entry in kept.items():
+        try:
+            signature, edges = entry  # (one that does not match is read again)
+            for target, names in edges:
+                if type(target) is not str or not (names is None or all(
+                        type(there) is str and type(here) is str for there, here in names)):
+                    return None
+        except (TypeError, ValueError):
+            return None
+        table[path] = (signature, tuple(edges))
+    return table
+
+
+def _index(root: Path, store: Optional[Store] = None) -> Optional[Index]:
     files = tree_files(root)
     if files is None:
         return None
-    known = _INDEXES.get(root)
+    key = os.fspath(root)
+    known = _INDEXES.get(key)
     if known is not None and known[0] == files:
         return known[1]
-    importers: Index = {}
+    table = _TABLES.get(key)
+    if table is None or table.keys() != files.keys():
+        table = _stored_table(key, files, store) or {}
+    fresh: Table = {}
     for path, signature in files.items():
-        for target, names in _imports(path, signature):
-            importers.setdefault(target, []).append((path.resolve(), names))
-    if len(_INDEXES) >= 8:
+        entry = table.get(path)
+        fresh[path] = entry if entry is not None and entry[0] == signature else (
+            signature, _edges(path))
+    importers: Index = {}
+    for path, (_, edges) in fresh.items():
+        importer = Path(path).resolve()
+        for target, names in edges:
+            importers.setdefault(Path(target), []).append((importer, names))
+    if len(_INDEXES) >= KEPT_TREES:
         _INDEXES.clear()
-    _INDEXES[root] = (files, importers)
+        _TABLES.clear()
+    _INDEXES[key] = (files, importers)
+    _TABLES[key] = fresh
+    if store is not None and fresh != table:
+        store.put_data(f"imports:{key}", fresh)
     return importers
 
 
-def dependents(file: Path) -> List[Path]:
+def dependents(file: Path, store: Optional[Store] = None) -> List[Path]:
     """The project files that import `file` directly or through others (resolved, sorted;
     never `file` itself). Through a package's `__init__.py` only the names it re-exports
     from the file count: `from pkg import Block` depends on blocks.py when pkg/__init__.py
     takes Block from it, not when it takes only other names."""
     file = file.resolve()
-    index = _index(package_root(file.parent))
+    index = _index(package_root(file.parent), store)
     if index is None:
         return []
     # file -> the names of it that matter (None: every name)

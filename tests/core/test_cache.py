@@ -10,6 +10,7 @@ import pytest
 from macslint import engine
 from macslint.adapters import cli
 from macslint.cache import CODEC
+from macslint.project import dependents
 from tests.torchnn.tracer_helpers import torch_has_params
 
 MODEL = """\
@@ -52,11 +53,15 @@ def entries(directory: Path):
 
 
 def no_analysis(monkeypatch):
-    """Fail if anything is analysed: a warm run must only read."""
+    """Fail if anything is analysed, or any file's imports parsed: a warm run must only read
+    (what a new process knows of the project's imports is what the cache holds)."""
     def refuse(*args, **kwargs):
         raise AssertionError("analysed although cached")
     monkeypatch.setattr(engine, "check_data", refuse)
     monkeypatch.setattr(engine, "check_source", refuse)  # (cache.py holds check_data itself)
+    monkeypatch.setattr(dependents, "_edges", refuse)
+    monkeypatch.setattr(dependents, "_TABLES", {})
+    monkeypatch.setattr(dependents, "_INDEXES", {})
 
 
 def test_warm_run_reads_the_cold_runs_results(project, capsys, monkeypatch):
@@ -64,6 +69,7 @@ def test_warm_run_reads_the_cold_runs_results(project, capsys, monkeypatch):
     cold = check(capsys, "--cache-dir", str(cache))
     assert cold[0] == 1 and CONV_PARAMS in cold[1]
     assert len(entries(cache)) == 3  # one per file
+    assert len(list(cache.glob("*/*.data"))) == 1  # and the project's imports
     assert (cache / ".gitignore").read_text().splitlines()[-1] == "*"
     no_analysis(monkeypatch)
     assert check(capsys, "--cache-dir", str(cache)) == cold

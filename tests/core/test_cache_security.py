@@ -511,3 +511,24 @@ def test_the_cache_codec_reads_the_values_of_arguments_back():
 
 def test_no_path_no_secret():
     assert load_secret(None) is None
+
+
+def test_data_kept_under_a_name_is_read_back_only_as_signed(tmp_path, secret_home):
+    """The project's imports (project.dependents) are kept as plain data under a name: read
+    back as written, and not at all when the entry was changed, forged or moved."""
+    store = ResultCache(tmp_path / "cache")
+    table = {"/p/a.py": ((1, 2), (("/p/b.py", (("B", "B"),)),))}
+    store.put_data("imports:/p", table)
+    assert store.get_data("imports:/p") == table
+    assert store.get_data("imports:/q") is None
+    [entry] = (tmp_path / "cache").glob("*/*.data")
+    mac, _, payload = entry.read_bytes().partition(b"\n")
+    entry.write_bytes(mac + b"\n" + payload.replace(b"b.py", b"c.py"))
+    assert store.get_data("imports:/p") is None
+    forged = hmac.new(b"x" * 32, b"", hashlib.sha256).hexdigest().encode()
+    entry.write_bytes(forged + b"\n" + payload)
+    assert store.get_data("imports:/p") is None
+    other = store._entry(store.data_key("imports:/q"), cache_module.DATA_SUFFIX)
+    other.parent.mkdir(exist_ok=True)
+    other.write_bytes(mac + b"\n" + payload)  # a real entry, moved to another name
+    assert store.get_data("imports:/q") is None

@@ -130,3 +130,106 @@ def test_a_dotted_import_stops_at_the_first_part_that_is_no_module_nor_directory
     # a namespace package (a directory without __init__.py) is still gone through
     edges = list(import_edges("import ns.deep.mod\n", root / "pkg/model.py", resolver))
     assert [p.relative_to(root).as_posix() for p, _ in edges] == ["ns/deep/mod.py"]
+
+
+def test_an_import_of_a_file_that_appears_later_is_found(tmp_path):
+    """Where an import leads depends on which files exist: an importer unchanged since its
+    import led nowhere depends on the file once it is there."""
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .util import f\n"})
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py"]  # the index is built
+    (root / "pkg/util.py").write_text("def f(): pass\n")
+    assert names(root, "pkg/util.py") == ["pkg/model.py"]
+
+
+class DictStore:
+    """A store as the result cache is one, in memory; counts what is read and written."""
+
+    def __init__(self):
+        self.data, self.reads, self.writes = {}, 0, 0
+
+    def get_data(self, name):
+        self.reads += 1
+        return self.data.get(name)
+
+    def put_data(self, name, value):
+        self.writes += 1
+        self.data[name] = value
+
+
+def new_process(monkeypatch):
+    """What a new process knows: nothing of the trees indexed before."""
+    monkeypatch.setattr(index, "_TABLES", {})
+    monkeypatch.setattr(index, "_INDEXES", {})
+
+
+def parsed(monkeypatch) -> List[str]:
+    """The files whose imports are read from here on."""
+    read: List[str] = []
+    edges = index._edges
+
+    def counted(path):
+        read.append(Path(path).name)
+        return edges(path)
+
+    monkeypatch.setattr(index, "_edges", counted)
+    return read
+
+
+def test_a_store_keeps_the_imports_read_for_the_next_process(tmp_path, monkeypatch):
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import Block\n"})
+    store = DictStore()
+    new_process(monkeypatch)
+    assert dependents(root / "pkg/blocks.py", store) == dependents(root / "pkg/blocks.py")
+    assert store.writes == 1 and len(store.data) == 1
+    dependents(root / "pkg/heads.py", store)  # the same tree, unchanged: nothing written
+    assert store.writes == 1
+    new_process(monkeypatch)
+    read = parsed(monkeypatch)
+    assert names_with(root, "pkg/blocks.py", store) == ["pkg/__init__.py", "pkg/model.py"]
+    assert read == []  # every file's imports came from the store
+    # an edit: that file alone is read again, and the store is brought up to date
+    model = root / "pkg/model.py"
+    model.write_text("import torch\n# longer than before\n")
+    os.utime(model, ns=(1, 10**18))
+    new_process(monkeypatch)
+    assert names_with(root, "pkg/blocks.py", store) == ["pkg/__init__.py"]
+    assert read == ["model.py"] and store.writes == 2
+
+
+def names_with(root: Path, file: str, store) -> List[str]:
+    return [p.relative_to(root.resolve()).as_posix() for p in dependents(root / file, store)]
+
+
+def test_a_store_of_other_files_is_not_used(tmp_path, monkeypatch):
+    """A file added (or gone) may change where any import leads: a table kept for other
+    files is read again whole."""
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .util import f\n"})
+    store = DictStore()
+    new_process(monkeypatch)
+    assert names_with(root, "pkg/blocks.py", store) == ["pkg/__init__.py"]
+    (root / "pkg/util.py").write_text("def f(): pass\n")
+    new_process(monkeypatch)
+    read = parsed(monkeypatch)
+    assert names_with(root, "pkg/util.py", store) == ["pkg/model.py"]
+    assert sorted(read) == ["__init__.py", "blocks.py", "heads.py", "model.py", "util.py"]
+
+
+@pytest.mark.parametrize("kept", [
+    "not a table", {"x.py": "no entry"}, None,
+    lambda table: {path: ((1.5, size), edges) for path, ((_, size), edges) in table.items()},
+    lambda table: {path: (signature, "ab") for path, (signature, _) in table.items()},
+    lambda table: {path: (signature, ((5, None),)) for path, (signature, _) in table.items()},
+    lambda table: {path: (signature, (("a.py", ((1, "b"),)),))
+                   for path, (signature, _) in table.items()},
+])
+def test_a_table_the_store_gives_malformed_is_read_again(tmp_path, monkeypatch, kept):
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import Block\n"})
+    store = DictStore()
+    new_process(monkeypatch)
+    dependents(root / "pkg/blocks.py", store)
+    [name] = store.data
+    store.data[name] = kept(store.data[name]) if callable(kept) else kept
+    new_process(monkeypatch)
+    read = parsed(monkeypatch)
+    assert names_with(root, "pkg/blocks.py", store) == ["pkg/__init__.py", "pkg/model.py"]
+    assert len(read) == 4
