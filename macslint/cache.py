@@ -42,7 +42,7 @@ from .files import read_regular_file
 from .results.codec import Codec, Kind, Unencodable, class_name
 
 DEFAULT_DIR = ".macslint_cache"
-FORMAT = 2  # bump when the entry layout changes
+FORMAT = 3  # bump when the entry layout changes
 SUFFIX = ".json"
 DATA_SUFFIX = ".data"  # plain data kept under a name (`put_data`), not a file's result
 
@@ -185,6 +185,12 @@ CODEC = Codec(
         Kind("macslint.evaluator.values:DeferredLoop", lambda value: value.reason,
              lambda cls, reason: _unknown(Unknown, reason)),
     ],
+    # Read when first used: a warm run that needs findings reads no traces (a file's traces
+    # are most of its entry: 1.4 MB of efficientnet.py's 1.5).
+    deferred={
+        "macslint.engine:FileResult": ("site_uses",),
+        "macslint.results.traces:ModelTrace": ("calls", "ops", "containers"),
+    },
 )
 
 

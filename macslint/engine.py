@@ -16,13 +16,14 @@ from typing import List, Optional, Tuple
 from .config import Settings
 from .stack import on_deep_stack
 from .files import read_regular_file
+from .results.codec import DeferredFields
 from .results.findings import Finding, file_findings
 from .results.report import FileReport, file_report
 from .results.traces import SiteUse, site_uses
 
 
 @dataclass
-class FileResult:
+class FileResult(DeferredFields):
     report: FileReport
     findings: List[Finding] = field(default_factory=list)
     source: str = ""  # the text checked, for `# noqa` in the CLI

@@ -19,17 +19,25 @@ exactly the fields it has now (`dataclasses.fields`, so a field added later need
 here), without running its `__init__`, as pickle does. Whatever else `dumps` meets raises
 `Unencodable`; whatever `loads` is given that `dumps` did not write for these classes raises
 `Malformed`. Generic: the classes are the caller's.
+
+Deferred fields: the fields a `Codec` is told to defer (`deferred`: class name -> field names)
+are each written as a document of their own after the first, one per line, and marked
+`["p", k]` (the k-th document) where they stand. `loads` reads the first document only; a
+deferred field is read when first used (its class is a `DeferredFields`). The documents of
+deferred fields are written whole (nothing in them is deferred again). A warm run that needs
+a file's findings then reads none of its traces.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import json
 import math
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Optional, Tuple
 
 INT_MIN, INT_MAX = -2**63, 2**63 - 1  # written as JSON numbers (every parser reads these)
 _FLOATS = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
@@ -58,27 +66,58 @@ def class_name(cls: type) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+class DeferredFields:
+    """A dataclass some of whose fields a `Codec` may leave to be read when first used."""
+
+    def __getattr__(self, name: str) -> Any:  # (only for an attribute not set)
+        pending = self.__dict__.get("_deferred")
+        if pending is not None and name in pending:
+            value = self.__dict__[name] = pending[name]()
+            return value
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __getstate__(self) -> Dict[str, Any]:
+        """Pickled and copied whole (every deferred field read)."""
+        for name in self.__dict__.get("_deferred", ()):
+            getattr(self, name)
+        return {k: v for k, v in self.__dict__.items() if k != "_deferred"}
+
+
 class Codec:
-    def __init__(self, dataclasses_: Iterable[str], kinds: Iterable[Kind] = ()) -> None:
+    def __init__(self, dataclasses_: Iterable[str], kinds: Iterable[Kind] = (),
+                 deferred: Optional[Dict[str, Iterable[str]]] = None) -> None:
         self.dataclasses = frozenset(dataclasses_)
         self.kinds: Dict[str, Kind] = {kind.name: kind for kind in kinds}
         self.classes: Dict[str, type] = {}  # resolved on first use: importing is lazy
+        self.deferred = {name: frozenset(fields) for name, fields in (deferred or {}).items()}
+        if not self.deferred.keys() <= self.dataclasses:
+            raise ValueError("only dataclasses of the codec defer fields")
 
     def dumps(self, value: Any) -> bytes:
         """`value` as JSON bytes; Unencodable (or RecursionError) if it is not all data."""
-        writer = _Writer(self)
+        documents: List[bytes] = []
+        head = self._document(_Writer(self, documents), value)
+        return b"\n".join([head, *documents])
+
+    @staticmethod
+    def _document(writer: "_Writer", value: Any) -> bytes:
         plain = writer.write(value)
         # ASCII only: a lone surrogate (a file name's undecodable byte) travels as \udcxx
         return json.dumps({"classes": writer.table, "value": plain}, allow_nan=False,
                           separators=(",", ":"), check_circular=False).encode("ascii")
 
     def loads(self, data: bytes) -> Any:
-        """The value `dumps` wrote; Malformed for anything else."""
+        """The value `dumps` wrote; Malformed for anything else (in a deferred field: when
+        it is read)."""
+        documents = data.split(b"\n")
+        return self._load(documents[0], documents)
+
+    def _load(self, data: bytes, documents: Optional[List[bytes]]) -> Any:
         try:
             whole = json.loads(data.decode("ascii"), parse_constant=_no_constant)
             if type(whole) is not dict or list(whole) != ["classes", "value"]:
                 raise Malformed("not an entry of this codec")
-            return _Reader(self, whole["classes"]).read(whole["value"])
+            return _Reader(self, whole["classes"], documents).read(whole["value"])
         except Malformed:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever a bad entry makes fail
@@ -98,8 +137,16 @@ class Codec:
                 raise Malformed(f"{name!r} does not name a class")
             if name in self.dataclasses and not dataclasses.is_dataclass(found):
                 raise Malformed(f"{name!r} is not a dataclass")
+            if name in self.deferred and not _can_defer(found, self.deferred[name]):
+                raise TypeError(f"{name!r} cannot defer {sorted(self.deferred[name])}")
             cls = self.classes[name] = found
         return cls
+
+
+def _can_defer(cls: type, fields: FrozenSet[str]) -> bool:
+    # (a field with a plain default is also a class attribute: found there, never deferred)
+    return issubclass(cls, DeferredFields) and all(
+        f.default is dataclasses.MISSING for f in dataclasses.fields(cls) if f.name in fields)
 
 
 def _no_constant(text: str) -> Any:
@@ -112,8 +159,9 @@ _BUILD_SEQUENCE: Dict[str, Callable[[List[Any]], Any]] = {
 
 
 class _Writer:
-    def __init__(self, codec: Codec) -> None:
+    def __init__(self, codec: Codec, documents: Optional[List[bytes]] = None) -> None:
         self.codec = codec
+        self.documents = documents  # where deferred fields go (None: written in place)
         self.refs: Dict[int, int] = {}  # id of an object written -> its number
         self.open: set = set()  # the numbers of the objects being written (a cycle)
         self.alive: List[Any] = []  # every object numbered, so no id is reused meanwhile
@@ -161,6 +209,9 @@ class _Writer:
         place = self.classes.get(name)
         if place is None:
             fields = None if kind else [f.name for f in dataclasses.fields(value)]
+            if name in self.codec.deferred and not _can_defer(type(value),
+                                                              self.codec.deferred[name]):
+                raise TypeError(f"{name!r} cannot defer {sorted(self.codec.deferred[name])}")
             place = self.classes[name] = len(self.table)
             self.table.append([name, fields])
         number = self.refs[id(value)] = len(self.refs)
@@ -169,25 +220,36 @@ class _Writer:
         if kind is not None:
             out: Any = ["a", place, self.write(kind.state(value))]
         else:
+            deferred = self.codec.deferred.get(name) if self.documents is not None else None
             out = ["o", place, *(self.write(getattr(value, f.name))
+                                 if deferred is None or f.name not in deferred
+                                 else self.defer(getattr(value, f.name))
                                  for f in dataclasses.fields(value))]
         self.open.discard(number)
         return out
+
+    def defer(self, value: Any) -> Any:
+        assert self.documents is not None
+        self.documents.append(Codec._document(_Writer(self.codec), value))
+        return ["p", len(self.documents)]
 
 
 def _text(plain: Any) -> str:
     return json.dumps(plain, separators=(",", ":"))
 
 
+# A class of the table: (the class, its Kind or None, its fields, those deferred or None)
+_Row = Tuple[type, Optional[Kind], Tuple[str, ...], Optional[FrozenSet[str]]]
 _UNSET = object()  # an object being read: a reference to it is not data dumps writes
 
 
 class _Reader:
-    def __init__(self, codec: Codec, table: Any) -> None:
+    def __init__(self, codec: Codec, table: Any, documents: Optional[List[bytes]] = None
+                 ) -> None:
         self.codec = codec
+        self.documents = documents  # the entry's documents (None: in a deferred one)
         self.objects: List[Any] = []
-        # (the class, its Kind or None for a dataclass, its number of fields) by place
-        self.table: List[Tuple[type, Optional[Kind], int]] = []
+        self.table: List[_Row] = []
         if type(table) is not list:
             raise Malformed("no table of classes")
         for row in table:
@@ -202,7 +264,8 @@ class _Reader:
                 raise Malformed(f"not the fields of {name!r}")
             if kind is not None and fields is not None:
                 raise Malformed(f"fields for {name!r}, which is not a dataclass")
-            self.table.append((cls, kind, 0 if kind else len(fields)))
+            self.table.append((cls, kind, () if kind else tuple(fields),
+                               codec.deferred.get(name)))
 
     def read(self, plain: Any) -> Any:
         kind = type(plain)
@@ -254,8 +317,8 @@ class _Reader:
     def read_object(self, tag: str, items: List[Any]) -> Any:
         if not items or type(items[0]) is not int or not 0 <= items[0] < len(self.table):
             raise Malformed("an object of no class")
-        cls, kind, count = self.table[items[0]]
-        if (kind is None) != (tag == "o") or len(items) != (2 if kind else 1 + count):
+        cls, kind, fields, deferred = self.table[items[0]]
+        if (kind is None) != (tag == "o") or len(items) != (2 if kind else 1 + len(fields)):
             raise Malformed(f"not an object of {cls.__qualname__}")
         number = len(self.objects)
         self.objects.append(_UNSET)
@@ -265,7 +328,18 @@ class _Reader:
                 raise Malformed(f"{cls.__qualname__} built as {type(made).__qualname__}")
         else:
             made = cls.__new__(cls)
-            for f, item in zip(dataclasses.fields(cls), items[1:]):
-                object.__setattr__(made, f.name, self.read(item))
+            for name, item in zip(fields, items[1:]):
+                if deferred is not None and type(item) is list and item and item[0] == "p":
+                    self.defer(made, name, deferred, item)
+                else:
+                    object.__setattr__(made, name, self.read(item))
         self.objects[number] = made
         return made
+
+    def defer(self, made: Any, name: str, deferred: FrozenSet[str], item: List[Any]) -> None:
+        documents = self.documents
+        if documents is None or name not in deferred or not isinstance(made, DeferredFields) \
+                or len(item) != 2 or type(item[1]) is not int or not 0 < item[1] < len(documents):
+            raise Malformed(f"a deferred field {name!r} where none can be")
+        pending = made.__dict__.setdefault("_deferred", {})
+        pending[name] = functools.partial(self.codec._load, documents[item[1]], None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
+from .codec import DeferredFields
 from .sites import LayerSite
 from ..costmodel import Args, LayerSpec, Shape
 from ..config import Settings
@@ -60,7 +61,7 @@ class ShapeIssue:
 
 
 @dataclass
-class ModelTrace:
+class ModelTrace(DeferredFields):
     name: str
     line: int
     col: int  # 1-based

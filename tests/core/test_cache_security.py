@@ -4,6 +4,7 @@ planted entry neither runs code nor stands for a file's result."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import hmac
@@ -26,7 +27,8 @@ from macslint.adapters import cli
 from macslint.cache import CODEC, ResultCache, load_secret, secret_file
 from macslint.costmodel import Args, LayerSpec, ShapeTuple
 from macslint.evaluator.values import Unknown
-from macslint.results.codec import Codec, Kind, Malformed, Unencodable, class_name
+from macslint.results.codec import (Codec, DeferredFields, Kind, Malformed, Unencodable,
+                                    class_name)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -160,7 +162,9 @@ def test_a_planted_module_is_never_imported(project, capsys, monkeypatch, secret
     [entry] = entries(cache)
     secret = load_secret(secret_file())
     assert secret is not None
-    plain = json.loads(payload_of(entry))
+    # the first document of the entry (the deferred fields' documents follow it unchanged)
+    head, newline, rest = payload_of(entry).partition(b"\n")
+    plain = json.loads(head)
     marker = tmp_path / "imported"
     planted = tmp_path / "planted"
     planted.mkdir()
@@ -175,11 +179,11 @@ def test_a_planted_module_is_never_imported(project, capsys, monkeypatch, secret
         edited["classes"].append([name, fields])
         edited["value"][2][2] = ["a" if fields is None else "o", len(edited["classes"]) - 1,
                                  "x"] + ([] if fields is None else [None, 0])
-        variants.append(json.dumps(edited).encode())
+        variants.append(json.dumps(edited).encode() + newline + rest)
     renamed = json.loads(json.dumps(plain))
     [row] = [row for row in renamed["classes"] if row[0] == "macslint.engine:FileResult"]
     row[0] = "macslint.results.report:Standalone"  # not a class of the cache's entries
-    variants.append(json.dumps(renamed).encode())
+    variants.append(json.dumps(renamed).encode() + newline + rest)
     variants += [b"not json", b"[]", b'{"classes": [], "value": ["l", ["r", 0]]}']
     assert CODEC.loads(payload_of(entry))  # the real one reads back
     for payload in variants:
@@ -532,3 +536,61 @@ def test_data_kept_under_a_name_is_read_back_only_as_signed(tmp_path, secret_hom
     other.parent.mkdir(exist_ok=True)
     other.write_bytes(mac + b"\n" + payload)  # a real entry, moved to another name
     assert store.get_data("imports:/q") is None
+
+
+@dataclasses.dataclass
+class Traced(DeferredFields):
+    name: str
+    calls: List[Any] = dataclasses.field(default_factory=list)
+    ops: Any = None  # a plain default: a class attribute, which cannot be deferred
+
+
+TRACES = Codec([class_name(Traced), class_name(Point)],
+               deferred={class_name(Traced): ("calls",)})
+
+
+def test_deferred_fields_are_read_when_first_used():
+    value = [Traced("a", [Point(1, (2, 3))]), Traced("b")]
+    data = TRACES.dumps(value)
+    assert data.count(b"\n") == 2  # a document of its own for each deferred field
+    back = TRACES.loads(data)
+    assert all("calls" not in vars(traced) for traced in back)  # not read yet
+    assert back[0].calls == [Point(1, (2, 3))] and "calls" in vars(back[0])
+    assert "calls" not in vars(back[1])
+    assert back == value and TRACES.dumps(back) == data
+    again = TRACES.loads(data)
+    assert pickle.loads(pickle.dumps(again)) == value  # pickled whole
+    copied = copy.copy(TRACES.loads(data)[1])
+    assert copied == value[1] and "_deferred" not in vars(copied)
+    with pytest.raises(AttributeError):
+        back[0].missing
+
+
+def test_malformed_deferred_fields_are_malformed():
+    head, *documents = TRACES.dumps([Traced("a", [Point(1)])]).split(b"\n")
+    plain = json.loads(head)
+    for field_value in (["p", 2], ["p", 0], ["p", "1"], ["p"], ["p", 1, 1]):
+        edited = json.loads(head)
+        edited["value"][1][3] = field_value
+        with pytest.raises(Malformed):
+            TRACES.loads(b"\n".join([json.dumps(edited).encode(), *documents]))
+    misplaced = json.loads(head)  # a deferred mark in a field that is not deferred
+    misplaced["value"][1][2] = ["p", 1]
+    with pytest.raises(Malformed):
+        TRACES.loads(b"\n".join([json.dumps(misplaced).encode(), *documents]))
+    nested = [json.dumps(plain).encode(), head]  # a deferred document that defers again
+    with pytest.raises(Malformed):
+        TRACES.loads(b"\n".join(nested))[0].calls
+    broken = TRACES.loads(b"\n".join([head, b"not json"]))
+    with pytest.raises(Malformed):
+        broken[0].calls  # read when used: Malformed then
+
+
+def test_a_field_that_cannot_be_deferred_is_refused():
+    codec = Codec([class_name(Traced)], deferred={class_name(Traced): ("ops",)})
+    with pytest.raises(TypeError):
+        codec.dumps(Traced("a"))
+    with pytest.raises(Malformed):
+        codec.loads(TRACES.dumps(Traced("a")))
+    with pytest.raises(ValueError):
+        Codec([], deferred={class_name(Traced): ("calls",)})
