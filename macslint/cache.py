@@ -166,7 +166,7 @@ CODEC = Codec(
         "macslint.builds:Build",
         "macslint.inputs:InputSpec",
         "macslint.units:Increase",
-        "macslint.torchnn.entries:NotBuilt",
+        "macslint.results.traces:NotBuilt",
     ],
     kinds=[
         Kind(class_name(LayerSpec), _layer_spec_name, lambda cls, name: LAYERS[name]),

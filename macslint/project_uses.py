@@ -68,8 +68,11 @@ def merged(path: Path, result: FileResult,
     origin = str(path.resolve())
     uses: List[SiteUse] = []
     for dependent, other in dependent_results:
-        uses.extend(dataclasses.replace(use, origin=None, model_file=shown(dependent))
-                    for use in other.site_uses if use.origin == origin)
+        mine = [use for use in other.site_uses if use.origin == origin]
+        if mine:
+            model_file = shown(dependent)
+            uses.extend(dataclasses.replace(use, origin=None, model_file=model_file)
+                        for use in mine)
     if not uses:
         return result
     report = dataclasses.replace(result.report, layers=[

@@ -6,8 +6,11 @@ construction, a hover table per construction and a code lens per model. The chec
 service's (macslint.service.check_buffer), the texts come from macslint.render.hints; this
 module is the protocol: documents, debouncing and the analysis thread.
 
-Each document is analysed DEBOUNCE_SECONDS after its last change (at once when opened or
-saved), with the newest text at that moment, one analysis at a time in one worker thread.
+Each document is analysed at once when opened or saved, and on a change: at once when its
+last analysis took at most AT_ONCE_SECONDS (the changes made while one runs are taken by one
+more analysis after it, with the newest text), else DEBOUNCE_SECONDS after the last change
+(a slow document waits for a pause in the typing); one analysis at a time, in one worker
+thread.
 Requests wait (a bounded time) for a pending analysis, so they answer for the text the editor
 shows. Text that does not parse keeps the last good hints, hovers and lenses.
 """
@@ -18,6 +21,7 @@ import asyncio
 import functools
 import logging
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +44,9 @@ except ImportError as exc:  # the CLI reports it as a usage error
                      "pip install 'macslint[lsp]'") from None
 
 DEBOUNCE_SECONDS = 0.3
+# A document analysed this fast is analysed again at once on a change: new hints follow a
+# keystroke by about one analysis (issue 23: 150 ms), and typing is at most one analysis behind.
+AT_ONCE_SECONDS = 0.2
 # How long a request waits for the analysis of the newest text before it answers with the
 # last analysis (a long file typed into without pause must not leave the editor waiting).
 REQUEST_WAIT_SECONDS = 5.0
@@ -144,6 +151,14 @@ class Document:
     worker: Optional["asyncio.Task[None]"] = None  # the analysis running, if any
     stale: bool = False  # the text changed since the running analysis took it
     settled: asyncio.Event = field(default_factory=asyncio.Event)  # nothing pending or running
+    last_seconds: Optional[float] = None  # how long its last analysis took
+
+
+def change_delay(last_seconds: Optional[float]) -> float:
+    """How long after a change its document is analysed: at once when its last analysis was
+    fast, else after the debounce."""
+    return 0.0 if last_seconds is not None and last_seconds <= AT_ONCE_SECONDS \
+        else DEBOUNCE_SECONDS
 
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
@@ -223,7 +238,7 @@ class MacsServer(LanguageServer):
         # pygls has applied the change to its copy before calling us.
         document.text = self.workspace.get_text_document(document.uri).source
         document.version = params.text_document.version
-        self._schedule(document, DEBOUNCE_SECONDS)
+        self._schedule(document, change_delay(document.last_seconds))
 
     @answers(lambda: None)
     async def did_save(self, params: types.DidSaveTextDocumentParams) -> None:
@@ -277,7 +292,9 @@ class MacsServer(LanguageServer):
             while self.documents.get(document.uri) is document:
                 document.stale = False
                 text, version = document.text, document.version
+                started = time.perf_counter()
                 analysis = await loop.run_in_executor(self.analyst, analyse, document.target, text)
+                document.last_seconds = time.perf_counter() - started
                 if self.documents.get(document.uri) is not document:
                     return  # closed meanwhile
                 self._apply(document, analysis, version)

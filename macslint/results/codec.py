@@ -73,12 +73,13 @@ class DeferredFields:
         pending = self.__dict__.get("_deferred")
         if pending is not None and name in pending:
             value = self.__dict__[name] = pending[name]()
+            del pending[name]  # (its document: read, no longer kept)
             return value
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __getstate__(self) -> Dict[str, Any]:
         """Pickled and copied whole (every deferred field read)."""
-        for name in self.__dict__.get("_deferred", ()):
+        for name in list(self.__dict__.get("_deferred", ())):
             getattr(self, name)
         return {k: v for k, v in self.__dict__.items() if k != "_deferred"}
 

@@ -56,7 +56,7 @@ class FileReport:
     error: Optional[str] = None
     layers: List[LayerReport] = field(default_factory=list)
     models: List[Any] = field(default_factory=list)  # tracer.ModelTrace
-    # The model classes and factories no model builds, with why (torchnn.entries.NotBuilt).
+    # The model classes and factories no model builds, with why (results.traces.NotBuilt).
     not_built: List[Any] = field(default_factory=list)
     # Constructions some evaluated path builds with every argument known: on their own, or
     # in a model (a block built with different widths by different models counts).

@@ -41,7 +41,7 @@ class LayerSite:
 class Analysis:
     sites: List[LayerSite]
     models: List[Any] = field(default_factory=list)  # tracer.ModelTrace, one per model
-    not_built: List[Any] = field(default_factory=list)  # torchnn.entries.NotBuilt
+    not_built: List[Any] = field(default_factory=list)  # results.traces.NotBuilt
     # The other project files the analysis looked for or read, present or not.
     depends_on: Tuple[str, ...] = ()
 

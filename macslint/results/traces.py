@@ -172,3 +172,16 @@ def site_uses(model: ModelTrace, model_file: Optional[str] = None) -> List[SiteU
         if key not in traced:
             uses.append(SiteUse(key[0], key[1], key[2], model.name, model_file, reason=why))
     return uses
+
+
+@dataclass
+class NotBuilt:
+    """A model class (or factory) of the file that no entry builds, and why (torchnn.entries
+    finds them; plain data here, so a cached result is read without the analyzer)."""
+
+    name: str
+    line: int
+    col: int  # 1-based
+    reason: str
+    declared: bool = False  # settings were written for it: a pragma, a models table entry
+    config_error: Optional[str] = None  # its pragma is invalid (MAC902)

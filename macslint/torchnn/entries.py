@@ -49,18 +49,6 @@ class ModelEntry:
         return getattr(self.target, "name", self.name)
 
 
-@dataclass
-class NotBuilt:
-    """A model class (or factory) of the file that no entry builds, and why."""
-
-    name: str
-    line: int
-    col: int  # 1-based
-    reason: str
-    declared: bool = False  # settings were written for it: a pragma, a models table entry
-    config_error: Optional[str] = None  # its pragma is invalid (MAC902)
-
-
 def header_comment(node: cst.CSTNode) -> Optional[str]:
     body = getattr(node, "body", None)
     if isinstance(body, cst.IndentedBlock) and body.header.comment is not None:

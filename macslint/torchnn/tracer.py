@@ -33,13 +33,13 @@ from ..evaluator.values import (
 )
 from ..inputs import ForwardSignature, InputSpec, bind_inputs, declared as declared_inputs
 from ..results.sites import LayerSite
-from ..results.traces import LayerCall, ModelTrace, OpCall, ShapeIssue
+from ..results.traces import LayerCall, ModelTrace, NotBuilt, OpCall, ShapeIssue
 from ..stack import DEEP_THREAD, on_deep_stack
 from .building import INVALID_LAYER, ModuleBuilding
 from .builtins import BuiltinCalls
 from .common import END, fresh_copy
 from .entries import (
-    ModelEntry, NotBuilt, class_pragma, construction_entries, declared_entries, header_comment,
+    ModelEntry, class_pragma, construction_entries, declared_entries, header_comment,
     required_parameters,
 )
 from .containers import ContainerCalls

@@ -3,6 +3,7 @@ file, an imported project file, the settings or macslint change."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -146,9 +147,14 @@ def test_stale_when_a_module_that_was_missing_appears(project, capsys):
 
 
 def test_warm_run_does_not_import_libcst(project):
-    """What a warm run costs is reading: the parser is not even imported."""
+    """What a warm run costs is reading: the parser is not even imported (also to read a
+    result that holds a model not built)."""
     import subprocess
     import sys
+
+    (project / "pkg" / "unbuilt.py").write_text(
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, width):\n"
+        "        super().__init__()\n        self.conv = nn.Conv2d(3, width, 3)\n")
 
     program = ("import sys\nfrom macslint.adapters import cli\n"
                "code = cli.main(['check', '--max-layer-params', '10', '-j', '2', 'pkg'])\n"
@@ -156,6 +162,8 @@ def test_warm_run_does_not_import_libcst(project):
     runs = [subprocess.run([sys.executable, "-c", program], cwd=project, capture_output=True,
                            text=True, check=True).stdout.splitlines()[-1] for _ in range(2)]
     assert runs == ["1 True", "1 False"]
+    cache = Path(os.environ["MACSLINT_CACHE_DIR"])  # (each test's own: tests/conftest.py)
+    assert any(b"NotBuilt" in entry.read_bytes() for entry in entries(cache))
 
 
 def test_code_fingerprint_covers_the_subpackages(tmp_path):
