@@ -122,7 +122,7 @@ def import_edges(source: str, importer: Path, resolver: ImportResolver
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return
     reads: Optional[_Reads] = None
-    for node in ast.walk(tree):
+    for node in _imports(tree):
         if isinstance(node, ast.ImportFrom):
             module = node.module or ""
             target = resolver.find(module, node.level, importer) if module or node.level else None
@@ -153,6 +153,23 @@ def import_edges(source: str, importer: Path, resolver: ImportResolver
                         used = reads.attributes(alias.asname or alias.name)
                         # (none read: imported for what running it does, a registry)
                         yield path, tuple((n, n) for n in used) if used else None
+
+
+def _imports(tree: ast.Module) -> Iterator[ast.stmt]:
+    """The import statements of a module, wherever they stand: statements are only in the
+    statement lists of compound statements, so expressions are not walked (most of a tree)."""
+    pending: List[ast.stmt] = list(reversed(tree.body))
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            yield node
+            continue
+        blocks = [getattr(node, name, ()) for name in ("body", "orelse", "finalbody")]
+        blocks += [part.body for part in getattr(node, "handlers", ())]  # try
+        blocks += [case.body for case in getattr(node, "cases", ())]  # match
+        for block in reversed(blocks):
+            if isinstance(block, list):  # (a lambda's or an IfExp's body is one expression)
+                pending.extend(reversed(block))
 
 
 class _Reads:
