@@ -48,6 +48,16 @@ PACKAGE = {
     ("def f():\n    from .blocks import Block\n", True),  # an import inside a function
     ("try:\n    from .blocks import Block\nexcept ImportError:\n    pass\n", True),
     ("import torch\n", False),
+    # wherever a statement can stand (the index walks statement lists only)
+    ("match x:\n    case 1:\n        from .blocks import Block\n", True),
+    ("with a:\n    from .blocks import Block\n", True),
+    ("try:\n    pass\nfinally:\n    from .blocks import Block\n", True),
+    ("try:\n    pass\nexcept E:\n    pass\nelse:\n    from .blocks import Block\n", True),
+    ("for i in x:\n    pass\nelse:\n    from .blocks import Block\n", True),
+    ("while x:\n    pass\nelse:\n    from .blocks import Block\n", True),
+    ("class A:\n    def f(self):\n        from .blocks import Block\n", True),
+    ("f = lambda: 1\nif a:\n    pass\nelif b:\n    from .blocks import Block\n", True),
+    ("async def f():\n    async with a:\n        from .blocks import Block\n", True),
 ])
 def test_who_imports_a_file(tmp_path, importer, depends):
     root = tree(tmp_path, {**PACKAGE, "pkg/model.py": importer})
