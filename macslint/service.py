@@ -21,7 +21,7 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from .baseline import load_baseline, new_findings
 from .cache import ResultCache, cached_result, check_and_store
@@ -30,7 +30,7 @@ from .engine import (FileResult, check_file, check_source, config_error, decode_
                      internal_error)
 from .files import SKIP_DIRS, read_regular_file
 from .locations import Located, locate
-from .project.dependents import Store, dependents
+from .project.dependents import Store, dependents, index_trees
 from .project_uses import memoised, needs_uses, shown, with_project_uses
 from .results.findings import Finding
 from .results.report import FileReport, file_report
@@ -151,7 +151,11 @@ def check_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
     `plan_files`). With `jobs` > 1 the files are checked in that many processes; results
     keep the order of `files`."""
     plan = plan_files(files, overrides, fallback, only_model)
-    results = check_all(plan.work, jobs, cache)
+    # While workers analyse, this process indexes the project's imports, which the uses
+    # across files need next.
+    meanwhile = (lambda: index_trees([path for path, _, _ in plan.work], cache)) \
+        if only_model is None else None
+    results = check_all(plan.work, jobs, cache, meanwhile)
     if only_model is None:  # (one model's report: the others are not traced)
         results = with_project_uses(plan.work, results,
                                     lambda more: plan_files(more, overrides, fallback).work,
@@ -193,9 +197,10 @@ def with_their_dependents(files: List[Tuple[Path, str]], store: Optional[Store] 
     return files + [(d, shown(d)) for d in more]
 
 
-def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache]) -> List[FileResult]:
+def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache],
+              meanwhile: Optional[Callable[[], None]] = None) -> List[FileResult]:
     """The result of each item, in order: from the cache, else analysed (in `jobs`
-    processes) and stored."""
+    processes) and stored. `meanwhile` is run while worker processes analyse (if any)."""
     # Cached results are read here; only the misses go to worker processes.
     results: List[Optional[FileResult]] = [cached_result(*item, cache) for item in work]
     missing = [i for i, result in enumerate(results) if result is None]
@@ -209,13 +214,25 @@ def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache]) -> List
     from . import analysis  # noqa: F401
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = {i: pool.submit(check_and_store, *work[i], cache) for i in missing}
+        # The largest files first: a long analysis started last would keep one worker busy
+        # while the others have nothing left to do.
+        futures = {i: pool.submit(check_and_store, *work[i], cache)
+                   for i in sorted(missing, key=lambda i: -_size(work[i][0]))}
+        if meanwhile is not None:
+            meanwhile()
         for i, future in futures.items():
             try:
                 results[i] = future.result()
             except Exception:  # noqa: BLE001 - a worker lost or a result that would not
                 results[i] = check_file(*work[i])  # pickle: checked here, nothing is lost
     return results  # type: ignore[return-value]
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def analyse_sites(path: Path, display: str, settings: Settings

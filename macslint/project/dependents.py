@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Optional, Protocol, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, List, Optional, Protocol, Tuple
 
 from ..files import SKIP_DIRS, read_regular_file
 from .imports import ImportResolver, Names, import_edges, package_root
@@ -137,6 +137,12 @@ def _index(root: Path, store: Optional[Store] = None) -> Optional[Index]:
     if store is not None and fresh != table:
         store.put_data(f"imports:{key}", fresh)
     return importers
+
+
+def index_trees(files: Iterable[Path], store: Optional[Store] = None) -> None:
+    """Index the trees of `files` now (`dependents` then finds them indexed)."""
+    for root in {package_root(file.resolve().parent) for file in files}:
+        _index(root, store)
 
 
 def dependents(file: Path, store: Optional[Store] = None) -> List[Path]:

@@ -243,3 +243,14 @@ def test_a_table_the_store_gives_malformed_is_read_again(tmp_path, monkeypatch, 
     read = parsed(monkeypatch)
     assert names_with(root, "pkg/blocks.py", store) == ["pkg/__init__.py", "pkg/model.py"]
     assert len(read) == 4
+
+
+def test_trees_indexed_ahead_are_not_read_again(tmp_path, monkeypatch):
+    """`macslint check` indexes the trees while its workers analyse: `dependents` then reads
+    no file's imports."""
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import Block\n"})
+    new_process(monkeypatch)
+    index.index_trees([root / "pkg/heads.py", root / "pkg/model.py"])
+    read = parsed(monkeypatch)
+    assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
+    assert read == []
