@@ -25,7 +25,7 @@ import math
 import operator
 import struct
 from fractions import Fraction
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from ..costmodel.spec import bind
 from ..evaluator.rounded import Rounded
@@ -331,7 +331,31 @@ def elementwise(result: Sequence[int], operands: Sequence[Tuple[Any, Sequence[in
         if isinstance(values, Unknown):
             return values
         columns.append(broadcast_items(flat(values), shape, result))
-    return nest([rule(*row) for row in zip(*columns)] if columns else [], result)
+    # Rows of the same items give the same item (`torch.ones(dim) * scale`: one computation,
+    # not `dim`): the rules are pure, and their results immutable.
+    known: Dict[Tuple[Any, ...], Any] = {}
+    items = []
+    for row in zip(*columns):
+        key = tuple(map(_item_key, row))
+        item = known.get(key, _NONE)
+        if item is _NONE:
+            item = known[key] = rule(*row)
+        items.append(item)
+    return nest(items, result)
+
+
+_NONE = object()
+
+
+def _item_key(item: Any) -> Any:
+    """Equal for items a rule cannot tell apart: numbers of one type and value (and sign:
+    -0.0 is not 0.0), the same object otherwise (Rounded)."""
+    kind = type(item)
+    if kind is float:
+        return kind, item, math.copysign(1.0, item)
+    if kind is int or kind is bool:
+        return kind, item
+    return kind, id(item)
 
 
 # ---------------------------------------------------------------------------------------

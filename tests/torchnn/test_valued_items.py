@@ -139,3 +139,18 @@ def test_rounding_an_integer_tensor_keeps_ints():
         tally = {"exact": 0, "interval": 0, "unknown": 0}
         check(expected, ours(op, {"input": t}, expected), tally)
         assert tally["exact"] == 7
+
+
+def test_rows_of_equal_items_are_computed_once_and_signed_zeros_and_types_stay_apart():
+    from macslint.torchnn.valued import elementwise
+
+    calls = []
+
+    def rule(a, b):
+        calls.append((a, b))
+        return (type(a).__name__, math.copysign(1.0, a) * b)
+
+    got = elementwise((6,), [([1.0, 1.0, 0.0, -0.0, 1, True], (6,)), (2.0, ())], rule)
+    assert got == [("float", 2.0), ("float", 2.0), ("float", 2.0), ("float", -2.0),
+                   ("int", 2.0), ("bool", 2.0)]
+    assert len(calls) == 5  # the second 1.0 row is the first one's
