@@ -10,7 +10,8 @@ change, record it again after, and compare:
 `--source` is the checkout whose `macslint` package runs (put first on PYTHONPATH). The
 corpora are the repository's fixtures/ (run from that checkout, so paths and the fixtures'
 pyproject.toml are the same) and, with `--corpus DIR` (an unpacked wheel tree holding
-torchvision/ and timm/, see real_code.py), torchvision/models, timm/models and timm/layers.
+torchvision/ and timm/, see real_code.py), torchvision/models, the whole torchvision package,
+and timm/models with timm/layers.
 Every command runs with --no-cache; exit codes are recorded beside the output.
 
 `--deep` runs each command in one process (-j 1) on a 1 GiB stack with Python's recursion
@@ -42,6 +43,7 @@ DEEP = ("import sys, threading\nsys.setrecursionlimit(200_000)\n"
         "thread.start(); thread.join(); sys.exit(out.get('rc', 3))")
 CORPUS_PATHS = {
     "torchvision-models": ["torchvision/models"],
+    "torchvision-package": ["torchvision"],
     "timm": ["timm/models", "timm/layers"],
 }
 

@@ -31,6 +31,9 @@ class FileResult(DeferredFields):
     # What its models do with the layer constructions of other project files (their origin
     # set): those files' results take them in (project_uses).
     site_uses: List[SiteUse] = field(default_factory=list)
+    # The files those uses are of (their origins, sorted): a file none of them is needs not
+    # read them (they are read from a cached entry only when used: results.codec).
+    use_origins: Tuple[str, ...] = ()
 
 
 def _file_error(path: str, settings: Optional[Settings], code: str, message: str,
@@ -100,7 +103,8 @@ def check_source(path: str, source: str, settings: Settings,
         return internal_error(path, settings, exc)
     uses = [use for model in analysis.models for use in site_uses(model)
             if use.origin is not None]
-    return FileResult(report, findings, source, analysis.depends_on, uses)
+    return FileResult(report, findings, source, analysis.depends_on, uses,
+                      tuple(sorted({use.origin for use in uses if use.origin is not None})))
 
 
 def _describe(exc: BaseException) -> str:

@@ -68,6 +68,8 @@ def merged(path: Path, result: FileResult,
     origin = str(path.resolve())
     uses: List[SiteUse] = []
     for dependent, other in dependent_results:
+        if origin not in other.use_origins:
+            continue
         mine = [use for use in other.site_uses if use.origin == origin]
         if mine:
             model_file = shown(dependent)

@@ -333,6 +333,7 @@ def test_every_result_of_the_fixtures_and_test_data_round_trips():
     assert len(work) > 30
     for path, display, settings in work:
         result = engine.check_data(path, display, settings, path.read_bytes())
+        assert result.use_origins == tuple(sorted({use.origin for use in result.site_uses}))
         data = CODEC.dumps(result)  # every one is cached: none holds a class not listed
         back = CODEC.loads(data)
         same(result, back, display)
