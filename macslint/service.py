@@ -262,12 +262,15 @@ class BufferCheck:
 
 
 def check_buffer(display: str, text: str, path: Path, file: Optional[Path] = None,
-                 cache: Optional[ResultCache] = None, reload_config: bool = False) -> BufferCheck:
+                 cache: Optional[ResultCache] = None, reload_config: bool = False,
+                 cache_buffer: bool = True) -> BufferCheck:
     """Check `text` as the file at `path` (whose configuration applies), named `display` in
     findings; `file` is where it is on disk, for the project files it imports (None: an
     untitled buffer, or `display`). With `reload_config`, pyproject.toml files are read again
-    (a long-running process sees them edited). An error looking up the configuration other
-    than an invalid one is raised; an error of the analysis is a MAC900 result."""
+    (a long-running process sees them edited). `cache` serves the project files importing
+    it, and the text itself unless `cache_buffer` is False (an editor's every keystroke). An
+    error looking up the configuration other than an invalid one is raised; an error of the
+    analysis is a MAC900 result."""
     if reload_config:
         clear_caches()
     try:
@@ -278,7 +281,7 @@ def check_buffer(display: str, text: str, path: Path, file: Optional[Path] = Non
         return BufferCheck(None, config)
     settings = config.settings_for(path)
     try:
-        result = _check_text(display, text, settings, file, cache)
+        result = _check_text(display, text, settings, file, cache if cache_buffer else None)
         disk = file if file is not None else path
         if needs_uses(result) and _saved(disk, text):
             # The dependents read the file from disk: their uses fit the text saved there.

@@ -132,10 +132,14 @@ def _parser() -> argparse.ArgumentParser:
     common(verify)
     verify.add_argument("--format", choices=("text", "json"), default="text")
 
-    sub.add_parser("lsp", help="a language server over stdio: inlay hints, hovers, code lenses "
-                   "and diagnostics in the editor (needs macslint[lsp])",
-                   description="Speaks the Language Server Protocol on stdin/stdout, with the "
-                   "configuration `macslint check` uses for each file. See docs/editors.md.")
+    lsp = sub.add_parser("lsp", help="a language server over stdio: inlay hints, hovers, code "
+                         "lenses and diagnostics in the editor (needs macslint[lsp])",
+                         description="Speaks the Language Server Protocol on stdin/stdout, with "
+                         "the configuration `macslint check` uses for each file. The results of "
+                         "the project files that import an open file are read from (and kept "
+                         "in) the result cache; the editor's buffers never are. See "
+                         "docs/editors.md.")
+    cached(lsp)
     return parser
 
 
@@ -267,7 +271,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if args.command == "lsp":
             from .lsp import serve  # pygls is imported only here
 
-            return serve()
+            return serve(_cache(args))
         return cmd_report(args, sys.stdout)
     except (UsageError, ConfigError) as exc:
         sys.stderr.write(f"macslint: error: {exc}\n")

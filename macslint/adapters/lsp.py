@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, TypeVar
 
 from .. import __version__
+from ..cache import ResultCache
 from ..codes import BY_CODE, help_url
 from ..engine import FileResult
 from ..locations import Located, source_lines
@@ -89,9 +90,11 @@ def target_for(uri: str, workspace_root: Optional[str]) -> Target:
     return Target("<string>", Path(workspace_root or Path.cwd()) / "untitled.py", None)
 
 
-def analyse(target: Target, text: str) -> Analysis:
+def analyse(target: Target, text: str, cache: Optional[ResultCache] = None) -> Analysis:
     # A long-running server must see pyproject.toml files edited or created since it started.
-    checked = check_buffer(target.display, text, target.path, target.file, reload_config=True)
+    # The cache serves the files importing this one (a buffer's texts would only fill it).
+    checked = check_buffer(target.display, text, target.path, target.file, cache=cache,
+                           reload_config=True, cache_buffer=False)
     lines = source_lines(text)
     if checked.result is None:  # excluded
         return Analysis(None, [], lines)
@@ -184,12 +187,13 @@ def answers(empty: Callable[[], Any]) -> Callable[[Handler], Handler]:
 
 
 class MacsServer(LanguageServer):
-    def __init__(self) -> None:
+    def __init__(self, cache: Optional[ResultCache] = None) -> None:
         # Full sync: pygls applies incremental edits with str.splitlines, which also breaks
         # lines at form feeds and U+2028 where LSP (and Python) do not.
         super().__init__("macslint", __version__,
                          text_document_sync_kind=types.TextDocumentSyncKind.Full)
         self.documents: Dict[str, Document] = {}
+        self.cache = cache
         # One thread: analyses never overlap (the engine's recursion limit is per process).
         self.analyst = ThreadPoolExecutor(max_workers=1, thread_name_prefix="macslint-analysis")
         self._handle(types.TEXT_DOCUMENT_DID_OPEN, self.did_open)
@@ -293,7 +297,8 @@ class MacsServer(LanguageServer):
                 document.stale = False
                 text, version = document.text, document.version
                 started = time.perf_counter()
-                analysis = await loop.run_in_executor(self.analyst, analyse, document.target, text)
+                analysis = await loop.run_in_executor(self.analyst, analyse, document.target, text,
+                                                      self.cache)
                 document.last_seconds = time.perf_counter() - started
                 if self.documents.get(document.uri) is not document:
                     return  # closed meanwhile
@@ -397,11 +402,11 @@ class MacsServer(LanguageServer):
         return lenses
 
 
-def serve() -> int:
+def serve(cache: Optional[ResultCache] = None) -> int:
     """Serve on stdin/stdout until the client says exit."""
     logging.basicConfig(stream=sys.stderr, level=logging.WARNING,
                         format="macslint lsp: %(levelname)s: %(name)s: %(message)s")
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print() must not corrupt the protocol stream
-    MacsServer().start_io(stdin, stdout)
+    MacsServer(cache).start_io(stdin, stdout)
     return 0

@@ -673,3 +673,65 @@ def test_columns_in_each_position_encoding(encoding: str, units: List[int]) -> N
 ])
 def test_a_change_is_analysed_at_once_only_where_analyses_are_fast(last_seconds, delay):
     assert change_delay(last_seconds) == delay
+
+
+def test_the_files_importing_a_buffer_come_from_the_cache_and_buffers_never_go_in(
+        tmp_path: Path) -> None:
+    """A dependent's result is read from the result cache a CLI run wrote (and kept there),
+    with the uses of the buffer's layers by its models applied; the editor's texts are never
+    written to the cache."""
+    import os
+
+    from macslint.cache import CODEC
+
+    (tmp_path / "pyproject.toml").write_text("[tool.macslint]\ninput-size = [3, 224, 224]\n")
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    blocks = pkg / "blocks.py"
+    blocks.write_text("from torch import nn\n\n\ndef block(width):\n"
+                      "    return nn.Conv2d(3, width, 3, padding=1)\n")
+    (pkg / "model.py").write_text(textwrap.dedent("""\
+        from torch import nn
+        from .blocks import block
+
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.conv = block(64)
+
+            def forward(self, x):
+                return self.conv(x)
+        """))
+    cache = Path(os.environ["MACSLINT_CACHE_DIR"])  # each test's own (tests/conftest.py)
+
+    def cached_paths() -> List[str]:
+        return sorted(CODEC.loads(entry.read_bytes().partition(b"\n")[2])[1].report.path
+                      for entry in cache.glob("*/*.json"))
+
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(tmp_path))  # torch builds the package's own Net
+    try:
+        conv = torch_calls(importlib.import_module("pkg.model").Net(), 3, 224, 224)["conv"]
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in ("pkg.model", "pkg.blocks", "pkg"):
+            sys.modules.pop(name, None)
+
+    async def scenario() -> None:
+        async with server(tmp_path) as session:
+            uri = session.open(blocks)
+            await session.diagnostics(uri, 1)
+            assert cached_paths() == ["pkg/model.py"]  # the dependent, checked and kept
+            written = {p: p.stat().st_mtime_ns for p in cache.glob("*/*.json")}
+            found = await session.hints(uri)
+            assert [text for _, _, text in found] == [label(conv)]  # Net's use of it
+            session.change(uri, 2, blocks.read_text().replace("padding=1", "padding=1 "))
+            await session.diagnostics(uri, 2)
+            assert cached_paths() == ["pkg/model.py"]  # no buffer went in
+            assert {p: p.stat().st_mtime_ns for p in cache.glob("*/*.json")} == written
+
+    asyncio.run(scenario())
