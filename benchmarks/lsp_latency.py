@@ -113,7 +113,7 @@ async def drive(root: Path, repeat: int) -> Dict[str, Dict[str, float]]:
             edits.append(done - start)
             analyses.append(await published_for(n) - start)
             assert (labels != before) == (WIDTHS[n % 2] != "4096"), "hints did not follow"
-        results["edit -> hints (any debounce included)"] = summary(edits)
+        results[EDIT] = summary(edits)
         results["edit -> diagnostics"] = summary(analyses)
     finally:
         await client.shutdown_async(None)
@@ -122,14 +122,20 @@ async def drive(root: Path, repeat: int) -> Dict[str, Dict[str, float]]:
     return results
 
 
-def report(root: Path, repeat: int) -> None:
+EDIT = "edit -> hints (any debounce included)"
+
+
+def report(root: Path, repeat: int) -> Dict[str, Dict[str, float]]:
+    """Print the table; the measurements by label (milliseconds)."""
     lines = len((root / FILE).read_text(encoding="utf-8").splitlines())
     print(f"### the language server: {FILE} ({lines} lines), over stdio\n")
     print("| what | median | 90th percentile | spread | samples |")
     print("|---|---|---|---|---|")
-    for label, measured in asyncio.run(drive(root, repeat)).items():
-        print(row(label, measured))
+    measured = asyncio.run(drive(root, repeat))
+    for label, numbers in measured.items():
+        print(row(label, numbers))
     print()
+    return measured
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -10,7 +10,8 @@ Not a test. In one run, with several repetitions each (median and min-max spread
 (c) macslint's time to report one model's MACs (`macslint report --model`) vs doing it
     dynamically (a fresh Python: import torch, build the model, FlopCounterMode forward);
 (d) the peak memory (max RSS of any one process) of each command;
-(e) `--corpus lsp`: how fast the language server answers an editor (lsp_latency.py).
+(e) `--corpus lsp`: how fast the language server answers an editor (lsp_latency.py);
+(f) last, issue 23's targets against what this run measured (for the corpora it ran).
 
     python benchmarks/speed.py [--cache DIR] [--repeat N] [--corpus torchvision timm]
                                [--root DIR] [--against CHECKOUT] [--check-only]
@@ -37,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -147,9 +148,18 @@ def main(argv: Optional[List[str]] = None) -> int:
           f"{platform.python_version()}, {platform.platform()}")
     print(f"repetitions: {args.repeat}; times are wall clock, peak is the largest RSS of one "
           "process\n")
+    targets: List[Tuple[str, str, str, bool]] = []  # (target, corpus, measured, met)
+
+    def target(what: str, corpus: str, measured: str, met: bool) -> None:
+        targets.append((what, corpus, measured, met))
+
     for name in args.corpus:
         if name == "lsp":
-            lsp_latency.report(roots["torchvision"], args.repeat)
+            lsp = lsp_latency.report(roots["torchvision"], args.repeat)[lsp_latency.EDIT]
+            target("language server, edit -> hints: median at most 150 ms", "vgg.py",
+                   f"{lsp['median']:.0f} ms", lsp["median"] <= 150)
+            target("language server, edit -> hints: 90th percentile at most 250 ms", "vgg.py",
+                   f"{lsp['p90']:.0f} ms", lsp["p90"] <= 250)
             continue
         wheel, paths = CORPORA[name]
         root = roots[wheel]
@@ -171,10 +181,17 @@ def main(argv: Optional[List[str]] = None) -> int:
             plugin_warm = measure(flake8, root, args.repeat)
             print(row("flake8, default checks + MAC plugin, warm (vs flake8 alone)", plugin_warm,
                       base))
+            for label, m, most in (("cold", plugin, 2.0), ("warm", plugin_warm, 1.1)):
+                ratio = m["median"] / base["median"]
+                target(f"flake8 + MAC plugin, {label}: at most {most}x flake8 alone", name,
+                       f"{ratio:.2f}x", ratio <= most)
         empty_cache()
         cold = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat, before=empty_cache)
         print(row("macslint check, cold (vs flake8 alone)", cold, base))
+        ratio = cold["median"] / base["median"]
+        target("macslint check, cold: at most 1.5x flake8 alone", name, f"{ratio:.2f}x",
+               ratio <= 1.5)
         warm = measure([*macslint, "check", "--cache-dir", str(cache_dir), *paths], root,
                        args.repeat)
         print(row("macslint check, warm (vs its cold run)", warm, cold))
@@ -182,6 +199,9 @@ def main(argv: Optional[List[str]] = None) -> int:
             cold1 = measure([*macslint, "check", "-j", "1", "--cache-dir", str(cache_dir), *paths],
                             root, args.repeat, before=empty_cache)
             print(row("macslint check -j1, cold (vs flake8 alone)", cold1, base))
+            if name == "timm":
+                target("peak memory of check -j1 below 300 MB", name,
+                       f"{cold1['peak_mib'] * 1.048576:.0f} MB", cold1["peak_mib"] * 1.048576 < 300)
         if args.against is not None:
             this, other = measure_alternating(
                 [*macslint, "check", "--cache-dir", str(cache_dir), *paths], None,
@@ -204,12 +224,22 @@ def main(argv: Optional[List[str]] = None) -> int:
             warm = measure(report, root, args.repeat)
             dynamic = measure([sys.executable, "-c", DYNAMIC, str(root), module_name, factory],
                               root, args.repeat)
+            if factory == "resnet50":
+                target("report --model resnet50, cold: at most 0.4 s", name,
+                       f"{static['median']:.2f} s", static["median"] <= 0.4)
             print(f"| {factory} | {static['median']:.2f} s ({static['peak_mib']:.0f} MiB) | "
                   f"{warm['median']:.2f} s | "
                   f"{dynamic['median']:.2f} s ({dynamic['peak_mib']:.0f} MiB) | "
                   f"{dynamic['median'] / static['median']:.1f}x | "
                   f"{dynamic['median'] / warm['median']:.1f}x |")
         empty_cache()
+        print()
+    if targets:
+        print("### issue 23's targets, as measured in this run\n")
+        print("| target | corpus | measured | met |")
+        print("|---|---|---|---|")
+        for what, corpus, measured, met in targets:
+            print(f"| {what} | {corpus} | {measured} | {'yes' if met else 'no'} |")
         print()
     return 0
 
