@@ -6,7 +6,8 @@ entry also lists the other project files the analysis looked for (imports), each
 hash of its content or None if it was absent; the entry is used only while they are all
 unchanged. Entries are written atomically (a temporary file renamed into place), so runs in
 parallel processes (pre-commit, `-j`) never read half an entry; an entry that cannot be read
-is ignored and written again.
+is ignored and written again. Beside results, plain data is kept under a name (`put_data`,
+`.data` entries: the project's imports, project.dependents), signed and read back the same way.
 
 The cache lives in the working tree, where a pull request can put files, so an entry is
 data only and signed: JSON (`results.codec`), which reads back only the classes of results
