@@ -219,7 +219,10 @@ def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache],
         futures = {i: pool.submit(check_and_store, *work[i], cache)
                    for i in sorted(missing, key=lambda i: -_size(work[i][0]))}
         if meanwhile is not None:
-            meanwhile()
+            try:
+                meanwhile()
+            except Exception:  # noqa: BLE001 - only a head start: done again when needed
+                pass
         for i, future in futures.items():
             try:
                 results[i] = future.result()

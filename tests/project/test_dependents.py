@@ -254,3 +254,20 @@ def test_trees_indexed_ahead_are_not_read_again(tmp_path, monkeypatch):
     read = parsed(monkeypatch)
     assert names(root, "pkg/blocks.py") == ["pkg/__init__.py", "pkg/model.py"]
     assert read == []
+
+
+def test_a_head_start_that_fails_loses_nothing(tmp_path, monkeypatch):
+    """`check` indexes the imports while its workers analyse; if that fails, the results
+    are all there and the index is made when the uses need it."""
+    from macslint import service
+
+    root = tree(tmp_path, {**PACKAGE, "pkg/model.py": "from .blocks import Block\n"})
+    monkeypatch.chdir(root)
+
+    def broken(files, store=None):
+        raise OSError("no index here")
+
+    monkeypatch.setattr(service, "index_trees", broken)
+    run = service.check_paths(["pkg"], {}, jobs=2)
+    assert [r.report.path for r in run.results] == [
+        "pkg/__init__.py", "pkg/blocks.py", "pkg/heads.py", "pkg/model.py"]
