@@ -68,13 +68,10 @@ def merged(path: Path, result: FileResult,
     origin = str(path.resolve())
     uses: List[SiteUse] = []
     for dependent, other in dependent_results:
-        if origin not in other.use_origins:
-            continue
-        mine = [use for use in other.site_uses if use.origin == origin]
-        if mine:
-            model_file = shown(dependent)
+        if origin in other.use_origins:  # (else its uses, kept unread in a cached result,
+            model_file = shown(dependent)  # are none of this file's)
             uses.extend(dataclasses.replace(use, origin=None, model_file=model_file)
-                        for use in mine)
+                        for use in other.site_uses if use.origin == origin)
     if not uses:
         return result
     report = dataclasses.replace(result.report, layers=[

@@ -138,16 +138,19 @@ class Codec:
                 raise Malformed(f"{name!r} does not name a class")
             if name in self.dataclasses and not dataclasses.is_dataclass(found):
                 raise Malformed(f"{name!r} is not a dataclass")
-            if name in self.deferred and not _can_defer(found, self.deferred[name]):
-                raise TypeError(f"{name!r} cannot defer {sorted(self.deferred[name])}")
+            self.check_deferrable(name, found)
             cls = self.classes[name] = found
         return cls
 
-
-def _can_defer(cls: type, fields: FrozenSet[str]) -> bool:
-    # (a field with a plain default is also a class attribute: found there, never deferred)
-    return issubclass(cls, DeferredFields) and all(
-        f.default is dataclasses.MISSING for f in dataclasses.fields(cls) if f.name in fields)
+    def check_deferrable(self, name: str, cls: type) -> None:
+        """TypeError unless `cls` can leave the fields this codec defers for it unread: a
+        DeferredFields whose deferred fields have no plain default (a class attribute, which
+        would be found instead of the field)."""
+        fields = self.deferred.get(name)
+        if fields is not None and not (issubclass(cls, DeferredFields) and all(
+                f.default is dataclasses.MISSING for f in dataclasses.fields(cls)
+                if f.name in fields)):
+            raise TypeError(f"{name!r} cannot defer {sorted(fields)}")
 
 
 def _no_constant(text: str) -> Any:
@@ -210,9 +213,7 @@ class _Writer:
         place = self.classes.get(name)
         if place is None:
             fields = None if kind else [f.name for f in dataclasses.fields(value)]
-            if name in self.codec.deferred and not _can_defer(type(value),
-                                                              self.codec.deferred[name]):
-                raise TypeError(f"{name!r} cannot defer {sorted(self.codec.deferred[name])}")
+            self.codec.check_deferrable(name, type(value))
             place = self.classes[name] = len(self.table)
             self.table.append([name, fields])
         number = self.refs[id(value)] = len(self.refs)
