@@ -5,7 +5,9 @@ A file's analysis may read the project files it imports from: each is parsed onc
 binds are the values the importing file sees. Modules outside the project (the standard library, installed packages
 other than torch) stay unknown. Loading is bounded: a cycle, a file that cannot be read or
 parsed, or more than MAX_MODULES files for one analysis give unknown values, never an error.
-A star import (`from .parts import *`) binds the names the file exports, each read when used.
+A star import (`from .parts import *`) binds the names the file exports, each read when used;
+the names come from Python's ast (exports.py), not libcst, so a file none of whose names is
+used is never parsed by libcst nor walked.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from ..stack import on_deep_stack
 from ..evaluator.interpreter import Interpreter
 from ..evaluator.library import library_of
 from ..evaluator.positions import LazyPositions
-from ..evaluator.syntax import child_nodes, dotted, names_bound_in
+from .exports import clear as clear_exports, star_exports
 from .imports import ImportResolver
 from ..evaluator.values import LazyImport, ProjectModule, Unknown, resolved, same_value
 
@@ -132,24 +134,22 @@ class ProjectLoader(ImportResolver):
         if path in self.exports:
             return self.exports[path]
         self.exports[path] = ([], None)  # a cycle of star imports adds nothing more
-        parsed = self._parsed(path)
+        read = star_exports(path, read_source)
         exports: Optional[Tuple[List[str], Optional[str]]] = None
-        if parsed is not None:
-            module = parsed[1]
-            bound = set(names_bound_in([module]).names)
-            for stmt in _star_imports(module):
-                source = dotted(stmt.module) if stmt.module is not None else ""
-                library = library_of(source) if not stmt.relative else None
+        if read is not None:
+            bound = set(read.bound)
+            for source, level in read.star_imports:
+                library = library_of(source) if not level else None
                 if library is not None:
                     bound.update(library.star(source))
-                elif source or stmt.relative:
-                    found = self.find(source, len(stmt.relative), path)
+                elif source or level:
+                    found = self.find(source, level, path)
                     inner = self._exports(found) if found is not None else None
                     bound.update(inner[0] if inner is not None else ())
             public = sorted(n for n in bound if not n.startswith("_"))
             exports = (public, None)
             if "__all__" in bound:
-                names = _literal_all(module)
+                names = list(read.literal_all) if read.literal_all is not None else None
                 if names is None:
                     loaded = self.load(path)
                     value = resolved(loaded.names().get("__all__")) if loaded else None
@@ -201,74 +201,6 @@ class ProjectLoader(ImportResolver):
         # Importers see the module as it stands after it ran, in program order.
         interpreter.module_scope.values = dict(interpreter.module_snapshot)
         return LoadedModule(path, display, interpreter)
-
-
-def _star_imports(module: cst.Module) -> Iterator[cst.ImportFrom]:
-    """The `from x import *` statements of a module (Python allows them at module level only:
-    in its body and the blocks of its `if`, `try`, loops and `with`)."""
-    stack: List[cst.CSTNode] = list(module.body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
-            yield node
-        elif isinstance(node, (cst.BaseCompoundStatement, cst.BaseSuite, cst.SimpleStatementLine,
-                               cst.Else, cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally)) \
-                and not isinstance(node, (cst.FunctionDef, cst.ClassDef)):
-            stack.extend(child_nodes(node))
-
-
-def _literal_all(module: cst.Module) -> Optional[List[str]]:
-    """`__all__` as the module's top-level statements write it: assigned a list or tuple of
-    strings, then extended (`+=`, `.extend`, `.append`) with more. None for anything else."""
-    names: Optional[List[str]] = None
-    for line in module.body:
-        statements = line.body if isinstance(line, cst.SimpleStatementLine) else [line]
-        for stmt in statements:
-            target = stmt.targets[0].target if isinstance(stmt, cst.Assign) \
-                and len(stmt.targets) == 1 else getattr(stmt, "target", None)
-            call = stmt.value if isinstance(stmt, cst.Expr) else None
-            if isinstance(stmt, (cst.Assign, cst.AnnAssign)) and dotted(target) == "__all__" \
-                    and stmt.value is not None:
-                names = _strings(stmt.value)
-            elif isinstance(stmt, cst.AugAssign) and dotted(target) == "__all__" \
-                    and isinstance(stmt.operator, cst.AddAssign) and names is not None:
-                more = _strings(stmt.value)
-                names = names + more if more is not None else None
-            elif isinstance(call, cst.Call) and names is not None and len(call.args) == 1 \
-                    and dotted(call.func) in ("__all__.extend", "__all__.append"):
-                arg = call.args[0].value
-                more = _strings(arg) if dotted(call.func) == "__all__.extend" else \
-                    _strings(cst.List([cst.Element(arg)]))
-                names = names + more if more is not None else None
-            elif _mentions_all(stmt):
-                return None  # bound or changed some other way
-            else:
-                continue
-            if names is None:
-                return None
-    return names
-
-
-def _mentions_all(node: cst.CSTNode) -> bool:
-    stack = [node]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == "__all__":
-            return True
-        if not isinstance(node, (cst.FunctionDef, cst.ClassDef)):  # their own scopes
-            stack.extend(child_nodes(node))
-    return False
-
-
-def _strings(node: cst.BaseExpression) -> Optional[List[str]]:
-    if not isinstance(node, (cst.List, cst.Tuple)):
-        return None
-    values = []
-    for element in node.elements:
-        if not isinstance(element, cst.Element) or not isinstance(element.value, cst.SimpleString):
-            return None
-        values.append(element.value.evaluated_value)
-    return values
 
 
 def parse_module(source: str) -> Any:
@@ -342,3 +274,4 @@ def _display(path: Path, importer: Path) -> str:
 
 def clear_cache() -> None:
     _CACHE.clear()
+    clear_exports()
