@@ -1,5 +1,4 @@
-"""The one interpreter of Python over libcst trees: expressions and calls (statements are in
-evaluator.statements, mixed in).
+"""The one interpreter of Python over libcst trees: expressions and calls (statements: mixed in).
 
 It evaluates a module the way Python would run it, in order, keeping abstract values for
 names. Anything it cannot compute is an `Unknown` with the reason, and only what depends on
@@ -61,6 +60,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
     runs code (evaluator.policy)."""
 
     policy: Policy = WALK
+    names_only = False  # run for its names only (an imported file): see run()
 
     def __init__(self, module: cst.Module, source: str, positions: Any, loader: Any = None,
                  path: Any = None, display: Optional[str] = None,
@@ -102,6 +102,7 @@ class Interpreter(RecordCalls, Statements, SetValues, Comprehensions, UnrunEffec
         """Walk the module, then (unless `walk_functions` is false: a file read for its
         names only) every function body for the layers built in it."""
         scope = self.module_scope = Scope("module", None)
+        self.names_only = not walk_functions
         self.walk_block(self.module.body, scope)
         # What the model tracer starts from: the module as it stands after running (the last
         # value of each name), before anything below makes names unknown for function bodies

@@ -108,8 +108,10 @@ class Statements:
                 star = self.loader.star_import(self, source, len(stmt.relative), self.path,
                                                scope.values)
                 for name, value in star.items():
-                    # a name already bound is read now: the same value is no rebinding
-                    self.bind(scope, name, resolved(value) if name in scope.values else value)
+                    # A name already bound is read now: the same value is no rebinding (not
+                    # in a file read for its names only: it is never settled, see run()).
+                    eager = name in scope.values and not self.names_only
+                    self.bind(scope, name, resolved(value) if eager else value)
             return
         for alias in stmt.names:
             name = dotted(alias.name)

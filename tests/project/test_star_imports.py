@@ -370,3 +370,50 @@ def test_star_imported_module_is_read_when_a_name_is_used(tmp_path):
         ProjectLoader.load = original
     assert [m.name for m in analysis.models if m.complete] == ["UNet", "unet_bilinear"]
     assert "unet_parts.py" in loaded and "unused.py" not in loaded
+
+
+def test_an_imported_file_reads_its_star_imported_names_only_when_used(tmp_path):
+    """In a file read for its names (imported by the one checked), a star import that binds
+    a name again (`nn`, which every module of a package re-exports) does not read the
+    star-imported file to compare the two: that waits until the name is used."""
+    files = {
+        "parts.py": "import torch.nn as nn\n\n\nclass Block(nn.Module):\n"
+                    "    def __init__(self):\n        super().__init__()\n"
+                    "        self.fc = nn.Linear(8, 4)\n\n"
+                    "    def forward(self, x):\n        return self.fc(x)\n",
+        "middle.py": "import torch.nn as nn\nfrom .parts import *\n\nWIDTH = 8\n",
+        "width.py": "import torch.nn as nn\nfrom .middle import WIDTH\n\n\n"
+                    "def head():  # macslint: input-size=8\n    return nn.Sequential(nn.Linear(WIDTH, 2))\n",
+        "block.py": "from .middle import Block, nn\n\n\n"
+                    "def net():  # macslint: input-size=8\n"
+                    "    return nn.Sequential(Block(), nn.ReLU())\n",
+    }
+    package = write_package(tmp_path, "starpkg7", files)
+    loaded = []
+    original = ProjectLoader.load
+
+    def spy(self, path):
+        loaded.append(path.name)
+        return original(self, path)
+
+    results = {}
+    ProjectLoader.load = spy
+    try:
+        for name in ("width.py", "block.py"):
+            loaded.clear()
+            path = package / name
+            analysis = analyze_source(path.read_text(encoding="utf-8"), Settings(), str(path),
+                                      path)
+            results[name] = ({m.name: m for m in analysis.models}, list(loaded))
+    finally:
+        ProjectLoader.load = original
+    width_models, width_loaded = results["width.py"]
+    assert "middle.py" in width_loaded and "parts.py" not in width_loaded
+    head = width_models["head"]
+    assert head.complete and (head.params, head.macs) == torch_counts(
+        tmp_path, "starpkg7.width", "head", (1, 8))
+    block_models, block_loaded = results["block.py"]
+    net = block_models["net"]
+    assert "parts.py" in block_loaded
+    assert net.complete, net.reasons
+    assert (net.params, net.macs) == torch_counts(tmp_path, "starpkg7.block", "net", (1, 8))
