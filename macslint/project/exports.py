@@ -149,9 +149,11 @@ def star_imports(module: ast.Module) -> Iterator[Tuple[str, int]]:
 # ---------------------------------------------------------------------------
 # A literal __all__
 
-def literal_all(module: ast.Module, source: str) -> Optional[Tuple[Union[str, bytes], ...]]:
-    """`__all__` as the module's top-level statements write it: assigned a list or tuple of
-    strings, then extended (`+=`, `.extend`, `.append`) with more. None for anything else."""
+def literal_all(module: ast.Module, text: str) -> Optional[Tuple[Union[str, bytes], ...]]:
+    """`__all__` as the module's top-level statements write it (`text` is its source):
+    assigned a list or tuple of strings, then extended (`+=`, `.extend`, `.append`) with
+    more. None for anything else."""
+    source = _Source(text)
     names: Optional[List[Union[str, bytes]]] = None
     for stmt in module.body:
         call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -214,7 +216,7 @@ def _mentions_all(root: ast.AST) -> bool:
     return False
 
 
-def _strings(node: ast.AST, source: str) -> Optional[List[Union[str, bytes]]]:
+def _strings(node: ast.AST, source: _Source) -> Optional[List[Union[str, bytes]]]:
     """The values of a list or tuple of string literals, each one literal (not `"a" "b"`)."""
     if not isinstance(node, (ast.List, ast.Tuple)):
         return None
@@ -227,14 +229,32 @@ def _strings(node: ast.AST, source: str) -> Optional[List[Union[str, bytes]]]:
     return values
 
 
-def _one_literal(node: ast.Constant, source: str) -> bool:
+def _one_literal(node: ast.Constant, source: "_Source") -> bool:
     if getattr(node, "end_lineno", None) is None:
         return True  # made here (`.append(x)` as a list), not read from the source
-    segment = ast.get_source_segment(source, node)
-    if segment is None:
-        return False
+    segment = source.segment(node)
     try:
         tokens = tokenize.generate_tokens(io.StringIO(f"({segment})").readline)
         return sum(token.type == tokenize.STRING for token in tokens) == 1
     except (tokenize.TokenError, SyntaxError):
         return False
+
+
+class _Source:
+    """A file's text, its lines split once (ast.get_source_segment splits the whole text on
+    every call: 6 s for torchvision/transforms' 41 names)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lines: Optional[List[bytes]] = None
+
+    def segment(self, node: ast.AST) -> str:
+        if self._lines is None:  # ast's offsets are of UTF-8 bytes; its lines, universal ones
+            self._lines = self.text.encode("utf-8", "surrogatepass").splitlines(keepends=True)
+        lines, first, last = self._lines, node.lineno - 1, node.end_lineno - 1  # type: ignore
+        if first == last:
+            data = lines[first][node.col_offset:node.end_col_offset]  # type: ignore
+        else:
+            data = lines[first][node.col_offset:] + b"".join(lines[first + 1:last]) + \
+                lines[last][:node.end_col_offset]  # type: ignore
+        return data.decode("utf-8", "surrogatepass")
