@@ -122,7 +122,8 @@ def test_a_string_that_mentions_all_is_not_a_mention():
 
 def test_star_imports_in_the_order_the_loader_follows_them():
     """Last statement first, a block's `else` before its body (a stack over libcst's
-    fields): the order decides what a cycle of star imports binds."""
+    fields): the order decides what a cycle of star imports binds. (The expected order is
+    the one the libcst walk this replaced gave for this source.)"""
     source = textwrap.dedent("""
         from a import *
         if x:
@@ -133,6 +134,16 @@ def test_star_imports_in_the_order_the_loader_follows_them():
             from .d import *
         except ImportError:
             from ..e import *
+        else:
+            from f2 import *
+        finally:
+            from f3 import *
+        while y:
+            from w1 import *
+        else:
+            from w2 import *
+        with z:
+            from w3 import *
         def f():
             from g import *
         match x:
@@ -141,7 +152,8 @@ def test_star_imports_in_the_order_the_loader_follows_them():
         from . import *
     """)
     assert list(star_imports(ast.parse(source))) == [
-        ("", 1), ("e", 2), ("d", 1), ("c", 0), ("b", 0), ("a", 0)]
+        ("", 1), ("w3", 0), ("w2", 0), ("w1", 0), ("f3", 0), ("f2", 0), ("e", 2), ("d", 1),
+        ("c", 0), ("b", 0), ("a", 0)]
 
 
 def test_star_exports_read_once_while_the_file_is_unchanged(tmp_path):
