@@ -109,7 +109,7 @@ ORACLE = {
     "test_tracer_params_mismatch.py", "test_tracer_budgets_json.py", "test_tracer_semantics.py",
     "test_tracer_robustness.py", "test_tracer_model_settings.py",
     "test_config_objects.py",
-    "test_tracer_idioms.py", "test_star_imports.py",
+    "test_tracer_idioms.py", "test_star_imports.py", "test_exports.py",
     "test_tracer_inputs.py", "test_tracer_constructions.py", "test_readme_declaring.py",
     "test_tracer_layer_subclasses.py",
     "test_value_helpers.py", "test_mutation_kills.py", "test_builtins_and_rounding.py",
@@ -158,6 +158,7 @@ SLOW_TESTS = {
     "test_deep_nesting",
     "test_big_and_deep_models",
     "test_fixtures_verify_clean",
+    "test_bound_names_agree_on_every_file_of_this_repository",
 }
 
 
