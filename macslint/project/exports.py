@@ -104,15 +104,12 @@ def module_bound_names(module: ast.Module) -> Set[str]:
             if isinstance(node, _SCOPES):
                 names.add(node.name)
             continue
-        if isinstance(node, ast.Assign):
+        if isinstance(node, (ast.Assign, ast.Delete)):  # (`del x` binds x, as for LocalNames)
             for target in node.targets:
                 _assigned(target, names)
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor,
                                ast.NamedExpr)):
             _assigned(node.target, names)
-        elif isinstance(node, ast.Delete):
-            for target in node.targets:
-                _assigned(target, names)
         elif isinstance(node, ast.withitem) and node.optional_vars is not None:
             _assigned(node.optional_vars, names)
         elif isinstance(node, ast.ExceptHandler) and node.name is not None:
