@@ -417,3 +417,23 @@ def test_an_imported_file_reads_its_star_imported_names_only_when_used(tmp_path)
     assert "parts.py" in block_loaded
     assert net.complete, net.reasons
     assert (net.params, net.macs) == torch_counts(tmp_path, "starpkg7.block", "net", (1, 8))
+
+
+def test_names_a_star_imported_file_star_imports_in_turn_are_bound(tmp_path):
+    """Without `__all__` anywhere, `from .b import *` binds what b.py star-imports from a.py
+    (its public module-level names include them), as Python does."""
+    files = {
+        "a.py": "import torch.nn as nn\n\n\nclass Block(nn.Module):\n"
+                "    def __init__(self):\n        super().__init__()\n"
+                "        self.fc = nn.Linear(4, 6)\n\n"
+                "    def forward(self, x):\n        return self.fc(x)\n",
+        "b.py": "from .a import *\n",
+        "net.py": "import torch.nn as nn\nfrom .b import *\n\n\n"
+                  "def net():  # macslint: input-size=4\n"
+                  "    return nn.Sequential(Block(), nn.ReLU())\n",
+    }
+    package = write_package(tmp_path, "starpkg8", files)
+    _, found = models(package / "net.py")
+    assert found["net"].complete, found["net"].reasons
+    assert (found["net"].params, found["net"].macs) == torch_counts(
+        tmp_path, "starpkg8.net", "net", (1, 4))
