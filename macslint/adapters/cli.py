@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 from .. import __version__
 from ..baseline import without_baselined, write_baseline
@@ -22,7 +22,8 @@ from ..locations import repository_root
 from ..render.diff import render as render_diff
 from ..render.formats import FORMATS, render as render_findings
 from ..render.report_json import display_unit, report_json
-from ..render.report_text import render_report
+from ..render.report_text import (
+    SUMMARY_INCOMPLETE_ROWS, SUMMARY_ROWS, ReportView, render_report)
 from ..render.verify import render_verify
 from ..selection import CodeSelection, parse_codes
 from ..service import UsageError, check_paths, default_jobs, selected_in_run
@@ -106,7 +107,16 @@ def _parser() -> argparse.ArgumentParser:
     cached(report)
     report.add_argument("--format", choices=("text", "json"), default="text")
     report.add_argument("--model", metavar="NAME",
-                        help="show only the model NAME (a class name): its traced layers and totals")
+                        help="show only the model NAME (a class name): its summary line and "
+                        "its table (to --depth, 2 by default)")
+    report.add_argument("--depth", type=_depth, metavar="N",
+                        help="after the summary, each model's table: its modules to depth N "
+                        "(1: the model's children), each with its totals; 'all': every layer")
+    report.add_argument("--all", action="store_true", dest="all_models",
+                        help=f"every model in the summary (else the {SUMMARY_ROWS} costliest "
+                        f"counted in full and {SUMMARY_INCOMPLETE_ROWS} not)")
+    report.add_argument("--sites", action="store_true",
+                        help="each file's layer constructions, and its model classes not built")
 
     diff = sub.add_parser("diff", help="how each model's params and MACs changed since a git "
                           "revision (exit 1 if one grew past its limit)",
@@ -154,6 +164,19 @@ def _positive(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
+    return value
+
+
+def _depth(text: str) -> Union[int, str]:
+    """`--depth`: a depth of 1 or more, or 'all'."""
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a depth: use 1, 2, ... or 'all'")
     return value
 
 
@@ -236,7 +259,11 @@ def cmd_report(args: argparse.Namespace, out) -> int:
         json.dump(report_json(reports, display_unit(args.unit, reports)), out, indent=2)
         out.write("\n")
     else:
-        out.write(render_report(reports, only_models=args.model is not None))
+        tables = args.model is not None or args.depth is not None
+        depth = 2 if args.depth is None else args.depth
+        out.write(render_report(reports, ReportView(
+            tables=tables, depth=None if depth == "all" else depth, sites=args.sites,
+            limit=not args.all_models)))
     return _config_errors(run.config_errors) or (
         EXIT_FINDINGS if any(r.error for r in reports) else EXIT_CLEAN)
 

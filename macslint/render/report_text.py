@@ -3,11 +3,13 @@ per traced model."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from ..results.modules import module_rows
 from ..results.report import FileReport, LayerReport
 from ..results.traces import ModelTrace
-from ..units import format_count, format_shape
+from ..units import format_shape
 
 
 def _count(n: Optional[int]) -> str:
@@ -41,7 +43,10 @@ def _table(rows: List[Tuple[str, ...]], header: Tuple[str, ...]) -> List[str]:
     return lines
 
 
-def render_text(report: FileReport) -> str:
+def render_text(report: FileReport, models: bool = True) -> str:
+    """A file's construction sites, each costed on its own at the configured input (a layer
+    of a model is costed in the model's table at the input forward() gives it), then with
+    `models` its models' tables, and its model classes not built."""
     lines = [report.path]
     settings = report.settings
     if report.error is not None:
@@ -53,7 +58,7 @@ def render_text(report: FileReport) -> str:
     assert settings is not None
     if not report.layers:  # models built from other files' classes (a training script)
         lines.append("  no torch.nn layers of its own")
-        lines.extend(_models_and_not_built(report))
+        lines.extend(_models_and_not_built(report, models))
         return "\n".join(lines) + "\n"
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
@@ -69,24 +74,15 @@ def render_text(report: FileReport) -> str:
     if unread:
         lines.append("  counted, with arguments that are not known (neither count reads them):")
         lines.extend(f"    {l.line}:{l.col} {l.call}: {l.reason}" for l in unread)
-    summed = [l for l in report.layers if counted(l)]  # what the line says it sums
-    params = sum(l.params for l in summed if l.params is not None)
-    macs = sum(l.macs for l in summed if l.macs is not None)
-    batch = f", batch {settings.batch_size}" if settings.batch_size != 1 else ""
-    lines.append(
-        f"  sum of the {len(summed)} counted layers, each costed on "
-        f"its own at {format_shape(settings.input_size)}{batch}: {format_count(params)} params, "
-        f"{format_count(macs * factor)} {unit}"
-    )
     lines.append(f"  {report.sites_resolved} of {len(report.layers)} construction sites resolved "
                  f"(all arguments known on some evaluated path)")
-    lines.extend(_models_and_not_built(report))
+    lines.extend(_models_and_not_built(report, models))
     return "\n".join(lines) + "\n"
 
 
-def _models_and_not_built(report: FileReport) -> List[str]:
+def _models_and_not_built(report: FileReport, models: bool = True) -> List[str]:
     lines: List[str] = []
-    for model in report.models:
+    for model in report.models if models else ():
         lines.append("")
         lines.extend("  " + line for line in render_model(report.path, model))
     if report.not_built:
@@ -102,41 +98,34 @@ def _percent(part: Optional[int], total: Optional[int]) -> str:
     return f"{100 * part / total:.1f}%"
 
 
-def render_model(path: str, model: ModelTrace) -> List[str]:
-    """A torchinfo-like table of one traced model: each layer call in execution order."""
+def _inputs_text(model: ModelTrace) -> str:
+    """The input a model is traced at; declared inputs each with its dtype."""
+    if model.settings.inputs is not None:
+        return ", ".join(f"{format_shape(s.shape)} {s.dtype}" for s in model.model_inputs())
+    return format_shape(model.input) if model.input is not None else "?"
+
+
+def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> List[str]:
+    """A torchinfo-like table of one traced model: its modules in the order forward() ran
+    them, to `depth` (None: every layer call), each with its totals."""
     settings = model.settings
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
-    shape = format_shape(model.input) if model.input is not None else "?"
-    if settings.inputs is not None:  # declared: every input, with its dtype
-        shape = ", ".join(f"{format_shape(s.shape)} {s.dtype}" for s in model.model_inputs())
-    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {shape}"]
+    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {_inputs_text(model)}"]
     rows = []
-    shown: set = set()
-    for call in model.calls:
-        parts = call.path.split(".")
-        for depth in range(1, len(parts)):
-            prefix = ".".join(parts[:depth])
-            if prefix in shown or prefix not in model.containers:
-                continue
-            shown.add(prefix)
-            kind, params = model.containers[prefix]
-            inside = [c.macs for c in model.calls if c.path.startswith(prefix + ".")]
-            macs = None if None in inside else sum(inside) * factor
-            rows.append(("  " * (depth - 1) + parts[depth - 1], kind, "", "", _count(params),
-                         _count(macs), _percent(None if macs is None else macs // factor,
-                                                model.macs)))
-        depth = call.path.count(".")
-        label = "  " * depth + (parts[-1] if call.path else "(not registered)")
-        shapes = (format_shape(call.inputs[0]) if call.inputs else "?",
-                  format_shape(call.output) if call.output is not None else "?")
-        cost = None if call.macs is None else call.macs * factor
-        rows.append((label, call.kind, *shapes, _count(call.params), _count(cost),
-                     _percent(call.macs, model.macs)))
-    for op in model.ops:
-        rows.append((f"(line {op.line})", op.op, " & ".join(format_shape(s) for s in op.inputs),
-                     format_shape(op.output), "0", _count(op.macs * factor),
-                     _percent(op.macs, model.macs)))
+    for row in module_rows(model):
+        if depth is not None and row.depth > depth:
+            continue
+        if row.container:
+            shapes = ("", "")
+        elif row.op is not None:
+            shapes = (" & ".join(format_shape(s) for s in row.inputs), format_shape(row.output))
+        else:
+            shapes = (format_shape(row.input) if row.input is not None else "?",
+                      format_shape(row.output) if row.output is not None else "?")
+        cost = None if row.macs is None else row.macs * factor
+        rows.append(("  " * (row.depth - 1) + row.label, row.kind, *shapes, _count(row.params),
+                     _count(cost), _percent(row.macs, model.macs)))
     if rows:
         lines.extend(_table(rows, ("module", "layer", "input", "output", "params", unit, "%")))
     macs = None if model.macs is None else model.macs * factor
@@ -154,9 +143,90 @@ def render_model(path: str, model: ModelTrace) -> List[str]:
     return lines
 
 
-def render_report(reports: List[FileReport], only_models: bool = False) -> str:
-    """Every file's table; with `only_models`, only the traced models' tables."""
-    if only_models:
-        return "\n".join("\n".join(render_model(r.path, m)) + "\n"
-                         for r in reports for m in r.models)
-    return "\n".join(render_text(r) for r in reports)
+# Models in the summary unless --all (a newcomer's screen): the costliest counted in full,
+# and the first of those not counted in full (in whose numbers a reader needs a "?")
+SUMMARY_ROWS = 30
+SUMMARY_INCOMPLETE_ROWS = 20
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """What `macslint report` prints as text: the summary of every model (`limit`: at most
+    SUMMARY_ROWS counted in full and SUMMARY_INCOMPLETE_ROWS not; False: all), then with `tables` each model's table to `depth` (None: every layer
+    call), then with `sites` each file's construction sites and its classes not built."""
+
+    tables: bool = False
+    depth: Optional[int] = 2
+    sites: bool = False
+    limit: bool = True
+
+
+def _summary_order(entry: Tuple[FileReport, ModelTrace]) -> Tuple[int, int, int, str, int]:
+    """Costliest first: by MACs where known, then the incomplete ones by params."""
+    report, model = entry
+    known = model.macs is not None
+    return (0 if known else 1, -(model.macs if known else model.params or 0),
+            -(model.params or 0), report.path, model.line)
+
+
+def render_summary(reports: List[FileReport], limit: bool = True, hints: bool = True
+                   ) -> List[str]:
+    """One line per model, ready to paste: params, MACs, the input, where; then what is not
+    counted in full and (`hints`) where to read more."""
+    entries = sorted(((r, m) for r in reports for m in r.models), key=_summary_order)
+    unit_flops = next((r.settings.unit for r in reports if r.settings), "macs") == "flops"
+    unit, factor = ("FLOPs", 2) if unit_flops else ("MACs", 1)
+    complete = [e for e in entries if e[1].complete]
+    partial = [e for e in entries if not e[1].complete]
+    files = len(reports)
+    lines = [f"{len(entries)} model{'s' if len(entries) != 1 else ''} in {files} "
+             f"file{'s' if files != 1 else ''}"
+             + (f", {len(partial)} not counted in full (?)" if partial else "")]
+    shown = complete[:SUMMARY_ROWS] + partial[:SUMMARY_INCOMPLETE_ROWS] if limit else entries
+    rows = []
+    for report, model in shown:
+        macs = None if model.macs is None else model.macs * factor
+        status = "error" if model.internal_error else "" if model.complete else "incomplete"
+        rows.append((model.name, _count(model.params), _count(macs), _inputs_text(model),
+                     f"{report.path}:{model.line}", status))
+    if rows:
+        header = ("model", "params", unit, "input", "where", "")
+        widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            cells = [c.rjust(w) if i in (1, 2) else c.ljust(w)
+                     for i, (c, w) in enumerate(zip(row, widths))]
+            lines.append("  " + "  ".join(cells).rstrip())
+    if len(shown) < len(entries):
+        more = [f"{len(group) - limit_} {what}" for group, limit_, what in (
+            (complete, SUMMARY_ROWS, "smaller"),
+            (partial, SUMMARY_INCOMPLETE_ROWS, "not counted in full"))
+            if len(group) > limit_]
+        lines.append(f"  ... and {', '.join(more)}: --all lists every model")
+    if partial:
+        lines.append("  incomplete: ? where a count is not known in full; --model NAME says why")
+    not_built = sum(len(r.not_built) for r in reports)
+    if not_built:
+        lines.append(f"  {not_built} model{'s' if not_built != 1 else ''} "
+                     f"not built: --sites says why")
+    for report in reports:
+        if report.error is not None:
+            lines.append(f"  {report.path}: error: {report.error}")
+    if hints:
+        lines.append("  More: --depth N (each model's modules to depth N; all: every layer), "
+                     "--model NAME (one model),")
+        lines.append("  --sites (each file's layer constructions), --format json (every field)")
+    return lines
+
+
+def render_report(reports: List[FileReport], view: ReportView = ReportView()) -> str:
+    """The summary, then what `view` adds: the models' tables, the files' sites. Nothing
+    for no files (a configuration error stops the run before any)."""
+    if not reports:
+        return ""
+    parts = ["\n".join(render_summary(reports, view.limit, hints=not view.tables)) + "\n"]
+    if view.tables:
+        parts.extend("\n".join(render_model(r.path, m, view.depth)) + "\n"
+                     for r in reports for m in r.models)
+    if view.sites:
+        parts.extend(render_text(r, models=False) for r in reports)
+    return "\n".join(parts)

@@ -49,6 +49,10 @@ class OpCall:
     inputs: List[Shape]
     output: Shape
     macs: int
+    # The module whose forward() computes it, as torch names it ("" for the model's own),
+    # and how many layer calls ran before it (its place among them).
+    path: str = ""
+    after: int = 0
 
 
 @dataclass

@@ -26,7 +26,7 @@ from ..evaluator.operators import MAX_SEQUENCE
 from ..evaluator.records import NamedTupleType, NamedTupleValue
 from ..evaluator.rounded import Rounded
 from ..evaluator.values import IN_PLACE, Partial, PyBuiltin, RaiseSignal, Unknown, what_is
-from ..results.traces import LayerCall, OpCall, ShapeIssue
+from ..results.traces import LayerCall, ShapeIssue
 from ..units import format_shape
 from .builtins import percent_format
 from .common import (
@@ -207,7 +207,8 @@ class TensorOps:
         if isinstance(module, UserModule):
             forward, receiver = self.forward_of(module)
             if forward is not None:
-                return self.call_function(forward, [receiver, *positional], keywords)
+                with self.running_module(module):
+                    return self.call_function(forward, [receiver, *positional], keywords)
             if module.sequential:
                 return self.apply_sequence(node, module.children.values(), positional, keywords)
             self.note(f"{module.cls.name} has no forward() in this file")
@@ -466,8 +467,8 @@ class TensorOps:
                for d in dtypes for t in tensors):
             from_input = False  # a cast, a comparison: no longer the input as declared
         if macs:
-            self.ops.append(OpCall(line, col, spec.name, [t.shape for t in tensors],
-                                   result if kind == "tensor" else (), macs))
+            self.record_op(line, col, spec.name, [t.shape for t in tensors],
+                           result if kind == "tensor" else (), macs)
         if strides is not None and kind == "tensor" and is_contiguous(result, strides):
             strided = None  # exactly known: contiguous
         elif op in STRIDING:
@@ -589,7 +590,7 @@ class TensorOps:
                 dtype = self.operator_dtype(node, tensors, lambda: matrix_dtype(left.dtype,
                                                                                 right.dtype))
                 if macs:
-                    self.ops.append(OpCall(line, col, "matmul", [a, b], shape, macs))
+                    self.record_op(line, col, "matmul", [a, b], shape, macs)
                 return Tensor(shape, line, from_input and dtype == left.dtype, dtype=dtype,
                               strides=contiguous_strides(shape))
             if op not in TENSOR_BINARY:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import threading
+from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import libcst as cst
@@ -252,6 +253,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.ops: List[OpCall] = []
         self.shape_errors: Dict[Tuple[int, int], ShapeIssue] = {}
         self.paths: Dict[int, str] = {}
+        self.running: List[str] = []  # the paths of the modules whose forward() runs, innermost last
         self.input_issue: Optional[str] = None
         self.input_accepted = False  # a layer that checks sizes took the model input as it is
         self.model_name = ""
@@ -398,6 +400,24 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             self.macs_before_stop(trace, *self.stop)
         return trace
 
+    @contextmanager
+    def running_module(self, module: Any) -> Iterator[None]:
+        """While `module`'s forward() runs: the ops it computes are its own (an unregistered
+        module's, the enclosing one's)."""
+        self.running.append(self.paths.get(id(module), self.running[-1] if self.running else ""))
+        try:
+            yield
+        finally:
+            self.running.pop()
+
+    def record_op(self, line: int, col: int, op: str, inputs: List[Any], output: Any,
+                  macs: int) -> None:
+        """An op with MACs in a forward(): the module whose forward() computes it owns it,
+        as torch's FlopCounterMode counts it (a ViT block's attention matmuls are the
+        block's), and it ran after the layer calls so far."""
+        self.ops.append(OpCall(line, col, op, inputs, output, macs,
+                               self.running[-1] if self.running else "", len(self.calls)))
+
     def macs_before_stop(self, trace: ModelTrace, calls: int, ops: int, note: str) -> None:
         """The MACs of the layers and ops that ran before the trace's first note (the call
         that note stopped, last, not counted, as torch counts none of one that raises)."""
@@ -467,7 +487,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.stop = None
         # layers and ops a constructor ran (timm's hybrid embed runs its backbone on zeros to
         # find its output size) are not the model's forward: torch counts the forward only
-        self.calls, self.ops = [], []
+        self.calls, self.ops, self.running = [], [], []
         set_eval_mode(model)
         self.steps = 0
         cls = model.cls if isinstance(model, UserModule) else None

@@ -365,8 +365,12 @@ def test_cli_report_model_prints_its_table_and_totals(cli_dir):
     assert proc.returncode == 0, proc.stderr
     expected = torch_counts(CLI_SOURCE, "Net", CLI_INPUT)
     out = proc.stdout
-    assert out.startswith(f"m.py:{line_of(CLI_SOURCE, 'class Net')}:1: model Net at {format_shape(CLI_INPUT)}\n")
-    rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line.startswith("  ")}
+    summary, table = out.split("\n\n")
+    where = f"m.py:{line_of(CLI_SOURCE, 'class Net')}"
+    assert summary.splitlines()[2].split() == [
+        "Net", f"{expected.params:,}", f"{expected.macs:,}", format_shape(CLI_INPUT), where]
+    assert table.startswith(f"{where}:1: model Net at {format_shape(CLI_INPUT)}\n")
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[1:] if line.startswith("  ")}
     for path, kind, inputs, output in expected.calls:
         assert rows[path][1:4] == [kind, format_shape(inputs), format_shape(output)]
     assert {path for path, *_ in expected.calls} == {"conv", "fc"}

@@ -20,7 +20,7 @@ from macslint.config import Settings
 from macslint.costmodel.dtypes import DTYPES, Operand, promote_types, result_type
 from macslint.inputs import InputSpec
 from macslint.render.report_json import report_json
-from macslint.render.report_text import render_report
+from macslint.render.report_text import ReportView, render_report
 
 from tests.torchnn.tracer_helpers import (
     analyse, codes, line_of, reasons, src, torch_counts_inputs, torch_params,
@@ -392,8 +392,9 @@ def test_result_type_with_0d_tensors_and_numbers_is_torchs(a):
 
 def test_the_reports_show_every_input():
     result = analyse(MASKED)
-    text = render_report([result.report], only_models=True)
-    assert "model Masked at 1x6x8 float32, 1x6x6 bool" in text
+    summary, table = render_report([result.report], ReportView(tables=True)).split("\n\n")
+    assert "model Masked at 1x6x8 float32, 1x6x6 bool" in table
+    assert "  1x6x8 float32, 1x6x6 bool  " in summary
     (model,) = report_json([result.report], "macs")["files"][0]["models"]
     assert model["input"] == [1, 6, 8]
     assert model["inputs"] == [{"name": "x", "shape": [1, 6, 8], "dtype": "float32", "list": False},
