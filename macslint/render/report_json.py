@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..config import Settings
 from ..costmodel import LayerError, Unresolved, flat_shapes
 from ..results.report import FileReport, LayerReport, standalone_cost
+from ..results.modules import module_macs
 from ..results.traces import LayerCall, ModelTrace
 from .report_text import counted
 
@@ -103,6 +104,7 @@ def call_json(call: LayerCall, settings: Settings, unit: str) -> Dict[str, Any]:
 
 def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
     settings = model.settings
+    macs = module_macs(model)
     data: Dict[str, Any] = {
         "name": model.name,
         "builds": model.built or model.name,
@@ -120,12 +122,16 @@ def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
         "layers": [call_json(call, settings, unit) for call in model.calls],
         "ops": [{"op": op.op, "line": op.line, "col": op.col,
                  "input": [list(s) for s in op.inputs], "output": list(op.output),
-                 "macs": op.macs} for op in model.ops],
+                 "macs": op.macs, "module": op.path} for op in model.ops],
+        "modules": [{"path": path, "kind": kind, "params": params, "macs": macs[path]}
+                    for path, (kind, params) in model.containers.items()],
     }
     data["macs_before_stop"] = model.macs_before_stop
     data["stopped_by"] = model.stopped_by
     if unit == "flops":
         data["flops"] = None if model.macs is None else 2 * model.macs
+        for item in data["modules"]:
+            item["flops"] = None if item["macs"] is None else 2 * item["macs"]
         data["flops_before_stop"] = None if model.macs_before_stop is None \
             else 2 * model.macs_before_stop
     return data

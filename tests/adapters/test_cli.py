@@ -5,6 +5,7 @@ for the installed entry point."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -592,3 +593,23 @@ def test_report_model_traces_only_that_model(capsys, monkeypatch):
     code, _, err = run(capsys, monkeypatch, FIXTURES, "report", "--no-cache", "-j", "1",
                        "--model", "Nope", "models/vit_tiny.py")
     assert code == 2 and err.rstrip().endswith("models found: ViTTiny, ViTTinyBatch2")
+
+
+def test_the_readmes_first_command_prints_a_summary_a_newcomer_reads_at_a_glance(
+        capsys, monkeypatch):
+    """`macslint report fixtures/` (the README's first command): under 60 lines, a line per
+    model up to the caps, each model once with --all, and the way to the tables."""
+    code, out, _ = run(capsys, monkeypatch, FIXTURES, "report", ".")
+    _, everything, _ = run(capsys, monkeypatch, FIXTURES, "report", "--all", ".")
+    _, data, _ = run(capsys, monkeypatch, FIXTURES, "report", "--format", "json", ".")
+    models = [(m["name"], f"{f['path']}:{m['line']}", m["complete"])
+              for f in json.loads("\n".join(data))["files"] for m in f["models"]]
+    assert code == 0 and len(out) < 60
+    assert out[0].startswith(f"{len(models)} models in ")
+    complete = sum(1 for *_, full in models if full)
+    rows = [line for line in out if re.search(r"\.py:\d+", line)]
+    assert len(rows) == min(complete, 30) + min(len(models) - complete, 20)
+    listed = sorted(tuple(line.split()[i] for i in (0, 4)) for line in everything
+                    if re.search(r"\.py:\d+", line))
+    assert listed == sorted((name, where) for name, where, _ in models)
+    assert any("--depth N" in line for line in out) and any("--all" in line for line in out)

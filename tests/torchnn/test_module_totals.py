@@ -149,3 +149,17 @@ def test_the_table_to_a_depth_shows_nothing_deeper_and_the_totals():
                                   f"{100 * expected['blocks'] / expected['']:.1f}%"]
     deeper = render_report([result.report], ReportView(tables=True, depth=None))
     assert "      qkv" in deeper and "qkv" not in text
+
+
+def test_the_json_report_carries_each_module_and_each_ops_module():
+    from macslint.render.report_json import report_json
+
+    result = analyse(ATTENTION)
+    (model,) = [m for m in report_json([result.report], "macs")["files"][0]["models"]
+                if m["name"] == "Net"]
+    expected = torch_module_macs(ATTENTION, "Net")
+    assert {m["path"]: m["macs"] for m in model["modules"]} == {
+        path: expected[path] for path in ("blocks", "blocks.0", "blocks.0.attn", "blocks.0.mlp",
+                                          "blocks.1", "blocks.1.attn", "blocks.1.mlp")}
+    assert [op["module"] for op in model["ops"]] == [
+        "blocks.0.attn", "blocks.0.attn", "blocks.1.attn", "blocks.1.attn", "", ""]
