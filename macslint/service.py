@@ -18,7 +18,7 @@ import ast
 import dataclasses
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -38,6 +38,20 @@ from .results.sites import LayerSite
 from .selection import CodeSelection, selected_findings
 
 Work = Tuple[Path, str, Settings]  # a file on disk, its name as shown, its settings
+
+
+class Progress:
+    """What a front end is told of a long run: `planned(n)` files more to check, `done()` one
+    checked (from the cache or analysed). This one says nothing."""
+
+    def planned(self, files: int) -> None:
+        pass
+
+    def done(self) -> None:
+        pass
+
+
+SILENT = Progress()
 
 
 class UsageError(Exception):
@@ -146,7 +160,8 @@ class Run:
 
 def check_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
                 fallback: Optional[Config] = None, jobs: int = 1,
-                cache: Optional[ResultCache] = None, only_model: Optional[str] = None) -> Run:
+                cache: Optional[ResultCache] = None, only_model: Optional[str] = None,
+                progress: Progress = SILENT) -> Run:
     """Check each (path, display name) with the configuration that applies to it (see
     `plan_files`). With `jobs` > 1 the files are checked in that many processes; results
     keep the order of `files`."""
@@ -155,11 +170,12 @@ def check_files(files: Iterable[Tuple[Path, str]], overrides: Dict[str, object],
     # across files need next.
     meanwhile = (lambda: index_trees([path for path, _, _ in plan.work], cache)) \
         if only_model is None else None
-    results = check_all(plan.work, jobs, cache, meanwhile)
+    results = check_all(plan.work, jobs, cache, meanwhile, progress)
     if only_model is None:  # (one model's report: the others are not traced)
         results = with_project_uses(plan.work, results,
                                     lambda more: plan_files(more, overrides, fallback).work,
-                                    lambda work: check_all(work, jobs, cache), cache)
+                                    lambda work: check_all(work, jobs, cache, None, progress),
+                                    cache)
     return Run(results, plan.config_errors, plan.configs, plan.unconfigured)
 
 
@@ -177,14 +193,15 @@ def outer_config(root: Path) -> Optional[Config]:
 
 def check_paths(paths: Sequence[str], overrides: Dict[str, object], jobs: int = 1,
                 cache: Optional[ResultCache] = None, only_model: Optional[str] = None,
-                with_dependents: bool = False) -> Run:
+                with_dependents: bool = False, progress: Progress = SILENT) -> Run:
     """The Python files at `paths` (files or directories; a pyproject.toml stands for the
     files of its directory), checked; with `with_dependents`, also the project files that
     import them. UsageError for a path that does not exist."""
     files: Iterable[Tuple[Path, str]] = iter_files(paths)
     if with_dependents:
         files = with_their_dependents(list(files), cache)
-    return check_files(files, overrides, jobs=jobs, cache=cache, only_model=only_model)
+    return check_files(files, overrides, jobs=jobs, cache=cache, only_model=only_model,
+                       progress=progress)
 
 
 def with_their_dependents(files: List[Tuple[Path, str]], store: Optional[Store] = None
@@ -198,16 +215,23 @@ def with_their_dependents(files: List[Tuple[Path, str]], store: Optional[Store] 
 
 
 def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache],
-              meanwhile: Optional[Callable[[], None]] = None) -> List[FileResult]:
+              meanwhile: Optional[Callable[[], None]] = None,
+              progress: Progress = SILENT) -> List[FileResult]:
     """The result of each item, in order: from the cache, else analysed (in `jobs`
     processes) and stored. `meanwhile` is run while worker processes analyse (if any)."""
+    progress.planned(len(work))
     # Cached results are read here; only the misses go to worker processes.
-    results: List[Optional[FileResult]] = [cached_result(*item, cache) for item in work]
+    results: List[Optional[FileResult]] = []
+    for item in work:
+        results.append(cached_result(*item, cache))
+        if results[-1] is not None:
+            progress.done()
     missing = [i for i, result in enumerate(results) if result is None]
     workers = min(jobs, len(missing))
     if workers <= 1:
         for i in missing:
             results[i] = check_and_store(*work[i], cache)
+            progress.done()
         return results  # type: ignore[return-value]
     # Forked workers start with everything imported (the analyzer too, loaded once here);
     # elsewhere the platform's default.
@@ -223,11 +247,14 @@ def check_all(work: List[Work], jobs: int, cache: Optional[ResultCache],
                 meanwhile()
             except Exception:  # noqa: BLE001 - only a head start: done again when needed
                 pass
-        for i, future in futures.items():
+        index = {future: i for i, future in futures.items()}
+        for future in as_completed(futures.values()):
+            i = index[future]
             try:
                 results[i] = future.result()
             except Exception:  # noqa: BLE001 - a worker lost or a result that would not
                 results[i] = check_file(*work[i])  # pickle: checked here, nothing is lost
+            progress.done()
     return results  # type: ignore[return-value]
 
 

@@ -8,8 +8,9 @@ import argparse
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 from .. import __version__
 from ..baseline import without_baselined, write_baseline
@@ -25,8 +26,9 @@ from ..render.report_json import display_unit, report_json
 from ..render.report_text import (
     SUMMARY_INCOMPLETE_ROWS, SUMMARY_ROWS, ReportView, render_report)
 from ..render.verify import render_verify
+from .progress import progress_for
 from ..selection import CodeSelection, parse_codes
-from ..service import UsageError, check_paths, default_jobs, selected_in_run
+from ..service import SILENT, Progress, UsageError, check_paths, default_jobs, selected_in_run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -200,6 +202,17 @@ def _overrides(args: argparse.Namespace) -> Dict[str, object]:
 # Commands: the service checks, render writes
 
 
+@contextmanager
+def _progress(machine_format: bool) -> Iterator[Progress]:
+    """A progress line on stderr while files are checked, where a person watches."""
+    progress = progress_for(sys.stderr, machine_format)
+    try:
+        yield progress or SILENT
+    finally:
+        if progress is not None:
+            progress.close()
+
+
 def cmd_check(args: argparse.Namespace, out) -> int:
     if args.list_codes:
         for code in CODES:
@@ -209,8 +222,9 @@ def cmd_check(args: argparse.Namespace, out) -> int:
     selection = CodeSelection(parse_codes(args.select), parse_codes(args.ignore),
                               parse_codes(args.extend_select) or [],
                               parse_codes(args.extend_ignore) or [])
-    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args),
-                      with_dependents=args.with_dependents)
+    with _progress(args.format != "text") as progress:
+        run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args),
+                          with_dependents=args.with_dependents, progress=progress)
     root = repository_root(Path.cwd())
     located, baseline_of = selected_in_run(run, selection, root)
     if args.write_baseline is not None:
@@ -241,7 +255,9 @@ def _config_errors(errors: List[str]) -> int:
 def cmd_report(args: argparse.Namespace, out) -> int:
     # With --model only that model is traced; the others are traced only to name them when
     # there is no such model.
-    run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args), args.model)
+    with _progress(args.format != "text") as progress:
+        run = check_paths(args.paths, _overrides(args), args.jobs, _cache(args), args.model,
+                          progress=progress)
     reports = [r.report for r in run.results]
     if args.model is not None:
         for report in reports:
