@@ -131,7 +131,7 @@ ORACLE = {
     "test_project_verdicts.py",
     "test_loss_layers_torch.py", "test_tracer_losses.py",
     "test_lazy_layers_torch.py", "test_tracer_lazy.py",
-    "test_module_totals.py",
+    "test_module_totals.py", "test_parameters_memory.py",
 }
 INTEGRATION_DIRS = {"integration"}
 INTEGRATION = {"test_flake8.py", "test_lsp.py"}

@@ -24,6 +24,13 @@ ALIASES: Dict[str, str] = {"float": "float32", "half": "float16", "double": "flo
 DEFAULT_FLOAT = "float32"  # torch.get_default_dtype()
 _BITS = {"float16": 16, "bfloat16": 16, "float32": 32, "float64": 64,
          "uint8": 8, "int8": 8, "int16": 16, "int32": 32, "int64": 64, "bool": 1}
+
+
+def element_size(dtype: str) -> int:
+    """Bytes per element, as torch's `Tensor.element_size()` (a bool takes a byte)."""
+    return max(1, _BITS[dtype] // 8)
+
+
 # as torch's messages name them: scalar type, and C type
 _SCALAR = {"float32": "Float", "float16": "Half", "bfloat16": "BFloat16", "float64": "Double",
            "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",

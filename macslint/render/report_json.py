@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..config import Settings
 from ..costmodel import LayerError, Unresolved, flat_shapes
 from ..results.report import FileReport, LayerReport, standalone_cost
+from ..results.memory import model_memory
 from ..results.modules import module_macs
 from ..results.traces import LayerCall, ModelTrace
 from .report_text import counted
@@ -126,6 +127,15 @@ def model_json(model: ModelTrace, unit: str) -> Dict[str, Any]:
         "modules": [{"path": path, "kind": kind, "params": params, "macs": macs[path]}
                     for path, (kind, params) in model.containers.items()],
     }
+    memory = model_memory(model)
+    data["trainable_params"] = model.trainable_params
+    data["frozen_params"] = None if model.trainable_params is None or model.params is None \
+        else model.params - model.trainable_params
+    data["param_dtypes"] = model.param_dtypes
+    data["param_notes"] = list(model.param_notes)
+    data["memory"] = {"input_bytes": memory.input_bytes, "param_bytes": memory.param_bytes,
+                      "forward_backward_bytes": memory.forward_backward_bytes,
+                      "total_bytes": memory.total_bytes}
     data["macs_before_stop"] = model.macs_before_stop
     data["stopped_by"] = model.stopped_by
     if unit == "flops":

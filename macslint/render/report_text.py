@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from ..results.memory import model_memory
 from ..results.modules import module_rows
 from ..results.report import FileReport, LayerReport
 from ..results.traces import ModelTrace
@@ -105,6 +106,30 @@ def _inputs_text(model: ModelTrace) -> str:
     return format_shape(model.input) if model.input is not None else "?"
 
 
+def _megabytes(count: Optional[int]) -> str:
+    return "?" if count is None else f"{count / 1e6:,.2f} MB"
+
+
+def _parameters_and_memory(model: ModelTrace) -> List[str]:
+    """Trainable and frozen parameters, their dtypes, and torchinfo's memory estimate."""
+    if model.params is None:
+        return []
+    lines = []
+    if model.trainable_params is not None:
+        dtypes = ", ".join(f"{count:,} {dtype}" for dtype, count in
+                           sorted((model.param_dtypes or {}).items()))
+        lines.append(f"  parameters: {model.trainable_params:,} trainable, "
+                     f"{model.params - model.trainable_params:,} frozen"
+                     + (f"; {dtypes}" if dtypes else ""))
+    memory = model_memory(model)
+    lines.append(f"  memory (as torchinfo estimates it): input {_megabytes(memory.input_bytes)}, "
+                 f"params {_megabytes(memory.param_bytes)}, forward/backward pass "
+                 f"{_megabytes(memory.forward_backward_bytes)}, total "
+                 f"{_megabytes(memory.total_bytes)}")
+    lines.extend(f"  parameters: {note}" for note in model.param_notes)
+    return lines
+
+
 def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> List[str]:
     """A torchinfo-like table of one traced model: its modules in the order forward() ran
     them, to `depth` (None: every layer call), each with its totals."""
@@ -131,6 +156,7 @@ def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> L
     macs = None if model.macs is None else model.macs * factor
     lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
                  + ("" if model.complete else " (incomplete)"))
+    lines.extend(_parameters_and_memory(model))
     if model.macs_before_stop:  # (0: it stopped before any; the reasons say where)
         lines.append(f"  before the trace stopped: {_count(model.macs_before_stop * factor)} "
                      f"{unit} (torch's count up to the first reason below)")

@@ -33,6 +33,7 @@ class LayerCall:
     # None for every other call.
     arguments: Optional[List[Any]] = None
     result: Optional[Any] = None
+    dtype: Optional[str] = None  # of its (first) output; None where not known
 
     @property
     def traced(self) -> bool:
@@ -103,6 +104,11 @@ class ModelTrace(DeferredFields):
     # (a detection model's backbone and heads before the data-dependent boxes); else None.
     macs_before_stop: Optional[int] = None
     stopped_by: Optional[str] = None
+    # The parameters torch would train (requires_grad), and the number of parameters of each
+    # dtype; None where not known, and `param_notes` says why (torchnn.training).
+    trainable_params: Optional[int] = None
+    param_dtypes: Optional[Dict[str, int]] = None
+    param_notes: List[str] = field(default_factory=list)
 
     def model_inputs(self) -> List[InputSpec]:
         """The inputs it was traced with, or else the ones its settings declare (batched)."""

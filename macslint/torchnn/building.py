@@ -87,6 +87,8 @@ class ModuleBuilding:
                               f"there would not be counted: {value.reason}")
         elif isinstance(obj, UserClass):
             self.set_class_attribute(None, obj, name, value)
+        elif isinstance(obj, Tensor) and name == "requires_grad":
+            self.set_requires_grad(obj, value, node)
         elif isinstance(obj, (LayerModule, Container)) and name == "training":
             obj.training = value if not self.forks else Unknown(
                 f"`{self.code(node)}` is assigned under a condition that is not known")

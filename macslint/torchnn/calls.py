@@ -101,7 +101,11 @@ def module_dict(run: Any, node: Any, positional: List[Any], keywords: Dict[str, 
 def parameter(run: Any, node: Any, positional: List[Any], keywords: Dict[str, Any]) -> Any:
     data = positional[0] if positional else keywords.get("data")
     if isinstance(data, Tensor):
-        return Tensor(data.shape, run.line_of(node), param=True, dtype=data.dtype)
+        made = Tensor(data.shape, run.line_of(node), param=True, dtype=data.dtype)
+        if len(positional) > 1 or "requires_grad" in keywords:
+            run.set_requires_grad(made, positional[1] if len(positional) > 1 else
+                                  keywords["requires_grad"], node)
+        return made
     why = f": {data.reason}" if isinstance(data, Unknown) else ""
     run.note(f"the parameter {run.where(node)} has no known shape{why}")
     return Unknown("a parameter of unknown shape")

@@ -19,6 +19,7 @@ from ..evaluator.values import (
 from .builtins import PLAIN_SCALAR
 from ..costmodel.dtypes import is_floating
 from .calls import TENSOR_FILLS
+from .training import PARAMETER_METHODS
 from .common import (
     END, FLOAT_FUNCTIONAL, FUNCTIONAL_METHODS, MISSING, NESTED, NO_EFFECT_MODULE_METHODS,
 )
@@ -159,6 +160,10 @@ class ContainerCalls:
             return self.call_function(method.function, [receiver, *positional], keywords)
         if name in ("eval", "train") and isinstance(receiver, (UserModule, LayerModule, Container)):
             return self.module_mode(node, receiver, name, positional, keywords)
+        if isinstance(receiver, Tensor) and name == "requires_grad_" or name in PARAMETER_METHODS \
+                and isinstance(receiver, (LayerModule, Container)) or name in PARAMETER_METHODS \
+                and isinstance(receiver, UserModule) and self.find_method(receiver.cls, name) is None:
+            return self.parameter_method(node, receiver, name, positional, keywords)
         if isinstance(receiver, Tensor):
             if name in ("is_floating_point", "is_complex") and not positional and not keywords:
                 if receiver.dtype is None:

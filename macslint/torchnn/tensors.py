@@ -9,8 +9,7 @@ import libcst as cst
 
 from ..costmodel import (
     Args, LayerError, ShapeError, ShapeTuple, Unresolved, broadcast, flat_shapes, matmul,
-    TENSOR_METHODS, output_count,
-)
+    TENSOR_METHODS, output_count)
 from ..costmodel.dtypes import (
     UNKNOWN_REQUEST, DtypeError, Operand, binary_dtype, canonical_dtype, inplace_dtype,
     invert_dtype, layer_dtype, matrix_dtype, negate_dtype, op_dtypes, scalar,
@@ -299,6 +298,7 @@ class TensorOps:
                              layer.site.col + 1, f"{layer.site.call_text} gets "
                              f"{described(inputs[0])}{where}: {exc}", layer.site.file)
         call.inputs, call.output, call.macs = [t.shape for t in inputs], output, macs
+        call.dtype = dtype
         if any(t.from_input for t in inputs) and SIZED_ARGS & set(layer.args.values):
             self.input_accepted = True
         if structured:

@@ -46,6 +46,7 @@ from .entries import (
 from .containers import ContainerCalls
 from .execution import Execution
 from .tensors import TensorOps
+from .training import ParameterState
 from .values import Container, LayerModule, OutOfBudget, Tensor, UserModule, set_training
 
 MAX_STEPS = 100_000  # statements and calls per model: hostile code ends incomplete, never hangs
@@ -66,7 +67,7 @@ def input_declared(entry: ModelEntry, settings: Settings) -> bool:
     return any(name in names and keys & set(values) for name, values in settings.models)
 
 class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, BuiltinCalls,
-                       Interpreter):
+                       ParameterState, Interpreter):
     """The interpreter with the RUN policy and the torch.nn runtime: runs `__init__` and
     `forward` of the file's models on abstract values. Its parts add torch's values (modules,
     containers, tensors) through the interpreter's hooks; none redefines how Python's
@@ -247,6 +248,8 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.forks = 0  # inside a branch whose condition is unknown
         self.build_notes: List[str] = []  # the module tree may differ from what was built
         self.trace_notes: List[str] = []  # the traced MACs may be incomplete
+        self.param_notes: List[str] = []  # torchnn.training
+        self.param_unknown: set = set()
         self.tracing = False
         self.stop: Optional[Tuple[int, int, str]] = None  # (calls, ops, note) at the first note
         self.calls: List[LayerCall] = []
@@ -383,6 +386,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             self.count_model(model, trace, self.all_modules(model), False)
             self.build_notes[notes:] = [n for n in self.build_notes[notes:]
                                         if n not in self.build_notes[:notes]]
+        self.parameter_state(model, trace)
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         if self.lenient:  # the first note says it: building raises at the invalid layer

@@ -21,7 +21,9 @@ class Tensor:
     says its shape is the model input's, untouched by any layer. `dtype`: its dtype's
     canonical name (costmodel.dtypes), None where it is not known."""
 
-    __slots__ = ("shape", "line", "from_input", "param", "strided", "dtype", "strides")
+    # `requires_grad`: a parameter's flag (torch trains it); True unless the code clears it.
+    __slots__ = ("shape", "line", "from_input", "param", "strided", "dtype", "strides",
+                 "requires_grad")
 
     def __init__(self, shape: Shape, line: int, from_input: bool = False, param: bool = False,
                  strided: Optional[int] = None, dtype: Optional[str] = None,
@@ -31,6 +33,7 @@ class Tensor:
         self.from_input = from_input
         self.param = param
         self.dtype = dtype
+        self.requires_grad = True
         # The line of the transpose/permute/expand/slice that may have left this tensor's
         # memory non-contiguous: a later `view` may or may not be accepted by torch.
         self.strided = strided

@@ -142,7 +142,8 @@ def test_the_table_to_a_depth_shows_nothing_deeper_and_the_totals():
     text = render_report([result.report], ReportView(tables=True, depth=1))
     table = text.split("\n\n")[1].splitlines()
     expected = torch_module_macs(ATTENTION, "Net")
-    rows = {line.split()[0]: line.split() for line in table[2:-1]}
+    end = next(i for i, line in enumerate(table) if line.startswith("  total: "))
+    rows = {line.split()[0]: line.split() for line in table[2:end]}
     assert set(rows) == {"blocks", "head", "(matmul,"}
     assert rows["blocks"][1:] == ["ModuleList", f"{model.containers['blocks'][1]:,}",
                                   f"{expected['blocks']:,}",

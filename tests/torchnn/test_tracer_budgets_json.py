@@ -243,7 +243,9 @@ JSON_SOURCE = src("""
 """)
 
 MODEL_KEYS = {"name", "builds", "line", "col", "input", "inputs", "batch_size", "params", "macs",
-              "complete", "reason", "output", "layers", "ops", "macs_before_stop", "stopped_by"}
+              "complete", "reason", "output", "layers", "ops", "macs_before_stop", "stopped_by",
+              "modules", "trainable_params", "frozen_params", "param_dtypes", "param_notes",
+              "memory"}
 CALL_KEYS = {"path", "kind", "line", "col", "call", "file", "input", "output", "params", "macs",
              "traced", "reason"}
 
@@ -296,7 +298,7 @@ def test_json_ops():
     layers = sum(torch_layer_counts("nn.Linear(8, 8)", inputs).macs for _, _, inputs, _ in ran.calls)
     assert op == {"op": "matmul", "line": line_of(JSON_SOURCE, "q @ k"),
                   "col": col_of(JSON_SOURCE, "q @ k"), "input": [list(s) for s in operands],
-                  "output": list(output), "macs": ran.macs - layers}
+                  "output": list(output), "macs": ran.macs - layers, "module": ""}
     assert data["macs"] == sum(l["macs"] for l in data["layers"]) + op["macs"]
 
 

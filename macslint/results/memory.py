@@ -1,0 +1,77 @@
+"""A traced model's memory, as torchinfo's summary estimates it: its input, its parameters,
+and a forward and backward pass (each output of a layer with parameters, twice: the output
+and its gradient). Bytes, exact for the shapes and dtypes traced; None where one is not
+known. torchinfo's own figures differ in two ways it has by design: its input size adds the
+Python object of the storage (`sys.getsizeof`), and its parameter size leaves out the
+parameters of modules that hold other modules (a ViT's class token)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Optional
+
+from ..costmodel.dtypes import DEFAULT_FLOAT, element_size
+from .traces import ModelTrace
+
+# torch.nn layers that hold other modules (torchinfo counts none of their outputs: not leaves)
+_NOT_LEAVES = frozenset({"MultiheadAttention", "Transformer", "TransformerEncoder",
+                         "TransformerDecoder", "TransformerEncoderLayer",
+                         "TransformerDecoderLayer"})
+
+
+@dataclass(frozen=True)
+class Memory:
+    input_bytes: Optional[int]
+    param_bytes: Optional[int]
+    forward_backward_bytes: Optional[int]
+
+    @property
+    def total_bytes(self) -> Optional[int]:
+        parts = (self.input_bytes, self.param_bytes, self.forward_backward_bytes)
+        return None if None in parts else sum(parts)  # type: ignore[arg-type]
+
+
+def model_memory(model: ModelTrace) -> Memory:
+    return Memory(_input_bytes(model), _param_bytes(model), _forward_backward_bytes(model))
+
+
+def _input_bytes(model: ModelTrace) -> Optional[int]:
+    if model.inputs is None:
+        return None
+    total = 0
+    for spec in model.inputs:
+        if spec.listed:
+            return None  # a list of tensors: torchinfo sizes it otherwise
+        total += math.prod(spec.shape) * element_size(spec.dtype or DEFAULT_FLOAT)
+    return total
+
+
+def _param_bytes(model: ModelTrace) -> Optional[int]:
+    if model.param_dtypes is None:
+        return None
+    return sum(count * element_size(dtype) for dtype, count in model.param_dtypes.items())
+
+
+def _forward_backward_bytes(model: ModelTrace) -> Optional[int]:
+    """torchinfo's "Forward/backward pass size": twice the bytes of the (first) output of
+    every call of a leaf layer with parameters, each call counted."""
+    if not model.complete:
+        return None
+    inner = {call.path for call in model.calls} | set(model.containers)
+    for path, (_, params) in model.containers.items():
+        if params and not any(p.startswith(path + ".") for p in inner):
+            return None  # a module of the code's own holding parameters only: its outputs
+            # are torchinfo's too, and the trace does not keep them
+    # An `input-size` input has no dtype declared: float32, as torchinfo takes it, and so is
+    # each output whose dtype follows from it (a cast gives a known one).
+    untyped = model.inputs is not None and all(s.dtype is None for s in model.inputs)
+    total = 0
+    for call in model.calls:
+        if call.kind in _NOT_LEAVES or not call.params:
+            continue
+        dtype = call.dtype or (DEFAULT_FLOAT if untyped else None)
+        if call.output is None or dtype is None:
+            return None
+        total += 2 * math.prod(call.output) * element_size(dtype)
+    return total

@@ -1,0 +1,227 @@
+"""Trainable and frozen parameters and the memory estimate (issue 24), against torchinfo's
+summary of the same source built by torch. torchinfo's figures are shapes times element
+sizes, so it runs the models on the CPU (small inputs); its two quirks are checked as such:
+its input size adds the storage object's `sys.getsizeof`, and its parameter size leaves out
+the parameters of modules that hold others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+import torchinfo
+
+from macslint.render.report_json import report_json
+from macslint.results.memory import model_memory
+
+from tests.torchnn.tracer_helpers import (
+    analyse, declared_input, line_of, src, the_model, torch_model)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+FROZEN_BACKBONE = src("""
+    class Net(nn.Module):  # macslint: input-size=3x32x32
+        def __init__(self, freeze=True):
+            super().__init__()
+            self.backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU())
+            self.head = nn.Linear(8 * 30 * 30, 10)
+            if freeze:
+                for p in self.backbone.parameters():
+                    p.requires_grad = False
+            self.head.bias.requires_grad_(False)
+
+        def forward(self, x):
+            return self.head(self.backbone(x).flatten(1))
+""")
+
+REQUIRES_GRAD_ = src("""
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3, padding=1)
+            self.norm = nn.GroupNorm(2, 4)
+
+        def forward(self, x):
+            return self.norm(self.conv(x))
+
+    class Net(nn.Module):  # macslint: input-size=1x16x16
+        def __init__(self):
+            super().__init__()
+            self.encoder = Encoder().requires_grad_(False)
+            self.decoder = nn.ConvTranspose2d(4, 2, 2, stride=2)
+            self.decoder.requires_grad_(False)
+            self.decoder.requires_grad_()
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+""")
+
+NAMED = src("""
+    class Net(nn.Module):  # macslint: input-size=12
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(12, 32), nn.GELU(), nn.Linear(32, 32))
+            self.head = nn.Linear(32, 3)
+            for name, param in self.named_parameters():
+                if not name.startswith("head"):
+                    param.requires_grad = False
+
+        def forward(self, x):
+            return self.head(self.body(x))
+""")
+
+FACTORY = src("""
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(nn.Conv2d(3, 6, 5), nn.ReLU(), nn.MaxPool2d(2))
+            self.classifier = nn.Linear(6 * 14 * 14, 10)
+
+        def forward(self, x):
+            return self.classifier(self.features(x).flatten(1))
+
+    def frozen_net():  # macslint: input-size=3x32x32
+        model = Net()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        model.classifier.requires_grad_(True)
+        return model
+""")
+
+PARAMETER = src("""
+    class Net(nn.Module):  # macslint: input-size=4x8
+        def __init__(self):
+            super().__init__()
+            self.proj = nn.Linear(8, 8)
+            self.scale = nn.Parameter(torch.ones(8), requires_grad=False)
+            self.lstm = nn.LSTM(8, 6, batch_first=True)
+
+        def forward(self, x):
+            out, _ = self.lstm(self.proj(x) * self.scale)
+            return out
+""")
+
+# (name, source or fixture file, model): each model's trainable count and memory is torchinfo's
+CASES = [
+    ("frozen_backbone", FROZEN_BACKBONE, "Net"),
+    ("requires_grad_", REQUIRES_GRAD_, "Net"),
+    ("named_parameters", NAMED, "Net"),
+    ("factory", FACTORY, "frozen_net"),
+    ("parameter_and_lstm", PARAMETER, "Net"),
+    ("lenet", "lenet.py", "LeNet5"),
+    ("resnet", "models/resnet_basic.py", "ResNetSmall"),
+    ("mobilenet", "models/mobilenet_dw.py", "MobileNetV2Tiny"),
+    ("unet", "models/unet_small.py", "UNet"),
+    ("alexnet", "models/alexnet_small.py", "SmallAlexNet"),
+]
+SETTINGS = {"lenet.py": {"input_size": (1, 32, 32)}}
+
+
+def source_of(where: str) -> str:
+    return where if "\n" in where else (FIXTURES / where).read_text()
+
+
+def torch_built(source: str, name: str) -> torch.nn.Module:
+    """`name()` built by torch from the source: a class, or a factory called."""
+    return torch_model(source, name, device="cpu")
+
+
+@pytest.mark.parametrize("where, name", [(w, n) for _, w, n in CASES],
+                         ids=[case for case, _, _ in CASES])
+def test_trainable_parameters_and_memory_are_torchinfos(where, name):
+    source = source_of(where)
+    settings = SETTINGS.get(where, {})
+    model = the_model(analyse(source, **settings), name)
+    assert model.complete, model.reasons
+    assert model.param_notes == []
+    built = torch_built(source, name).eval()
+    shape = declared_input(source, name, **settings)
+    summary = torchinfo.summary(built, input_size=shape, verbose=0, device="cpu")
+    assert (model.params, model.trainable_params) == (summary.total_params,
+                                                      summary.trainable_params)
+    memory = model_memory(model)
+    assert memory.forward_backward_bytes == summary.total_output_bytes
+    x = torch.zeros(shape)
+    assert memory.input_bytes == x.nelement() * x.element_size()
+    assert summary.total_input == memory.input_bytes + sys_overhead(x)
+    params = list(built.parameters())
+    assert memory.param_bytes == sum(p.numel() * p.element_size() for p in params)
+    leaves = [m for m in built.modules() if not any(True for _ in m.children())]
+    outside = sum(p.numel() * p.element_size() for m in built.modules() if m not in leaves
+                  for p in m.parameters(recurse=False))
+    assert summary.total_param_bytes == memory.param_bytes - outside
+    assert model.param_dtypes == {"float32": sum(p.numel() for p in params)}
+
+
+def sys_overhead(x: torch.Tensor) -> int:
+    """What torchinfo's input size adds to the bytes: the storage object's own size."""
+    import sys
+
+    return sys.getsizeof(x.untyped_storage()) - x.nelement() * x.element_size()
+
+
+def test_the_frozen_parameters_are_the_ones_torch_freezes():
+    model = the_model(analyse(REQUIRES_GRAD_), "Net")
+    built = torch_built(REQUIRES_GRAD_, "Net")
+    frozen = sum(p.numel() for p in built.parameters() if not p.requires_grad)
+    assert frozen == built.encoder.conv.weight.numel() + 4 + 8 > 0
+    assert model.params - model.trainable_params == frozen
+
+
+UNKNOWN_FLAG = src("""
+    import config
+
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+            self.fc.weight.requires_grad = config.TRAIN_ALL
+
+        def forward(self, x):
+            return self.fc(x)
+""")
+
+UNDER_CONDITION = UNKNOWN_FLAG.replace(
+    "self.fc.weight.requires_grad = config.TRAIN_ALL",
+    "if config.FREEZE:\n            self.fc.requires_grad_(False)")
+
+LINEAR_8 = sum(p.numel() for p in torch.nn.Linear(8, 8).parameters())
+
+HALF = src("""
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8).half()
+
+        def forward(self, x):
+            return self.fc(x.half())
+""")
+
+
+@pytest.mark.parametrize("source, expected", [
+    (UNKNOWN_FLAG, "sets `requires_grad` to a value that is not known"),
+    (UNDER_CONDITION, "sets `requires_grad` under a condition that is not known"),
+])
+def test_a_flag_not_known_leaves_the_trainable_count_unknown_and_says_where(source, expected):
+    result = analyse(source)
+    model = the_model(result, "Net")
+    assert model.params == LINEAR_8 and model.trainable_params is None
+    (note,) = model.param_notes
+    assert expected in note and f"(line {line_of(source, 'requires_grad')})" in note
+    (data,) = report_json([result.report], "macs")["files"][0]["models"]
+    assert (data["trainable_params"], data["frozen_params"]) == (None, None)
+    assert data["param_notes"] == [note]
+
+
+def test_a_dtype_cast_leaves_the_parameter_memory_unknown_and_says_why():
+    model = the_model(analyse(HALF), "Net")
+    assert model.trainable_params == LINEAR_8 and model.param_dtypes is None
+    assert model_memory(model).param_bytes is None
+    assert any("may change the parameters' dtype" in note for note in model.param_notes)
+
+
+def test_a_device_move_changes_no_dtype():
+    source = HALF.replace(".half()", ".to('cuda')").replace("x.half()", "x")
+    model = the_model(analyse(source), "Net")
+    assert model.param_dtypes == {"float32": LINEAR_8} and model.param_notes == []
