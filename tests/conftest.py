@@ -134,7 +134,7 @@ ORACLE = {
     "test_module_totals.py", "test_parameters_memory.py",
 }
 INTEGRATION_DIRS = {"integration"}
-INTEGRATION = {"test_flake8.py", "test_lsp.py"}
+INTEGRATION = {"test_flake8.py", "test_lsp.py", "test_report_html.py"}
 
 # Parametrized tests of these modules: the quick profile keeps one in N.
 THIN = {

@@ -22,6 +22,7 @@ from ..config import ConfigError
 from ..locations import repository_root
 from ..render.diff import render as render_diff
 from ..render.formats import FORMATS, render as render_findings
+from ..render.report_html import render_html
 from ..render.report_json import display_unit, report_json
 from ..render.report_text import (
     SUMMARY_INCOMPLETE_ROWS, SUMMARY_ROWS, ReportView, render_report)
@@ -107,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
                             "2 on a usage or configuration error.")
     common(report)
     cached(report)
-    report.add_argument("--format", choices=("text", "json"), default="text")
+    report.add_argument("--format", choices=("text", "json", "html"), default="text",
+                        help="html: one self-contained page, a chart of each model's cost "
+                        "per module beside its table")
     report.add_argument("--model", metavar="NAME",
                         help="show only the model NAME (a class name): its summary line and "
                         "its table (to --depth, 2 by default)")
@@ -274,6 +277,8 @@ def cmd_report(args: argparse.Namespace, out) -> int:
     if args.format == "json":
         json.dump(report_json(reports, display_unit(args.unit, reports)), out, indent=2)
         out.write("\n")
+    elif args.format == "html":
+        out.write(render_html(reports))
     else:
         tables = args.model is not None or args.depth is not None
         depth = 2 if args.depth is None else args.depth

@@ -99,7 +99,7 @@ def _percent(part: Optional[int], total: Optional[int]) -> str:
     return f"{100 * part / total:.1f}%"
 
 
-def _inputs_text(model: ModelTrace) -> str:
+def inputs_text(model: ModelTrace) -> str:
     """The input a model is traced at; declared inputs each with its dtype."""
     if model.settings.inputs is not None:
         return ", ".join(f"{format_shape(s.shape)} {s.dtype}" for s in model.model_inputs())
@@ -136,7 +136,7 @@ def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> L
     settings = model.settings
     unit = "FLOPs" if settings.unit == "flops" else "MACs"
     factor = 2 if settings.unit == "flops" else 1
-    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {_inputs_text(model)}"]
+    lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {inputs_text(model)}"]
     rows = []
     for row in module_rows(model):
         if depth is not None and row.depth > depth:
@@ -187,7 +187,7 @@ class ReportView:
     limit: bool = True
 
 
-def _summary_order(entry: Tuple[FileReport, ModelTrace]) -> Tuple[int, int, int, str, int]:
+def summary_order(entry: Tuple[FileReport, ModelTrace]) -> Tuple[int, int, int, str, int]:
     """Costliest first: by MACs where known, then the incomplete ones by params."""
     report, model = entry
     known = model.macs is not None
@@ -199,7 +199,7 @@ def render_summary(reports: List[FileReport], limit: bool = True, hints: bool = 
                    ) -> List[str]:
     """One line per model, ready to paste: params, MACs, the input, where; then what is not
     counted in full and (`hints`) where to read more."""
-    entries = sorted(((r, m) for r in reports for m in r.models), key=_summary_order)
+    entries = sorted(((r, m) for r in reports for m in r.models), key=summary_order)
     unit_flops = next((r.settings.unit for r in reports if r.settings), "macs") == "flops"
     unit, factor = ("FLOPs", 2) if unit_flops else ("MACs", 1)
     complete = [e for e in entries if e[1].complete]
@@ -213,7 +213,7 @@ def render_summary(reports: List[FileReport], limit: bool = True, hints: bool = 
     for report, model in shown:
         macs = None if model.macs is None else model.macs * factor
         status = "error" if model.internal_error else "" if model.complete else "incomplete"
-        rows.append((model.name, _count(model.params), _count(macs), _inputs_text(model),
+        rows.append((model.name, _count(model.params), _count(macs), inputs_text(model),
                      f"{report.path}:{model.line}", status))
     if rows:
         header = ("model", "params", unit, "input", "where", "")
