@@ -5,10 +5,11 @@ unit)."""
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ..commands.diff import (STATUS_ORDER, DiffResult, LayerChange, LayerCost, ModelChange,
                              ModelCost)
+from ..results.modules import top_modules
 from ..units import format_percent_change, format_shape, format_signed
 
 DIFF_SCHEMA = 1
@@ -149,6 +150,7 @@ def render_markdown(result: DiffResult) -> str:
                     f"| {_layer_cell(layer.after)} | {_pair(layer, 'params', 1)} "
                     f"| {_pair(layer, 'macs', factor)} |")
             out.append("")
+        out.extend(_module_table(change, unit, factor))
     for check in result.unchecked:
         out.append(f"- `{_md(check.path)}:{check.line}` {_md(check.name)}: {_md(check.reason)}")
     if result.unchecked:
@@ -172,6 +174,35 @@ def render_markdown(result: DiffResult) -> str:
         out.append("")
     out.append(f"_{_summary(result)}._")
     return "\n".join(out) + "\n"
+
+
+def _module_table(change: ModelChange, unit: str, factor: int) -> List[str]:
+    """Where the cost goes, one level down, at both revisions: the model's own modules (with
+    the modules and ops under them) as `report` totals them. Only for a model with modules
+    that hold others: otherwise the layer table above says it all."""
+    traces = [cost.trace for cost in (change.before, change.after)
+              if cost is not None and cost.trace is not None]
+    if not traces or not any(trace.containers for trace in traces):
+        return []
+    before = top_modules(change.before.trace) if change.before and change.before.trace else {}
+    after = top_modules(change.after.trace) if change.after and change.after.trace else {}
+    out = [f"| module | | params | {unit} |", "|---|---|---:|---:|"]
+    for name in [*after, *(n for n in before if n not in after)]:
+        old, new = before.get(name), after.get(name)
+        kind = (new or old)[0]  # type: ignore[index]
+        cells = []
+        for index, f in ((1, 1), (2, factor)):
+            if old is None:
+                cells.append(_num(new[index], f))  # type: ignore[index]
+            elif new is None:
+                cells.append(f"~~{_num(old[index], f)}~~")
+            elif old[index] == new[index]:
+                cells.append(_num(new[index], f))
+            else:
+                cells.append(f"{_num(old[index], f)} → {_num(new[index], f)}")
+        label = name if name.startswith("(") else f"`{_md(name)}`"
+        out.append(f"| {label} | {_md(kind)} | {cells[0]} | {cells[1]} |")
+    return [*out, ""]
 
 
 def _layer_cell(cost: Optional[LayerCost]) -> str:

@@ -97,3 +97,21 @@ def module_rows(model: ModelTrace) -> List[ModuleRow]:
     for op in ops[next_op:]:
         add_op(op)
     return rows
+
+
+def top_modules(model: ModelTrace) -> Dict[str, Tuple[str, Optional[int], Optional[int]]]:
+    """The model's own modules (depth 1) in the order they first ran, each with its kind,
+    params and MACs (a module called twice: its calls' MACs together), and the ops of its
+    own forward() by op ("(matmul in forward())"): where its cost goes, one level down."""
+    found: Dict[str, Tuple[str, Optional[int], Optional[int]]] = {}
+    for row in module_rows(model):
+        if row.depth != 1:
+            continue
+        key = f"({row.kind} in forward())" if row.op is not None else row.label
+        if key not in found:
+            found[key] = (row.kind, row.params, row.macs)
+        elif not row.container:
+            kind, params, macs = found[key]
+            found[key] = (kind, params, None if macs is None or row.macs is None
+                          else macs + row.macs)
+    return found

@@ -222,6 +222,25 @@ def measure(source: str, name: str, input_size: Sequence[int], tmp: Path) -> Tor
     return measured
 
 
+def torch_children(source: str, name: str, input_size: Sequence[int], tmp: Path
+                   ) -> Dict[str, Tuple[int, int]]:
+    """Each child module of model `name`: (params, MACs), as FlopCounterMode attributes them
+    (a container never called: its children's)."""
+    model = getattr(load_source(source, tmp), name)().eval()
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(torch.zeros((1, *input_size)))
+    counts = {key: sum(v.values()) // 2 for key, v in counter.get_flop_counts().items()}
+    root = type(model).__name__
+
+    def macs(key: str, module: nn.Module) -> int:
+        if key in counts:
+            return counts[key]
+        return sum(macs(f"{key}.{child}", sub) for child, sub in module.named_children())
+
+    return {child: (sum(p.numel() for p in sub.parameters()), macs(f"{root}.{child}", sub))
+            for child, sub in model.named_children()}
+
+
 def layer_json(layer: TorchLayer) -> Dict[str, Any]:
     return {"kind": layer.kind, "params": layer.params, "macs": layer.macs, "calls": layer.calls,
             "input": list(layer.input), "output": list(layer.output)}
@@ -699,6 +718,24 @@ def test_markdown_pr_comment(scenario, monkeypatch, capsys):
                         assert _n(cell) == new
                     else:
                         assert [_n(c) for c in cell.split(" → ")] == [old, new]
+        if name == "Shrink":  # modules holding others: where the cost went, one level down
+            _, _, after_layers = _table_after(lines, end)
+            module_header, module_rows, _ = _table_after(lines, after_layers)
+            assert module_header == ["module", "", "params", "MACs"]
+            old = torch_children(REV1[FILES1[name]], name, INPUT, scenario.tmp)
+            new = torch_children(WORKTREE[FILES_WT[name]], name, INPUT, scenario.tmp)
+            assert [r[0] for r in module_rows] == [f"`{c}`" for c in [*new, *(
+                c for c in old if c not in new)]]
+            for row in module_rows:
+                child = row[0].strip("`")
+                for cell, index in ((row[2], 0), (row[3], 1)):
+                    if child not in new:
+                        assert cell == f"~~{old[child][index]:,}~~"
+                    elif old[child][index] == new[child][index]:
+                        assert _n(cell) == new[child][index]
+                    else:
+                        assert [_n(c) for c in cell.split(" → ")] == [
+                            old[child][index], new[child][index]]
     # unchanged models: folded away, in a table of their own
     start = lines.index("<details><summary>4 unchanged models</summary>")
     end = lines.index("</details>")
@@ -717,7 +754,7 @@ def test_markdown_pr_comment(scenario, monkeypatch, capsys):
     # last one inside <details>
     html = MarkdownIt("commonmark", {"html": True}).enable("table").render(out)
     separators = [line for line in lines if line.startswith("|---")]
-    assert html.count("<table>") == len(separators) == 2 * 4 + 6 + 1
+    assert html.count("<table>") == len(separators) == 2 * 4 + 6 + 1 + 1  # (+ Shrink's modules)
     assert html.index("<details>") < html.rindex("<table>") < html.index("</details>")
     assert html.count("<details>") == 1 and html.index("<details>") > html.rindex("<h3>")
     assert "<td>params</td>" in html and "|" not in re.sub(r"<code>.*?</code>", "", html)
