@@ -156,6 +156,8 @@ def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> L
     macs = None if model.macs is None else model.macs * factor
     lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
                  + ("" if model.complete else " (incomplete)"))
+    if model.output is not None:
+        lines.append(f"  output: {format_shape(model.output)}")
     lines.extend(_parameters_and_memory(model))
     if model.macs_before_stop:  # (0: it stopped before any; the reasons say where)
         lines.append(f"  before the trace stopped: {_count(model.macs_before_stop * factor)} "
