@@ -2,8 +2,9 @@
 and a forward and backward pass (each output of a layer with parameters, twice: the output
 and its gradient). Bytes, exact for the shapes and dtypes traced; None where one is not
 known. torchinfo's own figures differ in two ways it has by design: its input size adds the
-Python object of the storage (`sys.getsizeof`), and its parameter size leaves out the
-parameters of modules that hold other modules (a ViT's class token)."""
+Python object of the storage (`sys.getsizeof`), and its parameter size counts only the
+parameters of leaf modules that ran (not a ViT's class token, held by a module holding
+others, nor the layers forward() never calls)."""
 
 from __future__ import annotations
 
@@ -58,11 +59,6 @@ def _forward_backward_bytes(model: ModelTrace) -> Optional[int]:
     every call of a leaf layer with parameters, each call counted."""
     if not model.complete:
         return None
-    inner = {call.path for call in model.calls} | set(model.containers)
-    for path, (_, params) in model.containers.items():
-        if params and not any(p.startswith(path + ".") for p in inner):
-            return None  # a module of the code's own holding parameters only: its outputs
-            # are torchinfo's too, and the trace does not keep them
     # An `input-size` input has no dtype declared: float32, as torchinfo takes it, and so is
     # each output whose dtype follows from it (a cast gives a known one).
     untyped = model.inputs is not None and all(s.dtype is None for s in model.inputs)
@@ -74,4 +70,15 @@ def _forward_backward_bytes(model: ModelTrace) -> Optional[int]:
         if call.output is None or dtype is None:
             return None
         total += 2 * math.prod(call.output) * element_size(dtype)
+    for path, shape, dtype in model.module_outputs:  # (torchinfo's leaves of the code's own)
+        params = model.containers.get(path, ("", None))[1]
+        if params is None or path == "":
+            return None
+        if params:
+            dtype = dtype or (DEFAULT_FLOAT if untyped else None)
+            if shape is None or dtype is None:
+                return None
+            total += 2 * math.prod(shape) * element_size(dtype)
+    if model.params and not model.containers and not model.calls:
+        return None  # the model itself is torchinfo's leaf: its output is not kept
     return total

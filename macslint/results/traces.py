@@ -106,6 +106,10 @@ class ModelTrace(DeferredFields):
     stopped_by: Optional[str] = None
     # The parameters torch would train (requires_grad), and the number of parameters of each
     # dtype; None where not known, and `param_notes` says why (torchnn.training).
+    # Each call of a module of the code's own holding no other module: (path, the shape and
+    # dtype of the first tensor it returned, None where not a known tensor)
+    module_outputs: List[Tuple[str, Optional[Shape], Optional[str]]] = field(
+        default_factory=list)
     trainable_params: Optional[int] = None
     param_dtypes: Optional[Dict[str, int]] = None
     param_notes: List[str] = field(default_factory=list)

@@ -30,8 +30,7 @@ from ..units import format_shape
 from .builtins import percent_format
 from .common import (
     FLOAT_FUNCTIONAL, FORWARD_ERROR, OP_WORDS, SIZED_ARGS, STRIDING, TENSOR_BINARY, TENSOR_PROPERTIES, VIEW_LIKE, expected_shape,
-    plain_number,
-)
+    plain_number)
 from .einops_library import EinopsLayer, apply_einops_layer
 from .names import ModuleRef
 from .valued import changed_in_place, pieces_with_items, with_items
@@ -207,7 +206,8 @@ class TensorOps:
             forward, receiver = self.forward_of(module)
             if forward is not None:
                 with self.running_module(module):
-                    return self.call_function(forward, [receiver, *positional], keywords)
+                    return self.ran_module(module, self.call_function(
+                        forward, [receiver, *positional], keywords))
             if module.sequential:
                 return self.apply_sequence(node, module.children.values(), positional, keywords)
             self.note(f"{module.cls.name} has no forward() in this file")

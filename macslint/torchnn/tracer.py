@@ -257,6 +257,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.shape_errors: Dict[Tuple[int, int], ShapeIssue] = {}
         self.paths: Dict[int, str] = {}
         self.running: List[str] = []  # the paths of the modules whose forward() runs, innermost last
+        self.module_outputs: List[Any] = []  # torchnn.training.ran_module
         self.input_issue: Optional[str] = None
         self.input_accepted = False  # a layer that checks sizes took the model input as it is
         self.model_name = ""
@@ -391,7 +392,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         if self.lenient:  # the first note says it: building raises at the invalid layer
             trace.reasons[1:] = [r for r in trace.reasons[1:] if INVALID_LAYER not in r]
-        trace.calls, trace.ops = self.calls, self.ops
+        trace.calls, trace.ops, trace.module_outputs = self.calls, self.ops, self.module_outputs
         trace.built_sites = self.built_sites
         trace.shape_errors = list(self.shape_errors.values())
         trace.input_misfit = self.input_issue is not None and not self.input_declared
@@ -491,7 +492,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
         self.stop = None
         # layers and ops a constructor ran (timm's hybrid embed runs its backbone on zeros to
         # find its output size) are not the model's forward: torch counts the forward only
-        self.calls, self.ops, self.running = [], [], []
+        self.calls, self.ops, self.running, self.module_outputs = [], [], [], []
         set_eval_mode(model)
         self.steps = 0
         cls = model.cls if isinstance(model, UserModule) else None

@@ -79,6 +79,19 @@ class ParameterState:
                             f"which is not followed: their memory is not known", "dtype")
         return receiver
 
+    def ran_module(self, module: UserModule, output: Any) -> Any:
+        """A module of the code's own that holds no other module has run: its output, which
+        torchinfo counts in the forward/backward pass where it has parameters."""
+        if not any(child is not None for child in module.children.values()):
+            first = output
+            while isinstance(first, (tuple, list)) and first:
+                first = first[0]  # torchinfo sizes the first tensor of a tuple
+            self.module_outputs.append((  # type: ignore[attr-defined]
+                self.paths.get(id(module), ""),  # type: ignore[attr-defined]
+                first.shape if isinstance(first, Tensor) else None,
+                first.dtype if isinstance(first, Tensor) else None))
+        return output
+
     def parameter_state(self, model: Any, trace: ModelTrace) -> None:
         """The model's trainable parameters, and its parameters' count by dtype, where they
         are known (`trace.params` is); the notes say why not where they are not."""

@@ -1,8 +1,8 @@
 """Trainable and frozen parameters and the memory estimate (issue 24), against torchinfo's
 summary of the same source built by torch. torchinfo's figures are shapes times element
 sizes, so it runs the models on the CPU (small inputs); its two quirks are checked as such:
-its input size adds the storage object's `sys.getsizeof`, and its parameter size leaves out
-the parameters of modules that hold others."""
+its input size adds the storage object's `sys.getsizeof`, and its parameter size counts
+only the parameters of leaf modules that ran (these models run every leaf)."""
 
 from __future__ import annotations
 
