@@ -102,6 +102,36 @@ PARAMETER = src("""
             return out
 """)
 
+# A module of the code's own holding only parameters, a layer's subclass with its own
+# forward(): torchinfo's leaves, whose outputs count; a layer forward() never calls
+LEAF_MODULES = src("""
+    class Scale(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            self.gamma = nn.Parameter(torch.ones(dim))
+
+        def forward(self, x):
+            return x * self.gamma
+
+    class LayerNorm2d(nn.LayerNorm):
+        def forward(self, x):
+            x = x.permute(0, 2, 3, 1)
+            x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+            return x.permute(0, 3, 1, 2)
+
+    class Net(nn.Module):  # macslint: input-size=3x16x16
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 8, 3)
+            self.norm = LayerNorm2d(8)
+            self.aux = nn.Linear(8, 8)
+            self.scale = Scale(8)
+
+        def forward(self, x):
+            x = self.norm(self.conv(x)).mean((2, 3))
+            return self.scale(x)
+""")
+
 # (name, source or fixture file, model): each model's trainable count and memory is torchinfo's
 CASES = [
     ("frozen_backbone", FROZEN_BACKBONE, "Net"),
@@ -109,6 +139,7 @@ CASES = [
     ("named_parameters", NAMED, "Net"),
     ("factory", FACTORY, "frozen_net"),
     ("parameter_and_lstm", PARAMETER, "Net"),
+    ("leaf_modules", LEAF_MODULES, "Net"),
     ("lenet", "lenet.py", "LeNet5"),
     ("resnet", "models/resnet_basic.py", "ResNetSmall"),
     ("mobilenet", "models/mobilenet_dw.py", "MobileNetV2Tiny"),
@@ -147,11 +178,22 @@ def test_trainable_parameters_and_memory_are_torchinfos(where, name):
     assert summary.total_input == memory.input_bytes + sys_overhead(x)
     params = list(built.parameters())
     assert memory.param_bytes == sum(p.numel() * p.element_size() for p in params)
-    leaves = [m for m in built.modules() if not any(True for _ in m.children())]
-    outside = sum(p.numel() * p.element_size() for m in built.modules() if m not in leaves
-                  for p in m.parameters(recurse=False))
-    assert summary.total_param_bytes == memory.param_bytes - outside
+    assert summary.total_param_bytes == sum(  # torchinfo's: the leaves that ran, once each
+        p.numel() * p.element_size() for m in leaves_that_run(built, shape)
+        for p in m.parameters())
     assert model.param_dtypes == {"float32": sum(p.numel() for p in params)}
+
+
+def leaves_that_run(model: torch.nn.Module, shape) -> list:
+    ran: list = []
+    leaves = [m for m in model.modules() if not any(True for _ in m.children())]
+    handles = [m.register_forward_hook(lambda m, i, o: ran.append(m) if m not in ran else None)
+               for m in leaves]
+    with torch.no_grad():
+        model(torch.zeros(shape))
+    for handle in handles:
+        handle.remove()
+    return ran
 
 
 def sys_overhead(x: torch.Tensor) -> int:
