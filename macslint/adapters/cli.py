@@ -162,27 +162,25 @@ def _cache(args: argparse.Namespace) -> Optional[ResultCache]:
     return None if args.no_cache else ResultCache(Path(args.cache_dir))
 
 
-def _positive(text: str) -> int:
+def _at_least_one(text: str, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of processes")
+        raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
     return value
+
+
+def _positive(text: str) -> int:
+    return _at_least_one(text, "a positive number of processes")
 
 
 def _depth(text: str) -> Union[int, str]:
     """`--depth`: a depth of 1 or more, or 'all'."""
     if text.strip().lower() == "all":
         return "all"
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a depth: use 1, 2, ... or 'all'")
-    return value
+    return _at_least_one(text, "a depth: use 1, 2, ... or 'all'")
 
 
 def _overrides(args: argparse.Namespace) -> Dict[str, object]:

@@ -571,6 +571,30 @@ def test_jobs_must_be_a_positive_number(capsys, monkeypatch, tmp_path, value):
         capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["0", "-1", "deep"])
+def test_depth_is_one_or_more_or_all(capsys, monkeypatch, tmp_path, value):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["report", "--depth", value, "."])
+    assert exit_info.value.code == 2
+    assert f"argument --depth: {value!r} is not a depth: use 1, 2, ... or 'all'" in \
+        capsys.readouterr().err
+
+
+def test_depth_all_shows_every_layer_call_and_depth_1_the_models_children(capsys, monkeypatch):
+    _, every, _ = run(capsys, monkeypatch, FIXTURES, "report", "--depth", "ALL",
+                      "models/resnet_basic.py")
+    _, top, _ = run(capsys, monkeypatch, FIXTURES, "report", "--depth", "1",
+                    "models/resnet_basic.py")
+    calls = json.loads("\n".join(run(capsys, monkeypatch, FIXTURES, "report", "--format", "json",
+                                     "models/resnet_basic.py")[1]))["files"][0]["models"]
+    deepest = max(layer["path"].count(".") for model in calls for layer in model["layers"])
+    indents = lambda lines: {len(l) - len(l.lstrip()) for l in lines if re.match(r"  +\w", l)
+                             and not l.lstrip().startswith(("total", "output", "parameters",
+                                                            "memory", "model", "More", "--"))}
+    assert max(indents(every)) == 2 + 2 * deepest > max(indents(top)) == 2
+
+
 def test_report_model_traces_only_that_model(capsys, monkeypatch):
     """`report --model NAME` builds NAME alone: the file's other models would be thrown away."""
     from macslint.torchnn import tracer
