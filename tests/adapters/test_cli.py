@@ -637,3 +637,12 @@ def test_the_readmes_first_command_prints_a_summary_a_newcomer_reads_at_a_glance
                     if re.search(r"\.py:\d+", line))
     assert listed == sorted((name, where) for name, where, _ in models)
     assert any("--depth N" in line for line in out) and any("--all" in line for line in out)
+    # the costliest first: MACs descending, then the models not counted in full, by params
+    macs = [m["macs"] for f in json.loads("\n".join(data))["files"] for m in f["models"]]
+    shown = [line.split() for line in rows]
+    full = [int(cells[2].replace(",", "")) for cells in shown if cells[2] != "?"]
+    assert full == sorted((m for m in macs if m is not None), reverse=True)[:len(full)]
+    partial = [cells[1] for cells in shown if cells[2] == "?"]
+    assert shown[len(full):] == [cells for cells in shown if cells[2] == "?"]
+    counts = [int(p.replace(",", "")) for p in partial if p != "?"]
+    assert counts == sorted(counts, reverse=True)
