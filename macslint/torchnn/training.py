@@ -97,22 +97,29 @@ class ParameterState:
         are known (`trace.params` is); the notes say why not where they are not."""
         if trace.params is None:
             return
-        try:  # (all_modules: what the counts walked, with no step charged after them)
-            modules = [(str(i), m) for i, m in enumerate(self.all_modules(model))]  # type: ignore[attr-defined]
-            named = self.named_tensors(modules, True, True)  # type: ignore[attr-defined]
-            tensors: Optional[List[Tensor]] = [t for _, t in named]
-        except Exception:  # noqa: BLE001 - containers' _NotKnown: default_dtypes then
-            tensors = None
-        if tensors is not None and sum(math.prod(t.shape) for t in tensors) != trace.params:
-            tensors = None
         if "trainable" not in self.param_unknown:
             # The ones not read are trainable (torch's default): what was cleared is all
             frozen = [t for t in self.materialized(model) if not t.requires_grad]
             trace.trainable_params = trace.params - sum(math.prod(t.shape) for t in frozen)
         if "dtype" not in self.param_unknown:
-            trace.param_dtypes = _dtype_counts(tensors) if tensors is not None else \
-                self.default_dtypes(model, trace.params)
+            trace.param_dtypes = self.default_dtypes(model, trace.params) or \
+                self.dtypes_one_by_one(model, trace.params)
+            if trace.param_dtypes is None:
+                self.param_note("the parameters' dtypes are not all known (a layer built with "
+                                "a `dtype`): their memory is not known", "dtype")
         trace.param_notes = list(self.param_notes)
+
+    def dtypes_one_by_one(self, model: Any, params: int) -> Optional[Dict[str, int]]:
+        """The count of each dtype, parameter by parameter (a layer built with a `dtype`);
+        None where they are not all known."""
+        try:  # (all_modules: what the counts walked, with no step charged after them)
+            modules = [(str(i), m) for i, m in enumerate(self.all_modules(model))]  # type: ignore[attr-defined]
+            tensors = [t for _, t in self.named_tensors(modules, True, True)]  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001 - containers' _NotKnown
+            return None
+        if sum(math.prod(t.shape) for t in tensors) != params:
+            return None
+        return _dtype_counts(tensors)
 
     def materialized(self, model: Any) -> List[Tensor]:
         """The model's parameters the code has read or made (a layer's are made when read),

@@ -263,6 +263,15 @@ def test_a_dtype_cast_leaves_the_parameter_memory_unknown_and_says_why():
     assert any("may change the parameters' dtype" in note for note in model.param_notes)
 
 
+def test_a_layer_built_with_a_dtype_leaves_the_parameter_memory_unknown_and_says_why():
+    model = the_model(analyse(HALF.replace("nn.Linear(8, 8).half()",
+                                           "nn.Linear(8, 8, dtype=torch.float16)")), "Net")
+    assert model.trainable_params == LINEAR_8 and model.param_dtypes is None
+    assert model_memory(model).param_bytes is None
+    assert model.param_notes == ["the parameters' dtypes are not all known (a layer built with "
+                                 "a `dtype`): their memory is not known"]
+
+
 def test_a_device_move_changes_no_dtype():
     source = HALF.replace(".half()", ".to('cuda')").replace("x.half()", "x")
     model = the_model(analyse(source), "Net")
