@@ -78,7 +78,7 @@ def _model_section(index: int, path: str, model: ModelTrace, unit: str, factor: 
     parts = [f'<section id="model-{index}">',
              f"<h2>{escape(model.name)} <small>{escape(path)}:{model.line}, at "
              f"{escape(inputs_text(model))}</small></h2>", '<div class="model">']
-    chart = _chart(model, [row for row in rows if row.depth == 1])
+    chart = _chart(model, chart_rows(model, rows))
     if chart:
         parts.append(chart)
     parts.append(_table(model, [row for row in rows if row.depth <= TABLE_DEPTH], unit,
@@ -104,14 +104,35 @@ def _model_section(index: int, path: str, model: ModelTrace, unit: str, factor: 
     return parts
 
 
+def chart_rows(model: ModelTrace, rows: List[ModuleRow]) -> List[ModuleRow]:
+    """The rows the chart shows: the model's own modules (and the ops of its own forward()),
+    and where one module holds more than half of the MACs, its modules in its place, again
+    (a ResNet's or a Swin's `features`: the stages are where the cost goes)."""
+    def inside(path: str) -> List[ModuleRow]:
+        depth = path.count(".") + 2 if path else 1
+        return [row for row in rows if row.depth == depth and (
+            row.path == path if row.op is not None else
+            (row.path.rsplit(".", 1)[0] if "." in row.path else "") == path)]
+
+    level = inside("")
+    while True:
+        big = next((row for row in level if row.container and row.macs and model.macs
+                    and 2 * row.macs > model.macs), None)
+        held = inside(big.path) if big is not None else []
+        if not held:
+            return level
+        where = level.index(big)  # type: ignore[arg-type]
+        level[where:where + 1] = held
+
+
 def _chart(model: ModelTrace, rows: List[ModuleRow]) -> Optional[str]:
-    """Each module of the model's own (and each op of its own forward()): a bar of its share
-    of the MACs and one of its share of the parameters. None where there is nothing to
-    share (no MACs and no parameters known)."""
+    """Each of `rows` (chart_rows): a bar of its share of the MACs and one of its share of
+    the parameters. None where there is nothing to share (no MACs and no parameters known)."""
     totals: Dict[Tuple[str, str], List[Any]] = {}  # a module called twice is one bar
     for row in rows:
-        key = ("op", row.kind) if row.op is not None else ("module", row.path)
-        label = f"{row.kind} in forward()" if row.op is not None else f"{row.label} ({row.kind})"
+        key = ("op", f"{row.path}:{row.kind}") if row.op is not None else ("module", row.path)
+        label = f"{row.kind} in {row.path or 'the model'}'s forward()" if row.op is not None \
+            else f"{row.path or row.label} ({row.kind})"
         if key not in totals:
             totals[key] = [label, row.macs, row.params]
         elif not row.container:  # (a module's row holds the total of all its calls)
@@ -120,15 +141,15 @@ def _chart(model: ModelTrace, rows: List[ModuleRow]) -> Optional[str]:
     bars = [tuple(bar) for bar in totals.values()]
     held = [row.params for row in rows if row.op is None]
     if model.params is not None and None not in held and model.params > sum(held):
-        # the parameters of the model's own (a ViT's class token, positional embedding)
-        bars.append(("parameters of its own", 0, model.params - sum(held)))
+        # held by no module shown (a ViT's class token, positional embedding)
+        bars.append(("other parameters", 0, model.params - sum(held)))
     if not bars or not (model.macs or model.params):
         return None
-    label_width, bar_width, height = 200, 320, 18
+    label_width, bar_width, height = 260, 320, 18
     lines = []
     for i, (label, macs, params) in enumerate(bars):
         y = i * (2 * height + 8)
-        lines.append(f'<text x="0" y="{y + height - 4}">{escape(label[:40])}</text>')
+        lines.append(f'<text x="0" y="{y + height - 4}">{escape(label[:44])}</text>')
         for j, (value, total, colour) in enumerate(((macs, model.macs, MACS_COLOUR),
                                                     (params, model.params, PARAMS_COLOUR))):
             share = 0.0 if value is None or not total else value / total
@@ -147,7 +168,8 @@ def _chart(model: ModelTrace, rows: List[ModuleRow]) -> Optional[str]:
                f'MACs ({format_count(model.macs) if model.macs is not None else "?"}), '
                f'<span style="color:{PARAMS_COLOUR}">&#9632;</span> share of the parameters '
                f'({format_count(model.params) if model.params is not None else "?"}), per '
-               f"module of the model's own</figcaption>")
+               f"module of the model's own; one with more than half of the MACs is shown by "
+               f"the modules it holds</figcaption>")
     return f"<figure>{svg}{caption}</figure>"
 
 
