@@ -387,7 +387,7 @@ class ModelInterpreter(Execution, ModuleBuilding, ContainerCalls, TensorOps, Bui
             self.count_model(model, trace, self.all_modules(model), False)
             self.build_notes[notes:] = [n for n in self.build_notes[notes:]
                                         if n not in self.build_notes[:notes]]
-        self.parameter_state(model, trace)
+        self.parameter_state(trace, modules)
         trace.reasons.extend(self.build_notes)
         trace.reasons.extend(n for n in self.trace_notes if n not in trace.reasons)
         if self.lenient:  # the first note says it: building raises at the invalid layer

@@ -92,40 +92,42 @@ class ParameterState:
                 first.dtype if isinstance(first, Tensor) else None))
         return output
 
-    def parameter_state(self, model: Any, trace: ModelTrace) -> None:
+    def parameter_state(self, trace: ModelTrace, modules: List[Any]) -> None:
         """The model's trainable parameters, and its parameters' count by dtype, where they
-        are known (`trace.params` is); the notes say why not where they are not."""
+        are known (`trace.params` is); the notes say why not where they are not. `modules`:
+        all_modules(model), as counted (a model nested thousands deep is walked once)."""
         if trace.params is None:
             return
         if "trainable" not in self.param_unknown:
             # The ones not read are trainable (torch's default): what was cleared is all
-            frozen = [t for t in self.materialized(model) if not t.requires_grad]
+            frozen = [t for t in self.materialized(modules) if not t.requires_grad]
             trace.trainable_params = trace.params - sum(math.prod(t.shape) for t in frozen)
         if "dtype" not in self.param_unknown:
-            trace.param_dtypes = self.default_dtypes(model, trace.params) or \
-                self.dtypes_one_by_one(model, trace.params)
+            trace.param_dtypes = self.default_dtypes(modules, trace.params) or \
+                self.dtypes_one_by_one(modules, trace.params)
             if trace.param_dtypes is None:
                 self.param_note("the parameters' dtypes are not all known (a layer built with "
                                 "a `dtype`): their memory is not known", "dtype")
         trace.param_notes = list(self.param_notes)
 
-    def dtypes_one_by_one(self, model: Any, params: int) -> Optional[Dict[str, int]]:
+    def dtypes_one_by_one(self, modules: List[Any], params: int) -> Optional[Dict[str, int]]:
         """The count of each dtype, parameter by parameter (a layer built with a `dtype`);
         None where they are not all known."""
-        try:  # (all_modules: what the counts walked, with no step charged after them)
-            modules = [(str(i), m) for i, m in enumerate(self.all_modules(model))]  # type: ignore[attr-defined]
-            tensors = [t for _, t in self.named_tensors(modules, True, True)]  # type: ignore[attr-defined]
+        try:  # (what the counts walked, with no step charged after them)
+            named = self.named_tensors(  # type: ignore[attr-defined]
+                [(str(i), m) for i, m in enumerate(modules)], True, True)
+            tensors = [t for _, t in named]
         except Exception:  # noqa: BLE001 - containers' _NotKnown
             return None
         if sum(math.prod(t.shape) for t in tensors) != params:
             return None
         return _dtype_counts(tensors)
 
-    def materialized(self, model: Any) -> List[Tensor]:
+    def materialized(self, modules: List[Any]) -> List[Tensor]:
         """The model's parameters the code has read or made (a layer's are made when read),
         each once: those whose flag it could have cleared."""
         found: Dict[int, Tensor] = {}
-        for module in self.all_modules(model):  # type: ignore[attr-defined]
+        for module in modules:
             if isinstance(module, UserModule):
                 tensors = list(module.params.values())
             elif isinstance(module, LayerModule):
@@ -136,10 +138,10 @@ class ParameterState:
             found.update((id(t), t) for t in tensors if isinstance(t, Tensor) and t.param)
         return list(found.values())
 
-    def default_dtypes(self, model: Any, params: int) -> Optional[Dict[str, int]]:
+    def default_dtypes(self, modules: List[Any], params: int) -> Optional[Dict[str, int]]:
         """{float32: params} where no layer is built with a `dtype` and every parameter the
         code makes is float32; else None."""
-        for module in self.all_modules(model):  # type: ignore[attr-defined]
+        for module in modules:
             if isinstance(module, LayerModule) and (
                     module.args is None or module.args.values.get("dtype") is not None
                     or any(t.dtype != DEFAULT_FLOAT for t in module.tied.values())):
