@@ -62,9 +62,12 @@ def _forward_backward_bytes(model: ModelTrace) -> Optional[int]:
     # An `input-size` input has no dtype declared: float32, as torchinfo takes it, and so is
     # each output whose dtype follows from it (a cast gives a known one).
     untyped = model.inputs is not None and all(s.dtype is None for s in model.inputs)
+    # a layer's subclass with a forward() of its own: torchinfo sizes the module's output
+    # (ran_module's), not its layer part's call inside it
+    own_forward = {path for path, _, _ in model.module_outputs}
     total = 0
     for call in model.calls:
-        if call.kind in _NOT_LEAVES or not call.params:
+        if call.kind in _NOT_LEAVES or not call.params or call.path in own_forward:
             continue
         dtype = call.dtype or (DEFAULT_FLOAT if untyped else None)
         if call.output is None or dtype is None:

@@ -102,8 +102,9 @@ PARAMETER = src("""
             return out
 """)
 
-# A module of the code's own holding only parameters, a layer's subclass with its own
-# forward(): torchinfo's leaves, whose outputs count; a layer forward() never calls
+# A module of the code's own holding only parameters, layer subclasses with a forward() of
+# their own (one calling the layer's, whose output it changes): torchinfo's leaves, whose
+# outputs count; a layer forward() never calls
 LEAF_MODULES = src("""
     class Scale(nn.Module):
         def __init__(self, dim):
@@ -119,6 +120,10 @@ LEAF_MODULES = src("""
             x = F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
             return x.permute(0, 3, 1, 2)
 
+    class Doubled(nn.Linear):
+        def forward(self, x):
+            return super().forward(x).repeat(1, 2)
+
     class Net(nn.Module):  # macslint: input-size=3x16x16
         def __init__(self):
             super().__init__()
@@ -126,10 +131,11 @@ LEAF_MODULES = src("""
             self.norm = LayerNorm2d(8)
             self.aux = nn.Linear(8, 8)
             self.scale = Scale(8)
+            self.doubled = Doubled(8, 4)
 
         def forward(self, x):
             x = self.norm(self.conv(x)).mean((2, 3))
-            return self.scale(x)
+            return self.doubled(self.scale(x))
 """)
 
 # (name, source or fixture file, model): each model's trainable count and memory is torchinfo's
