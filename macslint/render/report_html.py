@@ -66,6 +66,14 @@ def render_html(reports: List[FileReport]) -> str:
         if report.error is not None:
             parts.append(f'<p class="incomplete">{escape(report.path)}: error: '
                          f"{escape(report.error)}</p>")
+    not_built = [(r.path, n) for r in reports for n in r.not_built]
+    if not_built:
+        parts.append(f"<p>{len(not_built)} model{'s' if len(not_built) != 1 else ''} not "
+                     f"built:</p>")
+        parts.append('<ul class="incomplete">')
+        parts.extend(f"<li>{escape(n.name)} ({escape(path)}:{n.line}): {escape(n.reason)}</li>"
+                     for path, n in not_built)
+        parts.append("</ul>")
     for index, (report, model) in enumerate(entries):
         parts.extend(_model_section(index, report.path, model, unit, factor))
     parts.extend(["</body>", "</html>"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+from html import escape
 import shutil
 import subprocess
 from pathlib import Path
@@ -67,6 +68,21 @@ def test_the_page_is_self_contained(tmp_path, monkeypatch, capsys):
     assert re.findall(r"(?:src|href)=\"(?!#)[^\"]*\"", text) == []
     assert set(re.findall(r"https?://[^\s\"']+", text)) <= {"http://www.w3.org/2000/svg"}
     assert text.count("<section") == text.count('<a href="#model-')
+
+
+def test_the_page_says_which_models_are_not_built_and_why(tmp_path, monkeypatch, capsys):
+    from macslint.engine import check_source
+    from macslint.config import Settings
+    from macslint.render.report_html import render_html
+
+    source = ("import torch.nn as nn\n\n\nclass Block(nn.Module):\n"
+              "    def __init__(self, width):\n        super().__init__()\n"
+              "        self.fc = nn.Linear(width, width)\n\n"
+              "    def forward(self, x):\n        return self.fc(x)\n")
+    report = check_source("m.py", source, Settings()).report
+    (unbuilt,) = report.not_built
+    assert f"<li>Block (m.py:4): {escape(unbuilt.reason)}</li>" in render_html([report])
+    assert "1 model not built:" in render_html([report])
 
 
 def torch_shares(source: str, name: str, shape, paths) -> dict:
