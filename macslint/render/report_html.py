@@ -6,14 +6,14 @@ parameters) beside its table, and its totals, trainable parameters and memory.""
 from __future__ import annotations
 
 from html import escape
-from typing import Any, Dict, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
-from ..results.memory import model_memory
-from ..results.modules import ModuleRow, module_rows
+from ..results.modules import ModuleRow, merged, module_rows
 from ..results.report import FileReport
 from ..results.traces import ModelTrace
-from ..units import format_count, format_shape
-from .report_text import inputs_text, summary_order
+from ..units import format_count
+from .report_text import (
+    count_text, inputs_text, parameters_and_memory, row_shapes, run_unit, summary_order, unit_label)
 
 MACS_COLOUR = "#1f77b4"  # the chart's MACs bars (tests look for it in a screenshot)
 PARAMS_COLOUR = "#ff7f0e"
@@ -32,18 +32,9 @@ svg text { font: 12px system-ui, sans-serif; fill: #222; }
 """.strip()
 
 
-def _count(value: Optional[int]) -> str:
-    return "?" if value is None else f"{value:,}"
-
-
-def _megabytes(count: Optional[int]) -> str:
-    return "?" if count is None else f"{count / 1e6:,.2f} MB"
-
-
 def render_html(reports: List[FileReport]) -> str:
     entries = sorted(((r, m) for r in reports for m in r.models), key=summary_order)
-    unit_flops = next((r.settings.unit for r in reports if r.settings), "macs") == "flops"
-    unit, factor = ("FLOPs", 2) if unit_flops else ("MACs", 1)
+    unit, factor = unit_label(run_unit(reports))
     parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
              "<title>macslint report</title>", f"<style>\n{STYLE}\n</style>", "</head>",
              "<body>", "<h1>macslint report</h1>",
@@ -58,7 +49,8 @@ def render_html(reports: List[FileReport]) -> str:
             state = "" if model.complete else '<span class="incomplete">incomplete</span>'
             parts.append(
                 f'<tr><td><a href="#model-{index}">{escape(model.name)}</a></td>'
-                f'<td class="n">{_count(model.params)}</td><td class="n">{_count(macs)}</td>'
+                f'<td class="n">{count_text(model.params)}</td>'
+                f'<td class="n">{count_text(macs)}</td>'
                 f"<td>{escape(inputs_text(model))}</td>"
                 f"<td>{escape(report.path)}:{model.line}</td><td>{state}</td></tr>")
         parts.append("</table>")
@@ -93,16 +85,11 @@ def _model_section(index: int, path: str, model: ModelTrace, unit: str, factor: 
                         factor))
     parts.append("</div>")
     macs = None if model.macs is None else model.macs * factor
-    parts.append(f"<p>total: {_count(model.params)} params, {_count(macs)} {unit}"
+    parts.append(f"<p>total: {count_text(model.params)} params, {count_text(macs)} {unit}"
                  f"{'' if model.complete else ' (incomplete)'}</p>")
-    if model.trainable_params is not None and model.params is not None:
-        parts.append(f"<p>parameters: {model.trainable_params:,} trainable, "
-                     f"{model.params - model.trainable_params:,} frozen</p>")
-    memory = model_memory(model)
-    parts.append(f"<p>memory (as torchinfo estimates it): input "
-                 f"{_megabytes(memory.input_bytes)}, params {_megabytes(memory.param_bytes)}, "
-                 f"forward/backward pass {_megabytes(memory.forward_backward_bytes)}, total "
-                 f"{_megabytes(memory.total_bytes)}</p>")
+    notes = len(model.param_notes)  # (listed with the reasons below)
+    lines = parameters_and_memory(model)
+    parts.extend(f"<p>{escape(line)}</p>" for line in lines[:len(lines) - notes])
     reasons = [*model.reasons, *model.param_notes]
     if reasons:
         parts.append('<ul class="incomplete">')
@@ -136,17 +123,10 @@ def chart_rows(model: ModelTrace, rows: List[ModuleRow]) -> List[ModuleRow]:
 def _chart(model: ModelTrace, rows: List[ModuleRow]) -> Optional[str]:
     """Each of `rows` (chart_rows): a bar of its share of the MACs and one of its share of
     the parameters. None where there is nothing to share (no MACs and no parameters known)."""
-    totals: Dict[Tuple[str, str], List[Any]] = {}  # a module called twice is one bar
-    for row in rows:
-        key = ("op", f"{row.path}:{row.kind}") if row.op is not None else ("module", row.path)
-        label = f"{row.kind} in {row.path or 'the model'}'s forward()" if row.op is not None \
-            else f"{row.path or row.label} ({row.kind})"
-        if key not in totals:
-            totals[key] = [label, row.macs, row.params]
-        elif not row.container:  # (a module's row holds the total of all its calls)
-            bar = totals[key]
-            bar[1] = None if bar[1] is None or row.macs is None else bar[1] + row.macs
-    bars = [tuple(bar) for bar in totals.values()]
+    bars: List[Tuple[str, Optional[int], Optional[int]]] = [  # a module called twice: one
+        (f"{row.kind} in {row.path or 'the model'}'s forward()" if row.op is not None
+         else f"{row.path or row.label} ({row.kind})", macs, row.params)
+        for row, macs in merged(rows)]
     held = [row.params for row in rows if row.op is None]
     if model.params is not None and None not in held and model.params > sum(held):
         # held by no module shown (a ViT's class token, positional embedding)
@@ -185,21 +165,15 @@ def _table(model: ModelTrace, rows: List[ModuleRow], unit: str, factor: int) -> 
     parts = ["<table>", f'<tr><th>module</th><th>layer</th><th>input</th><th>output</th>'
              f'<th class="n">params</th><th class="n">{unit}</th><th class="n">%</th></tr>']
     for row in rows:
-        if row.container:
-            shapes = ("", "")
-        elif row.op is not None:
-            shapes = (" &amp; ".join(format_shape(s) for s in row.inputs),
-                      format_shape(row.output))
-        else:
-            shapes = (format_shape(row.input) if row.input is not None else "?",
-                      format_shape(row.output) if row.output is not None else "?")
+        shapes = [escape(shape) for shape in row_shapes(row)]
         macs = None if row.macs is None else row.macs * factor
         share = "-" if row.macs is None or not model.macs else \
             f"{100 * row.macs / model.macs:.1f}%"
         indent = "&nbsp;&nbsp;" * (row.depth - 1)
         parts.append(f"<tr><td>{indent}{escape(row.label)}</td><td>{escape(row.kind)}</td>"
                      f"<td>{shapes[0]}</td><td>{shapes[1]}</td>"
-                     f'<td class="n">{_count(row.params)}</td><td class="n">{_count(macs)}</td>'
+                     f'<td class="n">{count_text(row.params)}</td>'
+                     f'<td class="n">{count_text(macs)}</td>'
                      f'<td class="n">{share}</td></tr>')
     parts.append("</table>")
     return "\n".join(parts)

@@ -14,14 +14,14 @@ from ..results.report import FileReport, LayerReport, standalone_cost
 from ..results.memory import model_memory
 from ..results.modules import module_macs
 from ..results.traces import LayerCall, ModelTrace
-from .report_text import counted
+from .report_text import counted, run_unit
 
 SCHEMA_VERSION = 1
 
 
 def display_unit(flag: Optional[str], reports: List[FileReport]) -> str:
     """The unit a JSON report is shown in: the `--unit` flag, else the first file's setting."""
-    return flag or next((r.settings.unit for r in reports if r.settings), "macs")
+    return flag or run_unit(reports)
 
 
 def _shape(shape: Optional[Tuple[int, ...]]) -> Optional[List[int]]:

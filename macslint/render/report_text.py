@@ -7,14 +7,24 @@ from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
 from ..results.memory import model_memory
-from ..results.modules import module_rows
+from ..results.modules import ModuleRow, module_rows
 from ..results.report import FileReport, LayerReport
 from ..results.traces import ModelTrace
 from ..units import format_shape
 
 
-def _count(n: Optional[int]) -> str:
+def count_text(n: Optional[int]) -> str:
     return "?" if n is None else f"{n:,}"
+
+
+def unit_label(unit: str) -> Tuple[str, int]:
+    """A unit setting as shown, and the factor from MACs: ("FLOPs", 2) or ("MACs", 1)."""
+    return ("FLOPs", 2) if unit == "flops" else ("MACs", 1)
+
+
+def run_unit(reports: List[FileReport]) -> str:
+    """The unit a run is shown in where one is needed for all its files: the first file's."""
+    return next((r.settings.unit for r in reports if r.settings), "macs")
 
 
 def counted(layer: LayerReport) -> bool:
@@ -31,7 +41,7 @@ def _layer_rows(report: FileReport, factor: int) -> List[Tuple[str, ...]]:
                   format_shape(layer.output) if layer.output is not None else "-")
         cost = None if layer.macs is None else layer.macs * factor
         rows.append((f"{layer.line}:{layer.col}", layer.call, *shapes,
-                     _count(layer.params), _count(cost)))
+                     count_text(layer.params), count_text(cost)))
     return rows
 
 
@@ -61,8 +71,7 @@ def render_text(report: FileReport, models: bool = True) -> str:
         lines.append("  no torch.nn layers of its own")
         lines.extend(_models_and_not_built(report, models))
         return "\n".join(lines) + "\n"
-    unit = "FLOPs" if settings.unit == "flops" else "MACs"
-    factor = 2 if settings.unit == "flops" else 1
+    unit, factor = unit_label(settings.unit)
     lines.extend(_table(_layer_rows(report, factor),
                         ("line:col", "layer", "input", "output", "params", unit)))
     problems = [l for l in report.layers if not counted(l)]
@@ -110,57 +119,61 @@ def _megabytes(count: Optional[int]) -> str:
     return "?" if count is None else f"{count / 1e6:,.2f} MB"
 
 
-def _parameters_and_memory(model: ModelTrace) -> List[str]:
-    """Trainable and frozen parameters, their dtypes, and torchinfo's memory estimate."""
+def parameters_and_memory(model: ModelTrace) -> List[str]:
+    """Trainable and frozen parameters with their dtypes, torchinfo's memory estimate, and
+    why either is not known (the text and HTML reports' lines)."""
     if model.params is None:
         return []
     lines = []
     if model.trainable_params is not None:
         dtypes = ", ".join(f"{count:,} {dtype}" for dtype, count in
                            sorted((model.param_dtypes or {}).items()))
-        lines.append(f"  parameters: {model.trainable_params:,} trainable, "
+        lines.append(f"parameters: {model.trainable_params:,} trainable, "
                      f"{model.params - model.trainable_params:,} frozen"
                      + (f"; {dtypes}" if dtypes else ""))
     memory = model_memory(model)
-    lines.append(f"  memory (as torchinfo estimates it): input {_megabytes(memory.input_bytes)}, "
+    lines.append(f"memory (as torchinfo estimates it): input {_megabytes(memory.input_bytes)}, "
                  f"params {_megabytes(memory.param_bytes)}, forward/backward pass "
                  f"{_megabytes(memory.forward_backward_bytes)}, total "
                  f"{_megabytes(memory.total_bytes)}")
-    lines.extend(f"  parameters: {note}" for note in model.param_notes)
+    lines.extend(f"parameters: {note}" for note in model.param_notes)
     return lines
+
+
+def row_shapes(row: ModuleRow) -> Tuple[str, str]:
+    """The input and output a table row shows: none for a module holding others, an op's
+    operands joined by "&"."""
+    if row.container:
+        return "", ""
+    if row.op is not None:
+        return " & ".join(format_shape(s) for s in row.inputs), format_shape(row.output)
+    return (format_shape(row.input) if row.input is not None else "?",
+            format_shape(row.output) if row.output is not None else "?")
 
 
 def render_model(path: str, model: ModelTrace, depth: Optional[int] = None) -> List[str]:
     """A torchinfo-like table of one traced model: its modules in the order forward() ran
     them, to `depth` (None: every layer call), each with its totals."""
-    settings = model.settings
-    unit = "FLOPs" if settings.unit == "flops" else "MACs"
-    factor = 2 if settings.unit == "flops" else 1
+    unit, factor = unit_label(model.settings.unit)
     lines = [f"{path}:{model.line}:{model.col}: model {model.name} at {inputs_text(model)}"]
     rows = []
     for row in module_rows(model):
         if depth is not None and row.depth > depth:
             continue
-        if row.container:
-            shapes = ("", "")
-        elif row.op is not None:
-            shapes = (" & ".join(format_shape(s) for s in row.inputs), format_shape(row.output))
-        else:
-            shapes = (format_shape(row.input) if row.input is not None else "?",
-                      format_shape(row.output) if row.output is not None else "?")
         cost = None if row.macs is None else row.macs * factor
-        rows.append(("  " * (row.depth - 1) + row.label, row.kind, *shapes, _count(row.params),
-                     _count(cost), _percent(row.macs, model.macs)))
+        rows.append(("  " * (row.depth - 1) + row.label, row.kind, *row_shapes(row),
+                     count_text(row.params),
+                     count_text(cost), _percent(row.macs, model.macs)))
     if rows:
         lines.extend(_table(rows, ("module", "layer", "input", "output", "params", unit, "%")))
     macs = None if model.macs is None else model.macs * factor
-    lines.append(f"  total: {_count(model.params)} params, {_count(macs)} {unit}"
+    lines.append(f"  total: {count_text(model.params)} params, {count_text(macs)} {unit}"
                  + ("" if model.complete else " (incomplete)"))
     if model.output is not None:
         lines.append(f"  output: {format_shape(model.output)}")
-    lines.extend(_parameters_and_memory(model))
+    lines.extend("  " + line for line in parameters_and_memory(model))
     if model.macs_before_stop:  # (0: it stopped before any; the reasons say where)
-        lines.append(f"  before the trace stopped: {_count(model.macs_before_stop * factor)} "
+        lines.append(f"  before the trace stopped: {count_text(model.macs_before_stop * factor)} "
                      f"{unit} (torch's count up to the first reason below)")
     for reason in model.reasons:
         lines.append(f"  incomplete: {reason}")
@@ -180,8 +193,9 @@ SUMMARY_INCOMPLETE_ROWS = 20
 @dataclass(frozen=True)
 class ReportView:
     """What `macslint report` prints as text: the summary of every model (`limit`: at most
-    SUMMARY_ROWS counted in full and SUMMARY_INCOMPLETE_ROWS not; False: all), then with `tables` each model's table to `depth` (None: every layer
-    call), then with `sites` each file's construction sites and its classes not built."""
+    SUMMARY_ROWS counted in full and SUMMARY_INCOMPLETE_ROWS not; False: all), then with
+    `tables` each model's table to `depth` (None: every layer call), then with `sites`
+    each file's construction sites and its classes not built."""
 
     tables: bool = False
     depth: Optional[int] = 2
@@ -202,8 +216,7 @@ def render_summary(reports: List[FileReport], limit: bool = True, hints: bool = 
     """One line per model, ready to paste: params, MACs, the input, where; then what is not
     counted in full and (`hints`) where to read more."""
     entries = sorted(((r, m) for r in reports for m in r.models), key=summary_order)
-    unit_flops = next((r.settings.unit for r in reports if r.settings), "macs") == "flops"
-    unit, factor = ("FLOPs", 2) if unit_flops else ("MACs", 1)
+    unit, factor = unit_label(run_unit(reports))
     complete = [e for e in entries if e[1].complete]
     partial = [e for e in entries if not e[1].complete]
     files = len(reports)
@@ -215,7 +228,7 @@ def render_summary(reports: List[FileReport], limit: bool = True, hints: bool = 
     for report, model in shown:
         macs = None if model.macs is None else model.macs * factor
         status = "error" if model.internal_error else "" if model.complete else "incomplete"
-        rows.append((model.name, _count(model.params), _count(macs), inputs_text(model),
+        rows.append((model.name, count_text(model.params), count_text(macs), inputs_text(model),
                      f"{report.path}:{model.line}", status))
     if rows:
         header = ("model", "params", unit, "input", "where", "")

@@ -15,10 +15,10 @@ from typing import Optional
 from ..costmodel.dtypes import DEFAULT_FLOAT, element_size
 from .traces import ModelTrace
 
-# torch.nn layers that hold other modules (torchinfo counts none of their outputs: not leaves)
-_NOT_LEAVES = frozenset({"MultiheadAttention", "Transformer", "TransformerEncoder",
-                         "TransformerDecoder", "TransformerEncoderLayer",
-                         "TransformerDecoderLayer"})
+# The one traced torch.nn layer that holds another module (its `out_proj`): no leaf for
+# torchinfo, which counts none of its output. (The Transformer family is traced as its
+# parts, each a leaf of its own.)
+_NOT_LEAVES = frozenset({"MultiheadAttention"})
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ those of every layer call and op in its forward(), its submodules' included)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from .traces import LayerCall, ModelTrace, OpCall
 
@@ -99,19 +99,25 @@ def module_rows(model: ModelTrace) -> List[ModuleRow]:
     return rows
 
 
+def merged(rows: List[ModuleRow]) -> List[Tuple[ModuleRow, Optional[int]]]:
+    """Each module of `rows` once, in the order it first ran, with its MACs (a layer called
+    twice: its calls' together; a module holding others: its row's total already), and the
+    ops of one forward() once per op, together."""
+    found: Dict[Tuple[str, str], List[Any]] = {}
+    for row in rows:
+        key = ("op", f"{row.path}:{row.kind}") if row.op is not None else ("module", row.path)
+        if key not in found:
+            found[key] = [row, row.macs]
+        elif not row.container:
+            known = found[key][1]
+            found[key][1] = None if known is None or row.macs is None else known + row.macs
+    return [(row, macs) for row, macs in found.values()]
+
+
 def top_modules(model: ModelTrace) -> Dict[str, Tuple[str, Optional[int], Optional[int]]]:
     """The model's own modules (depth 1) in the order they first ran, each with its kind,
-    params and MACs (a module called twice: its calls' MACs together), and the ops of its
-    own forward() by op ("(matmul in forward())"): where its cost goes, one level down."""
-    found: Dict[str, Tuple[str, Optional[int], Optional[int]]] = {}
-    for row in module_rows(model):
-        if row.depth != 1:
-            continue
-        key = f"({row.kind} in forward())" if row.op is not None else row.label
-        if key not in found:
-            found[key] = (row.kind, row.params, row.macs)
-        elif not row.container:
-            kind, params, macs = found[key]
-            found[key] = (kind, params, None if macs is None or row.macs is None
-                          else macs + row.macs)
-    return found
+    params and MACs, and the ops of its own forward() by op ("(matmul in forward())"):
+    where its cost goes, one level down."""
+    return {(f"({row.kind} in forward())" if row.op is not None else row.label):
+            (row.kind, row.params, macs)
+            for row, macs in merged([row for row in module_rows(model) if row.depth == 1])}

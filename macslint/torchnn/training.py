@@ -38,13 +38,12 @@ class ParameterState:
         """`p.requires_grad = value` (or `p.requires_grad_(value)`) of a tensor."""
         if not isinstance(tensor, Tensor) or not tensor.param:
             return  # an activation's flag: no parameter count changes
-        if isinstance(value, bool) and (value == tensor.requires_grad or
-                                        not self.forks):  # type: ignore[attr-defined]
+        if isinstance(value, bool) and (value == tensor.requires_grad or not self.forks):
             tensor.requires_grad = value
             return
         why = "under a condition that is not known" if isinstance(value, bool) else \
             "to a value that is not known"
-        self.param_note(f"{self.where(node)} sets `requires_grad` {why}: "  # type: ignore[attr-defined]
+        self.param_note(f"{self.where(node)} sets `requires_grad` {why}: "
                         f"the trainable parameters are not known", "trainable")
 
     def param_note(self, message: str, what: str) -> None:
@@ -57,17 +56,16 @@ class ParameterState:
                          positional: List[Any], keywords: Dict[str, Any]) -> Any:
         """`p.requires_grad_(flag)`, and a module's `requires_grad_(flag)` or dtype methods:
         each returns its receiver, as torch's do."""
+        flag = positional[0] if positional else keywords.get("requires_grad", True)
         if isinstance(receiver, Tensor):
-            flag = positional[0] if positional else keywords.get("requires_grad", True)
             self.set_requires_grad(receiver, flag, node)
             return receiver
         if name == "requires_grad_":
-            flag = positional[0] if positional else keywords.get("requires_grad", True)
             try:
-                named = self.named_tensors(  # type: ignore[attr-defined]
-                    self.named_modules(receiver, "", True), True, True)  # type: ignore[attr-defined]
+                named = self.named_tensors(
+                    self.named_modules(receiver, "", True), True, True)
             except Exception as exc:  # noqa: BLE001 - containers' _NotKnown
-                self.param_note(f"{self.where(node)} sets `requires_grad` of parameters that "  # type: ignore[attr-defined]
+                self.param_note(f"{self.where(node)} sets `requires_grad` of parameters that "
                                 f"are not known one by one ({exc}): the trainable parameters "
                                 f"are not known", "trainable")
                 named = []
@@ -75,7 +73,7 @@ class ParameterState:
                 self.set_requires_grad(tensor, flag, node)
         elif name != "to" or not all(_names_a_device(v) for v in (*positional, *(
                 v for k, v in keywords.items() if k not in ("non_blocking", "copy")))):
-            self.param_note(f"{self.where(node)} may change the parameters' dtype, "  # type: ignore[attr-defined]
+            self.param_note(f"{self.where(node)} may change the parameters' dtype, "
                             f"which is not followed: their memory is not known", "dtype")
         return receiver
 
@@ -86,8 +84,8 @@ class ParameterState:
             first = output
             while isinstance(first, (tuple, list)) and first:
                 first = first[0]  # torchinfo sizes the first tensor of a tuple
-            self.module_outputs.append((  # type: ignore[attr-defined]
-                self.paths.get(id(module), ""),  # type: ignore[attr-defined]
+            self.module_outputs.append((
+                self.paths.get(id(module), ""),
                 first.shape if isinstance(first, Tensor) else None,
                 first.dtype if isinstance(first, Tensor) else None))
         return output
@@ -114,7 +112,7 @@ class ParameterState:
         """The count of each dtype, parameter by parameter (a layer built with a `dtype`);
         None where they are not all known."""
         try:  # (what the counts walked, with no step charged after them)
-            named = self.named_tensors(  # type: ignore[attr-defined]
+            named = self.named_tensors(
                 [(str(i), m) for i, m in enumerate(modules)], True, True)
             tensors = [t for _, t in named]
         except Exception:  # noqa: BLE001 - containers' _NotKnown

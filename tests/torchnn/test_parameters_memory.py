@@ -138,6 +138,21 @@ LEAF_MODULES = src("""
             return self.doubled(self.scale(x))
 """)
 
+# MultiheadAttention (no leaf for torchinfo) and a TransformerEncoder (traced as its parts)
+ATTENTION = src("""
+    class Net(nn.Module):  # macslint: input-size=6x16
+        def __init__(self):
+            super().__init__()
+            self.attn = nn.MultiheadAttention(16, 2, batch_first=True)
+            layer = nn.TransformerEncoderLayer(16, 2, 32, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2)
+            self.head = nn.Linear(16, 4)
+
+        def forward(self, x):
+            y, _ = self.attn(x, x, x)
+            return self.head(self.encoder(y))
+""")
+
 # (name, source or fixture file, model): each model's trainable count and memory is torchinfo's
 CASES = [
     ("frozen_backbone", FROZEN_BACKBONE, "Net"),
@@ -146,6 +161,7 @@ CASES = [
     ("factory", FACTORY, "frozen_net"),
     ("parameter_and_lstm", PARAMETER, "Net"),
     ("leaf_modules", LEAF_MODULES, "Net"),
+    ("attention", ATTENTION, "Net"),
     ("lenet", "lenet.py", "LeNet5"),
     ("resnet", "models/resnet_basic.py", "ResNetSmall"),
     ("mobilenet", "models/mobilenet_dw.py", "MobileNetV2Tiny"),
