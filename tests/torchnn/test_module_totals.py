@@ -136,6 +136,14 @@ def test_matmuls_are_rows_of_the_module_computing_them():
                    ("", 1, "(matmul"), ("", 1, "(matmul")]
 
 
+def test_ops_are_rows_in_the_order_they_ran_among_the_layer_calls():
+    """SelfAttention.forward: its qkv Linear, the two matmuls, then its proj Linear."""
+    rows = module_rows(trace(ATTENTION, "Net"))
+    inside = [row.label.split(",")[0] for row in rows
+              if row.path.startswith("blocks.0.attn") and not row.container]
+    assert inside == ["qkv", "(matmul", "(matmul", "proj"]
+
+
 def test_the_table_to_a_depth_shows_nothing_deeper_and_the_totals():
     result = analyse(ATTENTION)
     model = the_model(result, "Net")

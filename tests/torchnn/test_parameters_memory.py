@@ -153,6 +153,31 @@ ATTENTION = src("""
             return self.head(self.encoder(y))
 """)
 
+# Declared inputs with their dtypes: the embedding's output dtype, the layers' after it
+TOKENS = src("""
+    class Net(nn.Module):  # macslint: inputs=ids:12:int64
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(50, 16)
+            self.fc = nn.Linear(16, 4)
+
+        def forward(self, ids):
+            return self.fc(self.embed(ids))
+""")
+
+# A parameter put in a layer's place, frozen: tied, never read from the layer
+TIED = src("""
+    class Net(nn.Module):  # macslint: input-size=8
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 8)
+            self.fc.weight = nn.Parameter(torch.zeros(8, 8), requires_grad=False)
+            self.head = nn.Linear(8, 2)
+
+        def forward(self, x):
+            return self.head(self.fc(x))
+""")
+
 # (name, source or fixture file, model): each model's trainable count and memory is torchinfo's
 CASES = [
     ("frozen_backbone", FROZEN_BACKBONE, "Net"),
@@ -162,6 +187,8 @@ CASES = [
     ("parameter_and_lstm", PARAMETER, "Net"),
     ("leaf_modules", LEAF_MODULES, "Net"),
     ("attention", ATTENTION, "Net"),
+    ("tokens", TOKENS, "Net"),
+    ("tied", TIED, "Net"),
     ("lenet", "lenet.py", "LeNet5"),
     ("resnet", "models/resnet_basic.py", "ResNetSmall"),
     ("mobilenet", "models/mobilenet_dw.py", "MobileNetV2Tiny"),
@@ -169,6 +196,8 @@ CASES = [
     ("alexnet", "models/alexnet_small.py", "SmallAlexNet"),
 ]
 SETTINGS = {"lenet.py": {"input_size": (1, 32, 32)}}
+# Inputs declared with a dtype (a pragma's `inputs=`), with the batch, as torch takes them
+TYPED_INPUTS = {"tokens": ((1, 12), torch.int64)}
 
 
 def source_of(where: str) -> str:
@@ -180,39 +209,39 @@ def torch_built(source: str, name: str) -> torch.nn.Module:
     return torch_model(source, name, device="cpu")
 
 
-@pytest.mark.parametrize("where, name", [(w, n) for _, w, n in CASES],
-                         ids=[case for case, _, _ in CASES])
-def test_trainable_parameters_and_memory_are_torchinfos(where, name):
+@pytest.mark.parametrize("case, where, name", CASES, ids=[case for case, _, _ in CASES])
+def test_trainable_parameters_and_memory_are_torchinfos(case, where, name):
     source = source_of(where)
     settings = SETTINGS.get(where, {})
     model = the_model(analyse(source, **settings), name)
     assert model.complete, model.reasons
     assert model.param_notes == []
     built = torch_built(source, name).eval()
-    shape = declared_input(source, name, **settings)
-    summary = torchinfo.summary(built, input_size=shape, verbose=0, device="cpu")
+    shape, dtype = TYPED_INPUTS.get(case, (declared_input(source, name, **settings),
+                                           torch.float32))
+    summary = torchinfo.summary(built, input_size=shape, dtypes=[dtype], verbose=0,
+                                device="cpu")
     assert (model.params, model.trainable_params) == (summary.total_params,
                                                       summary.trainable_params)
     memory = model_memory(model)
     assert memory.forward_backward_bytes == summary.total_output_bytes
-    x = torch.zeros(shape)
+    x = torch.zeros(shape, dtype=dtype)
     assert memory.input_bytes == x.nelement() * x.element_size()
     assert summary.total_input == memory.input_bytes + sys_overhead(x)
     params = list(built.parameters())
     assert memory.param_bytes == sum(p.numel() * p.element_size() for p in params)
     assert summary.total_param_bytes == sum(  # torchinfo's: the leaves that ran, once each
-        p.numel() * p.element_size() for m in leaves_that_run(built, shape)
-        for p in m.parameters())
+        p.numel() * p.element_size() for m in leaves_that_run(built, x) for p in m.parameters())
     assert model.param_dtypes == {"float32": sum(p.numel() for p in params)}
 
 
-def leaves_that_run(model: torch.nn.Module, shape) -> list:
+def leaves_that_run(model: torch.nn.Module, x: torch.Tensor) -> list:
     ran: list = []
     leaves = [m for m in model.modules() if not any(True for _ in m.children())]
     handles = [m.register_forward_hook(lambda m, i, o: ran.append(m) if m not in ran else None)
                for m in leaves]
     with torch.no_grad():
-        model(torch.zeros(shape))
+        model(x)
     for handle in handles:
         handle.remove()
     return ran
@@ -278,8 +307,10 @@ def test_a_flag_not_known_leaves_the_trainable_count_unknown_and_says_where(sour
     assert data["param_notes"] == [note]
 
 
-def test_a_dtype_cast_leaves_the_parameter_memory_unknown_and_says_why():
-    model = the_model(analyse(HALF), "Net")
+@pytest.mark.parametrize("cast", [".half()", ".to(torch.float16)", ".to('cuda', torch.float16)",
+                                  ".to(dtype=torch.float64)"])
+def test_a_dtype_cast_leaves_the_parameter_memory_unknown_and_says_why(cast):
+    model = the_model(analyse(HALF.replace(".half()", cast, 1)), "Net")
     assert model.trainable_params == LINEAR_8 and model.param_dtypes is None
     assert model_memory(model).param_bytes is None
     assert any("may change the parameters' dtype" in note for note in model.param_notes)
